@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs everything the build, the tests and the demo need, on a fresh machine.
+# Idempotent: each tool is cached under $X402_TOOLS (default ~/.cache/x402-wasm/tools),
+# keyed by version, and skipped when the right version is already there.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/scripts/env.sh"
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+# Rust target for wasm.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# cargo-installed tools, one cache folder per tool and version.
+cargo_tool() { # name version binary [extra cargo args]
+  local name=$1 version=$2 bin=$3; shift 3
+  local root="$X402_TOOLS/$name-$version"
+  if [ ! -x "$root/bin/$bin" ]; then
+    log "installing $name $version into $root"
+    cargo install --quiet --root "$root" "$name" --version "=$version" "$@"
+  fi
+}
+cargo_tool wasm-pack "$WASM_PACK_VERSION" wasm-pack
+# The CLI must match the wasm-bindgen in Cargo.lock exactly. No --locked: a pinned
+# dependency of its lock file is missing from the registry.
+cargo_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen
+
+# Debian packages: wasm-opt (binaryen), Chromium and its driver for browser tests.
+need_apt=()
+command -v wasm-opt >/dev/null 2>&1 || need_apt+=(binaryen)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+[ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "apt-get install ${need_apt[*]}"
+  sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
+  $sudo_ apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# npm dependencies of the JS test harness and the demo (lock files are committed).
+for dir in tests/js; do
+  if [ -f "$here/$dir/package-lock.json" ]; then
+    stamp="$here/$dir/node_modules/.x402-lock-$(sha256sum "$here/$dir/package-lock.json" | cut -c1-16)"
+    if [ ! -f "$stamp" ]; then
+      log "npm ci in $dir"
+      (cd "$here/$dir" && npm ci --no-audit --no-fund --loglevel=error)
+      touch "$stamp"
+    fi
+  fi
+done
+log "ready"

@@ -1,0 +1,196 @@
+//! Recognising a 402 response, whatever dialect it speaks, into one common shape.
+//!
+//! Each dialect is a [`Dialect`]: it looks at a [`Response402`] and either passes
+//! (`None`), claims it (`Some(Ok(..))`) or claims it and finds it malformed
+//! (`Some(Err(..))`). [`recognize`] tries the built-in dialects in order; a new
+//! dialect is one more entry in that list, nothing else changes.
+
+mod requirement;
+mod x402;
+
+use std::cell::OnceCell;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::protocol::ResourceInfo;
+
+pub use requirement::{RejectedRequirement, Requirement};
+pub use x402::{X402V1Body, X402V2Body, X402V2Header};
+
+/// The largest response body parsed when looking for a 402 challenge (256 KiB).
+pub const MAX_BODY_LEN: usize = 256 * 1024;
+
+/// Read access to response headers. Implementations must match names
+/// case-insensitively; callers pass lower-case names.
+pub trait HeaderSource {
+    /// The value of the header `name`, if present.
+    fn header(&self, name: &str) -> Option<String>;
+}
+
+fn find_header<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)], name: &str) -> Option<String> {
+    pairs.iter().find(|(n, _)| n.as_ref().eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref().to_owned())
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> HeaderSource for Vec<(K, V)> {
+    fn header(&self, name: &str) -> Option<String> {
+        find_header(self, name)
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>, const N: usize> HeaderSource for [(K, V); N] {
+    fn header(&self, name: &str) -> Option<String> {
+        find_header(self, name)
+    }
+}
+
+/// A response as the recogniser sees it: status, headers and body bytes.
+pub struct Response402<'a> {
+    status: u16,
+    headers: &'a dyn HeaderSource,
+    body: &'a [u8],
+    body_json: OnceCell<Result<Value, BodyFault>>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum BodyFault {
+    Empty,
+    TooLarge,
+    NotJson,
+}
+
+impl<'a> Response402<'a> {
+    /// Wraps a response for recognition.
+    pub fn new(status: u16, headers: &'a dyn HeaderSource, body: &'a [u8]) -> Self {
+        Response402 { status, headers, body, body_json: OnceCell::new() }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// A header's value (`name` in lower case).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.header(name)
+    }
+
+    /// The body bytes.
+    pub fn body(&self) -> &[u8] {
+        self.body
+    }
+
+    /// The body parsed as JSON, once, shared by every dialect. `None` when the body
+    /// is empty, not JSON, or over [`MAX_BODY_LEN`].
+    pub fn body_json(&self) -> Option<&Value> {
+        self.body_json_or_fault().ok()
+    }
+
+    fn body_json_or_fault(&self) -> Result<&Value, BodyFault> {
+        self.body_json
+            .get_or_init(|| {
+                if self.body.iter().all(u8::is_ascii_whitespace) {
+                    Err(BodyFault::Empty)
+                } else if self.body.len() > MAX_BODY_LEN {
+                    Err(BodyFault::TooLarge)
+                } else {
+                    serde_json::from_slice(self.body).map_err(|_| BodyFault::NotJson)
+                }
+            })
+            .as_ref()
+            .map_err(|fault| *fault)
+    }
+}
+
+/// Which dialect a challenge was recognised as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum DialectId {
+    /// x402 v2 with the `PAYMENT-REQUIRED` header.
+    X402V2Header,
+    /// x402 v2 with the requirements only in the JSON body.
+    X402V2Body,
+    /// x402 v1: the requirements in the JSON body.
+    X402V1,
+}
+
+impl DialectId {
+    /// The header a client sends its payment in, for this dialect.
+    pub fn payment_header(self) -> &'static str {
+        match self {
+            DialectId::X402V2Header | DialectId::X402V2Body => "PAYMENT-SIGNATURE",
+            DialectId::X402V1 => "X-PAYMENT",
+        }
+    }
+}
+
+/// A 402 challenge in the common shape every dialect maps to.
+#[derive(Debug)]
+pub struct Challenge {
+    /// The dialect it was recognised as.
+    pub dialect: DialectId,
+    /// The x402 protocol version (1 or 2).
+    pub x402_version: u8,
+    /// The resource being sold (v1 describes it per requirement instead).
+    pub resource: Option<ResourceInfo>,
+    /// The server's error message, if any.
+    pub error: Option<String>,
+    /// The usable requirements, in the server's order.
+    pub requirements: Vec<Requirement>,
+    /// The requirements that were malformed, with why.
+    pub rejected: Vec<RejectedRequirement>,
+    /// Extensions declared by the server, raw.
+    pub extensions: Option<Map<String, Value>>,
+}
+
+/// Something that can recognise one dialect of 402.
+pub trait Dialect: Sync {
+    /// This dialect's identifier.
+    fn id(&self) -> DialectId;
+
+    /// `None` if the response is not in this dialect; otherwise the challenge, or
+    /// why this dialect's challenge is malformed.
+    fn recognize(&self, response: &Response402<'_>) -> Option<Result<Challenge>>;
+}
+
+/// The built-in dialects, in the order they are tried.
+pub static DEFAULT_DIALECTS: &[&dyn Dialect] = &[&X402V2Header, &X402V2Body, &X402V1Body];
+
+/// Recognises a 402 response with the built-in dialects.
+///
+/// # Errors
+/// [`Error::NotPaymentRequired`] for another status; the claiming dialect's error
+/// for a malformed challenge; [`Error::UnsupportedVersion`] for an unknown
+/// `x402Version`; [`Error::Unrecognized402`] when no dialect claims it.
+pub fn recognize(response: &Response402<'_>) -> Result<Challenge> {
+    recognize_with(response, DEFAULT_DIALECTS)
+}
+
+/// Recognises a 402 response with the given dialects, tried in order.
+///
+/// # Errors
+/// As [`recognize`].
+pub fn recognize_with(response: &Response402<'_>, dialects: &[&dyn Dialect]) -> Result<Challenge> {
+    if response.status() != 402 {
+        return Err(Error::NotPaymentRequired { status: response.status() });
+    }
+    if let Some(found) = dialects.iter().find_map(|d| d.recognize(response)) {
+        return found;
+    }
+    match response.body_json_or_fault() {
+        Ok(json) => match json.get("x402Version") {
+            Some(version) => Err(Error::UnsupportedVersion { found: version.to_string() }),
+            None => Err(Error::Unrecognized402 { reason: "the JSON body is not a known challenge" }),
+        },
+        Err(BodyFault::Empty) => Err(Error::Unrecognized402 {
+            reason: "no PAYMENT-REQUIRED header and an empty body",
+        }),
+        Err(BodyFault::TooLarge) => {
+            Err(Error::BodyTooLarge { len: response.body().len(), limit: MAX_BODY_LEN })
+        }
+        Err(BodyFault::NotJson) => Err(Error::Unrecognized402 {
+            reason: "no PAYMENT-REQUIRED header and the body is not JSON",
+        }),
+    }
+}

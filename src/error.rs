@@ -1,0 +1,218 @@
+//! The crate's one error type, with stable string codes.
+//!
+//! Every failure a caller can meet has a [`Error::code`]: an upper-case string that
+//! never changes once released, so JavaScript callers can branch on `err.code`.
+//! The Display text is for humans and may change.
+
+use std::fmt;
+
+/// A `Result` whose error defaults to this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Which JSON document a decode failure was about. It selects the error code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Document {
+    /// A `PaymentRequired` (the 402 challenge, header or body).
+    PaymentRequired,
+    /// A `PaymentPayload` (the client's `PAYMENT-SIGNATURE` / `X-PAYMENT`).
+    PaymentPayload,
+    /// A `SettlementResponse` (`PAYMENT-RESPONSE` / `X-PAYMENT-RESPONSE`).
+    SettlementResponse,
+    /// A facilitator's `/verify` answer.
+    VerifyResponse,
+    /// A facilitator's `/supported` answer.
+    SupportedResponse,
+}
+
+impl Document {
+    fn name(self) -> &'static str {
+        match self {
+            Document::PaymentRequired => "payment-required document",
+            Document::PaymentPayload => "payment payload",
+            Document::SettlementResponse => "settlement response",
+            Document::VerifyResponse => "verify response",
+            Document::SupportedResponse => "supported response",
+        }
+    }
+}
+
+/// Everything that can go wrong in x402-wasm.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A header value was longer than the limit; it was not decoded.
+    HeaderTooLarge {
+        /// The value's length in bytes.
+        len: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A response body was longer than the limit; it was not parsed.
+    BodyTooLarge {
+        /// The body's length in bytes.
+        len: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A header value was not standard base64.
+    InvalidBase64 {
+        /// The decoder's complaint.
+        source: base64::DecodeError,
+    },
+    /// A header value decoded to bytes that are not UTF-8.
+    InvalidUtf8 {
+        /// The UTF-8 decoder's complaint.
+        source: std::str::Utf8Error,
+    },
+    /// A header or body was not JSON at all.
+    InvalidJson {
+        /// The document that was expected.
+        document: Document,
+        /// The parser's complaint.
+        source: serde_json::Error,
+    },
+    /// JSON that does not have the shape of the expected document.
+    InvalidDocument {
+        /// The document that was expected.
+        document: Document,
+        /// What is wrong with it.
+        source: serde_json::Error,
+    },
+    /// A document declared an `x402Version` this crate does not speak.
+    UnsupportedVersion {
+        /// The version found (as JSON text, since it may not even be a number).
+        found: String,
+    },
+    /// A status-402 response that no known dialect recognises.
+    Unrecognized402 {
+        /// What was missing.
+        reason: &'static str,
+    },
+    /// A response that is not a 402 was given to the 402 recogniser.
+    NotPaymentRequired {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// A 402 whose requirements were all unusable, or which listed none.
+    NoValidRequirement {
+        /// The first requirement's failure, if there was a requirement at all.
+        first: Option<Box<Error>>,
+    },
+    /// An atomic amount that is not a plain non-negative decimal integer.
+    InvalidAmount {
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// An atomic amount above 2^256 - 1.
+    AmountOverflow,
+    /// A money string such as `"$0.01"` or `"0.05 USDC"` that could not be read.
+    InvalidPrice {
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// A price with more fractional digits than the asset has decimals.
+    TooManyDecimals {
+        /// The asset's decimals.
+        decimals: u8,
+        /// The fractional digits given.
+        given: usize,
+    },
+    /// A network identifier that is neither CAIP-2 nor a known v1 name.
+    InvalidNetwork {
+        /// Why it was refused.
+        reason: &'static str,
+    },
+}
+
+impl Error {
+    /// The stable, upper-case code of this error, e.g. `"INVALID_HEADER"`.
+    ///
+    /// Codes are part of the public API: they are never renamed.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::HeaderTooLarge { .. } => "HEADER_TOO_LARGE",
+            Error::BodyTooLarge { .. } => "BODY_TOO_LARGE",
+            Error::InvalidBase64 { .. } | Error::InvalidUtf8 { .. } => "INVALID_HEADER",
+            Error::InvalidJson { .. } => "INVALID_JSON",
+            Error::InvalidDocument { document, .. } => match document {
+                Document::PaymentRequired => "INVALID_402",
+                Document::PaymentPayload => "INVALID_PAYLOAD",
+                Document::SettlementResponse => "INVALID_SETTLEMENT_RESPONSE",
+                Document::VerifyResponse | Document::SupportedResponse => {
+                    "INVALID_FACILITATOR_RESPONSE"
+                }
+            },
+            Error::UnsupportedVersion { .. } => "UNSUPPORTED_VERSION",
+            Error::Unrecognized402 { .. } => "INVALID_402",
+            Error::NotPaymentRequired { .. } => "NOT_402",
+            Error::NoValidRequirement { .. } => "NO_VALID_REQUIREMENT",
+            Error::InvalidAmount { .. } => "INVALID_AMOUNT",
+            Error::AmountOverflow => "AMOUNT_OVERFLOW",
+            Error::InvalidPrice { .. } => "INVALID_PRICE",
+            Error::TooManyDecimals { .. } => "AMOUNT_PRECISION",
+            Error::InvalidNetwork { .. } => "INVALID_NETWORK",
+        }
+    }
+
+    /// Classifies a `serde_json` failure: syntax errors mean "not JSON", data errors
+    /// mean "JSON of the wrong shape".
+    pub(crate) fn json(document: Document, source: serde_json::Error) -> Self {
+        match source.classify() {
+            serde_json::error::Category::Data => Error::InvalidDocument { document, source },
+            _ => Error::InvalidJson { document, source },
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::HeaderTooLarge { len, limit } => {
+                write!(f, "header value of {len} bytes exceeds the {limit}-byte limit")
+            }
+            Error::BodyTooLarge { len, limit } => {
+                write!(f, "response body of {len} bytes exceeds the {limit}-byte limit")
+            }
+            Error::InvalidBase64 { .. } => f.write_str("header value is not standard base64"),
+            Error::InvalidUtf8 { .. } => f.write_str("header value does not decode to UTF-8"),
+            Error::InvalidJson { document, .. } => write!(f, "{} is not JSON", document.name()),
+            Error::InvalidDocument { document, source } => {
+                write!(f, "malformed {}: {source}", document.name())
+            }
+            Error::UnsupportedVersion { found } => write!(f, "unsupported x402Version {found}"),
+            Error::Unrecognized402 { reason } => write!(f, "unrecognised 402 response: {reason}"),
+            Error::NotPaymentRequired { status } => {
+                write!(f, "response status is {status}, not 402")
+            }
+            Error::NoValidRequirement { first: Some(first) } => {
+                write!(f, "no usable payment requirement; the first failed with: {first}")
+            }
+            Error::NoValidRequirement { first: None } => {
+                f.write_str("the 402 lists no payment requirements")
+            }
+            Error::InvalidAmount { reason } => write!(f, "invalid amount: {reason}"),
+            Error::AmountOverflow => f.write_str("amount exceeds 2^256 - 1"),
+            Error::InvalidPrice { reason } => write!(f, "invalid price: {reason}"),
+            Error::TooManyDecimals { decimals, given } => write!(
+                f,
+                "price has {given} fractional digits but the asset has only {decimals} decimals"
+            ),
+            Error::InvalidNetwork { reason } => write!(f, "invalid network: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::InvalidBase64 { source } => Some(source),
+            Error::InvalidUtf8 { source } => Some(source),
+            Error::InvalidJson { source, .. } | Error::InvalidDocument { source, .. } => {
+                Some(source)
+            }
+            Error::NoValidRequirement { first: Some(first) } => Some(first.as_ref()),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! The header codec: base64 (standard alphabet) of UTF-8 JSON.
+//!
+//! Encoding is strict (padded). Decoding tolerates missing padding and
+//! surrounding whitespace, nothing else, and refuses oversized values before
+//! doing any work.
+
+use base64::Engine as _;
+use base64::alphabet::STANDARD;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Document, Error, Result};
+
+/// The largest header value decoded, in bytes (32 KiB).
+pub const MAX_HEADER_LEN: usize = 32 * 1024;
+
+const ENCODER: GeneralPurpose = GeneralPurpose::new(&STANDARD, GeneralPurposeConfig::new());
+const DECODER: GeneralPurpose = GeneralPurpose::new(
+    &STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Encodes a value as a header: base64 of its UTF-8 JSON, padded.
+///
+/// # Errors
+/// Only if `value`'s `Serialize` implementation fails, which the crate's models never do.
+pub fn encode_header<T: Serialize + ?Sized>(value: &T, document: Document) -> Result<String> {
+    let json = serde_json::to_vec(value).map_err(|source| Error::json(document, source))?;
+    Ok(ENCODER.encode(json))
+}
+
+/// Decodes a header value to its UTF-8 JSON text.
+///
+/// # Errors
+/// [`Error::HeaderTooLarge`] above [`MAX_HEADER_LEN`], [`Error::InvalidBase64`],
+/// [`Error::InvalidUtf8`].
+pub fn decode_header_text(value: &str) -> Result<String> {
+    if value.len() > MAX_HEADER_LEN {
+        return Err(Error::HeaderTooLarge { len: value.len(), limit: MAX_HEADER_LEN });
+    }
+    let value = value.trim_matches(|c: char| c.is_ascii_whitespace());
+    // Padding may be absent, but if present it must be complete.
+    if value.ends_with('=') && value.len() % 4 != 0 {
+        return Err(Error::InvalidBase64 { source: base64::DecodeError::InvalidPadding });
+    }
+    let bytes = DECODER.decode(value).map_err(|source| Error::InvalidBase64 { source })?;
+    String::from_utf8(bytes).map_err(|e| Error::InvalidUtf8 { source: e.utf8_error() })
+}
+
+/// Decodes a header value into a model.
+///
+/// # Errors
+/// Those of [`decode_header_text`], then [`Error::InvalidJson`] or
+/// [`Error::InvalidDocument`] (whose code depends on `document`).
+pub fn decode_header<T: DeserializeOwned>(value: &str, document: Document) -> Result<T> {
+    let text = decode_header_text(value)?;
+    serde_json::from_str(&text).map_err(|source| Error::json(document, source))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    #[test]
+    fn encodes_padded_standard_base64_of_utf8() {
+        let value = json!({"k": "é?>"});
+        let header = encode_header(&value, Document::PaymentPayload).unwrap();
+        // Standard alphabet (+ and /) and padding; "é" encodes as UTF-8, not Latin-1.
+        assert_eq!(header, "eyJrIjoiw6k/PiJ9");
+        let odd = encode_header(&json!("ab"), Document::PaymentPayload).unwrap();
+        assert_eq!(odd, "ImFiIg==");
+        let back: Value = decode_header(&header, Document::PaymentPayload).unwrap();
+        assert_eq!(back, value);
+    }
+
+    #[test]
+    fn decode_tolerates_missing_padding_and_outer_whitespace_only() {
+        let doc = Document::PaymentRequired;
+        assert_eq!(decode_header::<Value>("ImFiIg", doc).unwrap(), json!("ab"));
+        assert_eq!(decode_header::<Value>(" \tImFiIg==\r\n", doc).unwrap(), json!("ab"));
+        for bad in ["ImFi Ig==", "ImFiIg===", "ImFiIg=", "I", "ImFiIg-_", "!!!!"] {
+            assert_eq!(decode_header::<Value>(bad, doc).map_err(|e| e.code()), Err("INVALID_HEADER"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn size_limit_applies_before_decoding() {
+        let huge = "A".repeat(MAX_HEADER_LEN + 1);
+        let err = decode_header::<Value>(&huge, Document::PaymentRequired).unwrap_err();
+        assert_eq!(err.code(), "HEADER_TOO_LARGE");
+        let at_limit = "A".repeat(MAX_HEADER_LEN);
+        assert_ne!(decode_header::<Value>(&at_limit, Document::PaymentRequired).unwrap_err().code(), "HEADER_TOO_LARGE");
+    }
+}

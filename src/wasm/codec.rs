@@ -1,0 +1,193 @@
+//! Exports of the protocol core: header codec, 402 recognition, amounts, networks.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+use super::error::{invalid_argument, js, to_js};
+use super::headers::JsHeaders;
+use crate::dialect::{Response402, recognize};
+use crate::error::{Document, Error};
+use crate::protocol::{
+    self, Amount, Network, PaymentPayload, PaymentPayloadV1, PaymentRequired, SettlementResponse,
+};
+
+fn to_js_value<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| invalid_argument(&e.to_string()))
+}
+
+fn from_js_value<T: DeserializeOwned>(value: JsValue, document: Document) -> Result<T, JsValue> {
+    // Through JSON text: numbers keep their integer form and `undefined` drops out,
+    // exactly as the value would travel on the wire.
+    let text = js_sys::JSON::stringify(&value)
+        .map_err(|_| invalid_argument("value cannot be serialised to JSON"))?;
+    let text = String::from(text);
+    js(serde_json::from_str(&text).map_err(|source| Error::json(document, source)))
+}
+
+fn document_named(name: &str) -> Result<Document, JsValue> {
+    match name {
+        "PaymentRequired" => Ok(Document::PaymentRequired),
+        "PaymentPayload" => Ok(Document::PaymentPayload),
+        "SettlementResponse" => Ok(Document::SettlementResponse),
+        _ => Err(invalid_argument(
+            "document must be PaymentRequired, PaymentPayload or SettlementResponse",
+        )),
+    }
+}
+
+/// Decodes an x402 header (base64 of UTF-8 JSON) and checks it has the shape of
+/// `document`: `"PaymentRequired"`, `"PaymentPayload"` or `"SettlementResponse"`.
+/// Returns the JSON object as the header carried it.
+#[wasm_bindgen(js_name = decodeHeader)]
+pub fn decode_header(value: &str, document: &str) -> Result<JsValue, JsValue> {
+    let document = document_named(document)?;
+    let json: Value = js(protocol::decode_header(value, document))?;
+    let checked = match document {
+        Document::PaymentRequired => serde_json::from_value::<PaymentRequired>(json.clone()).map(drop),
+        Document::PaymentPayload => match json.get("x402Version").and_then(Value::as_u64) {
+            Some(1) => serde_json::from_value::<PaymentPayloadV1>(json.clone()).map(drop),
+            _ => serde_json::from_value::<PaymentPayload>(json.clone()).map(drop),
+        },
+        _ => serde_json::from_value::<SettlementResponse>(json.clone()).map(drop),
+    };
+    js(checked.map_err(|source| Error::json(document, source)))?;
+    to_js_value(&json)
+}
+
+/// Decodes a `PAYMENT-RESPONSE` / `X-PAYMENT-RESPONSE` header to its settlement response.
+#[wasm_bindgen(js_name = decodePaymentResponse)]
+pub fn decode_payment_response(value: &str) -> Result<JsValue, JsValue> {
+    let response: SettlementResponse =
+        js(protocol::decode_header(value, Document::SettlementResponse))?;
+    to_js_value(&response)
+}
+
+/// Encodes a payment payload (v1 or v2) as the `PAYMENT-SIGNATURE` / `X-PAYMENT`
+/// header value: base64 of its UTF-8 JSON, padded.
+#[wasm_bindgen(js_name = encodePaymentHeader)]
+pub fn encode_payment_header(payload: JsValue) -> Result<String, JsValue> {
+    let json: Value = from_js_value(payload, Document::PaymentPayload)?;
+    let checked = match json.get("x402Version").and_then(Value::as_u64) {
+        Some(1) => serde_json::from_value::<PaymentPayloadV1>(json.clone()).map(drop),
+        Some(2) => serde_json::from_value::<PaymentPayload>(json.clone()).map(drop),
+        _ => {
+            let found = json.get("x402Version").map_or("missing".into(), Value::to_string);
+            return Err(to_js(&Error::UnsupportedVersion { found }));
+        }
+    };
+    js(checked.map_err(|source| Error::json(Document::PaymentPayload, source)))?;
+    js(protocol::encode_header(&json, Document::PaymentPayload))
+}
+
+/// Encodes any x402 document (a `PaymentRequired`, a settlement response, ...) as a
+/// header value, without checking its shape.
+#[wasm_bindgen(js_name = encodeHeader)]
+pub fn encode_header(value: JsValue) -> Result<String, JsValue> {
+    let json: Value = from_js_value(value, Document::PaymentRequired)?;
+    js(protocol::encode_header(&json, Document::PaymentRequired))
+}
+
+/// Recognises a 402 response in any supported dialect and returns the common
+/// shape: `{ dialect, x402Version, resource?, error?, requirements: [...], rejected: [...] }`.
+///
+/// `headers` is a `Headers` object or a plain record; `body` is the body as a
+/// string or `Uint8Array` (may be empty).
+#[wasm_bindgen(js_name = recognizePaymentRequired)]
+pub fn recognize_payment_required(
+    status: u16,
+    headers: JsValue,
+    body: JsValue,
+) -> Result<JsValue, JsValue> {
+    let bytes: Vec<u8> = if let Some(text) = body.as_string() {
+        text.into_bytes()
+    } else if body.is_undefined() || body.is_null() {
+        Vec::new()
+    } else if let Some(array) = body.dyn_ref::<js_sys::Uint8Array>() {
+        array.to_vec()
+    } else {
+        return Err(invalid_argument("body must be a string or a Uint8Array"));
+    };
+    let headers = JsHeaders::new(headers);
+    let challenge = js(recognize(&Response402::new(status, &headers, &bytes)))?;
+    to_js_value(&ChallengeView::from(&challenge))
+}
+
+/// The JS view of a challenge.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChallengeView<'a> {
+    dialect: crate::dialect::DialectId,
+    x402_version: u8,
+    payment_header: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource: Option<&'a protocol::ResourceInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    requirements: &'a [crate::dialect::Requirement],
+    rejected: Vec<RejectedView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extensions: Option<&'a serde_json::Map<String, Value>>,
+}
+
+#[derive(Serialize)]
+struct RejectedView {
+    index: usize,
+    code: &'static str,
+    message: String,
+}
+
+impl<'a> From<&'a crate::dialect::Challenge> for ChallengeView<'a> {
+    fn from(c: &'a crate::dialect::Challenge) -> Self {
+        ChallengeView {
+            dialect: c.dialect,
+            x402_version: c.x402_version,
+            payment_header: c.dialect.payment_header(),
+            resource: c.resource.as_ref(),
+            error: c.error.as_deref(),
+            requirements: &c.requirements,
+            rejected: c
+                .rejected
+                .iter()
+                .map(|r| RejectedView { index: r.index, code: r.error.code(), message: r.error.to_string() })
+                .collect(),
+            extensions: c.extensions.as_ref(),
+        }
+    }
+}
+
+/// Validates an atomic amount (a decimal integer string below 2^256) and returns
+/// it in canonical form (no leading zeros).
+#[wasm_bindgen(js_name = parseAmount)]
+pub fn parse_amount(amount: &str) -> Result<String, JsValue> {
+    js(Amount::parse(amount)).map(|a| a.to_string())
+}
+
+/// Converts a money string (`"$0.01"`, `"0.05 USDC"`, `"1.5"`) to atomic units of
+/// an asset with `decimals` decimals, exactly: `{ amount, currency }`.
+#[wasm_bindgen(js_name = parsePrice)]
+pub fn parse_price(price: &str, decimals: u8) -> Result<JsValue, JsValue> {
+    let price = js(protocol::parse_price(price, decimals))?;
+    to_js_value(&serde_json::json!({ "amount": price.amount, "currency": price.currency }))
+}
+
+/// Formats atomic units as a decimal string: `formatUnits("10000", 6) === "0.01"`.
+#[wasm_bindgen(js_name = formatUnits)]
+pub fn format_units(amount: &str, decimals: u8) -> Result<String, JsValue> {
+    js(Amount::parse(amount)).map(|a| a.format_units(decimals))
+}
+
+/// Normalises a network (CAIP-2 or an x402 v1 name) to CAIP-2.
+#[wasm_bindgen(js_name = toCaip2)]
+pub fn to_caip2(network: &str) -> Result<String, JsValue> {
+    js(Network::parse(network)).map(|n| n.to_string())
+}
+
+/// The x402 v1 name of a network, or `undefined` when v1 had none.
+#[wasm_bindgen(js_name = toV1Network)]
+pub fn to_v1_network(network: &str) -> Result<Option<String>, JsValue> {
+    js(Network::parse(network)).map(|n| n.v1_name().map(str::to_owned))
+}

@@ -1,0 +1,10 @@
+//! The JavaScript boundary: the only module that touches wasm-bindgen and js-sys.
+//!
+//! Every export takes and returns plain JS values; every failure is thrown as an
+//! `Error` whose `name` is `"X402Error"` and whose `code` is [`Error::code`].
+
+mod codec;
+mod error;
+mod headers;
+
+pub use codec::*;
