@@ -1,8 +1,10 @@
 # Sourced by the scripts: tool versions and PATH. Keep versions here only.
 WASM_PACK_VERSION=0.15.1
+# wasm-opt from the npm binaryen package (Debian's v108 corrupts externref tables).
+BINARYEN_VERSION=132.0.0
 # Must equal the wasm-bindgen version in Cargo.lock.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/,""); print; exit}' "$(dirname "${BASH_SOURCE[0]}")/../Cargo.lock" 2>/dev/null || true)
 WASM_BINDGEN_VERSION=${WASM_BINDGEN_VERSION:-0.2.130}
 X402_TOOLS=${X402_TOOLS:-$HOME/.cache/x402-wasm/tools}
-export PATH="$X402_TOOLS/wasm-pack-$WASM_PACK_VERSION/bin:$X402_TOOLS/wasm-bindgen-cli-$WASM_BINDGEN_VERSION/bin:$PATH"
-export WASM_PACK_VERSION WASM_BINDGEN_VERSION X402_TOOLS
+export PATH="$X402_TOOLS/binaryen-$BINARYEN_VERSION/node_modules/.bin:$X402_TOOLS/wasm-pack-$WASM_PACK_VERSION/bin:$X402_TOOLS/wasm-bindgen-cli-$WASM_BINDGEN_VERSION/bin:$PATH"
+export WASM_PACK_VERSION WASM_BINDGEN_VERSION BINARYEN_VERSION X402_TOOLS

@@ -28,9 +28,16 @@ cargo_tool wasm-pack "$WASM_PACK_VERSION" wasm-pack
 # dependency of its lock file is missing from the registry.
 cargo_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen
 
-# Debian packages: wasm-opt (binaryen), Chromium and its driver for browser tests.
+# wasm-opt: the npm binaryen package, cached by version.
+binaryen="$X402_TOOLS/binaryen-$BINARYEN_VERSION"
+if [ ! -x "$binaryen/node_modules/.bin/wasm-opt" ]; then
+  log "installing binaryen $BINARYEN_VERSION (npm) into $binaryen"
+  mkdir -p "$binaryen"
+  (cd "$binaryen" && npm install --no-audit --no-fund --loglevel=error --no-save "binaryen@$BINARYEN_VERSION")
+fi
+
+# Debian packages: Chromium and its driver for browser tests.
 need_apt=()
-command -v wasm-opt >/dev/null 2>&1 || need_apt+=(binaryen)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -169,10 +169,16 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::HeaderTooLarge { len, limit } => {
-                write!(f, "header value of {len} bytes exceeds the {limit}-byte limit")
+                write!(
+                    f,
+                    "header value of {len} bytes exceeds the {limit}-byte limit"
+                )
             }
             Error::BodyTooLarge { len, limit } => {
-                write!(f, "response body of {len} bytes exceeds the {limit}-byte limit")
+                write!(
+                    f,
+                    "response body of {len} bytes exceeds the {limit}-byte limit"
+                )
             }
             Error::InvalidBase64 { .. } => f.write_str("header value is not standard base64"),
             Error::InvalidUtf8 { .. } => f.write_str("header value does not decode to UTF-8"),
@@ -186,7 +192,10 @@ impl fmt::Display for Error {
                 write!(f, "response status is {status}, not 402")
             }
             Error::NoValidRequirement { first: Some(first) } => {
-                write!(f, "no usable payment requirement; the first failed with: {first}")
+                write!(
+                    f,
+                    "no usable payment requirement; the first failed with: {first}"
+                )
             }
             Error::NoValidRequirement { first: None } => {
                 f.write_str("the 402 lists no payment requirements")

@@ -1,6 +1,13 @@
 //! The malformed-input table (tests/vectors/malformed.json): every hostile input
 //! gives its stable error code, and nothing panics.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use serde_json::Value;
 use x402_wasm::dialect::{Response402, recognize};
 use x402_wasm::error::Document;
@@ -10,7 +17,8 @@ fn body_of(case: &Value) -> Vec<u8> {
     match case.get("bodyRepeat") {
         Some(repeat) => {
             let unit = repeat["char"].as_str().unwrap();
-            unit.repeat(usize::try_from(repeat["times"].as_u64().unwrap()).unwrap()).into_bytes()
+            unit.repeat(usize::try_from(repeat["times"].as_u64().unwrap()).unwrap())
+                .into_bytes()
         }
         None => case["body"].as_str().unwrap().as_bytes().to_vec(),
     }
@@ -22,12 +30,18 @@ fn code_of(case: &Value) -> String {
             let headers: Vec<(&str, &str)> = case
                 .get("headers")
                 .and_then(Value::as_object)
-                .map(|h| h.iter().map(|(k, v)| (k.as_str(), v.as_str().unwrap())).collect())
+                .map(|h| {
+                    h.iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str().unwrap()))
+                        .collect()
+                })
                 .unwrap_or_default();
             let body = body_of(case);
             let status = u16::try_from(case["status"].as_u64().unwrap()).unwrap();
             match recognize(&Response402::new(status, &headers, &body)) {
-                Ok(challenge) => format!("accepted {} requirement(s)", challenge.requirements.len()),
+                Ok(challenge) => {
+                    format!("accepted {} requirement(s)", challenge.requirements.len())
+                }
                 Err(error) => error.code().to_owned(),
             }
         }
@@ -65,7 +79,12 @@ fn every_malformed_input_has_its_code() {
             (got != want).then(|| format!("{}: want {want}, got {got}", case["name"]))
         })
         .collect();
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

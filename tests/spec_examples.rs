@@ -1,6 +1,13 @@
 //! The public x402 specification's HTTP examples (tests/vectors/spec_http.json)
 //! decode to exactly the documented JSON, and every model round-trips.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -44,8 +51,17 @@ fn spec_headers_decode_to_the_documented_json() {
                 let model: SettlementResponse =
                     decode_header(value, Document::SettlementResponse).unwrap();
                 let mut documented = json.clone();
-                documented.as_object_mut().unwrap().entry("transaction").or_insert("".into());
-                assert_eq!(serde_json::to_value(&model).unwrap(), documented, "{}", case["name"]);
+                documented
+                    .as_object_mut()
+                    .unwrap()
+                    .entry("transaction")
+                    .or_insert("".into());
+                assert_eq!(
+                    serde_json::to_value(&model).unwrap(),
+                    documented,
+                    "{}",
+                    case["name"]
+                );
             }
             other => panic!("unknown document {other}"),
         }
@@ -65,12 +81,21 @@ fn spec_v1_body_decodes_to_the_documented_json() {
 fn spec_v2_402_is_recognised_from_the_header() {
     let vectors = vectors();
     let value = vectors["headers"][0]["value"].as_str().unwrap();
-    let headers = [("Content-Type", "application/json"), ("PAYMENT-REQUIRED", value)];
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("PAYMENT-REQUIRED", value),
+    ];
     let challenge = recognize(&Response402::new(402, &headers, b"{}")).unwrap();
     assert_eq!(challenge.dialect, DialectId::X402V2Header);
     assert_eq!(challenge.x402_version, 2);
-    assert_eq!(challenge.error.as_deref(), Some("PAYMENT-SIGNATURE header is required"));
-    assert_eq!(challenge.resource.unwrap().url, "https://api.example.com/premium-data");
+    assert_eq!(
+        challenge.error.as_deref(),
+        Some("PAYMENT-SIGNATURE header is required")
+    );
+    assert_eq!(
+        challenge.resource.unwrap().url,
+        "https://api.example.com/premium-data"
+    );
     let requirement = &challenge.requirements[0];
     assert_eq!(requirement.network.chain_id(), Some(84532));
     assert_eq!(requirement.amount.to_string(), "10000");
@@ -101,12 +126,23 @@ fn v1_body_maps_networks_and_resource() {
     // The seed's example body, cut out of the prose.
     let start = body.find("{\n  \"x402Version\": 1").unwrap();
     let end = start + body[start..].find("\n}\n").unwrap() + 2;
-    let challenge = recognize(&Response402::new(402, &[("a", "b")], body[start..end].as_bytes())).unwrap();
+    let challenge = recognize(&Response402::new(
+        402,
+        &[("a", "b")],
+        &body.as_bytes()[start..end],
+    ))
+    .unwrap();
     assert_eq!(challenge.dialect, DialectId::X402V1);
     let requirement = &challenge.requirements[0];
-    assert_eq!(requirement.network.to_string(), "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1");
+    assert_eq!(
+        requirement.network.to_string(),
+        "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1"
+    );
     assert_eq!(requirement.amount.to_string(), "10000");
-    assert_eq!(requirement.resource.as_ref().unwrap().url, "https://api.example.com/api/data");
+    assert_eq!(
+        requirement.resource.as_ref().unwrap().url,
+        "https://api.example.com/api/data"
+    );
 }
 
 #[test]
@@ -118,8 +154,12 @@ fn seed_000_body_and_header_agree() {
     let body = &seed[start..end];
     let json: Value = serde_json::from_str(body).unwrap();
     let header = encode_header(&json, Document::PaymentRequired).unwrap();
-    let from_header =
-        recognize(&Response402::new(402, &[("payment-required", header.as_str())], b"")).unwrap();
+    let from_header = recognize(&Response402::new(
+        402,
+        &[("payment-required", header.as_str())],
+        b"",
+    ))
+    .unwrap();
     let from_body = recognize(&Response402::new(402, &[("a", "b")], body.as_bytes())).unwrap();
     assert_eq!(from_header.requirements, from_body.requirements);
     assert_eq!(from_body.requirements.len(), 2);

@@ -29,7 +29,10 @@ pub trait HeaderSource {
 }
 
 fn find_header<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)], name: &str) -> Option<String> {
-    pairs.iter().find(|(n, _)| n.as_ref().eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref().to_owned())
+    pairs
+        .iter()
+        .find(|(n, _)| n.as_ref().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_ref().to_owned())
 }
 
 impl<K: AsRef<str>, V: AsRef<str>> HeaderSource for Vec<(K, V)> {
@@ -62,7 +65,12 @@ enum BodyFault {
 impl<'a> Response402<'a> {
     /// Wraps a response for recognition.
     pub fn new(status: u16, headers: &'a dyn HeaderSource, body: &'a [u8]) -> Self {
-        Response402 { status, headers, body, body_json: OnceCell::new() }
+        Response402 {
+            status,
+            headers,
+            body,
+            body_json: OnceCell::new(),
+        }
     }
 
     /// The HTTP status.
@@ -173,22 +181,29 @@ pub fn recognize(response: &Response402<'_>) -> Result<Challenge> {
 /// As [`recognize`].
 pub fn recognize_with(response: &Response402<'_>, dialects: &[&dyn Dialect]) -> Result<Challenge> {
     if response.status() != 402 {
-        return Err(Error::NotPaymentRequired { status: response.status() });
+        return Err(Error::NotPaymentRequired {
+            status: response.status(),
+        });
     }
     if let Some(found) = dialects.iter().find_map(|d| d.recognize(response)) {
         return found;
     }
     match response.body_json_or_fault() {
         Ok(json) => match json.get("x402Version") {
-            Some(version) => Err(Error::UnsupportedVersion { found: version.to_string() }),
-            None => Err(Error::Unrecognized402 { reason: "the JSON body is not a known challenge" }),
+            Some(version) => Err(Error::UnsupportedVersion {
+                found: version.to_string(),
+            }),
+            None => Err(Error::Unrecognized402 {
+                reason: "the JSON body is not a known challenge",
+            }),
         },
         Err(BodyFault::Empty) => Err(Error::Unrecognized402 {
             reason: "no PAYMENT-REQUIRED header and an empty body",
         }),
-        Err(BodyFault::TooLarge) => {
-            Err(Error::BodyTooLarge { len: response.body().len(), limit: MAX_BODY_LEN })
-        }
+        Err(BodyFault::TooLarge) => Err(Error::BodyTooLarge {
+            len: response.body().len(),
+            limit: MAX_BODY_LEN,
+        }),
         Err(BodyFault::NotJson) => Err(Error::Unrecognized402 {
             reason: "no PAYMENT-REQUIRED header and the body is not JSON",
         }),

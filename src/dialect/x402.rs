@@ -39,12 +39,14 @@ impl Dialect for X402V2Header {
 
     fn recognize(&self, response: &Response402<'_>) -> Option<Result<Challenge>> {
         let header = response.header(PAYMENT_REQUIRED)?;
-        Some(decode_header::<Value>(&header, Document::PaymentRequired).and_then(|json| {
-            match version_of(&json) {
-                Some(2) => challenge(self.id(), 2, &json, Requirement::from_v2),
-                _ => Err(unsupported(&json)),
-            }
-        }))
+        Some(
+            decode_header::<Value>(&header, Document::PaymentRequired).and_then(|json| {
+                match version_of(&json) {
+                    Some(2) => challenge(self.id(), 2, &json, Requirement::from_v2),
+                    _ => Err(unsupported(&json)),
+                }
+            }),
+        )
     }
 }
 
@@ -54,7 +56,9 @@ impl Dialect for X402V2Body {
     }
 
     fn recognize(&self, response: &Response402<'_>) -> Option<Result<Challenge>> {
-        let json = response.body_json().filter(|json| version_of(json) == Some(2))?;
+        let json = response
+            .body_json()
+            .filter(|json| version_of(json) == Some(2))?;
         Some(challenge(self.id(), 2, json, Requirement::from_v2))
     }
 }
@@ -65,7 +69,9 @@ impl Dialect for X402V1Body {
     }
 
     fn recognize(&self, response: &Response402<'_>) -> Option<Result<Challenge>> {
-        let json = response.body_json().filter(|json| version_of(json) == Some(1))?;
+        let json = response
+            .body_json()
+            .filter(|json| version_of(json) == Some(1))?;
         Some(challenge(self.id(), 1, json, Requirement::from_v1))
     }
 }
@@ -76,7 +82,9 @@ fn version_of(json: &Value) -> Option<u64> {
 
 fn unsupported(json: &Value) -> Error {
     match json.get("x402Version") {
-        Some(found) => Error::UnsupportedVersion { found: found.to_string() },
+        Some(found) => Error::UnsupportedVersion {
+            found: found.to_string(),
+        },
         None => Error::json(
             Document::PaymentRequired,
             <serde_json::Error as serde::de::Error>::missing_field("x402Version"),

@@ -33,9 +33,11 @@ impl Amount {
     /// above 2^256 - 1.
     pub fn parse(text: &str) -> Result<Self> {
         if text.is_empty() {
-            return Err(Error::InvalidAmount { reason: "empty string" });
+            return Err(Error::InvalidAmount {
+                reason: "empty string",
+            });
         }
-        if let Some(reason) = text.bytes().find_map(|b| non_digit_reason(b)) {
+        if let Some(reason) = text.bytes().find_map(non_digit_reason) {
             return Err(Error::InvalidAmount { reason });
         }
         let significant = text.trim_start_matches('0');
@@ -72,7 +74,10 @@ impl Amount {
     /// # Errors
     /// [`Error::AmountOverflow`] when the sum exceeds 2^256 - 1.
     pub fn checked_add(self, other: Amount) -> Result<Amount> {
-        self.0.checked_add(other.0).map(Amount).ok_or(Error::AmountOverflow)
+        self.0
+            .checked_add(other.0)
+            .map(Amount)
+            .ok_or(Error::AmountOverflow)
     }
 
     /// Subtracts, or returns `None` when `other` is larger.
@@ -91,7 +96,11 @@ impl Amount {
         let padded = format!("{digits:0>width$}", width = decimals + 1);
         let (int, frac) = padded.split_at(padded.len() - decimals);
         let frac = frac.trim_end_matches('0');
-        if frac.is_empty() { int.to_owned() } else { format!("{int}.{frac}") }
+        if frac.is_empty() {
+            int.to_owned()
+        } else {
+            format!("{int}.{frac}")
+        }
     }
 }
 
@@ -176,12 +185,18 @@ pub fn parse_price(text: &str, decimals: u8) -> Result<Price> {
     if let Some(symbol) = symbol {
         let valid = !symbol.is_empty()
             && symbol.len() <= 12
-            && symbol.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+            && symbol
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
         if !valid {
-            return Err(Error::InvalidPrice { reason: "currency symbol must be letters or digits" });
+            return Err(Error::InvalidPrice {
+                reason: "currency symbol must be letters or digits",
+            });
         }
         if currency.is_some() && !symbol.eq_ignore_ascii_case("USD") {
-            return Err(Error::InvalidPrice { reason: "a $ price cannot name another currency" });
+            return Err(Error::InvalidPrice {
+                reason: "a $ price cannot name another currency",
+            });
         }
         currency = Some(symbol.to_ascii_uppercase());
     }
@@ -191,24 +206,39 @@ pub fn parse_price(text: &str, decimals: u8) -> Result<Price> {
     };
     let int = strip_thousands(int)?;
     if int.is_empty() && frac.is_empty() {
-        return Err(Error::InvalidPrice { reason: "no digits" });
+        return Err(Error::InvalidPrice {
+            reason: "no digits",
+        });
     }
     if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::InvalidPrice { reason: "only digits, one point and a leading $ are allowed" });
+        return Err(Error::InvalidPrice {
+            reason: "only digits, one point and a leading $ are allowed",
+        });
     }
     if number.contains('.') && frac.is_empty() {
-        return Err(Error::InvalidPrice { reason: "a point must be followed by digits" });
+        return Err(Error::InvalidPrice {
+            reason: "a point must be followed by digits",
+        });
     }
     let significant_frac = frac.trim_end_matches('0');
     if significant_frac.len() > usize::from(decimals) {
-        return Err(Error::TooManyDecimals { decimals, given: significant_frac.len() });
+        return Err(Error::TooManyDecimals {
+            decimals,
+            given: significant_frac.len(),
+        });
     }
     let padding = usize::from(decimals) - significant_frac.len();
     let atomic = format!("{int}{significant_frac}{}", "0".repeat(padding));
-    let atomic = if atomic.is_empty() { "0" } else { atomic.as_str() };
+    let atomic = if atomic.is_empty() {
+        "0"
+    } else {
+        atomic.as_str()
+    };
     let amount = Amount::parse(atomic).map_err(|e| match e {
         Error::AmountOverflow => Error::AmountOverflow,
-        _ => Error::InvalidPrice { reason: "not a number" },
+        _ => Error::InvalidPrice {
+            reason: "not a number",
+        },
     })?;
     Ok(Price { amount, currency })
 }
@@ -221,12 +251,16 @@ fn strip_thousands(int: &str) -> Result<String> {
     let mut groups = int.split(',');
     let head = groups.next().unwrap_or_default();
     if head.is_empty() || head.len() > 3 {
-        return Err(Error::InvalidPrice { reason: "misplaced thousands separator" });
+        return Err(Error::InvalidPrice {
+            reason: "misplaced thousands separator",
+        });
     }
     let mut out = head.to_owned();
     for group in groups {
         if group.len() != 3 {
-            return Err(Error::InvalidPrice { reason: "misplaced thousands separator" });
+            return Err(Error::InvalidPrice {
+                reason: "misplaced thousands separator",
+            });
         }
         out.push_str(group);
     }
@@ -247,7 +281,10 @@ mod tests {
         assert_eq!(Amount::parse(max).unwrap().as_u256(), U256::MAX);
         let above_u64 = "18446744073709551616";
         assert_eq!(Amount::parse(above_u64).unwrap().to_u64(), None);
-        assert_eq!(Amount::parse("18446744073709551615").unwrap().to_u64(), Some(u64::MAX));
+        assert_eq!(
+            Amount::parse("18446744073709551615").unwrap().to_u64(),
+            Some(u64::MAX)
+        );
     }
 
     #[test]
@@ -269,15 +306,26 @@ mod tests {
             (&"9".repeat(100_000), "AMOUNT_OVERFLOW"),
         ];
         for (input, code) in cases {
-            assert_eq!(Amount::parse(input).unwrap_err().code(), code, "input {input:.20}");
+            assert_eq!(
+                Amount::parse(input).unwrap_err().code(),
+                code,
+                "input {input:.20}"
+            );
         }
-        assert_eq!(Amount::parse(&format!("{}1", "0".repeat(500))).unwrap(), Amount::from(1));
+        assert_eq!(
+            Amount::parse(&format!("{}1", "0".repeat(500))).unwrap(),
+            Amount::from(1)
+        );
     }
 
     #[test]
     fn serde_uses_decimal_strings() {
-        let a: Amount = serde_json::from_str("\"340282366920938463463374607431768211456\"").unwrap();
-        assert_eq!(serde_json::to_string(&a).unwrap(), "\"340282366920938463463374607431768211456\"");
+        let a: Amount =
+            serde_json::from_str("\"340282366920938463463374607431768211456\"").unwrap();
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            "\"340282366920938463463374607431768211456\""
+        );
         assert!(serde_json::from_str::<Amount>("10").is_err());
         assert!(serde_json::from_str::<Amount>("\"-5\"").is_err());
     }
@@ -295,9 +343,15 @@ mod tests {
     fn prices_convert_exactly() {
         let usdc = |s| parse_price(s, 6).map(|p| (p.amount.to_string(), p.currency));
         assert_eq!(usdc("$0.01").unwrap(), ("10000".into(), Some("USD".into())));
-        assert_eq!(usdc("0.05 USDC").unwrap(), ("50000".into(), Some("USDC".into())));
+        assert_eq!(
+            usdc("0.05 USDC").unwrap(),
+            ("50000".into(), Some("USDC".into()))
+        );
         assert_eq!(usdc("1.5").unwrap(), ("1500000".into(), None));
-        assert_eq!(usdc(" $1,000.25 ").unwrap(), ("1000250000".into(), Some("USD".into())));
+        assert_eq!(
+            usdc(" $1,000.25 ").unwrap(),
+            ("1000250000".into(), Some("USD".into()))
+        );
         assert_eq!(usdc("$.5").unwrap().0, "500000");
         assert_eq!(usdc("0.000001").unwrap().0, "1");
         assert_eq!(usdc("0.0000010").unwrap().0, "1");
@@ -306,7 +360,10 @@ mod tests {
         let eth = parse_price("0.1 ETH", 18).unwrap();
         assert_eq!(eth.amount.to_string(), "100000000000000000");
         // 0.1 is not representable in binary floating point; here it is exact.
-        assert_eq!(parse_price("0.3", 18).unwrap().amount.to_string(), "300000000000000000");
+        assert_eq!(
+            parse_price("0.3", 18).unwrap().amount.to_string(),
+            "300000000000000000"
+        );
     }
 
     #[test]
@@ -327,7 +384,11 @@ mod tests {
             ("Infinity", "INVALID_PRICE"),
         ];
         for (input, code) in cases {
-            assert_eq!(parse_price(input, 6).unwrap_err().code(), code, "input {input}");
+            assert_eq!(
+                parse_price(input, 6).unwrap_err().code(),
+                code,
+                "input {input}"
+            );
         }
         let huge = format!("{}.5", "9".repeat(80));
         assert_eq!(parse_price(&huge, 6).unwrap_err().code(), "AMOUNT_OVERFLOW");

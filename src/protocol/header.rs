@@ -37,15 +37,24 @@ pub fn encode_header<T: Serialize + ?Sized>(value: &T, document: Document) -> Re
 /// [`Error::InvalidUtf8`].
 pub fn decode_header_text(value: &str) -> Result<String> {
     if value.len() > MAX_HEADER_LEN {
-        return Err(Error::HeaderTooLarge { len: value.len(), limit: MAX_HEADER_LEN });
+        return Err(Error::HeaderTooLarge {
+            len: value.len(),
+            limit: MAX_HEADER_LEN,
+        });
     }
     let value = value.trim_matches(|c: char| c.is_ascii_whitespace());
     // Padding may be absent, but if present it must be complete.
     if value.ends_with('=') && value.len() % 4 != 0 {
-        return Err(Error::InvalidBase64 { source: base64::DecodeError::InvalidPadding });
+        return Err(Error::InvalidBase64 {
+            source: base64::DecodeError::InvalidPadding,
+        });
     }
-    let bytes = DECODER.decode(value).map_err(|source| Error::InvalidBase64 { source })?;
-    String::from_utf8(bytes).map_err(|e| Error::InvalidUtf8 { source: e.utf8_error() })
+    let bytes = DECODER
+        .decode(value)
+        .map_err(|source| Error::InvalidBase64 { source })?;
+    String::from_utf8(bytes).map_err(|e| Error::InvalidUtf8 {
+        source: e.utf8_error(),
+    })
 }
 
 /// Decodes a header value into a model.
@@ -79,9 +88,16 @@ mod tests {
     fn decode_tolerates_missing_padding_and_outer_whitespace_only() {
         let doc = Document::PaymentRequired;
         assert_eq!(decode_header::<Value>("ImFiIg", doc).unwrap(), json!("ab"));
-        assert_eq!(decode_header::<Value>(" \tImFiIg==\r\n", doc).unwrap(), json!("ab"));
+        assert_eq!(
+            decode_header::<Value>(" \tImFiIg==\r\n", doc).unwrap(),
+            json!("ab")
+        );
         for bad in ["ImFi Ig==", "ImFiIg===", "ImFiIg=", "I", "ImFiIg-_", "!!!!"] {
-            assert_eq!(decode_header::<Value>(bad, doc).map_err(|e| e.code()), Err("INVALID_HEADER"), "{bad}");
+            assert_eq!(
+                decode_header::<Value>(bad, doc).map_err(|e| e.code()),
+                Err("INVALID_HEADER"),
+                "{bad}"
+            );
         }
     }
 
@@ -91,6 +107,11 @@ mod tests {
         let err = decode_header::<Value>(&huge, Document::PaymentRequired).unwrap_err();
         assert_eq!(err.code(), "HEADER_TOO_LARGE");
         let at_limit = "A".repeat(MAX_HEADER_LEN);
-        assert_ne!(decode_header::<Value>(&at_limit, Document::PaymentRequired).unwrap_err().code(), "HEADER_TOO_LARGE");
+        assert_ne!(
+            decode_header::<Value>(&at_limit, Document::PaymentRequired)
+                .unwrap_err()
+                .code(),
+            "HEADER_TOO_LARGE"
+        );
     }
 }

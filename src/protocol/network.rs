@@ -67,40 +67,58 @@ impl Network {
         if let Some(network) = Self::from_v1_name(text) {
             return Ok(network);
         }
-        let (namespace, reference) = text
-            .split_once(':')
-            .ok_or(Error::InvalidNetwork { reason: "neither CAIP-2 nor a known v1 network name" })?;
+        let (namespace, reference) = text.split_once(':').ok_or(Error::InvalidNetwork {
+            reason: "neither CAIP-2 nor a known v1 network name",
+        })?;
         let namespace_ok = (3..=8).contains(&namespace.len())
-            && namespace.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && namespace
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !namespace_ok {
-            return Err(Error::InvalidNetwork { reason: "CAIP-2 namespace must be 3-8 of [-a-z0-9]" });
+            return Err(Error::InvalidNetwork {
+                reason: "CAIP-2 namespace must be 3-8 of [-a-z0-9]",
+            });
         }
         let reference_ok = (1..=32).contains(&reference.len())
-            && reference.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && reference
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if !reference_ok {
             return Err(Error::InvalidNetwork {
                 reason: "CAIP-2 reference must be 1-32 of [-_a-zA-Z0-9]",
             });
         }
         if namespace == "eip155" && parse_chain_id(reference).is_none() {
-            return Err(Error::InvalidNetwork { reason: "eip155 reference must be a decimal chain id" });
+            return Err(Error::InvalidNetwork {
+                reason: "eip155 reference must be a decimal chain id",
+            });
         }
-        Ok(Network { namespace: namespace.to_owned(), reference: reference.to_owned() })
+        Ok(Network {
+            namespace: namespace.to_owned(),
+            reference: reference.to_owned(),
+        })
     }
 
     /// The network of an EVM chain id.
     pub fn evm(chain_id: u64) -> Self {
-        Network { namespace: "eip155".to_owned(), reference: chain_id.to_string() }
+        Network {
+            namespace: "eip155".to_owned(),
+            reference: chain_id.to_string(),
+        }
     }
 
     /// Maps an x402 v1 network name (`"base-sepolia"`) to its network.
     pub fn from_v1_name(name: &str) -> Option<Self> {
-        V1_NAMES.iter().find(|(n, _)| *n == name).map(|(_, chain)| match chain {
-            Chain::Evm(id) => Network::evm(*id),
-            Chain::Solana(reference) => {
-                Network { namespace: "solana".to_owned(), reference: (*reference).to_owned() }
-            }
-        })
+        V1_NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, chain)| match chain {
+                Chain::Evm(id) => Network::evm(*id),
+                Chain::Solana(reference) => Network {
+                    namespace: "solana".to_owned(),
+                    reference: (*reference).to_owned(),
+                },
+            })
     }
 
     /// The x402 v1 name of this network, if v1 had one.
@@ -126,7 +144,11 @@ impl Network {
 
     /// The EVM chain id, for `eip155` networks.
     pub fn chain_id(&self) -> Option<u64> {
-        if self.namespace == "eip155" { parse_chain_id(&self.reference) } else { None }
+        if self.namespace == "eip155" {
+            parse_chain_id(&self.reference)
+        } else {
+            None
+        }
     }
 
     /// Whether this is an EVM (`eip155`) network.
@@ -144,7 +166,11 @@ fn parse_chain_id(reference: &str) -> Option<u64> {
     let canonical = !reference.is_empty()
         && reference.bytes().all(|b| b.is_ascii_digit())
         && (reference == "0" || !reference.starts_with('0'));
-    if canonical { reference.parse().ok() } else { None }
+    if canonical {
+        reference.parse().ok()
+    } else {
+        None
+    }
 }
 
 impl fmt::Display for Network {
@@ -185,28 +211,63 @@ mod tests {
             assert_eq!(Network::parse(&network.to_string()).unwrap(), network);
         }
         assert_eq!(Network::parse("base").unwrap().to_string(), "eip155:8453");
-        assert_eq!(Network::parse("base-sepolia").unwrap().chain_id(), Some(84532));
-        assert_eq!(Network::parse("polygon-amoy").unwrap().chain_id(), Some(80002));
-        assert_eq!(Network::parse("sepolia").unwrap().chain_id(), Some(11155111));
+        assert_eq!(
+            Network::parse("base-sepolia").unwrap().chain_id(),
+            Some(84532)
+        );
+        assert_eq!(
+            Network::parse("polygon-amoy").unwrap().chain_id(),
+            Some(80002)
+        );
+        assert_eq!(
+            Network::parse("sepolia").unwrap().chain_id(),
+            Some(11155111)
+        );
         assert_eq!(
             Network::parse("solana-devnet").unwrap().to_string(),
             "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1"
         );
-        assert_eq!(Network::parse("eip155:43113").unwrap().v1_name(), Some("avalanche-fuji"));
+        assert_eq!(
+            Network::parse("eip155:43113").unwrap().v1_name(),
+            Some("avalanche-fuji")
+        );
         assert_eq!(Network::parse("eip155:31337").unwrap().v1_name(), None);
     }
 
     #[test]
     fn caip2_is_validated() {
         assert!(Network::parse("eip155:8453").unwrap().is_evm());
-        assert!(Network::parse("solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp").unwrap().is_solana());
-        assert_eq!(Network::parse("cosmos:cosmoshub-4").unwrap().namespace(), "cosmos");
+        assert!(
+            Network::parse("solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp")
+                .unwrap()
+                .is_solana()
+        );
+        assert_eq!(
+            Network::parse("cosmos:cosmoshub-4").unwrap().namespace(),
+            "cosmos"
+        );
         for bad in [
-            "", "mainnet", "eip155", "eip155:", ":1", "EIP155:1", "eip155:0x1", "eip155:01",
-            "eip155:-1", "eip155:99999999999999999999", "ab:1", "toolongns:1", "eip155:1:2",
-            "solana:has space", "solana:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "",
+            "mainnet",
+            "eip155",
+            "eip155:",
+            ":1",
+            "EIP155:1",
+            "eip155:0x1",
+            "eip155:01",
+            "eip155:-1",
+            "eip155:99999999999999999999",
+            "ab:1",
+            "toolongns:1",
+            "eip155:1:2",
+            "solana:has space",
+            "solana:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
         ] {
-            assert_eq!(Network::parse(bad).unwrap_err().code(), "INVALID_NETWORK", "{bad:?}");
+            assert_eq!(
+                Network::parse(bad).unwrap_err().code(),
+                "INVALID_NETWORK",
+                "{bad:?}"
+            );
         }
     }
 }

@@ -47,7 +47,9 @@ pub fn decode_header(value: &str, document: &str) -> Result<JsValue, JsValue> {
     let document = document_named(document)?;
     let json: Value = js(protocol::decode_header(value, document))?;
     let checked = match document {
-        Document::PaymentRequired => serde_json::from_value::<PaymentRequired>(json.clone()).map(drop),
+        Document::PaymentRequired => {
+            serde_json::from_value::<PaymentRequired>(json.clone()).map(drop)
+        }
         Document::PaymentPayload => match json.get("x402Version").and_then(Value::as_u64) {
             Some(1) => serde_json::from_value::<PaymentPayloadV1>(json.clone()).map(drop),
             _ => serde_json::from_value::<PaymentPayload>(json.clone()).map(drop),
@@ -75,7 +77,9 @@ pub fn encode_payment_header(payload: JsValue) -> Result<String, JsValue> {
         Some(1) => serde_json::from_value::<PaymentPayloadV1>(json.clone()).map(drop),
         Some(2) => serde_json::from_value::<PaymentPayload>(json.clone()).map(drop),
         _ => {
-            let found = json.get("x402Version").map_or("missing".into(), Value::to_string);
+            let found = json
+                .get("x402Version")
+                .map_or("missing".into(), Value::to_string);
             return Err(to_js(&Error::UnsupportedVersion { found }));
         }
     };
@@ -152,7 +156,11 @@ impl<'a> From<&'a crate::dialect::Challenge> for ChallengeView<'a> {
             rejected: c
                 .rejected
                 .iter()
-                .map(|r| RejectedView { index: r.index, code: r.error.code(), message: r.error.to_string() })
+                .map(|r| RejectedView {
+                    index: r.index,
+                    code: r.error.code(),
+                    message: r.error.to_string(),
+                })
                 .collect(),
             extensions: c.extensions.as_ref(),
         }

@@ -14,7 +14,11 @@ pub(crate) fn to_js(error: &Error) -> JsValue {
     js.set_name("X402Error");
     set(&js, "code", &JsValue::from_str(error.code()));
     if let Some(source) = error.source() {
-        set(&js, "cause", &js_sys::Error::new(&source.to_string()).into());
+        set(
+            &js,
+            "cause",
+            &js_sys::Error::new(&source.to_string()).into(),
+        );
     }
     js.into()
 }

@@ -24,7 +24,10 @@ impl JsHeaders {
 impl HeaderSource for JsHeaders {
     fn header(&self, name: &str) -> Option<String> {
         if let Some(get) = &self.getter {
-            return get.call1(&self.target, &JsValue::from_str(name)).ok()?.as_string();
+            return get
+                .call1(&self.target, &JsValue::from_str(name))
+                .ok()?
+                .as_string();
         }
         let record = self.target.dyn_ref::<Object>()?;
         Object::entries(record).iter().find_map(|entry| {

@@ -1,6 +1,13 @@
 //! The JS boundary, exercised from JavaScript values: headers built in JS decode,
 //! and failures arrive in JS as `Error` objects with a stable `code`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -11,7 +18,9 @@ fn js_fn(args: &str, body: &str) -> Function {
 }
 
 fn get(value: &JsValue, path: &str) -> JsValue {
-    path.split('.').fold(value.clone(), |v, key| Reflect::get(&v, &key.into()).unwrap())
+    path.split('.').fold(value.clone(), |v, key| {
+        Reflect::get(&v, &key.into()).unwrap()
+    })
 }
 
 /// Calls `f` from JavaScript inside try/catch and returns what JS caught.
@@ -36,11 +45,16 @@ fn a_header_built_in_js_decodes() {
     .unwrap();
     let decoded = decode_header(&header.as_string().unwrap(), "PaymentRequired").unwrap();
     assert_eq!(get(&decoded, "resource.url"), "https://a.example/x");
-    let headers = js_fn("h", "return new Map([['PAYMENT-REQUIRED', h]]);").call1(&JsValue::NULL, &header).unwrap();
-    // A Map has get(), as Headers does, but is case-sensitive: use a Headers-like shim.
-    let headers = js_fn("m", "return { get: (n) => m.get(n.toUpperCase()) ?? null };")
-        .call1(&JsValue::NULL, &headers)
+    let headers = js_fn("h", "return new Map([['PAYMENT-REQUIRED', h]]);")
+        .call1(&JsValue::NULL, &header)
         .unwrap();
+    // A Map has get(), as Headers does, but is case-sensitive: use a Headers-like shim.
+    let headers = js_fn(
+        "m",
+        "return { get: (n) => m.get(n.toUpperCase()) ?? null };",
+    )
+    .call1(&JsValue::NULL, &headers)
+    .unwrap();
     let challenge = recognize_payment_required(402, headers, JsValue::from_str("")).unwrap();
     assert_eq!(get(&challenge, "dialect"), "x402-v2-header");
     assert_eq!(get(&challenge, "paymentHeader"), "PAYMENT-SIGNATURE");
@@ -74,10 +88,13 @@ fn recognition_errors_and_argument_errors_are_coded() {
     });
     assert_eq!(get(&error, "code"), "INVALID_AMOUNT");
 
-    let error = caught_in_js(|| recognize_payment_required(402, js_sys::Object::new().into(), 5.into()));
+    let error =
+        caught_in_js(|| recognize_payment_required(402, js_sys::Object::new().into(), 5.into()));
     assert_eq!(get(&error, "code"), "INVALID_ARGUMENT");
 
-    let payload = js_fn("", "return {x402Version: 9, accepted: {}, payload: {}};").call0(&JsValue::NULL).unwrap();
+    let payload = js_fn("", "return {x402Version: 9, accepted: {}, payload: {}};")
+        .call0(&JsValue::NULL)
+        .unwrap();
     let error = caught_in_js(move || encode_payment_header(payload.clone()).map(JsValue::from));
     assert_eq!(get(&error, "code"), "UNSUPPORTED_VERSION");
 }
@@ -88,6 +105,10 @@ fn the_instance_survives_hostile_input() {
     for bad in ["", "=", "====", "\u{0}", "eyJ", "e30", "W10=", "bnVsbA=="] {
         let _ = decode_header(bad, "PaymentRequired");
     }
-    let ok = decode_header("eyJzdWNjZXNzIjp0cnVlLCJ0cmFuc2FjdGlvbiI6IiIsIm5ldHdvcmsiOiJ4In0=", "SettlementResponse").unwrap();
+    let ok = decode_header(
+        "eyJzdWNjZXNzIjp0cnVlLCJ0cmFuc2FjdGlvbiI6IiIsIm5ldHdvcmsiOiJ4In0=",
+        "SettlementResponse",
+    )
+    .unwrap();
     assert_eq!(get(&ok, "success"), JsValue::TRUE);
 }

@@ -1,0 +1,16 @@
+# The two commands a newcomer needs (both install what they need first):
+#   make demo   the local end-to-end demo
+#   make test   every test tier
+.PHONY: demo test setup build bench
+
+demo:
+	bash scripts/demo.sh
+
+test:
+	bash scripts/test.sh
+
+setup:
+	bash scripts/setup.sh
+
+build: setup
+	bash scripts/build.sh

@@ -1,0 +1,27 @@
+// The public API shared by every runtime entry (index.js, index.node.js, index.workerd.js).
+// Each entry initialises the wasm module its own way, then re-exports this file.
+import * as core from './x402_wasm.js';
+import { guard } from './errors.js';
+
+export { X402Error } from './errors.js';
+
+/** Decodes an x402 header and checks its shape ("PaymentRequired" | "PaymentPayload" | "SettlementResponse"). */
+export const decodeHeader = /* @__PURE__ */ guard(core.decodeHeader);
+/** Decodes a PAYMENT-RESPONSE / X-PAYMENT-RESPONSE header. */
+export const decodePaymentResponse = /* @__PURE__ */ guard(core.decodePaymentResponse);
+/** Encodes a payment payload (v1 or v2) as the PAYMENT-SIGNATURE / X-PAYMENT value. */
+export const encodePaymentHeader = /* @__PURE__ */ guard(core.encodePaymentHeader);
+/** Encodes any x402 document as a header value. */
+export const encodeHeader = /* @__PURE__ */ guard(core.encodeHeader);
+/** Recognises a 402 response (v2 header, v2 body, v1 body) into one shape. */
+export const recognizePaymentRequired = /* @__PURE__ */ guard(core.recognizePaymentRequired);
+/** Validates an atomic amount (decimal integer below 2^256). */
+export const parseAmount = /* @__PURE__ */ guard(core.parseAmount);
+/** Converts "$0.01" / "0.05 USDC" / "1.5" to atomic units, exactly. */
+export const parsePrice = /* @__PURE__ */ guard(core.parsePrice);
+/** Formats atomic units as a decimal string. */
+export const formatUnits = /* @__PURE__ */ guard(core.formatUnits);
+/** Normalises a network name to CAIP-2. */
+export const toCaip2 = /* @__PURE__ */ guard(core.toCaip2);
+/** The x402 v1 name of a network, or undefined. */
+export const toV1Network = /* @__PURE__ */ guard(core.toV1Network);

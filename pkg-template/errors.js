@@ -1,0 +1,35 @@
+// X402Error: the one error class the package throws. `code` is stable; branch on it.
+
+/** An x402-wasm failure with a stable `code` such as "INVALID_HEADER". */
+export class X402Error extends Error {
+  /**
+   * @param {string} message
+   * @param {string} code
+   * @param {{ cause?: unknown }} [options]
+   */
+  constructor(message, code, options) {
+    super(message, options);
+    this.name = 'X402Error';
+    this.code = code;
+  }
+}
+
+/** Turns an error thrown by the wasm core (an Error with `code`) into an X402Error. */
+export function toX402Error(error) {
+  if (error instanceof X402Error) return error;
+  if (error instanceof Error && typeof error.code === 'string') {
+    return new X402Error(error.message, error.code, { cause: error.cause });
+  }
+  return error;
+}
+
+/** Wraps a wasm export so that what it throws is an X402Error. */
+export function guard(fn) {
+  return function guarded(...args) {
+    try {
+      return fn.apply(this, args);
+    } catch (error) {
+      throw toX402Error(error);
+    }
+  };
+}

@@ -1,0 +1,23 @@
+// Tests for errors.js (run by tests/js; not shipped).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { X402Error, guard, toX402Error } from './errors.js';
+
+test('a coded Error from the core becomes an X402Error keeping code and cause', () => {
+  const cause = new Error('inner');
+  const raw = Object.assign(new Error('bad header'), { code: 'INVALID_HEADER', cause });
+  const fn = guard(() => { throw raw; });
+  assert.throws(fn, (e) => e instanceof X402Error && e.code === 'INVALID_HEADER'
+    && e.message === 'bad header' && e.cause === cause && e.name === 'X402Error');
+});
+
+test('errors without a code pass through untouched', () => {
+  const plain = new TypeError('x');
+  assert.equal(toX402Error(plain), plain);
+  assert.throws(guard(() => { throw plain; }), (e) => e === plain);
+});
+
+test('guard keeps return values and this', () => {
+  const obj = { k: 3, f: guard(function (a) { return this.k + a; }) };
+  assert.equal(obj.f(4), 7);
+});

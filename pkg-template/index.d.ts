@@ -1,0 +1,153 @@
+// Public TypeScript types of x402-wasm.
+
+/** Stable error codes. Branch on `err.code`; messages may change. */
+export type X402ErrorCode =
+  | 'HEADER_TOO_LARGE'
+  | 'BODY_TOO_LARGE'
+  | 'INVALID_HEADER'
+  | 'INVALID_JSON'
+  | 'INVALID_402'
+  | 'INVALID_PAYLOAD'
+  | 'INVALID_SETTLEMENT_RESPONSE'
+  | 'INVALID_FACILITATOR_RESPONSE'
+  | 'UNSUPPORTED_VERSION'
+  | 'NOT_402'
+  | 'NO_VALID_REQUIREMENT'
+  | 'INVALID_AMOUNT'
+  | 'AMOUNT_OVERFLOW'
+  | 'INVALID_PRICE'
+  | 'AMOUNT_PRECISION'
+  | 'INVALID_NETWORK'
+  | 'INVALID_ARGUMENT';
+
+/** Every error this package throws. */
+export class X402Error extends Error {
+  constructor(message: string, code: X402ErrorCode | string, options?: { cause?: unknown });
+  readonly name: 'X402Error';
+  readonly code: X402ErrorCode;
+}
+
+/** The resource a payment is for. */
+export interface ResourceInfo {
+  url: string;
+  description?: string;
+  mimeType?: string;
+  [key: string]: unknown;
+}
+
+/** One way to pay (x402 v2 wire form). */
+export interface PaymentRequirements {
+  scheme: string;
+  /** CAIP-2, e.g. "eip155:8453". */
+  network: string;
+  /** Atomic units, decimal string (may exceed 2^64). */
+  amount: string;
+  asset: string;
+  payTo: string;
+  maxTimeoutSeconds: number;
+  extra?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** The 402 challenge (x402 v2). */
+export interface PaymentRequired {
+  x402Version: 2;
+  error?: string;
+  resource?: ResourceInfo;
+  accepts: PaymentRequirements[];
+  extensions?: Record<string, unknown>;
+}
+
+/** The client's payment (x402 v2), sent in PAYMENT-SIGNATURE. */
+export interface PaymentPayload {
+  x402Version: 2;
+  resource?: ResourceInfo;
+  /** The chosen requirement, verbatim. */
+  accepted: PaymentRequirements;
+  payload: Record<string, unknown>;
+  extensions?: Record<string, unknown>;
+}
+
+/** The client's payment (x402 v1), sent in X-PAYMENT. */
+export interface PaymentPayloadV1 {
+  x402Version: 1;
+  scheme: string;
+  network: string;
+  payload: Record<string, unknown>;
+}
+
+/** The settlement receipt (PAYMENT-RESPONSE / X-PAYMENT-RESPONSE). */
+export interface SettlementResponse {
+  success: boolean;
+  errorReason?: string;
+  payer?: string;
+  transaction: string;
+  network: string;
+  amount?: string;
+  extensions?: Record<string, unknown>;
+}
+
+/** A validated requirement in the common shape of every dialect. */
+export interface Requirement {
+  /** Position in the server's `accepts`. */
+  index: number;
+  scheme: string;
+  /** CAIP-2 (v1 names are mapped). */
+  network: string;
+  /** Atomic units, canonical decimal string. */
+  amount: string;
+  asset: string;
+  payTo: string;
+  maxTimeoutSeconds: number;
+  extra?: Record<string, unknown>;
+  /** v1 requirements describe their resource themselves. */
+  resource?: ResourceInfo;
+  /** The requirement exactly as received (echoed as `accepted`). */
+  raw: Record<string, unknown>;
+}
+
+/** A recognised 402. */
+export interface Challenge {
+  dialect: 'x402-v2-header' | 'x402-v2-body' | 'x402-v1';
+  x402Version: 1 | 2;
+  /** The request header a payment goes in. */
+  paymentHeader: 'PAYMENT-SIGNATURE' | 'X-PAYMENT';
+  resource?: ResourceInfo;
+  error?: string;
+  requirements: Requirement[];
+  /** Requirements the server listed that could not be used. */
+  rejected: { index: number; code: X402ErrorCode; message: string }[];
+  extensions?: Record<string, unknown>;
+}
+
+/** Something with `get(name)`, like `Headers`, or a plain record. */
+export type HeaderSource = { get(name: string): string | null } | Record<string, string>;
+
+export type DocumentName = 'PaymentRequired' | 'PaymentPayload' | 'SettlementResponse';
+
+/** Decodes an x402 header (base64 of UTF-8 JSON) and checks its shape. */
+export function decodeHeader(value: string, document: 'PaymentRequired'): PaymentRequired;
+export function decodeHeader(value: string, document: 'PaymentPayload'): PaymentPayload | PaymentPayloadV1;
+export function decodeHeader(value: string, document: 'SettlementResponse'): SettlementResponse;
+/** Decodes a PAYMENT-RESPONSE / X-PAYMENT-RESPONSE header. */
+export function decodePaymentResponse(value: string): SettlementResponse;
+/** Encodes a payment payload as the PAYMENT-SIGNATURE / X-PAYMENT value (base64, padded). */
+export function encodePaymentHeader(payload: PaymentPayload | PaymentPayloadV1): string;
+/** Encodes any x402 document as a header value. */
+export function encodeHeader(value: unknown): string;
+/** Recognises a 402 response in any supported dialect. */
+export function recognizePaymentRequired(
+  status: number,
+  headers: HeaderSource,
+  body?: string | Uint8Array | null,
+): Challenge;
+/** Validates an atomic amount; returns it canonical (no leading zeros). */
+export function parseAmount(amount: string): string;
+/** Converts a money string to atomic units, exactly. */
+export function parsePrice(price: string, decimals: number): { amount: string; currency?: string | null };
+/** Formats atomic units: formatUnits("10000", 6) === "0.01". */
+export function formatUnits(amount: string, decimals: number): string;
+/** Normalises a network (CAIP-2 or v1 name) to CAIP-2. */
+export function toCaip2(network: string): string;
+/** The v1 name of a network, or undefined. */
+export function toV1Network(network: string): string | undefined;
