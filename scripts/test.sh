@@ -24,10 +24,10 @@ step "build the package"
 bash scripts/build.sh
 
 step "wasm boundary tests in Node"
-wasm-pack --quiet test --node -- --test wasm_node
+wasm-pack test --node -- --test wasm_node
 
 step "wasm boundary tests in headless Chromium"
-wasm-pack --quiet test --headless --chrome --chromedriver "$(command -v chromedriver)" -- --test wasm_browser
+wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" -- --test wasm_browser
 
 step "end-to-end tests (Node, Chromium, workerd, anvil)"
 (cd tests/js && npm test --silent)

@@ -123,6 +123,48 @@ pub enum Error {
         /// Why it was refused.
         reason: &'static str,
     },
+    /// A network this SDK cannot pay on (or a chain id JS cannot represent).
+    UnsupportedNetwork {
+        /// The network.
+        network: String,
+    },
+    /// A scheme this SDK does not implement.
+    UnsupportedScheme {
+        /// The scheme.
+        scheme: String,
+    },
+    /// An EVM address with a wrong length, bad hex or a wrong EIP-55 checksum.
+    InvalidAddress {
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// Typed data that cannot be hashed (undefined types, values of the wrong type).
+    InvalidTypedData {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A malformed, high-s or unrecoverable signature.
+    InvalidSignature {
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// A private key that is not 32 bytes of hex or not a valid scalar. The
+    /// message never contains key material.
+    InvalidPrivateKey {
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// An EIP-3009 requirement without `extra.name` and `extra.version`.
+    MissingEip712Domain,
+    /// A wallet's signature recovers to another address than the wallet's.
+    SignerMismatch {
+        /// The wallet's address.
+        expected: String,
+        /// The address the signature recovers to.
+        actual: String,
+    },
+    /// The requirement passed is not one of the challenge's `accepts`.
+    RequirementNotOffered,
 }
 
 impl Error {
@@ -152,6 +194,15 @@ impl Error {
             Error::InvalidPrice { .. } => "INVALID_PRICE",
             Error::TooManyDecimals { .. } => "AMOUNT_PRECISION",
             Error::InvalidNetwork { .. } => "INVALID_NETWORK",
+            Error::UnsupportedNetwork { .. } => "UNSUPPORTED_NETWORK",
+            Error::UnsupportedScheme { .. } => "UNSUPPORTED_SCHEME",
+            Error::InvalidAddress { .. } => "INVALID_ADDRESS",
+            Error::InvalidTypedData { .. } => "INVALID_TYPED_DATA",
+            Error::InvalidSignature { .. } => "INVALID_SIGNATURE",
+            Error::InvalidPrivateKey { .. } => "INVALID_PRIVATE_KEY",
+            Error::MissingEip712Domain => "MISSING_EIP712_DOMAIN",
+            Error::SignerMismatch { .. } => "SIGNER_MISMATCH",
+            Error::RequirementNotOffered => "REQUIREMENT_NOT_OFFERED",
         }
     }
 
@@ -208,6 +259,22 @@ impl fmt::Display for Error {
                 "price has {given} fractional digits but the asset has only {decimals} decimals"
             ),
             Error::InvalidNetwork { reason } => write!(f, "invalid network: {reason}"),
+            Error::UnsupportedNetwork { network } => write!(f, "unsupported network {network}"),
+            Error::UnsupportedScheme { scheme } => write!(f, "unsupported scheme {scheme:?}"),
+            Error::InvalidAddress { reason } => write!(f, "invalid address: {reason}"),
+            Error::InvalidTypedData { reason } => write!(f, "invalid typed data: {reason}"),
+            Error::InvalidSignature { reason } => write!(f, "invalid signature: {reason}"),
+            Error::InvalidPrivateKey { reason } => write!(f, "invalid private key: {reason}"),
+            Error::MissingEip712Domain => f.write_str(
+                "the requirement's extra lacks the EIP-712 name and version of the token",
+            ),
+            Error::SignerMismatch { expected, actual } => write!(
+                f,
+                "the wallet signed as {actual}, not as its own address {expected}"
+            ),
+            Error::RequirementNotOffered => {
+                f.write_str("the requirement is not one the 402 offers")
+            }
         }
     }
 }

@@ -18,8 +18,10 @@
 //! # Ok::<(), x402_wasm::Error>(())
 //! ```
 
+pub mod client;
 pub mod dialect;
 pub mod error;
+pub mod evm;
 pub mod protocol;
 
 #[cfg(target_arch = "wasm32")]

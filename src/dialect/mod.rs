@@ -165,6 +165,37 @@ pub trait Dialect: Sync {
 /// The built-in dialects, in the order they are tried.
 pub static DEFAULT_DIALECTS: &[&dyn Dialect] = &[&X402V2Header, &X402V2Body, &X402V1Body];
 
+/// Reads a challenge document given as JSON (a v2 `PaymentRequired` or a v1 body),
+/// as a client holding the decoded document would.
+///
+/// # Errors
+/// As [`recognize`].
+pub fn challenge_from_json(json: &Value) -> Result<Challenge> {
+    let body = serde_json::to_vec(json)
+        .map_err(|source| Error::json(crate::error::Document::PaymentRequired, source))?;
+    let headers: [(&str, &str); 0] = [];
+    recognize(&Response402::new(402, &headers, &body))
+}
+
+impl Challenge {
+    /// Finds the requirement `wanted` designates: one of the server's `accepts`
+    /// objects (compared as JSON), a recognised requirement (with `raw`), or an
+    /// index into `accepts`.
+    ///
+    /// # Errors
+    /// [`Error::RequirementNotOffered`] when it designates none of the usable ones.
+    pub fn find_requirement(&self, wanted: &Value) -> Result<&Requirement> {
+        let wanted_raw = wanted.get("raw").unwrap_or(wanted);
+        self.requirements
+            .iter()
+            .find(|r| match wanted.as_u64() {
+                Some(index) => r.index as u64 == index,
+                None => r.raw == *wanted_raw,
+            })
+            .ok_or(Error::RequirementNotOffered)
+    }
+}
+
 /// Recognises a 402 response with the built-in dialects.
 ///
 /// # Errors

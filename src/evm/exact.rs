@@ -1,0 +1,245 @@
+//! Building `exact` payments on EVM chains: the EIP-3009 `TransferWithAuthorization`
+//! (default) or the Permit2 `PermitWitnessTransferFrom` (when
+//! `extra.assetTransferMethod == "permit2"`), as typed data to sign and then as the
+//! scheme payload.
+//!
+//! Time and nonce are inputs. `validAfter` defaults to `now - 600`: ten minutes of
+//! tolerance for a client clock that runs ahead of the chain (the x402 v1 reference
+//! client's choice; the v2 reference client uses 0). Callers may pass their own.
+
+use ruint::aliases::U256;
+use serde_json::{Map, Value, json};
+
+use super::{Address, RecoverableSignature, TypedData, recover_address};
+use crate::dialect::Requirement;
+use crate::error::{Error, Result};
+
+/// The canonical Permit2 contract.
+pub const PERMIT2_ADDRESS: &str = "0x000000000022D473030F116dDEE9F6B43aC78BA3";
+/// The x402 exact Permit2 proxy: the `spender` of every x402 Permit2 payment.
+pub const PERMIT2_PROXY_ADDRESS: &str = "0x402085c248EeA27D92E8b30b2C58ed07f9E20001";
+/// Default distance of `validAfter` before `now`, in seconds.
+pub const DEFAULT_VALID_AFTER_LEEWAY: u64 = 600;
+/// The largest chain id JavaScript numbers represent exactly (2^53 - 1).
+const MAX_SAFE_CHAIN_ID: u64 = (1 << 53) - 1;
+
+const TRANSFER_WITH_AUTHORIZATION: &[(&str, &str)] = &[
+    ("address", "from"),
+    ("address", "to"),
+    ("uint256", "value"),
+    ("uint256", "validAfter"),
+    ("uint256", "validBefore"),
+    ("bytes32", "nonce"),
+];
+const PERMIT_WITNESS_TRANSFER_FROM: &[(&str, &str)] = &[
+    ("TokenPermissions", "permitted"),
+    ("address", "spender"),
+    ("uint256", "nonce"),
+    ("uint256", "deadline"),
+    ("Witness", "witness"),
+];
+const TOKEN_PERMISSIONS: &[(&str, &str)] = &[("address", "token"), ("uint256", "amount")];
+const WITNESS: &[(&str, &str)] = &[("address", "to"), ("uint256", "validAfter")];
+
+/// How the payment moves the tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransferMethod {
+    /// EIP-3009 `transferWithAuthorization` on the token itself.
+    Eip3009,
+    /// Permit2 `permitWitnessTransferFrom` through the x402 proxy.
+    Permit2,
+}
+
+impl TransferMethod {
+    /// The method a requirement asks for.
+    pub fn of(requirement: &Requirement) -> Self {
+        match requirement.extra_str("assetTransferMethod") {
+            Some("permit2") => TransferMethod::Permit2,
+            _ => TransferMethod::Eip3009,
+        }
+    }
+}
+
+/// The time and nonce of one payment.
+#[derive(Clone, Copy, Debug)]
+pub struct PaymentParams {
+    /// The client's clock, Unix seconds.
+    pub now: u64,
+    /// 32 random bytes: the EIP-3009 nonce, or the Permit2 nonce as a uint256.
+    pub nonce: [u8; 32],
+    /// `validAfter`; `None` means `now - 600`.
+    pub valid_after: Option<u64>,
+}
+
+/// A payment ready to be signed.
+#[derive(Clone, Debug)]
+pub struct PreparedPayment {
+    /// The transfer method.
+    pub method: TransferMethod,
+    /// The payer.
+    pub from: Address,
+    /// What the wallet signs.
+    pub typed_data: TypedData,
+    /// The EIP-712 digest of `typed_data`.
+    pub digest: [u8; 32],
+    authorization: Value,
+}
+
+/// The chain id of an EVM requirement.
+///
+/// # Errors
+/// [`Error::UnsupportedNetwork`] for a non-EVM network or a chain id JavaScript
+/// cannot represent exactly.
+pub fn chain_id(requirement: &Requirement) -> Result<u64> {
+    requirement
+        .network
+        .chain_id()
+        .filter(|id| *id <= MAX_SAFE_CHAIN_ID)
+        .ok_or_else(|| Error::UnsupportedNetwork {
+            network: requirement.network.to_string(),
+        })
+}
+
+/// Prepares the typed data of an `exact` EVM payment from `from`.
+///
+/// # Errors
+/// [`Error::UnsupportedScheme`], [`Error::UnsupportedNetwork`],
+/// [`Error::InvalidAddress`] for a bad `payTo` or asset,
+/// [`Error::MissingEip712Domain`] when EIP-3009 lacks `extra.name`/`extra.version`,
+/// [`Error::AmountOverflow`] when `now + maxTimeoutSeconds` overflows.
+pub fn prepare(
+    requirement: &Requirement,
+    from: Address,
+    params: &PaymentParams,
+) -> Result<PreparedPayment> {
+    if requirement.scheme != "exact" {
+        return Err(Error::UnsupportedScheme {
+            scheme: requirement.scheme.clone(),
+        });
+    }
+    let chain_id = chain_id(requirement)?;
+    let pay_to = Address::parse(&requirement.pay_to)?;
+    let asset = Address::parse(&requirement.asset)?;
+    let valid_before = params
+        .now
+        .checked_add(requirement.max_timeout_seconds)
+        .ok_or(Error::AmountOverflow)?
+        .to_string();
+    let valid_after = params
+        .valid_after
+        .unwrap_or_else(|| params.now.saturating_sub(DEFAULT_VALID_AFTER_LEEWAY))
+        .to_string();
+    let amount = requirement.amount.to_string();
+    let method = TransferMethod::of(requirement);
+    let (typed_data, authorization) = match method {
+        TransferMethod::Eip3009 => {
+            let name = requirement.extra_str("name").filter(|s| !s.is_empty());
+            let version = requirement.extra_str("version").filter(|s| !s.is_empty());
+            let (Some(name), Some(version)) = (name, version) else {
+                return Err(Error::MissingEip712Domain);
+            };
+            let message = json!({
+                "from": from.to_checksum(),
+                "to": pay_to.to_checksum(),
+                "value": amount,
+                "validAfter": valid_after,
+                "validBefore": valid_before,
+                "nonce": format!("0x{}", hex::encode(params.nonce)),
+            });
+            let typed = eip3009_typed_data(name, version, chain_id, asset, object(message.clone()));
+            (typed, message)
+        }
+        TransferMethod::Permit2 => {
+            let permitted = json!({ "token": asset.to_checksum(), "amount": amount });
+            let nonce = U256::from_be_bytes(params.nonce).to_string();
+            let witness = json!({ "to": pay_to.to_checksum(), "validAfter": valid_after });
+            let message = json!({
+                "permitted": permitted, "spender": PERMIT2_PROXY_ADDRESS, "nonce": nonce,
+                "deadline": valid_before, "witness": witness,
+            });
+            let typed = permit2_typed_data(chain_id, object(message.clone()));
+            let mut authorization = object(json!({ "from": from.to_checksum() }));
+            authorization.extend(object(message));
+            (typed, Value::Object(authorization))
+        }
+    };
+    let digest = typed_data.digest()?;
+    Ok(PreparedPayment {
+        method,
+        from,
+        typed_data,
+        digest,
+        authorization,
+    })
+}
+
+impl PreparedPayment {
+    /// The scheme payload with `signature`, after checking that the signature
+    /// really comes from `from` (a wallet on the wrong account is caught here,
+    /// before anything is sent).
+    ///
+    /// # Errors
+    /// [`Error::InvalidSignature`] for a malformed or high-s signature,
+    /// [`Error::SignerMismatch`] when it recovers to another address.
+    pub fn payload(&self, signature: &RecoverableSignature) -> Result<Value> {
+        let signer = recover_address(&self.digest, signature)?;
+        if signer != self.from {
+            return Err(Error::SignerMismatch {
+                expected: self.from.to_checksum(),
+                actual: signer.to_checksum(),
+            });
+        }
+        let signature = signature.to_hex();
+        Ok(match self.method {
+            TransferMethod::Eip3009 => {
+                json!({ "authorization": self.authorization, "signature": signature })
+            }
+            TransferMethod::Permit2 => {
+                json!({ "signature": signature, "permit2Authorization": self.authorization })
+            }
+        })
+    }
+}
+
+/// The EIP-3009 `TransferWithAuthorization` typed data for a token.
+pub fn eip3009_typed_data(
+    name: &str,
+    version: &str,
+    chain_id: u64,
+    asset: Address,
+    message: Map<String, Value>,
+) -> TypedData {
+    let domain = json!({
+        "name": name, "version": version, "chainId": chain_id,
+        "verifyingContract": asset.to_checksum(),
+    });
+    TypedData::new(
+        object(domain),
+        &[("TransferWithAuthorization", TRANSFER_WITH_AUTHORIZATION)],
+        "TransferWithAuthorization",
+        message,
+    )
+}
+
+/// The Permit2 `PermitWitnessTransferFrom` typed data (x402 witness).
+pub fn permit2_typed_data(chain_id: u64, message: Map<String, Value>) -> TypedData {
+    let domain =
+        json!({ "name": "Permit2", "chainId": chain_id, "verifyingContract": PERMIT2_ADDRESS });
+    TypedData::new(
+        object(domain),
+        &[
+            ("PermitWitnessTransferFrom", PERMIT_WITNESS_TRANSFER_FROM),
+            ("TokenPermissions", TOKEN_PERMISSIONS),
+            ("Witness", WITNESS),
+        ],
+        "PermitWitnessTransferFrom",
+        message,
+    )
+}
+
+pub(crate) fn object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}

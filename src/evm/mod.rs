@@ -1,0 +1,19 @@
+//! The EVM side of the `exact` scheme: addresses, EIP-712 hashing, secp256k1
+//! signing and recovery, EIP-3009 and Permit2 payloads, and their verification.
+
+mod address;
+pub mod eip712;
+pub mod exact;
+mod keys;
+pub mod verify;
+
+pub use address::Address;
+pub use eip712::{TypedData, TypedField};
+pub use keys::{PrivateKeySigner, RecoverableSignature, recover_address};
+
+use sha3::{Digest, Keccak256};
+
+/// Keccak-256 of `data`.
+pub fn keccak256(data: &[u8]) -> [u8; 32] {
+    Keccak256::digest(data).into()
+}
