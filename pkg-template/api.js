@@ -25,3 +25,11 @@ export const formatUnits = /* @__PURE__ */ guard(core.formatUnits);
 export const toCaip2 = /* @__PURE__ */ guard(core.toCaip2);
 /** The x402 v1 name of a network, or undefined. */
 export const toV1Network = /* @__PURE__ */ guard(core.toV1Network);
+/** A wallet for a hex secp256k1 private key; the key stays inside wasm. */
+export const evmPrivateKeyWallet = /* @__PURE__ */ guard(core.evmPrivateKeyWallet);
+/** Creates a signed payment payload for one of a 402's requirements. */
+export const createPaymentPayload = /* @__PURE__ */ guard(core.createPaymentPayload);
+/** The EIP-712 digest of typed data. */
+export const hashTypedData = /* @__PURE__ */ guard(core.hashTypedData);
+/** Verifies a payment payload against a requirement, locally. */
+export const verifyPayment = /* @__PURE__ */ guard(core.verifyPayment);

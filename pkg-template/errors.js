@@ -23,13 +23,20 @@ export function toX402Error(error) {
   return error;
 }
 
-/** Wraps a wasm export so that what it throws is an X402Error. */
+/** Wraps a wasm export so that what it throws (or its promise rejects with) is an X402Error. */
 export function guard(fn) {
   return function guarded(...args) {
+    let result;
     try {
-      return fn.apply(this, args);
+      result = fn.apply(this, args);
     } catch (error) {
       throw toX402Error(error);
     }
+    if (result instanceof Promise) {
+      return result.catch((error) => {
+        throw toX402Error(error);
+      });
+    }
+    return result;
   };
 }

@@ -21,3 +21,9 @@ test('guard keeps return values and this', () => {
   const obj = { k: 3, f: guard(function (a) { return this.k + a; }) };
   assert.equal(obj.f(4), 7);
 });
+
+test('guard converts rejected promises too', async () => {
+  const raw = Object.assign(new Error('no'), { code: 'WALLET_ERROR' });
+  const fn = guard(async () => { throw raw; });
+  await assert.rejects(fn(), (e) => e instanceof X402Error && e.code === 'WALLET_ERROR');
+});

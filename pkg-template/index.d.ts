@@ -18,7 +18,17 @@ export type X402ErrorCode =
   | 'INVALID_PRICE'
   | 'AMOUNT_PRECISION'
   | 'INVALID_NETWORK'
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  | 'UNSUPPORTED_NETWORK'
+  | 'UNSUPPORTED_SCHEME'
+  | 'INVALID_ADDRESS'
+  | 'INVALID_TYPED_DATA'
+  | 'INVALID_SIGNATURE'
+  | 'INVALID_PRIVATE_KEY'
+  | 'MISSING_EIP712_DOMAIN'
+  | 'SIGNER_MISMATCH'
+  | 'REQUIREMENT_NOT_OFFERED'
+  | 'WALLET_ERROR';
 
 /** Every error this package throws. */
 export class X402Error extends Error {
@@ -151,3 +161,70 @@ export function formatUnits(amount: string, decimals: number): string;
 export function toCaip2(network: string): string;
 /** The v1 name of a network, or undefined. */
 export function toV1Network(network: string): string | undefined;
+
+/** EIP-712 typed data in viem's shape (integers as bigint, number or decimal string). */
+export interface TypedDataDefinition {
+  domain: { name?: string; version?: string; chainId?: number | bigint; verifyingContract?: string; salt?: string };
+  types: Record<string, { name: string; type: string }[]>;
+  primaryType: string;
+  message: Record<string, unknown>;
+}
+
+/** What createPaymentPayload needs of an EVM wallet: viem's custom account shape. */
+export interface EvmSigner {
+  /** The account address (or provide getAddress()). */
+  address?: string;
+  getAddress?(): Promise<string> | string;
+  /** Signs typed data; resolves to a 65-byte hex signature (v = 27/28). */
+  signTypedData(typedData: TypedDataDefinition): Promise<string>;
+}
+
+/** A wallet whose secp256k1 key lives in wasm memory (zeroized on free()). */
+export interface EvmPrivateKeyWallet extends EvmSigner {
+  readonly address: string;
+  readonly kind: 'evm';
+  signTypedData(typedData: TypedDataDefinition): Promise<string>;
+  free(): void;
+}
+
+/** A wallet for a hex secp256k1 private key (0x optional). Throws INVALID_PRIVATE_KEY. */
+export function evmPrivateKeyWallet(hexKey: string): EvmPrivateKeyWallet;
+
+export interface CreatePaymentOptions {
+  /** The client clock, Unix seconds (default: now). */
+  now?: number;
+  /** 0x + 32 bytes of hex (default: crypto.getRandomValues). */
+  nonce?: string;
+  /** validAfter, Unix seconds (default: now - 600). */
+  validAfter?: number;
+}
+
+/**
+ * Creates the signed payment payload for `requirement` (one of `paymentRequired.accepts`,
+ * a recognised Requirement, or its index). v1 challenges give a v1 payload.
+ */
+export function createPaymentPayload(
+  paymentRequired: PaymentRequired | Record<string, unknown>,
+  requirement: PaymentRequirements | Requirement | number,
+  wallet: EvmSigner,
+  options?: CreatePaymentOptions,
+): Promise<PaymentPayload | PaymentPayloadV1>;
+
+/** The EIP-712 digest of typed data (0x hex). */
+export function hashTypedData(typedData: TypedDataDefinition): string;
+
+/** The outcome of a local verification. */
+export interface VerifyResult {
+  isValid: boolean;
+  /** x402 reason, e.g. "invalid_exact_evm_payload_signature". */
+  invalidReason?: string;
+  payer?: string;
+  nonce?: string;
+}
+
+/** Verifies a payment payload against the requirement it must pay, without a chain. */
+export function verifyPayment(
+  payment: PaymentPayload | PaymentPayloadV1,
+  requirement: PaymentRequirements,
+  options?: { now?: number; maxClockSkew?: number; minValidity?: number },
+): VerifyResult;

@@ -59,9 +59,9 @@ impl PrivateKeySigner {
         let normalized = signature.normalize_s();
         let flipped = normalized != signature;
         let mut bytes = [0u8; 65];
-        let (rs, v) = bytes.split_at_mut(64);
+        let (rs, _) = bytes.split_at_mut(64);
         rs.copy_from_slice(&normalized.to_bytes());
-        v[0] = 27 + (u8::from(recovery.is_y_odd()) ^ u8::from(flipped));
+        bytes[64] = 27 + (u8::from(recovery.is_y_odd()) ^ u8::from(flipped));
         RecoverableSignature(bytes)
     }
 }

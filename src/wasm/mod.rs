@@ -4,7 +4,10 @@
 //! `Error` whose `name` is `"X402Error"` and whose `code` is [`Error::code`].
 
 mod codec;
+mod convert;
 mod error;
+mod evm;
 mod headers;
 
 pub use codec::*;
+pub use evm::*;

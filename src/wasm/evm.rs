@@ -1,0 +1,246 @@
+//! EVM exports: the local private-key wallet, payload creation with any wallet,
+//! and verification.
+
+use js_sys::{Function, Promise, Reflect};
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use super::convert::{js_to_json, json_to_js, typed_data_to_js};
+use super::error::{invalid_argument, js, to_js};
+use crate::client::payment_payload;
+use crate::dialect::challenge_from_json;
+use crate::error::Error;
+use crate::evm::exact::{PaymentParams, prepare};
+use crate::evm::verify::{VerifyOptions, verify};
+use crate::evm::{Address, PrivateKeySigner, RecoverableSignature, TypedData};
+use crate::protocol::Network;
+
+/// A wallet holding a secp256k1 private key inside wasm memory. The key is
+/// zeroized when the wallet is freed and never leaves wasm.
+#[wasm_bindgen]
+pub struct EvmPrivateKeyWallet {
+    signer: PrivateKeySigner,
+}
+
+#[wasm_bindgen]
+impl EvmPrivateKeyWallet {
+    /// The wallet's EIP-55 address.
+    #[wasm_bindgen(getter)]
+    pub fn address(&self) -> String {
+        self.signer.address().to_checksum()
+    }
+
+    /// The wallet family: `"evm"`.
+    #[wasm_bindgen(getter)]
+    pub fn kind(&self) -> String {
+        "evm".to_owned()
+    }
+
+    /// Signs EIP-712 typed data `{ domain, types, primaryType, message }` (viem's
+    /// shape; integers as bigint, number or decimal string). Resolves to the
+    /// 65-byte signature as hex.
+    #[wasm_bindgen(js_name = signTypedData)]
+    pub fn sign_typed_data(&self, typed_data: JsValue) -> Result<Promise, JsValue> {
+        let typed: TypedData = serde_json::from_value(js_to_json(&typed_data)?).map_err(|e| {
+            to_js(&Error::InvalidTypedData {
+                reason: e.to_string(),
+            })
+        })?;
+        let digest = js(typed.digest())?;
+        Ok(Promise::resolve(&JsValue::from_str(
+            &self.signer.sign_digest(&digest).to_hex(),
+        )))
+    }
+}
+
+/// A wallet for a hex secp256k1 private key (`0x` optional).
+#[wasm_bindgen(js_name = evmPrivateKeyWallet)]
+pub fn evm_private_key_wallet(hex_key: &str) -> Result<EvmPrivateKeyWallet, JsValue> {
+    Ok(EvmPrivateKeyWallet {
+        signer: js(PrivateKeySigner::from_hex(hex_key))?,
+    })
+}
+
+/// The EIP-712 digest of typed data, as hex.
+#[wasm_bindgen(js_name = hashTypedData)]
+pub fn hash_typed_data(typed_data: JsValue) -> Result<String, JsValue> {
+    let typed: TypedData = serde_json::from_value(js_to_json(&typed_data)?).map_err(|e| {
+        to_js(&Error::InvalidTypedData {
+            reason: e.to_string(),
+        })
+    })?;
+    Ok(format!("0x{}", hex::encode(js(typed.digest())?)))
+}
+
+/// Creates the payment payload for `requirement` (one of `paymentRequired.accepts`,
+/// a recognised requirement, or its index), signed by `wallet` (any object with
+/// `address` and `signTypedData`). Options: `now` (Unix seconds), `nonce`
+/// (0x + 32 bytes hex), `validAfter` (Unix seconds; default now - 600).
+#[wasm_bindgen(js_name = createPaymentPayload)]
+pub async fn create_payment_payload(
+    payment_required: JsValue,
+    requirement: JsValue,
+    wallet: JsValue,
+    options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let challenge = js(challenge_from_json(&js_to_json(&payment_required)?))?;
+    let requirement = js(challenge.find_requirement(&js_to_json(&requirement)?))?;
+    let options = js_to_json(&options)?;
+    let params = PaymentParams {
+        now: option_u64(&options, "now")?.unwrap_or_else(now_seconds),
+        nonce: match options.get("nonce").and_then(Value::as_str) {
+            Some(hex_nonce) => parse_nonce(hex_nonce)?,
+            None => random_nonce()?,
+        },
+        valid_after: option_u64(&options, "validAfter")?,
+    };
+    if !requirement.network.is_evm() {
+        return Err(to_js(&Error::UnsupportedNetwork {
+            network: requirement.network.to_string(),
+        }));
+    }
+    let from = js(Address::parse(&wallet_address(&wallet).await?))?;
+    let prepared = js(prepare(requirement, from, &params))?;
+    let sign = Reflect::get(&wallet, &JsValue::from_str("signTypedData"))?
+        .dyn_into::<Function>()
+        .map_err(|_| invalid_argument("wallet has no signTypedData method"))?;
+    let pending = sign
+        .call1(&wallet, &typed_data_to_js(&prepared.typed_data)?)
+        .map_err(wallet_error)?;
+    let signature = JsFuture::from(Promise::resolve(&pending))
+        .await
+        .map_err(wallet_error)?;
+    let signature = signature
+        .as_string()
+        .ok_or_else(|| invalid_argument("signTypedData must resolve to a hex string"))?;
+    let payload = js(prepared.payload(&js(RecoverableSignature::parse(&signature))?))?;
+    json_to_js(&payment_payload(&challenge, requirement, payload))
+}
+
+/// Verifies a payment payload (v1 or v2) against the requirement it must pay,
+/// locally: `{ isValid, invalidReason?, payer?, nonce? }`. Options: `now` (Unix
+/// seconds), `maxClockSkew`, `minValidity` (seconds).
+#[wasm_bindgen(js_name = verifyPayment)]
+pub fn verify_payment(
+    payment: JsValue,
+    requirement: JsValue,
+    options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let payment = js_to_json(&payment)?;
+    let requirement = js(crate::dialect::Requirement::from_v2(
+        0,
+        &js_to_json(&requirement)?,
+    ))?;
+    let options = js_to_json(&options)?;
+    let mut verify_options =
+        VerifyOptions::at(option_u64(&options, "now")?.unwrap_or_else(now_seconds));
+    if let Some(skew) = option_u64(&options, "maxClockSkew")? {
+        verify_options.max_clock_skew = skew;
+    }
+    if let Some(min) = option_u64(&options, "minValidity")? {
+        verify_options.min_validity = min;
+    }
+    let (scheme, network) = match payment.get("x402Version").and_then(Value::as_u64) {
+        Some(1) => (payment.get("scheme"), payment.get("network")),
+        _ => {
+            let accepted = payment.get("accepted");
+            (
+                accepted.and_then(|a| a.get("scheme")),
+                accepted.and_then(|a| a.get("network")),
+            )
+        }
+    };
+    let scheme = scheme.and_then(Value::as_str).unwrap_or_default();
+    let result = match network.and_then(Value::as_str).map(Network::parse) {
+        Some(Ok(network)) => verify(
+            scheme,
+            &network,
+            payment.get("payload").unwrap_or(&Value::Null),
+            &requirement,
+            &verify_options,
+        ),
+        _ => Err(crate::evm::verify::Invalid::Network),
+    };
+    json_to_js(&match result {
+        Ok(v) => json!({ "isValid": true, "payer": v.payer.to_checksum(), "nonce": v.nonce }),
+        Err(invalid) => json!({ "isValid": false, "invalidReason": invalid.reason() }),
+    })
+}
+
+async fn wallet_address(wallet: &JsValue) -> Result<String, JsValue> {
+    let address = Reflect::get(wallet, &JsValue::from_str("address"))?;
+    if let Some(text) = address.as_string() {
+        return Ok(text);
+    }
+    let getter = Reflect::get(wallet, &JsValue::from_str("getAddress"))?;
+    if let Some(getter) = getter.dyn_ref::<Function>() {
+        let pending = getter.call0(wallet).map_err(wallet_error)?;
+        let resolved = JsFuture::from(Promise::resolve(&pending))
+            .await
+            .map_err(wallet_error)?;
+        if let Some(text) = resolved.as_string() {
+            return Ok(text);
+        }
+    }
+    Err(invalid_argument("wallet has no address"))
+}
+
+/// A wallet's failure keeps its own code (e.g. USER_REJECTED from an adapter);
+/// anything else becomes WALLET_ERROR with the original as `cause`.
+fn wallet_error(error: JsValue) -> JsValue {
+    let has_code = Reflect::get(&error, &JsValue::from_str("code"))
+        .ok()
+        .and_then(|c| c.as_string())
+        .is_some_and(|c| c.chars().all(|ch| ch.is_ascii_uppercase() || ch == '_'));
+    if has_code {
+        return error;
+    }
+    let message = Reflect::get(&error, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_else(|| "the wallet failed".to_owned());
+    let wrapped = js_sys::Error::new(&format!("wallet error: {message}"));
+    wrapped.set_name("X402Error");
+    let _ = Reflect::set(
+        &wrapped,
+        &JsValue::from_str("code"),
+        &JsValue::from_str("WALLET_ERROR"),
+    );
+    let _ = Reflect::set(&wrapped, &JsValue::from_str("cause"), &error);
+    wrapped.into()
+}
+
+fn option_u64(options: &Value, key: &str) -> Result<Option<u64>, JsValue> {
+    match options.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => value
+            .as_u64()
+            .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
+            .map(Some)
+            .ok_or_else(|| {
+                invalid_argument(&format!("option {key} must be a non-negative integer"))
+            }),
+    }
+}
+
+fn parse_nonce(text: &str) -> Result<[u8; 32], JsValue> {
+    let mut nonce = [0u8; 32];
+    hex::decode_to_slice(text.strip_prefix("0x").unwrap_or(text), &mut nonce)
+        .map_err(|_| invalid_argument("nonce must be 0x + 32 bytes of hex"))?;
+    Ok(nonce)
+}
+
+fn random_nonce() -> Result<[u8; 32], JsValue> {
+    let mut nonce = [0u8; 32];
+    getrandom::fill(&mut nonce)
+        .map_err(|_| invalid_argument("no secure random source (crypto.getRandomValues)"))?;
+    Ok(nonce)
+}
+
+fn now_seconds() -> u64 {
+    // Date.now() is milliseconds since the epoch, always positive and below 2^53.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let seconds = (js_sys::Date::now() / 1000.0) as u64;
+    seconds
+}

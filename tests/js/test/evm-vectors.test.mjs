@@ -1,0 +1,87 @@
+// The wasm package, called from JS, reproduces the EVM vectors made by viem and the
+// official @x402/evm client (tests/vectors/evm_exact.json): digests, and payloads
+// signed with a wasm-held key, with a viem account, and with a raw JSON-RPC style wallet.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { privateKeyToAccount } from 'viem/accounts';
+import { vectors } from '../lib/pkg.mjs';
+import { loadX402 } from '../lib/x402.mjs';
+
+const x402 = await loadX402();
+const { cases, eip2612 } = vectors('evm_exact.json');
+
+/** Both sides without eip2612GasSponsoring.info (see tests/evm_vectors.rs for why). */
+function comparable(payload) {
+  const copy = structuredClone(payload);
+  if (copy.extensions?.eip2612GasSponsoring) delete copy.extensions.eip2612GasSponsoring.info;
+  return copy;
+}
+
+test('typed-data digests equal viem hashTypedData', () => {
+  for (const c of [...cases, ...eip2612]) {
+    assert.equal(x402.hashTypedData(c.typedData), c.digest, c.name);
+  }
+});
+
+test('payloads from a wasm-held key equal the official client, field for field', async () => {
+  for (const c of cases) {
+    const wallet = x402.evmPrivateKeyWallet(c.privateKey);
+    assert.equal(wallet.address, c.address);
+    const payload = await x402.createPaymentPayload(c.paymentRequired, c.acceptedIndex, wallet, {
+      now: c.now, nonce: c.nonceBytes, validAfter: 0,
+    });
+    assert.deepEqual(comparable(payload), comparable(c.payload), c.name);
+    assert.equal(x402.verifyPayment(payload, c.paymentRequired.accepts[c.acceptedIndex], { now: c.now, minValidity: 0 }).isValid, true, c.name);
+    wallet.free();
+  }
+});
+
+test('a viem account as the wallet gives the same payloads (BigInt typed data)', async () => {
+  for (const c of cases.slice(0, 8)) {
+    const account = privateKeyToAccount(c.privateKey);
+    const requirement = c.paymentRequired.accepts[c.acceptedIndex];
+    const payload = await x402.createPaymentPayload(c.paymentRequired, requirement, account, {
+      now: c.now, nonce: c.nonceBytes, validAfter: 0,
+    });
+    assert.deepEqual(comparable(payload), comparable(c.payload), c.name);
+  }
+});
+
+test('a wallet that signs with another key is caught before anything is sent', async () => {
+  const c = cases[0];
+  const other = privateKeyToAccount(cases[1].privateKey);
+  const liar = { address: c.address, signTypedData: (td) => other.signTypedData(td) };
+  await assert.rejects(
+    x402.createPaymentPayload(c.paymentRequired, 0, liar, { now: c.now }),
+    (e) => e instanceof x402.X402Error && e.code === 'SIGNER_MISMATCH',
+  );
+});
+
+test('wallet failures and bad inputs are coded errors', async () => {
+  const c = cases[0];
+  const failing = { address: c.address, signTypedData: async () => { throw Object.assign(new Error('User rejected'), { code: 4001 }); } };
+  await assert.rejects(x402.createPaymentPayload(c.paymentRequired, 0, failing),
+    (e) => e.code === 'WALLET_ERROR' && e.cause.code === 4001);
+  const rejecting = { address: c.address, signTypedData: async () => { throw Object.assign(new Error('no'), { code: 'USER_REJECTED' }); } };
+  await assert.rejects(x402.createPaymentPayload(c.paymentRequired, 0, rejecting), (e) => e.code === 'USER_REJECTED');
+  const wallet = x402.evmPrivateKeyWallet(c.privateKey);
+  const noDomain = structuredClone(c.paymentRequired);
+  delete noDomain.accepts[0].extra;
+  await assert.rejects(x402.createPaymentPayload(noDomain, 0, wallet), (e) => e.code === 'MISSING_EIP712_DOMAIN');
+  await assert.rejects(x402.createPaymentPayload(c.paymentRequired, { ...c.paymentRequired.accepts[0], amount: '1' }, wallet),
+    (e) => e.code === 'REQUIREMENT_NOT_OFFERED');
+  assert.throws(() => x402.evmPrivateKeyWallet('0x1234'), (e) => e.code === 'INVALID_PRIVATE_KEY' && !e.message.includes('1234'));
+  const secret = 'ff'.repeat(32);
+  assert.throws(() => x402.evmPrivateKeyWallet(secret), (e) => e.code === 'INVALID_PRIVATE_KEY' && !e.message.includes(secret));
+});
+
+test('default validAfter is ten minutes before now, validBefore now + maxTimeoutSeconds', async () => {
+  const c = cases[0];
+  const wallet = x402.evmPrivateKeyWallet(c.privateKey);
+  const payload = await x402.createPaymentPayload(c.paymentRequired, 0, wallet, { now: 1_800_000_000 });
+  assert.equal(payload.payload.authorization.validAfter, String(1_800_000_000 - 600));
+  assert.equal(payload.payload.authorization.validBefore, String(1_800_000_000 + c.paymentRequired.accepts[0].maxTimeoutSeconds));
+  assert.match(payload.payload.authorization.nonce, /^0x[0-9a-f]{64}$/);
+  const again = await x402.createPaymentPayload(c.paymentRequired, 0, wallet, { now: 1_800_000_000 });
+  assert.notEqual(again.payload.authorization.nonce, payload.payload.authorization.nonce);
+});
