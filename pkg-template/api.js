@@ -33,3 +33,5 @@ export const createPaymentPayload = /* @__PURE__ */ guard(core.createPaymentPayl
 export const hashTypedData = /* @__PURE__ */ guard(core.hashTypedData);
 /** Verifies a payment payload against a requirement, locally. */
 export const verifyPayment = /* @__PURE__ */ guard(core.verifyPayment);
+/** Recovers the signer of typed data (EIP-55 address). */
+export const recoverTypedDataAddress = /* @__PURE__ */ guard(core.recoverTypedDataAddress);

@@ -213,6 +213,9 @@ export function createPaymentPayload(
 /** The EIP-712 digest of typed data (0x hex). */
 export function hashTypedData(typedData: TypedDataDefinition): string;
 
+/** Recovers the address that signed typed data (EIP-55); high-s signatures throw INVALID_SIGNATURE. */
+export function recoverTypedDataAddress(typedData: TypedDataDefinition, signature: string): string;
+
 /** The outcome of a local verification. */
 export interface VerifyResult {
   isValid: boolean;

@@ -73,6 +73,16 @@ pub fn hash_typed_data(typed_data: JsValue) -> Result<String, JsValue> {
     Ok(format!("0x{}", hex::encode(js(typed.digest())?)))
 }
 
+/// Recovers the address that signed typed data (EIP-55). High-s signatures are refused.
+#[wasm_bindgen(js_name = recoverTypedDataAddress)]
+pub fn recover_typed_data_address(typed_data: JsValue, signature: &str) -> Result<String, JsValue> {
+    let typed: TypedData = serde_json::from_value(js_to_json(&typed_data)?)
+        .map_err(|e| to_js(&Error::InvalidTypedData { reason: e.to_string() }))?;
+    let digest = js(typed.digest())?;
+    let signature = js(RecoverableSignature::parse(signature))?;
+    js(crate::evm::recover_address(&digest, &signature)).map(|a| a.to_checksum())
+}
+
 /// Creates the payment payload for `requirement` (one of `paymentRequired.accepts`,
 /// a recognised requirement, or its index), signed by `wallet` (any object with
 /// `address` and `signTypedData`). Options: `now` (Unix seconds), `nonce`

@@ -17,9 +17,10 @@ function comparable(payload) {
   return copy;
 }
 
-test('typed-data digests equal viem hashTypedData', () => {
+test('typed-data digests equal viem hashTypedData; signers recover', () => {
   for (const c of [...cases, ...eip2612]) {
     assert.equal(x402.hashTypedData(c.typedData), c.digest, c.name);
+    assert.equal(x402.recoverTypedDataAddress(c.typedData, c.signature), c.address, c.name);
   }
 });
 
