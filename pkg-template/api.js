@@ -35,3 +35,12 @@ export const hashTypedData = /* @__PURE__ */ guard(core.hashTypedData);
 export const verifyPayment = /* @__PURE__ */ guard(core.verifyPayment);
 /** Recovers the signer of typed data (EIP-55 address). */
 export const recoverTypedDataAddress = /* @__PURE__ */ guard(core.recoverTypedDataAddress);
+/**
+ * Wraps fetch so that x402 402 responses are paid by `options.wallets` under `options.policy`.
+ * Non-402 responses come back untouched; one request is paid at most once.
+ */
+export function wrapFetch(fetch, options = {}) {
+  return guard(guard(core.wrapFetch)(fetch, options));
+}
+/** The payment receipt of a response returned by a wrapped fetch (or decoded from its headers). */
+export const getPaymentReceipt = /* @__PURE__ */ guard(core.getPaymentReceipt);

@@ -165,6 +165,41 @@ pub enum Error {
     },
     /// The requirement passed is not one of the challenge's `accepts`.
     RequirementNotOffered,
+    /// A policy option that cannot be read.
+    InvalidPolicy {
+        /// What is wrong.
+        reason: String,
+    },
+    /// No wallet can pay any of the requirements.
+    NoMatchingRequirement,
+    /// The recipient is on the deny list or not on the allow list.
+    PayToNotAllowed {
+        /// The recipient.
+        pay_to: String,
+    },
+    /// The asset is neither a known stablecoin nor explicitly allowed.
+    AssetNotAllowed {
+        /// The asset.
+        asset: String,
+        /// Its network.
+        network: String,
+    },
+    /// The payment costs more than the per-payment cap.
+    PaymentLimitExceeded {
+        /// The cap, formatted ("1 USDC").
+        cap: String,
+        /// The price, formatted.
+        required: String,
+    },
+    /// The approval callback (`onPaymentRequired`) declined the payment.
+    PaymentRejected,
+    /// The payment would pass a cumulative budget.
+    BudgetExceeded {
+        /// Which limit: "total", "perOrigin" or "window".
+        limit: &'static str,
+        /// Dollars left under that limit.
+        remaining: String,
+    },
 }
 
 impl Error {
@@ -203,6 +238,13 @@ impl Error {
             Error::MissingEip712Domain => "MISSING_EIP712_DOMAIN",
             Error::SignerMismatch { .. } => "SIGNER_MISMATCH",
             Error::RequirementNotOffered => "REQUIREMENT_NOT_OFFERED",
+            Error::InvalidPolicy { .. } => "INVALID_POLICY",
+            Error::NoMatchingRequirement => "NO_MATCHING_REQUIREMENT",
+            Error::PayToNotAllowed { .. } => "PAYTO_NOT_ALLOWED",
+            Error::AssetNotAllowed { .. } => "ASSET_NOT_ALLOWED",
+            Error::PaymentLimitExceeded { .. } => "PAYMENT_LIMIT_EXCEEDED",
+            Error::BudgetExceeded { .. } => "BUDGET_EXCEEDED",
+            Error::PaymentRejected => "PAYMENT_REJECTED",
         }
     }
 
@@ -274,6 +316,28 @@ impl fmt::Display for Error {
             ),
             Error::RequirementNotOffered => {
                 f.write_str("the requirement is not one the 402 offers")
+            }
+            Error::InvalidPolicy { reason } => write!(f, "invalid policy: {reason}"),
+            Error::NoMatchingRequirement => f.write_str(
+                "none of the offered requirements can be paid by the configured wallets",
+            ),
+            Error::PayToNotAllowed { pay_to } => write!(f, "recipient {pay_to} is not allowed"),
+            Error::AssetNotAllowed { asset, network } => write!(
+                f,
+                "asset {asset} on {network} is not a known stablecoin and is not explicitly allowed"
+            ),
+            Error::PaymentLimitExceeded { cap, required } => {
+                write!(
+                    f,
+                    "payment of {required} exceeds the per-payment cap of {cap}"
+                )
+            }
+            Error::PaymentRejected => f.write_str("the payment was not approved"),
+            Error::BudgetExceeded { limit, remaining } => {
+                write!(
+                    f,
+                    "payment would exceed the {limit} budget (${remaining} left)"
+                )
             }
         }
     }

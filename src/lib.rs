@@ -18,11 +18,14 @@
 //! # Ok::<(), x402_wasm::Error>(())
 //! ```
 
+pub mod assets;
+pub mod budget;
 pub mod client;
 pub mod dialect;
 pub mod error;
 pub mod evm;
 pub mod protocol;
+pub mod select;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

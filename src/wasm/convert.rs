@@ -59,7 +59,8 @@ fn to_json(value: &JsValue, depth: usize) -> Result<Value, JsValue> {
     for entry in Object::entries(object).iter() {
         let key = Reflect::get_u32(&entry, 0)?.as_string().unwrap_or_default();
         let item = Reflect::get_u32(&entry, 1)?;
-        if !item.is_undefined() {
+        // Like JSON.stringify: undefined and function members are left out.
+        if !item.is_undefined() && !item.is_function() {
             map.insert(key, to_json(&item, depth + 1)?);
         }
     }

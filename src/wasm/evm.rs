@@ -76,8 +76,11 @@ pub fn hash_typed_data(typed_data: JsValue) -> Result<String, JsValue> {
 /// Recovers the address that signed typed data (EIP-55). High-s signatures are refused.
 #[wasm_bindgen(js_name = recoverTypedDataAddress)]
 pub fn recover_typed_data_address(typed_data: JsValue, signature: &str) -> Result<String, JsValue> {
-    let typed: TypedData = serde_json::from_value(js_to_json(&typed_data)?)
-        .map_err(|e| to_js(&Error::InvalidTypedData { reason: e.to_string() }))?;
+    let typed: TypedData = serde_json::from_value(js_to_json(&typed_data)?).map_err(|e| {
+        to_js(&Error::InvalidTypedData {
+            reason: e.to_string(),
+        })
+    })?;
     let digest = js(typed.digest())?;
     let signature = js(RecoverableSignature::parse(signature))?;
     js(crate::evm::recover_address(&digest, &signature)).map(|a| a.to_checksum())
@@ -94,7 +97,9 @@ pub async fn create_payment_payload(
     wallet: JsValue,
     options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let challenge = js(challenge_from_json(&js_to_json(&payment_required)?))?;
+    let challenge = js(challenge_from_json(&document_of(js_to_json(
+        &payment_required,
+    )?)))?;
     let requirement = js(challenge.find_requirement(&js_to_json(&requirement)?))?;
     let options = js_to_json(&options)?;
     let params = PaymentParams {
@@ -105,18 +110,51 @@ pub async fn create_payment_payload(
         },
         valid_after: option_u64(&options, "validAfter")?,
     };
+    json_to_js(&sign_payment(&challenge, requirement, &wallet, &params).await?)
+}
+
+/// A recognised challenge (the object `recognizePaymentRequired` returns) turned
+/// back into the document it came from; anything else is returned as is.
+fn document_of(value: Value) -> Value {
+    let Some(requirements) = value.get("requirements").and_then(Value::as_array) else {
+        return value;
+    };
+    if value.get("accepts").is_some() {
+        return value;
+    }
+    let accepts: Vec<Value> = requirements
+        .iter()
+        .filter_map(|r| r.get("raw").cloned())
+        .collect();
+    let mut document = serde_json::Map::new();
+    for key in ["x402Version", "error", "resource", "extensions"] {
+        if let Some(v) = value.get(key) {
+            document.insert(key.to_owned(), v.clone());
+        }
+    }
+    document.insert("accepts".to_owned(), Value::Array(accepts));
+    Value::Object(document)
+}
+
+/// Signs `requirement` of `challenge` with `wallet` and returns the payment payload.
+pub(crate) async fn sign_payment(
+    challenge: &crate::dialect::Challenge,
+    requirement: &crate::dialect::Requirement,
+    wallet: &JsValue,
+    params: &PaymentParams,
+) -> Result<Value, JsValue> {
     if !requirement.network.is_evm() {
         return Err(to_js(&Error::UnsupportedNetwork {
             network: requirement.network.to_string(),
         }));
     }
-    let from = js(Address::parse(&wallet_address(&wallet).await?))?;
-    let prepared = js(prepare(requirement, from, &params))?;
-    let sign = Reflect::get(&wallet, &JsValue::from_str("signTypedData"))?
+    let from = js(Address::parse(&wallet_address(wallet).await?))?;
+    let prepared = js(prepare(requirement, from, params))?;
+    let sign = Reflect::get(wallet, &JsValue::from_str("signTypedData"))?
         .dyn_into::<Function>()
         .map_err(|_| invalid_argument("wallet has no signTypedData method"))?;
     let pending = sign
-        .call1(&wallet, &typed_data_to_js(&prepared.typed_data)?)
+        .call1(wallet, &typed_data_to_js(&prepared.typed_data)?)
         .map_err(wallet_error)?;
     let signature = JsFuture::from(Promise::resolve(&pending))
         .await
@@ -125,7 +163,7 @@ pub async fn create_payment_payload(
         .as_string()
         .ok_or_else(|| invalid_argument("signTypedData must resolve to a hex string"))?;
     let payload = js(prepared.payload(&js(RecoverableSignature::parse(&signature))?))?;
-    json_to_js(&payment_payload(&challenge, requirement, payload))
+    Ok(payment_payload(challenge, requirement, payload))
 }
 
 /// Verifies a payment payload (v1 or v2) against the requirement it must pay,
@@ -241,14 +279,14 @@ fn parse_nonce(text: &str) -> Result<[u8; 32], JsValue> {
     Ok(nonce)
 }
 
-fn random_nonce() -> Result<[u8; 32], JsValue> {
+pub(crate) fn random_nonce() -> Result<[u8; 32], JsValue> {
     let mut nonce = [0u8; 32];
     getrandom::fill(&mut nonce)
         .map_err(|_| invalid_argument("no secure random source (crypto.getRandomValues)"))?;
     Ok(nonce)
 }
 
-fn now_seconds() -> u64 {
+pub(crate) fn now_seconds() -> u64 {
     // Date.now() is milliseconds since the epoch, always positive and below 2^53.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let seconds = (js_sys::Date::now() / 1000.0) as u64;

@@ -7,7 +7,11 @@ mod codec;
 mod convert;
 mod error;
 mod evm;
+mod fetch;
 mod headers;
+mod receipts;
 
 pub use codec::*;
 pub use evm::*;
+pub use fetch::*;
+pub use receipts::*;

@@ -1,0 +1,68 @@
+// Cold start: wall time from spawning `node -e <script>` to the first payload's signature on
+// its stdout (module loading, wasm instantiation or viem/x402 setup, first signature).
+import { spawn } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { BENCH_DIR, KEY, NOW, PAYMENT_REQUIRED, PKG_NODE_ENTRY } from './fixtures.mjs';
+import { median } from './measure.mjs';
+
+const PR = JSON.stringify(PAYMENT_REQUIRED);
+
+export const COLD_SCRIPTS = {
+  ours: [
+    `import { evmPrivateKeyWallet, createPaymentPayload } from ${JSON.stringify(pathToFileURL(PKG_NODE_ENTRY).href)};`,
+    `const wallet = evmPrivateKeyWallet(${JSON.stringify(KEY)});`,
+    `const p = await createPaymentPayload(${PR}, 0, wallet, { now: ${NOW} });`,
+    'console.log(p.payload.signature);',
+  ].join('\n'),
+  official: [
+    "import { privateKeyToAccount } from 'viem/accounts';",
+    "import { x402Client } from '@x402/core/client';",
+    "import { registerExactEvmScheme } from '@x402/evm/exact/client';",
+    'const client = new x402Client();',
+    `registerExactEvmScheme(client, { signer: privateKeyToAccount(${JSON.stringify(KEY)}) });`,
+    'client.setSpendControls(false);',
+    `const p = await client.createPaymentPayload(${PR});`,
+    'console.log(p.payload.signature);',
+  ].join('\n'),
+  // Node itself, for scale: the floor both sides pay.
+  baseline: "console.log('0x' + '00'.repeat(65));",
+};
+
+/** One spawn: milliseconds until a 65-byte hex signature line arrives on stdout. */
+function spawnOnce(script) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: BENCH_DIR, // bare imports resolve from bench/node_modules
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    let ms = null;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (ms === null && out.includes('\n')) ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    });
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const line = out.split('\n')[0];
+      if (code !== 0 || ms === null || !/^0x[0-9a-f]{130}$/i.test(line)) {
+        reject(new Error(`bench: cold-start child failed (exit ${code}): ${err || out}`));
+      } else resolve(ms);
+    });
+  });
+}
+
+/** Alternates ours, official, baseline `runs` times after one discarded spawn of each (disk cache). */
+export async function coldStart(runs) {
+  const names = Object.keys(COLD_SCRIPTS);
+  for (const n of names) await spawnOnce(COLD_SCRIPTS[n]);
+  const samples = Object.fromEntries(names.map((n) => [n, []]));
+  for (let i = 0; i < runs; i++) {
+    for (const n of names) samples[n].push(await spawnOnce(COLD_SCRIPTS[n]));
+  }
+  return Object.fromEntries(names.map((n) => [n, { samples: samples[n], median: median(samples[n]) }]));
+}

@@ -1,0 +1,149 @@
+// eip1193Wallet: an x402 wallet adapter over an injected EIP-1193 provider (MetaMask, Coinbase Wallet,
+// WalletConnect, ...). Thin on purpose: it finds the account, puts the wallet on the chain of the
+// typed data and asks for eth_signTypedData_v4. What to sign is the core's business.
+import { X402Error } from '../errors.js';
+
+/** EIP-712 domain members in canonical order, with their types. */
+const DOMAIN_FIELDS = [
+  ['name', 'string'],
+  ['version', 'string'],
+  ['chainId', 'uint256'],
+  ['verifyingContract', 'address'],
+  ['salt', 'bytes32'],
+];
+
+/**
+ * Wraps an EIP-1193 provider (`window.ethereum`, a WalletConnect provider) as an x402 EVM wallet.
+ * Nothing is cached: the account and the chain are read again on every call, since the user can
+ * switch either at any time.
+ *
+ * @param {{ request(args: { method: string, params?: unknown }): Promise<unknown> }} provider
+ * @param {{ account?: string, chains?: Record<string, object> | object[] }} [options]
+ *   `account` picks one of the wallet's accounts; `chains` holds EIP-3085 `wallet_addEthereumChain`
+ *   parameters, keyed by chain id (or as a list), offered when the wallet does not know a chain.
+ */
+export function eip1193Wallet(provider, options = {}) {
+  if (!provider || typeof provider.request !== 'function') {
+    throw new X402Error('eip1193Wallet needs an EIP-1193 provider (an object with request())', 'INVALID_ARGUMENT');
+  }
+  if (options.account !== undefined && typeof options.account !== 'string') {
+    throw new X402Error('eip1193Wallet: options.account must be an address string', 'INVALID_ARGUMENT');
+  }
+  const call = async (method, params) => {
+    try {
+      return await provider.request(params === undefined ? { method } : { method, params });
+    } catch (error) {
+      throw providerError(error, method);
+    }
+  };
+
+  async function getAddress() {
+    let accounts = await call('eth_accounts');
+    // Only a page that is not connected yet asks the user; a connected one must not re-prompt.
+    if (!Array.isArray(accounts) || accounts.length === 0) accounts = await call('eth_requestAccounts');
+    const list = Array.isArray(accounts) ? accounts.filter((a) => typeof a === 'string') : [];
+    const wanted = options.account?.toLowerCase();
+    const address = wanted ? list.find((a) => a.toLowerCase() === wanted) : list[0];
+    if (!address) {
+      const which = options.account ? `account ${options.account}` : 'an account';
+      throw new X402Error(`the wallet did not give ${which}`, 'WALLET_ACCOUNT_UNAVAILABLE');
+    }
+    return address;
+  }
+
+  async function currentChain() {
+    const value = await call('eth_chainId');
+    const id = asChainId(value);
+    if (id === undefined) throw new X402Error(`eth_chainId answered ${value}, not a chain id`, 'WALLET_ERROR');
+    return id;
+  }
+
+  async function ensureChain(chainId) {
+    if ((await currentChain()) === chainId) return;
+    const hex = `0x${chainId.toString(16)}`;
+    try {
+      await provider.request({ method: 'wallet_switchEthereumChain', params: [{ chainId: hex }] });
+    } catch (error) {
+      const code = rpcCode(error);
+      const chain = code === 4902 ? findChain(options.chains, chainId) : undefined;
+      if (code === 4001 || code === 4100) throw providerError(error, 'wallet_switchEthereumChain');
+      if (!chain) throw chainNotAvailable(chainId, error);
+      await call('wallet_addEthereumChain', [{ ...chain, chainId: hex }]);
+      await call('wallet_switchEthereumChain', [{ chainId: hex }]);
+    }
+    // Some wallets resolve before switching, or ignore the request: check before signing.
+    if ((await currentChain()) !== chainId) throw chainNotAvailable(chainId);
+  }
+
+  async function signTypedData(typedData) {
+    if (!typedData || typeof typedData !== 'object') {
+      throw new X402Error('signTypedData needs typed data { domain, types, primaryType, message }', 'INVALID_ARGUMENT');
+    }
+    const address = await getAddress();
+    const { domain = {}, types, primaryType, message } = typedData;
+    if (domain.chainId != null) await ensureChain(toChainId(domain.chainId));
+    const present = DOMAIN_FIELDS.filter(([name]) => domain[name] != null);
+    const typed = {
+      types: { EIP712Domain: present.map(([name, type]) => ({ name, type })), ...types },
+      domain: Object.fromEntries(present.map(([name]) => [name, domain[name]])),
+      primaryType,
+      message,
+    };
+    const json = JSON.stringify(typed, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+    const signature = await call('eth_signTypedData_v4', [address, json]);
+    if (typeof signature !== 'string') {
+      throw new X402Error('eth_signTypedData_v4 did not return a hex string', 'WALLET_ERROR');
+    }
+    return signature;
+  }
+
+  return { kind: 'evm', getAddress, signTypedData, provider };
+}
+
+function toChainId(value) {
+  const id = asChainId(value);
+  if (id === undefined) throw new X402Error(`typed data has chainId ${value}, not an integer`, 'INVALID_ARGUMENT');
+  return id;
+}
+
+/** A chain id (number, bigint, decimal or 0x string) as a bigint, or undefined. */
+function asChainId(value) {
+  if (value == null || value === '') return undefined;
+  try {
+    return BigInt(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The EIP-3085 parameters offered for `chainId`, from a map keyed by id or a list. */
+function findChain(chains, chainId) {
+  if (!chains) return undefined;
+  if (Array.isArray(chains)) {
+    return chains.find((c) => asChainId(c?.chainId) === chainId);
+  }
+  return chains[chainId.toString()] ?? chains[`0x${chainId.toString(16)}`];
+}
+
+function chainNotAvailable(chainId, cause) {
+  return new X402Error(`the wallet cannot switch to chain ${chainId}`, 'CHAIN_NOT_AVAILABLE', { cause });
+}
+
+/** The EIP-1193 code of an error; MetaMask Mobile nests it in data.originalError. */
+function rpcCode(error) {
+  return error?.data?.originalError?.code ?? error?.code;
+}
+
+/** Maps an EIP-1193 error (codes 4001 / 4100 / anything) to an X402Error keeping it as cause. */
+function providerError(error, method) {
+  if (error instanceof X402Error) return error;
+  const detail = error?.message ?? String(error);
+  switch (rpcCode(error)) {
+    case 4001:
+      return new X402Error(`the user rejected ${method}`, 'USER_REJECTED', { cause: error });
+    case 4100:
+      return new X402Error(`the wallet has not authorised ${method}: ${detail}`, 'WALLET_UNAUTHORIZED', { cause: error });
+    default:
+      return new X402Error(`${method} failed: ${detail}`, 'WALLET_ERROR', { cause: error });
+  }
+}

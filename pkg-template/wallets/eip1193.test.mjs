@@ -1,0 +1,238 @@
+// Tests for wallets/eip1193.js against a fake MetaMask-like EIP-1193 provider backed by a viem account.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { eip1193Wallet } from './eip1193.js';
+import { X402Error } from '../errors.js';
+
+// viem lives in tests/js/node_modules; resolve its ESM entries from there so any cwd works.
+const fromTests = createRequire(new URL('../../tests/js/package.json', import.meta.url));
+const viemPkg = fromTests('viem/package.json');
+const viemEsm = (entry) =>
+  import(pathToFileURL(join(dirname(fromTests.resolve('viem/package.json')), viemPkg.exports[entry].import)).href);
+const { getTypesForEIP712Domain, recoverTypedDataAddress } = await viemEsm('.');
+const { privateKeyToAccount } = await viemEsm('./accounts');
+
+const alice = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
+const bob = privateKeyToAccount('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a');
+
+/** A MetaMask-like provider: records requests, keeps a chain, signs with viem accounts. */
+function fakeProvider({ accounts = [alice], connected = true, chainId = 84532, known = [1, 84532], reject = false } = {}) {
+  const rpcError = (code, message) => Object.assign(new Error(message), { code });
+  const state = { accounts, connected, chainId, known: new Set(known), reject };
+  const calls = [];
+  const request = async ({ method, params }) => {
+    calls.push({ method, params });
+    switch (method) {
+      case 'eth_accounts':
+        return state.connected ? state.accounts.map((a) => a.address.toLowerCase()) : [];
+      case 'eth_requestAccounts':
+        if (state.reject) throw rpcError(4001, 'User rejected the request.');
+        state.connected = true;
+        return state.accounts.map((a) => a.address.toLowerCase());
+      case 'eth_chainId':
+        return `0x${state.chainId.toString(16)}`;
+      case 'wallet_switchEthereumChain': {
+        const id = Number(BigInt(params[0].chainId));
+        if (!state.known.has(id)) throw rpcError(4902, `Unrecognized chain ID "${params[0].chainId}".`);
+        state.chainId = id;
+        return null;
+      }
+      case 'wallet_addEthereumChain': {
+        const [chain] = params;
+        assert.match(chain.chainId, /^0x[0-9a-f]+$/);
+        assert.ok(chain.chainName && chain.rpcUrls.length && chain.nativeCurrency.decimals === 18);
+        state.known.add(Number(BigInt(chain.chainId)));
+        return null;
+      }
+      case 'eth_signTypedData_v4': {
+        const [from, json] = params;
+        assert.equal(typeof json, 'string');
+        const signer = state.connected && state.accounts.find((a) => a.address.toLowerCase() === from.toLowerCase());
+        if (!signer) throw rpcError(4100, 'The requested account has not been authorized by the user.');
+        const { types: { EIP712Domain, ...types }, domain, primaryType, message } = JSON.parse(json);
+        if (Number(domain.chainId) !== state.chainId) {
+          throw rpcError(-32603, `Provided chainId "${domain.chainId}" must match the active chainId "${state.chainId}"`);
+        }
+        assert.deepEqual(EIP712Domain, getTypesForEIP712Domain({ domain }));
+        if (state.reject) throw rpcError(4001, 'MetaMask Tx Signature: User denied message signature.');
+        const typed = { domain: { ...domain, chainId: BigInt(domain.chainId) }, types, primaryType };
+        return signer.signTypedData({ ...typed, message: fromJson(types, primaryType, message) });
+      }
+      default:
+        throw rpcError(4200, `unsupported method ${method}`);
+    }
+  };
+  return { request, calls, state, methods: () => calls.map((c) => c.method) };
+}
+
+/** Integer members arrive as decimal strings: make them BigInts again, nested structs and arrays too. */
+function fromJson(types, type, value) {
+  const array = type.match(/^(.*)\[\d*\]$/);
+  if (array) return value.map((v) => fromJson(types, array[1], v));
+  if (types[type]) {
+    return Object.fromEntries(types[type].map(({ name, type: t }) => [name, fromJson(types, t, value[name])]));
+  }
+  if (/^u?int\d*$/.test(type)) {
+    assert.match(value, /^-?\d+$/, `an ${type} must travel as a decimal string`);
+    return BigInt(value);
+  }
+  return value;
+}
+
+const eip3009 = (chainId = 84532) => ({
+  domain: { name: 'USDC', version: '2', chainId, verifyingContract: '0x036CbD53842c5426634e7929541eC2318f3dCF7e' },
+  types: {
+    TransferWithAuthorization: [
+      { name: 'from', type: 'address' }, { name: 'to', type: 'address' }, { name: 'value', type: 'uint256' },
+      { name: 'validAfter', type: 'uint256' }, { name: 'validBefore', type: 'uint256' }, { name: 'nonce', type: 'bytes32' },
+    ],
+  },
+  primaryType: 'TransferWithAuthorization',
+  message: {
+    from: alice.address, to: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C', value: 10000n,
+    validAfter: 0n, validBefore: 1893456000n, nonce: `0x${'ab'.repeat(32)}`,
+  },
+});
+
+const permit2 = {
+  domain: { name: 'Permit2', chainId: 84532, verifyingContract: '0x000000000022D473030F116dDEE9F6B43aC78BA3' },
+  types: {
+    PermitWitnessTransferFrom: [
+      { name: 'permitted', type: 'TokenPermissions' }, { name: 'spender', type: 'address' },
+      { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' }, { name: 'witness', type: 'Witness' },
+    ],
+    TokenPermissions: [{ name: 'token', type: 'address' }, { name: 'amount', type: 'uint256' }],
+    Witness: [{ name: 'to', type: 'address' }, { name: 'validAfter', type: 'uint256' }],
+  },
+  primaryType: 'PermitWitnessTransferFrom',
+  message: {
+    permitted: { token: '0x036CbD53842c5426634e7929541eC2318f3dCF7e', amount: 2n ** 200n + 7n },
+    spender: '0x402085c248EeA27D92E8b30b2C58ed07f9E20001',
+    nonce: 2n ** 256n - 1n, // far beyond Number: must not lose a digit in JSON
+    deadline: 1893456000n,
+    witness: { to: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C', validAfter: 9007199254740993n },
+  },
+};
+
+test('a connected wallet gives its account without prompting, re-read on each call', async () => {
+  const provider = fakeProvider();
+  const wallet = eip1193Wallet(provider);
+  assert.equal(wallet.kind, 'evm');
+  assert.equal(wallet.provider, provider);
+  assert.equal('address' in wallet, false, 'no cached address: the user can switch accounts');
+  assert.equal(await wallet.getAddress(), alice.address.toLowerCase());
+  provider.state.accounts = [bob];
+  assert.equal(await wallet.getAddress(), bob.address.toLowerCase());
+  assert.deepEqual(provider.methods(), ['eth_accounts', 'eth_accounts']);
+});
+
+test('a page not connected yet asks once with eth_requestAccounts', async () => {
+  const provider = fakeProvider({ connected: false });
+  const wallet = eip1193Wallet(provider);
+  await wallet.getAddress();
+  await wallet.getAddress();
+  assert.deepEqual(provider.methods(), ['eth_accounts', 'eth_requestAccounts', 'eth_accounts']);
+});
+
+test('options.account picks an account case-insensitively, or fails WALLET_ACCOUNT_UNAVAILABLE', async () => {
+  const provider = fakeProvider({ accounts: [alice, bob] });
+  assert.equal(await eip1193Wallet(provider, { account: bob.address }).getAddress(), bob.address.toLowerCase());
+  const stranger = eip1193Wallet(provider, { account: '0x000000000000000000000000000000000000dEaD' });
+  await assert.rejects(stranger.getAddress(), (e) => e instanceof X402Error && e.code === 'WALLET_ACCOUNT_UNAVAILABLE');
+  await assert.rejects(stranger.signTypedData(eip3009()), { code: 'WALLET_ACCOUNT_UNAVAILABLE' });
+  assert.equal(provider.calls.some((c) => c.method === 'eth_signTypedData_v4'), false);
+});
+
+test('the signature is returned as given and recovers to the account; same chain means no switch', async () => {
+  const provider = fakeProvider();
+  const typed = eip3009();
+  const signature = await eip1193Wallet(provider).signTypedData(typed);
+  assert.match(signature, /^0x[0-9a-f]{130}$/);
+  assert.equal(await recoverTypedDataAddress({ ...typed, signature }), alice.address);
+  assert.deepEqual(provider.methods(), ['eth_accounts', 'eth_chainId', 'eth_signTypedData_v4']);
+  const [from, json] = provider.calls.at(-1).params;
+  assert.equal(from, alice.address.toLowerCase());
+  const sent = JSON.parse(json);
+  assert.equal(sent.message.value, '10000');
+  assert.deepEqual(Object.keys(sent.types), ['EIP712Domain', 'TransferWithAuthorization']);
+});
+
+test('the wallet is switched to the domain chain before signing', async () => {
+  const provider = fakeProvider({ chainId: 1 });
+  const typed = eip3009(84532);
+  const signature = await eip1193Wallet(provider).signTypedData(typed);
+  assert.equal(await recoverTypedDataAddress({ ...typed, signature }), alice.address);
+  const methods = provider.methods();
+  assert.ok(methods.indexOf('wallet_switchEthereumChain') < methods.indexOf('eth_signTypedData_v4'));
+  assert.deepEqual(provider.calls.find((c) => c.method === 'wallet_switchEthereumChain').params, [{ chainId: '0x14a34' }]);
+  assert.equal(provider.state.chainId, 84532);
+});
+
+test('an unknown chain without options.chains is CHAIN_NOT_AVAILABLE, nothing signed', async () => {
+  const provider = fakeProvider({ chainId: 1 });
+  await assert.rejects(eip1193Wallet(provider).signTypedData(eip3009(8453)), (e) =>
+    e instanceof X402Error && e.code === 'CHAIN_NOT_AVAILABLE' && e.cause.code === 4902);
+  assert.deepEqual(provider.methods(), ['eth_accounts', 'eth_chainId', 'wallet_switchEthereumChain']);
+});
+
+test('an unknown chain found in options.chains is added, switched to, then signed on', async () => {
+  const base = { chainName: 'Base', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: ['https://mainnet.base.org'] };
+  for (const chains of [{ 8453: base }, { '0x2105': base }, [{ ...base, chainId: '0x2105' }]]) {
+    const provider = fakeProvider({ chainId: 1 });
+    const typed = eip3009(8453);
+    const signature = await eip1193Wallet(provider, { chains }).signTypedData(typed);
+    assert.equal(await recoverTypedDataAddress({ ...typed, signature }), alice.address);
+    assert.deepEqual(provider.methods(), ['eth_accounts', 'eth_chainId', 'wallet_switchEthereumChain',
+      'wallet_addEthereumChain', 'wallet_switchEthereumChain', 'eth_chainId', 'eth_signTypedData_v4']);
+    assert.deepEqual(provider.calls[3].params, [{ ...base, chainId: '0x2105' }]);
+  }
+});
+
+test('a wallet that ignores the switch is caught before signing', async () => {
+  const provider = fakeProvider({ chainId: 1 });
+  const request = provider.request;
+  const sloppy = { request: (args) => (args.method === 'wallet_switchEthereumChain' ? Promise.resolve(null) : request(args)) };
+  await assert.rejects(eip1193Wallet(sloppy).signTypedData(eip3009()), { code: 'CHAIN_NOT_AVAILABLE' });
+  assert.equal(provider.calls.some((c) => c.method === 'eth_signTypedData_v4'), false);
+});
+
+test('4001 becomes USER_REJECTED keeping the cause; 4100 WALLET_UNAUTHORIZED; others WALLET_ERROR', async () => {
+  const provider = fakeProvider({ reject: true });
+  await assert.rejects(eip1193Wallet(provider).signTypedData(eip3009()), (e) =>
+    e instanceof X402Error && e.code === 'USER_REJECTED' && e.cause.code === 4001);
+  await assert.rejects(eip1193Wallet(fakeProvider({ connected: false, reject: true })).getAddress(), { code: 'USER_REJECTED' });
+  const failing = (error) => ({ request: async ({ method }) => (method === 'eth_accounts' ? [alice.address] : Promise.reject(error)) });
+  const unauthorized = Object.assign(new Error('unauthorized'), { code: 4100 });
+  await assert.rejects(eip1193Wallet(failing(unauthorized)).signTypedData(eip3009()), (e) =>
+    e instanceof X402Error && e.code === 'WALLET_UNAUTHORIZED' && e.cause === unauthorized);
+  const internal = Object.assign(new Error('boom'), { code: -32603 });
+  await assert.rejects(eip1193Wallet(failing(internal)).signTypedData(eip3009()), (e) =>
+    e instanceof X402Error && e.code === 'WALLET_ERROR' && e.cause === internal);
+  const switchRejected = fakeProvider({ chainId: 1 });
+  const request = switchRejected.request;
+  switchRejected.request = (args) => (args.method === 'wallet_switchEthereumChain'
+    ? Promise.reject(Object.assign(new Error('User rejected the request.'), { code: 4001 })) : request(args));
+  await assert.rejects(eip1193Wallet(switchRejected).signTypedData(eip3009()), { code: 'USER_REJECTED' });
+});
+
+test('BigInts in nested Permit2 structs (and the domain) survive JSON-RPC exactly; no version', async () => {
+  const provider = fakeProvider({ chainId: 1 });
+  const signature = await eip1193Wallet(provider).signTypedData(permit2);
+  assert.equal(await recoverTypedDataAddress({ ...permit2, signature }), alice.address);
+  const sent = JSON.parse(provider.calls.at(-1).params[1]);
+  assert.deepEqual(sent.types.EIP712Domain.map((f) => f.name), ['name', 'chainId', 'verifyingContract']);
+  assert.equal(sent.message.nonce, (2n ** 256n - 1n).toString());
+  assert.equal(sent.message.permitted.amount, (2n ** 200n + 7n).toString());
+  assert.equal(sent.message.witness.validAfter, '9007199254740993');
+  const typed = { ...permit2, domain: { ...permit2.domain, chainId: 84532n } }; // a BigInt chainId too
+  assert.equal(await recoverTypedDataAddress({ ...typed, signature: await eip1193Wallet(provider).signTypedData(typed) }), alice.address);
+  assert.equal(JSON.parse(provider.calls.at(-1).params[1]).domain.chainId, '84532');
+});
+
+test('bad arguments are INVALID_ARGUMENT', () => {
+  assert.throws(() => eip1193Wallet({}), { code: 'INVALID_ARGUMENT' });
+  assert.throws(() => eip1193Wallet(fakeProvider(), { account: 42 }), { code: 'INVALID_ARGUMENT' });
+});

@@ -1,0 +1,96 @@
+// Types of the wallet adapters (wallets/eip1193.js, wallets/viem.js), to be merged into index.d.ts.
+// The import below is for standalone checking only; in index.d.ts these names are local.
+import type { TypedDataDefinition } from '../index.js';
+
+/** The one method of EIP-1193 an adapter uses (`window.ethereum`, WalletConnect, viem clients). */
+export interface EIP1193Provider {
+  request(args: { method: string; params?: readonly unknown[] | Record<string, unknown> }): Promise<unknown>;
+}
+
+/** EIP-3085 `wallet_addEthereumChain` parameters. */
+export interface AddEthereumChainParameter {
+  /** 0x hex; filled in from the key when given as a map. */
+  chainId?: string;
+  chainName: string;
+  nativeCurrency: { name: string; symbol: string; decimals: number };
+  rpcUrls: string[];
+  blockExplorerUrls?: string[];
+  iconUrls?: string[];
+}
+
+/** An EVM wallet as createPaymentPayload uses it. */
+export interface EvmWalletAdapter {
+  readonly kind: 'evm';
+  /** Set only when the address cannot change (a local key); otherwise call getAddress(). */
+  readonly address?: `0x${string}`;
+  getAddress(): Promise<`0x${string}`>;
+  /** Signs viem-shaped typed data (no EIP712Domain in types); a 0x 65-byte signature. */
+  signTypedData(typedData: TypedDataDefinition): Promise<`0x${string}`>;
+}
+
+/** A Solana wallet: signs (partially) a serialised transaction. */
+export interface SolanaWalletAdapter {
+  readonly kind: 'solana';
+  readonly address?: string;
+  getAddress(): Promise<string>;
+  signTransaction?(tx: Uint8Array): Promise<Uint8Array>;
+}
+
+/** What the payment functions accept as a wallet. Narrow on `kind`. */
+export type WalletAdapter = EvmWalletAdapter | SolanaWalletAdapter;
+
+/** Options of eip1193Wallet. */
+export interface Eip1193WalletOptions {
+  /** Use this account (case-insensitive) rather than the wallet's first; WALLET_ACCOUNT_UNAVAILABLE if absent. */
+  account?: string;
+  /**
+   * Chains to add (wallet_addEthereumChain) when the wallet answers 4902 to a switch, keyed by
+   * chain id (decimal or 0x) or as a list carrying `chainId`.
+   */
+  chains?: Record<string | number, AddEthereumChainParameter> | AddEthereumChainParameter[];
+}
+
+/** The adapter eip1193Wallet returns. */
+export interface Eip1193WalletAdapter extends EvmWalletAdapter {
+  readonly provider: EIP1193Provider;
+}
+
+/**
+ * Wraps an EIP-1193 provider as an x402 EVM wallet: reads the account each time (prompting only
+ * when not connected), switches the wallet to the typed data's chain, signs with
+ * eth_signTypedData_v4. Errors: USER_REJECTED (4001), WALLET_UNAUTHORIZED (4100),
+ * WALLET_ACCOUNT_UNAVAILABLE, CHAIN_NOT_AVAILABLE, WALLET_ERROR (anything else, cause kept).
+ */
+export function eip1193Wallet(provider: EIP1193Provider, options?: Eip1193WalletOptions): Eip1193WalletAdapter;
+
+/**
+ * The part of a viem Account the adapter uses (privateKeyToAccount, mnemonicToAccount, toAccount).
+ * Parameters are `any` on purpose: viem's signatures are generic and stricter than TypedDataDefinition.
+ */
+export interface ViemAccountLike {
+  readonly address: `0x${string}`;
+  readonly type?: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  signTypedData(typedData: any): Promise<`0x${string}`>;
+}
+
+/** The part of a viem WalletClient the adapter uses. */
+export interface ViemWalletClientLike {
+  readonly account?: { readonly address: `0x${string}`; readonly type?: string };
+  readonly chain?: { readonly id: number };
+  request(args: { method: string; params?: unknown }): Promise<unknown>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  signTypedData(args: any): Promise<`0x${string}`>;
+  getChainId?(): Promise<number>;
+  switchChain?(args: { id: number }): Promise<void>;
+}
+
+/**
+ * Wraps a viem Account or WalletClient as an x402 EVM wallet. A JSON-RPC WalletClient is switched
+ * to the typed data's chain first (switchChain). Errors: USER_REJECTED (viem's
+ * UserRejectedRequestError), WALLET_UNAUTHORIZED, CHAIN_NOT_AVAILABLE, WALLET_ACCOUNT_UNAVAILABLE,
+ * WALLET_ERROR.
+ */
+export function viemWallet(
+  accountOrWalletClient: ViemAccountLike | ViemWalletClientLike,
+): EvmWalletAdapter & { readonly account?: ViemAccountLike; readonly walletClient?: ViemWalletClientLike };

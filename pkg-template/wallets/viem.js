@@ -1,0 +1,115 @@
+// viemWallet: an x402 wallet adapter over a viem Account (privateKeyToAccount, mnemonicToAccount, ...)
+// or a viem WalletClient. Thin on purpose: viem signs; this only adapts the shape, puts a JSON-RPC
+// wallet on the chain of the typed data, and maps viem's errors to X402Error codes.
+import { X402Error } from '../errors.js';
+
+/**
+ * Wraps a viem Account or WalletClient as an x402 EVM wallet. viem is not imported: any object of
+ * the same shape works.
+ *
+ * @param {object} accountOrWalletClient a LocalAccount (`address`, `signTypedData(typedData)`) or a
+ *   WalletClient (`request`, `signTypedData({ account, ...typedData })`, optional `account`,
+ *   `getChainId()`, `switchChain({ id })`).
+ */
+export function viemWallet(accountOrWalletClient) {
+  const target = accountOrWalletClient;
+  if (target && typeof target.request === 'function' && typeof target.signTypedData === 'function') {
+    return walletClientAdapter(target);
+  }
+  if (target && typeof target.address === 'string' && typeof target.signTypedData === 'function') {
+    return accountAdapter(target);
+  }
+  throw new X402Error(
+    'viemWallet needs a viem Account with signTypedData (e.g. privateKeyToAccount) or a WalletClient',
+    'INVALID_ARGUMENT',
+  );
+}
+
+/** A local account: its address never changes, so it is exposed as `address` too. */
+function accountAdapter(account) {
+  return {
+    kind: 'evm',
+    address: account.address,
+    account,
+    getAddress: async () => account.address,
+    signTypedData: (typedData) => viemCall('signTypedData', () => account.signTypedData(typedData)),
+  };
+}
+
+function walletClientAdapter(client) {
+  const request = (method) => viemCall(method, () => client.request({ method }));
+
+  // The client's hoisted account if it has one, else what the wallet gives (asking only when not connected).
+  async function signer() {
+    if (client.account) return client.account;
+    let accounts = await request('eth_accounts');
+    if (!Array.isArray(accounts) || accounts.length === 0) accounts = await request('eth_requestAccounts');
+    const address = Array.isArray(accounts) ? accounts.find((a) => typeof a === 'string') : undefined;
+    if (!address) throw new X402Error('the wallet did not give an account', 'WALLET_ACCOUNT_UNAVAILABLE');
+    return address;
+  }
+
+  // A JSON-RPC wallet refuses to sign for a chain other than its own; a local key does not care.
+  async function ensureChain(account, chainId) {
+    if (chainId == null || account?.type === 'local' || typeof client.switchChain !== 'function') return;
+    const id = Number(chainId);
+    const current = typeof client.getChainId === 'function'
+      ? await viemCall('eth_chainId', () => client.getChainId())
+      : client.chain?.id;
+    if (current === undefined || Number(current) === id) return;
+    try {
+      await client.switchChain({ id });
+    } catch (error) {
+      const code = rpcCode(error);
+      if (code === 4001 || code === 4100) throw mapError(error, 'wallet_switchEthereumChain');
+      throw new X402Error(`the wallet cannot switch to chain ${id}`, 'CHAIN_NOT_AVAILABLE', { cause: error });
+    }
+  }
+
+  return {
+    kind: 'evm',
+    walletClient: client,
+    async getAddress() {
+      const account = await signer();
+      return typeof account === 'string' ? account : account.address;
+    },
+    async signTypedData(typedData) {
+      const account = await signer();
+      await ensureChain(account, typedData?.domain?.chainId);
+      return viemCall('signTypedData', () => client.signTypedData({ ...typedData, account }));
+    },
+  };
+}
+
+async function viemCall(what, fn) {
+  try {
+    return await fn();
+  } catch (error) {
+    throw mapError(error, what);
+  }
+}
+
+/**
+ * The EIP-1193 code behind a viem error: viem wraps provider errors (UserRejectedRequestError has
+ * code 4001) and may nest them as `cause`.
+ */
+function rpcCode(error) {
+  for (let e = error, depth = 0; e && depth < 8; e = e.cause, depth += 1) {
+    if (e.name === 'UserRejectedRequestError') return 4001;
+    if (typeof e.code === 'number') return e.code;
+  }
+  return undefined;
+}
+
+function mapError(error, what) {
+  if (error instanceof X402Error) return error;
+  const detail = error?.shortMessage ?? error?.message ?? String(error);
+  switch (rpcCode(error)) {
+    case 4001:
+      return new X402Error(`the user rejected ${what}`, 'USER_REJECTED', { cause: error });
+    case 4100:
+      return new X402Error(`the wallet has not authorised ${what}: ${detail}`, 'WALLET_UNAUTHORIZED', { cause: error });
+    default:
+      return new X402Error(`${what} failed: ${detail}`, 'WALLET_ERROR', { cause: error });
+  }
+}

@@ -1,0 +1,155 @@
+// Tests for wallets/viem.js with real viem objects: a LocalAccount, and WalletClients whose custom
+// transport answers locally (no network).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { viemWallet } from './viem.js';
+import { X402Error } from '../errors.js';
+
+// viem lives in tests/js/node_modules; resolve its ESM entries from there so any cwd works.
+const fromTests = createRequire(new URL('../../tests/js/package.json', import.meta.url));
+const viemPkg = fromTests('viem/package.json');
+const viemEsm = (entry) =>
+  import(pathToFileURL(join(dirname(fromTests.resolve('viem/package.json')), viemPkg.exports[entry].import)).href);
+const { createWalletClient, custom, recoverTypedDataAddress, UserRejectedRequestError } = await viemEsm('.');
+const { privateKeyToAccount } = await viemEsm('./accounts');
+
+const alice = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
+
+const typedData = (chainId = 84532) => ({
+  domain: { name: 'Permit2', chainId, verifyingContract: '0x000000000022D473030F116dDEE9F6B43aC78BA3' },
+  types: {
+    PermitWitnessTransferFrom: [
+      { name: 'permitted', type: 'TokenPermissions' }, { name: 'spender', type: 'address' },
+      { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' }, { name: 'witness', type: 'Witness' },
+    ],
+    TokenPermissions: [{ name: 'token', type: 'address' }, { name: 'amount', type: 'uint256' }],
+    Witness: [{ name: 'to', type: 'address' }, { name: 'validAfter', type: 'uint256' }],
+  },
+  primaryType: 'PermitWitnessTransferFrom',
+  message: {
+    permitted: { token: '0x036CbD53842c5426634e7929541eC2318f3dCF7e', amount: 10000n },
+    spender: '0x402085c248EeA27D92E8b30b2C58ed07f9E20001',
+    nonce: 2n ** 255n + 1n,
+    deadline: 1893456000n,
+    witness: { to: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C', validAfter: 0n },
+  },
+});
+
+/** A local stand-in for a browser wallet behind a viem custom transport: one account, one chain. */
+function fakeWallet({ chainId = 84532, known = [1, 84532], reject = false, connected = true } = {}) {
+  const rpcError = (code, message) => Object.assign(new Error(message), { code });
+  const calls = [];
+  const state = { chainId, connected };
+  const request = async ({ method, params }) => {
+    calls.push(method);
+    switch (method) {
+      case 'eth_accounts': return state.connected ? [alice.address] : [];
+      case 'eth_requestAccounts': state.connected = true; return [alice.address];
+      case 'eth_chainId': return `0x${state.chainId.toString(16)}`;
+      case 'wallet_switchEthereumChain': {
+        const id = Number(BigInt(params[0].chainId));
+        if (!known.includes(id)) throw rpcError(4902, 'Unrecognized chain ID');
+        state.chainId = id;
+        return null;
+      }
+      case 'eth_signTypedData_v4': {
+        const { types: { EIP712Domain, ...types }, domain, primaryType, message } = JSON.parse(params[1]);
+        if (reject) throw rpcError(4001, 'User denied message signature.');
+        if (Number(domain.chainId) !== state.chainId) throw rpcError(-32603, 'chainId must match the active chainId');
+        return alice.signTypedData({ domain, types, primaryType, message: bigints(types, primaryType, message) });
+      }
+      default: throw rpcError(4200, `unsupported ${method}`);
+    }
+  };
+  return { request, calls, state };
+}
+
+function bigints(types, type, value) {
+  if (types[type]) return Object.fromEntries(types[type].map((f) => [f.name, bigints(types, f.type, value[f.name])]));
+  return /^u?int\d*$/.test(type) ? BigInt(value) : value;
+}
+
+const jsonRpcClient = (wallet, account = alice.address) =>
+  createWalletClient({ account, transport: custom(wallet, { retryCount: 0 }) });
+
+test('a viem LocalAccount signs typed data that recovers to it', async () => {
+  const wallet = viemWallet(alice);
+  assert.equal(wallet.kind, 'evm');
+  assert.equal(wallet.address, alice.address);
+  assert.equal(await wallet.getAddress(), alice.address);
+  const typed = typedData();
+  const signature = await wallet.signTypedData(typed);
+  assert.match(signature, /^0x[0-9a-f]{130}$/);
+  assert.equal(await recoverTypedDataAddress({ ...typed, signature }), alice.address);
+});
+
+test('a WalletClient with a local account signs locally, never asking the transport', async () => {
+  const calls = [];
+  const client = createWalletClient({
+    account: alice,
+    transport: custom({ request: async ({ method }) => { calls.push(method); throw new Error('no network'); } }, { retryCount: 0 }),
+  });
+  const wallet = viemWallet(client);
+  assert.equal(wallet.walletClient, client);
+  assert.equal(await wallet.getAddress(), alice.address);
+  const typed = typedData(8453); // another chain: irrelevant to a local key
+  const signature = await wallet.signTypedData(typed);
+  assert.equal(await recoverTypedDataAddress({ ...typed, signature }), alice.address);
+  assert.deepEqual(calls, []);
+});
+
+test('a JSON-RPC WalletClient signs through eth_signTypedData_v4 and recovers to the account', async () => {
+  const fake = fakeWallet();
+  const typed = typedData();
+  const signature = await viemWallet(jsonRpcClient(fake)).signTypedData(typed);
+  assert.equal(await recoverTypedDataAddress({ ...typed, signature }), alice.address);
+  assert.deepEqual(fake.calls, ['eth_chainId', 'eth_signTypedData_v4']);
+});
+
+test('a JSON-RPC WalletClient on another chain is switched before signing', async () => {
+  const fake = fakeWallet({ chainId: 1 });
+  const typed = typedData(84532);
+  const signature = await viemWallet(jsonRpcClient(fake)).signTypedData(typed);
+  assert.equal(await recoverTypedDataAddress({ ...typed, signature }), alice.address);
+  assert.deepEqual(fake.calls, ['eth_chainId', 'wallet_switchEthereumChain', 'eth_signTypedData_v4']);
+  assert.equal(fake.state.chainId, 84532);
+});
+
+test('a chain the wallet does not know is CHAIN_NOT_AVAILABLE', async () => {
+  const fake = fakeWallet({ chainId: 1 });
+  await assert.rejects(viemWallet(jsonRpcClient(fake)).signTypedData(typedData(8453)), (e) =>
+    e instanceof X402Error && e.code === 'CHAIN_NOT_AVAILABLE');
+  assert.equal(fake.calls.includes('eth_signTypedData_v4'), false);
+});
+
+test('a WalletClient without an account asks the wallet for one', async () => {
+  const fake = fakeWallet({ connected: false });
+  const wallet = viemWallet(createWalletClient({ transport: custom(fake, { retryCount: 0 }) }));
+  assert.equal(await wallet.getAddress(), alice.address);
+  const typed = typedData();
+  const signature = await wallet.signTypedData(typed);
+  assert.equal(await recoverTypedDataAddress({ ...typed, signature }), alice.address);
+  assert.deepEqual(fake.calls, ['eth_accounts', 'eth_requestAccounts', 'eth_accounts', 'eth_chainId', 'eth_signTypedData_v4']);
+});
+
+test("viem's UserRejectedRequestError becomes USER_REJECTED, keeping the cause", async () => {
+  await assert.rejects(viemWallet(jsonRpcClient(fakeWallet({ reject: true }))).signTypedData(typedData()), (e) =>
+    e instanceof X402Error && e.code === 'USER_REJECTED' && e.cause.name === 'UserRejectedRequestError'
+    && e.cause.code === 4001);
+  const refused = new UserRejectedRequestError(new Error('denied'));
+  const account = { ...alice, signTypedData: async () => { throw refused; } };
+  await assert.rejects(viemWallet(account).signTypedData(typedData()), (e) =>
+    e instanceof X402Error && e.code === 'USER_REJECTED' && e.cause === refused);
+});
+
+test('other failures are WALLET_ERROR with the cause; bad arguments INVALID_ARGUMENT', async () => {
+  const broken = new Error('hardware wallet unplugged');
+  const account = { ...alice, signTypedData: async () => { throw broken; } };
+  await assert.rejects(viemWallet(account).signTypedData(typedData()), (e) =>
+    e instanceof X402Error && e.code === 'WALLET_ERROR' && e.cause === broken);
+  assert.throws(() => viemWallet({ address: alice.address }), { code: 'INVALID_ARGUMENT' });
+  assert.throws(() => viemWallet(undefined), { code: 'INVALID_ARGUMENT' });
+});

@@ -1,0 +1,394 @@
+//! `wrapFetch`: a fetch that pays 402s. One request is paid at most once: the
+//! policy and budget act before any wallet call, approval before signing, and a
+//! 402 on the paid retry is returned, never paid again.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
+use web_sys::{Request, Response};
+
+use super::convert::{js_to_json, json_to_js};
+use super::error::{invalid_argument, js, to_js};
+use super::evm::{now_seconds, random_nonce, sign_payment};
+use super::headers::JsHeaders;
+use super::receipts::{Receipt, remember_receipt};
+use crate::budget::Ledger;
+use crate::dialect::{Challenge, DialectId, Requirement, Response402, recognize};
+use crate::error::{Document, Error};
+use crate::evm::exact::PaymentParams;
+use crate::protocol::{SettlementResponse, decode_header};
+use crate::select::{Candidate, Policy, PolicyConfig};
+
+struct Wallet {
+    kind: String,
+    adapter: JsValue,
+}
+
+struct Inner {
+    fetch: Function,
+    wallets: Vec<Wallet>,
+    policy: Policy,
+    ledger: RefCell<Ledger>,
+    approve: Option<Function>,
+    on_event: Option<Function>,
+    select: Option<Function>,
+}
+
+/// Wraps `fetch` so that x402 402 responses are paid by `options.wallets` under
+/// `options.policy`, after `options.onPaymentRequired` approves (when given).
+#[wasm_bindgen(js_name = wrapFetch)]
+pub fn wrap_fetch(fetch: Function, options: JsValue) -> Result<Function, JsValue> {
+    let inner = Rc::new(Inner::new(fetch, &options)?);
+    let closure = Closure::<dyn Fn(JsValue, JsValue) -> Promise>::new(move |input, init| {
+        let inner = Rc::clone(&inner);
+        future_to_promise(async move { inner.fetch(input, init).await })
+    });
+    Ok(closure.into_js_value().unchecked_into())
+}
+
+fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn function(target: &JsValue, key: &str) -> Option<Function> {
+    get(target, key).dyn_into::<Function>().ok()
+}
+
+impl Inner {
+    fn new(fetch: Function, options: &JsValue) -> Result<Self, JsValue> {
+        let wallets = get(options, "wallets");
+        if !Array::is_array(&wallets) {
+            return Err(invalid_argument(
+                "options.wallets must be an array of wallet adapters",
+            ));
+        }
+        let wallets = Array::from(&wallets)
+            .iter()
+            .map(|adapter| {
+                let kind = get(&adapter, "kind").as_string().unwrap_or_else(|| {
+                    if function(&adapter, "signTypedData").is_some() {
+                        "evm".into()
+                    } else {
+                        "solana".into()
+                    }
+                });
+                Wallet { kind, adapter }
+            })
+            .collect();
+        let policy_js = get(options, "policy");
+        let select = function(&policy_js, "select");
+        let policy = if policy_js.is_undefined() || policy_js.is_null() {
+            Policy::default_policy()
+        } else {
+            let config: PolicyConfig =
+                serde_json::from_value(js_to_json(&policy_js)?).map_err(|e| {
+                    to_js(&Error::InvalidPolicy {
+                        reason: e.to_string(),
+                    })
+                })?;
+            js(Policy::new(config))?
+        };
+        Ok(Inner {
+            fetch,
+            wallets,
+            ledger: RefCell::new(Ledger::new(policy.budget.clone())),
+            policy,
+            approve: function(options, "onPaymentRequired"),
+            on_event: function(options, "onEvent"),
+            select,
+        })
+    }
+
+    fn wallet_for(&self, requirement: &Requirement) -> Option<&Wallet> {
+        let kind = if requirement.network.is_evm() {
+            "evm"
+        } else {
+            return None;
+        };
+        (requirement.scheme == "exact").then_some(())?;
+        self.wallets.iter().find(|w| w.kind == kind)
+    }
+
+    fn emit(&self, kind: &str, requirement: Option<&Requirement>, extra: Value) {
+        let Some(on_event) = &self.on_event else {
+            return;
+        };
+        let mut event = serde_json::Map::new();
+        event.insert("type".into(), json!(kind));
+        if let Some(r) = requirement {
+            event.insert("requirement".into(), json!(r));
+        }
+        if let Value::Object(more) = extra {
+            event.extend(more);
+        }
+        if let Ok(event) = json_to_js(&event) {
+            // A listener's failure must not change the payment flow.
+            let _ = on_event.call1(&JsValue::NULL, &event);
+        }
+    }
+
+    async fn fetch(&self, input: JsValue, init: JsValue) -> Result<JsValue, JsValue> {
+        let request = new_request(&input, &init)?;
+        let body = match request.body() {
+            Some(_) => Some(JsFuture::from(request.array_buffer()?).await?),
+            None => None,
+        };
+        let first = call_fetch(&self.fetch, &attempt(&request, body.as_ref(), None)?).await?;
+        if first.status() != 402 {
+            return Ok(first.into());
+        }
+        let text = JsFuture::from(first.clone()?.text()?)
+            .await?
+            .as_string()
+            .unwrap_or_default();
+        let headers = JsHeaders::new(first.headers().into());
+        let challenge = match recognize(&Response402::new(402, &headers, text.as_bytes())) {
+            Ok(challenge) => challenge,
+            // A 402 in no dialect we speak is the caller's to handle, untouched.
+            Err(Error::Unrecognized402 { .. }) => return Ok(first.into()),
+            Err(error) => return Err(to_js(&error)),
+        };
+        let origin = origin_of(&response_url(&first, &request));
+        self.pay(&request, body.as_ref(), &first, &challenge, &origin)
+            .await
+    }
+
+    async fn pay(
+        &self,
+        request: &Request,
+        body: Option<&JsValue>,
+        first: &Response,
+        challenge: &Challenge,
+        origin: &str,
+    ) -> Result<JsValue, JsValue> {
+        self.emit("payment_required", None, json!({ "origin": origin }));
+        let candidates = js(self
+            .policy
+            .candidates(&challenge.requirements, |r| self.wallet_for(r).is_some()))?;
+        let chosen = self.choose(candidates).await?;
+        let requirement = chosen.requirement;
+        let now = now_seconds();
+        let reservation =
+            js(self
+                .ledger
+                .borrow_mut()
+                .reserve(origin, chosen.valuation.usd_micros, now))?;
+        let outcome = self
+            .approve_sign_and_retry(request, body, first, challenge, &chosen, origin, now)
+            .await;
+        let mut ledger = self.ledger.borrow_mut();
+        match &outcome {
+            Ok((_, Some(receipt))) if !receipt.success => ledger.release(reservation),
+            Ok((response, None)) if response.status() == 402 => ledger.release(reservation),
+            Ok(_) => ledger.commit(reservation),
+            Err(Settled::No(_)) => ledger.release(reservation),
+            Err(Settled::Unknown(_)) => ledger.commit(reservation),
+        }
+        drop(ledger);
+        match outcome {
+            Ok((response, receipt)) => {
+                let receipt = receipt.unwrap_or_else(|| Receipt::missing(requirement, &response));
+                let kind = if receipt.success { "settled" } else { "failed" };
+                self.emit(
+                    kind,
+                    Some(requirement),
+                    json!({ "receipt": receipt, "status": response.status() }),
+                );
+                remember_receipt(&response, &receipt);
+                Ok(response.into())
+            }
+            Err(Settled::No(error) | Settled::Unknown(error)) => Err(error),
+        }
+    }
+
+    async fn choose<'a>(&self, candidates: Vec<Candidate<'a>>) -> Result<Candidate<'a>, JsValue> {
+        let Some(select) = &self.select else {
+            return candidates
+                .into_iter()
+                .next()
+                .ok_or_else(|| to_js(&Error::NoMatchingRequirement));
+        };
+        let views = json_to_js(&candidates.iter().map(|c| c.requirement).collect::<Vec<_>>())?;
+        let picked =
+            JsFuture::from(Promise::resolve(&select.call1(&JsValue::NULL, &views)?)).await?;
+        if picked.is_undefined() || picked.is_null() {
+            return candidates
+                .into_iter()
+                .next()
+                .ok_or_else(|| to_js(&Error::NoMatchingRequirement));
+        }
+        let picked = js_to_json(&picked)?;
+        let index = picked
+            .as_u64()
+            .or_else(|| picked.get("index").and_then(Value::as_u64));
+        candidates
+            .into_iter()
+            .find(|c| Some(c.requirement.index as u64) == index)
+            .ok_or_else(|| {
+                invalid_argument("policy.select must return one of the requirements it was given")
+            })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn approve_sign_and_retry(
+        &self,
+        request: &Request,
+        body: Option<&JsValue>,
+        first: &Response,
+        challenge: &Challenge,
+        chosen: &Candidate<'_>,
+        origin: &str,
+        now: u64,
+    ) -> Result<(Response, Option<Receipt>), Settled> {
+        let requirement = chosen.requirement;
+        let no = Settled::No;
+        if let Some(approve) = &self.approve {
+            let question = json_to_js(&json!({
+                "requirement": requirement,
+                "resource": challenge.resource.as_ref().map(|r| r.url.clone()).or_else(|| requirement.resource.as_ref().map(|r| r.url.clone())),
+                "amountFormatted": chosen.valuation.formatted(),
+                "origin": origin,
+            }))
+            .map_err(no)?;
+            let answer = approve.call1(&JsValue::NULL, &question).map_err(no)?;
+            let answer = JsFuture::from(Promise::resolve(&answer))
+                .await
+                .map_err(no)?;
+            if answer.as_bool() != Some(true) {
+                self.emit("rejected", Some(requirement), json!({}));
+                return Err(no(to_js(&Error::PaymentRejected)));
+            }
+            self.emit("approved", Some(requirement), json!({}));
+        }
+        check_aborted(request).map_err(no)?;
+        let wallet = self
+            .wallet_for(requirement)
+            .ok_or_else(|| no(to_js(&Error::NoMatchingRequirement)))?;
+        let params = PaymentParams {
+            now,
+            nonce: random_nonce().map_err(no)?,
+            valid_after: None,
+        };
+        let payment = sign_payment(challenge, requirement, &wallet.adapter, &params)
+            .await
+            .map_err(no)?;
+        self.emit("signed", Some(requirement), json!({}));
+        check_aborted(request).map_err(no)?;
+        let header =
+            crate::client::payment_header(challenge, &payment).map_err(|e| no(to_js(&e)))?;
+        let url = response_url(first, request);
+        let retry = attempt(request, body, Some((&url, header))).map_err(no)?;
+        // From here the server may have settled even if we see an error.
+        let response = call_fetch(&self.fetch, &retry)
+            .await
+            .map_err(Settled::Unknown)?;
+        let receipt = read_receipt(&response, challenge.dialect);
+        Ok((response, receipt))
+    }
+}
+
+/// Whether money may have moved when a payment attempt failed.
+enum Settled {
+    /// Nothing was sent: the reservation is released.
+    No(JsValue),
+    /// The paid request went out: the reservation is kept.
+    Unknown(JsValue),
+}
+
+fn read_receipt(response: &Response, dialect: DialectId) -> Option<Receipt> {
+    let name = match dialect {
+        DialectId::X402V1 => "x-payment-response",
+        _ => "payment-response",
+    };
+    let value = response.headers().get(name).ok().flatten()?;
+    let settlement: SettlementResponse =
+        decode_header(&value, Document::SettlementResponse).ok()?;
+    Some(Receipt::from_settlement(settlement, response.status()))
+}
+
+fn check_aborted(request: &Request) -> Result<(), JsValue> {
+    let signal = request.signal();
+    if signal.aborted() {
+        Err(signal.reason())
+    } else {
+        Ok(())
+    }
+}
+
+fn new_request(input: &JsValue, init: &JsValue) -> Result<Request, JsValue> {
+    let constructor = Reflect::get(&js_sys::global(), &JsValue::from_str("Request"))?;
+    let constructor: Function = constructor
+        .dyn_into()
+        .map_err(|_| invalid_argument("this runtime has no Request"))?;
+    let args = if init.is_undefined() {
+        Array::of1(input)
+    } else {
+        Array::of2(input, init)
+    };
+    Reflect::construct(&constructor, &args)?.dyn_into::<Request>()
+}
+
+/// One attempt: the original request with the body read up front, optionally sent
+/// to `url` with the payment header (and never following a redirect with it).
+fn attempt(
+    request: &Request,
+    body: Option<&JsValue>,
+    paid: Option<(&str, (&str, String))>,
+) -> Result<Request, JsValue> {
+    let init = Object::new();
+    let headers = web_sys::Headers::new_with_headers(&request.headers())?;
+    if let Some(body) = body {
+        Reflect::set(&init, &"body".into(), body)?;
+    }
+    let Some((url, (name, value))) = paid else {
+        Reflect::set(&init, &"headers".into(), &headers)?;
+        return new_request(request.as_ref(), &init.into());
+    };
+    headers.set(name, &value)?;
+    Reflect::set(&init, &"headers".into(), &headers)?;
+    Reflect::set(&init, &"redirect".into(), &"manual".into())?;
+    if url == request.url() {
+        return new_request(request.as_ref(), &init.into());
+    }
+    for key in [
+        "method",
+        "credentials",
+        "mode",
+        "cache",
+        "referrerPolicy",
+        "integrity",
+        "keepalive",
+        "signal",
+    ] {
+        let value = get(request, key);
+        let navigate = key == "mode" && value.as_string().as_deref() == Some("navigate");
+        if !value.is_undefined() && !navigate {
+            Reflect::set(&init, &key.into(), &value)?;
+        }
+    }
+    new_request(&JsValue::from_str(url), &init.into())
+}
+
+async fn call_fetch(fetch: &Function, request: &Request) -> Result<Response, JsValue> {
+    let pending = fetch.call1(&JsValue::NULL, request)?;
+    JsFuture::from(Promise::resolve(&pending))
+        .await?
+        .dyn_into::<Response>()
+}
+
+fn response_url(response: &Response, request: &Request) -> String {
+    let url = response.url();
+    if url.is_empty() { request.url() } else { url }
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin_of(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let rest = url.get(start..).unwrap_or_default();
+    let end = rest.find(['/', '?', '#']).map_or(url.len(), |i| start + i);
+    url.get(..end).unwrap_or(url).to_owned()
+}

@@ -1,0 +1,123 @@
+//! Receipts of paid requests: what `getPaymentReceipt(response)` returns.
+
+use std::cell::OnceCell;
+
+use js_sys::WeakMap;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use wasm_bindgen::prelude::*;
+use web_sys::Response;
+
+use super::convert::json_to_js;
+use super::error::js;
+use crate::dialect::Requirement;
+use crate::error::Document;
+use crate::protocol::{PaymentRequired, SettlementResponse, decode_header};
+
+/// The outcome of a paid request.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Receipt {
+    pub(crate) success: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    transaction: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    network: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extensions: Option<Map<String, Value>>,
+    /// The HTTP status of the paid response.
+    status: u16,
+}
+
+impl Receipt {
+    pub(crate) fn from_settlement(s: SettlementResponse, status: u16) -> Self {
+        Receipt {
+            success: s.success,
+            transaction: s.transaction,
+            network: s.network,
+            payer: s.payer,
+            amount: s.amount,
+            error_reason: s.error_reason,
+            extensions: s.extensions,
+            status,
+        }
+    }
+
+    /// A receipt for a paid response that carried none: a success unless the
+    /// server refused (402 again, whose challenge may say why) or failed.
+    pub(crate) fn missing(requirement: &Requirement, response: &Response) -> Self {
+        let status = response.status();
+        let error_reason = (status >= 400).then(|| {
+            response
+                .headers()
+                .get("payment-required")
+                .ok()
+                .flatten()
+                .and_then(|h| decode_header::<PaymentRequired>(&h, Document::PaymentRequired).ok())
+                .and_then(|c| c.error)
+                .unwrap_or_else(|| {
+                    if status == 402 {
+                        "payment_refused".into()
+                    } else {
+                        format!("http_{status}")
+                    }
+                })
+        });
+        Receipt {
+            success: status < 400,
+            transaction: String::new(),
+            network: requirement.network.to_string(),
+            payer: None,
+            amount: None,
+            error_reason,
+            extensions: None,
+            status,
+        }
+    }
+}
+
+thread_local! {
+    // Created on first use, never at module start (Workers forbid work at global scope).
+    static RECEIPTS: OnceCell<WeakMap> = const { OnceCell::new() };
+}
+
+/// Remembers the receipt of a response this SDK returned.
+pub(crate) fn remember_receipt(response: &Response, receipt: &Receipt) {
+    if let Ok(value) = json_to_js(receipt) {
+        RECEIPTS.with(|cell| {
+            cell.get_or_init(WeakMap::new)
+                .set(response.as_ref(), &value);
+        });
+    }
+}
+
+/// The payment receipt of a response: the one recorded when `wrapFetch` paid for
+/// it, else the decoded `PAYMENT-RESPONSE` / `X-PAYMENT-RESPONSE` header, else
+/// `undefined`.
+#[wasm_bindgen(js_name = getPaymentReceipt)]
+pub fn get_payment_receipt(response: &Response) -> Result<JsValue, JsValue> {
+    let known = RECEIPTS.with(|cell| cell.get().map(|map| map.get(response.as_ref())));
+    if let Some(found) = known.filter(|v| !v.is_undefined()) {
+        return Ok(found);
+    }
+    let headers = response.headers();
+    let header = headers
+        .get("payment-response")
+        .ok()
+        .flatten()
+        .or_else(|| headers.get("x-payment-response").ok().flatten());
+    match header {
+        Some(value) => {
+            let settlement: SettlementResponse =
+                js(decode_header(&value, Document::SettlementResponse))?;
+            json_to_js(&Receipt::from_settlement(settlement, response.status()))
+        }
+        None => Ok(JsValue::UNDEFINED),
+    }
+}
