@@ -138,8 +138,6 @@ const meta = {
     .map((n) => [n, versionOf(n)])),
 };
 const result = { meta, creation, recovery, breakdown, sizes, cold };
-const rowsOut = rows.map(({ what, unit, better, ours, theirs, ratio, target, met }) =>
-  ({ what, unit, better, ours, theirs, ratio, target, met }));
 const md = markdownReport(result, rows);
 
 console.log(markdownTable(rows));
@@ -154,7 +152,7 @@ if (process.env.BENCH_PKG_DIR) {
     writeFileSync(tmp, text);
     renameSync(tmp, file);
   };
-  write(path.join(dir, `${date}.json`), `${JSON.stringify({ ...result, rows: rowsOut }, null, 2)}\n`);
+  write(path.join(dir, `${date}.json`), `${JSON.stringify({ ...result, rows }, null, 2)}\n`);
   write(path.join(dir, `${date}.md`), md);
   log(`wrote bench/results/${date}.json and .md in ${elapsed}`);
 }

@@ -44,3 +44,5 @@ export function wrapFetch(fetch, options = {}) {
 }
 /** The payment receipt of a response returned by a wrapped fetch (or decoded from its headers). */
 export const getPaymentReceipt = /* @__PURE__ */ guard(core.getPaymentReceipt);
+export { eip1193Wallet } from './wallets/eip1193.js';
+export { viemWallet } from './wallets/viem.js';

@@ -28,7 +28,18 @@ export type X402ErrorCode =
   | 'MISSING_EIP712_DOMAIN'
   | 'SIGNER_MISMATCH'
   | 'REQUIREMENT_NOT_OFFERED'
-  | 'WALLET_ERROR';
+  | 'WALLET_ERROR'
+  | 'USER_REJECTED'
+  | 'WALLET_UNAUTHORIZED'
+  | 'WALLET_ACCOUNT_UNAVAILABLE'
+  | 'CHAIN_NOT_AVAILABLE'
+  | 'INVALID_POLICY'
+  | 'NO_MATCHING_REQUIREMENT'
+  | 'PAYTO_NOT_ALLOWED'
+  | 'ASSET_NOT_ALLOWED'
+  | 'PAYMENT_LIMIT_EXCEEDED'
+  | 'BUDGET_EXCEEDED'
+  | 'PAYMENT_REJECTED';
 
 /** Every error this package throws. */
 export class X402Error extends Error {
@@ -231,3 +242,161 @@ export function verifyPayment(
   requirement: PaymentRequirements,
   options?: { now?: number; maxClockSkew?: number; minValidity?: number },
 ): VerifyResult;
+
+// ---- Wallet adapters (pkg-template/wallets) ----
+// Types of the wallet adapters (wallets/eip1193.js, wallets/viem.js), to be merged into index.d.ts.
+// The import below is for standalone checking only; in index.d.ts these names are local.
+
+/** The one method of EIP-1193 an adapter uses (`window.ethereum`, WalletConnect, viem clients). */
+export interface EIP1193Provider {
+  request(args: { method: string; params?: readonly unknown[] | Record<string, unknown> }): Promise<unknown>;
+}
+
+/** EIP-3085 `wallet_addEthereumChain` parameters. */
+export interface AddEthereumChainParameter {
+  /** 0x hex; filled in from the key when given as a map. */
+  chainId?: string;
+  chainName: string;
+  nativeCurrency: { name: string; symbol: string; decimals: number };
+  rpcUrls: string[];
+  blockExplorerUrls?: string[];
+  iconUrls?: string[];
+}
+
+/** An EVM wallet as createPaymentPayload uses it. */
+export interface EvmWalletAdapter {
+  readonly kind: 'evm';
+  /** Set only when the address cannot change (a local key); otherwise call getAddress(). */
+  readonly address?: `0x${string}`;
+  getAddress(): Promise<`0x${string}`>;
+  /** Signs viem-shaped typed data (no EIP712Domain in types); a 0x 65-byte signature. */
+  signTypedData(typedData: TypedDataDefinition): Promise<`0x${string}`>;
+}
+
+/** A Solana wallet: signs (partially) a serialised transaction. */
+export interface SolanaWalletAdapter {
+  readonly kind: 'solana';
+  readonly address?: string;
+  getAddress(): Promise<string>;
+  signTransaction?(tx: Uint8Array): Promise<Uint8Array>;
+}
+
+/** What the payment functions accept as a wallet. Narrow on `kind`. */
+export type WalletAdapter = EvmWalletAdapter | SolanaWalletAdapter;
+
+/** Options of eip1193Wallet. */
+export interface Eip1193WalletOptions {
+  /** Use this account (case-insensitive) rather than the wallet's first; WALLET_ACCOUNT_UNAVAILABLE if absent. */
+  account?: string;
+  /**
+   * Chains to add (wallet_addEthereumChain) when the wallet answers 4902 to a switch, keyed by
+   * chain id (decimal or 0x) or as a list carrying `chainId`.
+   */
+  chains?: Record<string | number, AddEthereumChainParameter> | AddEthereumChainParameter[];
+}
+
+/** The adapter eip1193Wallet returns. */
+export interface Eip1193WalletAdapter extends EvmWalletAdapter {
+  readonly provider: EIP1193Provider;
+}
+
+/**
+ * Wraps an EIP-1193 provider as an x402 EVM wallet: reads the account each time (prompting only
+ * when not connected), switches the wallet to the typed data's chain, signs with
+ * eth_signTypedData_v4. Errors: USER_REJECTED (4001), WALLET_UNAUTHORIZED (4100),
+ * WALLET_ACCOUNT_UNAVAILABLE, CHAIN_NOT_AVAILABLE, WALLET_ERROR (anything else, cause kept).
+ */
+export function eip1193Wallet(provider: EIP1193Provider, options?: Eip1193WalletOptions): Eip1193WalletAdapter;
+
+/**
+ * The part of a viem Account the adapter uses (privateKeyToAccount, mnemonicToAccount, toAccount).
+ * Parameters are `any` on purpose: viem's signatures are generic and stricter than TypedDataDefinition.
+ */
+export interface ViemAccountLike {
+  readonly address: `0x${string}`;
+  readonly type?: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  signTypedData(typedData: any): Promise<`0x${string}`>;
+}
+
+/** The part of a viem WalletClient the adapter uses. */
+export interface ViemWalletClientLike {
+  readonly account?: { readonly address: `0x${string}`; readonly type?: string };
+  readonly chain?: { readonly id: number };
+  request(args: { method: string; params?: unknown }): Promise<unknown>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  signTypedData(args: any): Promise<`0x${string}`>;
+  getChainId?(): Promise<number>;
+  switchChain?(args: { id: number }): Promise<void>;
+}
+
+/**
+ * Wraps a viem Account or WalletClient as an x402 EVM wallet. A JSON-RPC WalletClient is switched
+ * to the typed data's chain first (switchChain). Errors: USER_REJECTED (viem's
+ * UserRejectedRequestError), WALLET_UNAUTHORIZED, CHAIN_NOT_AVAILABLE, WALLET_ACCOUNT_UNAVAILABLE,
+ * WALLET_ERROR.
+ */
+export function viemWallet(
+  accountOrWalletClient: ViemAccountLike | ViemWalletClientLike,
+): EvmWalletAdapter & { readonly account?: ViemAccountLike; readonly walletClient?: ViemWalletClientLike };
+
+// ---- The paying fetch ----
+
+/** Spend policy. Amounts in dollars are decimal strings ("0.50"); atomic amounts are integer strings. */
+export interface Policy {
+  /** Cap per payment in a USD stablecoin, in dollars. Default "1". */
+  maxPerPayment?: string;
+  /** Assets allowed besides the known stablecoins, each with its own cap (atomic units). */
+  assets?: { network: string; asset: string; decimals: number; symbol?: string; usd?: boolean; maxPerPayment: string }[];
+  /** Recipient allow and deny lists. */
+  payTo?: { allow?: string[]; deny?: string[] };
+  /** Preference order (CAIP-2 or v1 names or "eip155:*"; addresses or symbols; schemes). */
+  prefer?: { networks?: string[]; assets?: string[]; schemes?: string[] };
+  /** Cumulative limits in dollars. */
+  budget?: { total?: string; perOrigin?: string; window?: { seconds: number; amount: string } };
+  /** Picks one of the allowed requirements (most preferred first); return it, its index, or nothing for the default. */
+  select?(requirements: Requirement[]): Requirement | number | null | undefined | Promise<Requirement | number | null | undefined>;
+}
+
+/** What onPaymentRequired is asked. */
+export interface PaymentQuestion {
+  requirement: Requirement;
+  resource?: string;
+  /** "0.01 USDC". */
+  amountFormatted: string;
+  origin: string;
+}
+
+/** The outcome of a paid request. */
+export interface PaymentReceipt {
+  success: boolean;
+  transaction?: string;
+  network?: string;
+  payer?: string;
+  amount?: string;
+  errorReason?: string;
+  extensions?: Record<string, unknown>;
+  /** HTTP status of the paid response. */
+  status: number;
+}
+
+export type PaymentEvent =
+  | { type: 'payment_required'; origin: string }
+  | { type: 'approved' | 'rejected' | 'signed'; requirement: Requirement }
+  | { type: 'settled' | 'failed'; requirement: Requirement; receipt: PaymentReceipt; status: number };
+
+export interface WrapFetchOptions {
+  wallets: WalletAdapter[] | EvmSigner[];
+  policy?: Policy;
+  /** Asked before anything is signed; resolve true to pay. */
+  onPaymentRequired?(question: PaymentQuestion): boolean | Promise<boolean>;
+  onEvent?(event: PaymentEvent): void;
+  /** Solana JSON-RPC endpoints by CAIP-2 network. */
+  rpc?: Record<string, string>;
+}
+
+/** Wraps fetch so that x402 402s are paid; other responses come back untouched. */
+export function wrapFetch(fetch: typeof globalThis.fetch, options: WrapFetchOptions): typeof globalThis.fetch;
+
+/** The receipt of a response returned by a wrapped fetch, or decoded from its PAYMENT-RESPONSE header. */
+export function getPaymentReceipt(response: Response): PaymentReceipt | undefined;
