@@ -191,6 +191,11 @@ pub enum Error {
         /// The price, formatted.
         required: String,
     },
+    /// A Worker route configuration that cannot be used.
+    InvalidRouteConfig {
+        /// What is wrong.
+        reason: String,
+    },
     /// The approval callback (`onPaymentRequired`) declined the payment.
     PaymentRejected,
     /// The payment would pass a cumulative budget.
@@ -245,6 +250,7 @@ impl Error {
             Error::PaymentLimitExceeded { .. } => "PAYMENT_LIMIT_EXCEEDED",
             Error::BudgetExceeded { .. } => "BUDGET_EXCEEDED",
             Error::PaymentRejected => "PAYMENT_REJECTED",
+            Error::InvalidRouteConfig { .. } => "INVALID_ROUTE_CONFIG",
         }
     }
 
@@ -333,6 +339,7 @@ impl fmt::Display for Error {
                 )
             }
             Error::PaymentRejected => f.write_str("the payment was not approved"),
+            Error::InvalidRouteConfig { reason } => write!(f, "invalid route config: {reason}"),
             Error::BudgetExceeded { limit, remaining } => {
                 write!(
                     f,

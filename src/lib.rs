@@ -26,6 +26,7 @@ pub mod error;
 pub mod evm;
 pub mod protocol;
 pub mod select;
+pub mod server;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -10,8 +10,10 @@ mod evm;
 mod fetch;
 mod headers;
 mod receipts;
+mod worker;
 
 pub use codec::*;
 pub use evm::*;
 pub use fetch::*;
 pub use receipts::*;
+pub use worker::*;

@@ -1,0 +1,94 @@
+// createFacilitatorClient: the HTTP client of an x402 facilitator (/verify, /settle, /supported),
+// with a timeout, an auth-header hook, retries on 429 (honouring Retry-After) and a lazily
+// fetched, TTL-cached /supported. No network happens until a method is called.
+import { X402Error } from '../errors.js';
+
+const MAX_RETRY_AFTER_MS = 10_000;
+
+/**
+ * @param {{ url: string, headers?: Record<string,string> | ((req: { path: string }) => Record<string,string> | Promise<Record<string,string>>),
+ *           timeoutMs?: number, retries?: number, supportedTtlMs?: number, fetch?: typeof fetch }} options
+ */
+export function createFacilitatorClient({ url, headers, timeoutMs = 10_000, retries = 2, supportedTtlMs = 300_000, fetch: fetchImpl } = {}) {
+  if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
+    throw new X402Error('createFacilitatorClient needs an http(s) url', 'INVALID_ARGUMENT');
+  }
+  const base = url.replace(/\/+$/, '');
+  let supported;
+  let supportedAt = 0;
+
+  async function call(path, method, body) {
+    const doFetch = fetchImpl ?? globalThis.fetch;
+    for (let attempt = 0; ; attempt += 1) {
+      const extra = typeof headers === 'function' ? await headers({ path }) : headers;
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), timeoutMs);
+      let response;
+      try {
+        response = await doFetch(`${base}${path}`, {
+          method,
+          headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}), ...extra },
+          body: body ? JSON.stringify(body) : undefined,
+          signal: controller.signal,
+        });
+      } catch (cause) {
+        throw new X402Error(`facilitator ${path} unreachable: ${cause?.message ?? cause}`,
+          controller.signal.aborted ? 'FACILITATOR_TIMEOUT' : 'FACILITATOR_UNAVAILABLE', { cause });
+      } finally {
+        clearTimeout(timer);
+      }
+      if (response.status === 429 && attempt < retries) {
+        await sleep(retryAfterMs(response.headers.get('retry-after'), attempt));
+        continue;
+      }
+      const text = await response.text();
+      let json;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new X402Error(`facilitator ${path} answered ${response.status} without JSON`, 'INVALID_FACILITATOR_RESPONSE');
+      }
+      if (response.status >= 500 || (response.status >= 400 && response.status !== 400 && response.status !== 402 && response.status !== 412)) {
+        throw new X402Error(`facilitator ${path} answered ${response.status}`, 'FACILITATOR_UNAVAILABLE', { cause: json });
+      }
+      return json;
+    }
+  }
+
+  return {
+    url: base,
+    /** POST /verify -> { isValid, invalidReason?, payer? } */
+    async verify(paymentPayload, paymentRequirements) {
+      const json = await call('/verify', 'POST', { x402Version: paymentPayload.x402Version, paymentPayload, paymentRequirements });
+      if (typeof json.isValid !== 'boolean') throw new X402Error('facilitator /verify answer lacks isValid', 'INVALID_FACILITATOR_RESPONSE');
+      return json;
+    },
+    /** POST /settle -> SettlementResponse */
+    async settle(paymentPayload, paymentRequirements) {
+      const json = await call('/settle', 'POST', { x402Version: paymentPayload.x402Version, paymentPayload, paymentRequirements });
+      if (typeof json.success !== 'boolean') throw new X402Error('facilitator /settle answer lacks success', 'INVALID_FACILITATOR_RESPONSE');
+      return json;
+    },
+    /** GET /supported, cached for supportedTtlMs. */
+    async supported() {
+      const now = Date.now();
+      if (!supported || now - supportedAt > supportedTtlMs) {
+        supported = await call('/supported', 'GET');
+        supportedAt = now;
+      }
+      return supported;
+    },
+  };
+}
+
+function retryAfterMs(value, attempt) {
+  const seconds = Number(value);
+  if (value && Number.isFinite(seconds)) return Math.min(seconds * 1000, MAX_RETRY_AFTER_MS);
+  const date = value ? Date.parse(value) : NaN;
+  if (Number.isFinite(date)) return Math.min(Math.max(date - Date.now(), 0), MAX_RETRY_AFTER_MS);
+  return Math.min(250 * 2 ** attempt, MAX_RETRY_AFTER_MS);
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

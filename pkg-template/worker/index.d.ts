@@ -1,0 +1,99 @@
+// Types of x402-wasm/worker: the Cloudflare Workers verify helper.
+import type { PaymentRequirements, SettlementResponse, X402Error } from '../index.js';
+export { X402Error } from '../index.js';
+
+/** One accepted way to pay. `price`: "$0.01", "0.05 USDC", or atomic `{ amount, asset, extra? }`. */
+export interface AcceptConfig {
+  scheme?: 'exact';
+  /** CAIP-2 ("eip155:8453") or an x402 v1 name ("base"). */
+  network: string;
+  payTo: string;
+  price: string | { amount: string; asset: string; extra?: Record<string, unknown> };
+  /** Default 60. */
+  maxTimeoutSeconds?: number;
+  extra?: Record<string, unknown>;
+}
+
+export interface RouteConfig {
+  accepts: AcceptConfig[];
+  resource?: { url?: string; description?: string; mimeType?: string };
+  /** Accept x402 v1 X-PAYMENT (the 402 body is then the v1 document). Default false. */
+  acceptV1?: boolean;
+}
+
+export interface FacilitatorClient {
+  verify(paymentPayload: unknown, paymentRequirements: unknown): Promise<{ isValid: boolean; invalidReason?: string; payer?: string }>;
+  settle(paymentPayload: unknown, paymentRequirements: unknown): Promise<SettlementResponse>;
+  supported(): Promise<{ kinds: { x402Version: number; scheme: string; network: string; extra?: unknown }[] }>;
+}
+
+export interface FacilitatorClientOptions {
+  url: string;
+  headers?: Record<string, string> | ((req: { path: string }) => Record<string, string> | Promise<Record<string, string>>);
+  /** Default 10000. */
+  timeoutMs?: number;
+  /** Retries on 429, honouring Retry-After. Default 2. */
+  retries?: number;
+  /** /supported cache lifetime. Default 300000. */
+  supportedTtlMs?: number;
+  fetch?: typeof fetch;
+}
+
+export function createFacilitatorClient(options: FacilitatorClientOptions): FacilitatorClient;
+
+/** A replay store: reserve(key) is true the first time a payment is seen. */
+export interface ReplayStore {
+  reserve(key: string, expiresAt: number): Promise<boolean>;
+  release(key: string): Promise<void>;
+}
+export function memoryReplayStore(): ReplayStore;
+export function durableObjectReplayStore(namespace: DurableObjectNamespaceLike, options?: { name?: string }): ReplayStore;
+export interface DurableObjectNamespaceLike {
+  idFromName(name: string): unknown;
+  get(id: unknown): { fetch(input: string, init?: RequestInit): Promise<Response> };
+}
+/** The Durable Object class backing durableObjectReplayStore. Export it from your Worker. */
+export class ReplayStoreDurableObject {
+  constructor(state: { storage: unknown }, env?: unknown);
+  fetch(request: Request): Promise<Response>;
+  alarm(): Promise<void>;
+}
+
+export interface GateOptions {
+  facilitator?: FacilitatorClient | FacilitatorClientOptions;
+  replayStore?: ReplayStore;
+  /** Also ask the facilitator's /verify before the handler runs. Default false. */
+  verifyWithFacilitator?: boolean;
+  cors?: { origin?: string };
+  /** Clock override, Unix seconds. */
+  now?: number;
+}
+
+export interface VerifiedPayment {
+  x402Version: 1 | 2;
+  payer: string;
+  payload: unknown;
+  requirement: PaymentRequirements | Record<string, unknown>;
+}
+
+export function requirePayment(
+  request: Request, routeConfig: RouteConfig, env?: unknown, options?: GateOptions,
+): Promise<
+  | { response: Response; reason?: string }
+  | { response?: undefined; payment: VerifiedPayment; settle(): Promise<SettlementResponse>; release(): Promise<void>; failure(s: SettlementResponse): Response }
+>;
+
+export interface PaymentRequiredConfig extends GateOptions {
+  /** "GET /path", "/path" or "/prefix/*" -> route config. */
+  routes: Record<string, RouteConfig>;
+  /** Settle before calling the handler. Default false (settle after a status below 400). */
+  settleBeforeHandler?: boolean;
+}
+
+export type Next<Env = unknown, Ctx = unknown> = (request: Request, env: Env, ctx: Ctx) => Response | Promise<Response>;
+
+export function paymentRequired<Env = unknown, Ctx = unknown>(
+  config: PaymentRequiredConfig,
+): (request: Request, env: Env, ctx: Ctx, next: Next<Env, Ctx>) => Promise<Response>;
+
+export function preflight(request: Request, options?: { cors?: { origin?: string } }): Response;

@@ -1,0 +1,226 @@
+//! Deciding whether a request's payment header pays a route: decode, match the
+//! requirement, verify locally. Replay storage and settlement come after, in the
+//! shell, in that order.
+
+use serde_json::Value;
+
+use super::route::Route;
+use crate::assets::same_asset;
+use crate::dialect::Requirement;
+use crate::error::{Document, Error};
+use crate::evm::verify::{VerifyOptions, verify};
+use crate::protocol::{Amount, Network, PaymentPayload, PaymentPayloadV1, decode_header};
+
+/// The clock and tolerances of the gate.
+pub type GateOptions = VerifyOptions;
+
+/// What to do with a request.
+#[derive(Debug)]
+pub enum Decision {
+    /// No payment header: answer with the 402 challenge.
+    Challenge,
+    /// A malformed payment header: answer 400 with this error.
+    Malformed(Error),
+    /// A well-formed payment that does not pay: answer 402 with the reason.
+    Refused {
+        /// The x402 reason string.
+        reason: &'static str,
+    },
+    /// A verified payment: reserve its replay key, then serve and settle.
+    Accepted(Box<Accepted>),
+}
+
+/// A verified payment.
+#[derive(Debug)]
+pub struct Accepted {
+    /// 1 or 2.
+    pub x402_version: u8,
+    /// The decoded payment payload.
+    pub payment: Value,
+    /// The requirement it pays, in the version's shape (for the facilitator).
+    pub requirement: Value,
+    /// The paying address.
+    pub payer: String,
+    /// The replay key: network, payer and nonce.
+    pub replay_key: String,
+    /// Unix seconds after which the payment can no longer settle.
+    pub expires_at: u64,
+}
+
+/// The gate of one resolved route.
+pub struct Gate<'a> {
+    route: &'a Route,
+}
+
+impl<'a> Gate<'a> {
+    /// A gate for `route`.
+    pub fn new(route: &'a Route) -> Self {
+        Gate { route }
+    }
+
+    /// Decides on the request's `PAYMENT-SIGNATURE` (v2) and `X-PAYMENT` (v1) headers.
+    pub fn decide(
+        &self,
+        payment_signature: Option<&str>,
+        x_payment: Option<&str>,
+        options: &GateOptions,
+    ) -> Decision {
+        if let Some(header) = payment_signature {
+            return self.decide_v2(header, options);
+        }
+        match x_payment {
+            Some(_) if !self.route.accept_v1 => Decision::Refused {
+                reason: "invalid_x402_version",
+            },
+            Some(header) => self.decide_v1(header, options),
+            None => Decision::Challenge,
+        }
+    }
+
+    fn decide_v2(&self, header: &str, options: &GateOptions) -> Decision {
+        let payment: Value = match decode_header(header, Document::PaymentPayload) {
+            Ok(v) => v,
+            Err(e) => return Decision::Malformed(e),
+        };
+        match payment.get("x402Version").and_then(Value::as_u64) {
+            Some(2) => {}
+            Some(1) if self.route.accept_v1 => return self.decide_v1(header, options),
+            Some(1) => {
+                return Decision::Refused {
+                    reason: "invalid_x402_version",
+                };
+            }
+            _ => {
+                let found = payment
+                    .get("x402Version")
+                    .map_or("missing".into(), Value::to_string);
+                return Decision::Malformed(Error::UnsupportedVersion { found });
+            }
+        }
+        if let Err(source) = serde_json::from_value::<PaymentPayload>(payment.clone()) {
+            return Decision::Malformed(Error::json(Document::PaymentPayload, source));
+        }
+        let accepted = payment.get("accepted").cloned().unwrap_or(Value::Null);
+        let Some(raw) = best_match(self.route.accepts(), &accepted) else {
+            return Decision::Refused {
+                reason: "invalid_network",
+            };
+        };
+        let requirement = match Requirement::from_v2(0, raw) {
+            Ok(r) => r,
+            Err(_) => {
+                return Decision::Refused {
+                    reason: "invalid_payment_requirements",
+                };
+            }
+        };
+        let scheme = accepted
+            .get("scheme")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        finish(
+            2,
+            &payment,
+            scheme,
+            &requirement.network,
+            &requirement,
+            raw,
+            options,
+        )
+    }
+
+    fn decide_v1(&self, header: &str, options: &GateOptions) -> Decision {
+        let payment: PaymentPayloadV1 = match decode_header(header, Document::PaymentPayload) {
+            Ok(v) => v,
+            Err(e) => return Decision::Malformed(e),
+        };
+        if payment.x402_version != 1 {
+            return Decision::Malformed(Error::UnsupportedVersion {
+                found: payment.x402_version.to_string(),
+            });
+        }
+        let Some(raw) = self.route.v1_accepts().iter().find(|r| {
+            field(r, "scheme") == payment.scheme && field(r, "network") == payment.network
+        }) else {
+            return Decision::Refused {
+                reason: "invalid_network",
+            };
+        };
+        let requirement = match Requirement::from_v1(0, raw) {
+            Ok(r) => r,
+            Err(_) => {
+                return Decision::Refused {
+                    reason: "invalid_payment_requirements",
+                };
+            }
+        };
+        let payment_json = serde_json::to_value(&payment).unwrap_or(Value::Null);
+        finish(
+            1,
+            &payment_json,
+            &payment.scheme,
+            &requirement.network,
+            &requirement,
+            raw,
+            options,
+        )
+    }
+}
+
+fn finish(
+    x402_version: u8,
+    payment: &Value,
+    scheme: &str,
+    network: &Network,
+    requirement: &Requirement,
+    raw: &Value,
+    options: &GateOptions,
+) -> Decision {
+    if !network.is_evm() {
+        return Decision::Refused {
+            reason: "unsupported_scheme",
+        };
+    }
+    let scheme_payload = payment.get("payload").unwrap_or(&Value::Null);
+    match verify(scheme, network, scheme_payload, requirement, options) {
+        Ok(verified) => Decision::Accepted(Box::new(Accepted {
+            x402_version,
+            payment: payment.clone(),
+            requirement: raw.clone(),
+            payer: verified.payer.to_checksum(),
+            replay_key: format!(
+                "{network}/{}/{}",
+                verified.payer.to_checksum(),
+                verified.nonce.to_ascii_lowercase()
+            ),
+            expires_at: verified.valid_before,
+        })),
+        Err(invalid) => Decision::Refused {
+            reason: invalid.reason(),
+        },
+    }
+}
+
+fn field<'v>(value: &'v Value, key: &str) -> &'v str {
+    value.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// The route requirement `accepted` designates: the one equal on every payment
+/// field, else one on the same scheme, network and asset (so the verifier names
+/// what differs), else one on the same scheme and network.
+fn best_match<'r>(accepts: &'r [Value], accepted: &Value) -> Option<&'r Value> {
+    let network = Network::parse(field(accepted, "network")).ok()?;
+    let same = |r: &&Value, key: &str| same_asset(&network, field(r, key), field(accepted, key));
+    let amount = |v: &Value| Amount::parse(field(v, "amount")).ok();
+    let candidates: Vec<&Value> = accepts
+        .iter()
+        .filter(|r| field(r, "scheme") == field(accepted, "scheme"))
+        .filter(|r| Network::parse(field(r, "network")).is_ok_and(|n| n == network))
+        .collect();
+    candidates
+        .iter()
+        .find(|r| same(r, "asset") && same(r, "payTo") && amount(r) == amount(accepted))
+        .or_else(|| candidates.iter().find(|r| same(r, "asset")))
+        .or_else(|| candidates.first())
+        .copied()
+}

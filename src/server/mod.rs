@@ -1,0 +1,9 @@
+//! The server side: building 402 challenges from route configuration, and
+//! deciding whether a payment header pays a route (decode, match, verify).
+//! Settlement and replay storage are the shell's part (they need I/O).
+
+pub mod gate;
+pub mod route;
+
+pub use gate::{Decision, Gate, GateOptions};
+pub use route::{Route, RouteConfig};

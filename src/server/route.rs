@@ -1,0 +1,236 @@
+//! Route configuration: prices as money strings or atomic amounts, resolved to
+//! x402 requirements (v2, and the v1 equivalent for v1 clients).
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::assets::{KnownAsset, known_asset, known_asset_by_symbol};
+use crate::error::{Error, Result};
+use crate::protocol::{Amount, Network, parse_price};
+
+/// A route's payment terms, as users write them.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RouteConfig {
+    /// The accepted ways to pay.
+    pub accepts: Vec<AcceptConfig>,
+    /// What is sold (the URL defaults to the request's).
+    #[serde(default)]
+    pub resource: Option<ResourceConfig>,
+    /// Whether x402 v1 clients (X-PAYMENT) are accepted; then the 402 body is v1.
+    #[serde(default)]
+    pub accept_v1: bool,
+}
+
+/// One accepted way to pay.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AcceptConfig {
+    /// The scheme; default `"exact"`.
+    #[serde(default = "exact")]
+    pub scheme: String,
+    /// CAIP-2 or a v1 name.
+    pub network: String,
+    /// The recipient.
+    pub pay_to: String,
+    /// `"$0.01"`, `"0.05 USDC"`, or `{ amount, asset }` in atomic units.
+    pub price: Price,
+    /// Seconds a signed payment stays valid; default 60.
+    #[serde(default = "sixty")]
+    pub max_timeout_seconds: u64,
+    /// Scheme data merged over what the known-asset table provides.
+    #[serde(default)]
+    pub extra: Option<Map<String, Value>>,
+}
+
+/// A price.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Price {
+    /// A money string.
+    Money(String),
+    /// Atomic units of a given asset.
+    Atomic {
+        /// The amount in atomic units.
+        amount: String,
+        /// The token contract or mint.
+        asset: String,
+        /// Scheme data for this asset (e.g. EIP-712 name and version).
+        #[serde(default)]
+        extra: Option<Map<String, Value>>,
+    },
+}
+
+/// Resource description.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceConfig {
+    /// The URL (default: the request URL).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// A description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The MIME type.
+    #[serde(default)]
+    pub mime_type: Option<String>,
+}
+
+fn exact() -> String {
+    "exact".to_owned()
+}
+
+fn sixty() -> u64 {
+    60
+}
+
+/// A route resolved for one request: its v2 challenge and v1 requirements.
+#[derive(Clone, Debug)]
+pub struct Route {
+    /// The v2 `PaymentRequired`.
+    pub payment_required: Value,
+    /// The v1 body (when v1 is accepted).
+    pub v1_body: Option<Value>,
+    /// Whether v1 payments are accepted.
+    pub accept_v1: bool,
+}
+
+fn invalid(reason: String) -> Error {
+    Error::InvalidRouteConfig { reason }
+}
+
+impl Route {
+    /// Resolves `config` for a request to `request_url`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidRouteConfig`] for unknown networks, unknown symbols, bad
+    /// prices or a price finer than the asset's decimals.
+    pub fn new(config: &RouteConfig, request_url: &str) -> Result<Self> {
+        let resource = config.resource.clone().unwrap_or_default();
+        let url = resource
+            .url
+            .clone()
+            .unwrap_or_else(|| request_url.to_owned());
+        let mut accepts = Vec::new();
+        let mut v1_accepts = Vec::new();
+        for (i, accept) in config.accepts.iter().enumerate() {
+            let requirement =
+                requirement(accept).map_err(|e| invalid(format!("accepts[{i}]: {e}")))?;
+            let network = Network::parse(&accept.network)
+                .map_err(|e| invalid(format!("accepts[{i}]: {e}")))?;
+            if let Some(v1_name) = network.v1_name().filter(|_| config.accept_v1) {
+                let field = |key: &str| requirement.get(key).cloned().unwrap_or(Value::Null);
+                v1_accepts.push(json!({
+                    "scheme": field("scheme"), "network": v1_name,
+                    "maxAmountRequired": field("amount"), "asset": field("asset"),
+                    "payTo": field("payTo"), "resource": url,
+                    "description": resource.description.clone().unwrap_or_default(),
+                    "mimeType": resource.mime_type.clone().unwrap_or_default(),
+                    "maxTimeoutSeconds": field("maxTimeoutSeconds"),
+                    "outputSchema": Value::Null,
+                    "extra": field("extra"),
+                }));
+            }
+            accepts.push(requirement);
+        }
+        let mut resource_json = Map::new();
+        resource_json.insert("url".into(), json!(url));
+        if let Some(d) = &resource.description {
+            resource_json.insert("description".into(), json!(d));
+        }
+        if let Some(m) = &resource.mime_type {
+            resource_json.insert("mimeType".into(), json!(m));
+        }
+        let payment_required = json!({
+            "x402Version": 2,
+            "error": "Payment required",
+            "resource": resource_json,
+            "accepts": accepts,
+        });
+        let v1_body = config.accept_v1.then(|| {
+            json!({
+                "x402Version": 1, "error": "X-PAYMENT header is required", "accepts": v1_accepts,
+            })
+        });
+        Ok(Route {
+            payment_required,
+            v1_body,
+            accept_v1: config.accept_v1,
+        })
+    }
+
+    /// The v2 requirements.
+    pub fn accepts(&self) -> &[Value] {
+        self.payment_required
+            .get("accepts")
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The v1 requirements.
+    pub fn v1_accepts(&self) -> &[Value] {
+        self.v1_body
+            .as_ref()
+            .and_then(|b| b.get("accepts"))
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+fn requirement(accept: &AcceptConfig) -> Result<Value> {
+    let network = Network::parse(&accept.network)?;
+    let (amount, asset, known, price_extra): (
+        Amount,
+        String,
+        Option<&KnownAsset>,
+        Option<&Map<String, Value>>,
+    ) = match &accept.price {
+        Price::Atomic {
+            amount,
+            asset,
+            extra,
+        } => (
+            Amount::parse(amount)?,
+            asset.clone(),
+            known_asset(&network, asset),
+            extra.as_ref(),
+        ),
+        Price::Money(text) => {
+            let symbol = text.split_whitespace().nth(1).unwrap_or("USDC");
+            let symbol = if text.trim_start().starts_with('$') {
+                "USDC"
+            } else {
+                symbol
+            };
+            let known = known_asset_by_symbol(&network, symbol).ok_or_else(|| {
+                invalid(format!(
+                    "no known {symbol} on {network}; give {{ amount, asset }} instead"
+                ))
+            })?;
+            let price = parse_price(text, known.decimals)?;
+            (price.amount, known.asset.to_owned(), Some(known), None)
+        }
+    };
+    let mut extra = Map::new();
+    if let Some(k) = known.filter(|k| !k.eip712_name.is_empty()) {
+        extra.insert("name".into(), json!(k.eip712_name));
+        extra.insert("version".into(), json!(k.eip712_version));
+    }
+    for source in [price_extra, accept.extra.as_ref()].into_iter().flatten() {
+        extra.extend(source.clone());
+    }
+    let mut requirement = Map::new();
+    requirement.insert("scheme".into(), json!(accept.scheme));
+    requirement.insert("network".into(), json!(network.to_string()));
+    requirement.insert("amount".into(), json!(amount.to_string()));
+    requirement.insert("asset".into(), json!(asset));
+    requirement.insert("payTo".into(), json!(accept.pay_to));
+    requirement.insert(
+        "maxTimeoutSeconds".into(),
+        json!(accept.max_timeout_seconds),
+    );
+    if !extra.is_empty() {
+        requirement.insert("extra".into(), Value::Object(extra));
+    }
+    Ok(Value::Object(requirement))
+}

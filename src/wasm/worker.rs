@@ -1,0 +1,91 @@
+//! Exports for the Workers verify helper (`x402-wasm/worker`): a route resolved
+//! for one request, its 402 challenge, and the decision on a payment header.
+
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+
+use super::convert::{js_to_json, json_to_js};
+use super::error::{js, to_js};
+use super::evm::now_seconds;
+use crate::error::{Document, Error};
+use crate::protocol::encode_header;
+use crate::server::{Decision, Gate, GateOptions, Route, RouteConfig};
+
+/// A route's payment terms resolved for one request.
+#[wasm_bindgen(js_name = X402Route)]
+pub struct X402Route {
+    route: Route,
+}
+
+#[wasm_bindgen(js_class = X402Route)]
+impl X402Route {
+    /// Resolves `config` (`{ accepts, resource?, acceptV1? }`) for `requestUrl`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue, request_url: &str) -> Result<X402Route, JsValue> {
+        let config: RouteConfig = serde_json::from_value(js_to_json(&config)?).map_err(|e| {
+            to_js(&Error::InvalidRouteConfig {
+                reason: e.to_string(),
+            })
+        })?;
+        Ok(X402Route {
+            route: js(Route::new(&config, request_url))?,
+        })
+    }
+
+    /// The 402 challenge: `{ paymentRequired, header, body }`. `body` is the same
+    /// JSON as the header, or the v1 document when v1 is accepted.
+    pub fn challenge(&self, error: Option<String>) -> Result<JsValue, JsValue> {
+        let mut payment_required = self.route.payment_required.clone();
+        if let (Some(error), Some(map)) = (error, payment_required.as_object_mut()) {
+            map.insert("error".into(), json!(error));
+        }
+        let header = js(encode_header(&payment_required, Document::PaymentRequired))?;
+        let body = self
+            .route
+            .v1_body
+            .clone()
+            .unwrap_or_else(|| payment_required.clone());
+        json_to_js(&json!({ "paymentRequired": payment_required, "header": header, "body": body }))
+    }
+
+    /// Decides on the payment headers. Options: `now`, `maxClockSkew`, `minValidity`.
+    /// Returns `{ action: 'challenge' }`, `{ action: 'malformed', status: 400, code, message }`,
+    /// `{ action: 'refused', status: 402, reason }` or `{ action: 'accepted', x402Version,
+    /// payment, requirement, payer, replayKey, expiresAt }`.
+    pub fn decide(
+        &self,
+        payment_signature: Option<String>,
+        x_payment: Option<String>,
+        options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let options = js_to_json(&options)?;
+        let number = |key: &str| options.get(key).and_then(Value::as_u64);
+        let mut gate_options = GateOptions::at(number("now").unwrap_or_else(now_seconds));
+        if let Some(skew) = number("maxClockSkew") {
+            gate_options.max_clock_skew = skew;
+        }
+        if let Some(min) = number("minValidity") {
+            gate_options.min_validity = min;
+        }
+        let gate = Gate::new(&self.route);
+        let decision = gate.decide(
+            payment_signature.as_deref(),
+            x_payment.as_deref(),
+            &gate_options,
+        );
+        json_to_js(&match decision {
+            Decision::Challenge => json!({ "action": "challenge" }),
+            Decision::Malformed(e) => {
+                json!({ "action": "malformed", "status": 400, "code": e.code(), "message": e.to_string() })
+            }
+            Decision::Refused { reason } => {
+                json!({ "action": "refused", "status": 402, "reason": reason })
+            }
+            Decision::Accepted(a) => json!({
+                "action": "accepted", "x402Version": a.x402_version, "payment": a.payment,
+                "requirement": a.requirement, "payer": a.payer, "replayKey": a.replay_key,
+                "expiresAt": a.expires_at,
+            }),
+        })
+    }
+}

@@ -1,0 +1,269 @@
+// The packed package in headless Chromium, paying for real: a page on origin A (127.0.0.1:portA)
+// calls a paid x402 v2 API on origin B (127.0.0.1:portB) with wrapFetch and an injected EIP-1193
+// wallet backed by a test key (signing happens in Node with viem, through page.exposeFunction).
+// The API settles with the official facilitator on anvil; the payee's balance is read from the chain.
+// CORS: the unpaid GET must be a simple request (no preflight); the paid retry preflights only
+// because of PAYMENT-SIGNATURE.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { packageDir } from '../lib/pkg.mjs';
+import { launchChromium, serveStatic } from '../lib/browser.mjs';
+import {
+  anvilAccount, balanceOf, deployTestUSDC, installMulticall3, mint, startAnvil, startOfficialFacilitator,
+} from '../lib/chain.mjs';
+import { exactRequirement, startPaidApi } from '../lib/runtime-paid-api.mjs';
+
+const artifacts = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
+const NETWORK = 'eip155:31337';
+const PRICE = 25_000n; // 0.025 USDC
+
+const PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>x402-wasm in Chromium</title>
+<style>
+  body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; }
+  h1 { font-size: 18px; }
+  pre { background: #f4f4f4; padding: 12px; white-space: pre-wrap; word-break: break-all; }
+  .ok { color: #0a6d2c; } .bad { color: #b00020; }
+</style></head>
+<body><h1>x402-wasm: cross-origin paid fetch with an EIP-1193 wallet</h1>
+<p id="status">waiting</p><pre id="out"></pre></body></html>`;
+
+/** Integer members of EIP-712 typed data come as decimal strings in JSON: make them BigInts again. */
+function fromJson(types, type, value) {
+  const array = /^(.*)\[\d*\]$/.exec(type);
+  if (array) return value.map((item) => fromJson(types, array[1], item));
+  if (types[type]) return Object.fromEntries(types[type].map((f) => [f.name, fromJson(types, f.type, value[f.name])]));
+  if (/^u?int\d*$/.test(type)) return BigInt(value);
+  return value;
+}
+
+/**
+ * The wallet's signing half, in Node: what an extension's background page would do for
+ * eth_signTypedData_v4. Checks what MetaMask checks (the account, the active chain), then signs.
+ */
+function testKeySigner(account, signed) {
+  return async (from, json, activeChain) => {
+    if (typeof from !== 'string' || from.toLowerCase() !== account.address.toLowerCase()) {
+      throw new Error(`unknown account ${from}`);
+    }
+    if (typeof json !== 'string') throw new Error('eth_signTypedData_v4 expects the typed data as a JSON string');
+    const { types: { EIP712Domain, ...types }, domain, primaryType, message } = JSON.parse(json);
+    if (!Array.isArray(EIP712Domain)) throw new Error('typed data without EIP712Domain');
+    if (BigInt(domain.chainId) !== BigInt(activeChain)) {
+      throw new Error(`Provided chainId "${domain.chainId}" must match the active chainId "${BigInt(activeChain)}"`);
+    }
+    const typed = {
+      domain: fromJson({ EIP712Domain }, 'EIP712Domain', domain),
+      types,
+      primaryType,
+      message: fromJson(types, primaryType, message),
+    };
+    const signature = await account.signTypedData(typed);
+    signed.push({ primaryType, domain, message, signature });
+    return signature;
+  };
+}
+
+/** Injected before any page script, like a wallet extension's content script: window.ethereum. */
+function injectProvider({ address, chainId }) {
+  let chain = chainId;
+  const calls = [];
+  const rpcError = (code, message) => Object.assign(new Error(message), { code });
+  window.__walletCalls = calls;
+  window.__walletSetChain = (id) => { chain = id; };
+  window.ethereum = {
+    isTestWallet: true,
+    async request({ method, params } = {}) {
+      calls.push(method);
+      switch (method) {
+        case 'eth_accounts':
+        case 'eth_requestAccounts':
+          return [address.toLowerCase()];
+        case 'eth_chainId':
+          return chain;
+        case 'wallet_switchEthereumChain': {
+          const wanted = params?.[0]?.chainId;
+          if (!['0x1', '0x7a69'].includes(wanted)) throw rpcError(4902, `Unrecognized chain ID "${wanted}".`);
+          chain = wanted;
+          return null;
+        }
+        case 'eth_signTypedData_v4':
+          return window.__testWalletSign(params?.[0], params?.[1], chain);
+        default:
+          throw rpcError(4200, `The wallet does not support ${method}`);
+      }
+    },
+    on() {},
+    removeListener() {},
+  };
+}
+
+/** Runs in the page: one paid GET through the packaged wrapFetch; renders and returns the outcome. */
+async function payInPage({ apiUrl, policy }) {
+  const x402 = await import('/pkg/index.js');
+  const events = [];
+  const paidFetch = x402.wrapFetch(fetch, {
+    wallets: [x402.eip1193Wallet(window.ethereum)],
+    policy,
+    onEvent: (event) => events.push(event.type),
+  });
+  const callsBefore = window.__walletCalls.length;
+  let result;
+  try {
+    const response = await paidFetch(apiUrl);
+    const text = await response.text();
+    let body;
+    try { body = JSON.parse(text); } catch { body = text; }
+    result = {
+      status: response.status,
+      body,
+      receipt: x402.getPaymentReceipt(response) ?? null,
+      paymentResponseHeader: response.headers.get('payment-response'),
+      events,
+      walletCalls: window.__walletCalls.slice(callsBefore),
+    };
+  } catch (error) {
+    result = { error: `${error?.code ?? error?.name}: ${error?.message}`, events, walletCalls: window.__walletCalls.slice(callsBefore) };
+  }
+  const ok = result.status === 200 && result.receipt?.success === true;
+  const status = document.getElementById('status');
+  status.textContent = ok ? `paid: HTTP ${result.status}, settled in ${result.receipt.transaction}` : 'FAILED';
+  status.className = ok ? 'ok' : 'bad';
+  document.getElementById('out').textContent += `GET ${apiUrl}\n${JSON.stringify(result, null, 2)}\n\n`;
+  return result;
+}
+
+test('a page on another origin pays a CORS x402 API with an EIP-1193 wallet; settled on anvil', { timeout: 60_000 }, async (t) => {
+  // Chain, token, facilitator.
+  const anvil = await startAnvil({ chainId: 31337 });
+  t.after(() => anvil.stop());
+  const token = await deployTestUSDC(anvil);
+  await installMulticall3(anvil);
+  const facilitator = await startOfficialFacilitator({ ...anvil, network: NETWORK });
+  const payerKey = generatePrivateKey();
+  const payer = privateKeyToAccount(payerKey);
+  await mint(token, payer.address, 1_000_000n);
+  const payTo = anvilAccount(2).address;
+
+  // Origin A: the page and the package. Origin B: the paid API, allowing only origin A.
+  const site = await serveStatic({ '/pkg/': packageDir() }, {
+    'GET /': (req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE),
+    'GET /favicon.ico': (req, res) => res.writeHead(204).end(),
+  });
+  t.after(() => site.close());
+  const requirement = exactRequirement({ token: token.address, payTo, amount: PRICE });
+  const data = { report: 'premium', items: [1, 2, 3], price: '0.025 USDC' };
+  const api = await startPaidApi({ facilitator, requirement, data, allowOrigin: site.origin, maxAge: 0 });
+  t.after(() => api.close());
+  assert.notEqual(new URL(site.origin).port, new URL(api.origin).port);
+
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => {
+    // Chromium logs every non-2xx fetch; the 402 challenge is expected.
+    if (m.type() === 'error' && !/status of 402 \(Payment Required\)/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
+  });
+  const signed = [];
+  await page.exposeFunction('__testWalletSign', testKeySigner(payer, signed));
+  await page.addInitScript(injectProvider, { address: payer.address, chainId: '0x7a69' });
+  await page.goto(`${site.origin}/`);
+
+  const policy = {
+    assets: [{ network: NETWORK, asset: token.address, decimals: 6, symbol: 'USDC', usd: true, maxPerPayment: '1000000' }],
+  };
+  const payeeBefore = await balanceOf(token, payTo);
+  const payerBefore = await balanceOf(token, payer.address);
+
+  const result = await page.evaluate(payInPage, { apiUrl: api.url, policy });
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, 'runtime-chromium.png'), fullPage: true });
+
+  // The page got the paid response and its receipt.
+  assert.equal(result.error, undefined, `payment failed in the page: ${result.error}\nserver saw: ${JSON.stringify(api.requests.map(({ method, status, outcome, reason }) => ({ method, status, outcome, reason })))}`);
+  assert.equal(result.status, 200, JSON.stringify(result));
+  assert.deepEqual(result.body, data);
+  assert.ok(result.paymentResponseHeader, 'PAYMENT-RESPONSE is readable in the page (exposed by CORS)');
+  assert.equal(result.receipt?.success, true, JSON.stringify(result.receipt));
+  assert.equal(result.receipt.network, NETWORK);
+  assert.equal(result.receipt.transaction, api.settlements[0].transaction);
+  assert.equal(result.receipt.payer?.toLowerCase(), payer.address.toLowerCase());
+  assert.deepEqual(result.events, ['payment_required', 'signed', 'settled']);
+  assert.deepEqual(pageErrors, []);
+
+  // The wallet was asked once, for exactly this payment, on the right chain (no switch needed).
+  assert.equal(result.walletCalls.filter((m) => m === 'eth_signTypedData_v4').length, 1, result.walletCalls.join());
+  assert.ok(!result.walletCalls.includes('wallet_switchEthereumChain'), result.walletCalls.join());
+  assert.equal(signed.length, 1);
+  assert.equal(signed[0].primaryType, 'TransferWithAuthorization');
+  assert.equal(signed[0].message.to.toLowerCase(), payTo.toLowerCase());
+  assert.equal(signed[0].message.value, String(PRICE));
+
+  // Real settlement: the balances moved by exactly the price.
+  assert.equal(await balanceOf(token, payTo), payeeBefore + PRICE);
+  assert.equal(await balanceOf(token, payer.address), payerBefore - PRICE);
+
+  // CORS as the server saw it: GET (simple, no preflight), OPTIONS (for PAYMENT-SIGNATURE only), paid GET.
+  const seen = api.requests.map((r) => `${r.method} ${r.outcome}`);
+  assert.deepEqual(seen, ['GET challenged', 'OPTIONS preflight', 'GET paid'], JSON.stringify(seen));
+  const [unpaid, preflight, paid] = api.requests;
+  assert.equal(unpaid.headers.origin, site.origin, 'the unpaid GET is a cross-origin request');
+  assert.equal(unpaid.headers['sec-fetch-mode'], 'cors');
+  assert.equal(unpaid.headers['payment-signature'], undefined);
+  assert.equal(unpaid.headers['content-type'], undefined, 'the SDK adds no content type to a GET');
+  assert.equal(preflight.headers.origin, site.origin);
+  assert.equal(preflight.headers['access-control-request-method'], 'GET');
+  assert.equal(preflight.headers['access-control-request-headers'], 'payment-signature',
+    'the paid retry adds the payment header and nothing else that needs a preflight');
+  assert.equal(paid.headers.origin, site.origin);
+  assert.ok(paid.headers['payment-signature']);
+  assert.equal(paid.transaction, result.receipt.transaction);
+});
+
+test('an EIP-1193 wallet on another chain is switched to the requirement\'s chain before signing', { timeout: 60_000 }, async (t) => {
+  const anvil = await startAnvil({ chainId: 31337 });
+  t.after(() => anvil.stop());
+  const token = await deployTestUSDC(anvil);
+  await installMulticall3(anvil);
+  const facilitator = await startOfficialFacilitator({ ...anvil, network: NETWORK });
+  const payer = privateKeyToAccount(generatePrivateKey());
+  await mint(token, payer.address, 1_000_000n);
+  const payTo = anvilAccount(3).address;
+
+  const site = await serveStatic({ '/pkg/': packageDir() }, {
+    'GET /': (req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE),
+    'GET /favicon.ico': (req, res) => res.writeHead(204).end(),
+  });
+  t.after(() => site.close());
+  const requirement = exactRequirement({ token: token.address, payTo, amount: PRICE });
+  const api = await startPaidApi({ facilitator, requirement, allowOrigin: site.origin });
+  t.after(() => api.close());
+
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const signed = [];
+  await page.exposeFunction('__testWalletSign', testKeySigner(payer, signed));
+  await page.addInitScript(injectProvider, { address: payer.address, chainId: '0x1' }); // on mainnet
+  await page.goto(`${site.origin}/`);
+
+  const policy = {
+    assets: [{ network: NETWORK, asset: token.address, decimals: 6, symbol: 'USDC', usd: true, maxPerPayment: '1000000' }],
+  };
+  const before = await balanceOf(token, payTo);
+  const result = await page.evaluate(payInPage, { apiUrl: api.url, policy });
+  assert.equal(result.error, undefined, result.error);
+  assert.equal(result.status, 200, JSON.stringify(result));
+  assert.equal(result.receipt?.success, true);
+  const switchAt = result.walletCalls.indexOf('wallet_switchEthereumChain');
+  assert.ok(switchAt >= 0 && switchAt < result.walletCalls.indexOf('eth_signTypedData_v4'), result.walletCalls.join());
+  assert.equal(await page.evaluate(() => window.ethereum.request({ method: 'eth_chainId' })), '0x7a69');
+  assert.equal(signed.length, 1);
+  assert.equal(await balanceOf(token, payTo), before + PRICE);
+});
