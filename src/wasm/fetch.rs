@@ -191,7 +191,10 @@ impl Inner {
         drop(ledger);
         match outcome {
             Ok((response, receipt)) => {
-                let receipt = receipt.unwrap_or_else(|| Receipt::missing(requirement, &response));
+                let receipt = match receipt {
+                    Some(receipt) => receipt,
+                    None => Receipt::missing(requirement, &response, body_error(&response).await),
+                };
                 let kind = if receipt.success { "settled" } else { "failed" };
                 self.emit(
                     kind,
@@ -308,6 +311,19 @@ fn read_receipt(response: &Response, dialect: DialectId) -> Option<Receipt> {
     let settlement: SettlementResponse =
         decode_header(&value, Document::SettlementResponse).ok()?;
     Some(Receipt::from_settlement(settlement, response.status()))
+}
+
+/// The `error` member of a failed response's JSON body (read from a clone).
+async fn body_error(response: &Response) -> Option<String> {
+    if response.status() < 400 {
+        return None;
+    }
+    let text = JsFuture::from(response.clone().ok()?.text().ok()?)
+        .await
+        .ok()?
+        .as_string()?;
+    let json: Value = serde_json::from_str(&text).ok()?;
+    json.get("error").and_then(Value::as_str).map(str::to_owned)
 }
 
 fn check_aborted(request: &Request) -> Result<(), JsValue> {

@@ -37,10 +37,13 @@ pub(crate) struct Receipt {
 
 impl Receipt {
     pub(crate) fn from_settlement(s: SettlementResponse, status: u16) -> Self {
+        // CAIP-2 everywhere: v1 servers name networks "base-sepolia".
+        let network =
+            crate::protocol::Network::parse(&s.network).map_or(s.network, |n| n.to_string());
         Receipt {
             success: s.success,
             transaction: s.transaction,
-            network: s.network,
+            network,
             payer: s.payer,
             amount: s.amount,
             error_reason: s.error_reason,
@@ -50,8 +53,13 @@ impl Receipt {
     }
 
     /// A receipt for a paid response that carried none: a success unless the
-    /// server refused (402 again, whose challenge may say why) or failed.
-    pub(crate) fn missing(requirement: &Requirement, response: &Response) -> Self {
+    /// server refused (402 again, whose challenge header or body may say why:
+    /// `body_error` is the body's `error`) or failed.
+    pub(crate) fn missing(
+        requirement: &Requirement,
+        response: &Response,
+        body_error: Option<String>,
+    ) -> Self {
         let status = response.status();
         let error_reason = (status >= 400).then(|| {
             response
@@ -61,6 +69,8 @@ impl Receipt {
                 .flatten()
                 .and_then(|h| decode_header::<PaymentRequired>(&h, Document::PaymentRequired).ok())
                 .and_then(|c| c.error)
+                .or(body_error)
+                .filter(|e| !e.is_empty())
                 .unwrap_or_else(|| {
                     if status == 402 {
                         "payment_refused".into()

@@ -13,8 +13,10 @@
 //   to: URL (mode 'redirect': where every request is redirected), status: redirect status (default 302),
 //   paidRedirect: URL (a valid payment is answered with a redirect there instead of 200),
 //   refuseReason: errorReason of mode 'refuse' (default 'insufficient_funds'),
+//   refuse: an errorReason: refuse valid payments with it, in any mode (v1 included),
 //   resource, extensions, error: fields of the PaymentRequired document,
 //   body: the paid (or plain) response body, delayMs: delay before answering,
+//   hangup: true (a valid payment gets its connection destroyed, no answer),
 // }
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -198,8 +200,14 @@ export async function startPaidServer(options = {}) {
       challenge(res, route, url.pathname, origin, { [responseHeader]: x402.encodeHeader(settlement) }, reason);
     };
     if (!verification.isValid) return failure(verification.invalidReason);
+    if (route.hangup) {
+      // The connection dies after the payment arrived: the client cannot know if it settled.
+      payment.settlement = { hangup: true };
+      req.socket.destroy();
+      return undefined;
+    }
     if (mode === 'always402') return failure(route.refuseReason ?? 'always_402');
-    if (mode === 'refuse') return failure(route.refuseReason ?? 'insufficient_funds');
+    if (mode === 'refuse' || route.refuse) return failure(route.refuse ?? route.refuseReason ?? 'insufficient_funds');
     const settlement = {
       success: true,
       transaction: fakeTransaction(),
@@ -280,3 +288,25 @@ export async function serverFor(t, options) {
   t.after(() => server.close());
   return server;
 }
+
+/** The set of header names (lower case) a recorded request carried. */
+export function headerNames(record, { except = [] } = {}) {
+  const skip = new Set(except.map((n) => n.toLowerCase()));
+  return Object.keys(record.headers).filter((n) => !skip.has(n)).sort();
+}
+
+/** A fetch that records the Request objects it is given and the Responses it returns. */
+export function capturingFetch(inner = globalThis.fetch) {
+  const seen = [];
+  const fn = async (input, init) => {
+    const entry = { input, init };
+    seen.push(entry);
+    entry.response = await inner(input, init);
+    return entry.response;
+  };
+  fn.seen = seen;
+  return fn;
+}
+
+/** Resolves after `ms` milliseconds. */
+export { sleep };

@@ -87,6 +87,13 @@ function assertOnePaidRetry(server, path) {
   return { hits, payment };
 }
 
+/** Our retry is the same request plus the payment header: no other header added, changed or lost. */
+function assertOnlyPaymentHeaderAdded(hits) {
+  const { 'x-payment': payment, ...rest } = hits[1].headers;
+  assert.ok(payment);
+  assert.deepEqual(rest, hits[0].headers);
+}
+
 test('our wrapFetch pays an official v1 x402-express server; settled on anvil by the v1 facilitator', async (t) => {
   const { token, payTo, server, facilitator } = await setup(t);
   const { wallet, pay, events } = await ourClient(t, token);
@@ -143,6 +150,7 @@ test('our wrapFetch pays an official v1 POST route and the handler sees the JSON
   assert.deepEqual(JSON.parse(text), { received: sent, contentType: 'application/json' });
 
   const { hits, payment } = assertOnePaidRetry(server, '/echo');
+  assertOnlyPaymentHeaderAdded(hits);
   assert.deepEqual(hits[1].body, sent, 'the paid retry carried the same body');
   assert.equal(payment.x402Version, 1);
   assert.equal(server.handled.length, 1);

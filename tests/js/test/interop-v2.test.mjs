@@ -87,6 +87,13 @@ function assertOnePaidRetry(server, path) {
   return { hits, payment };
 }
 
+/** Our retry is the same request plus the payment header: no other header added, changed or lost. */
+function assertOnlyPaymentHeaderAdded(hits) {
+  const { 'payment-signature': payment, ...rest } = hits[1].headers;
+  assert.ok(payment);
+  assert.deepEqual(rest, hits[0].headers);
+}
+
 test('our wrapFetch pays an official v2 @x402/express server; settled on anvil by the official facilitator', async (t) => {
   const { token, payTo, server, facilitator } = await setup(t);
   const { wallet, pay, events } = await ourClient(t, token);
@@ -140,6 +147,7 @@ test('our wrapFetch pays an official v2 POST route and the handler sees the JSON
   assert.deepEqual(JSON.parse(text), { received: sent, contentType: 'application/json' });
 
   const { hits, payment } = assertOnePaidRetry(server, '/echo');
+  assertOnlyPaymentHeaderAdded(hits);
   assert.deepEqual(hits[0].body, sent, 'the first request carried the body');
   assert.deepEqual(hits[1].body, sent, 'the paid retry carried the same body');
   assert.equal(hits[1].method, 'POST');

@@ -1,0 +1,110 @@
+// wrapFetch on responses it must not touch (issue 5, section 1.1): anything that is not a 402 comes
+// back as the very same Response object, and a 402 in no x402 dialect is the caller's, untouched.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadX402 } from '../lib/x402.mjs';
+import { serverFor, countingWallet, capturingFetch } from '../lib/paid-server.mjs';
+
+const x402 = await loadX402();
+
+for (const [status, init] of [
+  [200, { headers: { 'content-type': 'text/plain' } }],
+  [201, {}],
+  [204, {}],
+  [301, { headers: { location: 'http://127.0.0.1:9/' } }],
+  [401, { headers: { 'www-authenticate': 'Bearer' } }],
+  [403, {}],
+  [404, {}],
+  [500, {}],
+  [503, { headers: { 'retry-after': '1' } }],
+]) {
+  test(`passthrough: a ${status} comes back as the same Response object, unread`, async () => {
+    const { wallet, calls } = countingWallet(x402);
+    const known = new Response(status === 204 ? null : `body ${status}`, { status, ...init });
+    let requests = 0;
+    const custom = async (request) => {
+      requests += 1;
+      assert.ok(request instanceof Request);
+      return known;
+    };
+    const paying = x402.wrapFetch(custom, { wallets: [wallet] });
+    const response = await paying('http://127.0.0.1:9/anything', { method: 'POST', body: 'x' });
+    assert.equal(response, known);
+    assert.equal(response.bodyUsed, false);
+    if (status !== 204) assert.equal(await response.text(), `body ${status}`);
+    assert.equal(requests, 1);
+    assert.equal(calls.signTypedData.length + calls.getAddress, 0);
+    assert.equal(x402.getPaymentReceipt(response), undefined);
+  });
+}
+
+test('passthrough: a Response subclass from a custom fetch is returned as is', async () => {
+  class Tagged extends Response {}
+  const known = new Tagged('ok', { status: 200 });
+  const paying = x402.wrapFetch(async () => known, { wallets: [countingWallet(x402).wallet] });
+  assert.equal(await paying('http://127.0.0.1:9/'), known);
+});
+
+test('passthrough: a real server\'s 200 comes back as the same object the fetch returned', async (t) => {
+  const server = await serverFor(t, { routes: { '/free': { mode: 'plain', body: 'free stuff' } } });
+  const capture = capturingFetch();
+  const { wallet, calls } = countingWallet(x402);
+  const paying = x402.wrapFetch(capture, { wallets: [wallet] });
+  const response = await paying(server.url('/free'));
+  assert.equal(capture.seen.length, 1);
+  assert.equal(response, capture.seen[0].response);
+  assert.equal(await response.text(), 'free stuff');
+  assert.equal(server.requests.length, 1);
+  assert.equal(calls.signTypedData.length, 0);
+});
+
+const NOT_X402 = [
+  ['plain text, no header', { body: 'Payment Required: send money', headers: { 'content-type': 'text/plain' } }],
+  ['empty body', { body: '' }],
+  ['JSON that is not x402', { body: '{"message":"pay up"}', headers: { 'content-type': 'application/json' } }],
+  ['X-402-* headers (another dialect)', {
+    body: '', headers: { 'x-402-version': '1', 'x-402-amount': '0.01', 'x-402-currency': 'USD', 'x-402-network': 'base', 'x-402-receiver': '0x209693Bc6afc0C5328bA36FaF03C514EF312287C' },
+  }],
+  ['facilitator-pay body (another dialect)', {
+    body: '{"amount":"0.01","currency":"USDC","payee":"x","reference":"r","facilitatorUrl":"http://127.0.0.1:9","ttl":60,"message":"m"}',
+    headers: { 'content-type': 'application/json' },
+  }],
+  ['Solana Pay reference body (another dialect)', {
+    body: '{"chain":"solana","network":"devnet","asset_mint":"m","amount":"0.01","recipient":"r","reference":"ref","expires_at":1,"description":"d","solana_pay_url":"solana:r"}',
+    headers: { 'content-type': 'application/json' },
+  }],
+];
+
+for (const [name, route] of NOT_X402) {
+  test(`passthrough: a non-x402 402 (${name}) comes back untouched, with no payment`, async (t) => {
+    const server = await serverFor(t, { routes: { '/p': { mode: 'plain', status: 402, ...route } } });
+    const capture = capturingFetch();
+    const { wallet, calls } = countingWallet(x402);
+    const events = [];
+    const paying = x402.wrapFetch(capture, { wallets: [wallet], onEvent: (e) => events.push(e), onPaymentRequired: () => assert.fail('asked') });
+    const response = await paying(server.url('/p'));
+    assert.equal(response.status, 402);
+    assert.equal(response, capture.seen[0].response, 'not the same Response object');
+    assert.equal(response.bodyUsed, false);
+    assert.equal(await response.text(), route.body);
+    for (const [k, v] of Object.entries(route.headers ?? {})) assert.equal(response.headers.get(k), v);
+    assert.equal(server.requests.length, 1);
+    assert.equal(calls.signTypedData.length + calls.getAddress, 0);
+    assert.deepEqual(events, []);
+    assert.equal(x402.getPaymentReceipt(response), undefined);
+  });
+}
+
+test('passthrough: a custom fetch\'s plain 402 Response is the same object', async () => {
+  const known = new Response('nope', { status: 402 });
+  const paying = x402.wrapFetch(async () => known, { wallets: [countingWallet(x402).wallet] });
+  const response = await paying('http://127.0.0.1:9/');
+  assert.equal(response, known);
+  assert.equal(await response.text(), 'nope');
+});
+
+test('passthrough: errors of the underlying fetch propagate as they are', async () => {
+  const boom = new TypeError('network down');
+  const paying = x402.wrapFetch(async () => { throw boom; }, { wallets: [countingWallet(x402).wallet] });
+  await assert.rejects(paying('http://127.0.0.1:9/'), (e) => e === boom);
+});

@@ -1,0 +1,142 @@
+// x402-wasm/worker in workerd (Miniflare), paid by real clients: a Worker protects GET /weather with
+// paymentRequired from the packed package and settles through a facilitator over loopback HTTP on
+// anvil with the EIP-3009 TestUSDC. Paid by (a) the official v2 client (@x402/fetch + @x402/evm,
+// unmodified from npm), (b) the official v1 client (x402-fetch 1.2.0) on a v1 route (acceptV1, chain
+// 84532 called base-sepolia, settled by the v1 facilitator of x402/facilitator), (c) our own
+// wrapFetch. Balances are read from the chain. Every test stops its anvil, servers and workerd.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getAddress } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { x402Client } from '@x402/core/client';
+import { registerExactEvmScheme as registerExactEvmClientScheme } from '@x402/evm/exact/client';
+import { decodePaymentResponseHeader, wrapFetchWithPayment } from '@x402/fetch';
+import { decodeXPaymentResponse, wrapFetchWithPayment as wrapFetchWithPaymentV1 } from 'x402-fetch';
+import { anvilAccount, anvilClients, balanceOf, deployTestUSDC, mint, startAnvil } from '../lib/chain.mjs';
+import { startV1Facilitator } from '../lib/official-servers.mjs';
+import {
+  MINTED, NETWORK, PRICE, WEATHER, decodeJsonHeader, startHelperWorker, v2Chain, weatherRoute,
+} from '../lib/worker-harness.mjs';
+import { loadX402 } from '../lib/x402.mjs';
+
+const x402 = await loadX402();
+
+/** Checks on chain: a successful transaction to the token that moved exactly PRICE. */
+async function assertSettled(token, hash, { payer, payTo, before }) {
+  assert.match(hash ?? '', /^0x[0-9a-f]{64}$/i, `settlement transaction ${hash}`);
+  const receipt = await token.publicClient.getTransactionReceipt({ hash });
+  assert.equal(receipt.status, 'success');
+  assert.equal(getAddress(receipt.to), token.address, 'the transaction calls the token');
+  assert.equal(await balanceOf(token, payTo), before.payee + PRICE, 'payee received exactly the price');
+  assert.equal(await balanceOf(token, payer), before.payer - PRICE, 'payer spent exactly the price');
+}
+
+/** The v2 Worker on a fresh chain. */
+async function setupV2(t) {
+  const chain = await v2Chain(t);
+  const worker = await startHelperWorker(t, {
+    middlewares: [{
+      store: 'memory',
+      routes: { 'GET /weather': weatherRoute({ asset: chain.token.address, payTo: chain.payTo }) },
+      facilitator: { url: chain.facilitator.url },
+    }],
+  });
+  return { ...chain, worker };
+}
+
+test('(a) the official @x402/fetch v2 client pays the Worker; settled on anvil through the official facilitator', async (t) => {
+  const { token, payTo, facilitator, worker } = await setupV2(t);
+  const account = privateKeyToAccount(generatePrivateKey());
+  await mint(token, account.address, MINTED);
+  const client = new x402Client();
+  registerExactEvmClientScheme(client, { signer: account, networks: [NETWORK] });
+  client.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: token.address }] });
+  const pay = wrapFetchWithPayment(fetch, client);
+  const before = { payee: await balanceOf(token, payTo), payer: await balanceOf(token, account.address) };
+
+  const response = await pay(`${worker.url}weather`);
+  const text = await response.text();
+  assert.equal(response.status, 200, text);
+  assert.deepEqual(JSON.parse(text), { ...WEATHER, path: '/weather' });
+  const receipt = decodePaymentResponseHeader(response.headers.get('payment-response'));
+  assert.equal(receipt.success, true, JSON.stringify(receipt));
+  assert.equal(receipt.network, NETWORK);
+  assert.equal(getAddress(receipt.payer), account.address);
+  await assertSettled(token, receipt.transaction, { payer: account.address, payTo, before });
+  assert.match(response.headers.get('access-control-expose-headers') ?? '', /PAYMENT-RESPONSE/i);
+
+  const stats = await worker.stats();
+  assert.equal(stats.handled, 1, 'the handler ran once, for the paid request');
+  assert.deepEqual(facilitator.calls, { verify: 0, settle: 1, supported: 0 });
+});
+
+test('(b) the official x402-fetch v1 client pays a v1 route (acceptV1, base-sepolia); X-PAYMENT-RESPONSE, balance moved', async (t) => {
+  const anvil = await startAnvil({ chainId: 84532 });
+  t.after(() => anvil.stop());
+  const token = await deployTestUSDC(anvil);
+  token.address = getAddress(token.address);
+  const facilitator = await startV1Facilitator({ ...anvil, network: 'base-sepolia' });
+  t.after(() => facilitator.close());
+  const payTo = anvilAccount(2).address;
+  const worker = await startHelperWorker(t, {
+    middlewares: [{
+      store: 'memory',
+      routes: { 'GET /weather': weatherRoute({ asset: token.address, payTo, network: 'base-sepolia', acceptV1: true }) },
+      facilitator: { url: facilitator.url },
+    }],
+  });
+
+  // The unpaid answer carries the v1 document in the body for v1 clients.
+  const challenge = await worker.fetch('/weather');
+  assert.equal(challenge.status, 402);
+  const body = await challenge.json();
+  assert.equal(body.x402Version, 1);
+  assert.equal(body.accepts[0].network, 'base-sepolia');
+  assert.equal(body.accepts[0].maxAmountRequired, String(PRICE));
+
+  const account = privateKeyToAccount(generatePrivateKey());
+  await mint(token, account.address, MINTED);
+  const { walletClient } = anvilClients(anvil, account); // chain id 84532 -> "base-sepolia" for x402-fetch
+  const pay = wrapFetchWithPaymentV1(fetch, walletClient);
+  const before = { payee: await balanceOf(token, payTo), payer: await balanceOf(token, account.address) };
+
+  const response = await pay(`${worker.url}weather`);
+  const text = await response.text();
+  assert.equal(response.status, 200, text);
+  assert.deepEqual(JSON.parse(text), { ...WEATHER, path: '/weather' });
+  assert.equal(response.headers.get('payment-response'), null, 'a v1 payment is answered in X-PAYMENT-RESPONSE');
+  const header = response.headers.get('x-payment-response');
+  assert.ok(header, 'X-PAYMENT-RESPONSE present');
+  const receipt = decodeXPaymentResponse(header);
+  assert.equal(receipt.success, true, JSON.stringify(receipt));
+  assert.equal(getAddress(receipt.payer), account.address);
+  await assertSettled(token, receipt.transaction, { payer: account.address, payTo, before });
+  assert.equal(facilitator.calls.settle.length, 1);
+  assert.equal((await worker.stats()).handled, 1);
+});
+
+test('(c) our own wrapFetch pays the Worker; settled on anvil, receipt decoded', async (t) => {
+  const { token, payTo, facilitator, worker } = await setupV2(t);
+  const wallet = x402.evmPrivateKeyWallet(generatePrivateKey());
+  t.after(() => wallet.free());
+  await mint(token, wallet.address, MINTED);
+  const pay = x402.wrapFetch(fetch, {
+    wallets: [wallet],
+    policy: {
+      assets: [{ network: NETWORK, asset: token.address, decimals: 6, symbol: 'USDC', usd: true, maxPerPayment: '1000000' }],
+    },
+  });
+  const before = { payee: await balanceOf(token, payTo), payer: await balanceOf(token, wallet.address) };
+
+  const response = await pay(`${worker.url}weather`);
+  const text = await response.text();
+  assert.equal(response.status, 200, text);
+  assert.deepEqual(JSON.parse(text), { ...WEATHER, path: '/weather' });
+  const receipt = decodeJsonHeader(response.headers.get('payment-response'));
+  assert.equal(receipt.success, true, JSON.stringify(receipt));
+  const ours = x402.getPaymentReceipt(response);
+  assert.equal(ours?.transaction, receipt.transaction);
+  await assertSettled(token, receipt.transaction, { payer: getAddress(wallet.address), payTo, before });
+  assert.equal((await worker.stats()).handled, 1);
+  assert.deepEqual(facilitator.calls, { verify: 0, settle: 1, supported: 0 });
+});
