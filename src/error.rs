@@ -191,6 +191,21 @@ pub enum Error {
         /// The price, formatted.
         required: String,
     },
+    /// A Solana transaction that cannot be decoded.
+    InvalidTransaction {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A Solana requirement that cannot be paid as given.
+    InvalidSolanaRequirement {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A Solana JSON-RPC call failed.
+    RpcError {
+        /// What failed.
+        reason: String,
+    },
     /// A Worker route configuration that cannot be used.
     InvalidRouteConfig {
         /// What is wrong.
@@ -251,6 +266,9 @@ impl Error {
             Error::BudgetExceeded { .. } => "BUDGET_EXCEEDED",
             Error::PaymentRejected => "PAYMENT_REJECTED",
             Error::InvalidRouteConfig { .. } => "INVALID_ROUTE_CONFIG",
+            Error::InvalidTransaction { .. } => "INVALID_TRANSACTION",
+            Error::InvalidSolanaRequirement { .. } => "INVALID_SOLANA_REQUIREMENT",
+            Error::RpcError { .. } => "RPC_ERROR",
         }
     }
 
@@ -340,6 +358,11 @@ impl fmt::Display for Error {
             }
             Error::PaymentRejected => f.write_str("the payment was not approved"),
             Error::InvalidRouteConfig { reason } => write!(f, "invalid route config: {reason}"),
+            Error::InvalidTransaction { reason } => write!(f, "invalid Solana transaction: {reason}"),
+            Error::InvalidSolanaRequirement { reason } => {
+                write!(f, "cannot pay this Solana requirement: {reason}")
+            }
+            Error::RpcError { reason } => write!(f, "Solana RPC failed: {reason}"),
             Error::BudgetExceeded { limit, remaining } => {
                 write!(
                     f,

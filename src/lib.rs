@@ -27,6 +27,7 @@ pub mod evm;
 pub mod protocol;
 pub mod select;
 pub mod server;
+pub mod svm;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -16,6 +16,7 @@
 //   refuse: an errorReason: refuse valid payments with it, in any mode (v1 included),
 //   resource, extensions, error: fields of the PaymentRequired document,
 //   body: the paid (or plain) response body, delayMs: delay before answering,
+//   answerPaid: { status, headers?, body? } (every payment gets this answer, nothing settles),
 //   hangup: true (a valid payment gets its connection destroyed, no answer),
 // }
 import { createServer } from 'node:http';
@@ -199,6 +200,12 @@ export async function startPaidServer(options = {}) {
       payment.settlement = settlement;
       challenge(res, route, url.pathname, origin, { [responseHeader]: x402.encodeHeader(settlement) }, reason);
     };
+    if (route.answerPaid) {
+      // Any payment (valid or not) gets this answer, without settling.
+      payment.settlement = { answered: route.answerPaid.status };
+      res.writeHead(route.answerPaid.status, route.answerPaid.headers ?? {}).end(route.answerPaid.body ?? '');
+      return undefined;
+    }
     if (!verification.isValid) return failure(verification.invalidReason);
     if (route.hangup) {
       // The connection dies after the payment arrived: the client cannot know if it settled.

@@ -70,7 +70,8 @@ test('(a) the official @x402/fetch v2 client pays the Worker; settled on anvil t
   assert.deepEqual(facilitator.calls, { verify: 0, settle: 1, supported: 0 });
 });
 
-test('(b) the official x402-fetch v1 client pays a v1 route (acceptV1, base-sepolia); X-PAYMENT-RESPONSE, balance moved', async (t) => {
+/** A v1 chain (84532, base-sepolia) with TestUSDC, the v1 facilitator over HTTP and the Worker. */
+async function setupV1(t) {
   const anvil = await startAnvil({ chainId: 84532 });
   t.after(() => anvil.stop());
   const token = await deployTestUSDC(anvil);
@@ -85,19 +86,15 @@ test('(b) the official x402-fetch v1 client pays a v1 route (acceptV1, base-sepo
       facilitator: { url: facilitator.url },
     }],
   });
+  return { anvil, token, facilitator, payTo, worker };
+}
 
-  // The unpaid answer carries the v1 document in the body for v1 clients.
-  const challenge = await worker.fetch('/weather');
-  assert.equal(challenge.status, 402);
-  const body = await challenge.json();
-  assert.equal(body.x402Version, 1);
-  assert.equal(body.accepts[0].network, 'base-sepolia');
-  assert.equal(body.accepts[0].maxAmountRequired, String(PRICE));
-
+/** Pays /weather with the official v1 client through `viaFetch`; asserts the settlement. */
+async function payV1(t, { anvil, token, facilitator, payTo, worker }, viaFetch) {
   const account = privateKeyToAccount(generatePrivateKey());
   await mint(token, account.address, MINTED);
   const { walletClient } = anvilClients(anvil, account); // chain id 84532 -> "base-sepolia" for x402-fetch
-  const pay = wrapFetchWithPaymentV1(fetch, walletClient);
+  const pay = wrapFetchWithPaymentV1(viaFetch, walletClient);
   const before = { payee: await balanceOf(token, payTo), payer: await balanceOf(token, account.address) };
 
   const response = await pay(`${worker.url}weather`);
@@ -113,6 +110,40 @@ test('(b) the official x402-fetch v1 client pays a v1 route (acceptV1, base-sepo
   await assertSettled(token, receipt.transaction, { payer: account.address, payTo, before });
   assert.equal(facilitator.calls.settle.length, 1);
   assert.equal((await worker.stats()).handled, 1);
+}
+
+test('(b) the official x402-fetch v1 client pays a v1 route (acceptV1, base-sepolia); X-PAYMENT-RESPONSE, balance moved', async (t) => {
+  const setup = await setupV1(t);
+  const { worker } = setup;
+  // The unpaid answer carries the v1 document in the body for v1 clients.
+  const challenge = await worker.fetch('/weather');
+  assert.equal(challenge.status, 402);
+  const body = await challenge.json();
+  assert.equal(body.x402Version, 1);
+  assert.equal(body.accepts[0].network, 'base-sepolia');
+  assert.equal(body.accepts[0].maxAmountRequired, String(PRICE));
+  for (const key of ['outputSchema', 'extra']) {
+    // x402 v1 (PaymentRequirementsSchema of x402 1.2.0) allows these to be absent or objects, not null.
+    if (key in body.accepts[0]) assert.equal(typeof body.accepts[0][key], 'object', key);
+    assert.notEqual(body.accepts[0][key], null, `accepts[0].${key} is null`);
+  }
+
+  await payV1(t, setup, fetch);
+});
+
+// Past a v1 402 body the official client refuses (see (b)): the same payment with only null
+// `outputSchema` removed from the 402 body on its way to the client, so the X-PAYMENT acceptance and
+// the v1 settlement are tested whatever the body. A no-op once the body omits null fields.
+test('(b2) the v1 flow past the 402 body: X-PAYMENT accepted, settled by the v1 facilitator', async (t) => {
+  const setup = await setupV1(t);
+  const dropNullOutputSchema = async (input, init) => {
+    const response = await fetch(input, init);
+    if (response.status !== 402) return response;
+    const body = await response.json();
+    for (const r of body.accepts ?? []) if (r.outputSchema === null) delete r.outputSchema;
+    return new Response(JSON.stringify(body), { status: 402, headers: response.headers });
+  };
+  await payV1(t, setup, dropNullOutputSchema);
 });
 
 test('(c) our own wrapFetch pays the Worker; settled on anvil, receipt decoded', async (t) => {

@@ -1,0 +1,230 @@
+// wrapFetch safety (issue 5, section 8 and the budget of section 3): one payment per request, an
+// exact budget under concurrency, budgets released only when nothing can have settled, no wallet
+// call above the cap, and payments only ever sent to the origin that asked for them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadX402 } from '../lib/x402.mjs';
+import { serverFor, usdc, countingWallet, headerNames, TEST_KEY } from '../lib/paid-server.mjs';
+
+const x402 = await loadX402();
+
+const hasPayment = (r) => r.headers['payment-signature'] !== undefined || r.headers['x-payment'] !== undefined;
+
+test('safety: a server that always answers 402 gets exactly one payment; its 402 is returned with a failure receipt', async (t) => {
+  const server = await serverFor(t, { routes: { '/greedy': { mode: 'always402', accepts: [usdc()], refuseReason: 'pay_again' } } });
+  const { wallet, calls } = countingWallet(x402);
+  const events = [];
+  const paying = x402.wrapFetch(fetch, { wallets: [wallet], onEvent: (e) => events.push(e.type) });
+  const response = await paying(server.url('/greedy'), { method: 'POST', body: 'once' });
+  assert.equal(response.status, 402);
+  assert.equal(calls.signTypedData.length, 1);
+  assert.equal(server.requests.length, 2);
+  assert.equal(server.payments.length, 1);
+  assert.equal(server.payments[0].verification.isValid, true);
+  const receipt = x402.getPaymentReceipt(response);
+  assert.equal(receipt.success, false);
+  assert.equal(receipt.errorReason, 'pay_again');
+  assert.equal(receipt.status, 402);
+  assert.equal(events.at(-1), 'failed');
+  // The returned 402 is readable and still carries the server's challenge.
+  assert.ok(response.headers.get('payment-required'));
+  assert.equal(await response.text(), '{}');
+});
+
+test('safety: 100 concurrent paid fetches with a budget for 10 give exactly 10 signatures and 10 payments', async (t) => {
+  const server = await serverFor(t, { routes: { '/paid': { accepts: [usdc({ amount: '10000' })] } } });
+  const { wallet, calls } = countingWallet(x402);
+  const paying = x402.wrapFetch(fetch, { wallets: [wallet], policy: { budget: { total: '0.10' } } });
+  const outcomes = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => paying(server.url(`/paid?i=${i}`))));
+  const ok = outcomes.filter((o) => o.status === 'fulfilled');
+  const refused = outcomes.filter((o) => o.status === 'rejected');
+  assert.equal(ok.length, 10);
+  assert.ok(ok.every((o) => o.value.status === 200 && x402.getPaymentReceipt(o.value).success));
+  assert.equal(refused.length, 90);
+  for (const o of refused) {
+    assert.ok(o.reason instanceof x402.X402Error, String(o.reason));
+    assert.equal(o.reason.code, 'BUDGET_EXCEEDED', o.reason.message);
+  }
+  assert.equal(calls.signTypedData.length, 10);
+  assert.equal(server.payments.length, 10);
+  assert.ok(server.payments.every((p) => p.verification.isValid));
+  assert.equal(new Set(server.payments.map((p) => p.payload.payload.authorization.nonce)).size, 10, 'nonces repeat');
+  // The budget is spent: one more is refused.
+  await assert.rejects(paying(server.url('/paid')), { code: 'BUDGET_EXCEEDED' });
+});
+
+test('safety: a payment refused without settlement releases its budget; a settled one keeps it', async (t) => {
+  const server = await serverFor(t, {
+    routes: { '/refuses': { mode: 'refuse', accepts: [usdc()] }, '/paid': { accepts: [usdc()] } },
+  });
+  const { wallet, calls } = countingWallet(x402);
+  const paying = x402.wrapFetch(fetch, { wallets: [wallet], policy: { budget: { total: '0.01' } } });
+  const refused = await paying(server.url('/refuses'));
+  assert.equal(refused.status, 402);
+  assert.equal(x402.getPaymentReceipt(refused).success, false);
+  const again = await paying(server.url('/refuses'));
+  assert.equal(again.status, 402, 'the released cent could not be used again');
+  const paid = await paying(server.url('/paid'));
+  assert.equal(paid.status, 200);
+  await assert.rejects(paying(server.url('/paid')), { code: 'BUDGET_EXCEEDED' });
+  assert.equal(calls.signTypedData.length, 3);
+});
+
+test('safety: a paid retry rejected as malformed (400, no settlement) releases its budget', async (t) => {
+  // x402: "Malformed payment -> 400". The SDK itself reports this payment as failed; its
+  // reservation must then be released like that of a refused 402.
+  const server = await serverFor(t, {
+    routes: { '/bad': { accepts: [usdc()], answerPaid: { status: 400, body: 'malformed payment' } }, '/paid': { accepts: [usdc()] } },
+  });
+  const events = [];
+  const paying = x402.wrapFetch(fetch, { wallets: [countingWallet(x402).wallet], policy: { budget: { total: '0.01' } }, onEvent: (e) => events.push(e.type) });
+  const bad = await paying(server.url('/bad'));
+  assert.equal(bad.status, 400);
+  assert.equal(x402.getPaymentReceipt(bad).success, false);
+  assert.equal(events.at(-1), 'failed');
+  const paid = await paying(server.url('/paid'));
+  assert.equal(paid.status, 200);
+});
+
+test('safety: when the paid request may have settled (the connection died), the budget stays spent', async (t) => {
+  const server = await serverFor(t, { routes: { '/hangup': { hangup: true, accepts: [usdc()] }, '/paid': { accepts: [usdc()] } } });
+  const { wallet } = countingWallet(x402);
+  const paying = x402.wrapFetch(fetch, { wallets: [wallet], policy: { budget: { total: '0.01' } } });
+  await assert.rejects(paying(server.url('/hangup')), (e) => e.code !== 'BUDGET_EXCEEDED');
+  assert.equal(server.payments.length, 1);
+  await assert.rejects(paying(server.url('/paid')), { code: 'BUDGET_EXCEEDED' });
+  assert.equal(server.payments.length, 1);
+});
+
+test('safety: budget.perOrigin limits each origin separately, across two servers', async (t) => {
+  const a = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
+  const b = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
+  const { wallet, calls } = countingWallet(x402);
+  const paying = x402.wrapFetch(fetch, { wallets: [wallet], policy: { budget: { perOrigin: '0.02', total: '0.05' } } });
+  assert.equal((await paying(a.url('/paid'))).status, 200);
+  assert.equal((await paying(a.url('/paid'))).status, 200);
+  await assert.rejects(paying(a.url('/paid')), { code: 'BUDGET_EXCEEDED' });
+  assert.equal((await paying(b.url('/paid'))).status, 200);
+  assert.equal((await paying(b.url('/paid?x'))).status, 200);
+  await assert.rejects(paying(b.url('/paid')), { code: 'BUDGET_EXCEEDED' });
+  assert.equal(a.payments.length, 2);
+  assert.equal(b.payments.length, 2);
+  assert.equal(calls.signTypedData.length, 4);
+});
+
+test('safety: budget.window limits spending within the window', async (t) => {
+  const server = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
+  const { wallet } = countingWallet(x402);
+  const paying = x402.wrapFetch(fetch, { wallets: [wallet], policy: { budget: { window: { seconds: 3600, amount: '0.02' } } } });
+  assert.equal((await paying(server.url('/paid'))).status, 200);
+  assert.equal((await paying(server.url('/paid'))).status, 200);
+  await assert.rejects(paying(server.url('/paid')), { code: 'BUDGET_EXCEEDED' });
+});
+
+test('safety: a 402 above the cap causes no wallet call at all (local key and EIP-1193 provider)', async (t) => {
+  const server = await serverFor(t, { routes: { '/dear': { accepts: [usdc({ amount: '1000001' })] } } });
+  const { wallet, calls } = countingWallet(x402);
+  const local = x402.wrapFetch(fetch, { wallets: [wallet] });
+  await assert.rejects(local(server.url('/dear')), { name: 'X402Error', code: 'PAYMENT_LIMIT_EXCEEDED' });
+  assert.equal(calls.signTypedData.length + calls.getAddress, 0);
+
+  const requests = [];
+  const provider = { request: async (args) => { requests.push(args.method); throw new Error('must not be called'); } };
+  const injected = x402.wrapFetch(fetch, { wallets: [x402.eip1193Wallet(provider)] });
+  await assert.rejects(injected(server.url('/dear')), { code: 'PAYMENT_LIMIT_EXCEEDED' });
+  const capped = x402.wrapFetch(fetch, { wallets: [x402.eip1193Wallet(provider)], policy: { maxPerPayment: '0.5' } });
+  server.routes['/dear'].accepts = [usdc({ amount: '500001' })];
+  await assert.rejects(capped(server.url('/dear')), { code: 'PAYMENT_LIMIT_EXCEEDED' });
+  assert.deepEqual(requests, []);
+  assert.equal(server.payments.length, 0);
+});
+
+test('safety: after a redirect to another origin, the payment goes only to the origin that asked for it', async (t) => {
+  const b = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
+  const a = await serverFor(t, { routes: { '/moved': { mode: 'redirect', to: b.url('/paid') } } });
+  const { wallet, calls } = countingWallet(x402);
+  const events = [];
+  const paying = x402.wrapFetch(fetch, { wallets: [wallet], onEvent: (e) => events.push(e), onPaymentRequired: (q) => q.origin === b.origin });
+  const response = await paying(a.url('/moved'));
+  assert.equal(response.status, 200);
+  assert.equal(calls.signTypedData.length, 1);
+  assert.equal(a.requests.length, 1);
+  assert.ok(!a.requests.some(hasPayment), 'the payment was sent to the redirecting origin');
+  assert.equal(b.requests.length, 2);
+  assert.equal(b.payments.length, 1);
+  assert.equal(b.payments[0].request.url, b.url('/paid'));
+  assert.equal(events[0].origin, b.origin);
+});
+
+test('safety: a redirect answered to the paid retry is not followed with the payment header', async (t) => {
+  const c = await serverFor(t, { routes: { '/elsewhere': { mode: 'plain' }, '/paid': { accepts: [usdc()] } } });
+  const b = await serverFor(t, { routes: { '/paid': { accepts: [usdc()], paidRedirect: c.url('/elsewhere') } } });
+  const a = await serverFor(t, { routes: { '/moved': { mode: 'redirect', to: b.url('/paid') } } });
+  const { wallet, calls } = countingWallet(x402);
+  const paying = x402.wrapFetch(fetch, { wallets: [wallet] });
+  const response = await paying(a.url('/moved'));
+  assert.equal(response.status, 302);
+  assert.equal(response.headers.get('location'), c.url('/elsewhere'));
+  assert.equal(calls.signTypedData.length, 1);
+  assert.equal(c.requests.length, 0, 'the redirect of the paid retry was followed');
+  assert.ok(!a.requests.some(hasPayment));
+  assert.equal(b.payments.length, 1);
+  // The same, to a same-origin target.
+  b.routes['/paid'].paidRedirect = b.url('/nowhere');
+  const same = await paying(b.url('/paid'));
+  assert.equal(same.status, 302);
+  assert.ok(!b.requests.some((r) => r.path === '/nowhere'));
+});
+
+test('safety: credentials stripped by a cross-origin redirect are not sent to the new origin by the paid retry', async (t) => {
+  // fetch drops Authorization (and undici drops Cookie) when a redirect crosses origins; the retry
+  // to B must not put them back.
+  const b = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
+  const a = await serverFor(t, { routes: { '/moved': { mode: 'redirect', to: b.url('/paid') } } });
+  const paying = x402.wrapFetch(fetch, { wallets: [countingWallet(x402).wallet] });
+  const response = await paying(a.url('/moved'), { headers: { authorization: 'Bearer secret-for-A', cookie: 'session=A', 'x-app': '1' } });
+  assert.equal(response.status, 200);
+  assert.equal(a.requests[0].headers.authorization, 'Bearer secret-for-A');
+  const [first, retry] = b.requests;
+  assert.equal(first.headers.authorization, undefined);
+  assert.equal(retry.headers.authorization, undefined, 'the paid retry leaked A\'s Authorization header to B');
+  assert.equal(retry.headers.cookie, first.headers.cookie, 'the paid retry sent a Cookie the redirect had dropped');
+  assert.deepEqual(headerNames(retry, { except: ['payment-signature'] }), headerNames(first));
+});
+
+test('safety: after a 302 that turned a POST into a GET, the paid retry is the GET the server priced', async (t) => {
+  const b = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
+  const a = await serverFor(t, { routes: { '/form': { mode: 'redirect', status: 302, to: b.url('/paid') } } });
+  const paying = x402.wrapFetch(fetch, { wallets: [countingWallet(x402).wallet] });
+  await paying(a.url('/form'), { method: 'POST', body: 'name=value', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const [first, retry] = b.requests;
+  assert.equal(first.method, 'GET');
+  assert.equal(retry.method, first.method, 'the paid retry changed the method the 402 answered');
+  assert.equal(retry.body.length, first.body.length, 'the paid retry sent a body the 402\'d request did not have');
+});
+
+test('safety: a POST redirected with 307 (method and body kept) is paid like a direct one', async (t) => {
+  const b = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
+  const a = await serverFor(t, { routes: { '/moved': { mode: 'redirect', status: 307, to: b.url('/paid') } } });
+  // The plain fetch follows this redirect with its body.
+  await fetch(a.url('/moved'), { method: 'POST', body: 'payload' });
+  assert.equal(b.requests[0].body.toString(), 'payload');
+  const paying = x402.wrapFetch(fetch, { wallets: [countingWallet(x402).wallet] });
+  const response = await paying(a.url('/moved'), { method: 'POST', body: 'payload' });
+  assert.equal(response.status, 200);
+  const [, first, retry] = b.requests;
+  assert.equal(first.body.toString(), 'payload');
+  assert.equal(retry.method, 'POST');
+  assert.equal(retry.body.toString(), 'payload');
+  assert.equal(b.payments.length, 1);
+});
+
+test('safety: two wrapped fetches have separate budgets; one wrapper shares its budget across calls', async (t) => {
+  const server = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
+  const key = TEST_KEY;
+  const one = x402.wrapFetch(fetch, { wallets: [countingWallet(x402, { key }).wallet], policy: { budget: { total: '0.01' } } });
+  const two = x402.wrapFetch(fetch, { wallets: [countingWallet(x402, { key }).wallet], policy: { budget: { total: '0.01' } } });
+  assert.equal((await one(server.url('/paid'))).status, 200);
+  await assert.rejects(one(server.url('/paid')), { code: 'BUDGET_EXCEEDED' });
+  assert.equal((await two(server.url('/paid'))).status, 200);
+});
