@@ -39,7 +39,14 @@ export type X402ErrorCode =
   | 'ASSET_NOT_ALLOWED'
   | 'PAYMENT_LIMIT_EXCEEDED'
   | 'BUDGET_EXCEEDED'
-  | 'PAYMENT_REJECTED';
+  | 'PAYMENT_REJECTED'
+  | 'INVALID_TRANSACTION'
+  | 'INVALID_SOLANA_REQUIREMENT'
+  | 'RPC_ERROR'
+  | 'WALLET_ALTERED_TRANSACTION'
+  | 'INVALID_ROUTE_CONFIG'
+  | 'FACILITATOR_TIMEOUT'
+  | 'FACILITATOR_UNAVAILABLE';
 
 /** Every error this package throws. */
 export class X402Error extends Error {
@@ -202,6 +209,10 @@ export interface EvmPrivateKeyWallet extends EvmSigner {
 export function evmPrivateKeyWallet(hexKey: string): EvmPrivateKeyWallet;
 
 export interface CreatePaymentOptions {
+  /** Solana JSON-RPC URL by CAIP-2 network (defaults: the public mainnet/devnet/testnet endpoints). */
+  rpc?: Record<string, string>;
+  /** Solana: the 16 memo bytes (hex) used when the server sets no extra.memo (default: random). */
+  memoBytes?: string;
   /** The client clock, Unix seconds (default: now). */
   now?: number;
   /** 0x + 32 bytes of hex (default: crypto.getRandomValues). */
@@ -217,7 +228,7 @@ export interface CreatePaymentOptions {
 export function createPaymentPayload(
   paymentRequired: PaymentRequired | Record<string, unknown>,
   requirement: PaymentRequirements | Requirement | number,
-  wallet: EvmSigner,
+  wallet: EvmSigner | SolanaPrivateKeyWallet | { kind: 'solana'; getAddress(): Promise<string>; signTransaction(tx: Uint8Array): Promise<Uint8Array> },
   options?: CreatePaymentOptions,
 ): Promise<PaymentPayload | PaymentPayloadV1>;
 
@@ -400,3 +411,23 @@ export function wrapFetch(fetch: typeof globalThis.fetch, options: WrapFetchOpti
 
 /** The receipt of a response returned by a wrapped fetch, or decoded from its PAYMENT-RESPONSE header. */
 export function getPaymentReceipt(response: Response): PaymentReceipt | undefined;
+
+// ---- Solana ----
+
+/** A Solana keypair held in wasm memory (zeroized on free()). */
+export interface SolanaPrivateKeyWallet {
+  readonly address: string;
+  readonly kind: 'solana';
+  /** Signs the wire transaction (its own slot); resolves to the signed bytes. */
+  signTransaction(transaction: Uint8Array): Promise<Uint8Array>;
+  free(): void;
+}
+
+/** A wallet for a Solana secret: 32-byte seed or 64-byte keypair, as base58, 0x hex, Uint8Array or byte array. */
+export function solanaPrivateKeyWallet(secret: string | Uint8Array | number[]): SolanaPrivateKeyWallet;
+
+/** Adapts a Wallet Standard wallet (solana:signTransaction) or a wallet adapter (publicKey, signTransaction). */
+export function solanaWallet(
+  wallet: unknown,
+  options?: { account?: string; chain?: string; VersionedTransaction?: { deserialize(bytes: Uint8Array): unknown } },
+): { kind: 'solana'; getAddress(): Promise<string>; signTransaction(transaction: Uint8Array): Promise<Uint8Array> };

@@ -206,6 +206,16 @@ pub enum Error {
         /// What failed.
         reason: String,
     },
+    /// A wallet returned a transaction that no longer pays what was asked.
+    WalletAlteredTransaction {
+        /// The verification failure.
+        reason: &'static str,
+    },
+    /// A non-GET request was redirected before the 402: which request was priced is unknown.
+    UnsafeRedirect {
+        /// The request method.
+        method: String,
+    },
     /// A Worker route configuration that cannot be used.
     InvalidRouteConfig {
         /// What is wrong.
@@ -266,9 +276,11 @@ impl Error {
             Error::BudgetExceeded { .. } => "BUDGET_EXCEEDED",
             Error::PaymentRejected => "PAYMENT_REJECTED",
             Error::InvalidRouteConfig { .. } => "INVALID_ROUTE_CONFIG",
+            Error::UnsafeRedirect { .. } => "UNSAFE_REDIRECT",
             Error::InvalidTransaction { .. } => "INVALID_TRANSACTION",
             Error::InvalidSolanaRequirement { .. } => "INVALID_SOLANA_REQUIREMENT",
             Error::RpcError { .. } => "RPC_ERROR",
+            Error::WalletAlteredTransaction { .. } => "WALLET_ALTERED_TRANSACTION",
         }
     }
 
@@ -358,11 +370,23 @@ impl fmt::Display for Error {
             }
             Error::PaymentRejected => f.write_str("the payment was not approved"),
             Error::InvalidRouteConfig { reason } => write!(f, "invalid route config: {reason}"),
-            Error::InvalidTransaction { reason } => write!(f, "invalid Solana transaction: {reason}"),
+            Error::UnsafeRedirect { method } => write!(
+                f,
+                "a {method} request was redirected before the 402; not paying for a request that may have changed"
+            ),
+            Error::InvalidTransaction { reason } => {
+                write!(f, "invalid Solana transaction: {reason}")
+            }
             Error::InvalidSolanaRequirement { reason } => {
                 write!(f, "cannot pay this Solana requirement: {reason}")
             }
             Error::RpcError { reason } => write!(f, "Solana RPC failed: {reason}"),
+            Error::WalletAlteredTransaction { reason } => {
+                write!(
+                    f,
+                    "the wallet returned a transaction that fails verification: {reason}"
+                )
+            }
             Error::BudgetExceeded { limit, remaining } => {
                 write!(
                     f,

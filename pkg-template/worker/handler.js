@@ -119,9 +119,16 @@ function matchRoute(routes, request) {
 export function paymentRequired(config) {
   const { routes, settleBeforeHandler = false, ...options } = config;
   return async function x402Middleware(request, env, ctx, next) {
+    if (request.method === 'OPTIONS') {
+      // A preflight names the method it asks about; answer it for any paid route.
+      const asked = (request.headers.get('access-control-request-method') ?? 'GET').toUpperCase();
+      if (matchRoute(routes, { url: request.url, method: asked }) || matchRoute(routes, request)) {
+        return preflight(request, options);
+      }
+      return next(request, env, ctx);
+    }
     const routeConfig = matchRoute(routes, request);
     if (!routeConfig) return next(request, env, ctx);
-    if (request.method === 'OPTIONS') return preflight(request, options);
     const gate = await requirePayment(request, routeConfig, env, options);
     if (gate.response) return gate.response;
     let settlement;

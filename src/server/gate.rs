@@ -11,6 +11,9 @@ use crate::error::{Document, Error};
 use crate::evm::verify::{VerifyOptions, verify};
 use crate::protocol::{Amount, Network, PaymentPayload, PaymentPayloadV1, decode_header};
 
+/// How long a Solana payment's replay key is kept (its blockhash expires sooner).
+pub const SVM_REPLAY_SECONDS: u64 = 120;
+
 /// The clock and tolerances of the gate.
 pub type GateOptions = VerifyOptions;
 
@@ -99,6 +102,15 @@ impl<'a> Gate<'a> {
         }
         if let Err(source) = serde_json::from_value::<PaymentPayload>(payment.clone()) {
             return Decision::Malformed(Error::json(Document::PaymentPayload, source));
+        }
+        let is_object = |key: &str| payment.get(key).is_some_and(Value::is_object);
+        if !is_object("accepted") || !is_object("payload") {
+            return Decision::Malformed(Error::json(
+                Document::PaymentPayload,
+                <serde_json::Error as serde::de::Error>::custom(
+                    "accepted and payload must be objects",
+                ),
+            ));
         }
         let accepted = payment.get("accepted").cloned().unwrap_or(Value::Null);
         let Some(raw) = best_match(self.route.accepts(), &accepted) else {

@@ -120,16 +120,27 @@ impl Route {
                 .map_err(|e| invalid(format!("accepts[{i}]: {e}")))?;
             if let Some(v1_name) = network.v1_name().filter(|_| config.accept_v1) {
                 let field = |key: &str| requirement.get(key).cloned().unwrap_or(Value::Null);
-                v1_accepts.push(json!({
-                    "scheme": field("scheme"), "network": v1_name,
-                    "maxAmountRequired": field("amount"), "asset": field("asset"),
-                    "payTo": field("payTo"), "resource": url,
-                    "description": resource.description.clone().unwrap_or_default(),
-                    "mimeType": resource.mime_type.clone().unwrap_or_default(),
-                    "maxTimeoutSeconds": field("maxTimeoutSeconds"),
-                    "outputSchema": Value::Null,
-                    "extra": field("extra"),
-                }));
+                let mut v1 = Map::new();
+                v1.insert("scheme".into(), field("scheme"));
+                v1.insert("network".into(), json!(v1_name));
+                v1.insert("maxAmountRequired".into(), field("amount"));
+                v1.insert("asset".into(), field("asset"));
+                v1.insert("payTo".into(), field("payTo"));
+                v1.insert("resource".into(), json!(url));
+                v1.insert(
+                    "description".into(),
+                    json!(resource.description.clone().unwrap_or_default()),
+                );
+                v1.insert(
+                    "mimeType".into(),
+                    json!(resource.mime_type.clone().unwrap_or_default()),
+                );
+                v1.insert("maxTimeoutSeconds".into(), field("maxTimeoutSeconds"));
+                // v1 clients validate optional members as objects when present: omit nulls.
+                if let Some(extra) = requirement.get("extra") {
+                    v1.insert("extra".into(), extra.clone());
+                }
+                v1_accepts.push(Value::Object(v1));
             }
             accepts.push(requirement);
         }

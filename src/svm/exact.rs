@@ -73,24 +73,41 @@ impl SvmTerms {
     /// for an amount past u64.
     pub fn from_requirement(requirement: &Requirement) -> Result<Self> {
         if requirement.scheme != "exact" {
-            return Err(Error::UnsupportedScheme { scheme: requirement.scheme.clone() });
+            return Err(Error::UnsupportedScheme {
+                scheme: requirement.scheme.clone(),
+            });
         }
-        let fee_payer = requirement.extra_str("feePayer").ok_or(bad("extra.feePayer is required"))?;
+        let fee_payer = requirement
+            .extra_str("feePayer")
+            .ok_or(bad("extra.feePayer is required"))?;
         let key = |text: &str, what: &'static str| Pubkey::parse(text).map_err(|_| bad(what));
-        let memo = requirement.extra_str("memo").map(|m| m.as_bytes().to_vec());
+        // An empty memo counts as none (a random one is used), as in the reference client.
+        let memo = requirement
+            .extra_str("memo")
+            .filter(|m| !m.is_empty())
+            .map(|m| m.as_bytes().to_vec());
         if memo.as_ref().is_some_and(|m| m.len() > MAX_MEMO_LEN) {
             return Err(bad("extra.memo is longer than 256 bytes"));
         }
-        let recent_blockhash = match requirement.extra_str("recentBlockhash") {
-            Some(text) => Some(key(text, "extra.recentBlockhash is not base58 32 bytes")?.0),
-            None => None,
-        };
+        // A blockhash that is not 32 bytes of base58 is ignored (fetched instead), as the
+        // reference client does.
+        let recent_blockhash = requirement
+            .extra_str("recentBlockhash")
+            .and_then(|t| Pubkey::parse(t).ok())
+            .map(|p| p.0);
         let decimals = match requirement.extra.as_ref().and_then(|e| e.get("decimals")) {
-            Some(v) => Some(v.as_u64().and_then(|d| u8::try_from(d).ok()).ok_or(bad("extra.decimals is not a small integer"))?),
+            Some(v) => Some(
+                v.as_u64()
+                    .and_then(|d| u8::try_from(d).ok())
+                    .ok_or(bad("extra.decimals is not a small integer"))?,
+            ),
             None => None,
         };
         let token_program = match requirement.extra_str("tokenProgram") {
-            Some(text) => Some(token_program(&key(text, "extra.tokenProgram is not an address")?)?),
+            Some(text) => Some(token_program(&key(
+                text,
+                "extra.tokenProgram is not an address",
+            )?)?),
             None => None,
         };
         Ok(SvmTerms {
@@ -111,22 +128,36 @@ impl SvmTerms {
 /// # Errors
 /// [`Error::InvalidSolanaRequirement`] otherwise.
 pub fn token_program(program: &Pubkey) -> Result<Pubkey> {
-    let known = [Pubkey::known(TOKEN_PROGRAM), Pubkey::known(TOKEN_2022_PROGRAM)];
-    known.contains(program).then_some(*program).ok_or(bad("the mint is not owned by a token program"))
+    let known = [
+        Pubkey::known(TOKEN_PROGRAM),
+        Pubkey::known(TOKEN_2022_PROGRAM),
+    ];
+    known
+        .contains(program)
+        .then_some(*program)
+        .ok_or(bad("the mint is not owned by a token program"))
 }
 
 /// SetComputeUnitLimit.
 pub fn set_compute_unit_limit(units: u32) -> Instruction {
     let mut data = vec![2];
     data.extend_from_slice(&units.to_le_bytes());
-    Instruction { program_id: Pubkey::known(COMPUTE_BUDGET_PROGRAM), accounts: vec![], data }
+    Instruction {
+        program_id: Pubkey::known(COMPUTE_BUDGET_PROGRAM),
+        accounts: vec![],
+        data,
+    }
 }
 
 /// SetComputeUnitPrice.
 pub fn set_compute_unit_price(micro_lamports: u64) -> Instruction {
     let mut data = vec![3];
     data.extend_from_slice(&micro_lamports.to_le_bytes());
-    Instruction { program_id: Pubkey::known(COMPUTE_BUDGET_PROGRAM), accounts: vec![], data }
+    Instruction {
+        program_id: Pubkey::known(COMPUTE_BUDGET_PROGRAM),
+        accounts: vec![],
+        data,
+    }
 }
 
 impl SvmPayment {
@@ -147,7 +178,11 @@ impl SvmPayment {
     /// As [`SvmPayment::token_accounts`].
     pub fn instructions(&self) -> Result<Vec<Instruction>> {
         let (source, destination) = self.token_accounts()?;
-        let meta = |pubkey, is_signer, is_writable| AccountMeta { pubkey, is_signer, is_writable };
+        let meta = |pubkey, is_signer, is_writable| AccountMeta {
+            pubkey,
+            is_signer,
+            is_writable,
+        };
         let mut transfer = vec![12];
         transfer.extend_from_slice(&self.amount.to_le_bytes());
         transfer.push(self.decimals);
@@ -164,7 +199,11 @@ impl SvmPayment {
                 ],
                 data: transfer,
             },
-            Instruction { program_id: Pubkey::known(MEMO_PROGRAM), accounts: vec![], data: self.memo.clone() },
+            Instruction {
+                program_id: Pubkey::known(MEMO_PROGRAM),
+                accounts: vec![],
+                data: self.memo.clone(),
+            },
         ])
     }
 
@@ -173,7 +212,11 @@ impl SvmPayment {
     /// # Errors
     /// As [`SvmPayment::instructions`].
     pub fn message(&self) -> Result<Message> {
-        Message::compile(&self.fee_payer, &self.instructions()?, self.recent_blockhash)
+        Message::compile(
+            &self.fee_payer,
+            &self.instructions()?,
+            self.recent_blockhash,
+        )
     }
 
     /// The transaction with every signature slot zero.
@@ -183,7 +226,10 @@ impl SvmPayment {
     pub fn unsigned_transaction(&self) -> Result<Transaction> {
         let message = self.message()?;
         let slots = usize::from(message.num_required_signatures);
-        Ok(Transaction { signatures: vec![[0u8; 64]; slots], message: message.serialize() })
+        Ok(Transaction {
+            signatures: vec![[0u8; 64]; slots],
+            message: message.serialize(),
+        })
     }
 
     /// The transaction signed by `signer` (who must be the payer); the fee payer's
@@ -209,7 +255,10 @@ pub fn sign_in_place(tx: &mut Transaction, signer: &SolanaSigner) -> Result<()> 
         .iter()
         .take(usize::from(message.num_required_signatures))
         .position(|k| *k == signer.pubkey())
-        .ok_or_else(|| Error::SignerMismatch { expected: "a required signer".into(), actual: signer.pubkey().to_string() })?;
+        .ok_or_else(|| Error::SignerMismatch {
+            expected: "a required signer".into(),
+            actual: signer.pubkey().to_string(),
+        })?;
     let signature = signer.sign(&tx.message);
     if let Some(s) = tx.signatures.get_mut(slot) {
         *s = signature;

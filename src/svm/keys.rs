@@ -52,7 +52,9 @@ impl SolanaSigner {
         let text = text.trim();
         let bytes = Zeroizing::new(match text.strip_prefix("0x") {
             Some(digits) => hex::decode(digits).map_err(|_| invalid("not hex"))?,
-            None => bs58::decode(text).into_vec().map_err(|_| invalid("not base58"))?,
+            None => bs58::decode(text)
+                .into_vec()
+                .map_err(|_| invalid("not base58"))?,
         });
         Self::from_bytes(&bytes)
     }
@@ -70,12 +72,17 @@ impl SolanaSigner {
 
 impl fmt::Debug for SolanaSigner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SolanaSigner").field("pubkey", &self.pubkey).finish_non_exhaustive()
+        f.debug_struct("SolanaSigner")
+            .field("pubkey", &self.pubkey)
+            .finish_non_exhaustive()
     }
 }
 
 /// Verifies an ed25519 signature by `pubkey` over `message` (strict: no small-order keys).
 pub fn verify_signature(pubkey: &Pubkey, message: &[u8], signature: &[u8; 64]) -> bool {
-    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&pubkey.0) else { return false };
-    key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature)).is_ok()
+    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&pubkey.0) else {
+        return false;
+    };
+    key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature))
+        .is_ok()
 }

@@ -74,7 +74,13 @@ pub(crate) fn address_order(a: &Pubkey, b: &Pubkey) -> Ordering {
         a.chars()
             .zip(b.chars())
             .find(|(x, y)| x != y)
-            .map_or(Ordering::Equal, |(x, _)| if x.is_ascii_lowercase() { Ordering::Less } else { Ordering::Greater })
+            .map_or(Ordering::Equal, |(x, _)| {
+                if x.is_ascii_lowercase() {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                }
+            })
     })
 }
 
@@ -83,16 +89,22 @@ impl Message {
     ///
     /// # Errors
     /// [`Error::InvalidTransaction`] when there are more than 256 accounts.
-    pub fn compile(fee_payer: &Pubkey, instructions: &[Instruction], recent_blockhash: [u8; 32]) -> Result<Self> {
+    pub fn compile(
+        fee_payer: &Pubkey,
+        instructions: &[Instruction],
+        recent_blockhash: [u8; 32],
+    ) -> Result<Self> {
         // (signer, writable) per key, merged across uses.
         let mut roles: Vec<(Pubkey, bool, bool)> = vec![(*fee_payer, true, true)];
-        let mut add = |key: Pubkey, signer: bool, writable: bool| match roles.iter_mut().find(|r| r.0 == key) {
-            Some(role) => {
-                role.1 |= signer;
-                role.2 |= writable;
-            }
-            None => roles.push((key, signer, writable)),
-        };
+        let mut add =
+            |key: Pubkey, signer: bool, writable: bool| match roles.iter_mut().find(|r| r.0 == key)
+            {
+                Some(role) => {
+                    role.1 |= signer;
+                    role.2 |= writable;
+                }
+                None => roles.push((key, signer, writable)),
+            };
         for ix in instructions {
             for meta in &ix.accounts {
                 add(meta.pubkey, meta.is_signer, meta.is_writable);
@@ -108,15 +120,24 @@ impl Message {
                 (false, true) => 2,
                 (false, false) => 3,
             };
-            rank(a).cmp(&rank(b)).then_with(|| address_order(&a.0, &b.0))
+            rank(a)
+                .cmp(&rank(b))
+                .then_with(|| address_order(&a.0, &b.0))
         });
         let ordered: Vec<(Pubkey, bool, bool)> = std::iter::once(*payer).chain(rest).collect();
         if ordered.len() > 256 {
             return Err(malformed("more than 256 accounts"));
         }
-        let count = |f: &dyn Fn(&(Pubkey, bool, bool)) -> bool| ordered.iter().filter(|r| f(r)).count() as u8;
+        let count = |f: &dyn Fn(&(Pubkey, bool, bool)) -> bool| {
+            ordered.iter().filter(|r| f(r)).count() as u8
+        };
         let account_keys: Vec<Pubkey> = ordered.iter().map(|r| r.0).collect();
-        let index = |key: &Pubkey| account_keys.iter().position(|k| k == key).unwrap_or_default() as u8;
+        let index = |key: &Pubkey| {
+            account_keys
+                .iter()
+                .position(|k| k == key)
+                .unwrap_or_default() as u8
+        };
         let compiled = instructions
             .iter()
             .map(|ix| CompiledInstruction {
@@ -138,7 +159,12 @@ impl Message {
 
     /// The wire bytes (`0x80` version prefix).
     pub fn serialize(&self) -> Vec<u8> {
-        let mut out = vec![0x80, self.num_required_signatures, self.num_readonly_signed, self.num_readonly_unsigned];
+        let mut out = vec![
+            0x80,
+            self.num_required_signatures,
+            self.num_readonly_signed,
+            self.num_readonly_unsigned,
+        ];
         compact_u16(&mut out, self.account_keys.len());
         for key in &self.account_keys {
             out.extend_from_slice(&key.0);
@@ -165,9 +191,12 @@ impl Message {
         if r.byte()? != 0x80 {
             return Err(malformed("not a v0 message"));
         }
-        let (num_required_signatures, num_readonly_signed, num_readonly_unsigned) = (r.byte()?, r.byte()?, r.byte()?);
+        let (num_required_signatures, num_readonly_signed, num_readonly_unsigned) =
+            (r.byte()?, r.byte()?, r.byte()?);
         let key_count = r.compact()?;
-        let account_keys = (0..key_count).map(|_| r.array::<32>().map(Pubkey)).collect::<Result<Vec<_>>>()?;
+        let account_keys = (0..key_count)
+            .map(|_| r.array::<32>().map(Pubkey))
+            .collect::<Result<Vec<_>>>()?;
         let recent_blockhash = r.array::<32>()?;
         let ix_count = r.compact()?;
         let mut instructions = Vec::with_capacity(ix_count.min(64));
@@ -177,7 +206,11 @@ impl Message {
             let accounts = r.take(n)?.to_vec();
             let n = r.compact()?;
             let data = r.take(n)?.to_vec();
-            instructions.push(CompiledInstruction { program_id_index, accounts, data });
+            instructions.push(CompiledInstruction {
+                program_id_index,
+                accounts,
+                data,
+            });
         }
         let lookup_count = r.compact()?;
         if r.at != bytes.len() && lookup_count == 0 {
@@ -188,7 +221,9 @@ impl Message {
         let sane = usize::from(num_required_signatures) <= keys
             && num_readonly_signed <= num_required_signatures
             && usize::from(num_readonly_unsigned) <= keys - usize::from(num_required_signatures)
-            && instructions.iter().all(|ix| in_range(&ix.program_id_index) && ix.accounts.iter().all(in_range));
+            && instructions
+                .iter()
+                .all(|ix| in_range(&ix.program_id_index) && ix.accounts.iter().all(in_range));
         if !sane {
             return Err(malformed("account indices or header counts out of range"));
         }
@@ -250,8 +285,13 @@ impl Transaction {
         }
         let mut r = Reader { bytes, at: 0 };
         let n = r.compact()?;
-        let signatures = (0..n).map(|_| r.array::<64>()).collect::<Result<Vec<_>>>()?;
-        Ok(Transaction { signatures, message: r.take(bytes.len() - r.at)?.to_vec() })
+        let signatures = (0..n)
+            .map(|_| r.array::<64>())
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Transaction {
+            signatures,
+            message: r.take(bytes.len() - r.at)?.to_vec(),
+        })
     }
 }
 
@@ -298,7 +338,11 @@ impl Reader<'_> {
             let byte = self.byte()?;
             value |= usize::from(byte & 0x7f) << shift;
             if byte & 0x80 == 0 {
-                return if value > 0xffff { Err(malformed("compact-u16 too large")) } else { Ok(value) };
+                return if value > 0xffff {
+                    Err(malformed("compact-u16 too large"))
+                } else {
+                    Ok(value)
+                };
             }
         }
         Err(malformed("compact-u16 longer than 3 bytes"))

@@ -15,7 +15,7 @@ pub struct Pubkey(pub [u8; 32]);
 /// The SPL Token program.
 pub const TOKEN_PROGRAM: &str = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
 /// The SPL Token-2022 program.
-pub const TOKEN_2022_PROGRAM: &str = "TokenzQdBNbLqP5VFRQYJ6AXeHTCwYRY5X4zT2P8Jf4Ru";
+pub const TOKEN_2022_PROGRAM: &str = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb";
 /// The Associated Token Account program.
 pub const ASSOCIATED_TOKEN_PROGRAM: &str = "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL";
 /// The Compute Budget program.
@@ -34,7 +34,9 @@ impl Pubkey {
         let mut bytes = [0u8; 32];
         match bs58::decode(text).onto(&mut bytes[..]) {
             Ok(32) => Ok(Pubkey(bytes)),
-            _ => Err(Error::InvalidAddress { reason: "not a 32-byte base58 Solana address" }),
+            _ => Err(Error::InvalidAddress {
+                reason: "not a 32-byte base58 Solana address",
+            }),
         }
     }
 
@@ -66,14 +68,20 @@ impl Pubkey {
                 return Ok((candidate, bump));
             }
         }
-        Err(Error::InvalidAddress { reason: "no program address found" })
+        Err(Error::InvalidAddress {
+            reason: "no program address found",
+        })
     }
 
     /// The associated token account of `owner` for `mint` under `token_program`.
     ///
     /// # Errors
     /// As [`Pubkey::find_program_address`].
-    pub fn associated_token_address(owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Result<Pubkey> {
+    pub fn associated_token_address(
+        owner: &Pubkey,
+        mint: &Pubkey,
+        token_program: &Pubkey,
+    ) -> Result<Pubkey> {
         let ata = Pubkey::known(ASSOCIATED_TOKEN_PROGRAM);
         Pubkey::find_program_address(&[&owner.0, &token_program.0, &mint.0], &ata).map(|(p, _)| p)
     }

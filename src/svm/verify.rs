@@ -4,8 +4,8 @@
 
 use super::message::{Message, Transaction};
 use super::{
-    COMPUTE_BUDGET_PROGRAM, LIGHTHOUSE_PROGRAM, MEMO_PROGRAM, Pubkey, TOKEN_2022_PROGRAM, TOKEN_PROGRAM,
-    verify_signature,
+    COMPUTE_BUDGET_PROGRAM, LIGHTHOUSE_PROGRAM, MEMO_PROGRAM, Pubkey, TOKEN_2022_PROGRAM,
+    TOKEN_PROGRAM, verify_signature,
 };
 use crate::dialect::Requirement;
 
@@ -57,17 +57,27 @@ impl SvmInvalid {
     pub fn reason(self) -> &'static str {
         match self {
             SvmInvalid::Transaction => "invalid_exact_svm_payload_transaction_could_not_be_decoded",
-            SvmInvalid::InstructionCount => "invalid_exact_svm_payload_transaction_instructions_length",
-            SvmInvalid::ComputeLimit => "invalid_exact_svm_payload_transaction_instructions_compute_limit_instruction",
-            SvmInvalid::ComputePrice => "invalid_exact_svm_payload_transaction_instructions_compute_price_instruction",
+            SvmInvalid::InstructionCount => {
+                "invalid_exact_svm_payload_transaction_instructions_length"
+            }
+            SvmInvalid::ComputeLimit => {
+                "invalid_exact_svm_payload_transaction_instructions_compute_limit_instruction"
+            }
+            SvmInvalid::ComputePrice => {
+                "invalid_exact_svm_payload_transaction_instructions_compute_price_instruction"
+            }
             SvmInvalid::ComputePriceTooHigh => {
                 "invalid_exact_svm_payload_transaction_instructions_compute_price_instruction_too_high"
             }
             SvmInvalid::NoTransfer => "invalid_exact_svm_payload_no_transfer_instruction",
-            SvmInvalid::UnknownInstruction => "invalid_exact_svm_payload_unknown_optional_instruction",
+            SvmInvalid::UnknownInstruction => {
+                "invalid_exact_svm_payload_unknown_optional_instruction"
+            }
             SvmInvalid::MissingFeePayer => "invalid_exact_svm_payload_missing_fee_payer",
             SvmInvalid::FeePayerMismatch => "invalid_exact_svm_fee_payer_mismatch",
-            SvmInvalid::FeePayerTransferringFunds => "invalid_exact_svm_payload_transaction_fee_payer_transferring_funds",
+            SvmInvalid::FeePayerTransferringFunds => {
+                "invalid_exact_svm_payload_transaction_fee_payer_transferring_funds"
+            }
             SvmInvalid::MintMismatch => "invalid_exact_svm_payload_mint_mismatch",
             SvmInvalid::RecipientMismatch => "invalid_exact_svm_payload_recipient_mismatch",
             SvmInvalid::AmountMismatch => "invalid_exact_svm_payload_amount_mismatch",
@@ -95,10 +105,18 @@ pub struct SvmVerified {
 pub fn verify_transaction(tx: &[u8], requirement: &Requirement) -> Result<SvmVerified, SvmInvalid> {
     let tx = Transaction::parse(tx).map_err(|_| SvmInvalid::Transaction)?;
     let message = Message::parse(&tx.message).map_err(|_| SvmInvalid::Transaction)?;
-    if message.lookup_count != 0 || tx.signatures.len() != usize::from(message.num_required_signatures) {
+    if message.lookup_count != 0
+        || tx.signatures.len() != usize::from(message.num_required_signatures)
+    {
         return Err(SvmInvalid::Transaction);
     }
-    let key = |i: u8| message.account_keys.get(usize::from(i)).copied().unwrap_or_default();
+    let key = |i: u8| {
+        message
+            .account_keys
+            .get(usize::from(i))
+            .copied()
+            .unwrap_or_default()
+    };
     let program = |ix: &super::message::CompiledInstruction| key(ix.program_id_index);
     let ixs = &message.instructions;
     if !(3..=6).contains(&ixs.len()) {
@@ -115,19 +133,33 @@ pub fn verify_transaction(tx: &[u8], requirement: &Requirement) -> Result<SvmVer
     if program(price) != compute_budget || price.data.len() != 9 || price.data.first() != Some(&3) {
         return Err(SvmInvalid::ComputePrice);
     }
-    let micro_lamports = u64::from_le_bytes(price.data.get(1..9).and_then(|b| b.try_into().ok()).unwrap_or([0xff; 8]));
+    let micro_lamports = u64::from_le_bytes(
+        price
+            .data
+            .get(1..9)
+            .and_then(|b| b.try_into().ok())
+            .unwrap_or([0xff; 8]),
+    );
     if micro_lamports > MAX_COMPUTE_UNIT_PRICE {
         return Err(SvmInvalid::ComputePriceTooHigh);
     }
     let token_program = program(transfer);
-    let is_token = token_program == Pubkey::known(TOKEN_PROGRAM) || token_program == Pubkey::known(TOKEN_2022_PROGRAM);
-    if !is_token || transfer.data.len() != 10 || transfer.data.first() != Some(&12) || transfer.accounts.len() != 4 {
+    let is_token = token_program == Pubkey::known(TOKEN_PROGRAM)
+        || token_program == Pubkey::known(TOKEN_2022_PROGRAM);
+    if !is_token
+        || transfer.data.len() != 10
+        || transfer.data.first() != Some(&12)
+        || transfer.accounts.len() != 4
+    {
         return Err(SvmInvalid::NoTransfer);
     }
     let memo_program = Pubkey::known(MEMO_PROGRAM);
     let lighthouse = Pubkey::known(LIGHTHOUSE_PROGRAM);
     let optional = ixs.get(3..).unwrap_or_default();
-    if optional.iter().any(|ix| program(ix) != memo_program && program(ix) != lighthouse) {
+    if optional
+        .iter()
+        .any(|ix| program(ix) != memo_program && program(ix) != lighthouse)
+    {
         return Err(SvmInvalid::UnknownInstruction);
     }
 
@@ -143,7 +175,9 @@ pub fn verify_transaction(tx: &[u8], requirement: &Requirement) -> Result<SvmVer
         [s, m, d, a] => (*s, *m, *d, *a),
         _ => return Err(SvmInvalid::NoTransfer),
     };
-    let fee_payer_used = ixs.iter().any(|ix| ix.accounts.iter().any(|i| key(*i) == fee_payer));
+    let fee_payer_used = ixs
+        .iter()
+        .any(|ix| ix.accounts.iter().any(|i| key(*i) == fee_payer));
     if fee_payer_used || authority == fee_payer || source == fee_payer {
         return Err(SvmInvalid::FeePayerTransferringFunds);
     }
@@ -155,27 +189,66 @@ pub fn verify_transaction(tx: &[u8], requirement: &Requirement) -> Result<SvmVer
         return Err(SvmInvalid::MintMismatch);
     }
     let pay_to = Pubkey::parse(&requirement.pay_to).map_err(|_| SvmInvalid::RecipientMismatch)?;
-    let expected = Pubkey::associated_token_address(&pay_to, &mint, &token_program).map_err(|_| SvmInvalid::RecipientMismatch)?;
+    let expected = Pubkey::associated_token_address(&pay_to, &mint, &token_program)
+        .map_err(|_| SvmInvalid::RecipientMismatch)?;
     if destination != expected {
         return Err(SvmInvalid::RecipientMismatch);
     }
-    let amount = transfer.data.get(1..9).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes);
+    let amount = transfer
+        .data
+        .get(1..9)
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_le_bytes);
     if amount.is_none() || amount != requirement.amount.to_u64() {
         return Err(SvmInvalid::AmountMismatch);
     }
-    let memos: Vec<&[u8]> = optional.iter().filter(|ix| program(ix) == memo_program).map(|ix| ix.data.as_slice()).collect();
+    let memos: Vec<&[u8]> = optional
+        .iter()
+        .filter(|ix| program(ix) == memo_program)
+        .map(|ix| ix.data.as_slice())
+        .collect();
     if memos.len() > 1 {
         return Err(SvmInvalid::MemoCount);
     }
-    if let Some(memo) = requirement.extra_str("memo") {
+    if let Some(memo) = requirement.extra_str("memo").filter(|m| !m.is_empty()) {
         if memos.first() != Some(&memo.as_bytes()) {
             return Err(SvmInvalid::MemoMismatch);
         }
     }
-    let slot = message.account_keys.iter().take(signers).position(|k| *k == authority).ok_or(SvmInvalid::Signature)?;
+    let slot = message
+        .account_keys
+        .iter()
+        .take(signers)
+        .position(|k| *k == authority)
+        .ok_or(SvmInvalid::Signature)?;
     let signature = tx.signatures.get(slot).ok_or(SvmInvalid::Signature)?;
     if !verify_signature(&authority, &tx.message, signature) {
         return Err(SvmInvalid::Signature);
     }
-    Ok(SvmVerified { payer: authority, replay_key: bs58::encode(signature).into_string() })
+    Ok(SvmVerified {
+        payer: authority,
+        replay_key: bs58::encode(signature).into_string(),
+    })
+}
+
+/// Verifies a scheme payload `{ transaction: base64 }` against `requirement`.
+///
+/// # Errors
+/// As [`verify_transaction`]; a missing or non-base64 transaction is [`SvmInvalid::Transaction`].
+pub fn verify_payload(
+    payload: &serde_json::Value,
+    requirement: &Requirement,
+) -> Result<SvmVerified, SvmInvalid> {
+    use base64::Engine as _;
+    let text = payload
+        .get("transaction")
+        .and_then(serde_json::Value::as_str)
+        .ok_or(SvmInvalid::Transaction)?;
+    if text.len() > 4096 {
+        return Err(SvmInvalid::Transaction);
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|_| SvmInvalid::Transaction)?;
+    verify_transaction(&bytes, requirement)
 }

@@ -110,7 +110,31 @@ pub async fn create_payment_payload(
         },
         valid_after: option_u64(&options, "validAfter")?,
     };
-    json_to_js(&sign_payment(&challenge, requirement, &wallet, &params).await?)
+    if requirement.network.is_solana() {
+        let rpc = options.get("rpc").cloned().unwrap_or(Value::Null);
+        let memo: [u8; 16] = match options.get("memoBytes").and_then(Value::as_str) {
+            Some(hex_memo) => {
+                let mut bytes = [0u8; 16];
+                hex::decode_to_slice(hex_memo.trim_start_matches("0x"), &mut bytes)
+                    .map_err(|_| invalid_argument("memoBytes must be 16 bytes of hex"))?;
+                bytes
+            }
+            None => random_memo()?,
+        };
+        return json_to_js(
+            &super::svm::sign_svm_payment(&challenge, requirement, &wallet, &rpc, memo, None)
+                .await?,
+        );
+    }
+    json_to_js(&sign_payment(&challenge, requirement, &wallet, &params, None).await?)
+}
+
+/// 16 random bytes for a Solana memo.
+pub(crate) fn random_memo() -> Result<[u8; 16], JsValue> {
+    let mut memo = [0u8; 16];
+    getrandom::fill(&mut memo)
+        .map_err(|_| invalid_argument("no secure random source (crypto.getRandomValues)"))?;
+    Ok(memo)
 }
 
 /// A recognised challenge (the object `recognizePaymentRequired` returns) turned
@@ -142,6 +166,7 @@ pub(crate) async fn sign_payment(
     requirement: &crate::dialect::Requirement,
     wallet: &JsValue,
     params: &PaymentParams,
+    signal: Option<&web_sys::AbortSignal>,
 ) -> Result<Value, JsValue> {
     if !requirement.network.is_evm() {
         return Err(to_js(&Error::UnsupportedNetwork {
@@ -156,9 +181,7 @@ pub(crate) async fn sign_payment(
     let pending = sign
         .call1(wallet, &typed_data_to_js(&prepared.typed_data)?)
         .map_err(wallet_error)?;
-    let signature = JsFuture::from(Promise::resolve(&pending))
-        .await
-        .map_err(wallet_error)?;
+    let signature = wallet_promise(Promise::resolve(&pending), signal).await?;
     let signature = signature
         .as_string()
         .ok_or_else(|| invalid_argument("signTypedData must resolve to a hex string"))?;
@@ -200,23 +223,52 @@ pub fn verify_payment(
         }
     };
     let scheme = scheme.and_then(Value::as_str).unwrap_or_default();
-    let result = match network.and_then(Value::as_str).map(Network::parse) {
-        Some(Ok(network)) => verify(
-            scheme,
-            &network,
-            payment.get("payload").unwrap_or(&Value::Null),
-            &requirement,
-            &verify_options,
-        ),
-        _ => Err(crate::evm::verify::Invalid::Network),
+    let scheme_payload = payment.get("payload").unwrap_or(&Value::Null);
+    let network = match network.and_then(Value::as_str).map(Network::parse) {
+        Some(Ok(network)) => network,
+        _ => return json_to_js(&json!({ "isValid": false, "invalidReason": "invalid_network" })),
     };
-    json_to_js(&match result {
+    if network.is_solana() {
+        let result = if network != requirement.network {
+            Err("invalid_exact_svm_network_mismatch")
+        } else if scheme != "exact" {
+            Err("unsupported_scheme")
+        } else {
+            crate::svm::verify::verify_payload(scheme_payload, &requirement).map_err(|i| i.reason())
+        };
+        return json_to_js(&match result {
+            Ok(v) => {
+                json!({ "isValid": true, "payer": v.payer.to_string(), "nonce": v.replay_key })
+            }
+            Err(reason) => json!({ "isValid": false, "invalidReason": reason }),
+        });
+    }
+    json_to_js(&match verify(
+        scheme,
+        &network,
+        scheme_payload,
+        &requirement,
+        &verify_options,
+    ) {
         Ok(v) => json!({ "isValid": true, "payer": v.payer.to_checksum(), "nonce": v.nonce }),
         Err(invalid) => json!({ "isValid": false, "invalidReason": invalid.reason() }),
     })
 }
 
-async fn wallet_address(wallet: &JsValue) -> Result<String, JsValue> {
+/// Awaits a wallet's promise (abortable), mapping its failure to a coded error.
+pub(crate) async fn wallet_promise(
+    promise: Promise,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<JsValue, JsValue> {
+    match signal {
+        Some(signal) => super::fetch::until_aborted(signal, promise)
+            .await
+            .map_err(|e| if signal.aborted() { e } else { wallet_error(e) }),
+        None => JsFuture::from(promise).await.map_err(wallet_error),
+    }
+}
+
+pub(crate) async fn wallet_address(wallet: &JsValue) -> Result<String, JsValue> {
     let address = Reflect::get(wallet, &JsValue::from_str("address"))?;
     if let Some(text) = address.as_string() {
         return Ok(text);
@@ -236,7 +288,7 @@ async fn wallet_address(wallet: &JsValue) -> Result<String, JsValue> {
 
 /// A wallet's failure keeps its own code (e.g. USER_REJECTED from an adapter);
 /// anything else becomes WALLET_ERROR with the original as `cause`.
-fn wallet_error(error: JsValue) -> JsValue {
+pub(crate) fn wallet_error(error: JsValue) -> JsValue {
     let has_code = Reflect::get(&error, &JsValue::from_str("code"))
         .ok()
         .and_then(|c| c.as_string())

@@ -36,6 +36,7 @@ struct Inner {
     approve: Option<Function>,
     on_event: Option<Function>,
     select: Option<Function>,
+    rpc: Value,
 }
 
 /// Wraps `fetch` so that x402 402 responses are paid by `options.wallets` under
@@ -100,6 +101,7 @@ impl Inner {
             approve: function(options, "onPaymentRequired"),
             on_event: function(options, "onEvent"),
             select,
+            rpc: js_to_json(&get(options, "rpc"))?,
         })
     }
 
@@ -133,13 +135,20 @@ impl Inner {
 
     async fn fetch(&self, input: JsValue, init: JsValue) -> Result<JsValue, JsValue> {
         let request = new_request(&input, &init)?;
+        // Read once, up front, as a Blob: it can be sent twice and survives 307/308.
         let body = match request.body() {
-            Some(_) => Some(JsFuture::from(request.array_buffer()?).await?),
+            Some(_) => Some(JsFuture::from(request.blob()?).await?),
             None => None,
         };
         let first = call_fetch(&self.fetch, &attempt(&request, body.as_ref(), None)?).await?;
         if first.status() != 402 {
             return Ok(first.into());
+        }
+        let method = request.method();
+        if first.redirected() && method != "GET" && method != "HEAD" {
+            // fetch may have turned it into a GET (301/302/303) or kept it (307/308);
+            // we cannot tell which request the server priced, so we pay for neither.
+            return Err(to_js(&Error::UnsafeRedirect { method }));
         }
         let text = JsFuture::from(first.clone()?.text()?)
             .await?
@@ -166,29 +175,41 @@ impl Inner {
         origin: &str,
     ) -> Result<JsValue, JsValue> {
         self.emit("payment_required", None, json!({ "origin": origin }));
-        let candidates = js(self
+        let refused = |error: Error| {
+            self.emit(
+                "failed",
+                None,
+                json!({ "error": error.code(), "message": error.to_string() }),
+            );
+            to_js(&error)
+        };
+        let candidates = self
             .policy
-            .candidates(&challenge.requirements, |r| self.wallet_for(r).is_some()))?;
+            .candidates(&challenge.requirements, |r| self.wallet_for(r).is_some())
+            .map_err(refused)?;
         let chosen = self.choose(candidates).await?;
         let requirement = chosen.requirement;
         let now = now_seconds();
-        let reservation =
-            js(self
-                .ledger
-                .borrow_mut()
-                .reserve(origin, chosen.valuation.usd_micros, now))?;
+        let reservation = self
+            .ledger
+            .borrow_mut()
+            .reserve(origin, chosen.valuation.usd_micros, now)
+            .map_err(refused)?;
         let outcome = self
             .approve_sign_and_retry(request, body, first, challenge, &chosen, origin, now)
             .await;
-        let mut ledger = self.ledger.borrow_mut();
-        match &outcome {
-            Ok((_, Some(receipt))) if !receipt.success => ledger.release(reservation),
-            Ok((response, None)) if response.status() == 402 => ledger.release(reservation),
-            Ok(_) => ledger.commit(reservation),
-            Err(Settled::No(_)) => ledger.release(reservation),
-            Err(Settled::Unknown(_)) => ledger.commit(reservation),
+        let release = match &outcome {
+            Ok((_, Some(receipt))) => !receipt.success,
+            // A refusal (402) or a rejected request (4xx): nothing settled.
+            Ok((response, None)) => (400..500).contains(&response.status()),
+            Err(Settled::No(_)) => true,
+            Err(Settled::Unknown(_)) => false,
+        };
+        if release {
+            self.ledger.borrow_mut().release(reservation);
+        } else {
+            self.ledger.borrow_mut().commit(reservation);
         }
-        drop(ledger);
         match outcome {
             Ok((response, receipt)) => {
                 let receipt = match receipt {
@@ -258,7 +279,8 @@ impl Inner {
             }))
             .map_err(no)?;
             let answer = approve.call1(&JsValue::NULL, &question).map_err(no)?;
-            let answer = JsFuture::from(Promise::resolve(&answer))
+            let signal = request.signal();
+            let answer = until_aborted(&signal, Promise::resolve(&answer))
                 .await
                 .map_err(no)?;
             if answer.as_bool() != Some(true) {
@@ -266,19 +288,41 @@ impl Inner {
                 return Err(no(to_js(&Error::PaymentRejected)));
             }
             self.emit("approved", Some(requirement), json!({}));
+        } else {
+            self.emit("approved", Some(requirement), json!({ "automatic": true }));
         }
         check_aborted(request).map_err(no)?;
         let wallet = self
             .wallet_for(requirement)
             .ok_or_else(|| no(to_js(&Error::NoMatchingRequirement)))?;
-        let params = PaymentParams {
-            now,
-            nonce: random_nonce().map_err(no)?,
-            valid_after: None,
-        };
-        let payment = sign_payment(challenge, requirement, &wallet.adapter, &params)
+        let payment = if requirement.network.is_solana() {
+            let memo = super::evm::random_memo().map_err(no)?;
+            super::svm::sign_svm_payment(
+                challenge,
+                requirement,
+                &wallet.adapter,
+                &self.rpc,
+                memo,
+                Some(&request.signal()),
+            )
             .await
-            .map_err(no)?;
+            .map_err(no)?
+        } else {
+            let params = PaymentParams {
+                now,
+                nonce: random_nonce().map_err(no)?,
+                valid_after: None,
+            };
+            sign_payment(
+                challenge,
+                requirement,
+                &wallet.adapter,
+                &params,
+                Some(&request.signal()),
+            )
+            .await
+            .map_err(no)?
+        };
         self.emit("signed", Some(requirement), json!({}));
         check_aborted(request).map_err(no)?;
         let header =
@@ -326,6 +370,42 @@ async fn body_error(response: &Response) -> Option<String> {
     json.get("error").and_then(Value::as_str).map(str::to_owned)
 }
 
+/// Awaits `promise`, or rejects with the signal's reason as soon as it aborts.
+pub(crate) async fn until_aborted(
+    signal: &web_sys::AbortSignal,
+    promise: Promise,
+) -> Result<JsValue, JsValue> {
+    if signal.aborted() {
+        return Err(signal.reason());
+    }
+    let listener: RefCell<Option<Closure<dyn FnMut()>>> = RefCell::new(None);
+    let abort = Promise::new(&mut |_resolve, reject| {
+        let aborted = signal.clone();
+        let closure = Closure::<dyn FnMut()>::new(move || {
+            let _ = reject.call1(&JsValue::NULL, &aborted.reason());
+        });
+        let _ = signal_listen(signal, closure.as_ref().unchecked_ref(), true);
+        *listener.borrow_mut() = Some(closure);
+    });
+    let outcome = JsFuture::from(Promise::race(&Array::of2(&promise, &abort))).await;
+    if let Some(closure) = listener.borrow_mut().take() {
+        let _ = signal_listen(signal, closure.as_ref().unchecked_ref(), false);
+    }
+    outcome
+}
+
+fn signal_listen(
+    signal: &web_sys::AbortSignal,
+    callback: &Function,
+    add: bool,
+) -> Result<(), JsValue> {
+    if add {
+        signal.add_event_listener_with_callback("abort", callback)
+    } else {
+        signal.remove_event_listener_with_callback("abort", callback)
+    }
+}
+
 fn check_aborted(request: &Request) -> Result<(), JsValue> {
     let signal = request.signal();
     if signal.aborted() {
@@ -360,6 +440,13 @@ fn attempt(
     if let Some(body) = body {
         Reflect::set(&init, &"body".into(), body)?;
     }
+    // A Request built from another with a non-empty init resets these two.
+    for key in ["referrer", "referrerPolicy"] {
+        let value = get(request, key);
+        if value.as_string().is_some() {
+            Reflect::set(&init, &key.into(), &value)?;
+        }
+    }
     let Some((url, (name, value))) = paid else {
         Reflect::set(&init, &"headers".into(), &headers)?;
         return new_request(request.as_ref(), &init.into());
@@ -369,6 +456,14 @@ fn attempt(
     Reflect::set(&init, &"redirect".into(), &"manual".into())?;
     if url == request.url() {
         return new_request(request.as_ref(), &init.into());
+    }
+    if origin_of(url) != origin_of(&request.url()) {
+        // The 402 came from where a redirect led: drop what fetch drops on a
+        // cross-origin redirect, so the caller's credentials for the first origin stay there.
+        for name in ["authorization", "cookie", "proxy-authorization"] {
+            headers.delete(name)?;
+        }
+        Reflect::set(&init, &"headers".into(), &headers)?;
     }
     for key in [
         "method",

@@ -10,10 +10,12 @@ mod evm;
 mod fetch;
 mod headers;
 mod receipts;
+mod svm;
 mod worker;
 
 pub use codec::*;
 pub use evm::*;
 pub use fetch::*;
 pub use receipts::*;
+pub use svm::*;
 pub use worker::*;

@@ -16,6 +16,7 @@
 //   refuse: an errorReason: refuse valid payments with it, in any mode (v1 included),
 //   resource, extensions, error: fields of the PaymentRequired document,
 //   body: the paid (or plain) response body, delayMs: delay before answering,
+//   noReceipt: true (a refusal carries no PAYMENT-RESPONSE, only the challenge's error),
 //   answerPaid: { status, headers?, body? } (every payment gets this answer, nothing settles),
 //   hangup: true (a valid payment gets its connection destroyed, no answer),
 // }
@@ -198,7 +199,8 @@ export async function startPaidServer(options = {}) {
       const settlement = { success: false, errorReason: reason, transaction: '', network: requirement?.network ?? payload?.accepted?.network ?? '' };
       if (verification.payer) settlement.payer = verification.payer;
       payment.settlement = settlement;
-      challenge(res, route, url.pathname, origin, { [responseHeader]: x402.encodeHeader(settlement) }, reason);
+      const extra = route.noReceipt ? {} : { [responseHeader]: x402.encodeHeader(settlement) };
+      challenge(res, route, url.pathname, origin, extra, reason);
     };
     if (route.answerPaid) {
       // Any payment (valid or not) gets this answer, without settling.

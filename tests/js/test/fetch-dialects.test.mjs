@@ -92,7 +92,7 @@ test('dialect v1 body: the retry uses X-PAYMENT, the payload is x402Version 1, t
   const receipt = x402.getPaymentReceipt(response);
   assert.equal(receipt.success, true);
   assert.equal(receipt.transaction, payment.settlement.transaction);
-  assert.equal(receipt.network, 'base-sepolia');
+  assert.equal(receipt.network, 'eip155:84532', 'receipts name networks in CAIP-2');
   assert.deepEqual(events.map((e) => e.type), ['payment_required', 'approved', 'signed', 'settled']);
   assert.equal(events[3].receipt.transaction, payment.settlement.transaction);
 });
@@ -113,6 +113,24 @@ test('dialect v1 body: a refused v1 payment returns the 402 with the X-PAYMENT-R
   assert.equal(events.at(-1).type, 'failed');
   assert.equal(events.at(-1).receipt.errorReason, 'insufficient_funds');
 });
+
+for (const [mode, accepts] of [['v1', [usdcV1()]], ['v2-body', [usdc()]], ['normal', [usdc()]]]) {
+  test(`dialect ${mode}: a refusal without PAYMENT-RESPONSE takes its reason from the new challenge`, async (t) => {
+    const server = await serverFor(t, { routes: { '/r': { mode, accepts, refuse: 'invalid_exact_evm_payload_authorization_valid_before', noReceipt: true } } });
+    const paying = x402.wrapFetch(fetch, { wallets: [countingWallet(x402).wallet] });
+    const response = await paying(server.url('/r'));
+    assert.equal(response.status, 402);
+    assert.equal(server.payments.length, 1);
+    assert.equal(response.headers.get('payment-response'), null);
+    const receipt = x402.getPaymentReceipt(response);
+    assert.equal(receipt.success, false);
+    assert.equal(receipt.errorReason, 'invalid_exact_evm_payload_authorization_valid_before');
+    assert.equal(receipt.network, 'eip155:84532');
+    // The body is still the caller's to read.
+    assert.equal(response.bodyUsed, false);
+    await response.text();
+  });
+}
 
 test('dialect v1 body: a wallet whose signature does not recover its address is caught before anything is sent', async (t) => {
   const server = await serverFor(t, { routes: { '/v1': { mode: 'v1', accepts: [usdcV1()] } } });

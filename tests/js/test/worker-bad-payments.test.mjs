@@ -56,6 +56,8 @@ async function setup(t) {
       { store: 'memory', routes: { 'GET /weather': route }, facilitator: { url: facilitator.url } },
       // Same terms, also asking the facilitator's /verify before the handler.
       { store: 'memory', routes: { 'GET /verified': route }, facilitator: { url: facilitator.url }, verifyWithFacilitator: true },
+      // Same terms, settled before the handler runs.
+      { store: 'memory', routes: { 'GET /prepaid': route }, facilitator: { url: facilitator.url }, settleBeforeHandler: true },
     ],
   });
 
@@ -230,11 +232,16 @@ test('tampered, expired, wrong-chain, badly signed, replayed and malformed payme
       'accepted is a string': { ...clone(valid), accepted: 'exact' },
       'payload is a number': { ...clone(valid), payload: 42 },
       'accepted is an array': { ...clone(valid), accepted: [valid.accepted] },
-      'a JSON array': [valid],
     };
     for (const [name, payment] of Object.entries(cases)) {
       await tt.test(name, async () => assertMalformed(await send(payment), 'INVALID_PAYLOAD'));
     }
+    await tt.test('a JSON array (no x402Version to read: either code is a 400)', async () => {
+      const response = await send([valid]);
+      const code = (await response.clone().json()).error;
+      assert.ok(['INVALID_PAYLOAD', 'UNSUPPORTED_VERSION'].includes(code), code);
+      await assertMalformed(response, code);
+    });
   });
 
   await t.test('a well-formed envelope whose exact payload lacks the authorization -> 402 invalid_payload', async () => {
@@ -330,4 +337,24 @@ test('a valid payment whose settlement fails (payer has no funds) is 402 with su
   assert.ok(settlement.errorReason, JSON.stringify(settlement));
   assert.ok(response.headers.get('payment-required'));
   assert.equal(facilitator.calls.settle, 1, 'settle was tried once, after the handler');
+});
+
+test('with settleBeforeHandler, a payment whose settlement fails never reaches the handler; a good one is served', async (t) => {
+  const { worker, facilitator, send, challenge, token, payTo, client } = await setup(t);
+  const broke = new x402Client();
+  registerExactEvmClientScheme(broke, { signer: privateKeyToAccount(generatePrivateKey()), networks: [NETWORK] });
+  broke.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: token.address }] });
+  const unfunded = await send(await broke.createPaymentPayload(await challenge('/prepaid')), '/prepaid');
+  const text = await unfunded.text();
+  assert.equal(unfunded.status, 402, text);
+  assert.doesNotMatch(text, /sunny/);
+  assert.equal(decodeJsonHeader(unfunded.headers.get('payment-response')).success, false);
+  assert.equal((await worker.stats()).handled, 0, 'the handler never ran');
+  assert.equal(facilitator.calls.settle, 1);
+
+  const paid = await send(await client.createPaymentPayload(await challenge('/prepaid')), '/prepaid');
+  assert.equal(paid.status, 200, await paid.clone().text());
+  assert.equal(decodeJsonHeader(paid.headers.get('payment-response')).success, true);
+  assert.deepEqual((await worker.stats()).handledPaths, ['/prepaid']);
+  assert.equal(await balanceOf(token, payTo), PRICE);
 });

@@ -1,0 +1,272 @@
+//! Solana exports: the local keypair wallet, payment creation (with a JSON-RPC
+//! client over the global fetch when the server did not give blockhash and mint
+//! info), and the RPC defaults per cluster.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use base64::Engine as _;
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use super::error::{invalid_argument, js, to_js};
+use crate::client::payment_payload;
+use crate::dialect::{Challenge, Requirement};
+use crate::error::Error;
+use crate::protocol::network::{SOLANA_DEVNET, SOLANA_MAINNET, SOLANA_TESTNET};
+use crate::svm::exact::{SvmPayment, SvmTerms, token_program};
+use crate::svm::message::Transaction;
+use crate::svm::verify::verify_transaction;
+use crate::svm::{Pubkey, SolanaSigner};
+
+/// A Solana keypair held in wasm memory (zeroized when freed).
+#[wasm_bindgen]
+pub struct SolanaPrivateKeyWallet {
+    signer: SolanaSigner,
+}
+
+#[wasm_bindgen]
+impl SolanaPrivateKeyWallet {
+    /// The wallet's address (base58).
+    #[wasm_bindgen(getter)]
+    pub fn address(&self) -> String {
+        self.signer.pubkey().to_string()
+    }
+
+    /// The wallet family: `"solana"`.
+    #[wasm_bindgen(getter)]
+    pub fn kind(&self) -> String {
+        "solana".to_owned()
+    }
+
+    /// Signs a wire transaction (its slot for this key) and resolves to the signed bytes.
+    #[wasm_bindgen(js_name = signTransaction)]
+    pub fn sign_transaction(&self, transaction: &Uint8Array) -> Result<Promise, JsValue> {
+        let mut tx = js(Transaction::parse(&transaction.to_vec()))?;
+        js(crate::svm::exact::sign_in_place(&mut tx, &self.signer))?;
+        let signed: JsValue = Uint8Array::from(tx.serialize().as_slice()).into();
+        Ok(Promise::resolve(&signed))
+    }
+}
+
+/// A wallet for a Solana secret: a 32-byte seed or a 64-byte keypair, as base58,
+/// `0x` hex, a `Uint8Array` or an array of numbers (the Solana CLI's JSON file).
+#[wasm_bindgen(js_name = solanaPrivateKeyWallet)]
+pub fn solana_private_key_wallet(secret: JsValue) -> Result<SolanaPrivateKeyWallet, JsValue> {
+    let signer = if let Some(text) = secret.as_string() {
+        SolanaSigner::from_text(&text)
+    } else if let Some(bytes) = secret.dyn_ref::<Uint8Array>() {
+        SolanaSigner::from_bytes(&zeroize::Zeroizing::new(bytes.to_vec()))
+    } else if js_sys::Array::is_array(&secret) {
+        let bytes: Option<Vec<u8>> = js_sys::Array::from(&secret)
+            .iter()
+            .map(|v| {
+                v.as_f64()
+                    .filter(|n| (0.0..=255.0).contains(n) && n.fract() == 0.0)
+                    .map(|n| n as u8)
+            })
+            .collect();
+        let bytes = zeroize::Zeroizing::new(
+            bytes.ok_or_else(|| invalid_argument("secret array must hold bytes"))?,
+        );
+        SolanaSigner::from_bytes(&bytes)
+    } else {
+        return Err(invalid_argument(
+            "secret must be base58, 0x hex, a Uint8Array or a byte array",
+        ));
+    };
+    Ok(SolanaPrivateKeyWallet {
+        signer: js(signer)?,
+    })
+}
+
+/// The default JSON-RPC endpoint of a Solana network.
+fn default_rpc(requirement: &Requirement) -> Option<&'static str> {
+    match requirement.network.reference() {
+        SOLANA_MAINNET => Some("https://api.mainnet-beta.solana.com"),
+        SOLANA_DEVNET => Some("https://api.devnet.solana.com"),
+        SOLANA_TESTNET => Some("https://api.testnet.solana.com"),
+        _ => None,
+    }
+}
+
+thread_local! {
+    /// Mint decimals and owner program, by RPC URL and mint: mints do not change.
+    static MINTS: RefCell<HashMap<(String, Pubkey), (u8, Pubkey)>> = RefCell::new(HashMap::new());
+}
+
+async fn rpc(url: &str, method: &str, params: Value) -> Result<Value, JsValue> {
+    let fetch: Function = Reflect::get(&js_sys::global(), &JsValue::from_str("fetch"))?
+        .dyn_into()
+        .map_err(|_| invalid_argument("this runtime has no fetch"))?;
+    let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params }).to_string();
+    let init = Object::new();
+    Reflect::set(&init, &"method".into(), &"POST".into())?;
+    Reflect::set(&init, &"body".into(), &body.into())?;
+    let headers = Object::new();
+    Reflect::set(&headers, &"content-type".into(), &"application/json".into())?;
+    Reflect::set(&init, &"headers".into(), &headers)?;
+    let failure = |reason: String| {
+        to_js(&Error::RpcError {
+            reason: format!("{method}: {reason}"),
+        })
+    };
+    let response: web_sys::Response = JsFuture::from(Promise::resolve(&fetch.call2(
+        &JsValue::NULL,
+        &url.into(),
+        &init,
+    )?))
+    .await
+    .map_err(|_| failure("unreachable".into()))?
+    .dyn_into()?;
+    let text = JsFuture::from(response.text()?)
+        .await?
+        .as_string()
+        .unwrap_or_default();
+    let json: Value = serde_json::from_str(&text)
+        .map_err(|_| failure(format!("HTTP {} without JSON", response.status())))?;
+    if let Some(error) = json.get("error") {
+        return Err(failure(error.to_string()));
+    }
+    json.get("result")
+        .cloned()
+        .ok_or_else(|| failure("no result".into()))
+}
+
+async fn mint_info(url: &str, mint: &Pubkey) -> Result<(u8, Pubkey), JsValue> {
+    let key = (url.to_owned(), *mint);
+    if let Some(found) = MINTS.with(|m| m.borrow().get(&key).copied()) {
+        return Ok(found);
+    }
+    let result = rpc(
+        url,
+        "getAccountInfo",
+        json!([mint.to_string(), { "encoding": "base64" }]),
+    )
+    .await?;
+    let value = result
+        .get("value")
+        .filter(|v| !v.is_null())
+        .ok_or_else(|| {
+            to_js(&Error::InvalidSolanaRequirement {
+                reason: "the mint account does not exist",
+            })
+        })?;
+    let owner = js(Pubkey::parse(
+        value
+            .get("owner")
+            .and_then(Value::as_str)
+            .unwrap_or_default(),
+    ))?;
+    let owner = js(token_program(&owner))?;
+    let data = value
+        .pointer("/data/0")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let data = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .map_err(|_| {
+            to_js(&Error::RpcError {
+                reason: "getAccountInfo: data is not base64".into(),
+            })
+        })?;
+    // SPL Mint layout: decimals is the byte at offset 44.
+    let decimals = *data.get(44).ok_or_else(|| {
+        to_js(&Error::InvalidSolanaRequirement {
+            reason: "the mint account is too short",
+        })
+    })?;
+    MINTS.with(|m| m.borrow_mut().insert(key, (decimals, owner)));
+    Ok((decimals, owner))
+}
+
+/// Builds, signs (through `wallet.signTransaction`) and checks a Solana payment.
+/// `rpc` maps CAIP-2 networks to JSON-RPC URLs; `memo_random` is used when the
+/// server set no memo.
+pub(crate) async fn sign_svm_payment(
+    challenge: &Challenge,
+    requirement: &Requirement,
+    wallet: &JsValue,
+    rpc_urls: &Value,
+    memo_random: [u8; 16],
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<Value, JsValue> {
+    let terms = js(SvmTerms::from_requirement(requirement))?;
+    let payer = js(Pubkey::parse(&super::evm::wallet_address(wallet).await?))?;
+    let url = rpc_urls
+        .get(requirement.network.to_string())
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or_else(|| default_rpc(requirement).map(str::to_owned));
+    let need_rpc = || {
+        url.clone()
+            .ok_or_else(|| invalid_argument("no RPC URL for this network: pass options.rpc"))
+    };
+    let recent_blockhash = match terms.recent_blockhash {
+        Some(hash) => hash,
+        None => {
+            let result = rpc(
+                &need_rpc()?,
+                "getLatestBlockhash",
+                json!([{ "commitment": "confirmed" }]),
+            )
+            .await?;
+            let hash = result
+                .pointer("/value/blockhash")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            js(Pubkey::parse(hash))?.0
+        }
+    };
+    let (decimals, token_program) = match (terms.decimals, terms.token_program) {
+        (Some(d), Some(p)) => (d, p),
+        (d, p) => {
+            let (rpc_decimals, rpc_program) = mint_info(&need_rpc()?, &terms.mint).await?;
+            (d.unwrap_or(rpc_decimals), p.unwrap_or(rpc_program))
+        }
+    };
+    let memo = terms
+        .memo
+        .clone()
+        .unwrap_or_else(|| hex::encode(memo_random).into_bytes());
+    let payment = SvmPayment {
+        payer,
+        fee_payer: terms.fee_payer,
+        mint: terms.mint,
+        pay_to: terms.pay_to,
+        amount: terms.amount,
+        decimals,
+        token_program,
+        recent_blockhash,
+        memo,
+    };
+    let unsigned = js(payment.unsigned_transaction())?.serialize();
+    let sign = Reflect::get(wallet, &JsValue::from_str("signTransaction"))?
+        .dyn_into::<Function>()
+        .map_err(|_| invalid_argument("wallet has no signTransaction method"))?;
+    let pending = sign
+        .call1(wallet, &Uint8Array::from(unsigned.as_slice()))
+        .map_err(super::evm::wallet_error)?;
+    let signed = super::evm::wallet_promise(Promise::resolve(&pending), signal).await?;
+    let signed = signed
+        .dyn_into::<Uint8Array>()
+        .map_err(|_| {
+            invalid_argument("signTransaction must resolve to the signed transaction bytes")
+        })?
+        .to_vec();
+    // The wallet may have changed the transaction (Lighthouse assertions, a new
+    // compute price): use what it returned, but only if it still pays what was asked.
+    if let Err(invalid) = verify_transaction(&signed, requirement) {
+        return Err(to_js(&Error::WalletAlteredTransaction {
+            reason: invalid.reason(),
+        }));
+    }
+    let transaction = base64::engine::general_purpose::STANDARD.encode(&signed);
+    Ok(payment_payload(
+        challenge,
+        requirement,
+        json!({ "transaction": transaction }),
+    ))
+}

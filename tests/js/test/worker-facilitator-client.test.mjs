@@ -1,0 +1,127 @@
+// createFacilitatorClient of x402-wasm/worker (the packed package, Node entry) against a scripted
+// facilitator on 127.0.0.1: no network until a method is called; /supported fetched lazily and
+// cached for supportedTtlMs; the auth-header hook on every call; the /verify and /settle bodies;
+// retries on 429 honouring Retry-After (seconds and HTTP date); the timeout.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { resolveFromProject } from '../lib/pkg.mjs';
+
+const worker = await import(pathToFileURL(resolveFromProject('x402-wasm/worker')));
+
+/** A loopback server answering with `script(req, body, n)` -> { status, headers?, body } | 'hang'. */
+async function scripted(t, script) {
+  const requests = [];
+  const hanging = new Set();
+  const server = createServer(async (req, res) => {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const entry = { method: req.method, path: req.url, headers: req.headers, body: text ? JSON.parse(text) : undefined, at: Date.now() };
+    requests.push(entry);
+    const answer = await script(entry, requests.length);
+    if (answer === 'hang') {
+      hanging.add(res);
+      return;
+    }
+    res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
+    res.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.unref();
+  t.after(() => new Promise((resolve) => {
+    for (const res of hanging) res.destroy();
+    server.closeAllConnections();
+    server.close(() => resolve());
+  }));
+  return { url: `http://127.0.0.1:${server.address().port}`, requests };
+}
+
+const SUPPORTED = { kinds: [{ x402Version: 2, scheme: 'exact', network: 'eip155:31337' }], extensions: [], signers: {} };
+
+test('no request at creation; /supported lazily fetched and cached for supportedTtlMs', async (t) => {
+  const server = await scripted(t, () => ({ body: SUPPORTED }));
+  const client = worker.createFacilitatorClient({ url: `${server.url}/`, supportedTtlMs: 150 });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(server.requests.length, 0, 'creating the client does no network');
+  assert.deepEqual(await client.supported(), SUPPORTED);
+  assert.deepEqual(await client.supported(), SUPPORTED);
+  assert.equal(server.requests.length, 1, 'cached');
+  assert.equal(server.requests[0].method, 'GET');
+  assert.equal(server.requests[0].path, '/supported', 'trailing slash of the url handled');
+  await new Promise((r) => setTimeout(r, 200));
+  await client.supported();
+  assert.equal(server.requests.length, 2, 'fetched again after the TTL');
+});
+
+test('verify and settle POST { x402Version, paymentPayload, paymentRequirements } with the auth-header hook', async (t) => {
+  const server = await scripted(t, (req) => ({
+    body: req.path === '/verify' ? { isValid: true, payer: '0xabc' } : { success: true, transaction: '0x01', network: 'eip155:31337' },
+  }));
+  const seen = [];
+  const client = worker.createFacilitatorClient({
+    url: server.url,
+    headers: async ({ path }) => {
+      seen.push(path);
+      return { authorization: `Bearer token-for-${path}` };
+    },
+  });
+  const payload = { x402Version: 2, accepted: { scheme: 'exact' }, payload: { signature: '0x' } };
+  const requirements = { scheme: 'exact', network: 'eip155:31337' };
+  assert.deepEqual(await client.verify(payload, requirements), { isValid: true, payer: '0xabc' });
+  assert.equal((await client.settle(payload, requirements)).success, true);
+  assert.deepEqual(seen, ['/verify', '/settle']);
+  for (const [i, path] of ['/verify', '/settle'].entries()) {
+    const req = server.requests[i];
+    assert.equal(req.method, 'POST');
+    assert.equal(req.path, path);
+    assert.equal(req.headers.authorization, `Bearer token-for-${path}`);
+    assert.match(req.headers['content-type'], /application\/json/);
+    assert.deepEqual(req.body, { x402Version: 2, paymentPayload: payload, paymentRequirements: requirements });
+  }
+
+  const fixed = worker.createFacilitatorClient({ url: server.url, headers: { 'x-api-key': 'k' } });
+  await fixed.verify(payload, requirements);
+  assert.equal(server.requests.at(-1).headers['x-api-key'], 'k');
+});
+
+test('429 is retried after Retry-After (seconds, then an HTTP date); the answer after the retries is returned', async (t) => {
+  const server = await scripted(t, (_req, n) => {
+    if (n === 1) return { status: 429, headers: { 'retry-after': '1' }, body: { error: 'slow down' } };
+    if (n === 2) return { status: 429, headers: { 'retry-after': new Date(Date.now() + 1500).toUTCString() }, body: {} };
+    return { body: { isValid: true } };
+  });
+  const client = worker.createFacilitatorClient({ url: server.url, retries: 2 });
+  const result = await client.verify({ x402Version: 2 }, {});
+  assert.deepEqual(result, { isValid: true });
+  assert.equal(server.requests.length, 3);
+  const [a, b, c] = server.requests.map((r) => r.at);
+  assert.ok(b - a >= 950, `waited ${b - a} ms after Retry-After: 1`);
+  assert.ok(c - b >= 400, `waited ${c - b} ms after an HTTP-date Retry-After`); // date has 1 s resolution
+});
+
+test('429 beyond the retries is an error, not a verification result', async (t) => {
+  const server = await scripted(t, () => ({ status: 429, headers: { 'retry-after': '0' }, body: { error: 'rate limited' } }));
+  const client = worker.createFacilitatorClient({ url: server.url, retries: 1 });
+  await assert.rejects(client.verify({ x402Version: 2 }, {}), (e) => e instanceof worker.X402Error);
+  assert.equal(server.requests.length, 2, 'one try and one retry');
+});
+
+test('timeoutMs aborts a facilitator that does not answer: FACILITATOR_TIMEOUT', async (t) => {
+  const server = await scripted(t, () => 'hang');
+  const client = worker.createFacilitatorClient({ url: server.url, timeoutMs: 200 });
+  const started = Date.now();
+  await assert.rejects(client.settle({ x402Version: 2 }, {}), (e) => e instanceof worker.X402Error && e.code === 'FACILITATOR_TIMEOUT');
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed >= 180 && elapsed < 2000, `timed out after ${elapsed} ms`);
+});
+
+test('a non-http url is INVALID_ARGUMENT; answers of the wrong shape are INVALID_FACILITATOR_RESPONSE', async (t) => {
+  assert.throws(() => worker.createFacilitatorClient({ url: 'ftp://example' }), (e) => e.code === 'INVALID_ARGUMENT');
+  assert.throws(() => worker.createFacilitatorClient({}), (e) => e.code === 'INVALID_ARGUMENT');
+  const server = await scripted(t, (req) => (req.path === '/verify' ? { body: { valid: 'yes' } } : { body: 'not json' }));
+  const client = worker.createFacilitatorClient({ url: server.url });
+  await assert.rejects(client.verify({ x402Version: 2 }, {}), (e) => e.code === 'INVALID_FACILITATOR_RESPONSE');
+  await assert.rejects(client.settle({ x402Version: 2 }, {}), (e) => e.code === 'INVALID_FACILITATOR_RESPONSE');
+});
