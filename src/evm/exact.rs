@@ -189,15 +189,21 @@ impl PreparedPayment {
                 actual: signer.to_checksum(),
             });
         }
+        Ok(self.payload_signed_by(signature))
+    }
+
+    /// The scheme payload with a signature already known to come from `from`
+    /// (made here with the payer's own key).
+    pub fn payload_signed_by(&self, signature: &RecoverableSignature) -> Value {
         let signature = signature.to_hex();
-        Ok(match self.method {
+        match self.method {
             TransferMethod::Eip3009 => {
                 json!({ "authorization": self.authorization, "signature": signature })
             }
             TransferMethod::Permit2 => {
                 json!({ "signature": signature, "permit2Authorization": self.authorization })
             }
-        })
+        }
     }
 }
 

@@ -1,6 +1,10 @@
 //! EVM exports: the local private-key wallet, payload creation with any wallet,
 //! and verification.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+
 use js_sys::{Function, Promise, Reflect};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
@@ -20,7 +24,28 @@ use crate::protocol::Network;
 /// zeroized when the wallet is freed and never leaves wasm.
 #[wasm_bindgen]
 pub struct EvmPrivateKeyWallet {
-    signer: PrivateKeySigner,
+    signer: Rc<PrivateKeySigner>,
+    id: u32,
+}
+
+thread_local! {
+    /// The wasm-held keys, by id, so payments signed with them skip the round trip
+    /// through JS. Weak: freeing the wallet drops (and zeroizes) the key.
+    static LOCAL_KEYS: RefCell<(u32, HashMap<u32, Weak<PrivateKeySigner>>)> = RefCell::new((0, HashMap::new()));
+}
+
+impl Drop for EvmPrivateKeyWallet {
+    fn drop(&mut self) {
+        LOCAL_KEYS.with(|keys| keys.borrow_mut().1.remove(&self.id));
+    }
+}
+
+/// The wasm-held key behind `wallet`, if it is one of ours.
+fn local_key(wallet: &JsValue) -> Option<Rc<PrivateKeySigner>> {
+    let id = Reflect::get(wallet, &JsValue::from_str("__x402KeyId"))
+        .ok()?
+        .as_f64()?;
+    LOCAL_KEYS.with(|keys| keys.borrow().1.get(&(id as u32)).and_then(Weak::upgrade))
 }
 
 #[wasm_bindgen]
@@ -35,6 +60,12 @@ impl EvmPrivateKeyWallet {
     #[wasm_bindgen(getter)]
     pub fn kind(&self) -> String {
         "evm".to_owned()
+    }
+
+    /// An opaque handle that lets payments use the key without leaving wasm.
+    #[wasm_bindgen(getter, js_name = __x402KeyId)]
+    pub fn key_id(&self) -> u32 {
+        self.id
     }
 
     /// Signs EIP-712 typed data `{ domain, types, primaryType, message }` (viem's
@@ -57,9 +88,15 @@ impl EvmPrivateKeyWallet {
 /// A wallet for a hex secp256k1 private key (`0x` optional).
 #[wasm_bindgen(js_name = evmPrivateKeyWallet)]
 pub fn evm_private_key_wallet(hex_key: &str) -> Result<EvmPrivateKeyWallet, JsValue> {
-    Ok(EvmPrivateKeyWallet {
-        signer: js(PrivateKeySigner::from_hex(hex_key))?,
-    })
+    let signer = Rc::new(js(PrivateKeySigner::from_hex(hex_key))?);
+    let id = LOCAL_KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        keys.0 = keys.0.wrapping_add(1);
+        let id = keys.0;
+        keys.1.insert(id, Rc::downgrade(&signer));
+        id
+    });
+    Ok(EvmPrivateKeyWallet { signer, id })
 }
 
 /// The EIP-712 digest of typed data, as hex.
@@ -172,6 +209,13 @@ pub(crate) async fn sign_payment(
         return Err(to_js(&Error::UnsupportedNetwork {
             network: requirement.network.to_string(),
         }));
+    }
+    if let Some(key) = local_key(wallet) {
+        // Our own key signs in place: no typed data crosses to JS, and the signature
+        // needs no recovery check since the signing key is known.
+        let prepared = js(prepare(requirement, key.address(), params))?;
+        let payload = prepared.payload_signed_by(&key.sign_digest(&prepared.digest));
+        return Ok(payment_payload(challenge, requirement, payload));
     }
     let from = js(Address::parse(&wallet_address(wallet).await?))?;
     let prepared = js(prepare(requirement, from, params))?;
