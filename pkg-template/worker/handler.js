@@ -68,10 +68,12 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
   });
   if (decision.action === 'refused') return refuse(decision.reason);
 
-  const store = options.replayStore ?? (defaultStore ??= memoryReplayStore());
+  // Both may be given as functions of env (Durable Object bindings and secrets live there).
+  const configured = typeof options.replayStore === 'function' ? options.replayStore(env) : options.replayStore;
+  const store = configured ?? (defaultStore ??= memoryReplayStore());
   if (!(await store.reserve(decision.replayKey, decision.expiresAt))) return refuse('duplicate_settlement');
-  const facilitator = options.facilitator && typeof options.facilitator.settle !== 'function'
-    ? createFacilitatorClient(options.facilitator) : options.facilitator;
+  const given = typeof options.facilitator === 'function' ? options.facilitator(env) : options.facilitator;
+  const facilitator = given && typeof given.settle !== 'function' ? createFacilitatorClient(given) : given;
   if (options.verifyWithFacilitator) {
     if (!facilitator) throw new X402Error('verifyWithFacilitator needs a facilitator', 'INVALID_ARGUMENT');
     const verified = await facilitator.verify(decision.payment, decision.requirement);

@@ -60,8 +60,10 @@ export class ReplayStoreDurableObject {
 }
 
 export interface GateOptions {
-  facilitator?: FacilitatorClient | FacilitatorClientOptions;
-  replayStore?: ReplayStore;
+  /** A client, its options, or a function of the Worker's env returning either. */
+  facilitator?: FacilitatorClient | FacilitatorClientOptions | ((env: any) => FacilitatorClient | FacilitatorClientOptions);
+  /** A store, or a function of env returning one (e.g. `(env) => durableObjectReplayStore(env.REPLAY)`). Default: in memory. */
+  replayStore?: ReplayStore | ((env: any) => ReplayStore);
   /** Also ask the facilitator's /verify before the handler runs. Default false. */
   verifyWithFacilitator?: boolean;
   cors?: { origin?: string };

@@ -56,8 +56,8 @@ export function exactRequirement({ token, payTo, amount, network = NETWORK, maxT
  * - `maxAge`: Access-Control-Max-Age for preflights (unset: the browser's default).
  *
  * Returns `{ origin, url, requests, preflights(), paidRequests(), settlements, close() }`. Each entry of
- * `requests` is `{ method, path, headers, status, outcome, reason?, transaction? }` with the headers as
- * Node received them (lower-case names).
+ * `requests` is `{ method, path, headers, body, status, outcome, reason?, transaction? }` with the headers
+ * as Node received them (lower-case names) and the body as UTF-8 text.
  */
 export async function startPaidApi({
   facilitator, requirement, path = '/data', data = { message: 'paid content' },
@@ -120,7 +120,9 @@ export async function startPaidApi({
       entry.outcome = 'not_found';
       return send(res, entry, 404, {}, { error: 'not found' });
     }
-    for await (const _chunk of req); // drain any body
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    entry.body = Buffer.concat(chunks).toString('utf8');
 
     const header = req.headers['payment-signature'];
     if (!header) return refuse(res, entry, null);

@@ -20,6 +20,12 @@ export async function startWorker({ scriptPath, modulesRoot, bindings = {}, dura
     serviceBindings,
     host: '127.0.0.1',
   });
-  await mf.ready;
+  try {
+    await mf.ready;
+  } catch (error) {
+    // A Miniflare that failed to start still holds the event loop: dispose of it.
+    await mf.dispose().catch(() => {});
+    throw error;
+  }
   return mf;
 }

@@ -103,7 +103,7 @@ function injectProvider({ address, chainId }) {
 }
 
 /** Runs in the page: one paid GET through the packaged wrapFetch; renders and returns the outcome. */
-async function payInPage({ apiUrl, policy }) {
+async function payInPage({ apiUrl, policy, init }) {
   const x402 = await import('/pkg/index.js');
   const events = [];
   const paidFetch = x402.wrapFetch(fetch, {
@@ -114,7 +114,7 @@ async function payInPage({ apiUrl, policy }) {
   const callsBefore = window.__walletCalls.length;
   let result;
   try {
-    const response = await paidFetch(apiUrl);
+    const response = await paidFetch(apiUrl, init);
     const text = await response.text();
     let body;
     try { body = JSON.parse(text); } catch { body = text; }
@@ -133,33 +133,35 @@ async function payInPage({ apiUrl, policy }) {
   const status = document.getElementById('status');
   status.textContent = ok ? `paid: HTTP ${result.status}, settled in ${result.receipt.transaction}` : 'FAILED';
   status.className = ok ? 'ok' : 'bad';
-  document.getElementById('out').textContent += `GET ${apiUrl}\n${JSON.stringify(result, null, 2)}\n\n`;
+  document.getElementById('out').textContent += `${init?.method ?? 'GET'} ${apiUrl}\n${JSON.stringify(result, null, 2)}\n\n`;
   return result;
 }
 
-test('a page on another origin pays a CORS x402 API with an EIP-1193 wallet; settled on anvil', { timeout: 60_000 }, async (t) => {
-  // Chain, token, facilitator.
+/**
+ * Everything one test needs, stopped by t.after: anvil with TestUSDC and Multicall3, the official
+ * facilitator, a funded test key, origin A (the page + the package), origin B (the paid API allowing
+ * only origin A; preflights are not cached so every one is seen), Chromium with the injected wallet
+ * on `walletChain`, and the page loaded.
+ */
+async function setup(t, { walletChain = '0x7a69', payToIndex = 2, data } = {}) {
   const anvil = await startAnvil({ chainId: 31337 });
   t.after(() => anvil.stop());
   const token = await deployTestUSDC(anvil);
   await installMulticall3(anvil);
   const facilitator = await startOfficialFacilitator({ ...anvil, network: NETWORK });
-  const payerKey = generatePrivateKey();
-  const payer = privateKeyToAccount(payerKey);
+  const payer = privateKeyToAccount(generatePrivateKey());
   await mint(token, payer.address, 1_000_000n);
-  const payTo = anvilAccount(2).address;
+  const payTo = anvilAccount(payToIndex).address;
 
-  // Origin A: the page and the package. Origin B: the paid API, allowing only origin A.
   const site = await serveStatic({ '/pkg/': packageDir() }, {
     'GET /': (req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE),
     'GET /favicon.ico': (req, res) => res.writeHead(204).end(),
   });
   t.after(() => site.close());
   const requirement = exactRequirement({ token: token.address, payTo, amount: PRICE });
-  const data = { report: 'premium', items: [1, 2, 3], price: '0.025 USDC' };
   const api = await startPaidApi({ facilitator, requirement, data, allowOrigin: site.origin, maxAge: 0 });
   t.after(() => api.close());
-  assert.notEqual(new URL(site.origin).port, new URL(api.origin).port);
+  assert.notEqual(new URL(site.origin).port, new URL(api.origin).port, 'page and API are different origins');
 
   const browser = await launchChromium();
   t.after(() => browser.close());
@@ -172,21 +174,38 @@ test('a page on another origin pays a CORS x402 API with an EIP-1193 wallet; set
   });
   const signed = [];
   await page.exposeFunction('__testWalletSign', testKeySigner(payer, signed));
-  await page.addInitScript(injectProvider, { address: payer.address, chainId: '0x7a69' });
+  await page.addInitScript(injectProvider, { address: payer.address, chainId: walletChain });
   await page.goto(`${site.origin}/`);
 
   const policy = {
     assets: [{ network: NETWORK, asset: token.address, decimals: 6, symbol: 'USDC', usd: true, maxPerPayment: '1000000' }],
   };
-  const payeeBefore = await balanceOf(token, payTo);
-  const payerBefore = await balanceOf(token, payer.address);
+  const balances = async () => ({ payee: await balanceOf(token, payTo), payer: await balanceOf(token, payer.address) });
+  const pay = (init) => page.evaluate(payInPage, { apiUrl: api.url, policy, init });
+  return { token, payer, payTo, site, api, page, pageErrors, signed, balances, pay };
+}
 
-  const result = await page.evaluate(payInPage, { apiUrl: api.url, policy });
+/** A readable dump of what the API saw, for failure messages. */
+const seenBy = (api) => JSON.stringify(api.requests.map(({ method, status, outcome, reason, error }) => ({ method, status, outcome, reason, error })));
+
+/** The events that must happen, in order (others, like 'approved', may come in between), and no failure. */
+function assertPaidEvents(events) {
+  const order = ['payment_required', 'signed', 'settled'].map((type) => events.indexOf(type));
+  assert.ok(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1])), events.join());
+  assert.ok(!events.includes('failed'), events.join());
+}
+
+test('a page on another origin pays a CORS x402 API with an EIP-1193 wallet; settled on anvil', { timeout: 60_000 }, async (t) => {
+  const data = { report: 'premium', items: [1, 2, 3], price: '0.025 USDC' };
+  const { token, payer, payTo, site, api, page, pageErrors, signed, balances, pay } = await setup(t, { data });
+  const before = await balances();
+
+  const result = await pay();
   mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: join(artifacts, 'runtime-chromium.png'), fullPage: true });
 
   // The page got the paid response and its receipt.
-  assert.equal(result.error, undefined, `payment failed in the page: ${result.error}\nserver saw: ${JSON.stringify(api.requests.map(({ method, status, outcome, reason }) => ({ method, status, outcome, reason })))}`);
+  assert.equal(result.error, undefined, `payment failed in the page: ${result.error}\nserver saw: ${seenBy(api)}`);
   assert.equal(result.status, 200, JSON.stringify(result));
   assert.deepEqual(result.body, data);
   assert.ok(result.paymentResponseHeader, 'PAYMENT-RESPONSE is readable in the page (exposed by CORS)');
@@ -194,10 +213,7 @@ test('a page on another origin pays a CORS x402 API with an EIP-1193 wallet; set
   assert.equal(result.receipt.network, NETWORK);
   assert.equal(result.receipt.transaction, api.settlements[0].transaction);
   assert.equal(result.receipt.payer?.toLowerCase(), payer.address.toLowerCase());
-  // The events that must happen, in order (others, like 'approved', may come in between).
-  const order = ['payment_required', 'signed', 'settled'].map((type) => result.events.indexOf(type));
-  assert.ok(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1])), result.events.join());
-  assert.ok(!result.events.includes('failed'), result.events.join());
+  assertPaidEvents(result.events);
   assert.deepEqual(pageErrors, []);
 
   // The wallet was asked once, for exactly this payment, on the right chain (no switch needed).
@@ -209,12 +225,15 @@ test('a page on another origin pays a CORS x402 API with an EIP-1193 wallet; set
   assert.equal(signed[0].message.value, String(PRICE));
 
   // Real settlement: the balances moved by exactly the price.
-  assert.equal(await balanceOf(token, payTo), payeeBefore + PRICE);
-  assert.equal(await balanceOf(token, payer.address), payerBefore - PRICE);
+  const after = await balances();
+  assert.equal(after.payee, before.payee + PRICE);
+  assert.equal(after.payer, before.payer - PRICE);
+  const tx = await token.publicClient.getTransactionReceipt({ hash: result.receipt.transaction });
+  assert.equal(tx.status, 'success');
 
   // CORS as the server saw it: GET (simple, no preflight), OPTIONS (for PAYMENT-SIGNATURE only), paid GET.
   const seen = api.requests.map((r) => `${r.method} ${r.outcome}`);
-  assert.deepEqual(seen, ['GET challenged', 'OPTIONS preflight', 'GET paid'], JSON.stringify(seen));
+  assert.deepEqual(seen, ['GET challenged', 'OPTIONS preflight', 'GET paid'], seenBy(api));
   const [unpaid, preflight, paid] = api.requests;
   assert.equal(unpaid.headers.origin, site.origin, 'the unpaid GET is a cross-origin request');
   assert.equal(unpaid.headers['sec-fetch-mode'], 'cors');
@@ -229,44 +248,39 @@ test('a page on another origin pays a CORS x402 API with an EIP-1193 wallet; set
   assert.equal(paid.transaction, result.receipt.transaction);
 });
 
+test('a simple cross-origin POST stays simple: no preflight before the 402, same body on the paid retry', { timeout: 60_000 }, async (t) => {
+  const { api, pageErrors, balances, pay } = await setup(t, { payToIndex: 5 });
+  const before = await balances();
+  const body = 'city=Lisbon&units=metric&note=caf%C3%A9';
+  const result = await pay({ method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  assert.equal(result.error, undefined, `payment failed in the page: ${result.error}\nserver saw: ${seenBy(api)}`);
+  assert.equal(result.status, 200, JSON.stringify(result));
+  assert.equal(result.receipt?.success, true, JSON.stringify(result.receipt));
+  assertPaidEvents(result.events);
+  assert.deepEqual(pageErrors, []);
+
+  assert.deepEqual(api.requests.map((r) => `${r.method} ${r.outcome}`), ['POST challenged', 'OPTIONS preflight', 'POST paid'], seenBy(api));
+  const [unpaid, preflight, paid] = api.requests;
+  for (const r of [unpaid, paid]) {
+    assert.equal(r.body, body);
+    assert.equal(r.headers['content-type'], 'application/x-www-form-urlencoded');
+    assert.equal(r.headers.origin, api.requests[0].headers.origin);
+  }
+  assert.equal(preflight.headers['access-control-request-method'], 'POST');
+  assert.equal(preflight.headers['access-control-request-headers'], 'payment-signature');
+  assert.equal((await balances()).payee, before.payee + PRICE);
+});
+
 test('an EIP-1193 wallet on another chain is switched to the requirement\'s chain before signing', { timeout: 60_000 }, async (t) => {
-  const anvil = await startAnvil({ chainId: 31337 });
-  t.after(() => anvil.stop());
-  const token = await deployTestUSDC(anvil);
-  await installMulticall3(anvil);
-  const facilitator = await startOfficialFacilitator({ ...anvil, network: NETWORK });
-  const payer = privateKeyToAccount(generatePrivateKey());
-  await mint(token, payer.address, 1_000_000n);
-  const payTo = anvilAccount(3).address;
-
-  const site = await serveStatic({ '/pkg/': packageDir() }, {
-    'GET /': (req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE),
-    'GET /favicon.ico': (req, res) => res.writeHead(204).end(),
-  });
-  t.after(() => site.close());
-  const requirement = exactRequirement({ token: token.address, payTo, amount: PRICE });
-  const api = await startPaidApi({ facilitator, requirement, allowOrigin: site.origin });
-  t.after(() => api.close());
-
-  const browser = await launchChromium();
-  t.after(() => browser.close());
-  const page = await browser.newPage();
-  const signed = [];
-  await page.exposeFunction('__testWalletSign', testKeySigner(payer, signed));
-  await page.addInitScript(injectProvider, { address: payer.address, chainId: '0x1' }); // on mainnet
-  await page.goto(`${site.origin}/`);
-
-  const policy = {
-    assets: [{ network: NETWORK, asset: token.address, decimals: 6, symbol: 'USDC', usd: true, maxPerPayment: '1000000' }],
-  };
-  const before = await balanceOf(token, payTo);
-  const result = await page.evaluate(payInPage, { apiUrl: api.url, policy });
-  assert.equal(result.error, undefined, result.error);
+  const { api, page, signed, balances, pay } = await setup(t, { walletChain: '0x1', payToIndex: 3 }); // on mainnet
+  const before = await balances();
+  const result = await pay();
+  assert.equal(result.error, undefined, `payment failed in the page: ${result.error}\nserver saw: ${seenBy(api)}`);
   assert.equal(result.status, 200, JSON.stringify(result));
   assert.equal(result.receipt?.success, true);
   const switchAt = result.walletCalls.indexOf('wallet_switchEthereumChain');
   assert.ok(switchAt >= 0 && switchAt < result.walletCalls.indexOf('eth_signTypedData_v4'), result.walletCalls.join());
   assert.equal(await page.evaluate(() => window.ethereum.request({ method: 'eth_chainId' })), '0x7a69');
   assert.equal(signed.length, 1);
-  assert.equal(await balanceOf(token, payTo), before + PRICE);
+  assert.equal((await balances()).payee, before.payee + PRICE);
 });

@@ -1,0 +1,113 @@
+// wrapFetch paying x402 v2 Solana routes end to end: a local server answers 402, verifies the
+// PAYMENT-SIGNATURE with verifyPayment and settles in litesvm (co-sign as fee payer + send); the
+// SDK's RPC goes to a JSON-RPC front backed by the same litesvm. Balances move by exactly amount.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadX402 } from '../lib/x402.mjs';
+import { createWorld, startRpcFront } from '../lib/svm-litesvm.mjs';
+import { startSolanaPaidServer } from '../lib/svm-paid-server.mjs';
+
+const x402 = await loadX402();
+
+async function setup(t, label, routes) {
+  const world = await createWorld({ label });
+  const front = await startRpcFront(world);
+  t.after(() => front.close());
+  const server = await startSolanaPaidServer(x402, world, routes(world));
+  t.after(() => server.close());
+  const policy = {
+    assets: Object.values(world.mints).map(({ mint }) => ({ network: world.network, asset: mint, decimals: 6, maxPerPayment: '5000000' })),
+  };
+  return { world, front, server, policy };
+}
+
+for (const name of ['token', 'token2022']) {
+  test(`wrapFetch pays a v2 Solana route (${name}); the server settles in litesvm; exactly amount moves`, async (t) => {
+    const { world, front, server, policy } = await setup(t, `fetch-${name}`, (w) => ({ '/paid': [w.requirement(name, { amount: '250000' })] }));
+    const events = [];
+    const fetch = x402.wrapFetch(globalThis.fetch, {
+      wallets: [x402.solanaPrivateKeyWallet(world.keys.payer.seed)],
+      rpc: { [world.network]: front.url },
+      policy,
+      onEvent: (e) => events.push(e.type),
+    });
+    const { atas } = world.mints[name];
+    const before = { payer: world.balance(atas.payer), payee: world.balance(atas.payee) };
+
+    const response = await fetch(server.url('/paid'));
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { paid: true, path: '/paid' });
+    const receipt = x402.getPaymentReceipt(response);
+    assert.equal(receipt.success, true);
+    assert.equal(receipt.network, world.network);
+    assert.equal(receipt.payer, world.keys.payer.address);
+    assert.equal(receipt.transaction, server.settlements[0].transaction);
+    assert.ok(events.includes('settled'), `events: ${events}`);
+
+    assert.equal(world.balance(atas.payee) - before.payee, 250000n);
+    assert.equal(before.payer - world.balance(atas.payer), 250000n);
+    assert.equal(server.requests.length, 2, 'one 402, one paid retry');
+    assert.ok(server.requests[1].headers['payment-signature']);
+    assert.deepEqual(front.calls.map((c) => c.method).sort(), ['getAccountInfo', 'getLatestBlockhash']);
+
+    // A second request pays again (a new transaction: new blockhash-independent memo nonce).
+    const second = await fetch(server.url('/paid'));
+    assert.equal(second.status, 200);
+    assert.equal(world.balance(atas.payee) - before.payee, 500000n);
+    assert.equal(server.settlements.filter((s) => s.success).length, 2);
+  });
+}
+
+test('wrapFetch through the solanaWallet adapter (Wallet Standard signTransaction), a route offering EVM first', async (t) => {
+  const { world, front, server, policy } = await setup(t, 'fetch-standard', (w) => ({
+    '/paid': [
+      { scheme: 'exact', network: 'eip155:84532', amount: '10000', asset: '0x036CbD53842c5426634e7929541eC2318f3dCF7e', payTo: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C', maxTimeoutSeconds: 60, extra: { name: 'USDC', version: '2' } },
+      w.requirement('token2022', { amount: '42' }),
+    ],
+  }));
+  const inner = x402.solanaPrivateKeyWallet(world.keys.payer.seed);
+  const signed = [];
+  const standard = {
+    accounts: [{ address: world.keys.payer.address }],
+    features: {
+      'solana:signTransaction': {
+        async signTransaction(...inputs) {
+          signed.push(inputs[0]);
+          return Promise.all(inputs.map(async (input) => ({ signedTransaction: await inner.signTransaction(input.transaction) })));
+        },
+      },
+    },
+  };
+  const fetch = x402.wrapFetch(globalThis.fetch, {
+    wallets: [x402.solanaWallet(standard, { chain: 'solana:devnet' })],
+    rpc: { [world.network]: front.url },
+    policy,
+  });
+  const before = world.balance(world.mints.token2022.atas.payee);
+  const response = await fetch(server.url('/paid'));
+  assert.equal(response.status, 200);
+  assert.equal(x402.getPaymentReceipt(response).success, true);
+  assert.equal(world.balance(world.mints.token2022.atas.payee) - before, 42n);
+  assert.equal(signed.length, 1);
+  assert.equal(signed[0].account.address, world.keys.payer.address);
+  assert.equal(signed[0].chain, 'solana:devnet');
+  assert.ok(signed[0].transaction instanceof Uint8Array);
+});
+
+test('a replayed PAYMENT-SIGNATURE is refused by the server and moves nothing', async (t) => {
+  const { world, front, server, policy } = await setup(t, 'fetch-replay', (w) => ({ '/paid': [w.requirement('token', { amount: '7' })] }));
+  const fetch = x402.wrapFetch(globalThis.fetch, {
+    wallets: [x402.solanaPrivateKeyWallet(world.keys.payer.seed)],
+    rpc: { [world.network]: front.url },
+    policy,
+  });
+  const { atas } = world.mints.token;
+  const response = await fetch(server.url('/paid'));
+  assert.equal(response.status, 200);
+  const header = server.requests[1].headers['payment-signature'];
+  const after = world.balance(atas.payee);
+  const replay = await globalThis.fetch(server.url('/paid'), { headers: { 'PAYMENT-SIGNATURE': header } });
+  assert.equal(replay.status, 402);
+  assert.equal(x402.decodePaymentResponse(replay.headers.get('payment-response')).errorReason, 'duplicate_settlement');
+  assert.equal(world.balance(atas.payee), after);
+});
