@@ -171,10 +171,7 @@ pub static DEFAULT_DIALECTS: &[&dyn Dialect] = &[&X402V2Header, &X402V2Body, &X4
 /// # Errors
 /// As [`recognize`].
 pub fn challenge_from_json(json: &Value) -> Result<Challenge> {
-    let body = serde_json::to_vec(json)
-        .map_err(|source| Error::json(crate::error::Document::PaymentRequired, source))?;
-    let headers: [(&str, &str); 0] = [];
-    recognize(&Response402::new(402, &headers, &body))
+    x402::from_document(json)
 }
 
 impl Challenge {

@@ -76,6 +76,15 @@ impl Dialect for X402V1Body {
     }
 }
 
+/// A challenge document already parsed (v2 `PaymentRequired` or v1 body).
+pub(super) fn from_document(json: &Value) -> Result<Challenge> {
+    match version_of(json) {
+        Some(2) => challenge(DialectId::X402V2Body, 2, json, Requirement::from_v2),
+        Some(1) => challenge(DialectId::X402V1, 1, json, Requirement::from_v1),
+        _ => Err(unsupported(json)),
+    }
+}
+
 fn version_of(json: &Value) -> Option<u64> {
     json.get("x402Version")?.as_u64()
 }

@@ -207,10 +207,11 @@ pub fn verify_transaction(tx: &[u8], requirement: &Requirement) -> Result<SvmVer
         .filter(|ix| program(ix) == memo_program)
         .map(|ix| ix.data.as_slice())
         .collect();
-    if memos.len() > 1 {
-        return Err(SvmInvalid::MemoCount);
-    }
+    // Wallets may add their own memo; the count only matters when the server set one.
     if let Some(memo) = requirement.extra_str("memo").filter(|m| !m.is_empty()) {
+        if memos.len() > 1 {
+            return Err(SvmInvalid::MemoCount);
+        }
         if memos.first() != Some(&memo.as_bytes()) {
             return Err(SvmInvalid::MemoMismatch);
         }

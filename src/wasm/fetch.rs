@@ -106,10 +106,10 @@ impl Inner {
     }
 
     fn wallet_for(&self, requirement: &Requirement) -> Option<&Wallet> {
-        let kind = if requirement.network.is_evm() {
-            "evm"
-        } else {
-            return None;
+        let kind = match requirement.network.namespace() {
+            "eip155" => "evm",
+            "solana" => "solana",
+            _ => return None,
         };
         (requirement.scheme == "exact").then_some(())?;
         self.wallets.iter().find(|w| w.kind == kind)

@@ -154,12 +154,15 @@ async fn mint_info(url: &str, mint: &Pubkey) -> Result<(u8, Pubkey), JsValue> {
                 reason: "the mint account does not exist",
             })
         })?;
-    let owner = js(Pubkey::parse(
-        value
-            .get("owner")
-            .and_then(Value::as_str)
-            .unwrap_or_default(),
-    ))?;
+    let owner = value
+        .get("owner")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let owner = Pubkey::parse(owner).map_err(|_| {
+        to_js(&Error::RpcError {
+            reason: "getAccountInfo: no valid owner".into(),
+        })
+    })?;
     let owner = js(token_program(&owner))?;
     let data = value
         .pointer("/data/0")
@@ -217,7 +220,13 @@ pub(crate) async fn sign_svm_payment(
                 .pointer("/value/blockhash")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            js(Pubkey::parse(hash))?.0
+            Pubkey::parse(hash)
+                .map_err(|_| {
+                    to_js(&Error::RpcError {
+                        reason: "getLatestBlockhash: no valid blockhash".into(),
+                    })
+                })?
+                .0
         }
     };
     let (decimals, token_program) = match (terms.decimals, terms.token_program) {
