@@ -1,0 +1,205 @@
+//! Selection and spend policy, natively: caps that understand decimals, allowed
+//! assets, recipient lists, preferences, and which refusal wins.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use serde_json::{Value, json};
+use x402_wasm::dialect::{Requirement, challenge_from_json};
+use x402_wasm::select::{Policy, PolicyConfig};
+
+const BASE_USDC: &str = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913";
+const PAY_TO: &str = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C";
+
+fn requirement(network: &str, asset: &str, amount: &str, pay_to: &str) -> Value {
+    json!({ "scheme": "exact", "network": network, "amount": amount, "asset": asset, "payTo": pay_to,
+            "maxTimeoutSeconds": 60, "extra": { "name": "USD Coin", "version": "2" } })
+}
+
+fn offered(accepts: Vec<Value>) -> Vec<Requirement> {
+    challenge_from_json(&json!({ "x402Version": 2, "accepts": accepts }))
+        .unwrap()
+        .requirements
+}
+
+fn policy(config: Value) -> Policy {
+    Policy::new(serde_json::from_value::<PolicyConfig>(config).unwrap()).unwrap()
+}
+
+fn code(policy: &Policy, offered: &[Requirement]) -> String {
+    match policy.candidates(offered, |_| true) {
+        Ok(c) => format!("ok:{}", c.len()),
+        Err(e) => e.code().to_owned(),
+    }
+}
+
+#[test]
+fn the_default_cap_is_one_dollar_exactly() {
+    let p = Policy::default_policy();
+    assert_eq!(
+        code(
+            &p,
+            &offered(vec![requirement("base", BASE_USDC, "1000000", PAY_TO)])
+        ),
+        "ok:1"
+    );
+    assert_eq!(
+        code(
+            &p,
+            &offered(vec![requirement("base", BASE_USDC, "1000001", PAY_TO)])
+        ),
+        "PAYMENT_LIMIT_EXCEEDED"
+    );
+}
+
+#[test]
+fn caps_are_in_dollars_and_compared_in_the_assets_decimals() {
+    let p = policy(json!({ "maxPerPayment": "0.01" }));
+    assert_eq!(
+        code(
+            &p,
+            &offered(vec![requirement("base", BASE_USDC, "10000", PAY_TO)])
+        ),
+        "ok:1"
+    );
+    let over = offered(vec![requirement("base", BASE_USDC, "10001", PAY_TO)]);
+    let error = p.candidates(&over, |_| true).unwrap_err();
+    assert_eq!(error.code(), "PAYMENT_LIMIT_EXCEEDED");
+    assert!(error.to_string().contains("0.010001 USDC"), "{error}");
+    // An 18-decimal dollar asset declared by the user: the same cap, scaled up.
+    let token = "0x1111111111111111111111111111111111111111";
+    let p = policy(json!({ "maxPerPayment": "0.01",
+        "assets": [{ "network": "eip155:1", "asset": token, "decimals": 18, "usd": true, "maxPerPayment": "1000000000000000000000" }] }));
+    let at_cap = offered(vec![requirement(
+        "eip155:1",
+        token,
+        "10000000000000000",
+        PAY_TO,
+    )]);
+    assert_eq!(code(&p, &at_cap), "ok:1");
+    let c = p.candidates(&at_cap, |_| true).unwrap();
+    assert_eq!(c[0].valuation.usd_micros.unwrap().to_string(), "10000");
+    let above = offered(vec![requirement(
+        "eip155:1",
+        token,
+        "10000000000000001",
+        PAY_TO,
+    )]);
+    assert_eq!(code(&p, &above), "PAYMENT_LIMIT_EXCEEDED");
+}
+
+#[test]
+fn unknown_assets_are_refused_unless_allowed_with_their_own_cap() {
+    let token = "0x2222222222222222222222222222222222222222";
+    let r = offered(vec![requirement("eip155:31337", token, "5", PAY_TO)]);
+    assert_eq!(code(&Policy::default_policy(), &r), "ASSET_NOT_ALLOWED");
+    let allowed = policy(
+        json!({ "assets": [{ "network": "eip155:31337", "asset": token.to_uppercase().replace("0X", "0x"),
+        "decimals": 0, "symbol": "TOK", "maxPerPayment": "5" }] }),
+    );
+    assert_eq!(code(&allowed, &r), "ok:1");
+    let c = allowed.candidates(&r, |_| true).unwrap();
+    assert_eq!(c[0].valuation.formatted(), "5 TOK");
+    assert_eq!(
+        c[0].valuation.usd_micros, None,
+        "non-dollar assets are not valued in dollars"
+    );
+    let r6 = offered(vec![requirement("eip155:31337", token, "6", PAY_TO)]);
+    assert_eq!(code(&allowed, &r6), "PAYMENT_LIMIT_EXCEEDED");
+}
+
+#[test]
+fn recipient_lists_and_wallet_support() {
+    let r = offered(vec![requirement("base", BASE_USDC, "1", PAY_TO)]);
+    let deny = policy(json!({ "payTo": { "deny": [PAY_TO.to_lowercase()] } }));
+    assert_eq!(code(&deny, &r), "PAYTO_NOT_ALLOWED");
+    let allow_other =
+        policy(json!({ "payTo": { "allow": ["0x3333333333333333333333333333333333333333"] } }));
+    assert_eq!(code(&allow_other, &r), "PAYTO_NOT_ALLOWED");
+    let allow = policy(json!({ "payTo": { "allow": [PAY_TO] } }));
+    assert_eq!(code(&allow, &r), "ok:1");
+    let none = Policy::default_policy()
+        .candidates(&r, |_| false)
+        .unwrap_err();
+    assert_eq!(none.code(), "NO_MATCHING_REQUIREMENT");
+}
+
+#[test]
+fn the_furthest_refusal_is_reported() {
+    // One requirement is denied by recipient, another exceeds the cap: the cap is further along.
+    let other = "0x4444444444444444444444444444444444444444";
+    let r = offered(vec![
+        requirement("base", BASE_USDC, "1", other),
+        requirement("base", BASE_USDC, "2000000", PAY_TO),
+    ]);
+    let p = policy(json!({ "payTo": { "deny": [other] } }));
+    assert_eq!(code(&p, &r), "PAYMENT_LIMIT_EXCEEDED");
+}
+
+#[test]
+fn preferences_order_the_candidates() {
+    let r = offered(vec![
+        requirement("base", BASE_USDC, "3", PAY_TO),
+        requirement(
+            "eip155:84532",
+            "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+            "2",
+            PAY_TO,
+        ),
+        requirement(
+            "eip155:137",
+            "0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359",
+            "1",
+            PAY_TO,
+        ),
+    ]);
+    let order = |p: &Policy| {
+        p.candidates(&r, |_| true)
+            .unwrap()
+            .iter()
+            .map(|c| c.requirement.index)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        order(&Policy::default_policy()),
+        [0, 1, 2],
+        "server order by default"
+    );
+    assert_eq!(
+        order(&policy(
+            json!({ "prefer": { "networks": ["polygon", "base-sepolia"] } })
+        )),
+        [2, 1, 0]
+    );
+    assert_eq!(
+        order(&policy(
+            json!({ "prefer": { "networks": ["eip155:*"], "assets": ["0x3c499c542cef5e3811e1192ce70d8cc03d5c3359"] } })
+        )),
+        [2, 0, 1]
+    );
+}
+
+#[test]
+fn bad_policies_are_coded() {
+    for bad in [
+        json!({ "maxPerPayment": "lots" }),
+        json!({ "assets": [{ "network": "nowhere", "asset": "x", "decimals": 6, "maxPerPayment": "1" }] }),
+        json!({ "assets": [{ "network": "base", "asset": "x", "decimals": 6, "maxPerPayment": "-1" }] }),
+        json!({ "budget": { "total": "1e3" } }),
+    ] {
+        let config: PolicyConfig = serde_json::from_value(bad.clone()).unwrap();
+        assert_eq!(
+            Policy::new(config).unwrap_err().code(),
+            "INVALID_POLICY",
+            "{bad}"
+        );
+    }
+    assert!(
+        serde_json::from_value::<PolicyConfig>(json!({ "maxPerPaymnt": "1" })).is_err(),
+        "typos are refused"
+    );
+}

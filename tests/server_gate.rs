@@ -1,0 +1,207 @@
+//! The Worker helper's gate, natively: route resolution, and the decision on
+//! payment headers (good, tampered, expired, wrong chain, malformed, v1).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use serde_json::{Value, json};
+use x402_wasm::client::payment_payload;
+use x402_wasm::dialect::challenge_from_json;
+use x402_wasm::error::Document;
+use x402_wasm::evm::PrivateKeySigner;
+use x402_wasm::evm::exact::{PaymentParams, prepare};
+use x402_wasm::protocol::encode_header;
+use x402_wasm::server::{Decision, Gate, GateOptions, Route, RouteConfig};
+
+const NOW: u64 = 1_800_000_000;
+const PAY_TO: &str = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C";
+
+fn route(accept_v1: bool) -> Route {
+    let config: RouteConfig = serde_json::from_value(json!({
+        "accepts": [{ "network": "base", "payTo": PAY_TO, "price": "$0.01" }],
+        "resource": { "description": "Weather" }, "acceptV1": accept_v1,
+    }))
+    .unwrap();
+    Route::new(&config, "https://api.example/weather").unwrap()
+}
+
+/// A payment for the route's first requirement, as a client makes it, then `edit`ed.
+fn payment(route: &Route, version: u8, edit: impl Fn(&mut Value)) -> String {
+    let document = if version == 1 {
+        route.v1_body.clone().unwrap()
+    } else {
+        route.payment_required.clone()
+    };
+    let challenge = challenge_from_json(&document).unwrap();
+    let signer = PrivateKeySigner::from_hex(&"11".repeat(32)).unwrap();
+    let params = PaymentParams {
+        now: NOW,
+        nonce: [7; 32],
+        valid_after: None,
+    };
+    let prepared = prepare(&challenge.requirements[0], signer.address(), &params).unwrap();
+    let payload = prepared
+        .payload(&signer.sign_digest(&prepared.digest))
+        .unwrap();
+    let mut payment = payment_payload(&challenge, &challenge.requirements[0], payload);
+    edit(&mut payment);
+    encode_header(&payment, Document::PaymentPayload).unwrap()
+}
+
+fn outcome(decision: Decision) -> String {
+    match decision {
+        Decision::Challenge => "challenge".into(),
+        Decision::Malformed(e) => format!("400 {}", e.code()),
+        Decision::Refused { reason } => format!("402 {reason}"),
+        Decision::Accepted(a) => format!("accepted v{} {}", a.x402_version, a.payer),
+    }
+}
+
+#[test]
+fn money_prices_resolve_through_the_known_asset_table() {
+    let r = route(true);
+    let accepted = &r.accepts()[0];
+    assert_eq!(accepted["network"], "eip155:8453");
+    assert_eq!(accepted["amount"], "10000");
+    assert_eq!(
+        accepted["asset"],
+        "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"
+    );
+    assert_eq!(
+        accepted["extra"],
+        json!({ "name": "USD Coin", "version": "2" })
+    );
+    assert_eq!(
+        r.payment_required["resource"]["url"],
+        "https://api.example/weather"
+    );
+    let v1 = &r.v1_accepts()[0];
+    assert_eq!(
+        (v1["network"].as_str(), v1["maxAmountRequired"].as_str()),
+        (Some("base"), Some("10000"))
+    );
+    assert!(
+        v1.get("outputSchema").is_none(),
+        "v1 clients refuse null members"
+    );
+    for bad in [
+        json!({ "accepts": [{ "network": "eip155:31337", "payTo": PAY_TO, "price": "$0.01" }] }),
+        json!({ "accepts": [{ "network": "base", "payTo": PAY_TO, "price": "$0.0000001" }] }),
+    ] {
+        let config: RouteConfig = serde_json::from_value(bad).unwrap();
+        assert_eq!(
+            Route::new(&config, "https://x/").unwrap_err().code(),
+            "INVALID_ROUTE_CONFIG"
+        );
+    }
+}
+
+#[test]
+fn decisions_on_payment_headers() {
+    let r = route(false);
+    let gate = Gate::new(&r);
+    let at = |now| GateOptions::at(now);
+    let decide = |header: &str, now| outcome(gate.decide(Some(header), None, &at(now)));
+    assert_eq!(outcome(gate.decide(None, None, &at(NOW))), "challenge");
+    let good = payment(&r, 2, |_| {});
+    assert!(
+        decide(&good, NOW).starts_with("accepted v2 0x"),
+        "{}",
+        decide(&good, NOW)
+    );
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "amount lowered in both places",
+            payment(&r, 2, |p| {
+                p["accepted"]["amount"] = json!("1");
+                p["payload"]["authorization"]["value"] = json!("1");
+            }),
+            "402 invalid_exact_evm_payload_authorization_value_mismatch",
+        ),
+        (
+            "amount raised in the authorization",
+            payment(&r, 2, |p| {
+                p["payload"]["authorization"]["value"] = json!("10001")
+            }),
+            "402 invalid_exact_evm_payload_authorization_value_mismatch",
+        ),
+        (
+            "payTo swapped",
+            payment(&r, 2, |p| {
+                p["payload"]["authorization"]["to"] =
+                    json!("0x3333333333333333333333333333333333333333")
+            }),
+            "402 invalid_exact_evm_payload_recipient_mismatch",
+        ),
+        (
+            "signature flipped",
+            payment(&r, 2, |p| {
+                let s = p["payload"]["signature"].as_str().unwrap().to_owned();
+                p["payload"]["signature"] = json!(
+                    format!("{}{}", &s[..10], if &s[10..11] == "a" { "b" } else { "a" }) + &s[11..]
+                );
+            }),
+            "402 invalid_exact_evm_payload_signature",
+        ),
+        (
+            "wrong chain",
+            payment(&r, 2, |p| p["accepted"]["network"] = json!("eip155:84532")),
+            "402 invalid_network",
+        ),
+        (
+            "accepted not an object",
+            payment(&r, 2, |p| p["accepted"] = json!("exact")),
+            "400 INVALID_PAYLOAD",
+        ),
+        (
+            "unknown version",
+            payment(&r, 2, |p| p["x402Version"] = json!(7)),
+            "400 UNSUPPORTED_VERSION",
+        ),
+    ];
+    for (name, header, want) in cases {
+        assert_eq!(decide(&header, NOW), want, "{name}");
+    }
+    assert_eq!(
+        decide(&good, NOW + 61),
+        "402 invalid_exact_evm_payload_authorization_valid_before",
+        "expired"
+    );
+    assert_eq!(
+        decide(&good, NOW - 700),
+        "402 invalid_exact_evm_payload_authorization_valid_after",
+        "not yet valid"
+    );
+    assert_eq!(decide("%%%", NOW), "400 INVALID_HEADER");
+    assert_eq!(decide(&"A".repeat(40_000), NOW), "400 HEADER_TOO_LARGE");
+}
+
+#[test]
+fn v1_payments_only_when_accepted() {
+    let v1_route = route(true);
+    let header = payment(&v1_route, 1, |_| {});
+    let decision = Gate::new(&v1_route).decide(None, Some(&header), &GateOptions::at(NOW));
+    assert!(outcome(decision).starts_with("accepted v1 0x"));
+    let v2_only = route(false);
+    let decision = Gate::new(&v2_only).decide(None, Some(&header), &GateOptions::at(NOW));
+    assert_eq!(outcome(decision), "402 invalid_x402_version");
+}
+
+#[test]
+fn replay_keys_identify_the_authorization() {
+    let r = route(false);
+    let header = payment(&r, 2, |_| {});
+    let Decision::Accepted(a) = Gate::new(&r).decide(Some(&header), None, &GateOptions::at(NOW))
+    else {
+        panic!()
+    };
+    assert_eq!(
+        a.replay_key,
+        format!("eip155:8453/{}/0x{}", a.payer, "07".repeat(32))
+    );
+    assert_eq!(a.expires_at, NOW + 60);
+}
