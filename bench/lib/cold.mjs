@@ -1,5 +1,6 @@
 // Cold start: wall time from spawning `node -e <script>` to the first payload's signature on
-// its stdout (module loading, wasm instantiation or viem/x402 setup, first signature).
+// its stdout (module loading, wasm instantiation or viem/x402 setup, first signature), and to
+// the first paid response of a wrapped fetch against the benchmark's loopback server.
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { BENCH_DIR, KEY, NOW, PAYMENT_REQUIRED, PKG_NODE_ENTRY } from './fixtures.mjs';
@@ -28,8 +29,10 @@ export const COLD_SCRIPTS = {
   baseline: "console.log('0x' + '00'.repeat(65));",
 };
 
-/** One spawn: milliseconds until a 65-byte hex signature line arrives on stdout. */
-function spawnOnce(script) {
+const SIGNATURE_LINE = /^0x[0-9a-f]{130}$/i;
+
+/** One spawn: milliseconds until the first line arrives on stdout (it must match `accept`). */
+function spawnOnce(script, accept) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
@@ -49,20 +52,64 @@ function spawnOnce(script) {
     child.on('close', (code) => {
       clearTimeout(timer);
       const line = out.split('\n')[0];
-      if (code !== 0 || ms === null || !/^0x[0-9a-f]{130}$/i.test(line)) {
+      if (code !== 0 || ms === null || !accept.test(line)) {
         reject(new Error(`bench: cold-start child failed (exit ${code}): ${err || out}`));
       } else resolve(ms);
     });
   });
 }
 
-/** Alternates ours, official, baseline `runs` times after one discarded spawn of each (disk cache). */
-export async function coldStart(runs) {
-  const names = Object.keys(COLD_SCRIPTS);
-  for (const n of names) await spawnOnce(COLD_SCRIPTS[n]);
+/** Alternates the scripts `runs` times after one discarded spawn of each (disk cache). */
+async function alternateSpawns(scripts, runs, accept) {
+  const names = Object.keys(scripts);
+  for (const n of names) await spawnOnce(scripts[n], accept);
   const samples = Object.fromEntries(names.map((n) => [n, []]));
   for (let i = 0; i < runs; i++) {
-    for (const n of names) samples[n].push(await spawnOnce(COLD_SCRIPTS[n]));
+    for (const n of names) samples[n].push(await spawnOnce(scripts[n], accept));
   }
   return Object.fromEntries(names.map((n) => [n, { samples: samples[n], median: median(samples[n]) }]));
+}
+
+/** Spawn -> first payload: ours, official, baseline alternated `runs` times. */
+export function coldStart(runs) {
+  return alternateSpawns(COLD_SCRIPTS, runs, SIGNATURE_LINE);
+}
+
+/**
+ * The scripts of the paid cold start: import the library, build the paying fetch, pay for `url`
+ * once and print `<status> <body>`. Both use Node's global fetch and the same key. `plain` is for
+ * scale: the same two round trips with a ready-made PAYMENT-SIGNATURE (`plainHeader`), no library.
+ */
+export function paidColdScripts(url, plainHeader) {
+  const u = JSON.stringify(url);
+  return {
+    ours: [
+      `import { evmPrivateKeyWallet, wrapFetch } from ${JSON.stringify(pathToFileURL(PKG_NODE_ENTRY).href)};`,
+      `const pay = wrapFetch(fetch, { wallets: [evmPrivateKeyWallet(${JSON.stringify(KEY)})] });`,
+      `const r = await pay(${u});`,
+      'console.log(r.status, await r.text());',
+    ].join('\n'),
+    official: [
+      "import { privateKeyToAccount } from 'viem/accounts';",
+      "import { x402Client } from '@x402/core/client';",
+      "import { registerExactEvmScheme } from '@x402/evm/exact/client';",
+      "import { wrapFetchWithPayment } from '@x402/fetch';",
+      'const client = new x402Client();',
+      `registerExactEvmScheme(client, { signer: privateKeyToAccount(${JSON.stringify(KEY)}) });`,
+      'client.setSpendControls(false);',
+      'const pay = wrapFetchWithPayment(fetch, client);',
+      `const r = await pay(${u});`,
+      'console.log(r.status, await r.text());',
+    ].join('\n'),
+    plain: [
+      `const a = await fetch(${u}); await a.text();`,
+      `const r = await fetch(${u}, { headers: { 'PAYMENT-SIGNATURE': ${JSON.stringify(plainHeader)} } });`,
+      'console.log(r.status, await r.text());',
+    ].join('\n'),
+  };
+}
+
+/** Spawn -> first paid response (a `200 ...` line): ours, official, plain alternated `runs` times. */
+export function coldStartPaid(runs, url, plainHeader) {
+  return alternateSpawns(paidColdScripts(url, plainHeader), runs, /^200 /);
 }

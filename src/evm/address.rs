@@ -42,6 +42,26 @@ impl Address {
         Ok(address)
     }
 
+    /// Parses `0x` + 40 hex digits in any case, without checking an EIP-55 checksum.
+    ///
+    /// # Errors
+    /// [`Error::InvalidAddress`] for a wrong length or bad hex.
+    pub fn parse_hex(text: &str) -> Result<Self> {
+        let digits = text
+            .strip_prefix("0x")
+            .or_else(|| text.strip_prefix("0X"))
+            .ok_or(Error::InvalidAddress {
+                reason: "missing 0x prefix",
+            })?;
+        let mut bytes = [0u8; 20];
+        if digits.len() != 40 || hex::decode_to_slice(digits, &mut bytes).is_err() {
+            return Err(Error::InvalidAddress {
+                reason: "must be 40 hex digits",
+            });
+        }
+        Ok(Address(bytes))
+    }
+
     /// The EIP-55 checksummed form, `0x`-prefixed.
     pub fn to_checksum(&self) -> String {
         let lower = hex::encode(self.0);

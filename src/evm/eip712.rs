@@ -2,6 +2,7 @@
 //! arrays included), the domain separator and the signing digest, plus the JSON
 //! form `eth_signTypedData_v4` takes.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use ruint::aliases::U256;
@@ -97,11 +98,11 @@ impl TypedData {
             .collect()
     }
 
-    fn fields_of(&self, ty: &str) -> Option<Vec<TypedField>> {
-        if ty == DOMAIN_TYPE {
-            Some(self.domain_fields())
-        } else {
-            self.types.get(ty).cloned()
+    fn fields_of(&self, ty: &str) -> Option<Cow<'_, [TypedField]>> {
+        match self.types.get(ty) {
+            Some(fields) => Some(Cow::Borrowed(fields.as_slice())),
+            None if ty == DOMAIN_TYPE => Some(Cow::Owned(self.domain_fields())),
+            None => None,
         }
     }
 
@@ -135,7 +136,7 @@ impl TypedData {
             .fields_of(ty)
             .ok_or_else(|| invalid(format!("type {ty} is not defined")))?;
         deps.insert(ty.to_owned());
-        for field in fields {
+        for field in fields.iter() {
             let base = field.ty.split('[').next().unwrap_or_default();
             if self.fields_of(base).is_some() {
                 self.collect_deps(base, deps)?;
@@ -167,7 +168,7 @@ impl TypedData {
             .ok_or_else(|| invalid(format!("type {ty} is not defined")))?;
         let mut encoded = Vec::with_capacity(32 * (fields.len() + 1));
         encoded.extend_from_slice(&keccak256(self.encode_type(ty)?.as_bytes()));
-        for field in &fields {
+        for field in fields.iter() {
             let value = data
                 .get(&field.name)
                 .ok_or_else(|| invalid(format!("{ty}.{} is missing", field.name)))?;
@@ -243,7 +244,8 @@ impl TypedData {
 fn encode_atomic(ty: &str, value: &Value) -> Result<[u8; 32]> {
     let bad = || invalid(format!("value {value} does not fit type {ty}"));
     match ty {
-        "address" => Ok(Address::parse(value.as_str().ok_or_else(bad)?)?.to_word()),
+        // Hashing needs the bytes only; callers that must check EIP-55 parse first.
+        "address" => Ok(Address::parse_hex(value.as_str().ok_or_else(bad)?)?.to_word()),
         "bool" => {
             let mut word = [0u8; 32];
             word[31] = u8::from(value.as_bool().ok_or_else(bad)?);

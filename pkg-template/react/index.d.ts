@@ -1,0 +1,98 @@
+// Types of x402-wasm/react: React bindings over wrapFetch.
+import type { ReactElement, ReactNode } from 'react';
+import type { PaymentReceipt, Policy, Requirement, WrapFetchOptions, X402Error } from '../index.js';
+
+/** A fetch function: what the provider wraps and what the hooks return. */
+export type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+
+export interface X402ProviderProps {
+  /** The wallets payments may use (default none: every 402 then fails with NO_MATCHING_REQUIREMENT). */
+  wallets?: WrapFetchOptions['wallets'];
+  /** Spend policy (caps, budgets, allow lists); the core's default when absent. */
+  policy?: Policy;
+  /** The fetch to wrap (default: the global fetch, looked up at each call). */
+  fetch?: FetchFunction;
+  /** Solana JSON-RPC endpoints by CAIP-2 network. */
+  rpc?: Record<string, string>;
+  children?: ReactNode;
+}
+
+/**
+ * Holds the wallets, the policy and one wrapped fetch shared by every hook below it, so budgets count
+ * all of their payments. The wrapped fetch, and its budget ledger, is re-created when the identity of
+ * `wallets`, `policy`, `fetch` or `rpc` changes: keep them stable (module constants, useMemo, state).
+ * Hook requests under one provider take turns (one runs at a time), because the core's approval
+ * question and events do not say which request they belong to.
+ */
+export function X402Provider(props: X402ProviderProps): ReactElement;
+
+/** Where the latest request of a hook is. */
+export type PaymentStatus = 'idle' | 'awaiting-approval' | 'signing' | 'paying' | 'settled' | 'error';
+
+/** A payment waiting for the user: show it, then call approve() or reject() (once; later calls do nothing). */
+export interface PendingPayment {
+  /** The requirement the policy chose. */
+  requirement: Requirement;
+  /** The price with its symbol, e.g. "0.01 USDC". */
+  amountFormatted: string;
+  /** `scheme://host[:port]` of the server asking to be paid. */
+  origin: string;
+  /** The resource URL the server names, when it names one. */
+  resource?: string;
+  /** Pays: the wallet is asked to sign. */
+  approve(): void;
+  /** Does not pay: the request rejects with PAYMENT_REJECTED. */
+  reject(): void;
+}
+
+/** What useX402Fetch returns. */
+export interface X402FetchState {
+  /** Stable while the provider's wallets, policy, fetch and rpc are. Rejects like wrapFetch's fetch. */
+  fetch: FetchFunction;
+  /**
+   * 'idle' before and during a request that needs no payment (and after an aborted one);
+   * 'awaiting-approval' while `pendingPayment` is set; 'signing' once approved; 'paying' while the
+   * paid retry is out; 'settled' with a successful `receipt`; 'error' when the request threw or the
+   * server refused the payment (`receipt.success === false`).
+   */
+  status: PaymentStatus;
+  pendingPayment: PendingPayment | null;
+  /** The receipt of the latest payment (also for a refused one), or null. */
+  receipt: PaymentReceipt | null;
+  /** What the latest request threw: an X402Error (branch on `code`) or another Error (network, abort). */
+  error: X402Error | Error | null;
+}
+
+/**
+ * The provider's paying fetch, with the state of this component's latest request. Each component
+ * tracks its own requests. Unmounting rejects a payment still waiting for approval.
+ * Throws when used outside an X402Provider.
+ */
+export function useX402Fetch(): X402FetchState;
+
+/** What usePaidResource returns. */
+export interface PaidResource<T = unknown> {
+  /**
+   * The body of the latest response, whatever its HTTP status: parsed JSON when the content-type is
+   * JSON (null for an empty body), else the text. Undefined until it arrives. `T` is not checked.
+   */
+  data: T | undefined;
+  /** The final response, or null before it arrives. */
+  response: Response | null;
+  status: PaymentStatus;
+  pendingPayment: PendingPayment | null;
+  receipt: PaymentReceipt | null;
+  /** What the load threw (X402Error, network error, abort) or the JSON parse error. */
+  error: X402Error | Error | null;
+  /** True from the moment a load is due until it ends. */
+  loading: boolean;
+  /** Loads the resource again (paying again if the server asks again). */
+  refetch(): void;
+}
+
+/**
+ * Loads one resource through the provider's paying fetch when `url` is set and whenever it changes;
+ * nothing is loaded while it is null, undefined or ''. A load still running when `url` changes or
+ * the component unmounts is aborted. `init` is read at each load; changing it alone does not reload.
+ */
+export function usePaidResource<T = unknown>(url: string | URL | null | undefined, init?: RequestInit): PaidResource<T>;

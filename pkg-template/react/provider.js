@@ -1,0 +1,32 @@
+// X402Provider: holds the wallets, the policy and the one wrapped fetch the hooks below it share,
+// so a budget counts every payment made under the provider.
+import { createContext, createElement, useMemo, useState } from 'react';
+import { wrapFetch } from 'x402-wasm';
+import { createLane } from './lane.js';
+
+/** What the hooks read: the wrapped fetch and the lane that routes its callbacks. */
+export const X402Context = /* @__PURE__ */ createContext(null);
+
+const NO_WALLETS = [];
+// Looked up on every call, so a fetch replaced after the provider mounted (tests, polyfills) is used.
+const globalFetch = (input, init) => globalThis.fetch(input, init);
+
+/**
+ * Provides a paying fetch to useX402Fetch and usePaidResource. The wrapped fetch (and with it the
+ * budget's ledger) is re-created when the identity of `wallets`, `policy`, `fetch` or `rpc` changes:
+ * keep them stable (module constants, useMemo or state), not literals written in the render.
+ *
+ * @param {{ wallets?: object[], policy?: object, fetch?: typeof fetch, rpc?: Record<string, string>,
+ *   children?: unknown }} props
+ */
+export function X402Provider({ wallets = NO_WALLETS, policy, fetch = globalFetch, rpc, children }) {
+  const [lane] = useState(createLane);
+  const value = useMemo(
+    () => ({
+      lane,
+      fetch: wrapFetch(fetch, { wallets, policy, rpc, onPaymentRequired: lane.ask, onEvent: lane.event }),
+    }),
+    [lane, wallets, policy, fetch, rpc],
+  );
+  return createElement(X402Context.Provider, { value }, children);
+}

@@ -1,0 +1,74 @@
+// usePaidResource: loads one (possibly paid) resource through the provider's paying fetch.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useX402Fetch } from './useX402Fetch.js';
+
+const NOTHING = { url: undefined, data: undefined, response: null, error: null, loading: false };
+
+/**
+ * Loads `url` when it is set and whenever it changes (or `refetch()` is called), paying a 402 once
+ * the user approves `pendingPayment`. `data` is the parsed JSON when the response's content-type is
+ * JSON, else its text, whatever the HTTP status; `error` is what the load threw (an X402Error, a
+ * network error, unparsable JSON). A load still running when `url` changes or the component
+ * unmounts is aborted. `init` is read at each load; changing it alone does not reload.
+ *
+ * @param {string | URL | null | undefined} url nothing is loaded while it is null, undefined or ''.
+ * @param {RequestInit} [init]
+ */
+export function usePaidResource(url, init) {
+  const { fetch, status, pendingPayment, receipt } = useX402Fetch();
+  const [result, setResult] = useState(NOTHING);
+  const [round, setRound] = useState(0);
+  const latestInit = useRef(init);
+  const key = url == null ? '' : String(url);
+
+  useEffect(() => {
+    latestInit.current = init;
+  });
+
+  useEffect(() => {
+    if (key === '') return undefined;
+    const init = latestInit.current;
+    const controller = new AbortController();
+    const outer = init?.signal;
+    const abort = () => controller.abort(outer.reason);
+    if (outer?.aborted) abort();
+    else outer?.addEventListener('abort', abort, { once: true });
+    let current = true;
+    const finish = (next) => current && setResult({ url: key, loading: false, ...next });
+    setResult((last) => (last.url === key ? { ...last, loading: true, error: null } : { ...NOTHING, url: key, loading: true }));
+    fetch(key, { ...init, signal: controller.signal }).then(
+      (response) =>
+        readBody(response).then(
+          (data) => finish({ data, response, error: null }),
+          (error) => finish({ data: undefined, response, error }),
+        ),
+      (error) => finish({ data: undefined, response: null, error }),
+    );
+    return () => {
+      current = false;
+      outer?.removeEventListener('abort', abort);
+      controller.abort();
+    };
+  }, [fetch, key, round]);
+
+  const refetch = useCallback(() => setRound((n) => n + 1), []);
+  const mine = result.url === key ? result : { ...NOTHING, loading: key !== '' };
+  return {
+    data: mine.data,
+    response: mine.response,
+    status,
+    pendingPayment,
+    receipt,
+    error: mine.error,
+    loading: mine.loading,
+    refetch,
+  };
+}
+
+/** JSON for a JSON content-type (`null` when the body is empty), else the text. */
+async function readBody(response) {
+  const type = response.headers.get('content-type') ?? '';
+  const text = await response.text();
+  if (!/[/+]json(\s*;|\s*$)/i.test(type)) return text;
+  return text === '' ? null : JSON.parse(text);
+}

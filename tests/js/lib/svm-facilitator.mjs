@@ -1,0 +1,230 @@
+// The OFFICIAL x402 v2 facilitator for Solana `exact`, unmodified from npm, settling in litesvm:
+// `x402Facilitator` (@x402/core/facilitator) with the exact SVM facilitator scheme
+// (`registerExactSvmScheme` from @x402/svm/exact/facilitator) over the official signer
+// (`toFacilitatorSvmSigner` from @x402/svm, a @solana/kit key pair signer for the world's fee payer)
+// whose Solana RPC is a JSON-RPC front on 127.0.0.1 answered from the litesvm world.
+//
+//   const f = await startSvmFacilitator(t, world);   // stops at t.after (or call f.close())
+//   f.url (POST /verify, POST /settle, GET /supported); f.verify / f.settle / f.getSupported;
+//   f.rpcUrl (also usable by clients: getLatestBlockhash, getAccountInfo); f.rpc.calls; f.calls; f.sent
+//
+// The front implements what the official client, signer and scheme ask for: getLatestBlockhash,
+// getAccountInfo (base64), getSlot, getBlockHeight, getBalance, getTokenAccountBalance,
+// simulateTransaction (sigVerify false is honoured by turning litesvm's sigverify off around the
+// simulation: the fee-payer slot is still zero at verify time), sendTransaction (the transaction
+// is executed by litesvm at once; like an RPC with skipPreflight, a transaction that fails on chain
+// still gets its signature, and its status carries the error), getSignatureStatuses (confirmed
+// at once) and getTransaction (null: no history kept; the exact scheme only needs it for smart
+// wallets). Anything else is a JSON-RPC "method not found", so a new need shows up as an error.
+import { createServer } from 'node:http';
+import { createKeyPairSignerFromBytes, getTransactionDecoder } from '@solana/kit';
+import { x402Facilitator } from '@x402/core/facilitator';
+import { toFacilitatorSvmSigner } from '@x402/svm';
+import { registerExactSvmScheme } from '@x402/svm/exact/facilitator';
+import { FailedTransactionMetadata } from './svm-litesvm.mjs';
+import { startJsonRpc, accountInfo, rpcError } from './svm-rpc.mjs';
+import { decodeTransaction, fromB64, readU64, toBase58 } from './svm-wire.mjs';
+
+const txDecoder = getTransactionDecoder();
+
+/** A JSON-able form of litesvm's transaction error (an enum value or a small class instance). */
+function errorJson(err) {
+  if (err == null) return null;
+  if (typeof err !== 'object') return String(err);
+  const text = typeof err.toString === 'function' && err.toString !== Object.prototype.toString ? err.toString() : '';
+  return { litesvm: text || JSON.stringify(err, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) };
+}
+
+/**
+ * The JSON-RPC front over `world` (from svm-litesvm createWorld). Returns startJsonRpc's object plus
+ * `url` and `sent` (every transaction sent: { signature, ok, error, logs }).
+ */
+export async function startLitesvmRpc(world) {
+  const { svm } = world;
+  const statuses = new Map(); // signature -> { slot, err }
+  const sent = [];
+  const context = () => ({ slot: Number(svm.getClock().slot) });
+  const wire = (params) => {
+    const encoding = params[1]?.encoding ?? 'base58';
+    if (encoding !== 'base64') throw rpcError(-32602, `only base64 transactions are supported here (got ${encoding})`);
+    return fromB64(params[0]);
+  };
+
+  const rpc = await startJsonRpc((method, params) => {
+    switch (method) {
+      case 'getLatestBlockhash':
+        return { context: context(), value: { blockhash: svm.latestBlockhash(), lastValidBlockHeight: 150 } };
+      case 'getSlot':
+      case 'getBlockHeight':
+        return Number(svm.getClock().slot);
+      case 'getAccountInfo': {
+        const encoding = params[1]?.encoding ?? 'base64';
+        if (encoding !== 'base64') throw rpcError(-32602, `only base64 account data is supported here (got ${encoding})`);
+        const account = svm.getAccount(params[0]);
+        if (!account.exists) return { context: context(), value: null };
+        return { context: context(), value: accountInfo({ data: account.data, owner: account.programAddress, lamports: account.lamports, executable: account.executable }) };
+      }
+      case 'getBalance':
+        return { context: context(), value: Number(svm.getBalance(params[0]) ?? 0n) };
+      case 'getTokenAccountBalance': {
+        const account = svm.getAccount(params[0]);
+        if (!account.exists) throw rpcError(-32602, 'Invalid param: could not find account');
+        const amount = readU64(account.data, 64);
+        const mint = svm.getAccount(toBase58(account.data.slice(0, 32)));
+        const decimals = mint.exists ? mint.data[44] : 0;
+        return { context: context(), value: { amount: amount.toString(), decimals, uiAmount: null, uiAmountString: amount.toString() } };
+      }
+      case 'simulateTransaction': {
+        const bytes = wire(params);
+        const options = params[1] ?? {};
+        if (options.replaceRecentBlockhash) throw rpcError(-32602, 'replaceRecentBlockhash is not supported here');
+        const sigVerify = options.sigVerify ?? false;
+        if (!sigVerify) svm.withSigverify(false);
+        let result;
+        try {
+          result = svm.simulateTransaction(txDecoder.decode(bytes));
+        } finally {
+          if (!sigVerify) svm.withSigverify(true);
+        }
+        const failed = result instanceof FailedTransactionMetadata;
+        const meta = result.meta();
+        return {
+          context: context(),
+          value: {
+            err: failed ? errorJson(result.err()) : null,
+            logs: meta.logs(),
+            accounts: null,
+            unitsConsumed: Number(meta.computeUnitsConsumed()),
+            returnData: null,
+            ...(options.innerInstructions ? { innerInstructions: [] } : {}),
+          },
+        };
+      }
+      case 'sendTransaction': {
+        const bytes = wire(params);
+        const signature = toBase58(decodeTransaction(bytes).signatures[0]);
+        const result = svm.sendTransaction(txDecoder.decode(bytes));
+        const failed = result instanceof FailedTransactionMetadata;
+        const err = failed ? errorJson(result.err()) : null;
+        const logs = (failed ? result.meta() : result).logs();
+        sent.push({ signature, ok: !failed, error: err, logs });
+        // A transaction litesvm refused before running it (bad signature, already processed...)
+        // is what preflight-less RPCs still answer with a signature; its status shows the error.
+        if (!statuses.has(signature) || failed === false) statuses.set(signature, { slot: Number(svm.getClock().slot), err });
+        return signature;
+      }
+      case 'getSignatureStatuses':
+        return {
+          context: context(),
+          value: (params[0] ?? []).map((signature) => {
+            const status = statuses.get(signature);
+            if (!status) return null;
+            return {
+              slot: status.slot, confirmations: null, err: status.err,
+              status: status.err ? { Err: status.err } : { Ok: null }, confirmationStatus: 'confirmed',
+            };
+          }),
+        };
+      case 'getTransaction':
+        return null;
+      default:
+        throw rpcError(-32601, `method not found: ${method}`);
+    }
+  });
+  return { ...rpc, url: rpc.url('/'), sent };
+}
+
+/** Serves a facilitator object on 127.0.0.1: POST /verify, POST /settle, GET /supported. */
+export async function serveFacilitator(facilitator) {
+  const json = (value) => JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  const server = createServer(async (req, res) => {
+    const send = (status, body) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(json(body));
+    };
+    const path = new URL(req.url, 'http://127.0.0.1').pathname;
+    const op = { 'GET /supported': 'getSupported', 'POST /verify': 'verify', 'POST /settle': 'settle' }[`${req.method} ${path}`];
+    if (!op) return send(404, { error: 'not found' });
+    let body = {};
+    try {
+      const chunks = [];
+      for await (const chunk of req) chunks.push(chunk);
+      if (op !== 'getSupported') body = JSON.parse(Buffer.concat(chunks).toString('utf8')) ?? {};
+    } catch {
+      return send(400, { error: 'invalid JSON body' });
+    }
+    const { paymentPayload, paymentRequirements } = body;
+    if (op !== 'getSupported' && (!paymentPayload || !paymentRequirements)) {
+      return send(400, { error: 'paymentPayload and paymentRequirements are required' });
+    }
+    try {
+      return send(200, op === 'getSupported' ? await facilitator.getSupported() : await facilitator[op](paymentPayload, paymentRequirements));
+    } catch (err) {
+      const message = err?.message ?? String(err);
+      if (op === 'verify') return send(500, { isValid: false, invalidReason: 'unexpected_verify_error', invalidMessage: message });
+      if (op === 'settle') return send(500, { success: false, errorReason: 'unexpected_settle_error', errorMessage: message, transaction: '', network: paymentRequirements.network });
+      return send(500, { error: message });
+    }
+  });
+  await new Promise((resolve, reject) => server.listen(0, '127.0.0.1', resolve).once('error', reject));
+  server.unref();
+  let closed;
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: () => {
+      closed ??= new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+      return closed;
+    },
+  };
+}
+
+/**
+ * The official facilitator for `world` (fee payer: world.keys.feePayer) with its litesvm RPC front,
+ * served over HTTP. Every call is recorded in `calls` ({ op, payload, requirements, result }).
+ * With `t`, everything stops at t.after. Returns { facilitator, verify, settle, getSupported, url,
+ * rpc, rpcUrl, sent, calls, feePayer, close() }.
+ */
+export async function startSvmFacilitator(t, world) {
+  const rpc = await startLitesvmRpc(world);
+  const keyPair = await createKeyPairSignerFromBytes(world.keys.feePayer.keypair);
+  const signer = toFacilitatorSvmSigner(keyPair, { defaultRpcUrl: rpc.url });
+  const facilitator = new x402Facilitator();
+  registerExactSvmScheme(facilitator, { signer, networks: world.network });
+
+  const calls = [];
+  const record = (op) => async (payload, requirements) => {
+    const entry = { op, payload, requirements };
+    calls.push(entry);
+    entry.result = await facilitator[op](payload, requirements);
+    return entry.result;
+  };
+  const api = {
+    verify: record('verify'),
+    settle: record('settle'),
+    getSupported: async () => {
+      calls.push({ op: 'getSupported' });
+      return facilitator.getSupported();
+    },
+  };
+  const http = await serveFacilitator(api);
+  let closed;
+  const close = () => {
+    closed ??= Promise.all([http.close(), rpc.close()]);
+    return closed;
+  };
+  t?.after(close);
+  return {
+    ...api,
+    facilitator,
+    url: http.url,
+    rpc,
+    rpcUrl: rpc.url,
+    sent: rpc.sent,
+    calls,
+    feePayer: keyPair.address,
+    close,
+  };
+}

@@ -1,0 +1,153 @@
+// useX402Fetch (issue 7, section 2): the status sequence of a paid request, approval and rejection,
+// the receipt, policy refusals, and each component tracking its own requests. Run with React 18 and
+// 19 (REACT_VERSION); the wallet signs for real and the fake server verifies with verifyPayment.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { consoleErrors, reactVersion, x402, useX402Fetch } from '../lib/env.mjs';
+import { inAct, mountProvider, probe, tick, until } from '../lib/render.mjs';
+import { ORIGIN, PAY_TO, TRANSACTION, USDC_BASE, fakeServer } from '../lib/fake-server.mjs';
+
+const CENT = '10000'; // $0.01 in USDC's 6 decimals
+
+after(() => assert.deepEqual(consoleErrors, [], 'React logged errors'));
+
+test(`React ${reactVersion}: idle → awaiting-approval → signing → paying → settled, with approve()`, async (t) => {
+  const server = fakeServer({ '/paid': { price: CENT, body: { secret: 42 } } });
+  const hook = probe(useX402Fetch);
+  const { wallet } = await mountProvider(t, server, [hook]);
+  assert.equal(hook.latest.status, 'idle');
+  const signing = wallet.holdSigning();
+  const paying = server.holdPaid();
+
+  const { done } = await inAct(() => hook.latest.fetch(server.url('/paid')));
+  await until(() => hook.latest.status === 'awaiting-approval');
+  const { pendingPayment } = hook.latest;
+  assert.equal(pendingPayment.amountFormatted, '0.01 USDC');
+  assert.equal(pendingPayment.origin, ORIGIN);
+  assert.equal(pendingPayment.resource, server.url('/paid'));
+  assert.equal(pendingPayment.requirement.network, 'eip155:8453');
+  assert.equal(pendingPayment.requirement.asset, USDC_BASE);
+  assert.equal(pendingPayment.requirement.payTo, PAY_TO);
+  assert.equal(pendingPayment.requirement.amount, CENT);
+  await tick(30);
+  assert.equal(wallet.signatures, 0, 'signed before approval');
+  assert.deepEqual(server.requests, [{ path: '/paid', paid: false }]);
+
+  await inAct(() => pendingPayment.approve());
+  await until(() => hook.latest.status === 'signing');
+  assert.equal(hook.latest.pendingPayment, null);
+  signing.open();
+  await until(() => hook.latest.status === 'paying');
+  paying.open();
+  await until(() => hook.latest.status === 'settled');
+
+  const { value: response } = await done;
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), { secret: 42 });
+  assert.deepEqual(hook.statuses, ['idle', 'awaiting-approval', 'signing', 'paying', 'settled']);
+  const { receipt, error } = hook.latest;
+  assert.equal(error, null);
+  assert.equal(receipt.success, true);
+  assert.equal(receipt.transaction, TRANSACTION);
+  assert.equal(receipt.network, 'eip155:8453');
+  assert.equal(receipt.payer, wallet.address);
+  assert.equal(receipt.status, 200);
+  assert.equal(x402.getPaymentReceipt(response).transaction, TRANSACTION);
+  assert.equal(server.payments.length, 1);
+  assert.equal(server.payments[0].payer, wallet.address);
+});
+
+test(`React ${reactVersion}: reject() is PAYMENT_REJECTED and no payment is sent`, async (t) => {
+  const server = fakeServer({ '/paid': { price: CENT, body: { secret: 42 } } });
+  const hook = probe(useX402Fetch);
+  const { wallet } = await mountProvider(t, server, [hook]);
+  const { done } = await inAct(() => hook.latest.fetch(server.url('/paid')));
+  await until(() => hook.latest.pendingPayment !== null);
+  await inAct(() => hook.latest.pendingPayment.reject());
+  await until(() => hook.latest.status === 'error');
+
+  const { error } = await done;
+  assert.ok(error instanceof x402.X402Error);
+  assert.equal(error.code, 'PAYMENT_REJECTED');
+  assert.equal(hook.latest.error, error);
+  assert.equal(hook.latest.pendingPayment, null);
+  assert.equal(hook.latest.receipt, null);
+  assert.deepEqual(hook.statuses, ['idle', 'awaiting-approval', 'error']);
+  assert.equal(wallet.signatures, 0);
+  assert.deepEqual(server.requests, [{ path: '/paid', paid: false }]);
+  assert.equal(server.payments.length, 0);
+});
+
+test(`React ${reactVersion}: a price above the policy cap is PAYMENT_LIMIT_EXCEEDED, never asked`, async (t) => {
+  const server = fakeServer({ '/dear': { price: '100000', body: 'too dear' } }); // $0.10
+  const hook = probe(useX402Fetch);
+  const { wallet } = await mountProvider(t, server, [hook], { policy: { maxPerPayment: '0.05' } });
+  const { done } = await inAct(() => hook.latest.fetch(server.url('/dear')));
+  const { error } = await done;
+  await until(() => hook.latest.status === 'error');
+
+  assert.equal(error.code, 'PAYMENT_LIMIT_EXCEEDED');
+  assert.equal(hook.latest.error, error);
+  assert.ok(hook.renders.every((r) => r.pendingPayment === null), 'asked for approval');
+  assert.deepEqual(hook.statuses, ['idle', 'error']);
+  assert.equal(wallet.signatures, 0);
+  assert.deepEqual(server.requests, [{ path: '/dear', paid: false }]);
+});
+
+test(`React ${reactVersion}: a response that asks for no payment leaves the state idle`, async (t) => {
+  const server = fakeServer({ '/free': { body: { free: true } } });
+  const hook = probe(useX402Fetch);
+  await mountProvider(t, server, [hook]);
+  const { done } = await inAct(() => hook.latest.fetch(server.url('/free')));
+  const { value: response } = await done;
+  await tick();
+  assert.deepEqual(await response.json(), { free: true });
+  assert.deepEqual(hook.statuses, ['idle']);
+  assert.equal(hook.latest.receipt, null);
+});
+
+test(`React ${reactVersion}: each component tracks its own requests`, async (t) => {
+  const server = fakeServer({ '/a': { price: CENT, body: 'a' }, '/b': { price: CENT, body: 'b' } });
+  const a = probe(useX402Fetch);
+  const b = probe(useX402Fetch);
+  await mountProvider(t, server, [a, b]);
+  const first = await inAct(() => a.latest.fetch(server.url('/a')));
+  await until(() => a.latest.status === 'awaiting-approval');
+  const second = await inAct(() => b.latest.fetch(server.url('/b')));
+  await tick(30);
+  // b's request waits for a's payment to end: one wrapped fetch, one question at a time.
+  assert.equal(b.latest.status, 'idle');
+  assert.equal(b.latest.pendingPayment, null);
+
+  await inAct(() => a.latest.pendingPayment.approve());
+  await until(() => b.latest.status === 'awaiting-approval');
+  assert.equal(a.latest.status, 'settled');
+  assert.equal(a.latest.pendingPayment, null);
+  assert.equal((await first.done).value.status, 200);
+  assert.equal(b.latest.pendingPayment.resource, server.url('/b'));
+
+  await inAct(() => b.latest.pendingPayment.reject());
+  assert.equal((await second.done).error.code, 'PAYMENT_REJECTED');
+  await until(() => b.latest.status === 'error');
+  assert.equal(a.latest.status, 'settled');
+  assert.equal(a.latest.receipt.transaction, TRANSACTION);
+  assert.equal(b.latest.receipt, null);
+  assert.ok(!b.statuses.includes('signing') && !b.statuses.includes('settled'), b.statuses.join());
+  assert.deepEqual(server.payments.map((p) => p.path), ['/a']);
+});
+
+test(`React ${reactVersion}: the provider's budget counts the payments of every component`, async (t) => {
+  const server = fakeServer({ '/a': { price: CENT, body: 'a' }, '/b': { price: CENT, body: 'b' } });
+  const a = probe(useX402Fetch);
+  const b = probe(useX402Fetch);
+  await mountProvider(t, server, [a, b], { policy: { budget: { total: '0.01' } } });
+  const first = await inAct(() => a.latest.fetch(server.url('/a')));
+  await until(() => a.latest.pendingPayment !== null);
+  await inAct(() => a.latest.pendingPayment.approve());
+  assert.equal((await first.done).value.status, 200);
+  const second = await inAct(() => b.latest.fetch(server.url('/b')));
+  assert.equal((await second.done).error.code, 'BUDGET_EXCEEDED');
+  await until(() => b.latest.status === 'error');
+  assert.ok(b.renders.every((r) => r.pendingPayment === null));
+  assert.deepEqual(server.payments.map((p) => p.path), ['/a']);
+});
