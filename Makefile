@@ -14,3 +14,7 @@ setup:
 
 build: setup
 	bash scripts/build.sh
+
+bench: build
+	X402_EXTRA_NPM_DIRS=bench bash scripts/setup.sh
+	node bench/run.mjs

@@ -48,7 +48,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 # npm dependencies of the JS test harness and the demo (lock files are committed).
-for dir in tests/js bench; do
+for dir in tests/js ${X402_EXTRA_NPM_DIRS:-}; do
   if [ -f "$here/$dir/package-lock.json" ]; then
     stamp="$here/$dir/node_modules/.x402-lock-$(sha256sum "$here/$dir/package-lock.json" | cut -c1-16)"
     if [ ! -f "$stamp" ]; then
