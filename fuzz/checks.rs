@@ -34,7 +34,7 @@ use x402_wasm::server::route::{Route, RouteConfig};
 use x402_wasm::svm::exact::{SvmPayment, SvmTerms};
 use x402_wasm::svm::message::{Message, Transaction};
 use x402_wasm::svm::verify::verify_transaction;
-use x402_wasm::svm::{Pubkey, SolanaSigner, TOKEN_PROGRAM};
+use x402_wasm::svm::{Pubkey, SolanaSigner, TOKEN_PROGRAM, verify_signature};
 
 /// The byte after the mode byte, and the rest.
 fn split(data: &[u8]) -> (u8, &[u8]) {
@@ -441,21 +441,31 @@ const EVM_PATHS: [&str; 20] = [
 /// byte 1 choosing the place and the rest (JSON, else a string) the new value. Bit 2
 /// verifies under scheme `"Exact"`, which must fail.
 ///
-/// An accepted payment must be the fixture's: same payer, same replay nonce, and the
-/// recipient and value of the requirement.
+/// An accepted payment is by its stated `from`, to the requirement's recipient; a
+/// patched fixture that is still accepted is by the fixture's key with the fixture's
+/// replay nonce (whatever the spelling of its numbers).
 pub(crate) fn evm_verify(data: &[u8]) {
     let (flags, rest) = split(data);
     let fixture = match evm_fixtures() {
-        [eip3009, permit2] => if flags & 1 == 0 { eip3009 } else { permit2 },
+        [eip3009, permit2] => {
+            if flags & 1 == 0 {
+                eip3009
+            } else {
+                permit2
+            }
+        }
     };
-    let payload = if flags & 2 != 0 {
+    let (payload, patched) = if flags & 2 != 0 {
         match serde_json::from_slice::<Value>(rest) {
-            Ok(v) => v,
+            Ok(v) => (v, false),
             Err(_) => return,
         }
     } else {
         let (place, value) = split(rest);
-        let path = EVM_PATHS.get(usize::from(place) % EVM_PATHS.len()).copied().unwrap_or("");
+        let path = EVM_PATHS
+            .get(usize::from(place) % EVM_PATHS.len())
+            .copied()
+            .unwrap_or("");
         let value = serde_json::from_slice::<Value>(value)
             .unwrap_or_else(|_| Value::String(text(value).into_owned()));
         let mut payload = fixture.payload.clone();
@@ -463,7 +473,7 @@ pub(crate) fn evm_verify(data: &[u8]) {
             Some(slot) => *slot = value,
             None => return,
         }
-        payload
+        (payload, !path.is_empty())
     };
     let scheme = if flags & 4 != 0 { "Exact" } else { "exact" };
     let requirement = &fixture.requirement;
@@ -474,16 +484,47 @@ pub(crate) fn evm_verify(data: &[u8]) {
     }
     match result {
         Ok(verified) => {
-            assert_eq!(verified.payer, fixture.payer, "accepted a payment by someone else");
-            assert_eq!(
-                verified.nonce.to_ascii_lowercase(),
-                fixture.nonce.to_ascii_lowercase(),
-                "an accepted variant has another replay key"
-            );
+            check_accepted_evm(&payload, &verified.payer.to_checksum(), &verified.nonce);
+            if patched {
+                assert_eq!(verified.payer, fixture.payer, "accepted a payment by someone else");
+                assert_eq!(
+                    verified.nonce.to_ascii_lowercase(),
+                    fixture.nonce.to_ascii_lowercase(),
+                    "an accepted variant has another replay key"
+                );
+            }
             assert!(verified.valid_before >= NOW + 10);
         }
         Err(invalid) => assert!(!invalid.reason().is_empty()),
     }
+}
+
+/// What an accepted EVM scheme payload implies: the payer is its `from`, the nonce its
+/// nonce, the recipient and amount the fixed requirement's.
+fn check_accepted_evm(payload: &Value, payer: &str, nonce: &str) {
+    let uint = |v: Option<&Value>| match v {
+        Some(Value::String(s)) if !s.starts_with("0x") => U256::from_str_radix(s, 10).ok(),
+        Some(Value::String(s)) => U256::from_str_radix(s.trim_start_matches("0x"), 16).ok(),
+        Some(Value::Number(n)) => n.as_u64().map(U256::from),
+        _ => None,
+    };
+    let amount = Some(U256::from(10_000u64));
+    let pay_to = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C";
+    let (from, to) = if let Some(auth) = payload.get("authorization") {
+        assert_eq!(uint(auth.get("value")), amount);
+        let stated = auth.get("nonce").and_then(Value::as_str).unwrap_or_default();
+        assert_eq!(stated, nonce);
+        (auth.get("from"), auth.get("to"))
+    } else {
+        let auth = payload.get("permit2Authorization").unwrap_or(&Value::Null);
+        assert_eq!(uint(auth.pointer("/permitted/amount")), amount);
+        assert_eq!(uint(auth.get("nonce")).map(|n| n.to_string()).as_deref(), Some(nonce));
+        (auth.get("from"), auth.pointer("/witness/to"))
+    };
+    let from = from.and_then(Value::as_str).unwrap_or_default();
+    let to = to.and_then(Value::as_str).unwrap_or_default();
+    assert!(from.eq_ignore_ascii_case(payer), "payer {payer} is not from {from}");
+    assert!(to.eq_ignore_ascii_case(pay_to), "paid {to}, not {pay_to}");
 }
 
 /// EIP-712 hashing of arbitrary typed data (JSON). Whatever hashes must hash the same
@@ -570,7 +611,8 @@ pub(crate) fn svm_transaction(data: &[u8]) {
     let fixture = match svm_fixtures() {
         [plain, memo] => if flags & 1 == 0 { plain } else { memo },
     };
-    let bytes: Cow<'_, [u8]> = if flags & 2 != 0 {
+    let patched = flags & 2 == 0;
+    let bytes: Cow<'_, [u8]> = if !patched {
         Cow::Borrowed(rest)
     } else {
         let mut tx = fixture.transaction.clone();
@@ -597,11 +639,22 @@ pub(crate) fn svm_transaction(data: &[u8]) {
     }
     match verify_transaction(&bytes, &fixture.requirement) {
         Ok(verified) => {
-            assert_eq!(verified.payer, fixture.payer, "accepted a payment by someone else");
             let tx = Transaction::parse(&bytes).expect("a verified transaction parses");
-            assert_eq!(tx.message, fixture.message, "accepted a message the payer did not sign");
-            let signature = bs58::decode(&verified.replay_key).into_vec().expect("base58");
-            assert!(tx.signatures.iter().any(|s| s.as_slice() == signature.as_slice()));
+            if patched {
+                assert_eq!(verified.payer, fixture.payer, "accepted a payment by someone else");
+                assert_eq!(tx.message, fixture.message, "accepted a message the payer did not sign");
+            }
+            let signature: [u8; 64] = bs58::decode(&verified.replay_key)
+                .into_vec()
+                .ok()
+                .and_then(|s| s.try_into().ok())
+                .expect("the replay key is a base58 signature");
+            assert!(tx.signatures.contains(&signature));
+            assert!(verify_signature(&verified.payer, &tx.message, &signature));
+            let message = Message::parse(&tx.message).expect("a verified message parses");
+            let signers = usize::from(message.num_required_signatures);
+            assert!(message.account_keys.iter().take(signers).any(|k| *k == verified.payer));
+            assert_ne!(message.account_keys.first(), Some(&verified.payer));
         }
         Err(invalid) => assert!(!invalid.reason().is_empty()),
     }
@@ -686,9 +739,17 @@ pub(crate) fn server_gate(data: &[u8]) {
     };
     match decision {
         Decision::Accepted(accepted) => {
-            let signer = evm_fixtures().iter().map(|f| f.payer.to_checksum()).next();
-            assert_eq!(Some(&accepted.payer), signer.as_ref(), "accepted a stranger's payment");
-            assert!(accepted.replay_key.starts_with("eip155:8453/"));
+            let payload = accepted.payment.get("payload").unwrap_or(&Value::Null);
+            let nonce = accepted.replay_key.rsplit('/').next().unwrap_or_default();
+            let stated = payload
+                .pointer("/authorization/nonce")
+                .and_then(Value::as_str);
+            if let Some(stated) = stated {
+                assert_eq!(stated.to_ascii_lowercase(), nonce);
+            }
+            check_accepted_evm(payload, &accepted.payer, stated.unwrap_or(nonce));
+            let expected = format!("eip155:8453/{}/", accepted.payer);
+            assert!(accepted.replay_key.starts_with(&expected), "{}", accepted.replay_key);
             assert!(accepted.expires_at >= NOW + 10);
         }
         Decision::Malformed(error) => assert!(!error.code().is_empty()),

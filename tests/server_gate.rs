@@ -205,3 +205,70 @@ fn replay_keys_identify_the_authorization() {
     );
     assert_eq!(a.expires_at, NOW + 60);
 }
+
+#[test]
+fn solana_payments_pass_the_gate_once_verified() {
+    use base64::Engine as _;
+    use x402_wasm::svm::SolanaSigner;
+    use x402_wasm::svm::exact::{SvmPayment, SvmTerms};
+    let mint = "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU";
+    let fee_payer = "A8pFDXgRiTVHhKsJqmMV2rYsfHok8dH2xaqdyFYwvueD";
+    let pay_to = "9iwnHYithMG2kK9j7HnNWsvn9MaJVqSqmdEN62xyKc8K";
+    let config: RouteConfig = serde_json::from_value(json!({ "accepts": [{
+        "network": "solana-devnet", "payTo": pay_to, "price": "$0.01", "extra": { "feePayer": fee_payer } }] }))
+    .unwrap();
+    let route = Route::new(&config, "https://api.example/sol").unwrap();
+    let challenge = challenge_from_json(&route.payment_required).unwrap();
+    let requirement = &challenge.requirements[0];
+    assert_eq!(
+        (
+            requirement.amount.to_string().as_str(),
+            requirement.asset.as_str()
+        ),
+        ("10000", mint)
+    );
+    let terms = SvmTerms::from_requirement(requirement).unwrap();
+    let signer = SolanaSigner::from_bytes(&[9u8; 32]).unwrap();
+    let payment = SvmPayment {
+        payer: signer.pubkey(),
+        fee_payer: terms.fee_payer,
+        mint: terms.mint,
+        pay_to: terms.pay_to,
+        amount: terms.amount,
+        decimals: 6,
+        token_program: x402_wasm::svm::Pubkey::parse(x402_wasm::svm::TOKEN_PROGRAM).unwrap(),
+        recent_blockhash: [3; 32],
+        memo: b"0123456789abcdef0123456789abcdef".to_vec(),
+    };
+    let tx = base64::engine::general_purpose::STANDARD
+        .encode(payment.sign(&signer).unwrap().serialize());
+    let header = |payload: Value| {
+        let document = payment_payload(&challenge, requirement, payload);
+        encode_header(&document, Document::PaymentPayload).unwrap()
+    };
+    let gate = Gate::new(&route);
+    let decision = gate.decide(
+        Some(&header(json!({ "transaction": tx }))),
+        None,
+        &GateOptions::at(NOW),
+    );
+    let Decision::Accepted(accepted) = decision else {
+        panic!("{}", outcome(decision))
+    };
+    assert_eq!(accepted.payer, signer.pubkey().to_string());
+    assert!(
+        accepted
+            .replay_key
+            .starts_with("solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1/")
+    );
+    assert_eq!(accepted.expires_at, NOW + 120);
+    let refused = gate.decide(
+        Some(&header(json!({ "transaction": "AAAA" }))),
+        None,
+        &GateOptions::at(NOW),
+    );
+    assert_eq!(
+        outcome(refused),
+        "402 invalid_exact_svm_payload_transaction_could_not_be_decoded"
+    );
+}

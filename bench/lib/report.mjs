@@ -6,7 +6,10 @@ const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
 function fmt(value, unit) {
   if (unit === 'ops/s') return `${int(value)} ops/s`;
   if (unit === 'bytes') return kb(value);
-  if (unit === 'ms') return `${value.toFixed(1)} ms`;
+  if (unit === 'ms') {
+    const digits = Math.abs(value) < 1 ? 3 : Math.abs(value) < 10 ? 2 : 1;
+    return `${value.toFixed(digits)} ms`;
+  }
   return String(value);
 }
 
@@ -37,15 +40,19 @@ export function markdownTable(rows) {
       fmt(r.theirs.value, r.unit),
       ratioText(r),
       r.target ?? '',
-      r.met === null ? '' : r.met ? 'yes' : '**no**',
+      r.met === null ? 'n/a' : r.met ? 'yes' : '**no**',
     ].join(' | ')} |`);
   }
   return lines.join('\n');
 }
 
+const ms = (v, digits = 3) => (v === null || v === undefined ? 'n/a' : `${v.toFixed(digits)} ms`);
+const loadText = (l) => `${l.section} ${l.loadavg.map((v) => v.toFixed(2)).join('/')}`;
+
 export function markdownReport(result, rows) {
-  const { meta, breakdown, cold, sizes } = result;
+  const { meta, breakdown, cold, sizes, svmCreation, paid, coldPaid, verify } = result;
   const b = breakdown;
+  const w = verify.workerd;
   const out = [
     `# x402-wasm benchmarks, ${meta.date}`,
     '',
@@ -55,7 +62,11 @@ export function markdownReport(result, rows) {
       `@x402/fetch ${meta.versions['@x402/fetch']}, @x402/svm ${meta.versions['@x402/svm']}, ` +
       `esbuild ${meta.versions.esbuild}.`,
     `Throughput: ${meta.runs} alternated samples of ~${meta.sampleMs} ms per side, median. ` +
-      `Cold start: ${meta.coldRuns} alternated spawns per side, median. Sizes: sum of per-file gzip -9 / brotli q11.`,
+      `Cold start: ${meta.coldRuns} alternated spawns per side, median. Sizes: sum of per-file gzip -9 / brotli q11. ` +
+      `Paid fetch: ${meta.fetchRequests} requests per side in alternated blocks of 25. ` +
+      `workerd: ${meta.runs} requests of ${meta.verifyN} verifications, alternated with the Node samples.`,
+    `Load average (1/5/15 min) at each section: ${meta.load.map(loadText).join('; ')} (${meta.cpus} CPUs; ` +
+      'a load above the CPU count means the timings include waiting for a CPU).',
     '',
     markdownTable(rows),
     '',
@@ -70,6 +81,28 @@ export function markdownReport(result, rows) {
     `- Ours per file (gzip): ${Object.entries(sizes.ours.files).map(([f, s]) => `${f} ${kb(s.gzip)}`).join(', ')}.`,
     `- Official bundle, biggest packages (minified bytes): ${Object.entries(sizes.theirs.client.topPackages)
       .map(([p, n]) => `${p} ${kb(n)}`).join(', ')}.`,
+    `- SVM (e): our side made ${svmCreation.rpc.oursFetchCalls} fetch calls; the official client's RPC calls ` +
+      `(in-process stub): ${JSON.stringify(svmCreation.rpc.officialRpcCalls)} (mint info is cached per client; ` +
+      `extra.recentBlockhash spares getLatestBlockhash). Our wallet.signTransaction alone: ` +
+      `${int(svmCreation.oursSign.median)} ops/s.`,
+    `- Paid fetch (f): two plain round trips (402, then the request with a payment header made beforehand) ` +
+      `p50 ${ms(paid.plain.p50)}, p99 ${ms(paid.plain.p99)}; means: ours ${ms(paid.ours.mean)}, ` +
+      `official ${ms(paid.official.mean)}, plain ${ms(paid.plain.mean)}. The server (same process) verified ` +
+      `${paid.server.paid} payments with our verifyPayment and rejected ${paid.server.rejected}.`,
+    `- Paid cold start (g): the same two round trips from \`node -e\` with no library take ` +
+      `${coldPaid.plain.median.toFixed(1)} ms (median), so the work above it is ours ` +
+      `${(coldPaid.ours.median - coldPaid.plain.median).toFixed(1)} ms, official ` +
+      `${(coldPaid.official.median - coldPaid.plain.median).toFixed(1)} ms.`,
+    `- workerd (h), per verification: in-Worker performance.now ${ms(w.loops.workerMsPerOp)}, Node wall ` +
+      `around the request ${ms(w.loops.wallMsPerOp)}, workerd process CPU ${ms(w.loops.cpuMsPerOp)} ` +
+      `(= ${w.loops.cpuMsPerOp ? int(1000 / w.loops.cpuMsPerOp) : 'n/a'} verifications per CPU-second; ` +
+      `viem ${int(1000 / verify.viem.cpuMsPerOpMedian)}). Ours in Node: ${int(verify.oursNode.median)} ops/s, ` +
+      `CPU ${ms(verify.oursNode.cpuMsPerOpMedian)} per verification.`,
+    `- workerd, one verification per request (${w.perRequest.one.count} requests through Miniflare's ` +
+      `dispatchFetch): wall p50 ${ms(w.perRequest.one.wallP50)}, p99 ${ms(w.perRequest.one.wallP99)}, ` +
+      `workerd CPU ${ms(w.perRequest.one.cpuMsPerRequest)} per request; an empty request: wall p50 ` +
+      `${ms(w.perRequest.zero.wallP50)}, CPU ${ms(w.perRequest.zero.cpuMsPerRequest)} (Miniflare's routing ` +
+      'worker included).',
     '',
   ];
   return out.join('\n');

@@ -188,12 +188,38 @@ fn finish(
     raw: &Value,
     options: &GateOptions,
 ) -> Decision {
+    let scheme_payload = payment.get("payload").unwrap_or(&Value::Null);
+    if network.is_solana() {
+        if scheme != "exact" {
+            return Decision::Refused {
+                reason: "unsupported_scheme",
+            };
+        }
+        if *network != requirement.network {
+            return Decision::Refused {
+                reason: "invalid_exact_svm_network_mismatch",
+            };
+        }
+        return match crate::svm::verify::verify_payload(scheme_payload, requirement) {
+            Ok(verified) => Decision::Accepted(Box::new(Accepted {
+                x402_version,
+                payment: payment.clone(),
+                requirement: raw.clone(),
+                payer: verified.payer.to_string(),
+                replay_key: format!("{network}/{}", verified.replay_key),
+                // A blockhash lives about 150 slots (~60-90 s): keep the key 120 s.
+                expires_at: options.now.saturating_add(SVM_REPLAY_SECONDS),
+            })),
+            Err(invalid) => Decision::Refused {
+                reason: invalid.reason(),
+            },
+        };
+    }
     if !network.is_evm() {
         return Decision::Refused {
             reason: "unsupported_scheme",
         };
     }
-    let scheme_payload = payment.get("payload").unwrap_or(&Value::Null);
     match verify(scheme, network, scheme_payload, requirement, options) {
         Ok(verified) => Decision::Accepted(Box::new(Accepted {
             x402_version,

@@ -142,7 +142,7 @@ test('tampered Solana payments are refused with their reasons; nothing is settle
     { name: 'amount + 1 (re-signed by the payer)', reason: 'invalid_exact_svm_payload_amount_mismatch', tx: tamper(tx, payer, setAmount(AMOUNT + 1n)) },
     { name: 'amount - 1 (re-signed by the payer)', reason: 'invalid_exact_svm_payload_amount_mismatch', tx: tamper(tx, payer, setAmount(AMOUNT - 1n)) },
     { name: 'destination = the attacker\'s ATA (re-signed)', reason: 'invalid_exact_svm_payload_recipient_mismatch', tx: tamper(tx, payer, setTransferAccount(2, atas.attacker)) },
-    { name: 'amount + 1 without re-signing', reason: 'invalid_exact_svm_payload_signature_invalid', tx: tamper(tx, null, setAmount(AMOUNT + 1n)) },
+    { name: 'memo changed without re-signing', reason: 'invalid_exact_svm_payload_signature_invalid', tx: tamper(tx, null, (m) => { m.instructions[3].data[0] ^= 0x01; }) },
     {
       name: 'payer signature flipped',
       reason: 'invalid_exact_svm_payload_signature_invalid',
@@ -158,13 +158,17 @@ test('tampered Solana payments are refused with their reasons; nothing is settle
       await assertRefused(await payWith(ctx, withTransaction(payload, c.tx)), c.reason);
     });
   }
-  // The same transaction with a tampered `accepted` (another payTo) matches no route requirement.
-  await t.test('accepted.payTo changed to the attacker', async () => {
-    const response = await payWith(ctx, { ...payload, accepted: { ...payload.accepted, payTo: world.keys.attacker.address } });
-    assert.equal(response.status, 402);
+  // A consistent lie: the transaction pays the attacker's ATA and `accepted` names the attacker as
+  // payTo. The Worker checks against its own route requirement, not the payment's `accepted`.
+  await t.test('destination and accepted.payTo both the attacker\'s', async () => {
+    const lie = withTransaction({ ...payload, accepted: { ...payload.accepted, payTo: world.keys.attacker.address } },
+      tamper(tx, payer, setTransferAccount(2, atas.attacker)));
+    const response = await payWith(ctx, lie);
+    const text = await response.text();
+    assert.equal(response.status, 402, text);
     const settlement = decodeJsonHeader(response.headers.get('payment-response'));
     assert.equal(settlement?.success, false);
-    assert.match(settlement.errorReason, /requirement|mismatch|recipient/i, settlement.errorReason);
+    assert.equal(settlement.errorReason, 'invalid_exact_svm_payload_recipient_mismatch');
   });
 
   assert.deepEqual(snapshot(), before, 'no balance moved');

@@ -24,11 +24,24 @@ globalThis.IS_REACT_ACT_ENVIRONMENT = true;
 
 /** What was logged with console.error (React's warnings, act() complaints); tests expect none. */
 export const consoleErrors = [];
+let expected = null;
 const logError = console.error;
 console.error = (...args) => {
+  if (expected) return void expected.push(args.map(String).join(' '));
   consoleErrors.push(args.map(String).join(' '));
   logError(...args);
 };
+
+/** Runs `fn` with console.error silenced; returns what was logged meanwhile. */
+export async function expectConsoleErrors(fn) {
+  expected = [];
+  try {
+    await fn();
+    return expected;
+  } finally {
+    expected = null;
+  }
+}
 
 const resolve = createRequire(join(project, 'package.json')).resolve;
 const load = (specifier) => import(pathToFileURL(resolve(specifier)).href);

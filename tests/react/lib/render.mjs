@@ -70,8 +70,9 @@ export async function inAct(fn) {
  */
 export async function mountProvider(t, server, children, props = {}) {
   const { wallet = testWallet(), ...rest } = props;
+  const wallets = [wallet]; // one array: a new one would re-create the wrapped fetch
   const element = (kids, more = rest) =>
-    React.createElement(X402Provider, { wallets: [wallet], fetch: server.fetch, ...more }, ...kids.map((k) => k.element?.() ?? k));
+    React.createElement(X402Provider, { wallets, fetch: server.fetch, ...more }, ...kids.map((k) => k.element?.() ?? k));
   const view = await mount(element(children));
   t.after(view.unmount);
   return { wallet, rerender: (kids, more) => view.rerender(element(kids, more ? { ...rest, ...more } : rest)) };

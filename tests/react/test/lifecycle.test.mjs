@@ -1,0 +1,96 @@
+// X402Provider and the life of a request: one wrapped fetch per wallets/policy, unmounting with a
+// question open, aborting a request that waits for its turn or for the user.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { React, consoleErrors, expectConsoleErrors, reactVersion, useX402Fetch } from '../lib/env.mjs';
+import { inAct, mount, mountProvider, probe, tick, until } from '../lib/render.mjs';
+import { fakeServer } from '../lib/fake-server.mjs';
+
+const CENT = '10000';
+
+after(() => assert.deepEqual(consoleErrors, [], 'React logged errors'));
+
+test(`React ${reactVersion}: useX402Fetch outside an X402Provider throws`, async (t) => {
+  class Boundary extends React.Component {
+    state = { error: null };
+    static getDerivedStateFromError(error) {
+      return { error };
+    }
+    render() {
+      caught = this.state.error;
+      return this.state.error ? null : this.props.children;
+    }
+  }
+  let caught = null;
+  // React (and jsdom, for React 18) report the error the boundary catches.
+  const logged = await expectConsoleErrors(async () => {
+    const view = await mount(React.createElement(Boundary, null, probe(useX402Fetch).element()));
+    t.after(view.unmount);
+  });
+  assert.match(caught?.message ?? '', /useX402Fetch must be used inside <X402Provider>/);
+  assert.ok(logged.some((line) => line.includes('useX402Fetch must be used inside')), logged.join('\n'));
+});
+
+test(`React ${reactVersion}: the fetch is kept across renders and re-created with a new policy`, async (t) => {
+  const server = fakeServer({});
+  const hook = probe(useX402Fetch);
+  const policy = { maxPerPayment: '0.05' };
+  const view = await mountProvider(t, server, [hook], { policy });
+  const first = hook.latest.fetch;
+  await view.rerender([hook], { policy });
+  assert.ok(hook.renders.length >= 2);
+  assert.equal(hook.latest.fetch, first);
+  await view.rerender([hook], { policy: { maxPerPayment: '0.05' } });
+  assert.notEqual(hook.latest.fetch, first);
+});
+
+test(`React ${reactVersion}: unmounting with a question open rejects it and lets the next request go`, async (t) => {
+  const server = fakeServer({ '/a': { price: CENT, body: 'a' }, '/b': { price: CENT, body: 'b' } });
+  const a = probe(useX402Fetch);
+  const b = probe(useX402Fetch);
+  const view = await mountProvider(t, server, [a, b]);
+  const first = await inAct(() => a.latest.fetch(server.url('/a')));
+  await until(() => a.latest.pendingPayment !== null);
+  const second = await inAct(() => b.latest.fetch(server.url('/b')));
+  await view.rerender([b]);
+  assert.equal((await first.done).error.code, 'PAYMENT_REJECTED');
+  await until(() => b.latest.pendingPayment !== null);
+  await inAct(() => b.latest.pendingPayment.approve());
+  assert.equal((await second.done).value.status, 200);
+  await until(() => b.latest.status === 'settled');
+  assert.equal(view.wallet.signatures, 1);
+  assert.deepEqual(server.payments.map((p) => p.path), ['/b']);
+});
+
+test(`React ${reactVersion}: aborting a request waiting for its turn, then one waiting for the user`, async (t) => {
+  const server = fakeServer({ '/a': { price: CENT, body: 'a' }, '/b': { price: CENT, body: 'b' } });
+  const a = probe(useX402Fetch);
+  const b = probe(useX402Fetch);
+  const view = await mountProvider(t, server, [a, b]);
+  const stopA = new AbortController();
+  const stopB = new AbortController();
+  const first = await inAct(() => a.latest.fetch(server.url('/a'), { signal: stopA.signal }));
+  await until(() => a.latest.pendingPayment !== null);
+  const second = await inAct(() => b.latest.fetch(server.url('/b'), { signal: stopB.signal }));
+
+  await inAct(() => stopB.abort());
+  assert.equal((await second.done).error.name, 'AbortError');
+  assert.equal(a.latest.status, 'awaiting-approval', 'the running request is untouched');
+  assert.deepEqual(b.statuses, ['idle']);
+  assert.equal(server.requests.filter((r) => r.path === '/b').length, 0, 'sent after its abort');
+
+  await inAct(() => stopA.abort());
+  assert.equal((await first.done).error.name, 'AbortError');
+  await until(() => a.latest.status === 'idle');
+  assert.equal(a.latest.pendingPayment, null);
+  assert.equal(a.latest.error, null);
+  assert.equal(view.wallet.signatures, 0);
+
+  // The lane is free again.
+  const third = await inAct(() => b.latest.fetch(server.url('/b')));
+  await until(() => b.latest.pendingPayment !== null);
+  await inAct(() => b.latest.pendingPayment.approve());
+  assert.equal((await third.done).value.status, 200);
+  await tick();
+  assert.deepEqual(server.payments.map((p) => p.path), ['/b']);
+});

@@ -1,0 +1,109 @@
+// usePaidResource (issue 7, section 2): loading one paid thing, JSON or text, with the payment's
+// state alongside; rejection; a free resource; refetch; a url that changes mid-question.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { consoleErrors, reactVersion, usePaidResource } from '../lib/env.mjs';
+import { inAct, mountProvider, probe, tick, until } from '../lib/render.mjs';
+import { TRANSACTION, fakeServer } from '../lib/fake-server.mjs';
+
+const CENT = '10000';
+const routes = {
+  '/report': { price: CENT, body: { temperature: 21 } },
+  '/poem': { price: CENT, body: 'roses are red', type: 'text/plain; charset=utf-8' },
+  '/free': { body: { free: true } },
+};
+const resource = (server, path) => probe(({ url }) => usePaidResource(url), { url: path && server.url(path) });
+
+after(() => assert.deepEqual(consoleErrors, [], 'React logged errors'));
+
+test(`React ${reactVersion}: usePaidResource loads JSON once the payment is approved`, async (t) => {
+  const server = fakeServer(routes);
+  const hook = resource(server, '/report');
+  await mountProvider(t, server, [hook]);
+  assert.equal(hook.renders[0].loading, true);
+  await until(() => hook.latest.status === 'awaiting-approval');
+  assert.equal(hook.latest.data, undefined);
+  assert.equal(hook.latest.pendingPayment.amountFormatted, '0.01 USDC');
+  await inAct(() => hook.latest.pendingPayment.approve());
+  await until(() => !hook.latest.loading);
+
+  const { data, response, status, receipt, error, pendingPayment } = hook.latest;
+  assert.deepEqual(data, { temperature: 21 });
+  assert.equal(response.status, 200);
+  assert.equal(status, 'settled');
+  assert.equal(receipt.transaction, TRANSACTION);
+  assert.equal(error, null);
+  assert.equal(pendingPayment, null);
+  assert.equal(server.payments.length, 1);
+});
+
+test(`React ${reactVersion}: usePaidResource gives text for a content-type that is not JSON`, async (t) => {
+  const server = fakeServer(routes);
+  const hook = resource(server, '/poem');
+  await mountProvider(t, server, [hook]);
+  await until(() => hook.latest.pendingPayment !== null);
+  await inAct(() => hook.latest.pendingPayment.approve());
+  await until(() => !hook.latest.loading);
+  assert.equal(hook.latest.data, 'roses are red');
+  assert.equal(hook.latest.status, 'settled');
+});
+
+test(`React ${reactVersion}: usePaidResource loads a free resource without asking`, async (t) => {
+  const server = fakeServer(routes);
+  const hook = resource(server, '/free');
+  await mountProvider(t, server, [hook]);
+  await until(() => !hook.latest.loading);
+  assert.deepEqual(hook.latest.data, { free: true });
+  assert.deepEqual(hook.statuses, ['idle']);
+  assert.ok(hook.renders.every((r) => r.pendingPayment === null));
+});
+
+test(`React ${reactVersion}: usePaidResource after reject(): PAYMENT_REJECTED, no data`, async (t) => {
+  const server = fakeServer(routes);
+  const hook = resource(server, '/report');
+  await mountProvider(t, server, [hook]);
+  await until(() => hook.latest.pendingPayment !== null);
+  await inAct(() => hook.latest.pendingPayment.reject());
+  await until(() => !hook.latest.loading);
+  assert.equal(hook.latest.error.code, 'PAYMENT_REJECTED');
+  assert.equal(hook.latest.status, 'error');
+  assert.equal(hook.latest.data, undefined);
+  assert.equal(hook.latest.response, null);
+  assert.equal(server.payments.length, 0);
+});
+
+test(`React ${reactVersion}: usePaidResource: no url loads nothing, refetch pays again`, async (t) => {
+  const server = fakeServer(routes);
+  const hook = resource(server, null);
+  const view = await mountProvider(t, server, [hook]);
+  await tick(20);
+  assert.equal(server.requests.length, 0);
+  assert.equal(hook.latest.loading, false);
+
+  hook.props = { url: server.url('/report') };
+  await view.rerender([hook]);
+  for (const round of [1, 2]) {
+    await until(() => hook.latest.pendingPayment !== null);
+    await inAct(() => hook.latest.pendingPayment.approve());
+    await until(() => !hook.latest.loading && hook.latest.status === 'settled');
+    assert.equal(server.payments.length, round);
+    if (round === 1) await inAct(() => hook.latest.refetch());
+  }
+  assert.deepEqual(hook.latest.data, { temperature: 21 });
+});
+
+test(`React ${reactVersion}: usePaidResource: a new url aborts the load waiting for approval`, async (t) => {
+  const server = fakeServer(routes);
+  const hook = resource(server, '/report');
+  const view = await mountProvider(t, server, [hook]);
+  await until(() => hook.latest.pendingPayment !== null);
+  hook.props = { url: server.url('/free') };
+  await view.rerender([hook]);
+  await until(() => !hook.latest.loading);
+  assert.deepEqual(hook.latest.data, { free: true });
+  assert.equal(hook.latest.pendingPayment, null);
+  assert.equal(hook.latest.error, null);
+  assert.equal(hook.latest.status, 'idle');
+  assert.equal(view.wallet.signatures, 0);
+  assert.deepEqual(server.requests.map((r) => r.path), ['/report', '/free']);
+});
