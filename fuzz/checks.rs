@@ -17,9 +17,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use x402_wasm::dialect::{
-    DialectId, Requirement, Response402, challenge_from_json, recognize,
-};
+use x402_wasm::dialect::{DialectId, Requirement, Response402, challenge_from_json, recognize};
 use x402_wasm::error::Document;
 use x402_wasm::evm::exact::{PaymentParams, prepare};
 use x402_wasm::evm::verify::{Invalid, VerifyOptions, verify};
@@ -29,7 +27,7 @@ use x402_wasm::protocol::{
     SettlementResponse, SupportedResponse, VerifyResponse, decode_header, decode_header_text,
     encode_header, parse_price,
 };
-use x402_wasm::server::gate::{Decision, Gate};
+use x402_wasm::server::gate::{Accepted, Decision, Gate};
 use x402_wasm::server::route::{Route, RouteConfig};
 use x402_wasm::svm::exact::{SvmPayment, SvmTerms};
 use x402_wasm::svm::message::{Message, Transaction};
@@ -92,7 +90,10 @@ where
         serde_json::to_value(&model).expect("to JSON"),
         serde_json::to_value(&back).expect("to JSON"),
     );
-    assert!(same_json(&a, &b), "round trip changed {model:?} into {back:?}");
+    assert!(
+        same_json(&a, &b),
+        "round trip changed {model:?} into {back:?}"
+    );
 }
 
 fn every_model_round_trips(json: &str) {
@@ -112,9 +113,14 @@ fn decode_everything(header: &str) {
     if let Ok(text) = &decoded {
         // The canonical (padded) encoding of the same bytes decodes to the same text,
         // and so does the unpadded one.
-        assert_eq!(decode_header_text(&STANDARD.encode(text)).ok().as_ref(), Some(text));
         assert_eq!(
-            decode_header_text(&STANDARD_NO_PAD.encode(text)).ok().as_ref(),
+            decode_header_text(&STANDARD.encode(text)).ok().as_ref(),
+            Some(text)
+        );
+        assert_eq!(
+            decode_header_text(&STANDARD_NO_PAD.encode(text))
+                .ok()
+                .as_ref(),
             Some(text)
         );
         every_model_round_trips(text);
@@ -186,7 +192,10 @@ pub(crate) fn recognize_402(data: &[u8]) {
     }
     let body = if flags & 4 != 0 {
         let (header, body) = match rest.iter().position(|b| *b == b'\n') {
-            Some(at) => (rest.get(..at).unwrap_or_default(), rest.get(at + 1..).unwrap_or_default()),
+            Some(at) => (
+                rest.get(..at).unwrap_or_default(),
+                rest.get(at + 1..).unwrap_or_default(),
+            ),
             None => (rest, &[][..]),
         };
         let value = if flags & 8 != 0 {
@@ -194,7 +203,11 @@ pub(crate) fn recognize_402(data: &[u8]) {
         } else {
             text(header).into_owned()
         };
-        let name = if flags & 16 != 0 { "PAYMENT-REQUIRED" } else { "payment-required" };
+        let name = if flags & 16 != 0 {
+            "PAYMENT-REQUIRED"
+        } else {
+            "payment-required"
+        };
         headers.push((name.into(), value));
         body
     } else {
@@ -218,7 +231,10 @@ pub(crate) fn recognize_402(data: &[u8]) {
         DialectId::X402V1 => assert_eq!(challenge.x402_version, 1),
         _ => assert_eq!(challenge.x402_version, 2),
     }
-    assert!(!challenge.requirements.is_empty(), "a challenge with no usable requirement");
+    assert!(
+        !challenge.requirements.is_empty(),
+        "a challenge with no usable requirement"
+    );
     // Every listed requirement is either usable or rejected, once, in order.
     let mut indices: Vec<usize> = challenge
         .requirements
@@ -227,13 +243,23 @@ pub(crate) fn recognize_402(data: &[u8]) {
         .chain(challenge.rejected.iter().map(|r| r.index))
         .collect();
     indices.sort_unstable();
-    assert!(indices.iter().enumerate().all(|(i, index)| i == *index), "{indices:?}");
-    assert!(challenge.requirements.windows(2).all(|w| matches!(w, [a, b] if a.index < b.index)));
+    assert!(
+        indices.iter().enumerate().all(|(i, index)| i == *index),
+        "{indices:?}"
+    );
+    assert!(
+        challenge
+            .requirements
+            .windows(2)
+            .all(|w| matches!(w, [a, b] if a.index < b.index))
+    );
     for requirement in &challenge.requirements {
         check_requirement(requirement, challenge.x402_version);
         let by_index = challenge.find_requirement(&Value::from(requirement.index as u64));
         assert_eq!(by_index.ok(), Some(requirement));
-        let by_raw = challenge.find_requirement(&requirement.raw).expect("found by raw");
+        let by_raw = challenge
+            .find_requirement(&requirement.raw)
+            .expect("found by raw");
         assert_eq!(by_raw.raw, requirement.raw);
     }
     for rejected in &challenge.rejected {
@@ -254,8 +280,16 @@ pub(crate) fn recognize_402(data: &[u8]) {
 }
 
 fn check_requirement(requirement: &Requirement, version: u8) {
-    assert_eq!(Amount::parse(&requirement.amount.to_string()).ok(), Some(requirement.amount));
-    assert_eq!(Network::parse(&requirement.network.to_string()).ok().as_ref(), Some(&requirement.network));
+    assert_eq!(
+        Amount::parse(&requirement.amount.to_string()).ok(),
+        Some(requirement.amount)
+    );
+    assert_eq!(
+        Network::parse(&requirement.network.to_string())
+            .ok()
+            .as_ref(),
+        Some(&requirement.network)
+    );
     assert!(!requirement.scheme.is_empty() && !requirement.asset.is_empty());
     assert!(!requirement.pay_to.is_empty());
     let again = match version {
@@ -281,7 +315,10 @@ pub(crate) fn amount_price(data: &[u8]) {
             assert_eq!(Amount::parse(&printed).ok(), Some(amount));
             let json = serde_json::to_string(&amount).expect("serializes");
             assert_eq!(serde_json::from_str::<Amount>(&json).ok(), Some(amount));
-            assert_eq!(U256::from_str_radix(&printed, 10).ok(), Some(amount.as_u256()));
+            assert_eq!(
+                U256::from_str_radix(&printed, 10).ok(),
+                Some(amount.as_u256())
+            );
             assert_eq!(amount.to_u64(), u64::try_from(amount.as_u256()).ok());
             // Formatted in units, it parses back as a price to the same amount.
             let formatted = amount.format_units(decimals);
@@ -299,7 +336,11 @@ pub(crate) fn amount_price(data: &[u8]) {
         }
         Err(error) => {
             let digits = !input.is_empty() && input.bytes().all(|b| b.is_ascii_digit());
-            let expected = if digits { "AMOUNT_OVERFLOW" } else { "INVALID_AMOUNT" };
+            let expected = if digits {
+                "AMOUNT_OVERFLOW"
+            } else {
+                "INVALID_AMOUNT"
+            };
             assert_eq!(error.code(), expected, "{input:?}");
         }
     }
@@ -393,8 +434,14 @@ pub(crate) fn evm_fixtures() -> &'static [EvmFixture; 2] {
             };
             let prepared = prepare(&requirement, signer.address(), &params).expect("prepare");
             let payload = prepared.payload_signed_by(&signer.sign_digest(&prepared.digest));
-            let verified = verify("exact", &requirement.network, &payload, &requirement, &options())
-                .expect("the fixture payment verifies");
+            let verified = verify(
+                "exact",
+                &requirement.network,
+                &payload,
+                &requirement,
+                &options(),
+            )
+            .expect("the fixture payment verifies");
             EvmFixture {
                 requirement,
                 payload,
@@ -477,7 +524,13 @@ pub(crate) fn evm_verify(data: &[u8]) {
     };
     let scheme = if flags & 4 != 0 { "Exact" } else { "exact" };
     let requirement = &fixture.requirement;
-    let result = verify(scheme, &requirement.network, &payload, requirement, &options());
+    let result = verify(
+        scheme,
+        &requirement.network,
+        &payload,
+        requirement,
+        &options(),
+    );
     if scheme != "exact" {
         assert_eq!(result, Err(Invalid::Scheme));
         return;
@@ -486,7 +539,10 @@ pub(crate) fn evm_verify(data: &[u8]) {
         Ok(verified) => {
             check_accepted_evm(&payload, &verified.payer.to_checksum(), &verified.nonce);
             if patched {
-                assert_eq!(verified.payer, fixture.payer, "accepted a payment by someone else");
+                assert_eq!(
+                    verified.payer, fixture.payer,
+                    "accepted a payment by someone else"
+                );
                 assert_eq!(
                     verified.nonce.to_ascii_lowercase(),
                     fixture.nonce.to_ascii_lowercase(),
@@ -512,18 +568,27 @@ fn check_accepted_evm(payload: &Value, payer: &str, nonce: &str) {
     let pay_to = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C";
     let (from, to) = if let Some(auth) = payload.get("authorization") {
         assert_eq!(uint(auth.get("value")), amount);
-        let stated = auth.get("nonce").and_then(Value::as_str).unwrap_or_default();
+        let stated = auth
+            .get("nonce")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         assert_eq!(stated, nonce);
         (auth.get("from"), auth.get("to"))
     } else {
         let auth = payload.get("permit2Authorization").unwrap_or(&Value::Null);
         assert_eq!(uint(auth.pointer("/permitted/amount")), amount);
-        assert_eq!(uint(auth.get("nonce")).map(|n| n.to_string()).as_deref(), Some(nonce));
+        assert_eq!(
+            uint(auth.get("nonce")).map(|n| n.to_string()).as_deref(),
+            Some(nonce)
+        );
         (auth.get("from"), auth.pointer("/witness/to"))
     };
     let from = from.and_then(Value::as_str).unwrap_or_default();
     let to = to.and_then(Value::as_str).unwrap_or_default();
-    assert!(from.eq_ignore_ascii_case(payer), "payer {payer} is not from {from}");
+    assert!(
+        from.eq_ignore_ascii_case(payer),
+        "payer {payer} is not from {from}"
+    );
     assert!(to.eq_ignore_ascii_case(pay_to), "paid {to}, not {pay_to}");
 }
 
@@ -609,7 +674,13 @@ pub(crate) fn svm_fixtures() -> &'static [SvmFixture; 2] {
 pub(crate) fn svm_transaction(data: &[u8]) {
     let (flags, rest) = split(data);
     let fixture = match svm_fixtures() {
-        [plain, memo] => if flags & 1 == 0 { plain } else { memo },
+        [plain, memo] => {
+            if flags & 1 == 0 {
+                plain
+            } else {
+                memo
+            }
+        }
     };
     let patched = flags & 2 == 0;
     let bytes: Cow<'_, [u8]> = if !patched {
@@ -641,8 +712,14 @@ pub(crate) fn svm_transaction(data: &[u8]) {
         Ok(verified) => {
             let tx = Transaction::parse(&bytes).expect("a verified transaction parses");
             if patched {
-                assert_eq!(verified.payer, fixture.payer, "accepted a payment by someone else");
-                assert_eq!(tx.message, fixture.message, "accepted a message the payer did not sign");
+                assert_eq!(
+                    verified.payer, fixture.payer,
+                    "accepted a payment by someone else"
+                );
+                assert_eq!(
+                    tx.message, fixture.message,
+                    "accepted a message the payer did not sign"
+                );
             }
             let signature: [u8; 64] = bs58::decode(&verified.replay_key)
                 .into_vec()
@@ -653,7 +730,13 @@ pub(crate) fn svm_transaction(data: &[u8]) {
             assert!(verify_signature(&verified.payer, &tx.message, &signature));
             let message = Message::parse(&tx.message).expect("a verified message parses");
             let signers = usize::from(message.num_required_signatures);
-            assert!(message.account_keys.iter().take(signers).any(|k| *k == verified.payer));
+            assert!(
+                message
+                    .account_keys
+                    .iter()
+                    .take(signers)
+                    .any(|k| *k == verified.payer)
+            );
             assert_ne!(message.account_keys.first(), Some(&verified.payer));
         }
         Err(invalid) => assert!(!invalid.reason().is_empty()),
@@ -740,6 +823,10 @@ pub(crate) fn server_gate(data: &[u8]) {
     match decision {
         Decision::Accepted(accepted) => {
             let payload = accepted.payment.get("payload").unwrap_or(&Value::Null);
+            if accepted.replay_key.starts_with("solana:") {
+                check_accepted_svm(&accepted);
+                return;
+            }
             let nonce = accepted.replay_key.rsplit('/').next().unwrap_or_default();
             let stated = payload
                 .pointer("/authorization/nonce")
@@ -749,11 +836,38 @@ pub(crate) fn server_gate(data: &[u8]) {
             }
             check_accepted_evm(payload, &accepted.payer, stated.unwrap_or(nonce));
             let expected = format!("eip155:8453/{}/", accepted.payer);
-            assert!(accepted.replay_key.starts_with(&expected), "{}", accepted.replay_key);
+            assert!(
+                accepted.replay_key.starts_with(&expected),
+                "{}",
+                accepted.replay_key
+            );
             assert!(accepted.expires_at >= NOW + 10);
         }
         Decision::Malformed(error) => assert!(!error.code().is_empty()),
         Decision::Refused { reason } => assert!(!reason.is_empty()),
         Decision::Challenge => panic!("a payment header was taken for no payment"),
     }
+}
+
+/// An accepted Solana payment verifies on its own against the requirement the gate
+/// names, by the payer it names, under the replay key of its payer's signature.
+fn check_accepted_svm(accepted: &Accepted) {
+    let payload = accepted.payment.get("payload").unwrap_or(&Value::Null);
+    let tx = payload
+        .get("transaction")
+        .and_then(Value::as_str)
+        .and_then(|t| STANDARD.decode(t).ok())
+        .expect("an accepted Solana payment carries its transaction");
+    let requirement = match accepted.x402_version {
+        1 => Requirement::from_v1(0, &accepted.requirement),
+        _ => Requirement::from_v2(0, &accepted.requirement),
+    }
+    .expect("the gate names a valid requirement");
+    let verified = verify_transaction(&tx, &requirement).expect("it verifies on its own");
+    assert_eq!(verified.payer.to_string(), accepted.payer);
+    assert_eq!(
+        accepted.replay_key,
+        format!("{}/{}", requirement.network, verified.replay_key)
+    );
+    assert!(accepted.expires_at > options().now);
 }

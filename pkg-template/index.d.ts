@@ -363,9 +363,9 @@ export interface Policy {
   payTo?: { allow?: string[]; deny?: string[] };
   /** Preference order (CAIP-2 or v1 names or "eip155:*"; addresses or symbols; schemes). */
   prefer?: { networks?: string[]; assets?: string[]; schemes?: string[] };
-  /** Cumulative limits in dollars. */
+  /** Cumulative limits in dollars; they count payments in USD assets only (known stablecoins and `assets` with `usd: true`). */
   budget?: { total?: string; perOrigin?: string; window?: { seconds: number; amount: string } };
-  /** Picks one of the allowed requirements (most preferred first); return it, its index, or nothing for the default. */
+  /** Picks one of the allowed requirements (most preferred first); return it, its `index` (position in the server's list), or nothing for the default. */
   select?(requirements: Requirement[]): Requirement | number | null | undefined | Promise<Requirement | number | null | undefined>;
 }
 
@@ -393,8 +393,20 @@ export interface PaymentReceipt {
 
 export type PaymentEvent =
   | { type: 'payment_required'; origin: string }
-  | { type: 'approved' | 'rejected' | 'signed'; requirement: Requirement }
-  | { type: 'settled' | 'failed'; requirement: Requirement; receipt: PaymentReceipt; status: number };
+  | { type: 'approved'; requirement: Requirement; /** true when no onPaymentRequired was asked */ automatic?: boolean }
+  | { type: 'rejected' | 'signed'; requirement: Requirement }
+  | { type: 'settled' | 'failed'; requirement: Requirement; receipt: PaymentReceipt; status: number }
+  /** A policy refusal (cap, budget, allow lists...) before any wallet call. */
+  | { type: 'failed'; error: X402ErrorCode; message: string };
+
+/** Callbacks for one call of a wrapped fetch: its approval replaces the wrapper's; its listener hears this call's events. */
+export interface PerCallHooks {
+  onPaymentRequired?(question: PaymentQuestion): boolean | Promise<boolean>;
+  onEvent?(event: PaymentEvent): void;
+}
+
+/** A fetch that pays 402s; an optional third argument gives per-call hooks. */
+export type PayingFetch = (input: RequestInfo | URL, init?: RequestInit, hooks?: PerCallHooks) => Promise<Response>;
 
 export interface WrapFetchOptions {
   wallets: WalletAdapter[] | EvmSigner[];
@@ -407,7 +419,7 @@ export interface WrapFetchOptions {
 }
 
 /** Wraps fetch so that x402 402s are paid; other responses come back untouched. */
-export function wrapFetch(fetch: typeof globalThis.fetch, options: WrapFetchOptions): typeof globalThis.fetch;
+export function wrapFetch(fetch: typeof globalThis.fetch, options: WrapFetchOptions): PayingFetch;
 
 /** The receipt of a response returned by a wrapped fetch, or decoded from its PAYMENT-RESPONSE header. */
 export function getPaymentReceipt(response: Response): PaymentReceipt | undefined;

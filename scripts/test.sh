@@ -23,6 +23,9 @@ cargo fmt --check
 step "build the package"
 bash scripts/build.sh
 
+step "React hooks (React 18 and 19)"
+bash tests/react/run.sh
+
 step "wasm boundary tests in Node"
 wasm-pack test --node -- --test wasm_node
 

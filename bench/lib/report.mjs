@@ -60,7 +60,8 @@ export function markdownReport(result, rows) {
     `Versions: x402-wasm ${meta.versions['x402-wasm']}, viem ${meta.versions.viem}, ` +
       `@x402/core ${meta.versions['@x402/core']}, @x402/evm ${meta.versions['@x402/evm']}, ` +
       `@x402/fetch ${meta.versions['@x402/fetch']}, @x402/svm ${meta.versions['@x402/svm']}, ` +
-      `esbuild ${meta.versions.esbuild}.`,
+      `@solana/kit ${meta.versions['@solana/kit']}, esbuild ${meta.versions.esbuild}, ` +
+      `miniflare ${meta.versions.miniflare}.`,
     `Throughput: ${meta.runs} alternated samples of ~${meta.sampleMs} ms per side, median. ` +
       `Cold start: ${meta.coldRuns} alternated spawns per side, median. Sizes: sum of per-file gzip -9 / brotli q11. ` +
       `Paid fetch: ${meta.fetchRequests} requests per side in alternated blocks of 25. ` +
@@ -87,7 +88,9 @@ export function markdownReport(result, rows) {
       `${int(svmCreation.oursSign.median)} ops/s.`,
     `- Paid fetch (f): two plain round trips (402, then the request with a payment header made beforehand) ` +
       `p50 ${ms(paid.plain.p50)}, p99 ${ms(paid.plain.p99)}; means: ours ${ms(paid.ours.mean)}, ` +
-      `official ${ms(paid.official.mean)}, plain ${ms(paid.plain.mean)}. The server (same process) verified ` +
+      `official ${ms(paid.official.mean)}, plain ${ms(paid.plain.mean)}. For scale, one createPaymentPayload ` +
+      `(row a, same run) takes ${ms(1000 / result.creation.ours.median)} for ours and ` +
+      `${ms(1000 / result.creation.official.median)} for the official client. The server (same process) verified ` +
       `${paid.server.paid} payments with our verifyPayment and rejected ${paid.server.rejected}.`,
     `- Paid cold start (g): the same two round trips from \`node -e\` with no library take ` +
       `${coldPaid.plain.median.toFixed(1)} ms (median), so the work above it is ours ` +

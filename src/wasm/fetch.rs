@@ -28,6 +28,26 @@ struct Wallet {
     adapter: JsValue,
 }
 
+/// Callbacks given for one call (`paying(input, init, { onPaymentRequired, onEvent })`):
+/// its approval replaces the wrapper's, its listener hears this call's events too.
+#[derive(Default)]
+struct Hooks {
+    approve: Option<Function>,
+    on_event: Option<Function>,
+}
+
+impl Hooks {
+    fn from_js(value: &JsValue) -> Self {
+        if value.is_undefined() || value.is_null() {
+            return Hooks::default();
+        }
+        Hooks {
+            approve: function(value, "onPaymentRequired"),
+            on_event: function(value, "onEvent"),
+        }
+    }
+}
+
 struct Inner {
     fetch: Function,
     wallets: Vec<Wallet>,
@@ -44,10 +64,11 @@ struct Inner {
 #[wasm_bindgen(js_name = wrapFetch)]
 pub fn wrap_fetch(fetch: Function, options: JsValue) -> Result<Function, JsValue> {
     let inner = Rc::new(Inner::new(fetch, &options)?);
-    let closure = Closure::<dyn Fn(JsValue, JsValue) -> Promise>::new(move |input, init| {
-        let inner = Rc::clone(&inner);
-        future_to_promise(async move { inner.fetch(input, init).await })
-    });
+    let closure =
+        Closure::<dyn Fn(JsValue, JsValue, JsValue) -> Promise>::new(move |input, init, hooks| {
+            let inner = Rc::clone(&inner);
+            future_to_promise(async move { inner.fetch(input, init, Hooks::from_js(&hooks)).await })
+        });
     Ok(closure.into_js_value().unchecked_into())
 }
 
@@ -115,10 +136,11 @@ impl Inner {
         self.wallets.iter().find(|w| w.kind == kind)
     }
 
-    fn emit(&self, kind: &str, requirement: Option<&Requirement>, extra: Value) {
-        let Some(on_event) = &self.on_event else {
+    fn emit(&self, hooks: &Hooks, kind: &str, requirement: Option<&Requirement>, extra: Value) {
+        let listeners: Vec<&Function> = self.on_event.iter().chain(hooks.on_event.iter()).collect();
+        if listeners.is_empty() {
             return;
-        };
+        }
         let mut event = serde_json::Map::new();
         event.insert("type".into(), json!(kind));
         if let Some(r) = requirement {
@@ -129,11 +151,13 @@ impl Inner {
         }
         if let Ok(event) = json_to_js(&event) {
             // A listener's failure must not change the payment flow.
-            let _ = on_event.call1(&JsValue::NULL, &event);
+            for listener in listeners {
+                let _ = listener.call1(&JsValue::NULL, &event);
+            }
         }
     }
 
-    async fn fetch(&self, input: JsValue, init: JsValue) -> Result<JsValue, JsValue> {
+    async fn fetch(&self, input: JsValue, init: JsValue, hooks: Hooks) -> Result<JsValue, JsValue> {
         let request = new_request(&input, &init)?;
         // Read once, up front, as a Blob: it can be sent twice and survives 307/308.
         let body = match request.body() {
@@ -162,21 +186,23 @@ impl Inner {
             Err(error) => return Err(to_js(&error)),
         };
         let origin = origin_of(&response_url(&first, &request));
-        self.pay(&request, body.as_ref(), &first, &challenge, &origin)
+        self.pay(&hooks, &request, body.as_ref(), &first, &challenge, &origin)
             .await
     }
 
     async fn pay(
         &self,
+        hooks: &Hooks,
         request: &Request,
         body: Option<&JsValue>,
         first: &Response,
         challenge: &Challenge,
         origin: &str,
     ) -> Result<JsValue, JsValue> {
-        self.emit("payment_required", None, json!({ "origin": origin }));
+        self.emit(hooks, "payment_required", None, json!({ "origin": origin }));
         let refused = |error: Error| {
             self.emit(
+                hooks,
                 "failed",
                 None,
                 json!({ "error": error.code(), "message": error.to_string() }),
@@ -196,7 +222,7 @@ impl Inner {
             .reserve(origin, chosen.valuation.usd_micros, now)
             .map_err(refused)?;
         let outcome = self
-            .approve_sign_and_retry(request, body, first, challenge, &chosen, origin, now)
+            .approve_sign_and_retry(hooks, request, body, first, challenge, &chosen, origin, now)
             .await;
         let release = match &outcome {
             Ok((_, Some(receipt))) => !receipt.success,
@@ -218,6 +244,7 @@ impl Inner {
                 };
                 let kind = if receipt.success { "settled" } else { "failed" };
                 self.emit(
+                    hooks,
                     kind,
                     Some(requirement),
                     json!({ "receipt": receipt, "status": response.status() }),
@@ -260,6 +287,7 @@ impl Inner {
     #[allow(clippy::too_many_arguments)]
     async fn approve_sign_and_retry(
         &self,
+        hooks: &Hooks,
         request: &Request,
         body: Option<&JsValue>,
         first: &Response,
@@ -270,7 +298,7 @@ impl Inner {
     ) -> Result<(Response, Option<Receipt>), Settled> {
         let requirement = chosen.requirement;
         let no = Settled::No;
-        if let Some(approve) = &self.approve {
+        if let Some(approve) = hooks.approve.as_ref().or(self.approve.as_ref()) {
             let question = json_to_js(&json!({
                 "requirement": requirement,
                 "resource": challenge.resource.as_ref().map(|r| r.url.clone()).or_else(|| requirement.resource.as_ref().map(|r| r.url.clone())),
@@ -284,12 +312,17 @@ impl Inner {
                 .await
                 .map_err(no)?;
             if answer.as_bool() != Some(true) {
-                self.emit("rejected", Some(requirement), json!({}));
+                self.emit(hooks, "rejected", Some(requirement), json!({}));
                 return Err(no(to_js(&Error::PaymentRejected)));
             }
-            self.emit("approved", Some(requirement), json!({}));
+            self.emit(hooks, "approved", Some(requirement), json!({}));
         } else {
-            self.emit("approved", Some(requirement), json!({ "automatic": true }));
+            self.emit(
+                hooks,
+                "approved",
+                Some(requirement),
+                json!({ "automatic": true }),
+            );
         }
         check_aborted(request).map_err(no)?;
         let wallet = self
@@ -323,7 +356,7 @@ impl Inner {
             .await
             .map_err(no)?
         };
-        self.emit("signed", Some(requirement), json!({}));
+        self.emit(hooks, "signed", Some(requirement), json!({}));
         check_aborted(request).map_err(no)?;
         let header =
             crate::client::payment_header(challenge, &payment).map_err(|e| no(to_js(&e)))?;
@@ -416,7 +449,7 @@ fn check_aborted(request: &Request) -> Result<(), JsValue> {
 }
 
 fn new_request(input: &JsValue, init: &JsValue) -> Result<Request, JsValue> {
-    let constructor = Reflect::get(&js_sys::global(), &JsValue::from_str("Request"))?;
+    let constructor = super::global("Request");
     let constructor: Function = constructor
         .dyn_into()
         .map_err(|_| invalid_argument("this runtime has no Request"))?;

@@ -14,6 +14,22 @@ mod svm;
 mod worker;
 
 pub use codec::*;
+
+use js_sys::Object;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The real `globalThis` (not a `window` object a test environment may have set up).
+    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
+    static GLOBAL_THIS: Object;
+}
+
+/// A property of the real global object (`fetch`, `Request`...).
+pub(crate) fn global(name: &str) -> JsValue {
+    GLOBAL_THIS
+        .with(|g| js_sys::Reflect::get(g, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED))
+}
 pub use evm::*;
 pub use fetch::*;
 pub use receipts::*;

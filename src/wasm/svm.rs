@@ -98,7 +98,7 @@ thread_local! {
 }
 
 async fn rpc(url: &str, method: &str, params: Value) -> Result<Value, JsValue> {
-    let fetch: Function = Reflect::get(&js_sys::global(), &JsValue::from_str("fetch"))?
+    let fetch: Function = super::global("fetch")
         .dyn_into()
         .map_err(|_| invalid_argument("this runtime has no fetch"))?;
     let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params }).to_string();

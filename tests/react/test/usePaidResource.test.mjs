@@ -2,7 +2,7 @@
 // state alongside; rejection; a free resource; refetch; a url that changes mid-question.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { consoleErrors, reactVersion, usePaidResource } from '../lib/env.mjs';
+import { React, consoleErrors, reactVersion, usePaidResource } from '../lib/env.mjs';
 import { inAct, mountProvider, probe, tick, until } from '../lib/render.mjs';
 import { TRANSACTION, fakeServer } from '../lib/fake-server.mjs';
 
@@ -106,4 +106,16 @@ test(`React ${reactVersion}: usePaidResource: a new url aborts the load waiting 
   assert.equal(hook.latest.status, 'idle');
   assert.equal(view.wallet.signatures, 0);
   assert.deepEqual(server.requests.map((r) => r.path), ['/report', '/free']);
+});
+
+test(`React ${reactVersion}: usePaidResource under StrictMode sends one request and pays once`, async (t) => {
+  const server = fakeServer(routes);
+  const hook = resource(server, '/report');
+  await mountProvider(t, server, [React.createElement(React.StrictMode, null, hook.element())]);
+  await until(() => hook.latest.pendingPayment !== null);
+  await inAct(() => hook.latest.pendingPayment.approve());
+  await until(() => !hook.latest.loading);
+  assert.deepEqual(hook.latest.data, { temperature: 21 });
+  assert.equal(hook.latest.status, 'settled');
+  assert.deepEqual(server.requests, [{ path: '/report', paid: false }, { path: '/report', paid: true }]);
 });
