@@ -129,18 +129,23 @@ impl TypedData {
     }
 
     fn collect_deps(&self, ty: &str, deps: &mut BTreeSet<String>) -> Result<()> {
-        if deps.contains(ty) {
-            return Ok(());
-        }
-        let fields = self
-            .fields_of(ty)
-            .ok_or_else(|| invalid(format!("type {ty} is not defined")))?;
-        deps.insert(ty.to_owned());
-        for field in fields.iter() {
-            let base = field.ty.split('[').next().unwrap_or_default();
-            if self.fields_of(base).is_some() {
-                self.collect_deps(base, deps)?;
+        // A work list, not recursion: a long chain of types (T0 has a T1, T1 a T2, ...)
+        // must not exhaust the stack.
+        let mut pending = vec![ty.to_owned()];
+        while let Some(ty) = pending.pop() {
+            if deps.contains(&ty) {
+                continue;
             }
+            let fields = self
+                .fields_of(&ty)
+                .ok_or_else(|| invalid(format!("type {ty} is not defined")))?;
+            for field in fields.iter() {
+                let base = field.ty.split('[').next().unwrap_or_default();
+                if !deps.contains(base) && self.fields_of(base).is_some() {
+                    pending.push(base.to_owned());
+                }
+            }
+            deps.insert(ty);
         }
         Ok(())
     }

@@ -174,10 +174,12 @@ impl Inner {
             // we cannot tell which request the server priced, so we pay for neither.
             return Err(to_js(&Error::UnsafeRedirect { method }));
         }
-        let text = JsFuture::from(first.clone()?.text()?)
-            .await?
-            .as_string()
-            .unwrap_or_default();
+        // The v2 header is authoritative: the body is read (from a clone) only without it.
+        let text = if first.headers().has("payment-required")? {
+            String::new()
+        } else {
+            JsFuture::from(first.clone()?.text()?).await?.as_string().unwrap_or_default()
+        };
         let headers = JsHeaders::new(first.headers().into());
         let challenge = match recognize(&Response402::new(402, &headers, text.as_bytes())) {
             Ok(challenge) => challenge,
