@@ -23,6 +23,9 @@ cargo fmt --check
 step "build the package"
 bash scripts/build.sh
 
+step "package tests (Vite app in Chromium, wrangler Worker, Node 20 script)"
+bash tests/package/run.sh
+
 step "React hooks (React 18 and 19)"
 bash tests/react/run.sh
 

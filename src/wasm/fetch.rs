@@ -187,6 +187,12 @@ impl Inner {
             Err(Error::Unrecognized402 { .. }) => return Ok(first.into()),
             Err(error) => return Err(to_js(&error)),
         };
+        if text.is_empty() {
+            // Free the connection: the unread 402 body is not needed any more.
+            if let Some(stream) = first.body() {
+                let _ = stream.cancel();
+            }
+        }
         let origin = origin_of(&response_url(&first, &request));
         self.pay(&hooks, &request, body.as_ref(), &first, &challenge, &origin)
             .await

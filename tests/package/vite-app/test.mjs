@@ -86,12 +86,14 @@ async function payFromPage(browser, siteOrigin, wasmPrefix, label) {
 
     const query = new URLSearchParams({ api: api.url('/paid'), key: PAYER_KEY });
     await page.goto(`${siteOrigin}/?${query}`);
-    await page.waitForFunction(() => document.querySelector('#result').textContent.startsWith('ready'), null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('#result').textContent.startsWith('ready'), null, { timeout: 30_000 })
+      .catch((error) => { throw new Error(`${label}: the page never got ready (${error.message}): ${problems.join('\n')}`); });
     check((await page.textContent('#result')) === `ready: ${PAYER}`, `${label}: the wallet was created right after import`);
     check(wasmRequests.length === 1 && wasmRequests[0].startsWith(`${siteOrigin}${wasmPrefix}`), `${label}: one wasm fetch under ${wasmPrefix}: ${wasmRequests}`);
 
     await page.click('#pay');
-    await page.waitForSelector('#result[data-done="true"]', { timeout: 20_000 });
+    await page.waitForSelector('#result[data-done="true"]', { timeout: 20_000 })
+      .catch((error) => { throw new Error(`${label}: the payment never finished (${error.message}): ${problems.join('\n')}`); });
     const shown = JSON.parse(await page.textContent('#result'));
     check(shown.status === 200 && shown.data?.message === 'paid content', `${label}: page shows ${JSON.stringify(shown)}`);
     check(api.settlements.length === 1 && shown.transaction === api.settlements[0].transaction, `${label}: the page shows the settled transaction`);

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Package tests: the packed tarball dist/x402-wasm-*.tgz, installed by name the way a user would
+# (npm install <tarball>), in three user projects, each making a paid request to a local x402 v2
+# server (lib/server.mjs, built with the package's own encodeHeader/verifyPayment):
+#   vite-app/  a page built by `vite build` (default config, no plugin) and served statically,
+#              then the `vite` dev server, each driven in headless Debian Chromium (playwright-core)
+#   worker/    a Worker bundled and run by `wrangler dev` (workerd, no nodejs_compat): pays an upstream
+#              from its handler, protects a route with x402-wasm/worker and a Durable Object replay store
+#   node-app/  a Node 20 ESM script
+# Installs each project's dependencies when needed (npm ci) and the tarball every run.
+# Needs the tarball: bash scripts/build.sh first. Exit status 0 means all passed.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+shopt -s nullglob
+tarballs=("$repo"/dist/x402-wasm-*.tgz)
+if [ "${#tarballs[@]}" -ne 1 ]; then
+  echo "tests/package: expected one dist/x402-wasm-*.tgz, found ${#tarballs[@]}; run bash scripts/build.sh" >&2
+  exit 1
+fi
+npm_quiet=(--no-audit --no-fund --loglevel=error)
+export WRANGLER_SEND_METRICS=false
+
+for project in node-app vite-app worker; do
+  cd "$here/$project"
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci "${npm_quiet[@]}" >/dev/null
+  fi
+  # A rebuilt tarball keeps its version: remove the old copy so npm installs the new one.
+  rm -rf node_modules/x402-wasm
+  npm install --no-save "${npm_quiet[@]}" "${tarballs[0]}" >/dev/null
+done
+
+echo "tests/package: Node 20 script" >&2
+(cd "$here/node-app" && node main.mjs)
+
+echo "tests/package: Vite app in Chromium (vite build, vite dev)" >&2
+(cd "$here/vite-app" && rm -rf dist node_modules/.vite && node_modules/.bin/vite build --logLevel warn && node test.mjs)
+
+echo "tests/package: wrangler Worker (workerd)" >&2
+(cd "$here/worker" && node test.mjs)
+
+echo "tests/package: all passed" >&2
