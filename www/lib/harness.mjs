@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROOT } from './install.mjs';
 
 const HARNESS = join(ROOT, 'tests', 'js');
@@ -13,4 +14,4 @@ if (!existsSync(join(HARNESS, 'node_modules', 'miniflare'))) {
 /** require() from tests/js: the harness's CommonJS-loadable packages. */
 export const harnessRequire = createRequire(join(HARNESS, 'package.json'));
 /** Imports a module of tests/js/lib (chain.mjs, browser.mjs). */
-export const harnessLib = (name) => import(new URL(`file://${join(HARNESS, 'lib', name)}`).href);
+export const harnessLib = (name) => import(pathToFileURL(join(HARNESS, 'lib', name)).href);
