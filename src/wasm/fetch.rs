@@ -178,7 +178,10 @@ impl Inner {
         let text = if first.headers().has("payment-required")? {
             String::new()
         } else {
-            JsFuture::from(first.clone()?.text()?).await?.as_string().unwrap_or_default()
+            JsFuture::from(first.clone()?.text()?)
+                .await?
+                .as_string()
+                .unwrap_or_default()
         };
         let headers = JsHeaders::new(first.headers().into());
         let challenge = match recognize(&Response402::new(402, &headers, text.as_bytes())) {
