@@ -1,5 +1,4 @@
-// Types of the wallet adapters (wallets/eip1193.js, wallets/viem.js), to be merged into index.d.ts.
-// The import below is for standalone checking only; in index.d.ts these names are local.
+// Types of the wallet adapters (wallets/eip1193.js, wallets/viem.js), re-exported by index.d.ts.
 import type { TypedDataDefinition } from '../index.js';
 
 /** The one method of EIP-1193 an adapter uses (`window.ethereum`, WalletConnect, viem clients). */

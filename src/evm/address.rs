@@ -17,21 +17,8 @@ impl Address {
     /// # Errors
     /// [`Error::InvalidAddress`] for a wrong length, bad hex or a wrong checksum.
     pub fn parse(text: &str) -> Result<Self> {
-        let digits = text
-            .strip_prefix("0x")
-            .or_else(|| text.strip_prefix("0X"))
-            .ok_or(Error::InvalidAddress {
-                reason: "missing 0x prefix",
-            })?;
-        if digits.len() != 40 {
-            return Err(Error::InvalidAddress {
-                reason: "must be 40 hex digits",
-            });
-        }
-        let mut bytes = [0u8; 20];
-        hex::decode_to_slice(digits, &mut bytes)
-            .map_err(|_| Error::InvalidAddress { reason: "not hex" })?;
-        let address = Address(bytes);
+        let address = Address::parse_hex(text)?;
+        let digits = text.get(2..).unwrap_or_default();
         let has_lower = digits.bytes().any(|b| b.is_ascii_lowercase());
         let has_upper = digits.bytes().any(|b| b.is_ascii_uppercase());
         if has_lower && has_upper && address.to_checksum().strip_prefix("0x") != Some(digits) {
