@@ -197,19 +197,24 @@ impl Inner {
             }
         }
         let origin = origin_of(&response_url(&first, &request));
-        self.pay(&hooks, &request, body.as_ref(), &first, &challenge, &origin)
-            .await
+        let call = Call {
+            hooks: &hooks,
+            request: &request,
+            body: body.as_ref(),
+            first: &first,
+            challenge: &challenge,
+            origin: &origin,
+        };
+        self.pay(&call).await
     }
 
-    async fn pay(
-        &self,
-        hooks: &Hooks,
-        request: &Request,
-        body: Option<&JsValue>,
-        first: &Response,
-        challenge: &Challenge,
-        origin: &str,
-    ) -> Result<JsValue, JsValue> {
+    async fn pay(&self, call: &Call<'_>) -> Result<JsValue, JsValue> {
+        let Call {
+            hooks,
+            challenge,
+            origin,
+            ..
+        } = *call;
         self.emit(hooks, "payment_required", None, json!({ "origin": origin }));
         let refused = |error: Error| {
             self.emit(
@@ -232,9 +237,7 @@ impl Inner {
             .borrow_mut()
             .reserve(origin, chosen.valuation.usd_micros, now)
             .map_err(refused)?;
-        let outcome = self
-            .approve_sign_and_retry(hooks, request, body, first, challenge, &chosen, origin, now)
-            .await;
+        let outcome = self.approve_sign_and_retry(call, &chosen, now).await;
         let release = match &outcome {
             Ok((_, Some(receipt))) => !receipt.success,
             // A refusal (402) or a rejected request (4xx): nothing settled.
@@ -295,18 +298,20 @@ impl Inner {
             })
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn approve_sign_and_retry(
         &self,
-        hooks: &Hooks,
-        request: &Request,
-        body: Option<&JsValue>,
-        first: &Response,
-        challenge: &Challenge,
+        call: &Call<'_>,
         chosen: &Candidate<'_>,
-        origin: &str,
         now: u64,
     ) -> Result<(Response, Option<Receipt>), Settled> {
+        let Call {
+            hooks,
+            request,
+            body,
+            first,
+            challenge,
+            origin,
+        } = *call;
         let requirement = chosen.requirement;
         let no = Settled::No;
         if let Some(approve) = hooks.approve.as_ref().or(self.approve.as_ref()) {
@@ -380,6 +385,17 @@ impl Inner {
         let receipt = read_receipt(&response, challenge.dialect);
         Ok((response, receipt))
     }
+}
+
+/// One paying call: its hooks, the request (body read once), the 402 and what it asks.
+#[derive(Clone, Copy)]
+struct Call<'a> {
+    hooks: &'a Hooks,
+    request: &'a Request,
+    body: Option<&'a JsValue>,
+    first: &'a Response,
+    challenge: &'a Challenge,
+    origin: &'a str,
 }
 
 /// Whether money may have moved when a payment attempt failed.
