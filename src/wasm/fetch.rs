@@ -495,6 +495,10 @@ fn attempt(
     body: Option<&JsValue>,
     paid: Option<(&str, (&str, String))>,
 ) -> Result<Request, JsValue> {
+    if body.is_none() && paid.is_none() {
+        // A request without a body can be sent as it is, any number of times.
+        return Ok(Clone::clone(request));
+    }
     let init = Object::new();
     let headers = web_sys::Headers::new_with_headers(&request.headers())?;
     if let Some(body) = body {
