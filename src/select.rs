@@ -141,6 +141,9 @@ impl Policy {
                 .map_err(|e| invalid_policy(format!("assets[].network: {e}")))?;
             let cap = Amount::parse(&asset.max_per_payment)
                 .map_err(|e| invalid_policy(format!("assets[].maxPerPayment: {e}")))?;
+            if asset.decimals > 36 {
+                return Err(invalid_policy("assets[].decimals must be at most 36"));
+            }
             assets.push((network, asset, cap));
         }
         let budget = crate::budget::BudgetLimits::new(config.budget.unwrap_or_default())?;

@@ -338,6 +338,10 @@ impl Reader<'_> {
             let byte = self.byte()?;
             value |= usize::from(byte & 0x7f) << shift;
             if byte & 0x80 == 0 {
+                // As Solana's own decoder: no zero continuation byte (one spelling per value).
+                if shift > 0 && byte == 0 {
+                    return Err(malformed("compact-u16 not in its shortest form"));
+                }
                 return if value > 0xffff {
                     Err(malformed("compact-u16 too large"))
                 } else {
