@@ -305,7 +305,7 @@ pub(crate) async fn wallet_promise(
     signal: Option<&web_sys::AbortSignal>,
 ) -> Result<JsValue, JsValue> {
     match signal {
-        Some(signal) => super::fetch::until_aborted(signal, promise)
+        Some(signal) => super::request::until_aborted(signal, promise)
             .await
             .map_err(|e| if signal.aborted() { e } else { wallet_error(e) }),
         None => JsFuture::from(promise).await.map_err(wallet_error),

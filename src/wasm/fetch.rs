@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use js_sys::{Array, Function, Promise};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
@@ -15,37 +15,20 @@ use super::convert::{js_to_json, json_to_js};
 use super::error::{invalid_argument, js, to_js};
 use super::evm::{now_seconds, random_nonce, sign_payment};
 use super::headers::JsHeaders;
-use super::receipts::{Receipt, remember_receipt};
+use super::receipts::{Receipt, read_receipt, remember_receipt};
+use super::request::{
+    Hooks, attempt, body_error, call_fetch, check_aborted, function, get, new_request, origin_of,
+    response_url, until_aborted,
+};
 use crate::budget::Ledger;
-use crate::dialect::{Challenge, DialectId, Requirement, Response402, recognize};
-use crate::error::{Document, Error};
+use crate::dialect::{Challenge, Requirement, Response402, recognize};
+use crate::error::Error;
 use crate::evm::exact::PaymentParams;
-use crate::protocol::{SettlementResponse, decode_header};
 use crate::select::{Candidate, Policy, PolicyConfig};
 
 struct Wallet {
     kind: String,
     adapter: JsValue,
-}
-
-/// Callbacks given for one call (`paying(input, init, { onPaymentRequired, onEvent })`):
-/// its approval replaces the wrapper's, its listener hears this call's events too.
-#[derive(Default)]
-struct Hooks {
-    approve: Option<Function>,
-    on_event: Option<Function>,
-}
-
-impl Hooks {
-    fn from_js(value: &JsValue) -> Self {
-        if value.is_undefined() || value.is_null() {
-            return Hooks::default();
-        }
-        Hooks {
-            approve: function(value, "onPaymentRequired"),
-            on_event: function(value, "onEvent"),
-        }
-    }
 }
 
 struct Inner {
@@ -70,14 +53,6 @@ pub fn wrap_fetch(fetch: Function, options: JsValue) -> Result<Function, JsValue
             future_to_promise(async move { inner.fetch(input, init, Hooks::from_js(&hooks)).await })
         });
     Ok(closure.into_js_value().unchecked_into())
-}
-
-fn get(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn function(target: &JsValue, key: &str) -> Option<Function> {
-    get(target, key).dyn_into::<Function>().ok()
 }
 
 impl Inner {
@@ -404,166 +379,4 @@ enum Settled {
     No(JsValue),
     /// The paid request went out: the reservation is kept.
     Unknown(JsValue),
-}
-
-fn read_receipt(response: &Response, dialect: DialectId) -> Option<Receipt> {
-    let name = match dialect {
-        DialectId::X402V1 => "x-payment-response",
-        _ => "payment-response",
-    };
-    let value = response.headers().get(name).ok().flatten()?;
-    let settlement: SettlementResponse =
-        decode_header(&value, Document::SettlementResponse).ok()?;
-    Some(Receipt::from_settlement(settlement, response.status()))
-}
-
-/// The `error` member of a failed response's JSON body (read from a clone).
-async fn body_error(response: &Response) -> Option<String> {
-    if response.status() < 400 {
-        return None;
-    }
-    let text = JsFuture::from(response.clone().ok()?.text().ok()?)
-        .await
-        .ok()?
-        .as_string()?;
-    let json: Value = serde_json::from_str(&text).ok()?;
-    json.get("error").and_then(Value::as_str).map(str::to_owned)
-}
-
-/// Awaits `promise`, or rejects with the signal's reason as soon as it aborts.
-pub(crate) async fn until_aborted(
-    signal: &web_sys::AbortSignal,
-    promise: Promise,
-) -> Result<JsValue, JsValue> {
-    if signal.aborted() {
-        return Err(signal.reason());
-    }
-    let listener: RefCell<Option<Closure<dyn FnMut()>>> = RefCell::new(None);
-    let abort = Promise::new(&mut |_resolve, reject| {
-        let aborted = signal.clone();
-        let closure = Closure::<dyn FnMut()>::new(move || {
-            let _ = reject.call1(&JsValue::NULL, &aborted.reason());
-        });
-        let _ = signal_listen(signal, closure.as_ref().unchecked_ref(), true);
-        *listener.borrow_mut() = Some(closure);
-    });
-    let outcome = JsFuture::from(Promise::race(&Array::of2(&promise, &abort))).await;
-    if let Some(closure) = listener.borrow_mut().take() {
-        let _ = signal_listen(signal, closure.as_ref().unchecked_ref(), false);
-    }
-    outcome
-}
-
-fn signal_listen(
-    signal: &web_sys::AbortSignal,
-    callback: &Function,
-    add: bool,
-) -> Result<(), JsValue> {
-    if add {
-        signal.add_event_listener_with_callback("abort", callback)
-    } else {
-        signal.remove_event_listener_with_callback("abort", callback)
-    }
-}
-
-fn check_aborted(request: &Request) -> Result<(), JsValue> {
-    let signal = request.signal();
-    if signal.aborted() {
-        Err(signal.reason())
-    } else {
-        Ok(())
-    }
-}
-
-fn new_request(input: &JsValue, init: &JsValue) -> Result<Request, JsValue> {
-    let constructor = super::global("Request");
-    let constructor: Function = constructor
-        .dyn_into()
-        .map_err(|_| invalid_argument("this runtime has no Request"))?;
-    let args = if init.is_undefined() {
-        Array::of1(input)
-    } else {
-        Array::of2(input, init)
-    };
-    Reflect::construct(&constructor, &args)?.dyn_into::<Request>()
-}
-
-/// One attempt: the original request with the body read up front, optionally sent
-/// to `url` with the payment header (and never following a redirect with it).
-fn attempt(
-    request: &Request,
-    body: Option<&JsValue>,
-    paid: Option<(&str, (&str, String))>,
-) -> Result<Request, JsValue> {
-    if body.is_none() && paid.is_none() {
-        // A request without a body can be sent as it is, any number of times.
-        return Ok(Clone::clone(request));
-    }
-    let init = Object::new();
-    let headers = web_sys::Headers::new_with_headers(&request.headers())?;
-    if let Some(body) = body {
-        Reflect::set(&init, &"body".into(), body)?;
-    }
-    // A Request built from another with a non-empty init resets these two.
-    for key in ["referrer", "referrerPolicy"] {
-        let value = get(request, key);
-        if value.as_string().is_some() {
-            Reflect::set(&init, &key.into(), &value)?;
-        }
-    }
-    let Some((url, (name, value))) = paid else {
-        Reflect::set(&init, &"headers".into(), &headers)?;
-        return new_request(request.as_ref(), &init.into());
-    };
-    headers.set(name, &value)?;
-    Reflect::set(&init, &"headers".into(), &headers)?;
-    Reflect::set(&init, &"redirect".into(), &"manual".into())?;
-    if url == request.url() {
-        return new_request(request.as_ref(), &init.into());
-    }
-    if origin_of(url) != origin_of(&request.url()) {
-        // The 402 came from where a redirect led: drop what fetch drops on a
-        // cross-origin redirect, so the caller's credentials for the first origin stay there.
-        for name in ["authorization", "cookie", "proxy-authorization"] {
-            headers.delete(name)?;
-        }
-        Reflect::set(&init, &"headers".into(), &headers)?;
-    }
-    for key in [
-        "method",
-        "credentials",
-        "mode",
-        "cache",
-        "referrerPolicy",
-        "integrity",
-        "keepalive",
-        "signal",
-    ] {
-        let value = get(request, key);
-        let navigate = key == "mode" && value.as_string().as_deref() == Some("navigate");
-        if !value.is_undefined() && !navigate {
-            Reflect::set(&init, &key.into(), &value)?;
-        }
-    }
-    new_request(&JsValue::from_str(url), &init.into())
-}
-
-async fn call_fetch(fetch: &Function, request: &Request) -> Result<Response, JsValue> {
-    let pending = fetch.call1(&JsValue::NULL, request)?;
-    JsFuture::from(Promise::resolve(&pending))
-        .await?
-        .dyn_into::<Response>()
-}
-
-fn response_url(response: &Response, request: &Request) -> String {
-    let url = response.url();
-    if url.is_empty() { request.url() } else { url }
-}
-
-/// `scheme://host[:port]` of a URL.
-fn origin_of(url: &str) -> String {
-    let start = url.find("://").map_or(0, |i| i + 3);
-    let rest = url.get(start..).unwrap_or_default();
-    let end = rest.find(['/', '?', '#']).map_or(url.len(), |i| start + i);
-    url.get(..end).unwrap_or(url).to_owned()
 }

@@ -10,6 +10,7 @@ mod evm;
 mod fetch;
 mod headers;
 mod receipts;
+mod request;
 mod svm;
 mod worker;
 

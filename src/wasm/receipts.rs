@@ -10,7 +10,7 @@ use web_sys::Response;
 
 use super::convert::json_to_js;
 use super::error::js;
-use crate::dialect::Requirement;
+use crate::dialect::{DialectId, Requirement};
 use crate::error::Document;
 use crate::protocol::{PaymentRequired, SettlementResponse, decode_header};
 
@@ -130,4 +130,16 @@ pub fn get_payment_receipt(response: &Response) -> Result<JsValue, JsValue> {
         }
         None => Ok(JsValue::UNDEFINED),
     }
+}
+
+/// The settlement receipt a paid response carries, for the dialect paid in.
+pub(crate) fn read_receipt(response: &Response, dialect: DialectId) -> Option<Receipt> {
+    let name = match dialect {
+        DialectId::X402V1 => "x-payment-response",
+        _ => "payment-response",
+    };
+    let value = response.headers().get(name).ok().flatten()?;
+    let settlement: SettlementResponse =
+        decode_header(&value, Document::SettlementResponse).ok()?;
+    Some(Receipt::from_settlement(settlement, response.status()))
 }
