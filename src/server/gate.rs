@@ -189,54 +189,73 @@ fn finish(
     options: &GateOptions,
 ) -> Decision {
     let scheme_payload = payment.get("payload").unwrap_or(&Value::Null);
-    if network.is_solana() {
-        if scheme != "exact" {
-            return Decision::Refused {
-                reason: "unsupported_scheme",
-            };
-        }
-        if *network != requirement.network {
-            return Decision::Refused {
-                reason: "invalid_exact_svm_network_mismatch",
-            };
-        }
-        return match crate::svm::verify::verify_payload(scheme_payload, requirement) {
-            Ok(verified) => Decision::Accepted(Box::new(Accepted {
-                x402_version,
-                payment: payment.clone(),
-                requirement: raw.clone(),
-                payer: verified.payer.to_string(),
-                replay_key: format!("{network}/{}", verified.replay_key),
-                // A blockhash lives about 150 slots (~60-90 s): keep the key 120 s.
-                expires_at: options.now.saturating_add(SVM_REPLAY_SECONDS),
-            })),
-            Err(invalid) => Decision::Refused {
-                reason: invalid.reason(),
-            },
-        };
-    }
-    if !network.is_evm() {
-        return Decision::Refused {
-            reason: "unsupported_scheme",
-        };
-    }
-    match verify(scheme, network, scheme_payload, requirement, options) {
-        Ok(verified) => Decision::Accepted(Box::new(Accepted {
+    match check_payment(scheme, network, scheme_payload, requirement, options) {
+        Ok(check) => Decision::Accepted(Box::new(Accepted {
             x402_version,
             payment: payment.clone(),
             requirement: raw.clone(),
-            payer: verified.payer.to_checksum(),
-            replay_key: format!(
-                "{network}/{}/{}",
-                verified.payer.to_checksum(),
-                verified.nonce.to_ascii_lowercase()
-            ),
-            expires_at: verified.valid_before,
+            payer: check.payer,
+            replay_key: check.replay_key,
+            expires_at: check.expires_at,
         })),
-        Err(invalid) => Decision::Refused {
-            reason: invalid.reason(),
-        },
+        Err(reason) => Decision::Refused { reason },
     }
+}
+
+/// A payment that verified, whatever its chain family.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentCheck {
+    /// The paying address (EIP-55 or base58).
+    pub payer: String,
+    /// The EVM authorization nonce, or the Solana payer's signature (base58).
+    pub nonce: String,
+    /// The key under which replays are refused.
+    pub replay_key: String,
+    /// Unix seconds after which the payment can no longer settle.
+    pub expires_at: u64,
+}
+
+/// Verifies a scheme payload of an `exact` payment on `network` against
+/// `requirement`, dispatching to the EVM or the Solana verifier.
+///
+/// # Errors
+/// The x402 reason string of the first failed check.
+pub fn check_payment(
+    scheme: &str,
+    network: &Network,
+    scheme_payload: &Value,
+    requirement: &Requirement,
+    options: &GateOptions,
+) -> Result<PaymentCheck, &'static str> {
+    if network.is_solana() {
+        if scheme != "exact" {
+            return Err("unsupported_scheme");
+        }
+        if *network != requirement.network {
+            return Err("invalid_exact_svm_network_mismatch");
+        }
+        let verified = crate::svm::verify::verify_payload(scheme_payload, requirement)
+            .map_err(|i| i.reason())?;
+        return Ok(PaymentCheck {
+            payer: verified.payer.to_string(),
+            replay_key: format!("{network}/{}", verified.replay_key),
+            nonce: verified.replay_key,
+            // A blockhash lives about 150 slots (~60-90 s): keep the key 120 s.
+            expires_at: options.now.saturating_add(SVM_REPLAY_SECONDS),
+        });
+    }
+    if !network.is_evm() {
+        return Err("unsupported_scheme");
+    }
+    let verified =
+        verify(scheme, network, scheme_payload, requirement, options).map_err(|i| i.reason())?;
+    let payer = verified.payer.to_checksum();
+    Ok(PaymentCheck {
+        replay_key: format!("{network}/{payer}/{}", verified.nonce.to_ascii_lowercase()),
+        payer,
+        nonce: verified.nonce,
+        expires_at: verified.valid_before,
+    })
 }
 
 fn field<'v>(value: &'v Value, key: &str) -> &'v str {

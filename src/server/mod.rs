@@ -5,5 +5,5 @@
 pub mod gate;
 pub mod route;
 
-pub use gate::{Decision, Gate, GateOptions};
+pub use gate::{Decision, Gate, GateOptions, PaymentCheck, check_payment};
 pub use route::{Route, RouteConfig};

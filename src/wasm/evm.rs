@@ -16,9 +16,10 @@ use crate::client::payment_payload;
 use crate::dialect::challenge_from_json;
 use crate::error::Error;
 use crate::evm::exact::{PaymentParams, prepare};
-use crate::evm::verify::{VerifyOptions, verify};
+use crate::evm::verify::VerifyOptions;
 use crate::evm::{Address, PrivateKeySigner, RecoverableSignature, TypedData};
 use crate::protocol::Network;
+use crate::server::check_payment;
 
 /// A wallet holding a secp256k1 private key inside wasm memory. The key is
 /// zeroized when the wallet is freed and never leaves wasm.
@@ -272,30 +273,15 @@ pub fn verify_payment(
         Some(Ok(network)) => network,
         _ => return json_to_js(&json!({ "isValid": false, "invalidReason": "invalid_network" })),
     };
-    if network.is_solana() {
-        let result = if network != requirement.network {
-            Err("invalid_exact_svm_network_mismatch")
-        } else if scheme != "exact" {
-            Err("unsupported_scheme")
-        } else {
-            crate::svm::verify::verify_payload(scheme_payload, &requirement).map_err(|i| i.reason())
-        };
-        return json_to_js(&match result {
-            Ok(v) => {
-                json!({ "isValid": true, "payer": v.payer.to_string(), "nonce": v.replay_key })
-            }
-            Err(reason) => json!({ "isValid": false, "invalidReason": reason }),
-        });
-    }
-    json_to_js(&match verify(
+    json_to_js(&match check_payment(
         scheme,
         &network,
         scheme_payload,
         &requirement,
         &verify_options,
     ) {
-        Ok(v) => json!({ "isValid": true, "payer": v.payer.to_checksum(), "nonce": v.nonce }),
-        Err(invalid) => json!({ "isValid": false, "invalidReason": invalid.reason() }),
+        Ok(c) => json!({ "isValid": true, "payer": c.payer, "nonce": c.nonce }),
+        Err(reason) => json!({ "isValid": false, "invalidReason": reason }),
     })
 }
 
