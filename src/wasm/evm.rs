@@ -148,23 +148,51 @@ pub async fn create_payment_payload(
         },
         valid_after: option_u64(&options, "validAfter")?,
     };
+    let memo: [u8; 16] = match options.get("memoBytes").and_then(Value::as_str) {
+        Some(hex_memo) => {
+            let mut bytes = [0u8; 16];
+            hex::decode_to_slice(hex_memo.trim_start_matches("0x"), &mut bytes)
+                .map_err(|_| invalid_argument("memoBytes must be 16 bytes of hex"))?;
+            bytes
+        }
+        None => random_memo()?,
+    };
+    let rpc = options.get("rpc").cloned().unwrap_or(Value::Null);
+    let inputs = SignInputs { params, memo, rpc };
+    json_to_js(&sign_for(&challenge, requirement, &wallet, &inputs, None).await?)
+}
+
+/// What signing needs besides the requirement and the wallet, for either family.
+pub(crate) struct SignInputs {
+    /// EVM: the clock, nonce and validAfter.
+    pub(crate) params: PaymentParams,
+    /// Solana: the memo bytes used when the server set none.
+    pub(crate) memo: [u8; 16],
+    /// Solana: JSON-RPC URLs by network.
+    pub(crate) rpc: Value,
+}
+
+/// Signs `requirement` with `wallet`, on whichever chain family it is.
+pub(crate) async fn sign_for(
+    challenge: &crate::dialect::Challenge,
+    requirement: &crate::dialect::Requirement,
+    wallet: &JsValue,
+    inputs: &SignInputs,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<Value, JsValue> {
     if requirement.network.is_solana() {
-        let rpc = options.get("rpc").cloned().unwrap_or(Value::Null);
-        let memo: [u8; 16] = match options.get("memoBytes").and_then(Value::as_str) {
-            Some(hex_memo) => {
-                let mut bytes = [0u8; 16];
-                hex::decode_to_slice(hex_memo.trim_start_matches("0x"), &mut bytes)
-                    .map_err(|_| invalid_argument("memoBytes must be 16 bytes of hex"))?;
-                bytes
-            }
-            None => random_memo()?,
-        };
-        return json_to_js(
-            &super::svm::sign_svm_payment(&challenge, requirement, &wallet, &rpc, memo, None)
-                .await?,
-        );
+        super::svm::sign_svm_payment(
+            challenge,
+            requirement,
+            wallet,
+            &inputs.rpc,
+            inputs.memo,
+            signal,
+        )
+        .await
+    } else {
+        sign_payment(challenge, requirement, wallet, &inputs.params, signal).await
     }
-    json_to_js(&sign_payment(&challenge, requirement, &wallet, &params, None).await?)
 }
 
 /// 16 random bytes for a Solana memo.
@@ -199,7 +227,7 @@ fn document_of(value: Value) -> Value {
 }
 
 /// Signs `requirement` of `challenge` with `wallet` and returns the payment payload.
-pub(crate) async fn sign_payment(
+async fn sign_payment(
     challenge: &crate::dialect::Challenge,
     requirement: &crate::dialect::Requirement,
     wallet: &JsValue,

@@ -13,7 +13,7 @@ use web_sys::{Request, Response};
 
 use super::convert::{js_to_json, json_to_js};
 use super::error::{invalid_argument, js, to_js};
-use super::evm::{now_seconds, random_nonce, sign_payment};
+use super::evm::{SignInputs, now_seconds, random_memo, random_nonce, sign_for};
 use super::headers::JsHeaders;
 use super::receipts::{Receipt, read_receipt, remember_receipt};
 use super::request::{
@@ -319,34 +319,24 @@ impl Inner {
         let wallet = self
             .wallet_for(requirement)
             .ok_or_else(|| no(to_js(&Error::NoMatchingRequirement)))?;
-        let payment = if requirement.network.is_solana() {
-            let memo = super::evm::random_memo().map_err(no)?;
-            super::svm::sign_svm_payment(
-                challenge,
-                requirement,
-                &wallet.adapter,
-                &self.rpc,
-                memo,
-                Some(&request.signal()),
-            )
-            .await
-            .map_err(no)?
-        } else {
-            let params = PaymentParams {
+        let inputs = SignInputs {
+            params: PaymentParams {
                 now,
                 nonce: random_nonce().map_err(no)?,
                 valid_after: None,
-            };
-            sign_payment(
-                challenge,
-                requirement,
-                &wallet.adapter,
-                &params,
-                Some(&request.signal()),
-            )
-            .await
-            .map_err(no)?
+            },
+            memo: random_memo().map_err(no)?,
+            rpc: self.rpc.clone(),
         };
+        let payment = sign_for(
+            challenge,
+            requirement,
+            &wallet.adapter,
+            &inputs,
+            Some(&request.signal()),
+        )
+        .await
+        .map_err(no)?;
         self.emit(hooks, "signed", Some(requirement), json!({}));
         check_aborted(request).map_err(no)?;
         let header =
