@@ -40,3 +40,20 @@ export function guard(fn) {
     return result;
   };
 }
+
+/**
+ * Maps a wallet failure to an X402Error by its EIP-1193 code, keeping it as `cause`:
+ * 4001 USER_REJECTED, 4100 WALLET_UNAUTHORIZED, anything else WALLET_ERROR.
+ */
+export function walletError(error, what, code) {
+  if (error instanceof X402Error) return error;
+  const detail = error?.shortMessage ?? error?.message ?? String(error);
+  switch (code) {
+    case 4001:
+      return new X402Error(`the user rejected ${what}`, 'USER_REJECTED', { cause: error });
+    case 4100:
+      return new X402Error(`the wallet has not authorised ${what}: ${detail}`, 'WALLET_UNAUTHORIZED', { cause: error });
+    default:
+      return new X402Error(`${what} failed: ${detail}`, 'WALLET_ERROR', { cause: error });
+  }
+}

@@ -1,7 +1,7 @@
 // eip1193Wallet: an x402 wallet adapter over an injected EIP-1193 provider (MetaMask, Coinbase Wallet,
 // WalletConnect, ...). Thin on purpose: it finds the account, puts the wallet on the chain of the
 // typed data and asks for eth_signTypedData_v4. What to sign is the core's business.
-import { X402Error } from '../errors.js';
+import { X402Error, walletError } from '../errors.js';
 
 /** EIP-712 domain members in canonical order, with their types. */
 const DOMAIN_FIELDS = [
@@ -134,16 +134,7 @@ function rpcCode(error) {
   return error?.data?.originalError?.code ?? error?.code;
 }
 
-/** Maps an EIP-1193 error (codes 4001 / 4100 / anything) to an X402Error keeping it as cause. */
+/** Maps an EIP-1193 error to an X402Error keeping it as cause. */
 function providerError(error, method) {
-  if (error instanceof X402Error) return error;
-  const detail = error?.message ?? String(error);
-  switch (rpcCode(error)) {
-    case 4001:
-      return new X402Error(`the user rejected ${method}`, 'USER_REJECTED', { cause: error });
-    case 4100:
-      return new X402Error(`the wallet has not authorised ${method}: ${detail}`, 'WALLET_UNAUTHORIZED', { cause: error });
-    default:
-      return new X402Error(`${method} failed: ${detail}`, 'WALLET_ERROR', { cause: error });
-  }
+  return walletError(error, method, rpcCode(error));
 }

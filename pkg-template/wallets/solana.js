@@ -1,7 +1,7 @@
 // solanaWallet: an x402 wallet adapter over a Solana Wallet Standard wallet (the
 // `solana:signTransaction` feature) or a wallet-adapter-style object (`publicKey`,
 // `signTransaction(tx)`). Thin: the wallet signs wire bytes; the core checks what comes back.
-import { X402Error } from '../errors.js';
+import { X402Error, walletError } from '../errors.js';
 
 /**
  * @param {object} wallet a Wallet Standard wallet (`accounts`, `features`) or an adapter
@@ -63,10 +63,8 @@ async function rejected(call) {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof X402Error) throw error;
     const text = `${error?.name ?? ''} ${error?.message ?? ''}`;
     const userRejected = error?.code === 4001 || /reject|denied|cancel/i.test(text);
-    throw new X402Error(userRejected ? 'the user rejected the request' : `wallet error: ${error?.message ?? error}`,
-      userRejected ? 'USER_REJECTED' : 'WALLET_ERROR', { cause: error });
+    throw walletError(error, 'the wallet request', userRejected ? 4001 : error?.code);
   }
 }

@@ -1,7 +1,7 @@
 // viemWallet: an x402 wallet adapter over a viem Account (privateKeyToAccount, mnemonicToAccount, ...)
 // or a viem WalletClient. Thin on purpose: viem signs; this only adapts the shape, puts a JSON-RPC
 // wallet on the chain of the typed data, and maps viem's errors to X402Error codes.
-import { X402Error } from '../errors.js';
+import { X402Error, walletError } from '../errors.js';
 
 /**
  * Wraps a viem Account or WalletClient as an x402 EVM wallet. viem is not imported: any object of
@@ -102,14 +102,5 @@ function rpcCode(error) {
 }
 
 function mapError(error, what) {
-  if (error instanceof X402Error) return error;
-  const detail = error?.shortMessage ?? error?.message ?? String(error);
-  switch (rpcCode(error)) {
-    case 4001:
-      return new X402Error(`the user rejected ${what}`, 'USER_REJECTED', { cause: error });
-    case 4100:
-      return new X402Error(`the wallet has not authorised ${what}: ${detail}`, 'WALLET_UNAUTHORIZED', { cause: error });
-    default:
-      return new X402Error(`${what} failed: ${detail}`, 'WALLET_ERROR', { cause: error });
-  }
+  return walletError(error, what, rpcCode(error));
 }
