@@ -2,6 +2,7 @@
 //! requirement, verify locally. Replay storage and settlement come after, in the
 //! shell, in that order.
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::route::Route;
@@ -100,7 +101,7 @@ impl<'a> Gate<'a> {
                 return Decision::Malformed(Error::UnsupportedVersion { found });
             }
         }
-        if let Err(source) = serde_json::from_value::<PaymentPayload>(payment.clone()) {
+        if let Err(source) = PaymentPayload::deserialize(&payment) {
             return Decision::Malformed(Error::json(Document::PaymentPayload, source));
         }
         let is_object = |key: &str| payment.get(key).is_some_and(Value::is_object);

@@ -1,7 +1,7 @@
 //! Exports of the protocol core: header codec, 402 recognition, amounts, networks.
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
@@ -47,14 +47,12 @@ pub fn decode_header(value: &str, document: &str) -> Result<JsValue, JsValue> {
     let document = document_named(document)?;
     let json: Value = js(protocol::decode_header(value, document))?;
     let checked = match document {
-        Document::PaymentRequired => {
-            serde_json::from_value::<PaymentRequired>(json.clone()).map(drop)
-        }
+        Document::PaymentRequired => PaymentRequired::deserialize(&json).map(drop),
         Document::PaymentPayload => match json.get("x402Version").and_then(Value::as_u64) {
-            Some(1) => serde_json::from_value::<PaymentPayloadV1>(json.clone()).map(drop),
-            _ => serde_json::from_value::<PaymentPayload>(json.clone()).map(drop),
+            Some(1) => PaymentPayloadV1::deserialize(&json).map(drop),
+            _ => PaymentPayload::deserialize(&json).map(drop),
         },
-        _ => serde_json::from_value::<SettlementResponse>(json.clone()).map(drop),
+        _ => SettlementResponse::deserialize(&json).map(drop),
     };
     js(checked.map_err(|source| Error::json(document, source)))?;
     to_js_value(&json)
@@ -74,8 +72,8 @@ pub fn decode_payment_response(value: &str) -> Result<JsValue, JsValue> {
 pub fn encode_payment_header(payload: JsValue) -> Result<String, JsValue> {
     let json: Value = from_js_value(payload, Document::PaymentPayload)?;
     let checked = match json.get("x402Version").and_then(Value::as_u64) {
-        Some(1) => serde_json::from_value::<PaymentPayloadV1>(json.clone()).map(drop),
-        Some(2) => serde_json::from_value::<PaymentPayload>(json.clone()).map(drop),
+        Some(1) => PaymentPayloadV1::deserialize(&json).map(drop),
+        Some(2) => PaymentPayload::deserialize(&json).map(drop),
         _ => {
             let found = json
                 .get("x402Version")
