@@ -11,6 +11,7 @@ mod fetch;
 mod headers;
 mod receipts;
 mod request;
+mod rpc;
 mod svm;
 mod worker;
 
