@@ -90,13 +90,33 @@ impl fmt::Display for Error {
             Error::InvalidSolanaRequirement { reason } => {
                 write!(f, "cannot pay this Solana requirement: {reason}")
             }
-            Error::RpcError { reason } => write!(f, "Solana RPC failed: {reason}"),
+            Error::RpcError { reason } => write!(f, "JSON-RPC call failed: {reason}"),
             Error::WalletAlteredTransaction { reason } => {
                 write!(
                     f,
                     "the wallet returned a transaction that fails verification: {reason}"
                 )
             }
+            Error::TransactionFailed {
+                transaction,
+                reason,
+            } => write!(f, "transaction {transaction} failed: {reason}"),
+            Error::TransactionTimeout { transaction } => write!(
+                f,
+                "transaction {transaction} was not confirmed in time (it may still land)"
+            ),
+            Error::WalletUnsupported { reason } => {
+                write!(f, "the wallet cannot pay this: {reason}")
+            }
+            Error::FacilitatorNotAllowed { url } => write!(
+                f,
+                "the 402 names facilitator {url}, which options.facilitators does not allow"
+            ),
+            Error::FacilitatorError { reason } => {
+                write!(f, "the facilitator did not pay: {reason}")
+            }
+            Error::PaymentExpired { reason } => write!(f, "the payment request expired: {reason}"),
+            Error::DiscoveryFailed { reason } => write!(f, "x402 discovery failed: {reason}"),
             Error::BudgetExceeded { limit, remaining } => {
                 write!(
                     f,

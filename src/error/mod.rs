@@ -223,6 +223,43 @@ pub enum Error {
     },
     /// The approval callback (`onPaymentRequired`) declined the payment.
     PaymentRejected,
+    /// An on-chain transaction the client sent failed (reverted, or an error status).
+    TransactionFailed {
+        /// The transaction hash or signature.
+        transaction: String,
+        /// What the chain reported.
+        reason: String,
+    },
+    /// A sent transaction was not confirmed in time; it may still land.
+    TransactionTimeout {
+        /// The transaction hash or signature.
+        transaction: String,
+    },
+    /// The wallet adapter cannot do what this payment needs (e.g. send a transaction).
+    WalletUnsupported {
+        /// What is missing.
+        reason: String,
+    },
+    /// A 402 named a facilitator that `options.facilitators` does not allow.
+    FacilitatorNotAllowed {
+        /// The facilitator URL the server gave.
+        url: String,
+    },
+    /// The facilitator refused or failed to pay.
+    FacilitatorError {
+        /// What went wrong.
+        reason: String,
+    },
+    /// The payment request expired before it could be paid or confirmed.
+    PaymentExpired {
+        /// What expired.
+        reason: String,
+    },
+    /// `/.well-known/x402.json` could not be read.
+    DiscoveryFailed {
+        /// What went wrong.
+        reason: String,
+    },
     /// The payment would pass a cumulative budget.
     BudgetExceeded {
         /// Which limit: "total", "perOrigin" or "window".
@@ -281,6 +318,13 @@ impl Error {
             Error::InvalidSolanaRequirement { .. } => "INVALID_SOLANA_REQUIREMENT",
             Error::RpcError { .. } => "RPC_ERROR",
             Error::WalletAlteredTransaction { .. } => "WALLET_ALTERED_TRANSACTION",
+            Error::TransactionFailed { .. } => "TRANSACTION_FAILED",
+            Error::TransactionTimeout { .. } => "TRANSACTION_TIMEOUT",
+            Error::WalletUnsupported { .. } => "WALLET_UNSUPPORTED",
+            Error::FacilitatorNotAllowed { .. } => "FACILITATOR_NOT_ALLOWED",
+            Error::FacilitatorError { .. } => "FACILITATOR_ERROR",
+            Error::PaymentExpired { .. } => "PAYMENT_EXPIRED",
+            Error::DiscoveryFailed { .. } => "DISCOVERY_FAILED",
         }
     }
 

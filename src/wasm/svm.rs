@@ -83,7 +83,7 @@ pub fn solana_private_key_wallet(secret: JsValue) -> Result<SolanaPrivateKeyWall
 }
 
 /// The default JSON-RPC endpoint of a Solana network.
-fn default_rpc(requirement: &Requirement) -> Option<&'static str> {
+pub(crate) fn default_rpc(requirement: &Requirement) -> Option<&'static str> {
     match requirement.network.reference() {
         SOLANA_MAINNET => Some("https://api.mainnet-beta.solana.com"),
         SOLANA_DEVNET => Some("https://api.devnet.solana.com"),
@@ -97,7 +97,7 @@ thread_local! {
     static MINTS: RefCell<HashMap<(String, Pubkey), (u8, Pubkey)>> = RefCell::new(HashMap::new());
 }
 
-async fn mint_info(url: &str, mint: &Pubkey) -> Result<(u8, Pubkey), JsValue> {
+pub(crate) async fn mint_info(url: &str, mint: &Pubkey) -> Result<(u8, Pubkey), JsValue> {
     let key = (url.to_owned(), *mint);
     if let Some(found) = MINTS.with(|m| m.borrow().get(&key).copied()) {
         return Ok(found);
