@@ -13,6 +13,7 @@ mod receipts;
 mod request;
 mod rpc;
 mod svm;
+mod timer;
 mod worker;
 
 pub use codec::*;
