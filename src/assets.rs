@@ -123,6 +123,52 @@ pub fn known_asset_by_symbol(network: &Network, symbol: &str) -> Option<&'static
     })
 }
 
+/// What the client knows of an asset: enough to turn a decimal price into atomic units.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssetInfo {
+    /// Contract address (EVM) or mint (Solana).
+    pub asset: String,
+    /// Ticker.
+    pub symbol: String,
+    /// Decimals.
+    pub decimals: u8,
+    /// Whether one whole token is one US dollar.
+    pub usd: bool,
+}
+
+impl From<&KnownAsset> for AssetInfo {
+    fn from(k: &KnownAsset) -> Self {
+        AssetInfo {
+            asset: k.asset.to_owned(),
+            symbol: k.symbol.to_owned(),
+            decimals: k.decimals,
+            usd: k.usd,
+        }
+    }
+}
+
+/// Where dialects that price in decimals (`"0.25"` USDC, `$0.01`) look assets up:
+/// the known table, plus whatever the user's policy allows.
+pub trait AssetBook {
+    /// The asset at `asset` on `network`.
+    fn asset(&self, network: &Network, asset: &str) -> Option<AssetInfo>;
+    /// The asset called `symbol` on `network`.
+    fn by_symbol(&self, network: &Network, symbol: &str) -> Option<AssetInfo>;
+}
+
+/// The built-in table alone.
+pub struct KnownAssets;
+
+impl AssetBook for KnownAssets {
+    fn asset(&self, network: &Network, asset: &str) -> Option<AssetInfo> {
+        known_asset(network, asset).map(AssetInfo::from)
+    }
+
+    fn by_symbol(&self, network: &Network, symbol: &str) -> Option<AssetInfo> {
+        known_asset_by_symbol(network, symbol).map(AssetInfo::from)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

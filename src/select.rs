@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use crate::assets::{known_asset, same_asset};
+use crate::assets::{AssetBook, AssetInfo, KnownAssets, known_asset, same_asset};
 use crate::dialect::Requirement;
 use crate::error::{Error, Result};
 use crate::protocol::{Amount, Network, parse_price};
@@ -293,6 +293,43 @@ impl Policy {
                 || p.eq_ignore_ascii_case(&candidate.valuation.symbol)
         });
         (scheme, network, asset, r.index)
+    }
+}
+
+/// The policy's assets book: a symbol resolves through the known table first (a
+/// server naming "USDC" cannot redirect the payment to another contract), then
+/// through the assets the user allowed; an address through the allowed assets
+/// first, as [`Policy::valuation`] does.
+impl AssetBook for Policy {
+    fn asset(&self, network: &Network, asset: &str) -> Option<AssetInfo> {
+        self.assets
+            .iter()
+            .find(|(n, a, _)| n == network && same_asset(network, &a.asset, asset))
+            .map(|(_, a, _)| allowed_info(a))
+            .or_else(|| KnownAssets.asset(network, asset))
+    }
+
+    fn by_symbol(&self, network: &Network, symbol: &str) -> Option<AssetInfo> {
+        KnownAssets.by_symbol(network, symbol).or_else(|| {
+            self.assets
+                .iter()
+                .find(|(n, a, _)| {
+                    n == network
+                        && a.symbol
+                            .as_deref()
+                            .is_some_and(|s| s.eq_ignore_ascii_case(symbol))
+                })
+                .map(|(_, a, _)| allowed_info(a))
+        })
+    }
+}
+
+fn allowed_info(a: &AllowedAssetConfig) -> AssetInfo {
+    AssetInfo {
+        asset: a.asset.clone(),
+        symbol: a.symbol.clone().unwrap_or_else(|| short(&a.asset)),
+        decimals: a.decimals,
+        usd: a.usd,
     }
 }
 

@@ -5,18 +5,25 @@
 //! (`Some(Err(..))`). [`recognize`] tries the built-in dialects in order; a new
 //! dialect is one more entry in that list, nothing else changes.
 
+mod facilitator_pay;
 mod requirement;
+mod solana_pay;
 mod x402;
+mod x402_headers;
 
 use std::cell::OnceCell;
 
 use serde_json::{Map, Value};
 
+use crate::assets::{AssetBook, KnownAssets};
 use crate::error::{Error, Result};
 use crate::protocol::ResourceInfo;
 
+pub use facilitator_pay::{FACILITATOR_SCHEME, FacilitatorPay};
 pub use requirement::{RejectedRequirement, Requirement};
+pub use solana_pay::{SolanaPayReference, TRANSFER_SCHEME, solana_network};
 pub use x402::{X402V1Body, X402V2Body, X402V2Header};
+pub use x402_headers::X402Headers;
 
 /// The largest response body parsed when looking for a 402 challenge (256 KiB).
 pub const MAX_BODY_LEN: usize = 256 * 1024;
@@ -53,6 +60,7 @@ pub struct Response402<'a> {
     headers: &'a dyn HeaderSource,
     body: &'a [u8],
     body_json: OnceCell<Result<Value, BodyFault>>,
+    assets: &'a dyn AssetBook,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -70,7 +78,20 @@ impl<'a> Response402<'a> {
             headers,
             body,
             body_json: OnceCell::new(),
+            assets: &KnownAssets,
         }
+    }
+
+    /// Uses `assets` (e.g. the client's policy) to price dialects that name a
+    /// token by symbol or give decimal amounts; the default is the known table.
+    pub fn with_assets(mut self, assets: &'a dyn AssetBook) -> Self {
+        self.assets = assets;
+        self
+    }
+
+    /// The asset book dialects price decimal amounts with.
+    pub fn assets(&self) -> &dyn AssetBook {
+        self.assets
     }
 
     /// The HTTP status.
@@ -121,6 +142,12 @@ pub enum DialectId {
     X402V2Body,
     /// x402 v1: the requirements in the JSON body.
     X402V1,
+    /// Seed 001: a Solana Pay transfer carrying a reference key, then a verify poll.
+    SolanaPay,
+    /// Seed 003: `X-402-*` headers, an ERC-20 transfer, `X-402-Payment-Proof`.
+    X402Headers,
+    /// Seed 004: the body names a facilitator that pays; `X-Payment-Proof` / `X-Payment-TxId`.
+    FacilitatorPay,
 }
 
 impl DialectId {
@@ -129,6 +156,9 @@ impl DialectId {
         match self {
             DialectId::X402V2Header | DialectId::X402V2Body => "PAYMENT-SIGNATURE",
             DialectId::X402V1 => "X-PAYMENT",
+            DialectId::SolanaPay => "X-Payment-Reference",
+            DialectId::X402Headers => "X-402-Payment-Proof",
+            DialectId::FacilitatorPay => "X-Payment-Proof",
         }
     }
 }
@@ -163,7 +193,16 @@ pub trait Dialect: Sync {
 }
 
 /// The built-in dialects, in the order they are tried.
-pub static DEFAULT_DIALECTS: &[&dyn Dialect] = &[&X402V2Header, &X402V2Body, &X402V1Body];
+/// x402 proper comes first: a response that also carries a seed dialect's fields
+/// is paid the x402 way.
+pub static DEFAULT_DIALECTS: &[&dyn Dialect] = &[
+    &X402V2Header,
+    &X402V2Body,
+    &X402V1Body,
+    &SolanaPayReference,
+    &X402Headers,
+    &FacilitatorPay,
+];
 
 /// Reads a challenge document given as JSON (a v2 `PaymentRequired` or a v1 body),
 /// as a client holding the decoded document would.

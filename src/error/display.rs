@@ -116,6 +116,9 @@ impl fmt::Display for Error {
                 write!(f, "the facilitator did not pay: {reason}")
             }
             Error::PaymentExpired { reason } => write!(f, "the payment request expired: {reason}"),
+            Error::InvalidTimestamp { reason } => {
+                write!(f, "not an RFC 3339 timestamp: {reason}")
+            }
             Error::DiscoveryFailed { reason } => write!(f, "x402 discovery failed: {reason}"),
             Error::BudgetExceeded { limit, remaining } => {
                 write!(

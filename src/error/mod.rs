@@ -255,6 +255,11 @@ pub enum Error {
         /// What expired.
         reason: String,
     },
+    /// A timestamp that is not RFC 3339.
+    InvalidTimestamp {
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// `/.well-known/x402.json` could not be read.
     DiscoveryFailed {
         /// What went wrong.
@@ -325,6 +330,7 @@ impl Error {
             Error::FacilitatorError { .. } => "FACILITATOR_ERROR",
             Error::PaymentExpired { .. } => "PAYMENT_EXPIRED",
             Error::DiscoveryFailed { .. } => "DISCOVERY_FAILED",
+            Error::InvalidTimestamp { .. } => "INVALID_TIMESTAMP",
         }
     }
 

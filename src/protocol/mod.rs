@@ -4,6 +4,7 @@ pub mod amount;
 pub mod facilitator;
 pub mod header;
 pub mod network;
+pub mod time;
 pub mod v1;
 pub mod v2;
 

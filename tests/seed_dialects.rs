@@ -1,0 +1,297 @@
+//! The seed dialects (../shared/seeds 001, 003, 004) are recognised into the common
+//! shape with exact atomic amounts, and malformed ones get stable codes.
+//! The documents follow the seed texts, with placeholders replaced by real keys.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use serde_json::{Value, json};
+use x402_wasm::dialect::{Challenge, DialectId, Response402, recognize};
+use x402_wasm::select::{Policy, PolicyConfig};
+
+const DEVNET_USDC: &str = "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU";
+const MAINNET_USDC: &str = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v";
+const BASE_USDC: &str = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913";
+const RECIPIENT: &str = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM";
+const REFERENCE: &str = "7owWEdQ8YLGZ5ZTVgrSYTLhEvLaLKsbxZtvq5H9p1Ety";
+
+fn body(json: &Value) -> Result<Challenge, x402_wasm::Error> {
+    let headers: Vec<(&str, &str)> = vec![("content-type", "application/json")];
+    let text = json.to_string();
+    recognize(&Response402::new(402, &headers, text.as_bytes()))
+}
+
+fn solana_pay() -> Value {
+    json!({
+        "chain": "solana",
+        "network": "devnet",
+        "asset_mint": DEVNET_USDC,
+        "amount": "0.25",
+        "recipient": RECIPIENT,
+        "reference": REFERENCE,
+        "expires_at": "2026-11-21T10:02:00.000Z",
+        "description": "Access to the hello endpoint result",
+        "solana_pay_url": format!("solana:{RECIPIENT}?amount=0.25&spl-token={DEVNET_USDC}&reference={REFERENCE}&label=x402"),
+    })
+}
+
+#[test]
+fn solana_pay_reference_body() {
+    let challenge = body(&solana_pay()).unwrap();
+    assert_eq!(challenge.dialect, DialectId::SolanaPay);
+    assert_eq!(challenge.dialect.payment_header(), "X-Payment-Reference");
+    let r = &challenge.requirements[0];
+    assert_eq!(r.scheme, "transfer");
+    assert_eq!(
+        r.network.to_string(),
+        "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1"
+    );
+    assert_eq!(r.amount.to_string(), "250000");
+    assert_eq!(r.asset, DEVNET_USDC);
+    assert_eq!(r.pay_to, RECIPIENT);
+    assert_eq!(r.extra_str("reference"), Some(REFERENCE));
+    // Date.parse("2026-11-21T10:02:00.000Z") / 1000
+    assert_eq!(r.extra.as_ref().unwrap()["expiresAt"], json!(1_795_255_320));
+    assert_eq!(r.raw, solana_pay());
+}
+
+#[test]
+fn solana_pay_reference_refusals() {
+    let with = |key: &str, value: Value| {
+        let mut doc = solana_pay();
+        doc[key] = value;
+        body(&doc).map(|_| ()).unwrap_err().code()
+    };
+    assert_eq!(with("chain", json!("ethereum")), "UNSUPPORTED_NETWORK");
+    assert_eq!(with("network", json!("moonnet")), "INVALID_NETWORK");
+    // The seed's own placeholder mint.
+    assert_eq!(with("asset_mint", json!("TBA")), "INVALID_ADDRESS");
+    assert_eq!(
+        with("reference", json!("<UNIQUE_REFERENCE_PUBKEY>")),
+        "INVALID_ADDRESS"
+    );
+    assert_eq!(
+        with("expires_at", json!("<ISO8601_TIMESTAMP>")),
+        "INVALID_TIMESTAMP"
+    );
+    assert_eq!(with("amount", json!("0.0000001")), "AMOUNT_PRECISION");
+    assert_eq!(with("amount", json!("-1")), "INVALID_PRICE");
+    assert_eq!(with("amount", json!(10)), "INVALID_402");
+    // A mint neither known nor allowed by the policy cannot be priced.
+    assert_eq!(with("asset_mint", json!(RECIPIENT)), "ASSET_NOT_ALLOWED");
+    // The URL must ask for what the body asks.
+    for url in [
+        format!("solana:{REFERENCE}?amount=0.25"),
+        format!("solana:{RECIPIENT}?amount=2.5"),
+        format!("solana:{RECIPIENT}?spl-token={MAINNET_USDC}"),
+        format!("solana:{RECIPIENT}?reference={RECIPIENT}"),
+        "https://example.com".to_owned(),
+    ] {
+        assert_eq!(with("solana_pay_url", json!(url)), "INVALID_402", "{url}");
+    }
+    assert!(
+        body(&{
+            let mut doc = solana_pay();
+            doc["solana_pay_url"] = json!(format!("solana:{RECIPIENT}?amount=0.250"));
+            doc
+        })
+        .is_ok()
+    );
+}
+
+#[test]
+fn solana_pay_prices_allowed_mints_with_the_policy() {
+    let policy = Policy::new(
+        serde_json::from_value::<PolicyConfig>(json!({
+            "assets": [{ "network": "solana-devnet", "asset": RECIPIENT, "decimals": 9, "symbol": "TEST", "maxPerPayment": "1" }]
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut doc = solana_pay();
+    doc["asset_mint"] = json!(RECIPIENT);
+    doc.as_object_mut().unwrap().remove("solana_pay_url");
+    let headers: Vec<(&str, &str)> = vec![];
+    let text = doc.to_string();
+    let challenge =
+        recognize(&Response402::new(402, &headers, text.as_bytes()).with_assets(&policy)).unwrap();
+    assert_eq!(challenge.requirements[0].amount.to_string(), "250000000");
+}
+
+fn x402_headers(overrides: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    let mut headers = vec![
+        ("X-402-Version", "1.0"),
+        ("X-402-Amount", "0.001"),
+        ("X-402-Currency", "USD"),
+        ("X-402-Network", "base"),
+        ("X-402-Token", "USDC"),
+        (
+            "X-402-Receiver",
+            "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+        ),
+        ("X-402-Expires", "2025-12-28T12:00:00Z"),
+        ("Content-Type", "application/json"),
+    ];
+    for (name, value) in overrides {
+        headers.retain(|(n, _)| n != name);
+        if !value.is_empty() {
+            headers.push((name, value));
+        }
+    }
+    headers
+}
+
+fn headers_challenge(
+    headers: &[(&'static str, &'static str)],
+) -> Result<Challenge, x402_wasm::Error> {
+    let body = br#"{"error":"Payment required","paymentRequest":{}}"#;
+    recognize(&Response402::new(402, &headers.to_vec(), body))
+}
+
+#[test]
+fn x402_headers_dialect() {
+    let challenge = headers_challenge(&x402_headers(&[])).unwrap();
+    assert_eq!(challenge.dialect, DialectId::X402Headers);
+    assert_eq!(challenge.dialect.payment_header(), "X-402-Payment-Proof");
+    assert_eq!(challenge.error.as_deref(), Some("Payment required"));
+    let r = &challenge.requirements[0];
+    assert_eq!(r.scheme, "transfer");
+    assert_eq!(r.network.to_string(), "eip155:8453");
+    assert_eq!(r.asset, BASE_USDC);
+    assert_eq!(r.amount.to_string(), "1000"); // $0.001 of a 6-decimal dollar token
+    assert_eq!(r.pay_to, "0x209693Bc6afc0C5328bA36FaF03C514EF312287C");
+    let extra = r.extra.as_ref().unwrap();
+    assert_eq!(extra["expiresAt"], json!(1_766_923_200));
+    assert_eq!(extra["networkName"], json!("base"));
+    assert_eq!(extra["token"], json!("USDC"));
+    assert_eq!(r.raw["x-402-amount"], json!("0.001"));
+    // The token may be given by address, and without an expiry.
+    let by_address = headers_challenge(&x402_headers(&[
+        ("X-402-Token", "0x833589fcd6edb6e08f4c7c32d4f71b54bda02913"),
+        ("X-402-Expires", ""),
+    ]))
+    .unwrap();
+    assert_eq!(by_address.requirements[0].asset, BASE_USDC);
+}
+
+#[test]
+fn x402_headers_refusals() {
+    let code = |overrides: &[(&'static str, &'static str)]| {
+        headers_challenge(&x402_headers(overrides))
+            .map(|_| ())
+            .unwrap_err()
+            .code()
+    };
+    assert_eq!(code(&[("X-402-Currency", "EUR")]), "INVALID_PRICE");
+    assert_eq!(code(&[("X-402-Network", "solana")]), "UNSUPPORTED_NETWORK");
+    assert_eq!(code(&[("X-402-Network", "")]), "INVALID_402");
+    assert_eq!(code(&[("X-402-Token", "DOGE")]), "ASSET_NOT_ALLOWED");
+    // The seed's own placeholder receiver.
+    assert_eq!(
+        code(&[("X-402-Receiver", "0x1234...abcd")]),
+        "INVALID_ADDRESS"
+    );
+    assert_eq!(
+        code(&[(
+            "X-402-Receiver",
+            "0x209693bc6afc0c5328bA36FaF03C514EF312287C"
+        )]),
+        "INVALID_ADDRESS"
+    );
+    assert_eq!(code(&[("X-402-Amount", "0.0000001")]), "AMOUNT_PRECISION");
+    assert_eq!(code(&[("X-402-Amount", "1e-3")]), "INVALID_PRICE");
+    assert_eq!(
+        code(&[(
+            "X-402-Amount",
+            "115792089237316195423570985008687907853269984665640564039457584007913129639936"
+        )]),
+        "AMOUNT_OVERFLOW"
+    );
+    assert_eq!(code(&[("X-402-Expires", "tomorrow")]), "INVALID_TIMESTAMP");
+}
+
+fn facilitator_pay() -> Value {
+    json!({
+        "amount": "0.01",
+        "currency": "USDC",
+        "payee": RECIPIENT,
+        "reference": "pay_abc123def456",
+        "facilitatorUrl": "https://facilitator.x402.network",
+        "ttl": "120",
+        "message": "Payment required to access this resource",
+    })
+}
+
+#[test]
+fn facilitator_pay_body() {
+    let challenge = body(&facilitator_pay()).unwrap();
+    assert_eq!(challenge.dialect, DialectId::FacilitatorPay);
+    assert_eq!(
+        challenge.error.as_deref(),
+        Some("Payment required to access this resource")
+    );
+    let r = &challenge.requirements[0];
+    assert_eq!(r.scheme, "facilitator-pay");
+    assert_eq!(
+        r.network.to_string(),
+        "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp"
+    );
+    assert_eq!(r.asset, MAINNET_USDC);
+    assert_eq!(r.amount.to_string(), "10000");
+    assert_eq!(r.max_timeout_seconds, 120);
+    assert_eq!(
+        r.extra_str("facilitatorUrl"),
+        Some("https://facilitator.x402.network")
+    );
+    assert_eq!(r.extra_str("reference"), Some("pay_abc123def456"));
+    let mut devnet = facilitator_pay();
+    devnet["network"] = json!("devnet");
+    devnet["ttl"] = json!(60);
+    let r = &body(&devnet).unwrap().requirements[0];
+    assert_eq!(r.asset, DEVNET_USDC);
+    assert_eq!(r.max_timeout_seconds, 60);
+}
+
+#[test]
+fn facilitator_pay_refusals() {
+    let with = |key: &str, value: Value| {
+        let mut doc = facilitator_pay();
+        doc[key] = value;
+        body(&doc).map(|_| ()).unwrap_err().code()
+    };
+    // The seed's own placeholder payee.
+    assert_eq!(
+        with("payee", json!("7xKz...merchant_wallet")),
+        "INVALID_ADDRESS"
+    );
+    assert_eq!(
+        with("facilitatorUrl", json!("ftp://facilitator")),
+        "INVALID_402"
+    );
+    assert_eq!(
+        with("facilitatorUrl", json!("https://f.example/?next=evil")),
+        "INVALID_402"
+    );
+    assert_eq!(with("reference", json!("")), "INVALID_402");
+    assert_eq!(with("ttl", json!("two minutes")), "INVALID_402");
+    assert_eq!(with("currency", json!("BONK")), "ASSET_NOT_ALLOWED");
+    assert_eq!(with("amount", json!("$0.01")), "INVALID_PRICE");
+    assert_eq!(with("network", json!("base")), "INVALID_ADDRESS");
+}
+
+#[test]
+fn x402_wins_over_seed_fields() {
+    // A v1 body that also happens to carry seed-looking members is paid the x402 way.
+    let mut doc = facilitator_pay();
+    doc["x402Version"] = json!(1);
+    doc["accepts"] = json!([{
+        "scheme": "exact", "network": "base", "maxAmountRequired": "1000", "resource": "https://a.example/",
+        "description": "", "mimeType": "", "payTo": "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+        "maxTimeoutSeconds": 60, "asset": BASE_USDC, "extra": { "name": "USD Coin", "version": "2" }
+    }]);
+    assert_eq!(body(&doc).unwrap().dialect, DialectId::X402V1);
+}
