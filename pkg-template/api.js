@@ -47,5 +47,6 @@ export const getPaymentReceipt = /* @__PURE__ */ guard(core.getPaymentReceipt);
 export { eip1193Wallet } from './wallets/eip1193.js';
 export { viemWallet } from './wallets/viem.js';
 export { solanaWallet } from './wallets/solana.js';
+export { discoverX402 } from './discovery.js';
 /** A wallet for a Solana secret (32-byte seed or 64-byte keypair; base58, 0x hex or bytes). */
 export const solanaPrivateKeyWallet = /* @__PURE__ */ guard(core.solanaPrivateKeyWallet);

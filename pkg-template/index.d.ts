@@ -46,7 +46,16 @@ export type X402ErrorCode =
   | 'WALLET_ALTERED_TRANSACTION'
   | 'INVALID_ROUTE_CONFIG'
   | 'FACILITATOR_TIMEOUT'
-  | 'FACILITATOR_UNAVAILABLE';
+  | 'FACILITATOR_UNAVAILABLE'
+  | 'UNSAFE_REDIRECT'
+  | 'TRANSACTION_FAILED'
+  | 'TRANSACTION_TIMEOUT'
+  | 'WALLET_UNSUPPORTED'
+  | 'FACILITATOR_NOT_ALLOWED'
+  | 'FACILITATOR_ERROR'
+  | 'PAYMENT_EXPIRED'
+  | 'INVALID_TIMESTAMP'
+  | 'DISCOVERY_FAILED';
 
 /** Every error this package throws. */
 export class X402Error extends Error {
@@ -202,6 +211,16 @@ export interface EvmPrivateKeyWallet extends EvmSigner {
   readonly address: string;
   readonly kind: 'evm';
   signTypedData(typedData: TypedDataDefinition): Promise<string>;
+  /**
+   * Sends `tx` from this key over `ctx.rpcUrl` (required): checks that the RPC serves `tx.chainId`
+   * (else CHAIN_NOT_AVAILABLE, nothing sent), takes the pending nonce, EIP-1559 fees (2 x base fee
+   * + eth_maxPriorityFeePerGas) and eth_estimateGas + 20%, signs in wasm and broadcasts. Resolves
+   * to the 0x hash once broadcast, not mined. Errors: INVALID_ARGUMENT, INVALID_ADDRESS, RPC_ERROR.
+   */
+  sendTransaction(
+    tx: import('./wallets/types.js').EvmTransactionRequest,
+    ctx: import('./wallets/types.js').SendTransactionContext,
+  ): Promise<`0x${string}`>;
   free(): void;
 }
 
@@ -294,6 +313,8 @@ export interface PaymentReceipt {
   amount?: string;
   errorReason?: string;
   extensions?: Record<string, unknown>;
+  /** 1ly's purchase metadata from the paid JSON body (seed 000), when present. */
+  _1ly?: { purchaseId?: string; reviewToken?: string; [key: string]: unknown };
   /** HTTP status of the paid response. */
   status: number;
 }
@@ -301,7 +322,9 @@ export interface PaymentReceipt {
 export type PaymentEvent =
   | { type: 'payment_required'; origin: string }
   | { type: 'approved'; requirement: Requirement; /** true when no onPaymentRequired was asked */ automatic?: boolean }
-  | { type: 'rejected' | 'signed'; requirement: Requirement }
+  | { type: 'rejected'; requirement: Requirement }
+  /** For payments the client makes itself (seed dialects), `transaction` is the hash / signature / facilitator txId. */
+  | { type: 'signed'; requirement: Requirement; transaction?: string }
   | { type: 'settled' | 'failed'; requirement: Requirement; receipt: PaymentReceipt; status: number }
   /** A policy refusal (cap, budget, allow lists...) before any wallet call. */
   | { type: 'failed'; error: X402ErrorCode; message: string };
@@ -321,12 +344,30 @@ export interface WrapFetchOptions {
   /** Asked before anything is signed; resolve true to pay. */
   onPaymentRequired?(question: PaymentQuestion): boolean | Promise<boolean>;
   onEvent?(event: PaymentEvent): void;
-  /** Solana JSON-RPC endpoints by CAIP-2 network. */
+  /**
+   * JSON-RPC endpoints by CAIP-2 network: Solana (blockhash, mint info, sending and confirming
+   * transfers) and EVM (sending and confirming ERC-20 transfers with a local key).
+   */
   rpc?: Record<string, string>;
+  /**
+   * Facilitators the client may ask to pay (seed 004 "facilitator-pay"), with the headers
+   * (credentials) to send them. A 402 naming any other facilitator is refused with
+   * FACILITATOR_NOT_ALLOWED. URLs are compared exactly (a trailing slash ignored).
+   */
+  facilitators?: Array<string | { url: string; headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>) }>;
 }
 
 /** Wraps fetch so that x402 402s are paid; other responses come back untouched. */
 export function wrapFetch(fetch: typeof globalThis.fetch, options: WrapFetchOptions): PayingFetch;
+
+/** A server's discovery document (`/.well-known/x402.json`), with the URL it was read from. */
+export interface X402Discovery {
+  url: string;
+  [key: string]: unknown;
+}
+
+/** Reads `<origin>/.well-known/x402.json` (no credentials). Errors: DISCOVERY_FAILED, INVALID_ARGUMENT. */
+export function discoverX402(site: string | URL, options?: { fetch?: typeof globalThis.fetch; signal?: AbortSignal }): Promise<X402Discovery>;
 
 /** The receipt of a response returned by a wrapped fetch, or decoded from its PAYMENT-RESPONSE header. */
 export function getPaymentReceipt(response: Response): PaymentReceipt | undefined;
@@ -339,14 +380,22 @@ export interface SolanaPrivateKeyWallet {
   readonly kind: 'solana';
   /** Signs the wire transaction (its own slot); resolves to the signed bytes. */
   signTransaction(transaction: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Signs its slot and submits the transaction with JSON-RPC sendTransaction (base64) to
+   * `ctx.rpcUrl` (required: INVALID_ARGUMENT without); resolves to the base58 signature.
+   */
+  sendTransaction(transaction: Uint8Array, ctx: { rpcUrl: string; network?: string }): Promise<string>;
   free(): void;
 }
 
 /** A wallet for a Solana secret: 32-byte seed or 64-byte keypair, as base58, 0x hex, Uint8Array or byte array. */
 export function solanaPrivateKeyWallet(secret: string | Uint8Array | number[]): SolanaPrivateKeyWallet;
 
-/** Adapts a Wallet Standard wallet (solana:signTransaction) or a wallet adapter (publicKey, signTransaction). */
+/**
+ * Adapts a Wallet Standard wallet (solana:signTransaction and/or solana:signAndSendTransaction, which
+ * gives sendTransaction) or a wallet adapter (publicKey, signTransaction).
+ */
 export function solanaWallet(
   wallet: unknown,
   options?: { account?: string; chain?: string; VersionedTransaction?: { deserialize(bytes: Uint8Array): unknown } },
-): { kind: 'solana'; getAddress(): Promise<string>; signTransaction(transaction: Uint8Array): Promise<Uint8Array> };
+): import('./wallets/types.js').SolanaWalletAdapter;

@@ -1,7 +1,9 @@
 // eip1193Wallet: an x402 wallet adapter over an injected EIP-1193 provider (MetaMask, Coinbase Wallet,
 // WalletConnect, ...). Thin on purpose: it finds the account, puts the wallet on the chain of the
-// typed data and asks for eth_signTypedData_v4. What to sign is the core's business.
+// typed data (or transaction) and asks for eth_signTypedData_v4 (or eth_sendTransaction). What to
+// sign or send is the core's business.
 import { X402Error, walletError } from '../errors.js';
+import { transactionRequest } from './transaction.js';
 
 /** EIP-712 domain members in canonical order, with their types. */
 const DOMAIN_FIELDS = [
@@ -97,7 +99,24 @@ export function eip1193Wallet(provider, options = {}) {
     return signature;
   }
 
-  return { kind: 'evm', getAddress, signTypedData, provider };
+  /** Sends `{ chainId, to, data?, value? }` from the wallet's account on `chainId`; resolves to the hash. */
+  async function sendTransaction(tx) {
+    const { chainId, to, data, value } = transactionRequest(tx);
+    const from = await getAddress();
+    await ensureChain(chainId);
+    const hash = await call('eth_sendTransaction', [{ from, to, data, value: `0x${value.toString(16)}` }]);
+    if (typeof hash !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(hash)) {
+      throw new X402Error('eth_sendTransaction did not return a transaction hash', 'WALLET_ERROR');
+    }
+    return hash;
+  }
+
+  /** The JSON-RPC receipt of `hash` from the wallet's node, or null while it is pending. */
+  async function getTransactionReceipt(hash) {
+    return (await call('eth_getTransactionReceipt', [hash])) ?? null;
+  }
+
+  return { kind: 'evm', getAddress, signTypedData, sendTransaction, getTransactionReceipt, provider };
 }
 
 function toChainId(value) {

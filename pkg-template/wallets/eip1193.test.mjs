@@ -61,6 +61,15 @@ function fakeProvider({ accounts = [alice], connected = true, chainId = 84532, k
         const typed = { domain: { ...domain, chainId: BigInt(domain.chainId) }, types, primaryType };
         return signer.signTypedData({ ...typed, message: fromJson(types, primaryType, message) });
       }
+      case 'eth_sendTransaction': {
+        const [tx] = params;
+        const sender = state.connected && state.accounts.find((a) => a.address.toLowerCase() === tx.from.toLowerCase());
+        if (!sender) throw rpcError(4100, 'The requested account has not been authorized by the user.');
+        if (state.reject) throw rpcError(4001, 'MetaMask Tx Signature: User denied transaction signature.');
+        return `0x${'5e'.repeat(32)}`;
+      }
+      case 'eth_getTransactionReceipt':
+        return params[0] === `0x${'5e'.repeat(32)}` ? { transactionHash: params[0], status: '0x1' } : null;
       default:
         throw rpcError(4200, `unsupported method ${method}`);
     }
@@ -235,4 +244,46 @@ test('BigInts in nested Permit2 structs (and the domain) survive JSON-RPC exactl
 test('bad arguments are INVALID_ARGUMENT', () => {
   assert.throws(() => eip1193Wallet({}), { code: 'INVALID_ARGUMENT' });
   assert.throws(() => eip1193Wallet(fakeProvider(), { account: 42 }), { code: 'INVALID_ARGUMENT' });
+});
+
+const transferTx = (chainId = 84532) => ({
+  chainId, to: '0x036CbD53842c5426634e7929541eC2318f3dCF7e', value: '0x0',
+  data: '0xa9059cbb000000000000000000000000209693bc6afc0c5328ba36faf03c514ef312287c0000000000000000000000000000000000000000000000000000000000002710',
+});
+
+test('sendTransaction switches to the chain, then eth_sendTransaction { from, to, data, value }', async () => {
+  const provider = fakeProvider({ chainId: 1 });
+  const wallet = eip1193Wallet(provider);
+  const hash = await wallet.sendTransaction(transferTx(84532), { rpcUrl: 'http://ignored.invalid' });
+  assert.equal(hash, `0x${'5e'.repeat(32)}`);
+  assert.deepEqual(provider.methods(), ['eth_accounts', 'eth_chainId', 'wallet_switchEthereumChain', 'eth_chainId', 'eth_sendTransaction']);
+  const { from, ...rest } = provider.calls.at(-1).params[0];
+  assert.equal(from, alice.address.toLowerCase());
+  const { chainId, ...expected } = transferTx();
+  assert.deepEqual(rest, expected);
+  assert.deepEqual(await wallet.getTransactionReceipt(hash), { transactionHash: hash, status: '0x1' });
+  assert.equal(await wallet.getTransactionReceipt(`0x${'00'.repeat(32)}`), null);
+});
+
+test('sendTransaction: value as bigint or decimal becomes a hex quantity; default 0x0 and 0x data', async () => {
+  const provider = fakeProvider();
+  const wallet = eip1193Wallet(provider);
+  await wallet.sendTransaction({ chainId: 84532, to: transferTx().to, value: 10n ** 18n });
+  assert.equal(provider.calls.at(-1).params[0].value, '0xde0b6b3a7640000');
+  await wallet.sendTransaction({ chainId: '84532', to: transferTx().to });
+  assert.deepEqual([provider.calls.at(-1).params[0].value, provider.calls.at(-1).params[0].data], ['0x0', '0x']);
+});
+
+test('sendTransaction: a refusal is USER_REJECTED, an unknown chain CHAIN_NOT_AVAILABLE, bad requests INVALID_ARGUMENT', async () => {
+  await assert.rejects(eip1193Wallet(fakeProvider({ reject: true })).sendTransaction(transferTx()),
+    (e) => e instanceof X402Error && e.code === 'USER_REJECTED' && e.cause.code === 4001);
+  const provider = fakeProvider();
+  await assert.rejects(eip1193Wallet(provider).sendTransaction(transferTx(10)), { code: 'CHAIN_NOT_AVAILABLE' });
+  assert.ok(!provider.methods().includes('eth_sendTransaction'));
+  const bad = [null, 'tx', { ...transferTx(), chainId: 0 }, { ...transferTx(), chainId: 1.5 },
+    { ...transferTx(), to: '0x1234' }, { ...transferTx(), data: '0xabc' }, { ...transferTx(), value: -1n },
+    { ...transferTx(), value: 'lots' }];
+  for (const [i, tx] of bad.entries()) {
+    await assert.rejects(eip1193Wallet(provider).sendTransaction(tx), { code: 'INVALID_ARGUMENT' }, `case ${i}`);
+  }
 });

@@ -1,7 +1,23 @@
 // solanaWallet: an x402 wallet adapter over a Solana Wallet Standard wallet (the
-// `solana:signTransaction` feature) or a wallet-adapter-style object (`publicKey`,
-// `signTransaction(tx)`). Thin: the wallet signs wire bytes; the core checks what comes back.
+// `solana:signTransaction` and/or `solana:signAndSendTransaction` features) or a
+// wallet-adapter-style object (`publicKey`, `signTransaction(tx)`). Thin: the wallet signs (or
+// signs and sends) wire bytes; the core checks what comes back, and submits what was only signed.
 import { X402Error, walletError } from '../errors.js';
+
+/** Wallet Standard chain ids of the CAIP-2 Solana networks (genesis hash prefixes). */
+const STANDARD_CHAINS = {
+  'solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp': 'solana:mainnet',
+  'solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1': 'solana:devnet',
+  'solana:4uhcVJyU9pJkvQyS88uRDiswHXSCkY3z': 'solana:testnet',
+};
+
+/**
+ * The Wallet Standard chain for a payment on CAIP-2 `network`: the cluster's standard name when
+ * known, else `options.chain`, else the network itself.
+ */
+export function standardChain(network, chain) {
+  return STANDARD_CHAINS[network] ?? chain ?? network;
+}
 
 /**
  * @param {object} wallet a Wallet Standard wallet (`accounts`, `features`) or an adapter
@@ -11,13 +27,17 @@ import { X402Error, walletError } from '../errors.js';
  *   a transaction object instead of bytes.
  */
 export function solanaWallet(wallet, options = {}) {
-  const feature = wallet?.features?.['solana:signTransaction'];
-  if (feature) return standardAdapter(wallet, feature, options);
+  const features = wallet?.features;
+  if (features?.['solana:signTransaction'] || features?.['solana:signAndSendTransaction']) {
+    return standardAdapter(wallet, options);
+  }
   if (wallet && typeof wallet.signTransaction === 'function') return adapterAdapter(wallet, options);
   throw new X402Error('solanaWallet needs a Wallet Standard wallet or an adapter with signTransaction', 'INVALID_ARGUMENT');
 }
 
-function standardAdapter(wallet, feature, options) {
+function standardAdapter(wallet, options) {
+  const signFeature = wallet.features['solana:signTransaction'];
+  const sendFeature = wallet.features['solana:signAndSendTransaction'];
   async function account() {
     let accounts = wallet.accounts ?? [];
     if (accounts.length === 0 && wallet.features['standard:connect']) {
@@ -27,16 +47,30 @@ function standardAdapter(wallet, feature, options) {
     if (!found) throw new X402Error('the wallet has no such account', 'WALLET_ACCOUNT_UNAVAILABLE');
     return found;
   }
-  return {
-    kind: 'solana',
-    getAddress: async () => (await account()).address,
-    async signTransaction(bytes) {
+  const adapter = { kind: 'solana', getAddress: async () => (await account()).address };
+  if (signFeature) {
+    adapter.signTransaction = async (bytes) => {
       const input = { account: await account(), transaction: bytes };
       if (options.chain) input.chain = options.chain;
-      const [output] = await rejected(() => feature.signTransaction(input));
+      const [output] = await rejected(() => signFeature.signTransaction(input));
       return output.signedTransaction;
-    },
-  };
+    };
+  }
+  if (sendFeature) {
+    // Signs and submits through the wallet's own RPC; resolves to the signature (64 bytes).
+    adapter.sendTransaction = async (bytes, ctx = {}) => {
+      const chain = standardChain(ctx.network, options.chain);
+      if (!chain) throw new X402Error('sendTransaction needs ctx.network or options.chain', 'INVALID_ARGUMENT');
+      const input = { account: await account(), transaction: bytes, chain };
+      const [output] = await rejected(() => sendFeature.signAndSendTransaction(input));
+      const signature = output?.signature;
+      if (typeof signature === 'string') return signature;
+      // Copied into this realm's Uint8Array (an extension's objects may come from another realm).
+      if (signature && typeof signature.length === 'number') return Uint8Array.from(signature);
+      throw new X402Error('signAndSendTransaction returned no signature', 'WALLET_ERROR');
+    };
+  }
+  return adapter;
 }
 
 function adapterAdapter(adapter, options) {

@@ -17,7 +17,25 @@ export interface AddEthereumChainParameter {
   iconUrls?: string[];
 }
 
-/** An EVM wallet as createPaymentPayload uses it. */
+/** A transaction a wallet sends for a direct transfer (an ERC-20 `transfer` call). */
+export interface EvmTransactionRequest {
+  /** The EIP-155 chain id; the wallet must be (or switch) on it. */
+  chainId: number;
+  /** The called contract (the token). */
+  to: `0x${string}`;
+  /** The calldata, 0x hex (default `0x`). */
+  data?: `0x${string}`;
+  /** Wei sent along, as a 0x hex quantity (default `0x0`). */
+  value?: `0x${string}`;
+}
+
+/** What the payer passes to `sendTransaction` besides the transaction. */
+export interface SendTransactionContext {
+  /** The JSON-RPC URL of the chain (options.rpc). A local key needs it; wallets with their own node ignore it. */
+  rpcUrl?: string;
+}
+
+/** An EVM wallet as createPaymentPayload and wrapFetch use it. */
 export interface EvmWalletAdapter {
   readonly kind: 'evm';
   /** Set only when the address cannot change (a local key); otherwise call getAddress(). */
@@ -25,14 +43,30 @@ export interface EvmWalletAdapter {
   getAddress(): Promise<`0x${string}`>;
   /** Signs viem-shaped typed data (no EIP712Domain in types); a 0x 65-byte signature. */
   signTypedData(typedData: TypedDataDefinition): Promise<`0x${string}`>;
+  /**
+   * Sends a transaction (direct transfers) and resolves to its hash once broadcast, not mined.
+   * Without it, direct-transfer payments fail with WALLET_UNSUPPORTED.
+   */
+  sendTransaction?(tx: EvmTransactionRequest, ctx?: SendTransactionContext): Promise<`0x${string}`>;
+  /**
+   * The JSON-RPC receipt of a transaction (status `0x1` / `0x0`), or null while pending. Used to
+   * wait for a direct transfer when no RPC URL is configured for its chain.
+   */
+  getTransactionReceipt?(hash: `0x${string}`): Promise<unknown | null>;
 }
 
-/** A Solana wallet: signs (partially) a serialised transaction. */
+/** A Solana wallet: signs (partially) a serialised transaction, and may send one itself. */
 export interface SolanaWalletAdapter {
   readonly kind: 'solana';
   readonly address?: string;
   getAddress(): Promise<string>;
   signTransaction?(tx: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Signs and submits a transaction the wallet pays for (direct transfers); resolves to its
+   * signature, base58 or 64 bytes. `network` is CAIP-2; `rpcUrl` the RPC the client would use.
+   * Without it the client signs with signTransaction and submits over `rpcUrl` itself.
+   */
+  sendTransaction?(tx: Uint8Array, ctx: { rpcUrl?: string; network: string }): Promise<string | Uint8Array>;
 }
 
 /** What the payment functions accept as a wallet. Narrow on `kind`. */
@@ -52,13 +86,18 @@ export interface Eip1193WalletOptions {
 /** The adapter eip1193Wallet returns. */
 export interface Eip1193WalletAdapter extends EvmWalletAdapter {
   readonly provider: EIP1193Provider;
+  /** eth_sendTransaction `{ from, to, data, value }` after switching to `tx.chainId`; `ctx` is not used. */
+  sendTransaction(tx: EvmTransactionRequest, ctx?: SendTransactionContext): Promise<`0x${string}`>;
+  /** eth_getTransactionReceipt on the provider. */
+  getTransactionReceipt(hash: `0x${string}`): Promise<unknown | null>;
 }
 
 /**
  * Wraps an EIP-1193 provider as an x402 EVM wallet: reads the account each time (prompting only
- * when not connected), switches the wallet to the typed data's chain, signs with
- * eth_signTypedData_v4. Errors: USER_REJECTED (4001), WALLET_UNAUTHORIZED (4100),
- * WALLET_ACCOUNT_UNAVAILABLE, CHAIN_NOT_AVAILABLE, WALLET_ERROR (anything else, cause kept).
+ * when not connected), switches the wallet to the typed data's (or transaction's) chain, signs with
+ * eth_signTypedData_v4, sends with eth_sendTransaction. Errors: USER_REJECTED (4001),
+ * WALLET_UNAUTHORIZED (4100), WALLET_ACCOUNT_UNAVAILABLE, CHAIN_NOT_AVAILABLE, INVALID_ARGUMENT (a
+ * malformed transaction), WALLET_ERROR (anything else, cause kept).
  */
 export function eip1193Wallet(provider: EIP1193Provider, options?: Eip1193WalletOptions): Eip1193WalletAdapter;
 
@@ -82,13 +121,17 @@ export interface ViemWalletClientLike {
   signTypedData(args: any): Promise<`0x${string}`>;
   getChainId?(): Promise<number>;
   switchChain?(args: { id: number }): Promise<void>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  sendTransaction?(args: any): Promise<`0x${string}`>;
 }
 
 /**
  * Wraps a viem Account or WalletClient as an x402 EVM wallet. A JSON-RPC WalletClient is switched
- * to the typed data's chain first (switchChain). Errors: USER_REJECTED (viem's
+ * to the typed data's (or transaction's) chain first (switchChain). Direct transfers need a
+ * WalletClient: its `sendTransaction` is called with `chain: null` after checking `eth_chainId`;
+ * a bare Account's `sendTransaction` rejects with WALLET_UNSUPPORTED. Errors: USER_REJECTED (viem's
  * UserRejectedRequestError), WALLET_UNAUTHORIZED, CHAIN_NOT_AVAILABLE, WALLET_ACCOUNT_UNAVAILABLE,
- * WALLET_ERROR.
+ * WALLET_UNSUPPORTED, INVALID_ARGUMENT, WALLET_ERROR.
  */
 export function viemWallet(
   accountOrWalletClient: ViemAccountLike | ViemWalletClientLike,

@@ -1,7 +1,9 @@
 // viemWallet: an x402 wallet adapter over a viem Account (privateKeyToAccount, mnemonicToAccount, ...)
-// or a viem WalletClient. Thin on purpose: viem signs; this only adapts the shape, puts a JSON-RPC
-// wallet on the chain of the typed data, and maps viem's errors to X402Error codes.
+// or a viem WalletClient. Thin on purpose: viem signs (and a WalletClient sends transactions); this
+// only adapts the shape, puts a JSON-RPC wallet on the right chain, and maps viem's errors to
+// X402Error codes.
 import { X402Error, walletError } from '../errors.js';
+import { transactionRequest } from './transaction.js';
 
 /**
  * Wraps a viem Account or WalletClient as an x402 EVM wallet. viem is not imported: any object of
@@ -9,7 +11,9 @@ import { X402Error, walletError } from '../errors.js';
  *
  * @param {object} accountOrWalletClient a LocalAccount (`address`, `signTypedData(typedData)`) or a
  *   WalletClient (`request`, `signTypedData({ account, ...typedData })`, optional `account`,
- *   `getChainId()`, `switchChain({ id })`).
+ *   `getChainId()`, `switchChain({ id })`, `sendTransaction(...)`). Only a WalletClient can send
+ *   transactions (direct transfers): a bare Account has no node to broadcast through, so its
+ *   sendTransaction rejects with WALLET_UNSUPPORTED.
  */
 export function viemWallet(accountOrWalletClient) {
   const target = accountOrWalletClient;
@@ -33,6 +37,13 @@ function accountAdapter(account) {
     account,
     getAddress: async () => account.address,
     signTypedData: (typedData) => viemCall('signTypedData', () => account.signTypedData(typedData)),
+    async sendTransaction() {
+      throw new X402Error(
+        'a viem Account cannot send transactions: pass viemWallet a WalletClient ' +
+          '(createWalletClient({ account, chain, transport: http(rpcUrl) })) for direct transfers',
+        'WALLET_UNSUPPORTED',
+      );
+    },
   };
 }
 
@@ -66,9 +77,31 @@ function walletClientAdapter(client) {
     }
   }
 
+  // Sends from the client's account once the client is on the transaction's chain. `chain: null`
+  // skips viem's own check against `client.chain`, which may be unset; the check here reads the
+  // chain the client really talks to, so a local account never signs for the wrong chain.
+  async function sendTransaction(tx) {
+    const { chainId, to, data, value } = transactionRequest(tx);
+    const account = await signer();
+    await ensureChain(account, chainId);
+    const current = Number(await request('eth_chainId'));
+    if (current !== Number(chainId)) {
+      throw new X402Error(`the wallet is on chain ${current}, not ${chainId}`, 'CHAIN_NOT_AVAILABLE');
+    }
+    return viemCall('sendTransaction', () => client.sendTransaction({ account, to, data, value, chain: null }));
+  }
+
+  // The JSON-RPC receipt (hex quantities, status 0x1 / 0x0), or null while pending.
+  async function getTransactionReceipt(hash) {
+    const params = [hash];
+    return (await viemCall('eth_getTransactionReceipt', () => client.request({ method: 'eth_getTransactionReceipt', params }))) ?? null;
+  }
+
   return {
     kind: 'evm',
     walletClient: client,
+    ...(typeof client.sendTransaction === 'function' && { sendTransaction }),
+    getTransactionReceipt,
     async getAddress() {
       const account = await signer();
       return typeof account === 'string' ? account : account.address;

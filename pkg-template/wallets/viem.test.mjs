@@ -61,6 +61,12 @@ function fakeWallet({ chainId = 84532, known = [1, 84532], reject = false, conne
         if (Number(domain.chainId) !== state.chainId) throw rpcError(-32603, 'chainId must match the active chainId');
         return alice.signTypedData({ domain, types, primaryType, message: bigints(types, primaryType, message) });
       }
+      case 'eth_sendTransaction':
+        if (reject) throw rpcError(4001, 'User denied transaction signature.');
+        state.sent = params[0];
+        return `0x${'5e'.repeat(32)}`;
+      case 'eth_getTransactionReceipt':
+        return params[0] === `0x${'5e'.repeat(32)}` ? { status: '0x1' } : null;
       default: throw rpcError(4200, `unsupported ${method}`);
     }
   };
@@ -152,4 +158,38 @@ test('other failures are WALLET_ERROR with the cause; bad arguments INVALID_ARGU
     e instanceof X402Error && e.code === 'WALLET_ERROR' && e.cause === broken);
   assert.throws(() => viemWallet({ address: alice.address }), { code: 'INVALID_ARGUMENT' });
   assert.throws(() => viemWallet(undefined), { code: 'INVALID_ARGUMENT' });
+});
+
+const transferTx = (chainId = 84532) => ({
+  chainId, to: '0x036CbD53842c5426634e7929541eC2318f3dCF7e', value: '0x0',
+  data: '0xa9059cbb000000000000000000000000209693bc6afc0c5328ba36faf03c514ef312287c0000000000000000000000000000000000000000000000000000000000002710',
+});
+
+test('a JSON-RPC WalletClient is switched to the chain, then sends with eth_sendTransaction', async () => {
+  const fake = fakeWallet({ chainId: 1 });
+  const wallet = viemWallet(jsonRpcClient(fake));
+  const hash = await wallet.sendTransaction(transferTx(84532), { rpcUrl: 'http://ignored.invalid' });
+  assert.equal(hash, `0x${'5e'.repeat(32)}`);
+  assert.deepEqual(fake.calls, ['eth_chainId', 'wallet_switchEthereumChain', 'eth_chainId', 'eth_sendTransaction']);
+  const { chainId, ...expected } = transferTx();
+  assert.deepEqual({ ...fake.state.sent, from: undefined }, { ...expected, from: undefined });
+  assert.equal(fake.state.sent.from.toLowerCase(), alice.address.toLowerCase());
+  assert.deepEqual(await wallet.getTransactionReceipt(hash), { status: '0x1' });
+  assert.equal(await wallet.getTransactionReceipt(`0x${'00'.repeat(32)}`), null);
+});
+
+test('sendTransaction: a refusal is USER_REJECTED; an unknown chain CHAIN_NOT_AVAILABLE; a bad request INVALID_ARGUMENT', async () => {
+  await assert.rejects(viemWallet(jsonRpcClient(fakeWallet({ reject: true }))).sendTransaction(transferTx()),
+    (e) => e instanceof X402Error && e.code === 'USER_REJECTED');
+  const fake = fakeWallet();
+  await assert.rejects(viemWallet(jsonRpcClient(fake)).sendTransaction(transferTx(8453)), { code: 'CHAIN_NOT_AVAILABLE' });
+  await assert.rejects(viemWallet(jsonRpcClient(fake)).sendTransaction({ ...transferTx(), to: 'nope' }), { code: 'INVALID_ARGUMENT' });
+  assert.equal(fake.calls.includes('eth_sendTransaction'), false);
+});
+
+test('a bare Account cannot send: WALLET_UNSUPPORTED naming the WalletClient; a client without sendTransaction has none', async () => {
+  await assert.rejects(viemWallet(alice).sendTransaction(transferTx()),
+    (e) => e instanceof X402Error && e.code === 'WALLET_UNSUPPORTED' && /WalletClient/.test(e.message));
+  const minimal = { request: async () => null, signTypedData: async () => '0x' };
+  assert.equal(viemWallet(minimal).sendTransaction, undefined);
 });

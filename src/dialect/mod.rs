@@ -151,6 +151,15 @@ pub enum DialectId {
 }
 
 impl DialectId {
+    /// Whether this is x402 proper (signed authorizations the server settles)
+    /// rather than a seed dialect whose payment the client makes itself.
+    pub fn is_x402(self) -> bool {
+        matches!(
+            self,
+            DialectId::X402V2Header | DialectId::X402V2Body | DialectId::X402V1
+        )
+    }
+
     /// The header a client sends its payment in, for this dialect.
     pub fn payment_header(self) -> &'static str {
         match self {

@@ -1,15 +1,18 @@
 //! The EVM side of the `exact` scheme: addresses, EIP-712 hashing, secp256k1
-//! signing and recovery, EIP-3009 and Permit2 payloads, and their verification.
+//! signing and recovery, EIP-3009 and Permit2 payloads, and their verification;
+//! ERC-20 transfers sent as EIP-1559 transactions for the direct-transfer dialects.
 
 mod address;
 pub mod eip712;
 pub mod exact;
 mod keys;
+pub mod tx;
 pub mod verify;
 
 pub use address::Address;
 pub use eip712::{TypedData, TypedField};
 pub use keys::{PrivateKeySigner, RecoverableSignature, recover_address};
+pub use tx::{Eip1559Transaction, SignedTransaction, erc20_transfer_data};
 
 use sha3::{Digest, Keccak256};
 

@@ -25,7 +25,7 @@ use crate::server::check_payment;
 /// zeroized when the wallet is freed and never leaves wasm.
 #[wasm_bindgen]
 pub struct EvmPrivateKeyWallet {
-    signer: Rc<PrivateKeySigner>,
+    pub(super) signer: Rc<PrivateKeySigner>,
     id: u32,
 }
 
@@ -74,12 +74,7 @@ impl EvmPrivateKeyWallet {
     /// 65-byte signature as hex.
     #[wasm_bindgen(js_name = signTypedData)]
     pub fn sign_typed_data(&self, typed_data: JsValue) -> Result<Promise, JsValue> {
-        let typed: TypedData = serde_json::from_value(js_to_json(&typed_data)?).map_err(|e| {
-            to_js(&Error::InvalidTypedData {
-                reason: e.to_string(),
-            })
-        })?;
-        let digest = js(typed.digest())?;
+        let digest = js(typed_data_of(&typed_data)?.digest())?;
         Ok(Promise::resolve(&JsValue::from_str(
             &self.signer.sign_digest(&digest).to_hex(),
         )))
@@ -100,26 +95,26 @@ pub fn evm_private_key_wallet(hex_key: &str) -> Result<EvmPrivateKeyWallet, JsVa
     Ok(EvmPrivateKeyWallet { signer, id })
 }
 
-/// The EIP-712 digest of typed data, as hex.
-#[wasm_bindgen(js_name = hashTypedData)]
-pub fn hash_typed_data(typed_data: JsValue) -> Result<String, JsValue> {
-    let typed: TypedData = serde_json::from_value(js_to_json(&typed_data)?).map_err(|e| {
+/// Typed data `{ domain, types, primaryType, message }` from JS, or INVALID_TYPED_DATA.
+fn typed_data_of(value: &JsValue) -> Result<TypedData, JsValue> {
+    serde_json::from_value(js_to_json(value)?).map_err(|e| {
         to_js(&Error::InvalidTypedData {
             reason: e.to_string(),
         })
-    })?;
-    Ok(format!("0x{}", hex::encode(js(typed.digest())?)))
+    })
+}
+
+/// The EIP-712 digest of typed data, as hex.
+#[wasm_bindgen(js_name = hashTypedData)]
+pub fn hash_typed_data(typed_data: JsValue) -> Result<String, JsValue> {
+    let digest = js(typed_data_of(&typed_data)?.digest())?;
+    Ok(format!("0x{}", hex::encode(digest)))
 }
 
 /// Recovers the address that signed typed data (EIP-55). High-s signatures are refused.
 #[wasm_bindgen(js_name = recoverTypedDataAddress)]
 pub fn recover_typed_data_address(typed_data: JsValue, signature: &str) -> Result<String, JsValue> {
-    let typed: TypedData = serde_json::from_value(js_to_json(&typed_data)?).map_err(|e| {
-        to_js(&Error::InvalidTypedData {
-            reason: e.to_string(),
-        })
-    })?;
-    let digest = js(typed.digest())?;
+    let digest = js(typed_data_of(&typed_data)?.digest())?;
     let signature = js(RecoverableSignature::parse(signature))?;
     js(crate::evm::recover_address(&digest, &signature)).map(|a| a.to_checksum())
 }

@@ -14,32 +14,36 @@ use web_sys::{Request, Response};
 use super::convert::{js_to_json, json_to_js};
 use super::error::{invalid_argument, js, to_js};
 use super::evm::{SignInputs, now_seconds, random_memo, random_nonce, sign_for};
+use super::facilitator_pay::Facilitator;
 use super::headers::JsHeaders;
-use super::receipts::{Receipt, read_receipt, remember_receipt};
+use super::receipts::{Receipt, one_ly_metadata, read_receipt, remember_receipt};
 use super::request::{
     Hooks, attempt, body_error, call_fetch, check_aborted, function, get, new_request, origin_of,
     response_url, until_aborted,
 };
 use crate::budget::Ledger;
-use crate::dialect::{Challenge, Requirement, Response402, recognize};
+use crate::dialect::{
+    Challenge, FACILITATOR_SCHEME, Requirement, Response402, TRANSFER_SCHEME, recognize,
+};
 use crate::error::Error;
 use crate::evm::exact::PaymentParams;
 use crate::select::{Candidate, Policy, PolicyConfig};
 
-struct Wallet {
+pub(super) struct Wallet {
     kind: String,
-    adapter: JsValue,
+    pub(super) adapter: JsValue,
 }
 
-struct Inner {
-    fetch: Function,
+pub(super) struct Inner {
+    pub(super) fetch: Function,
     wallets: Vec<Wallet>,
     policy: Policy,
     ledger: RefCell<Ledger>,
     approve: Option<Function>,
     on_event: Option<Function>,
     select: Option<Function>,
-    rpc: Value,
+    pub(super) rpc: Value,
+    pub(super) facilitators: Vec<Facilitator>,
 }
 
 /// Wraps `fetch` so that x402 402 responses are paid by `options.wallets` under
@@ -98,20 +102,30 @@ impl Inner {
             on_event: function(options, "onEvent"),
             select,
             rpc: js_to_json(&get(options, "rpc"))?,
+            facilitators: Facilitator::list(&get(options, "facilitators"))?,
         })
     }
 
-    fn wallet_for(&self, requirement: &Requirement) -> Option<&Wallet> {
+    pub(super) fn wallet_for(&self, requirement: &Requirement) -> Option<&Wallet> {
         let kind = match requirement.network.namespace() {
             "eip155" => "evm",
             "solana" => "solana",
             _ => return None,
         };
-        (requirement.scheme == "exact").then_some(())?;
+        let scheme = requirement.scheme.as_str();
+        ["exact", TRANSFER_SCHEME, FACILITATOR_SCHEME]
+            .contains(&scheme)
+            .then_some(())?;
         self.wallets.iter().find(|w| w.kind == kind)
     }
 
-    fn emit(&self, hooks: &Hooks, kind: &str, requirement: Option<&Requirement>, extra: Value) {
+    pub(super) fn emit(
+        &self,
+        hooks: &Hooks,
+        kind: &str,
+        requirement: Option<&Requirement>,
+        extra: Value,
+    ) {
         let listeners: Vec<&Function> = self.on_event.iter().chain(hooks.on_event.iter()).collect();
         if listeners.is_empty() {
             return;
@@ -159,7 +173,8 @@ impl Inner {
                 .unwrap_or_default()
         };
         let headers = JsHeaders::new(first.headers().into());
-        let challenge = match recognize(&Response402::new(402, &headers, text.as_bytes())) {
+        let response = Response402::new(402, &headers, text.as_bytes()).with_assets(&self.policy);
+        let challenge = match recognize(&response) {
             Ok(challenge) => challenge,
             // A 402 in no dialect we speak is the caller's to handle, untouched.
             Err(Error::Unrecognized402 { .. }) => return Ok(first.into()),
@@ -206,6 +221,7 @@ impl Inner {
             .map_err(refused)?;
         let chosen = self.choose(candidates).await?;
         let requirement = chosen.requirement;
+        self.precheck(challenge, requirement).map_err(refused)?;
         let now = now_seconds();
         let reservation = self
             .ledger
@@ -227,10 +243,13 @@ impl Inner {
         }
         match outcome {
             Ok((response, receipt)) => {
-                let receipt = match receipt {
+                let mut receipt = match receipt {
                     Some(receipt) => receipt,
                     None => Receipt::missing(requirement, &response, body_error(&response).await),
                 };
+                if challenge.x402_version == 2 {
+                    receipt.one_ly = one_ly_metadata(&response).await;
+                }
                 let kind = if receipt.success { "settled" } else { "failed" };
                 self.emit(
                     hooks,
@@ -319,6 +338,9 @@ impl Inner {
         let wallet = self
             .wallet_for(requirement)
             .ok_or_else(|| no(to_js(&Error::NoMatchingRequirement)))?;
+        if !challenge.dialect.is_x402() {
+            return self.pay_direct(call, requirement, &wallet.adapter).await;
+        }
         let inputs = SignInputs {
             params: PaymentParams {
                 now,
@@ -342,7 +364,7 @@ impl Inner {
         let header =
             crate::client::payment_header(challenge, &payment).map_err(|e| no(to_js(&e)))?;
         let url = response_url(first, request);
-        let retry = attempt(request, body, Some((&url, header))).map_err(no)?;
+        let retry = attempt(request, body, Some((&url, &[header]))).map_err(no)?;
         // From here the server may have settled even if we see an error.
         let response = call_fetch(&self.fetch, &retry)
             .await
@@ -354,17 +376,17 @@ impl Inner {
 
 /// One paying call: its hooks, the request (body read once), the 402 and what it asks.
 #[derive(Clone, Copy)]
-struct Call<'a> {
-    hooks: &'a Hooks,
-    request: &'a Request,
-    body: Option<&'a JsValue>,
-    first: &'a Response,
-    challenge: &'a Challenge,
-    origin: &'a str,
+pub(super) struct Call<'a> {
+    pub(super) hooks: &'a Hooks,
+    pub(super) request: &'a Request,
+    pub(super) body: Option<&'a JsValue>,
+    pub(super) first: &'a Response,
+    pub(super) challenge: &'a Challenge,
+    pub(super) origin: &'a str,
 }
 
 /// Whether money may have moved when a payment attempt failed.
-enum Settled {
+pub(super) enum Settled {
     /// Nothing was sent: the reservation is released.
     No(JsValue),
     /// The paid request went out: the reservation is kept.

@@ -5,14 +5,18 @@
 
 mod codec;
 mod convert;
+mod direct;
 mod error;
 mod evm;
+mod evm_send;
+mod facilitator_pay;
 mod fetch;
 mod headers;
 mod receipts;
 mod request;
 mod rpc;
 mod svm;
+mod svm_send;
 mod timer;
 mod worker;
 

@@ -31,6 +31,9 @@ pub(crate) struct Receipt {
     error_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     extensions: Option<Map<String, Value>>,
+    /// 1ly's purchase metadata (`{purchaseId, reviewToken}`), from the paid JSON body.
+    #[serde(rename = "_1ly", skip_serializing_if = "Option::is_none")]
+    pub(crate) one_ly: Option<Value>,
     /// The HTTP status of the paid response.
     status: u16,
 }
@@ -48,6 +51,7 @@ impl Receipt {
             amount: s.amount,
             error_reason: s.error_reason,
             extensions: s.extensions,
+            one_ly: None,
             status,
         }
     }
@@ -87,6 +91,38 @@ impl Receipt {
             amount: None,
             error_reason,
             extensions: None,
+            one_ly: None,
+            status,
+        }
+    }
+}
+
+impl Receipt {
+    /// The receipt of a payment the client made itself (seed dialects): the
+    /// transaction it sent (or the facilitator's), a success unless the repeated
+    /// request failed.
+    pub(crate) fn direct(
+        requirement: &Requirement,
+        response: &Response,
+        transaction: String,
+        payer: String,
+    ) -> Self {
+        let status = response.status();
+        Receipt {
+            success: status < 400,
+            transaction,
+            network: requirement.network.to_string(),
+            payer: Some(payer),
+            amount: Some(requirement.amount.to_string()),
+            error_reason: (status >= 400).then(|| {
+                if status == 402 {
+                    "payment_refused".to_owned()
+                } else {
+                    format!("http_{status}")
+                }
+            }),
+            extensions: None,
+            one_ly: None,
             status,
         }
     }
@@ -142,4 +178,33 @@ pub(crate) fn read_receipt(response: &Response, dialect: DialectId) -> Option<Re
     let settlement: SettlementResponse =
         decode_header(&value, Document::SettlementResponse).ok()?;
     Some(Receipt::from_settlement(settlement, response.status()))
+}
+
+/// The `_1ly` member of a paid JSON response (1ly's purchase metadata), read from
+/// a clone so the caller still gets the whole body. Only small JSON bodies are read.
+pub(crate) async fn one_ly_metadata(response: &Response) -> Option<Value> {
+    let headers = response.headers();
+    let json = headers
+        .get("content-type")
+        .ok()
+        .flatten()
+        .is_some_and(|t| t.to_ascii_lowercase().contains("json"));
+    let small = headers
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|n| n.parse::<u64>().ok())
+        .is_none_or(|n| n <= 1 << 20);
+    if !response.ok() || !json || !small {
+        return None;
+    }
+    let body = wasm_bindgen_futures::JsFuture::from(response.clone().ok()?.json().ok()?)
+        .await
+        .ok()?;
+    let value = js_sys::Reflect::get(&body, &JsValue::from_str("_1ly")).ok()?;
+    if value.is_object() {
+        super::convert::js_to_json(&value).ok()
+    } else {
+        None
+    }
 }

@@ -111,11 +111,11 @@ pub(crate) fn new_request(input: &JsValue, init: &JsValue) -> Result<Request, Js
 }
 
 /// One attempt: the original request with the body read up front, optionally sent
-/// to `url` with the payment header (and never following a redirect with it).
+/// to `url` with the payment headers (and never following a redirect with them).
 pub(crate) fn attempt(
     request: &Request,
     body: Option<&JsValue>,
-    paid: Option<(&str, (&str, String))>,
+    paid: Option<(&str, &[(&str, String)])>,
 ) -> Result<Request, JsValue> {
     if body.is_none() && paid.is_none() {
         // A request without a body can be sent as it is, any number of times.
@@ -133,11 +133,13 @@ pub(crate) fn attempt(
             Reflect::set(&init, &key.into(), &value)?;
         }
     }
-    let Some((url, (name, value))) = paid else {
+    let Some((url, payment)) = paid else {
         Reflect::set(&init, &"headers".into(), &headers)?;
         return new_request(request.as_ref(), &init.into());
     };
-    headers.set(name, &value)?;
+    for (name, value) in payment {
+        headers.set(name, value)?;
+    }
     Reflect::set(&init, &"headers".into(), &headers)?;
     Reflect::set(&init, &"redirect".into(), &"manual".into())?;
     if url == request.url() {

@@ -50,3 +50,38 @@ pub(crate) async fn rpc(url: &str, method: &str, params: Value) -> Result<Value,
         .cloned()
         .ok_or_else(|| failure("no result".into()))
 }
+
+/// The public JSON-RPC endpoint of a Solana cluster.
+pub(crate) fn default_solana_rpc(network: &crate::protocol::Network) -> Option<&'static str> {
+    use crate::protocol::network::{SOLANA_DEVNET, SOLANA_MAINNET, SOLANA_TESTNET};
+    if !network.is_solana() {
+        return None;
+    }
+    match network.reference() {
+        SOLANA_MAINNET => Some("https://api.mainnet-beta.solana.com"),
+        SOLANA_DEVNET => Some("https://api.devnet.solana.com"),
+        SOLANA_TESTNET => Some("https://api.testnet.solana.com"),
+        _ => None,
+    }
+}
+
+/// A recent blockhash (`getLatestBlockhash`, confirmed commitment).
+pub(crate) async fn latest_blockhash(url: &str) -> Result<[u8; 32], JsValue> {
+    let result = rpc(
+        url,
+        "getLatestBlockhash",
+        json!([{ "commitment": "confirmed" }]),
+    )
+    .await?;
+    let hash = result
+        .pointer("/value/blockhash")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    crate::svm::Pubkey::parse(hash)
+        .map(|key| key.0)
+        .map_err(|_| {
+            to_js(&Error::RpcError {
+                reason: "getLatestBlockhash: no valid blockhash".into(),
+            })
+        })
+}

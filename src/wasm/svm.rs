@@ -49,6 +49,13 @@ impl SolanaPrivateKeyWallet {
         let signed: JsValue = Uint8Array::from(tx.serialize().as_slice()).into();
         Ok(Promise::resolve(&signed))
     }
+
+    /// Signs its slot of a wire transaction and submits it with JSON-RPC
+    /// `sendTransaction` to `ctx.rpcUrl` (required); resolves to the base58 signature.
+    #[wasm_bindgen(js_name = sendTransaction)]
+    pub fn send_transaction(&self, transaction: JsValue, ctx: JsValue) -> Promise {
+        super::svm_send::sign_and_submit(&self.signer, &transaction, &ctx)
+    }
 }
 
 /// A wallet for a Solana secret: a 32-byte seed or a 64-byte keypair, as base58,

@@ -1,4 +1,3 @@
-#![allow(dead_code)] // TODO(issue 8): used by the direct-transfer flows being added
 //! Waiting: `sleep` over the runtime's global `setTimeout`, cut short by an
 //! `AbortSignal`. Used to poll chains and verify endpoints with backoff.
 

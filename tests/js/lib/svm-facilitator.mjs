@@ -13,9 +13,10 @@
 // simulateTransaction (sigVerify false is honoured by turning litesvm's sigverify off around the
 // simulation: the fee-payer slot is still zero at verify time), sendTransaction (the transaction
 // is executed by litesvm at once; like an RPC with skipPreflight, a transaction that fails on chain
-// still gets its signature, and its status carries the error), getSignatureStatuses (confirmed
-// at once) and getTransaction (null: no history kept; the exact scheme only needs it for smart
-// wallets). Anything else is a JSON-RPC "method not found", so a new need shows up as an error.
+// still gets its signature, and its status carries the error), getSignatureStatuses (finalized
+// at once), getSignaturesForAddress and getTransaction (base64; see startLitesvmRpc for the
+// history they read). Anything else is a JSON-RPC "method not found", so a new need shows up as an
+// error.
 import { createServer } from 'node:http';
 import { createKeyPairSignerFromBytes, getTransactionDecoder } from '@solana/kit';
 import { x402Facilitator } from '@x402/core/facilitator';
@@ -23,7 +24,7 @@ import { toFacilitatorSvmSigner } from '@x402/svm';
 import { registerExactSvmScheme } from '@x402/svm/exact/facilitator';
 import { FailedTransactionMetadata } from './svm-litesvm.mjs';
 import { startJsonRpc, accountInfo, rpcError } from './svm-rpc.mjs';
-import { decodeTransaction, fromB64, readU64, toBase58 } from './svm-wire.mjs';
+import { PROGRAMS, b64, decodeMessage, decodeTransaction, fromB64, readU64, toBase58 } from './svm-wire.mjs';
 
 const txDecoder = getTransactionDecoder();
 
@@ -35,14 +36,80 @@ function errorJson(err) {
   return { litesvm: text || JSON.stringify(err, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) };
 }
 
+const LAMPORTS_PER_SIGNATURE = 5000;
+const TOKEN_PROGRAMS = new Set([PROGRAMS.token, PROGRAMS.token2022]);
+
+/**
+ * A token account's balance in the RPC's pre/postTokenBalances shape, or null when `address` is
+ * not a token account (mints, multisigs and everything else are skipped). Token-2022 accounts with
+ * extensions are longer than 165 bytes and carry the account type (2) at byte 165.
+ */
+function tokenBalance(svm, address, accountIndex) {
+  const account = svm.getAccount(address);
+  if (!account.exists || !TOKEN_PROGRAMS.has(account.programAddress)) return null;
+  const data = account.data;
+  const isAccount = data.length === 165 || (data.length > 165 && data.length !== 355 && data[165] === 2);
+  if (!isAccount) return null;
+  const mint = toBase58(data.slice(0, 32));
+  const mintAccount = svm.getAccount(mint);
+  const decimals = mintAccount.exists ? mintAccount.data[44] : 0;
+  const amount = readU64(data, 64).toString();
+  const padded = amount.padStart(decimals + 1, '0');
+  const ui = decimals === 0 ? amount : `${padded.slice(0, -decimals)}.${padded.slice(-decimals)}`.replace(/\.?0+$/, '');
+  return {
+    accountIndex, mint, owner: toBase58(data.slice(32, 64)), programId: account.programAddress,
+    uiTokenAmount: { amount, decimals, uiAmount: Number(ui), uiAmountString: ui },
+  };
+}
+
+/** The static account keys (base58) and version (0 or 'legacy') of a wire message. */
+function staticKeys(message) {
+  if (message[0] & 0x80) return { keys: decodeMessage(message).accountKeys.map(toBase58), version: 0 };
+  let i = 3; // legacy: header, compact-u16 key count, 32-byte keys
+  let count = 0;
+  for (let shift = 0; ; shift += 7) {
+    const byte = message[i++];
+    count |= (byte & 0x7f) << shift;
+    if (!(byte & 0x80)) break;
+  }
+  const keys = [];
+  for (let k = 0; k < count; k += 1) keys.push(toBase58(message.slice(i + 32 * k, i + 32 * (k + 1))));
+  return { keys, version: 'legacy' };
+}
+
+/** Lamports and token balances of `keys` (base58, in message order), as the RPC reports them. */
+function snapshot(svm, keys) {
+  return {
+    lamports: keys.map((k) => Number(svm.getBalance(k) ?? 0n)),
+    tokens: keys.map((k, i) => tokenBalance(svm, k, i)).filter(Boolean),
+  };
+}
+
 /**
  * The JSON-RPC front over `world` (from svm-litesvm createWorld). Returns startJsonRpc's object plus
- * `url` and `sent` (every transaction sent: { signature, ok, error, logs }).
+ * `url`, `sent` (every transaction sent: { signature, ok, error, logs }) and `history` (every
+ * transaction litesvm executed successfully through this front, oldest first: { signature, slot,
+ * blockTime, wire, keys, meta }).
+ *
+ * History, as a real (archival) RPC keeps it, for the transactions sent through this front only
+ * (litesvm calls made directly, e.g. world setup, are not seen):
+ *   - getSignaturesForAddress(address, { limit?, before?, until? }): every transaction whose static
+ *     account keys include `address`, newest first, as [{ signature, slot, err: null, memo: null,
+ *     blockTime, confirmationStatus: 'finalized' }] (memo is always null here);
+ *   - getTransaction(signature, { encoding: 'base64', maxSupportedTransactionVersion: 0 }):
+ *     { slot, blockTime, version: 0, transaction: [b64, 'base64'], meta: { err: null, fee,
+ *     preBalances, postBalances, preTokenBalances, postTokenBalances, logMessages, ... } } read from
+ *     litesvm around the send (token balances for every token account among the static keys; fee =
+ *     5000 lamports per signature, no priority fees), null when unknown. Like a real RPC, a v0
+ *     transaction needs maxSupportedTransactionVersion >= 0. Other encodings answer null (as this
+ *     front always did: the official exact scheme asks for jsonParsed only for smart wallets).
  */
 export async function startLitesvmRpc(world) {
   const { svm } = world;
   const statuses = new Map(); // signature -> { slot, err }
   const sent = [];
+  const history = []; // successful transactions, oldest first
+  const bySignature = new Map(); // signature -> history entry
   const context = () => ({ slot: Number(svm.getClock().slot) });
   const wire = (params) => {
     const encoding = params[1]?.encoding ?? 'base58';
@@ -102,12 +169,35 @@ export async function startLitesvmRpc(world) {
       }
       case 'sendTransaction': {
         const bytes = wire(params);
-        const signature = toBase58(decodeTransaction(bytes).signatures[0]);
+        const decoded = decodeTransaction(bytes);
+        const signature = toBase58(decoded.signatures[0]);
+        let keys = [];
+        let version = 0;
+        try {
+          ({ keys, version } = staticKeys(decoded.message));
+        } catch { /* a malformed message: litesvm decides; no history for it */ }
+        const before = snapshot(svm, keys);
         const result = svm.sendTransaction(txDecoder.decode(bytes));
         const failed = result instanceof FailedTransactionMetadata;
         const err = failed ? errorJson(result.err()) : null;
         const logs = (failed ? result.meta() : result).logs();
         sent.push({ signature, ok: !failed, error: err, logs });
+        if (!failed && keys.length && !bySignature.has(signature)) {
+          const after = snapshot(svm, keys);
+          const entry = {
+            signature, slot: Number(svm.getClock().slot), blockTime: Math.floor(Date.now() / 1000), wire: bytes, keys, version,
+            meta: {
+              err: null, status: { Ok: null }, fee: LAMPORTS_PER_SIGNATURE * decoded.signatures.length,
+              preBalances: before.lamports, postBalances: after.lamports,
+              preTokenBalances: before.tokens, postTokenBalances: after.tokens,
+              logMessages: logs, innerInstructions: [], rewards: [],
+              loadedAddresses: { writable: [], readonly: [] },
+              computeUnitsConsumed: Number(result.computeUnitsConsumed()),
+            },
+          };
+          history.push(entry);
+          bySignature.set(signature, entry);
+        }
         // A transaction litesvm refused before running it (bad signature, already processed...)
         // is what preflight-less RPCs still answer with a signature; its status shows the error.
         if (!statuses.has(signature) || failed === false) statuses.set(signature, { slot: Number(svm.getClock().slot), err });
@@ -121,17 +211,49 @@ export async function startLitesvmRpc(world) {
             if (!status) return null;
             return {
               slot: status.slot, confirmations: null, err: status.err,
-              status: status.err ? { Err: status.err } : { Ok: null }, confirmationStatus: 'confirmed',
+              status: status.err ? { Err: status.err } : { Ok: null }, confirmationStatus: 'finalized',
             };
           }),
         };
-      case 'getTransaction':
-        return null;
+      case 'getSignaturesForAddress': {
+        const [address, options = {}] = params;
+        if (typeof address !== 'string') throw rpcError(-32602, 'Invalid param: address');
+        const limit = options.limit ?? 1000;
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw rpcError(-32602, 'Invalid limit; max 1000');
+        let newest = [...history].reverse().filter((e) => e.keys.includes(address));
+        if (options.before) {
+          const at = newest.findIndex((e) => e.signature === options.before);
+          newest = at >= 0 ? newest.slice(at + 1) : [];
+        }
+        if (options.until) {
+          const at = newest.findIndex((e) => e.signature === options.until);
+          if (at >= 0) newest = newest.slice(0, at);
+        }
+        return newest.slice(0, limit).map((e) => ({
+          signature: e.signature, slot: e.slot, err: null, memo: null, blockTime: e.blockTime, confirmationStatus: 'finalized',
+        }));
+      }
+      case 'getTransaction': {
+        const [signature, options = {}] = params;
+        const encoding = options.encoding ?? 'json';
+        if (encoding !== 'base64') return null;
+        const entry = bySignature.get(signature);
+        if (!entry) return null;
+        const legacy = entry.version === 'legacy';
+        if (!legacy && options.maxSupportedTransactionVersion === undefined) {
+          throw rpcError(-32015, 'Transaction version (0) is not supported by the requesting client. Please try the request again with the following configuration parameter: "maxSupportedTransactionVersion": 0');
+        }
+        return {
+          slot: entry.slot, blockTime: entry.blockTime,
+          ...(options.maxSupportedTransactionVersion === undefined ? {} : { version: entry.version }),
+          transaction: [b64(entry.wire), 'base64'], meta: entry.meta,
+        };
+      }
       default:
         throw rpcError(-32601, `method not found: ${method}`);
     }
   });
-  return { ...rpc, url: rpc.url('/'), sent };
+  return { ...rpc, url: rpc.url('/'), sent, history };
 }
 
 /** Serves a facilitator object on 127.0.0.1: POST /verify, POST /settle, GET /supported. */

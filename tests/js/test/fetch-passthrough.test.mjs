@@ -62,17 +62,6 @@ const NOT_X402 = [
   ['plain text, no header', { body: 'Payment Required: send money', headers: { 'content-type': 'text/plain' } }],
   ['empty body', { body: '' }],
   ['JSON that is not x402', { body: '{"message":"pay up"}', headers: { 'content-type': 'application/json' } }],
-  ['X-402-* headers (another dialect)', {
-    body: '', headers: { 'x-402-version': '1', 'x-402-amount': '0.01', 'x-402-currency': 'USD', 'x-402-network': 'base', 'x-402-receiver': '0x209693Bc6afc0C5328bA36FaF03C514EF312287C' },
-  }],
-  ['facilitator-pay body (another dialect)', {
-    body: '{"amount":"0.01","currency":"USDC","payee":"x","reference":"r","facilitatorUrl":"http://127.0.0.1:9","ttl":60,"message":"m"}',
-    headers: { 'content-type': 'application/json' },
-  }],
-  ['Solana Pay reference body (another dialect)', {
-    body: '{"chain":"solana","network":"devnet","asset_mint":"m","amount":"0.01","recipient":"r","reference":"ref","expires_at":1,"description":"d","solana_pay_url":"solana:r"}',
-    headers: { 'content-type': 'application/json' },
-  }],
 ];
 
 for (const [name, route] of NOT_X402) {
@@ -92,6 +81,33 @@ for (const [name, route] of NOT_X402) {
     assert.equal(calls.signTypedData.length + calls.getAddress, 0);
     assert.deepEqual(events, []);
     assert.equal(x402.getPaymentReceipt(response), undefined);
+  });
+}
+
+// The seed dialects are spoken now (test/seed-fetch.test.mjs): a malformed one is a coded error, and
+// nothing reaches the wallet.
+const MALFORMED_SEEDS = [
+  ['X-402-* headers without X-402-Token', 'INVALID_402', {
+    body: '', headers: { 'x-402-version': '1', 'x-402-amount': '0.01', 'x-402-currency': 'USD', 'x-402-network': 'base', 'x-402-receiver': '0x209693Bc6afc0C5328bA36FaF03C514EF312287C' },
+  }],
+  ['facilitator-pay body with payee "x"', 'INVALID_ADDRESS', {
+    body: '{"amount":"0.01","currency":"USDC","payee":"x","reference":"r","facilitatorUrl":"http://127.0.0.1:9","ttl":60,"message":"m"}',
+    headers: { 'content-type': 'application/json' },
+  }],
+  ['Solana Pay reference body with a numeric expires_at', 'INVALID_402', {
+    body: '{"chain":"solana","network":"devnet","asset_mint":"m","amount":"0.01","recipient":"r","reference":"ref","expires_at":1,"description":"d","solana_pay_url":"solana:r"}',
+    headers: { 'content-type': 'application/json' },
+  }],
+];
+
+for (const [name, code, route] of MALFORMED_SEEDS) {
+  test(`seed dialects: a malformed ${name} 402 is ${code}, with no wallet call`, async (t) => {
+    const server = await serverFor(t, { routes: { '/p': { mode: 'plain', status: 402, ...route } } });
+    const { wallet, calls } = countingWallet(x402);
+    const paying = x402.wrapFetch(fetch, { wallets: [wallet], onPaymentRequired: () => assert.fail('asked') });
+    await assert.rejects(paying(server.url('/p')), (e) => e.name === 'X402Error' && e.code === code);
+    assert.equal(server.requests.length, 1);
+    assert.equal(calls.signTypedData.length + calls.getAddress, 0);
   });
 }
 

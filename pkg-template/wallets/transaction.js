@@ -1,0 +1,34 @@
+// transactionRequest: the checks the EVM wallet adapters make on a sendTransaction request before
+// they hand it to the wallet. The core sends them checked requests; this guards direct callers.
+import { X402Error } from '../errors.js';
+
+/**
+ * Checks `{ chainId, to, data?, value? }` and returns it with `chainId` and `value` as bigints
+ * (value defaults to 0) and `data` as 0x hex (default `0x`). Throws INVALID_ARGUMENT.
+ *
+ * @param {unknown} tx
+ * @returns {{ chainId: bigint, to: `0x${string}`, data: `0x${string}`, value: bigint }}
+ */
+export function transactionRequest(tx) {
+  const bad = (what) => new X402Error(`sendTransaction: ${what}`, 'INVALID_ARGUMENT');
+  if (!tx || typeof tx !== 'object') throw bad('the transaction must be an object { chainId, to, data, value }');
+  const chainId = integer(tx.chainId);
+  if (chainId === undefined || chainId <= 0n) throw bad(`chainId ${tx.chainId} is not a positive integer`);
+  if (typeof tx.to !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(tx.to)) throw bad('to must be a 0x address');
+  const data = tx.data ?? '0x';
+  if (typeof data !== 'string' || !/^0x([0-9a-fA-F]{2})*$/.test(data)) throw bad('data must be 0x + hex bytes');
+  const value = integer(tx.value ?? 0n);
+  if (value === undefined || value < 0n) throw bad(`value ${tx.value} is not an amount of wei`);
+  return { chainId, to: tx.to, data, value };
+}
+
+/** A number, bigint, decimal or 0x string as a bigint; undefined for anything else. */
+function integer(value) {
+  if (typeof value !== 'number' && typeof value !== 'bigint' && typeof value !== 'string') return undefined;
+  if (value === '') return undefined;
+  try {
+    return BigInt(value);
+  } catch {
+    return undefined;
+  }
+}

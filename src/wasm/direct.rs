@@ -1,0 +1,288 @@
+//! The seed dialects' payments, which the client makes itself instead of handing a
+//! signed authorization to the server: an ERC-20 transfer (seed 003), a Solana Pay
+//! transfer with a reference followed by a verify poll (seed 001), or a payment by
+//! an allowed facilitator (seed 004). Policy, budget, approval and the one-payment
+//! rule were applied by the caller (fetch.rs) exactly as for x402.
+
+use js_sys::{Object, Reflect};
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::Response;
+
+use super::error::{invalid_argument, to_js};
+use super::evm::{now_seconds, wallet_address};
+use super::evm_send::{send_evm_transaction, wait_for_evm_receipt};
+use super::facilitator_pay::Facilitator;
+use super::fetch::{Call, Inner, Settled};
+use super::receipts::Receipt;
+use super::request::{attempt, call_fetch, new_request, response_url};
+use super::rpc::{default_solana_rpc, latest_blockhash};
+use super::svm::mint_info;
+use super::svm_send::{confirm_svm_signature, send_svm_transaction};
+use super::timer::{Backoff, now_millis};
+use crate::dialect::{Challenge, DialectId, Requirement};
+use crate::error::Error;
+use crate::evm::Address;
+use crate::svm::Pubkey;
+use crate::svm::transfer::SvmTransfer;
+
+/// How long a sent transaction may take to confirm.
+const CONFIRM_TIMEOUT_MS: u32 = 120_000;
+/// How long past a Solana Pay reference's expiry the verify endpoint is polled.
+const VERIFY_GRACE_MS: f64 = 30_000.0;
+
+fn extra<'a>(requirement: &'a Requirement, key: &str) -> &'a Value {
+    requirement
+        .extra
+        .as_ref()
+        .and_then(|e| e.get(key))
+        .unwrap_or(&Value::Null)
+}
+
+pub(super) fn text(requirement: &Requirement, key: &str) -> String {
+    extra(requirement, key)
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+impl Inner {
+    /// Refusals that need no wallet: an expired request, a facilitator not allowed.
+    pub(super) fn precheck(
+        &self,
+        challenge: &Challenge,
+        requirement: &Requirement,
+    ) -> Result<(), Error> {
+        if let Some(expires_at) = extra(requirement, "expiresAt").as_i64() {
+            let now = i64::try_from(now_seconds()).unwrap_or(i64::MAX);
+            if expires_at <= now {
+                return Err(Error::PaymentExpired {
+                    reason: format!("it expired at {expires_at} (now {now})"),
+                });
+            }
+        }
+        if challenge.dialect == DialectId::FacilitatorPay {
+            let url = text(requirement, "facilitatorUrl");
+            if self.facilitator(&url).is_none() {
+                return Err(Error::FacilitatorNotAllowed { url });
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn facilitator(&self, url: &str) -> Option<&Facilitator> {
+        self.facilitators.iter().find(|f| f.url == url)
+    }
+
+    /// The JSON-RPC URL the user configured for `requirement`'s network.
+    fn rpc_url(&self, requirement: &Requirement) -> Option<String> {
+        self.rpc
+            .get(requirement.network.to_string())
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    }
+
+    /// Pays a seed-dialect challenge and repeats the request with its proof.
+    pub(super) async fn pay_direct(
+        &self,
+        call: &Call<'_>,
+        requirement: &Requirement,
+        wallet: &JsValue,
+    ) -> Result<(Response, Option<Receipt>), Settled> {
+        let no = |e: JsValue| Settled::No(e);
+        let payer = wallet_address(wallet).await.map_err(no)?;
+        let (transaction, headers) = match call.challenge.dialect {
+            DialectId::X402Headers => self.pay_erc20(call, requirement, wallet).await?,
+            DialectId::SolanaPay => {
+                self.pay_solana_pay(call, requirement, wallet, &payer)
+                    .await?
+            }
+            _ => self.pay_facilitator(call, requirement, &payer).await?,
+        };
+        let url = response_url(call.first, call.request);
+        let retry =
+            attempt(call.request, call.body, Some((&url, &headers))).map_err(Settled::Unknown)?;
+        let response = call_fetch(&self.fetch, &retry)
+            .await
+            .map_err(Settled::Unknown)?;
+        let receipt = Receipt::direct(requirement, &response, transaction, payer);
+        Ok((response, Some(receipt)))
+    }
+
+    /// Seed 003: `transfer(receiver, amount)` on the token, confirmed, then the proof.
+    async fn pay_erc20(
+        &self,
+        call: &Call<'_>,
+        requirement: &Requirement,
+        wallet: &JsValue,
+    ) -> Result<(String, Vec<(&'static str, String)>), Settled> {
+        let signal = call.request.signal();
+        let no = |e: JsValue| Settled::No(e);
+        let receiver = Address::parse(&requirement.pay_to).map_err(|e| no(to_js(&e)))?;
+        let chain_id = requirement
+            .network
+            .chain_id()
+            .ok_or_else(|| no(invalid_argument("not an EVM network")))?;
+        let data = crate::evm::tx::erc20_transfer_data(&receiver, &requirement.amount);
+        let tx = json!({
+            "chainId": chain_id,
+            "to": requirement.asset,
+            "data": format!("0x{}", hex::encode(data)),
+            "value": "0x0",
+        });
+        let rpc_url = self.rpc_url(requirement);
+        let hash = send_evm_transaction(wallet, &tx, rpc_url.as_deref(), Some(&signal))
+            .await
+            .map_err(no)?;
+        self.emit(
+            call.hooks,
+            "signed",
+            Some(requirement),
+            json!({ "transaction": hash }),
+        );
+        wait_for_evm_receipt(
+            wallet,
+            &hash,
+            rpc_url.as_deref(),
+            CONFIRM_TIMEOUT_MS,
+            Some(&signal),
+        )
+        .await
+        .map_err(reverted_or_unknown)?;
+        let proof = json!({
+            "txHash": hash,
+            "network": text(requirement, "networkName"),
+            "token": text(requirement, "token"),
+            "amount": text(requirement, "amountDecimal"),
+        });
+        Ok((hash, vec![("X-402-Payment-Proof", proof.to_string())]))
+    }
+
+    /// Seed 001: the transfer with the reference, confirmed, then the server's verify
+    /// endpoint polled until it sees the payment.
+    async fn pay_solana_pay(
+        &self,
+        call: &Call<'_>,
+        requirement: &Requirement,
+        wallet: &JsValue,
+        payer: &str,
+    ) -> Result<(String, Vec<(&'static str, String)>), Settled> {
+        let signal = call.request.signal();
+        let no = |e: JsValue| Settled::No(e);
+        let fail = |e: Error| Settled::No(to_js(&e));
+        let rpc_url = self
+            .rpc_url(requirement)
+            .or_else(|| default_solana_rpc(&requirement.network).map(str::to_owned))
+            .ok_or_else(|| {
+                no(invalid_argument(
+                    "no RPC URL for this network: pass options.rpc",
+                ))
+            })?;
+        let reference = text(requirement, "reference");
+        let mint = Pubkey::parse(&requirement.asset).map_err(fail)?;
+        let (decimals, token_program) = mint_info(&rpc_url, &mint).await.map_err(no)?;
+        if extra(requirement, "decimals").as_u64() != Some(u64::from(decimals)) {
+            // The amount was converted with other decimals than the mint has.
+            return Err(fail(Error::InvalidSolanaRequirement {
+                reason: "the mint's decimals differ from the asset's known decimals",
+            }));
+        }
+        let amount = requirement.amount.to_u64().ok_or_else(|| {
+            fail(Error::InvalidSolanaRequirement {
+                reason: "amount does not fit in u64",
+            })
+        })?;
+        let transfer = SvmTransfer {
+            payer: Pubkey::parse(payer).map_err(fail)?,
+            recipient: Pubkey::parse(&requirement.pay_to).map_err(fail)?,
+            mint,
+            token_program,
+            decimals,
+            amount,
+            references: vec![Pubkey::parse(&reference).map_err(fail)?],
+            recent_blockhash: latest_blockhash(&rpc_url).await.map_err(no)?,
+        };
+        let unsigned = transfer.unsigned_transaction().map_err(fail)?.serialize();
+        let network = requirement.network.to_string();
+        let signature = send_svm_transaction(
+            wallet,
+            &unsigned,
+            &transfer,
+            Some(&rpc_url),
+            &network,
+            Some(&signal),
+        )
+        .await
+        .map_err(no)?;
+        self.emit(
+            call.hooks,
+            "signed",
+            Some(requirement),
+            json!({ "transaction": signature }),
+        );
+        confirm_svm_signature(&rpc_url, &signature, CONFIRM_TIMEOUT_MS, Some(&signal))
+            .await
+            .map_err(reverted_or_unknown)?;
+        let expires_ms = extra(requirement, "expiresAt").as_f64().unwrap_or(0.0) * 1000.0;
+        self.await_verified(call, &reference, expires_ms + VERIFY_GRACE_MS)
+            .await
+            .map_err(Settled::Unknown)?;
+        Ok((signature, vec![("X-Payment-Reference", reference)]))
+    }
+
+    /// Polls `GET <origin>/api/verify?reference=R` until `{paid: true}`; a 404 means
+    /// the reference expired.
+    async fn await_verified(
+        &self,
+        call: &Call<'_>,
+        reference: &str,
+        deadline_ms: f64,
+    ) -> Result<(), JsValue> {
+        let signal = call.request.signal();
+        let url = format!("{}/api/verify?reference={reference}", call.origin);
+        let mut backoff = Backoff::new(200, 2_000);
+        loop {
+            let init = Object::new();
+            Reflect::set(&init, &"signal".into(), &signal)?;
+            let request = new_request(&JsValue::from_str(&url), &init.into())?;
+            if let Ok(response) = call_fetch(&self.fetch, &request).await {
+                if response.status() == 404 {
+                    return Err(to_js(&Error::PaymentExpired {
+                        reason: format!("the server no longer knows reference {reference}"),
+                    }));
+                }
+                if response.ok() && json_member(&response, "paid").await == Some(JsValue::TRUE) {
+                    return Ok(());
+                }
+            }
+            if signal.aborted() {
+                return Err(signal.reason());
+            }
+            if now_millis() > deadline_ms {
+                return Err(to_js(&Error::PaymentExpired {
+                    reason: format!("the server did not confirm reference {reference} in time"),
+                }));
+            }
+            backoff.wait(Some(&signal)).await?;
+        }
+    }
+}
+
+/// A failed transaction moved nothing; any other failure after sending is unknown.
+fn reverted_or_unknown(error: JsValue) -> Settled {
+    let code = Reflect::get(&error, &"code".into())
+        .ok()
+        .and_then(|c| c.as_string());
+    if code.as_deref() == Some("TRANSACTION_FAILED") {
+        Settled::No(error)
+    } else {
+        Settled::Unknown(error)
+    }
+}
+
+/// One member of a response's JSON body.
+async fn json_member(response: &Response, name: &str) -> Option<JsValue> {
+    let body = JsFuture::from(response.json().ok()?).await.ok()?;
+    Reflect::get(&body, &name.into()).ok()
+}

@@ -1,0 +1,384 @@
+//! EVM transactions the payer sends itself (the direct ERC-20 transfers of the
+//! X-402-* headers dialect): through the wallet's `sendTransaction`, which for the
+//! wasm-held key builds, signs and broadcasts an EIP-1559 transaction over JSON-RPC;
+//! then waiting for the receipt.
+
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use ruint::aliases::U256;
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+
+use super::convert::{js_to_json, json_to_js};
+use super::error::{invalid_argument, js, to_js};
+use super::evm::{EvmPrivateKeyWallet, wallet_error, wallet_promise};
+use super::rpc::rpc;
+use super::timer::{Backoff, now_millis};
+use crate::error::Error;
+use crate::evm::{Address, Eip1559Transaction, PrivateKeySigner};
+use crate::protocol::Amount;
+
+/// The first and the longest wait between two receipt polls, in ms.
+const POLL_FIRST_MS: u32 = 250;
+const POLL_MAX_MS: u32 = 2_000;
+
+/// A transaction request `{ chainId, to, data?, value? }`, checked.
+struct TxRequest {
+    chain_id: u64,
+    to: Address,
+    data: Vec<u8>,
+    value: Amount,
+}
+
+impl TxRequest {
+    /// Reads a request. `chainId`: a positive integer (number, or a decimal string such
+    /// as a BigInt becomes); `to`: an address; `data`: `0x` hex (default empty);
+    /// `value`: wei as `0x` hex, a decimal string or an integer (default 0).
+    fn parse(tx: &Value) -> Result<Self, JsValue> {
+        if !tx.is_object() {
+            return Err(invalid_argument(
+                "the transaction must be an object { chainId, to, data, value }",
+            ));
+        }
+        let chain_id = match tx.get("chainId") {
+            Some(Value::Number(n)) => n.as_u64(),
+            Some(Value::String(s)) if is_decimal(s) => s.parse().ok(),
+            _ => None,
+        }
+        .filter(|id| *id > 0)
+        .ok_or_else(|| invalid_argument("transaction chainId must be a positive integer"))?;
+        let to = tx
+            .get("to")
+            .and_then(Value::as_str)
+            .ok_or_else(|| invalid_argument("transaction to must be an address string"))?;
+        let to = js(Address::parse(to))?;
+        let data = match tx.get("data") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::String(s)) => s
+                .strip_prefix("0x")
+                .and_then(|digits| hex::decode(digits).ok())
+                .ok_or_else(|| invalid_argument("transaction data must be 0x + hex bytes"))?,
+            Some(_) => return Err(invalid_argument("transaction data must be a hex string")),
+        };
+        let value = match tx.get("value") {
+            None | Some(Value::Null) => Some(Amount::ZERO),
+            Some(Value::Number(n)) => n.as_u64().map(Amount::from),
+            Some(Value::String(s)) if s.starts_with("0x") => hex_quantity(s),
+            Some(Value::String(s)) => Amount::parse(s).ok(),
+            Some(_) => None,
+        }
+        .ok_or_else(|| {
+            invalid_argument("transaction value must be wei as 0x hex or a decimal integer")
+        })?;
+        Ok(TxRequest {
+            chain_id,
+            to,
+            data,
+            value,
+        })
+    }
+
+    /// The request as the JSON wallets get: `{ chainId, to, data, value }` (value as a
+    /// `0x` quantity).
+    fn to_json(&self) -> Value {
+        json!({
+            "chainId": self.chain_id,
+            "to": self.to.to_checksum(),
+            "data": format!("0x{}", hex::encode(&self.data)),
+            "value": quantity_hex(self.value.as_u256()),
+        })
+    }
+}
+
+fn is_decimal(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A JSON-RPC quantity (`0x` + 1 to 64 hex digits).
+fn hex_quantity(text: &str) -> Option<Amount> {
+    let digits = text.strip_prefix("0x")?;
+    if digits.is_empty() || digits.len() > 64 {
+        return None;
+    }
+    U256::from_str_radix(digits, 16).ok().map(Amount::from)
+}
+
+fn quantity_hex(value: U256) -> String {
+    format!("{value:#x}")
+}
+
+/// A quantity in a JSON-RPC answer; anything else is an RPC_ERROR naming `method`.
+fn rpc_quantity(answer: &Value, method: &str) -> Result<U256, JsValue> {
+    answer
+        .as_str()
+        .and_then(hex_quantity)
+        .map(|a| a.as_u256())
+        .ok_or_else(|| {
+            to_js(&Error::RpcError {
+                reason: format!("{method}: {answer} is not a quantity"),
+            })
+        })
+}
+
+/// A transaction hash (`0x` + 32 bytes of hex), lower-cased.
+fn tx_hash(text: &str) -> Option<String> {
+    let digits = text.strip_prefix("0x")?;
+    (digits.len() == 64 && digits.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| text.to_ascii_lowercase())
+}
+
+/// An error with a code that has no crate [`Error`] variant (the adapters' codes).
+fn coded(code: &str, message: &str) -> JsValue {
+    let error = js_sys::Error::new(message);
+    error.set_name("X402Error");
+    let _ = Reflect::set(&error, &"code".into(), &code.into());
+    error.into()
+}
+
+/// `ctx.rpcUrl` of a `sendTransaction(tx, ctx)` call.
+fn ctx_rpc_url(ctx: &JsValue) -> Result<Option<String>, JsValue> {
+    if ctx.is_undefined() || ctx.is_null() {
+        return Ok(None);
+    }
+    let url = Reflect::get(ctx, &JsValue::from_str("rpcUrl"))?;
+    if url.is_undefined() || url.is_null() {
+        return Ok(None);
+    }
+    url.as_string()
+        .filter(|u| !u.is_empty())
+        .map(Some)
+        .ok_or_else(|| invalid_argument("ctx.rpcUrl must be a URL string"))
+}
+
+#[wasm_bindgen]
+impl EvmPrivateKeyWallet {
+    /// Sends `{ chainId, to, data?, value? }` from this key over `ctx.rpcUrl`
+    /// (required): checks the RPC's chain id, fills in the nonce, EIP-1559 fees and gas,
+    /// signs and broadcasts. Resolves to the `0x` hash once broadcast, not mined.
+    #[wasm_bindgen(js_name = sendTransaction)]
+    pub fn send_transaction(&self, tx: JsValue, ctx: JsValue) -> Promise {
+        send_with_key(&self.signer, &tx, &ctx)
+    }
+}
+
+/// `EvmPrivateKeyWallet.sendTransaction`: sends `tx` from `signer` over `ctx.rpcUrl`
+/// (required) and resolves to the transaction hash once broadcast. Every failure is
+/// a rejection with a code.
+fn send_with_key(signer: &Rc<PrivateKeySigner>, tx: &JsValue, ctx: &JsValue) -> Promise {
+    let checked = (|| {
+        let url = ctx_rpc_url(ctx)?.ok_or_else(|| {
+            invalid_argument("sendTransaction needs ctx.rpcUrl (an EVM JSON-RPC URL)")
+        })?;
+        Ok::<_, JsValue>((url, TxRequest::parse(&js_to_json(tx)?)?))
+    })();
+    match checked {
+        Ok((url, request)) => {
+            let signer = Rc::clone(signer);
+            wasm_bindgen_futures::future_to_promise(async move {
+                broadcast(&signer, &request, &url).await.map(JsValue::from)
+            })
+        }
+        Err(error) => Promise::reject(&error),
+    }
+}
+
+/// Checks the chain, fills in nonce, fees and gas, signs and broadcasts.
+///
+/// # Errors
+/// CHAIN_NOT_AVAILABLE when the RPC serves another chain (checked first, nothing is
+/// sent); RPC_ERROR for a failed call (a transfer that would revert fails in
+/// `eth_estimateGas`), or a node that answers another hash than the transaction's.
+async fn broadcast(
+    signer: &PrivateKeySigner,
+    request: &TxRequest,
+    url: &str,
+) -> Result<String, JsValue> {
+    let served = rpc_quantity(&rpc(url, "eth_chainId", json!([])).await?, "eth_chainId")?;
+    if served != U256::from(request.chain_id) {
+        return Err(coded(
+            "CHAIN_NOT_AVAILABLE",
+            &format!(
+                "the RPC serves chain {served}, the transaction is for chain {}",
+                request.chain_id
+            ),
+        ));
+    }
+    let from = signer.address().to_checksum();
+    let nonce = rpc(url, "eth_getTransactionCount", json!([from, "pending"])).await?;
+    let nonce = u64::try_from(rpc_quantity(&nonce, "eth_getTransactionCount")?).map_err(|_| {
+        to_js(&Error::RpcError {
+            reason: "eth_getTransactionCount: a nonce above 2^64 - 1".into(),
+        })
+    })?;
+    let (max_priority_fee_per_gas, max_fee_per_gas) = fees(url).await?;
+    let mut call = request.to_json();
+    if let Some(call) = call.as_object_mut() {
+        call.remove("chainId");
+        call.insert("from".to_owned(), Value::String(from));
+    }
+    let gas = rpc(url, "eth_estimateGas", json!([call])).await?;
+    let gas = u64::try_from(rpc_quantity(&gas, "eth_estimateGas")?).unwrap_or(u64::MAX);
+    let tx = Eip1559Transaction {
+        chain_id: request.chain_id,
+        nonce,
+        max_priority_fee_per_gas: Amount::from(max_priority_fee_per_gas),
+        max_fee_per_gas: Amount::from(max_fee_per_gas),
+        // A fifth more than estimated: state can change between estimate and inclusion
+        // (a first transfer to an empty balance costs more storage gas).
+        gas_limit: gas.saturating_add(gas / 5),
+        to: request.to,
+        value: request.value,
+        data: request.data.clone(),
+    };
+    let signed = tx.sign(signer);
+    let ours = signed.hash_hex();
+    let answer = rpc(url, "eth_sendRawTransaction", json!([signed.raw_hex()])).await?;
+    if answer.as_str().and_then(tx_hash).as_deref() != Some(ours.as_str()) {
+        return Err(to_js(&Error::RpcError {
+            reason: format!("eth_sendRawTransaction answered {answer} instead of the hash {ours}"),
+        }));
+    }
+    Ok(ours)
+}
+
+/// `(maxPriorityFeePerGas, maxFeePerGas)`: twice the latest base fee plus the node's
+/// suggested tip (room for six full blocks of base-fee rises). A node without
+/// `eth_maxPriorityFeePerGas` gets `eth_gasPrice - baseFee` as the tip; a block without
+/// a base fee (a pre-London chain) gets `eth_gasPrice` for both, which is what a legacy
+/// transaction would pay.
+async fn fees(url: &str) -> Result<(U256, U256), JsValue> {
+    let block = rpc(url, "eth_getBlockByNumber", json!(["latest", false])).await?;
+    let base = match block.get("baseFeePerGas") {
+        None | Some(Value::Null) => None,
+        Some(base) => Some(rpc_quantity(base, "eth_getBlockByNumber")?),
+    };
+    let gas_price = || async {
+        let price = rpc(url, "eth_gasPrice", json!([])).await?;
+        rpc_quantity(&price, "eth_gasPrice")
+    };
+    let Some(base) = base else {
+        let price = gas_price().await?;
+        return Ok((price, price));
+    };
+    let tip = match rpc(url, "eth_maxPriorityFeePerGas", json!([])).await {
+        Ok(tip) => rpc_quantity(&tip, "eth_maxPriorityFeePerGas")?,
+        Err(_) => gas_price().await?.saturating_sub(base),
+    };
+    Ok((
+        tip,
+        base.saturating_mul(U256::from(2u8)).saturating_add(tip),
+    ))
+}
+
+fn method(wallet: &JsValue, name: &str) -> Option<Function> {
+    Reflect::get(wallet, &JsValue::from_str(name))
+        .ok()
+        .and_then(|m| m.dyn_into::<Function>().ok())
+}
+
+/// Sends `tx` (`{ chainId, to, data?, value? }`) with `wallet.sendTransaction(tx,
+/// { rpcUrl })` and returns the lower-case `0x` transaction hash once broadcast.
+///
+/// # Errors
+/// INVALID_ARGUMENT / INVALID_ADDRESS for a malformed request (checked before the
+/// wallet is asked); WALLET_UNSUPPORTED when the wallet has no `sendTransaction`; the
+/// wallet's own codes (USER_REJECTED, CHAIN_NOT_AVAILABLE, RPC_ERROR...) or
+/// WALLET_ERROR; INVALID_ARGUMENT when it resolves to no hash; the signal's reason on abort.
+pub(crate) async fn send_evm_transaction(
+    wallet: &JsValue,
+    tx: &Value,
+    rpc_url: Option<&str>,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<String, JsValue> {
+    let request = TxRequest::parse(tx)?;
+    let Some(send) = method(wallet, "sendTransaction") else {
+        return Err(to_js(&Error::WalletUnsupported {
+            reason: "a direct transfer needs a wallet with sendTransaction (evmPrivateKeyWallet, \
+                     eip1193Wallet, or viemWallet with a WalletClient)"
+                .into(),
+        }));
+    };
+    let ctx = Object::new();
+    if let Some(url) = rpc_url {
+        Reflect::set(&ctx, &JsValue::from_str("rpcUrl"), &JsValue::from_str(url))?;
+    }
+    let pending = send
+        .call2(wallet, &json_to_js(&request.to_json())?, &ctx)
+        .map_err(wallet_error)?;
+    let hash = wallet_promise(Promise::resolve(&pending), signal).await?;
+    hash.as_string()
+        .as_deref()
+        .and_then(tx_hash)
+        .ok_or_else(|| invalid_argument("sendTransaction must resolve to a 0x transaction hash"))
+}
+
+/// Polls for the receipt of `hash` with backoff: `eth_getTransactionReceipt` over
+/// `rpc_url`, else the wallet's `getTransactionReceipt(hash)`. Failed polls are retried
+/// until the deadline. Returns the receipt as JSON.
+///
+/// # Errors
+/// WALLET_UNSUPPORTED with neither an RPC URL nor `getTransactionReceipt`;
+/// TRANSACTION_FAILED when the receipt's status is 0 (reverted); TRANSACTION_TIMEOUT
+/// when no receipt came within `timeout_ms` (it may still land); the signal's reason on abort.
+pub(crate) async fn wait_for_evm_receipt(
+    wallet: &JsValue,
+    hash: &str,
+    rpc_url: Option<&str>,
+    timeout_ms: u32,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<Value, JsValue> {
+    let hash = tx_hash(hash)
+        .ok_or_else(|| invalid_argument("a transaction hash is 0x + 32 bytes of hex"))?;
+    let adapter = method(wallet, "getTransactionReceipt");
+    if rpc_url.is_none() && adapter.is_none() {
+        return Err(to_js(&Error::WalletUnsupported {
+            reason: "no RPC URL for this network, and the wallet has no getTransactionReceipt"
+                .into(),
+        }));
+    }
+    let deadline = now_millis() + f64::from(timeout_ms);
+    let mut backoff = Backoff::new(POLL_FIRST_MS, POLL_MAX_MS);
+    loop {
+        if let Some(signal) = signal.filter(|s| s.aborted()) {
+            return Err(signal.reason());
+        }
+        let receipt = match (rpc_url, &adapter) {
+            (Some(url), _) => rpc(url, "eth_getTransactionReceipt", json!([hash])).await,
+            (None, Some(get)) => match get.call1(wallet, &JsValue::from_str(&hash)) {
+                Ok(pending) => match wallet_promise(Promise::resolve(&pending), signal).await {
+                    Ok(receipt) => js_to_json(&receipt),
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            },
+            (None, None) => Ok(Value::Null),
+        };
+        match receipt {
+            Ok(receipt) if receipt.is_object() && receipt_succeeded(&receipt) => {
+                return Ok(receipt);
+            }
+            Ok(receipt) if receipt.is_object() => {
+                return Err(to_js(&Error::TransactionFailed {
+                    transaction: hash,
+                    reason: "reverted (receipt status 0)".into(),
+                }));
+            }
+            _ => {}
+        }
+        if now_millis() >= deadline {
+            return Err(to_js(&Error::TransactionTimeout { transaction: hash }));
+        }
+        backoff.wait(signal).await?;
+    }
+}
+
+/// Whether a receipt's `status` says success: `0x1` (JSON-RPC), `"success"` (viem's
+/// formatted receipts) or absent (pre-Byzantium receipts carry a state root instead).
+fn receipt_succeeded(receipt: &Value) -> bool {
+    match receipt.get("status") {
+        Some(Value::String(s)) => !matches!(s.as_str(), "0x0" | "0x00" | "reverted"),
+        Some(Value::Number(n)) => n.as_u64() != Some(0),
+        _ => true,
+    }
+}

@@ -1,0 +1,161 @@
+//! Seed 004, facilitator-pay: the client asks a facilitator the user allows
+//! (`options.facilitators`, with its credentials) to pay, and retries with the
+//! proof it returns.
+
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::Response;
+
+use super::direct::text;
+use super::error::{invalid_argument, to_js};
+use super::fetch::{Call, Inner, Settled};
+use super::request::{call_fetch, new_request};
+use crate::dialect::Requirement;
+use crate::error::Error;
+
+/// A facilitator the user allows the client to ask for payment (seed 004), with the
+/// headers (credentials) to send it. A 402 naming any other facilitator is refused:
+/// the server does not get to choose where the client's credentials go.
+pub(super) struct Facilitator {
+    pub(super) url: String,
+    headers: JsValue,
+}
+
+impl Facilitator {
+    /// Reads `options.facilitators`: URL strings or `{ url, headers }`.
+    pub(super) fn list(value: &JsValue) -> Result<Vec<Facilitator>, JsValue> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(Vec::new());
+        }
+        if !Array::is_array(value) {
+            return Err(invalid_argument(
+                "options.facilitators must be an array of URLs or { url, headers }",
+            ));
+        }
+        Array::from(value)
+            .iter()
+            .map(|entry| {
+                let (url, headers) = match entry.as_string() {
+                    Some(url) => (url, JsValue::UNDEFINED),
+                    None => (
+                        Reflect::get(&entry, &"url".into())?
+                            .as_string()
+                            .ok_or_else(|| {
+                                invalid_argument("options.facilitators[].url must be a string")
+                            })?,
+                        Reflect::get(&entry, &"headers".into())?,
+                    ),
+                };
+                Ok(Facilitator {
+                    url: url.trim_end_matches('/').to_owned(),
+                    headers,
+                })
+            })
+            .collect()
+    }
+}
+
+impl Inner {
+    /// Seed 004: the allowed facilitator pays (`POST <facilitatorUrl>/pay`).
+    pub(super) async fn pay_facilitator(
+        &self,
+        call: &Call<'_>,
+        requirement: &Requirement,
+        payer: &str,
+    ) -> Result<(String, Vec<(&'static str, String)>), Settled> {
+        let no = |e: JsValue| Settled::No(e);
+        let url = text(requirement, "facilitatorUrl");
+        let facilitator = self
+            .facilitator(&url)
+            .ok_or_else(|| no(to_js(&Error::FacilitatorNotAllowed { url: url.clone() })))?;
+        let body = json!({
+            "amount": text(requirement, "amountDecimal"),
+            "currency": text(requirement, "currency"),
+            "payee": requirement.pay_to,
+            "reference": text(requirement, "reference"),
+            "payer": payer,
+        });
+        let headers = web_sys::Headers::new().map_err(no)?;
+        headers
+            .set("content-type", "application/json")
+            .map_err(no)?;
+        let configured = match facilitator.headers.dyn_ref::<Function>() {
+            Some(f) => JsFuture::from(Promise::resolve(&f.call0(&JsValue::NULL).map_err(no)?))
+                .await
+                .map_err(no)?,
+            None => facilitator.headers.clone(),
+        };
+        if configured.is_object() {
+            for entry in Object::entries(configured.unchecked_ref()).iter() {
+                let pair = Array::from(&entry);
+                if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                    headers.set(&k, &v).map_err(no)?;
+                }
+            }
+        }
+        let init = Object::new();
+        for (key, value) in [
+            ("method", JsValue::from_str("POST")),
+            ("body", JsValue::from_str(&body.to_string())),
+            ("headers", headers.into()),
+            ("signal", call.request.signal().into()),
+            ("redirect", JsValue::from_str("error")),
+        ] {
+            Reflect::set(&init, &key.into(), &value).map_err(no)?;
+        }
+        let request =
+            new_request(&JsValue::from_str(&format!("{url}/pay")), &init.into()).map_err(no)?;
+        // Once the request is out the facilitator may have paid, whatever we see next.
+        let response = call_fetch(&self.fetch, &request)
+            .await
+            .map_err(Settled::Unknown)?;
+        let status = response.status();
+        let answer = read_json(&response).await;
+        let field = |name: &str| answer.get(name).and_then(Value::as_str).map(str::to_owned);
+        let refused = |reason: String| to_js(&Error::FacilitatorError { reason });
+        if !response.ok() {
+            let reason = field("error").unwrap_or_else(|| format!("HTTP {status}"));
+            // A 4xx is a refusal (nothing paid); anything else leaves it unknown.
+            return Err(if (400..500).contains(&status) {
+                Settled::No(refused(reason))
+            } else {
+                Settled::Unknown(refused(reason))
+            });
+        }
+        match (field("txId"), field("signature")) {
+            (Some(tx_id), Some(signature)) if !tx_id.is_empty() && !signature.is_empty() => {
+                self.emit(
+                    call.hooks,
+                    "signed",
+                    Some(requirement),
+                    json!({ "transaction": tx_id }),
+                );
+                Ok((
+                    tx_id.clone(),
+                    vec![("X-Payment-Proof", signature), ("X-Payment-TxId", tx_id)],
+                ))
+            }
+            _ => Err(Settled::Unknown(refused(
+                "the /pay answer has no txId and signature".into(),
+            ))),
+        }
+    }
+}
+
+/// A response's JSON body (at most 64 KiB), or `null`.
+async fn read_json(response: &Response) -> Value {
+    let Ok(pending) = response.text() else {
+        return Value::Null;
+    };
+    let text = JsFuture::from(pending)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .unwrap_or_default();
+    if text.len() > 64 * 1024 {
+        return Value::Null;
+    }
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}

@@ -1,0 +1,213 @@
+//! Solana transactions the payer sends itself (the direct transfers of the Solana Pay
+//! reference dialect): through the wallet's own `sendTransaction`, or signed by the
+//! wallet, checked, and submitted over JSON-RPC; then waiting for confirmation.
+
+use base64::Engine as _;
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+
+use super::error::{invalid_argument, js, to_js};
+use super::evm::{wallet_error, wallet_promise};
+use super::rpc::rpc;
+use super::timer::{Backoff, now_millis};
+use crate::error::Error;
+use crate::svm::SolanaSigner;
+use crate::svm::exact::sign_in_place;
+use crate::svm::message::Transaction;
+use crate::svm::transfer::{SvmTransfer, check_transfer, signature_base58, signature_confirmed};
+
+/// The first and the longest wait between two `getSignatureStatuses` polls, in ms.
+const POLL_FIRST_MS: u32 = 250;
+const POLL_MAX_MS: u32 = 2_000;
+
+/// `ctx.rpcUrl` of a `sendTransaction(bytes, ctx)` call, if any.
+fn ctx_rpc_url(ctx: &JsValue) -> Result<Option<String>, JsValue> {
+    if ctx.is_undefined() || ctx.is_null() {
+        return Ok(None);
+    }
+    if !ctx.is_object() {
+        return Err(invalid_argument(
+            "ctx must be an object { rpcUrl, network }",
+        ));
+    }
+    let url = Reflect::get(ctx, &JsValue::from_str("rpcUrl"))?;
+    if url.is_undefined() || url.is_null() {
+        return Ok(None);
+    }
+    url.as_string()
+        .filter(|u| !u.is_empty())
+        .map(Some)
+        .ok_or_else(|| invalid_argument("ctx.rpcUrl must be a URL string"))
+}
+
+/// `SolanaPrivateKeyWallet.sendTransaction`: signs `signer`'s slot of the wire
+/// transaction, submits it to `ctx.rpcUrl` and resolves to the base58 signature.
+/// Every failure is a rejection with a code (INVALID_ARGUMENT without `ctx.rpcUrl`).
+pub(crate) fn sign_and_submit(
+    signer: &SolanaSigner,
+    transaction: &JsValue,
+    ctx: &JsValue,
+) -> Promise {
+    let signed = (|| {
+        let url = ctx_rpc_url(ctx)?.ok_or_else(|| {
+            invalid_argument("sendTransaction needs ctx.rpcUrl (a Solana JSON-RPC URL)")
+        })?;
+        let bytes = transaction
+            .dyn_ref::<Uint8Array>()
+            .ok_or_else(|| invalid_argument("the transaction must be a Uint8Array"))?
+            .to_vec();
+        let mut tx = js(Transaction::parse(&bytes))?;
+        js(sign_in_place(&mut tx, signer))?;
+        Ok::<_, JsValue>((url, tx.serialize()))
+    })();
+    match signed {
+        Ok((url, signed)) => wasm_bindgen_futures::future_to_promise(async move {
+            submit(&url, &signed).await.map(JsValue::from)
+        }),
+        Err(error) => Promise::reject(&error),
+    }
+}
+
+/// Sends a signed wire transaction with JSON-RPC `sendTransaction` (base64) and returns
+/// its signature (the fee payer's, base58).
+///
+/// # Errors
+/// INVALID_TRANSACTION for bytes that are not a transaction; RPC_ERROR when the RPC
+/// refuses it (a failed preflight included) or answers another signature.
+pub(crate) async fn submit(url: &str, signed: &[u8]) -> Result<String, JsValue> {
+    let tx = js(Transaction::parse(signed))?;
+    let ours = tx
+        .signatures
+        .first()
+        .map(|s| bs58::encode(s).into_string())
+        .ok_or_else(|| {
+            to_js(&Error::InvalidTransaction {
+                reason: "no signature",
+            })
+        })?;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(signed);
+    let answer = rpc(
+        url,
+        "sendTransaction",
+        json!([encoded, { "encoding": "base64", "preflightCommitment": "confirmed" }]),
+    )
+    .await?;
+    if answer.as_str() != Some(ours.as_str()) {
+        return Err(to_js(&Error::RpcError {
+            reason: format!("sendTransaction answered {answer} instead of the signature {ours}"),
+        }));
+    }
+    Ok(ours)
+}
+
+fn method(wallet: &JsValue, name: &str) -> Option<Function> {
+    Reflect::get(wallet, &JsValue::from_str(name))
+        .ok()
+        .and_then(|m| m.dyn_into::<Function>().ok())
+}
+
+/// A wallet's `sendTransaction` result (base58 text or 64 bytes) as base58.
+fn normalise_signature(result: &JsValue) -> Result<String, JsValue> {
+    let bytes = result.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec);
+    signature_base58(result.as_string().as_deref(), bytes.as_deref()).map_err(|_| {
+        wallet_error(
+            js_sys::Error::new(
+                "sendTransaction must resolve to the transaction signature (base58 or 64 bytes)",
+            )
+            .into(),
+        )
+    })
+}
+
+/// Pays `expected` with `unsigned` (its transaction) and returns the base58 signature:
+/// through `wallet.sendTransaction(bytes, { rpcUrl, network })` when the wallet has it;
+/// else `wallet.signTransaction(bytes)`, a check that what came back is still the
+/// transfer, and JSON-RPC `sendTransaction` to `rpc_url`.
+///
+/// # Errors
+/// WALLET_UNSUPPORTED when the wallet has neither method; INVALID_ARGUMENT when it can
+/// only sign and there is no RPC URL (checked before asking the wallet);
+/// WALLET_ALTERED_TRANSACTION when the signed transaction is not the transfer;
+/// INVALID_SIGNATURE when the wallet's signature is missing or wrong; the wallet's own
+/// codes (USER_REJECTED...) or WALLET_ERROR; RPC_ERROR; the signal's reason on abort.
+pub(crate) async fn send_svm_transaction(
+    wallet: &JsValue,
+    unsigned: &[u8],
+    expected: &SvmTransfer,
+    rpc_url: Option<&str>,
+    network: &str,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<String, JsValue> {
+    let bytes = Uint8Array::from(unsigned);
+    if let Some(send) = method(wallet, "sendTransaction") {
+        let ctx = Object::new();
+        if let Some(url) = rpc_url {
+            Reflect::set(&ctx, &JsValue::from_str("rpcUrl"), &JsValue::from_str(url))?;
+        }
+        Reflect::set(
+            &ctx,
+            &JsValue::from_str("network"),
+            &JsValue::from_str(network),
+        )?;
+        let pending = send.call2(wallet, &bytes, &ctx).map_err(wallet_error)?;
+        let result = wallet_promise(Promise::resolve(&pending), signal).await?;
+        return normalise_signature(&result);
+    }
+    let Some(sign) = method(wallet, "signTransaction") else {
+        return Err(to_js(&Error::WalletUnsupported {
+            reason: "a Solana transfer needs a wallet with sendTransaction or signTransaction"
+                .into(),
+        }));
+    };
+    let url = rpc_url.ok_or_else(|| {
+        invalid_argument("no RPC URL for this network to send the transfer: pass options.rpc")
+    })?;
+    let pending = sign.call1(wallet, &bytes).map_err(wallet_error)?;
+    let signed = wallet_promise(Promise::resolve(&pending), signal)
+        .await?
+        .dyn_into::<Uint8Array>()
+        .map_err(|_| {
+            invalid_argument("signTransaction must resolve to the signed transaction bytes")
+        })?
+        .to_vec();
+    check_transfer(&signed, expected).map_err(|e| match e {
+        Error::InvalidTransaction { reason } => to_js(&Error::WalletAlteredTransaction { reason }),
+        other => to_js(&other),
+    })?;
+    submit(url, &signed).await
+}
+
+/// Polls `getSignatureStatuses` for `signature` with backoff until it is confirmed (or
+/// finalized). RPC failures while polling are retried until the deadline.
+///
+/// # Errors
+/// TRANSACTION_FAILED when its status carries an error; TRANSACTION_TIMEOUT when it is
+/// not confirmed within `timeout_ms` (it may still land); the signal's reason on abort.
+pub(crate) async fn confirm_svm_signature(
+    rpc_url: &str,
+    signature: &str,
+    timeout_ms: u32,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<(), JsValue> {
+    let deadline = now_millis() + f64::from(timeout_ms);
+    let mut backoff = Backoff::new(POLL_FIRST_MS, POLL_MAX_MS);
+    loop {
+        if let Some(signal) = signal.filter(|s| s.aborted()) {
+            return Err(signal.reason());
+        }
+        let answer = rpc(rpc_url, "getSignatureStatuses", json!([[signature]])).await;
+        if let Ok(answer) = answer {
+            let entry = answer.pointer("/value/0").unwrap_or(&Value::Null);
+            if js(signature_confirmed(entry, signature))? {
+                return Ok(());
+            }
+        }
+        if now_millis() >= deadline {
+            return Err(to_js(&Error::TransactionTimeout {
+                transaction: signature.to_owned(),
+            }));
+        }
+        backoff.wait(signal).await?;
+    }
+}
