@@ -190,6 +190,22 @@ pub(crate) fn recognize_402(data: &[u8]) {
     if flags & 32 != 0 {
         headers.push(("Content-Type".into(), "application/json".into()));
     }
+    if flags & 64 != 0 {
+        // Seed 003: the first line holds `name=value` pairs separated by `;`, sent as
+        // X-402-<name> headers; the rest is the body.
+        let (line, tail) = match rest.iter().position(|b| *b == b'\n') {
+            Some(at) => (
+                rest.get(..at).unwrap_or_default(),
+                rest.get(at + 1..).unwrap_or_default(),
+            ),
+            None => (rest, &[][..]),
+        };
+        for pair in text(line).split(';') {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            headers.push((format!("X-402-{name}"), value.to_owned()));
+        }
+        rest = tail;
+    }
     let body = if flags & 4 != 0 {
         let (header, body) = match rest.iter().position(|b| *b == b'\n') {
             Some(at) => (
@@ -227,6 +243,10 @@ pub(crate) fn recognize_402(data: &[u8]) {
         }
     };
     assert_eq!(status, 402, "a challenge from a {status}");
+    if !challenge.dialect.is_x402() {
+        check_seed_challenge(&challenge);
+        return;
+    }
     match challenge.dialect {
         DialectId::X402V1 => assert_eq!(challenge.x402_version, 1),
         _ => assert_eq!(challenge.x402_version, 2),
@@ -277,6 +297,48 @@ pub(crate) fn recognize_402(data: &[u8]) {
     let again = challenge_from_json(&document).expect("the document is a challenge");
     assert_eq!(again.requirements, challenge.requirements);
     assert_eq!(again.x402_version, challenge.x402_version);
+}
+
+/// A seed dialect's challenge: one requirement, priced in atomic units, whose
+/// network, asset and recipient read back, and whose extra says how to pay.
+fn check_seed_challenge(challenge: &x402_wasm::dialect::Challenge) {
+    assert_eq!(challenge.x402_version, 0);
+    assert!(challenge.rejected.is_empty());
+    let [requirement] = challenge.requirements.as_slice() else {
+        panic!("a seed challenge has exactly one requirement");
+    };
+    assert_eq!(
+        Amount::parse(&requirement.amount.to_string()).ok(),
+        Some(requirement.amount)
+    );
+    assert_eq!(
+        Network::parse(&requirement.network.to_string())
+            .ok()
+            .as_ref(),
+        Some(&requirement.network)
+    );
+    assert!(!requirement.asset.is_empty() && !requirement.pay_to.is_empty());
+    let extra = requirement
+        .extra
+        .as_ref()
+        .expect("seed requirements carry extra");
+    match challenge.dialect {
+        DialectId::SolanaPay => {
+            assert!(requirement.network.is_solana());
+            assert!(extra.get("reference").and_then(Value::as_str).is_some());
+            assert!(extra.get("expiresAt").and_then(Value::as_i64).is_some());
+        }
+        DialectId::X402Headers => assert!(requirement.network.is_evm()),
+        DialectId::FacilitatorPay => {
+            let url = extra
+                .get("facilitatorUrl")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            assert!(url.starts_with("http://") || url.starts_with("https://"));
+        }
+        other => panic!("unexpected dialect {other:?}"),
+    }
+    let _ = serde_json::to_value(requirement).expect("a requirement serializes");
 }
 
 fn check_requirement(requirement: &Requirement, version: u8) {
@@ -701,7 +763,8 @@ pub(crate) fn svm_transaction(data: &[u8]) {
     if let Ok(tx) = Transaction::parse(&bytes) {
         let wire = tx.serialize();
         assert_eq!(Transaction::parse(&wire).ok().as_ref(), Some(&tx));
-        // Only a non-canonical compact-u16 (longer than needed) can make the input differ.
+        // Non-canonical compact-u16s are refused, so what parses re-serializes to its input
+        // (up to trailing bytes past the transaction, if the parser tolerates them).
         assert!(wire.len() <= bytes.len());
         if wire.len() == bytes.len() {
             assert_eq!(wire.as_slice(), bytes.as_ref());

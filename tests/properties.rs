@@ -280,9 +280,9 @@ fn fixtures_verify() {
     }
 }
 
-/// A compact-u16 written longer than needed (0x80 0x00 for 0) is read, as the parser
-/// does today; the properties hold on its meaning (it re-serializes canonically and
-/// reads back to the same message). Solana's own decoder refuses such aliases.
+/// A compact-u16 written longer than needed (0x80 0x00 for 0) is refused, as Solana's
+/// own decoder refuses such aliases: every value has one spelling, so a parsed
+/// transaction re-serializes to exactly its input.
 #[test]
 fn non_canonical_compact_u16_is_refused() {
     use x402_wasm::svm::message::{Message, Transaction};

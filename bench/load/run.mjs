@@ -14,13 +14,22 @@
 // BENCH_LOAD_PAID (payments the limited budget allows, default 500), BENCH_LOAD_CONTROL_SECONDS
 // (default 20), BENCH_PKG_DIR. Results are written only with the defaults (or more) and without
 // BENCH_PKG_DIR.
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BENCH_DIR, PKG_DIR, REPO_DIR, loadOurs, versionOf } from '../lib/fixtures.mjs';
 
 const log = (msg) => console.error(`load: ${msg}`);
 const started = performance.now();
+
+// BENCH_LOAD_RENDER=bench/results/load-<date>.json: only re-render that run's markdown next to it.
+if (process.env.BENCH_LOAD_RENDER) {
+  const file = process.env.BENCH_LOAD_RENDER;
+  const md = report(JSON.parse(readFileSync(file, 'utf8')));
+  writeFileSync(file.replace(/\.json$/, '.md'), md);
+  console.log(md);
+  process.exit(0);
+}
 
 for (const [dir, what] of [
   [path.join(BENCH_DIR, 'node_modules', 'autocannon'), 'cd bench && npm ci'],
@@ -139,6 +148,24 @@ function int(n) {
   return Math.round(n).toLocaleString('en-US');
 }
 
+/** Memory over the second half of a run's series: { fromS, toS, first/last/max MiB, growthPct, slope, wasm first/last }. */
+function steadyState(series, seconds) {
+  const half = (series ?? []).filter((s) => s.t >= seconds / 2 && s.t <= seconds + 1);
+  if (half.length < 3) return null;
+  const xs = half.map((s) => s.t);
+  const ys = half.map((s) => s.rssMiB);
+  const mx = avg(xs);
+  const my = avg(ys);
+  const slope = xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0) / Math.max(1e-9, xs.reduce((a, x) => a + (x - mx) ** 2, 0));
+  const first = half[0];
+  const last = half.at(-1);
+  return {
+    fromS: first.t, toS: last.t, firstMiB: first.rssMiB, lastMiB: last.rssMiB, maxMiB: Math.max(...ys),
+    growthPct: ((last.rssMiB - first.rssMiB) / first.rssMiB) * 100, slopeMiBPerMin: slope * 60,
+    wasmFirstMiB: first.wasmMiB, wasmLastMiB: last.wasmMiB,
+  };
+}
+
 function avg(list) {
   return list.length ? list.reduce((a, b) => a + b, 0) / list.length : 0;
 }
@@ -185,6 +212,10 @@ function report(r) {
     const m = w.memory;
     L.push(`| workerd running the helper | ${w.seconds} s | ${int(m.requestsDuringRun)} | ${m.firstMiB.toFixed(1)} MiB | ${m.lastMiB.toFixed(1)} MiB | ${m.maxMiB.toFixed(1)} MiB | ${m.slopeMiBPerMin.toFixed(1)} MiB/min | ${m.growthPct.toFixed(1)}% | ${fmtBytes(m.bytesPerRequest)} | ${m.flat ? 'yes' : '**no (flagged)**'} |`);
   }
+  const steady = w.memory && steadyState(w.memory.series, w.seconds);
+  if (steady) {
+    L.push(`| workerd running the helper, second half (steady state) | ${steady.fromS.toFixed(0)}-${steady.toS.toFixed(0)} s | | ${steady.firstMiB.toFixed(1)} MiB | ${steady.lastMiB.toFixed(1)} MiB | ${steady.maxMiB.toFixed(1)} MiB | ${steady.slopeMiBPerMin.toFixed(1)} MiB/min | ${steady.growthPct.toFixed(1)}% | | ${steady.growthPct <= 10 ? 'yes (<= 10%)' : '**no**'} |`);
+  }
   if (r.helperWindow) {
     const h = r.helperWindow;
     L.push(`| workerd running the helper, first ${h.seconds} s | ${h.seconds} s | ${int(h.requests)} | ${h.firstMiB.toFixed(1)} MiB | ${h.lastMiB.toFixed(1)} MiB | | | ${(((h.lastMiB - h.firstMiB) / h.firstMiB) * 100).toFixed(1)}% | ${fmtBytes(h.bytesPerRequest)} | |`);
@@ -198,6 +229,12 @@ function report(r) {
       + `(slope ${m.wasm.slopeMiBPerMin.toFixed(2)} MiB/min; FinalizationRegistry in workerd: ${m.wasm.finalizationRegistry}). `
       + `workerd RSS at start ${m.atStartMiB?.toFixed(1)} MiB; after the load, idle: ${m.idleAfterMiB.map((v) => v?.toFixed(1)).join(', ')} MiB. `
       + `The in-memory replay store holds every settled payment until its validBefore (${int(m.replayEntriesAtEnd ?? w.facilitator.settle)} entries at the end).`);
+    if (steady) {
+      L.push('');
+      L.push(`Steady state (the second half of the run, after the allocators and V8's heap have sized themselves for the load): workerd RSS ${steady.firstMiB.toFixed(1)} -> ${steady.lastMiB.toFixed(1)} MiB `
+        + `(${steady.growthPct.toFixed(1)}%, slope ${steady.slopeMiBPerMin.toFixed(1)} MiB/min); the package's wasm linear memory ${steady.wasmFirstMiB?.toFixed(2)} -> ${steady.wasmLastMiB?.toFixed(2)} MiB. `
+        + 'The first-to-last figures above include the warm-up climb, which the control Worker without x402-wasm shows at the same rate per request.');
+    }
     L.push('');
   }
   L.push(`## 2. Paying fetch: ${int(r.client.limited.calls)} concurrent paid fetches through one wrapFetch`);

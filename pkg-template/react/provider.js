@@ -1,10 +1,13 @@
 // X402Provider: holds the wallets, the policy and the one wrapped fetch the hooks below it share,
 // so a budget counts every payment made under the provider.
-import { createContext, createElement, useMemo, useState } from 'react';
+import { createContext, createElement, useMemo } from 'react';
 import { wrapFetch } from 'x402-wasm';
-import { createLane } from './lane.js';
 
-/** What the hooks read: the wrapped fetch and the lane that routes its callbacks. */
+/**
+ * What the hooks read: the wrapped fetch. Each hook request passes its own approval callback and
+ * event listener as the wrapped fetch's per-call hooks (third argument), so requests of several
+ * components run side by side, each hearing only its own events, while sharing one budget.
+ */
 export const X402Context = /* @__PURE__ */ createContext(null);
 
 const NO_WALLETS = [];
@@ -20,13 +23,10 @@ const globalFetch = (input, init) => globalThis.fetch(input, init);
  *   children?: unknown }} props
  */
 export function X402Provider({ wallets = NO_WALLETS, policy, fetch = globalFetch, rpc, children }) {
-  const [lane] = useState(createLane);
   const value = useMemo(
-    () => ({
-      lane,
-      fetch: wrapFetch(fetch, { wallets, policy, rpc, onPaymentRequired: lane.ask, onEvent: lane.event }),
-    }),
-    [lane, wallets, policy, fetch, rpc],
+    // Nothing is approved without a hook asking its user: the per-call hooks replace this default.
+    () => ({ fetch: wrapFetch(fetch, { wallets, policy, rpc, onPaymentRequired: () => false }) }),
+    [wallets, policy, fetch, rpc],
   );
   return createElement(X402Context.Provider, { value }, children);
 }

@@ -19,8 +19,10 @@ const ON_EVENT = {
  * Returns `{ fetch, status, pendingPayment, receipt, error }`. `fetch` pays 402s through the
  * provider; while a payment waits for the user, `pendingPayment` holds the question with
  * `approve()` and `reject()`. Each component tracks its own requests: the state is that of the
- * request of this component that ran last. A request aborted through its signal returns the state
- * to 'idle'; an unmounted component rejects the payment it was asked about.
+ * request of this component that ran last (a newer question declines an older open one of the same
+ * component). Requests of different components run side by side and share the provider's budget.
+ * A request aborted through its signal returns the state to 'idle'; an unmounted component rejects
+ * the payment it was asked about.
  */
 export function useX402Fetch() {
   const context = useContext(X402Context);
@@ -28,6 +30,7 @@ export function useX402Fetch() {
   const [state, setState] = useState(IDLE);
   const mounted = useRef(true);
   const answer = useRef(null); // resolves the open approval question
+  const latest = useRef(0); // the id of this component's newest request: only it moves the state
 
   useEffect(() => {
     mounted.current = true;
@@ -40,13 +43,16 @@ export function useX402Fetch() {
   const fetch = useCallback(
     (input, init) => {
       const signal = init?.signal ?? input?.signal;
-      const set = (next) => mounted.current && setState(next);
+      const id = ++latest.current;
+      const set = (next) => mounted.current && latest.current === id && setState(next);
       const update = (patch) => set((state) => ({ ...state, ...patch }));
-      let started = false;
       let decision = null; // this request's open question, if any
       const owner = {
         ask(question) {
-          if (!mounted.current) return false;
+          // One question per component, the newest request's: an older request is declined,
+          // and a newer request's question declines the older one still open.
+          if (!mounted.current || latest.current !== id) return false;
+          answer.current?.(false);
           return new Promise((resolve) => {
             const decide = (approved) => {
               if (answer.current !== decide) return;
@@ -73,26 +79,21 @@ export function useX402Fetch() {
           if (patch) update(patch);
         },
       };
-      const task = () => {
-        started = true;
-        set(IDLE);
-        return context.fetch(input, init);
-      };
       const settle = () => {
         // A question the core stopped waiting for (the request was aborted) cannot be answered.
         if (decision && answer.current === decision) answer.current = null;
       };
-      return context.lane.run(owner, signal, task).then(
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      set(IDLE);
+      return context.fetch(input, init, { onPaymentRequired: owner.ask, onEvent: owner.event }).then(
         (response) => {
           settle();
           return response;
         },
         (error) => {
           settle();
-          // A request that never ran changed nothing; one its caller aborted is simply over.
-          if (started) {
-            set(signal?.aborted ? IDLE : (state) => ({ ...state, status: 'error', pendingPayment: null, error }));
-          }
+          // A request its caller aborted is simply over.
+          set(signal?.aborted ? IDLE : (state) => ({ ...state, status: 'error', pendingPayment: null, error }));
           throw error;
         },
       );

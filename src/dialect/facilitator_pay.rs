@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::solana_pay::solana_network;
-use super::{Challenge, Dialect, DialectId, Requirement, Response402};
+use super::{Challenge, Dialect, DialectId, Requirement, Response402, malformed};
 use crate::error::{Document, Error, Result};
 use crate::evm::Address;
 use crate::protocol::{Network, parse_price};
@@ -33,13 +33,6 @@ struct Body {
     message: Option<String>,
     #[serde(default)]
     network: Option<String>,
-}
-
-fn malformed(reason: &str) -> Error {
-    Error::json(
-        Document::PaymentRequired,
-        <serde_json::Error as serde::de::Error>::custom(reason),
-    )
 }
 
 impl Dialect for FacilitatorPay {

@@ -131,6 +131,14 @@ impl<'a> Response402<'a> {
     }
 }
 
+/// A challenge of the wrong shape (`INVALID_402`), with why.
+pub(crate) fn malformed(reason: &str) -> Error {
+    Error::json(
+        crate::error::Document::PaymentRequired,
+        <serde_json::Error as serde::de::Error>::custom(reason),
+    )
+}
+
 /// Which dialect a challenge was recognised as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]

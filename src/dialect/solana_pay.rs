@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Challenge, Dialect, DialectId, Requirement, Response402};
+use super::{Challenge, Dialect, DialectId, Requirement, Response402, malformed};
 use crate::error::{Document, Error, Result};
 use crate::protocol::network::{SOLANA_DEVNET, SOLANA_MAINNET, SOLANA_TESTNET};
 use crate::protocol::time::parse_rfc3339;
@@ -57,13 +57,6 @@ pub fn solana_network(name: &str) -> Result<Network> {
         }
     };
     Network::parse(&format!("solana:{reference}"))
-}
-
-fn malformed(reason: &str) -> Error {
-    Error::json(
-        Document::PaymentRequired,
-        <serde_json::Error as serde::de::Error>::custom(reason),
-    )
 }
 
 impl Dialect for SolanaPayReference {

@@ -101,15 +101,31 @@ fn unsupported(json: &Value) -> Error {
     }
 }
 
+/// The most `accepts` entries a challenge may list. The v2 specification sets no
+/// maximum; a server lists one entry per scheme, network and asset it takes, a handful
+/// in practice. This bound, far above that, keeps the work per challenge bounded (each
+/// entry is validated and kept); a longer list is INVALID_402.
+const MAX_ACCEPTS: usize = 1_000;
+
 fn challenge(
     dialect: DialectId,
     x402_version: u8,
     json: &Value,
     validate: fn(usize, &Value) -> Result<Requirement>,
 ) -> Result<Challenge> {
+    let count = json.get("accepts").and_then(Value::as_array).map(Vec::len);
+    if let Some(count) = count.filter(|n| *n > MAX_ACCEPTS) {
+        return Err(Error::json(
+            Document::PaymentRequired,
+            <serde_json::Error as serde::de::Error>::custom(format_args!(
+                "accepts lists {count} requirements, more than the {MAX_ACCEPTS} allowed"
+            )),
+        ));
+    }
     let envelope = Envelope::deserialize(json)
         .map_err(|source| Error::json(Document::PaymentRequired, source))?;
-    let mut requirements = Vec::with_capacity(envelope.accepts.len());
+    // Grown as requirements pass (an input's count never sizes an allocation).
+    let mut requirements = Vec::new();
     let mut rejected = Vec::new();
     for (index, raw) in envelope.accepts.iter().enumerate() {
         match validate(index, raw) {
@@ -133,4 +149,59 @@ fn challenge(
         rejected,
         extensions: envelope.extensions,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::dialect::{MAX_BODY_LEN, Response402, challenge_from_json, recognize};
+
+    fn usdc() -> serde_json::Value {
+        json!({
+            "scheme": "exact", "network": "eip155:84532", "amount": "10000",
+            "asset": "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+            "payTo": "0x209693Bc6afc0C5328bA36FaF03C514EF312287C", "maxTimeoutSeconds": 60,
+            "extra": { "name": "USDC", "version": "2" }
+        })
+    }
+
+    /// F3 of the panic audit (fuzz/README.md): `challenge` reserved one `Requirement`
+    /// per `accepts` entry up front, and 8,000,000 entries overflowed the capacity on
+    /// wasm32. The list is now capped at 1,000, checked before anything is copied.
+    #[test]
+    fn accepts_lists_are_capped_at_a_thousand() {
+        let at_limit = json!({ "x402Version": 2, "accepts": vec![usdc(); 1_000] });
+        let challenge = challenge_from_json(&at_limit).unwrap();
+        assert_eq!(challenge.requirements.len(), 1_000);
+
+        let over = json!({ "x402Version": 1, "accepts": vec![usdc(); 1_001] });
+        let error = challenge_from_json(&over).unwrap_err();
+        assert_eq!(error.code(), "INVALID_402");
+        assert!(
+            error
+                .to_string()
+                .contains("1001 requirements, more than the 1000 allowed")
+        );
+
+        // The size that trapped in wasm: refused at once, by its count.
+        let huge = json!({ "x402Version": 2, "accepts": vec![0; 8_000_000] });
+        assert_eq!(
+            challenge_from_json(&huge).unwrap_err().code(),
+            "INVALID_402"
+        );
+
+        // Through a body as well (at most 256 KiB: about 130,000 `0,` entries).
+        let body = format!(
+            "{{\"x402Version\":2,\"accepts\":[{}0]}}",
+            "0,".repeat(120_000)
+        );
+        assert!(body.len() < MAX_BODY_LEN);
+        let headers: Vec<(String, String)> = Vec::new();
+        let error = recognize(&Response402::new(402, &headers, body.as_bytes())).unwrap_err();
+        assert!(
+            error.to_string().contains("more than the 1000 allowed"),
+            "{error}"
+        );
+    }
 }

@@ -6,8 +6,8 @@
 use serde_json::{Map, Value, json};
 
 use super::solana_pay::TRANSFER_SCHEME;
-use super::{Challenge, Dialect, DialectId, Requirement, Response402};
-use crate::error::{Document, Error, Result};
+use super::{Challenge, Dialect, DialectId, Requirement, Response402, malformed};
+use crate::error::{Error, Result};
 use crate::evm::Address;
 use crate::protocol::time::parse_rfc3339;
 use crate::protocol::{Network, parse_price};
@@ -27,10 +27,7 @@ const HEADERS: [&str; 7] = [
 ];
 
 fn missing(name: &str) -> Error {
-    Error::json(
-        Document::PaymentRequired,
-        <serde_json::Error as serde::de::Error>::custom(format_args!("missing header {name}")),
-    )
+    malformed(&format!("missing header {name}"))
 }
 
 impl Dialect for X402Headers {

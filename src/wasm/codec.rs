@@ -1,13 +1,15 @@
 //! Exports of the protocol core: header codec, 402 recognition, amounts, networks.
 
+use js_sys::{JsString, Object, Reflect, Uint8Array};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
+use super::convert::{bytes_for, entries, length_of, method};
 use super::error::{invalid_argument, js, to_js};
 use super::headers::JsHeaders;
-use crate::dialect::{Response402, recognize};
+use crate::dialect::{MAX_BODY_LEN, Response402, recognize};
 use crate::error::{Document, Error};
 use crate::protocol::{
     self, Amount, Network, PaymentPayload, PaymentPayloadV1, PaymentRequired, SettlementResponse,
@@ -19,11 +21,20 @@ fn to_js_value<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
         .map_err(|e| invalid_argument(&e.to_string()))
 }
 
+/// The longest JSON text `from_js_value` copies into wasm (in UTF-16 units); far
+/// above any header.
+const MAX_JSON_TEXT: u32 = 4 << 20;
+
 fn from_js_value<T: DeserializeOwned>(value: JsValue, document: Document) -> Result<T, JsValue> {
     // Through JSON text: numbers keep their integer form and `undefined` drops out,
     // exactly as the value would travel on the wire.
     let text = js_sys::JSON::stringify(&value)
         .map_err(|_| invalid_argument("value cannot be serialised to JSON"))?;
+    if text.length() > MAX_JSON_TEXT {
+        return Err(invalid_argument(&format!(
+            "value is over {MAX_JSON_TEXT} characters of JSON"
+        )));
+    }
     let text = String::from(text);
     js(serde_json::from_str(&text).map_err(|source| Error::json(document, source)))
 }
@@ -104,18 +115,50 @@ pub fn recognize_payment_required(
     headers: JsValue,
     body: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let bytes: Vec<u8> = if let Some(text) = body.as_string() {
-        text.into_bytes()
+    // A body over MAX_BODY_LEN is not copied (a Uint8Array may hold 2^31 bytes and
+    // more): recognition gets a stand-in over the limit, which it refuses as it would
+    // the body (BODY_TOO_LARGE), or ignores when the PAYMENT-REQUIRED header decides.
+    let over = |len: usize| (len > MAX_BODY_LEN).then_some(len);
+    let (bytes, over) = if let Some(text) = body.dyn_ref::<JsString>() {
+        // Each UTF-16 unit is at least one UTF-8 byte.
+        match over(usize::try_from(text.length()).unwrap_or(usize::MAX)) {
+            Some(units) => (vec![0; MAX_BODY_LEN + 1], Some(units)),
+            None => (String::from(text).into_bytes(), None),
+        }
     } else if body.is_undefined() || body.is_null() {
-        Vec::new()
-    } else if let Some(array) = body.dyn_ref::<js_sys::Uint8Array>() {
-        array.to_vec()
+        (Vec::new(), None)
+    } else if let Some(array) = body.dyn_ref::<Uint8Array>() {
+        match over(length_of(array)?) {
+            Some(len) => (vec![0; MAX_BODY_LEN + 1], Some(len)),
+            None => (bytes_for(array, MAX_BODY_LEN)?, None),
+        }
     } else {
         return Err(invalid_argument("body must be a string or a Uint8Array"));
     };
-    let headers = JsHeaders::new(headers);
-    let challenge = js(recognize(&Response402::new(status, &headers, &bytes)))?;
-    to_js_value(&ChallengeView::from(&challenge))
+    let headers = JsHeaders::new(plain_headers(headers)?);
+    let challenge = recognize(&Response402::new(status, &headers, &bytes)).map_err(|e| match e {
+        // The stand-in's length is not the body's.
+        Error::BodyTooLarge { limit, .. } => Error::BodyTooLarge {
+            len: over.unwrap_or(bytes.len()),
+            limit,
+        },
+        other => other,
+    });
+    to_js_value(&ChallengeView::from(&js(challenge)?))
+}
+
+/// Headers for `JsHeaders`: a `Headers`-like object (with `get`) as it is; a plain
+/// record copied into a fresh object, its members read with catching imports (a
+/// throwing getter is INVALID_ARGUMENT, not an exception from `Object.entries`).
+fn plain_headers(headers: JsValue) -> Result<JsValue, JsValue> {
+    if !headers.is_instance_of::<Object>() || method(&headers, "get")?.is_some() {
+        return Ok(headers);
+    }
+    let copy = Object::new();
+    for (name, value) in entries(&headers, "headers")? {
+        Reflect::set(&copy, &JsValue::from_str(&name), &value)?;
+    }
+    Ok(copy.into())
 }
 
 /// The JS view of a challenge.

@@ -1,24 +1,242 @@
-//! Converting between JS values and JSON: BigInts become decimal strings on the way
-//! in, and typed data gets BigInts for its integer fields on the way out (the viem
-//! convention wallets expect).
+//! Reading the caller's JS values, and converting between JS values and JSON: BigInts
+//! become decimal strings on the way in, and typed data gets BigInts for its integer
+//! fields on the way out (the viem convention wallets expect).
+//!
+//! A caller's value is read only through imports declared with `catch` (`Reflect`,
+//! `Object.keys`): a throwing getter or Proxy trap is an INVALID_ARGUMENT error,
+//! not a JS exception unwinding through wasm frames (inside an async export such an
+//! exception escaped in a microtask, and Node exited). Sizes are checked before
+//! anything is copied or reserved. [`guarded_promise`] catches whatever is left.
 
-use js_sys::{Array, BigInt, Object, Reflect};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use js_sys::{Array, BigInt, Function, JsString, Promise, Reflect, Uint8Array};
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
 
 use super::error::invalid_argument;
 use crate::evm::TypedData;
 
 const MAX_DEPTH: usize = 64;
+/// Array elements and object members in one converted value, all levels together.
+pub(crate) const MAX_ELEMENTS: u32 = 100_000;
+/// Bytes of text (strings, keys, BigInts, the hex of byte arrays) in one converted value.
+const MAX_TEXT: usize = 4 << 20;
+/// Bytes of one `Uint8Array` inside a converted value.
+const MAX_BYTES: usize = 1 << 20;
 
-/// A JS value as JSON. `undefined` members are dropped, BigInts become decimal
-/// strings, integral numbers stay integers. Functions and symbols are refused.
-pub(crate) fn js_to_json(value: &JsValue) -> Result<Value, JsValue> {
-    to_json(value, 0)
+#[wasm_bindgen]
+extern "C" {
+    /// `Array.isArray`, which throws for a revoked Proxy.
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn is_array_or_throw(value: &JsValue) -> Result<bool, JsValue>;
+
+    /// `Object.keys`: own enumerable string keys, as `Object.entries` lists them (a
+    /// Proxy trap can throw).
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
+    fn keys_or_throw(object: &JsValue) -> Result<Array, JsValue>;
+
+    /// `Reflect.apply(f, this, args)` on a Rust closure: what its call throws (a JS
+    /// exception, or a trap such as a panic) is caught here.
+    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = apply)]
+    fn call_catching(f: &mut dyn FnMut(), this: &JsValue, args: &Array)
+    -> Result<JsValue, JsValue>;
 }
 
-fn to_json(value: &JsValue, depth: usize) -> Result<Value, JsValue> {
+/// The INVALID_ARGUMENT error for a value whose reading threw (a getter, a Proxy
+/// trap): "`what` could not be read", with the exception as `cause`.
+pub(crate) fn unreadable(what: &str, exception: JsValue) -> JsValue {
+    caused(&format!("{what} could not be read"), exception)
+}
+
+/// INVALID_ARGUMENT: `context`, the exception's message, and the exception as `cause`.
+fn caused(context: &str, exception: JsValue) -> JsValue {
+    let error = invalid_argument(&format!("{context}: {}", message_of(&exception)));
+    let _ = Reflect::set(&error, &JsValue::from_str("cause"), &exception);
+    error
+}
+
+/// The start of an exception's message (it may be anything, of any size).
+fn message_of(exception: &JsValue) -> String {
+    let message = Reflect::get(exception, &JsValue::from_str("message"))
+        .ok()
+        .filter(JsValue::is_string)
+        .unwrap_or_else(|| exception.clone());
+    match message.dyn_ref::<JsString>() {
+        Some(text) if text.length() > 200 => format!("{}...", String::from(text.slice(0, 200))),
+        Some(text) => String::from(text),
+        None => "(not an Error)".to_owned(),
+    }
+}
+
+/// `target[key]`; `undefined` when `target` is not an object. A getter or Proxy trap
+/// that throws is INVALID_ARGUMENT.
+pub(crate) fn read(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    if !target.is_object() && !target.is_function() {
+        return Ok(JsValue::UNDEFINED);
+    }
+    Reflect::get(target, &JsValue::from_str(key)).map_err(|e| unreadable(key, e))
+}
+
+/// `target[key]` when it is a function.
+pub(crate) fn method(target: &JsValue, key: &str) -> Result<Option<Function>, JsValue> {
+    Ok(read(target, key)?.dyn_into::<Function>().ok())
+}
+
+/// `Array.isArray(value)`, catching.
+pub(crate) fn is_array(value: &JsValue) -> Result<bool, JsValue> {
+    if !value.is_object() {
+        return Ok(false);
+    }
+    is_array_or_throw(value).map_err(|e| unreadable("an array", e))
+}
+
+/// An array's `length` (`is_array` was checked), read with a catching import.
+pub(crate) fn array_length(array: &JsValue) -> Result<u32, JsValue> {
+    Budget::new(u32::MAX).elements_of(array)
+}
+
+/// The items of an array (`is_array` was checked); more than `limit` is INVALID_ARGUMENT.
+pub(crate) fn items(array: &JsValue, limit: u32) -> Result<Vec<JsValue>, JsValue> {
+    let len = Budget::new(limit).elements_of(array)?;
+    (0..len)
+        .map(|i| Reflect::get_u32(array, i).map_err(|e| unreadable("an array item", e)))
+        .collect()
+}
+
+/// The own enumerable string-keyed members of an object (`what` names it in errors),
+/// as `Object.entries` lists them; more than 100,000 is INVALID_ARGUMENT.
+pub(crate) fn entries(object: &JsValue, what: &str) -> Result<Vec<(String, JsValue)>, JsValue> {
+    entries_within(object, what, &mut Budget::new(MAX_ELEMENTS))
+}
+
+fn entries_within(
+    object: &JsValue,
+    what: &str,
+    budget: &mut Budget,
+) -> Result<Vec<(String, JsValue)>, JsValue> {
+    // The keys `Object.entries` would list, counted before any member is read.
+    let keys = keys_or_throw(object).map_err(|e| unreadable(what, e))?;
+    budget.elements(keys.length())?;
+    let mut out = Vec::new();
+    for key in keys.iter() {
+        let value = Reflect::get(object, &key).map_err(|e| unreadable(what, e))?;
+        out.push((budget.text(key.unchecked_ref::<JsString>())?, value));
+    }
+    Ok(out)
+}
+
+/// What one conversion may still take.
+struct Budget {
+    limit: u32,
+    elements: u32,
+    text: usize,
+}
+
+impl Budget {
+    fn new(limit: u32) -> Self {
+        Budget {
+            limit,
+            elements: limit,
+            text: MAX_TEXT,
+        }
+    }
+
+    fn elements(&mut self, count: u32) -> Result<(), JsValue> {
+        self.elements = self.elements.checked_sub(count).ok_or_else(|| {
+            invalid_argument(&format!(
+                "value has more than {} array items and object members",
+                self.limit
+            ))
+        })?;
+        Ok(())
+    }
+
+    /// An array's `length` (a sparse array's too), taken from the budget.
+    fn elements_of(&mut self, array: &JsValue) -> Result<u32, JsValue> {
+        let len = Reflect::get(array, &JsValue::from_str("length"))
+            .map_err(|e| unreadable("an array's length", e))?
+            .as_f64()
+            .unwrap_or(0.0);
+        // Only a Proxy can say something else than 0..2^32: over u32::MAX is more
+        // than any budget, not a number is empty.
+        let len = u32::try_from(len as u64).unwrap_or(u32::MAX);
+        self.elements(len)?;
+        Ok(len)
+    }
+
+    fn take_text(&mut self, bytes: usize) -> Result<(), JsValue> {
+        self.text = self.text.checked_sub(bytes).ok_or_else(|| {
+            invalid_argument(&format!("value holds more than {MAX_TEXT} bytes of text"))
+        })?;
+        Ok(())
+    }
+
+    /// A JS string, copied only once its length fits (UTF-8 has at least as many
+    /// bytes as UTF-16 has units).
+    fn text(&mut self, text: &JsString) -> Result<String, JsValue> {
+        let units = usize::try_from(text.length()).unwrap_or(usize::MAX);
+        if units > self.text {
+            self.take_text(units)?;
+        }
+        let text = String::from(text);
+        self.take_text(text.len())?;
+        Ok(text)
+    }
+}
+
+/// A `Uint8Array`'s length, read with a catching import (an own `length` property
+/// can throw, or lie: see `bytes_of`).
+pub(crate) fn length_of(array: &Uint8Array) -> Result<usize, JsValue> {
+    let len = Reflect::get(array, &JsValue::from_str("length"))
+        .map_err(|e| unreadable("a Uint8Array's length", e))?
+        .as_f64()
+        .unwrap_or(f64::INFINITY);
+    // Saturating: NaN is 0, anything over usize::MAX is usize::MAX.
+    Ok(len as usize)
+}
+
+/// The bytes of a `Uint8Array` when it holds at most `limit`; `None` when it holds more.
+/// `Uint8Array::to_vec` reserves the whole length first: 2^31 bytes or more is a
+/// capacity-overflow panic, and less can still exhaust wasm memory. The bytes come
+/// from a fresh JS copy, whose length is its own: a `length` property that lies, or a
+/// detached buffer, cannot make the copy panic or throw.
+pub(crate) fn bytes_of(array: &Uint8Array, limit: usize) -> Result<Option<Vec<u8>>, JsValue> {
+    if length_of(array)? > limit {
+        return Ok(None);
+    }
+    let constructor = Uint8Array::new_with_length(0).constructor();
+    let copy: Uint8Array = Reflect::construct(&constructor, &Array::of1(array))
+        .map_err(|e| unreadable("a Uint8Array", e))?
+        .unchecked_into();
+    if usize::try_from(copy.length()).is_ok_and(|len| len <= limit) {
+        let bytes = copy.to_vec();
+        // The copy may hold a secret key: it does not stay in the JS heap.
+        copy.fill(0, 0, copy.length());
+        return Ok(Some(bytes));
+    }
+    Ok(None)
+}
+
+/// The bytes of a `Uint8Array` for a reader that refuses more than `limit` bytes (a
+/// transaction parser, a key or signature decoder), which all check the length before
+/// anything else. An array over the limit is not copied: the reader gets `limit + 1`
+/// zero bytes instead, and refuses them with the error it gives any over-long input.
+pub(crate) fn bytes_for(array: &Uint8Array, limit: usize) -> Result<Vec<u8>, JsValue> {
+    Ok(bytes_of(array, limit)?.unwrap_or_else(|| vec![0; limit.saturating_add(1)]))
+}
+
+/// A JS value as JSON. `undefined` members are dropped, BigInts become decimal
+/// strings, integral numbers stay integers. Functions and symbols are refused, and
+/// so is a value over 100,000 array items and object members, or 4 MiB of text.
+pub(crate) fn js_to_json(value: &JsValue) -> Result<Value, JsValue> {
+    to_json(value, 0, &mut Budget::new(MAX_ELEMENTS))
+}
+
+fn to_json(value: &JsValue, depth: usize, budget: &mut Budget) -> Result<Value, JsValue> {
     if depth > MAX_DEPTH {
         return Err(invalid_argument("value is nested too deeply"));
     }
@@ -28,8 +246,8 @@ fn to_json(value: &JsValue, depth: usize) -> Result<Value, JsValue> {
     if let Some(b) = value.as_bool() {
         return Ok(Value::Bool(b));
     }
-    if let Some(s) = value.as_string() {
-        return Ok(Value::String(s));
+    if let Some(text) = value.dyn_ref::<JsString>() {
+        return Ok(Value::String(budget.text(text)?));
     }
     if let Some(n) = value.as_f64() {
         return number(n);
@@ -38,30 +256,34 @@ fn to_json(value: &JsValue, depth: usize) -> Result<Value, JsValue> {
         let text = BigInt::unchecked_from_js_ref(value)
             .to_string(10)
             .map_err(|_| invalid_argument("unprintable BigInt"))?;
-        return Ok(Value::String(String::from(text)));
+        return Ok(Value::String(budget.text(&text)?));
     }
-    if Array::is_array(value) {
-        let array: &Array = value.unchecked_ref();
-        return array
-            .iter()
-            .map(|item| to_json(&item, depth + 1))
-            .collect::<Result<_, _>>()
-            .map(Value::Array);
+    if is_array(value)? {
+        let len = budget.elements_of(value)?;
+        let mut items = Vec::new();
+        for i in 0..len {
+            let item = Reflect::get_u32(value, i).map_err(|e| unreadable("an array item", e))?;
+            items.push(to_json(&item, depth + 1, budget)?);
+        }
+        return Ok(Value::Array(items));
     }
     if value.is_function() || value.is_symbol() {
         return Err(invalid_argument("functions and symbols are not data"));
     }
-    if let Some(bytes) = value.dyn_ref::<js_sys::Uint8Array>() {
-        return Ok(Value::String(format!("0x{}", hex::encode(bytes.to_vec()))));
+    if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
+        let bytes = bytes_of(bytes, MAX_BYTES)?.ok_or_else(|| {
+            invalid_argument(&format!(
+                "a Uint8Array in the value is over {MAX_BYTES} bytes"
+            ))
+        })?;
+        budget.take_text(2 + 2 * bytes.len())?;
+        return Ok(Value::String(format!("0x{}", hex::encode(bytes))));
     }
-    let object: &Object = value.unchecked_ref();
     let mut map = Map::new();
-    for entry in Object::entries(object).iter() {
-        let key = Reflect::get_u32(&entry, 0)?.as_string().unwrap_or_default();
-        let item = Reflect::get_u32(&entry, 1)?;
+    for (key, item) in entries_within(value, "an object in the value", budget)? {
         // Like JSON.stringify: undefined and function members are left out.
         if !item.is_undefined() && !item.is_function() {
-            map.insert(key, to_json(&item, depth + 1)?);
+            map.insert(key, to_json(&item, depth + 1, budget)?);
         }
     }
     Ok(Value::Object(map))
@@ -121,4 +343,57 @@ fn bigints(typed: &TypedData, ty: &str, target: &JsValue, depth: usize) -> Resul
         }
     }
     Ok(())
+}
+
+/// The promise of an async export. Inputs are read with catching imports, but should a
+/// poll still throw (a non-catching import, a panic or an allocation failure: wasm
+/// traps are JS exceptions too), the exception would escape from the microtask that
+/// polled, leave the promise pending for ever, and end a Node process. Each poll runs
+/// inside [`call_catching`] instead, and the promise is rejected with INVALID_ARGUMENT
+/// (the exception as `cause`; an X402Error is kept as it is).
+pub(crate) fn guarded_promise<F>(future: F) -> Promise
+where
+    F: Future<Output = Result<JsValue, JsValue>> + 'static,
+{
+    wasm_bindgen_futures::future_to_promise(Guarded(Some(Box::pin(future))))
+}
+
+struct Guarded<F>(Option<Pin<Box<F>>>);
+
+impl<F: Future<Output = Result<JsValue, JsValue>>> Future for Guarded<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(inner) = self.0.as_mut() else {
+            return Poll::Ready(Err(invalid_argument("polled after completion")));
+        };
+        let mut outcome = None;
+        let caught = call_catching(
+            &mut || outcome = Some(inner.as_mut().poll(cx)),
+            &JsValue::UNDEFINED,
+            &Array::new(),
+        );
+        match (caught, outcome) {
+            (Ok(_), Some(Poll::Pending)) => Poll::Pending,
+            (Ok(_), Some(Poll::Ready(result))) => {
+                self.0 = None;
+                Poll::Ready(result)
+            }
+            (caught, _) => {
+                // The poll stopped part-way: the future's state is unknown, so it is
+                // neither polled nor dropped again (dropping could free twice).
+                if let Some(inner) = self.0.take() {
+                    std::mem::forget(inner);
+                }
+                let exception = caught.err().unwrap_or(JsValue::UNDEFINED);
+                let ours = Reflect::get(&exception, &JsValue::from_str("name"))
+                    .is_ok_and(|name| name == "X402Error");
+                Poll::Ready(Err(if ours {
+                    exception
+                } else {
+                    caused("the call failed on its input", exception)
+                }))
+            }
+        }
+    }
 }

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::convert::{js_to_json, json_to_js, typed_data_to_js};
+use super::convert::{guarded_promise, js_to_json, json_to_js, typed_data_to_js};
 use super::error::{invalid_argument, js, to_js};
 use crate::client::payment_payload;
 use crate::dialect::challenge_from_json;
@@ -124,37 +124,38 @@ pub fn recover_typed_data_address(typed_data: JsValue, signature: &str) -> Resul
 /// `address` and `signTypedData`). Options: `now` (Unix seconds), `nonce`
 /// (0x + 32 bytes hex), `validAfter` (Unix seconds; default now - 600).
 #[wasm_bindgen(js_name = createPaymentPayload)]
-pub async fn create_payment_payload(
+pub fn create_payment_payload(
     payment_required: JsValue,
     requirement: JsValue,
     wallet: JsValue,
     options: JsValue,
-) -> Result<JsValue, JsValue> {
-    let challenge = js(challenge_from_json(&document_of(js_to_json(
-        &payment_required,
-    )?)))?;
-    let requirement = js(challenge.find_requirement(&js_to_json(&requirement)?))?;
-    let options = js_to_json(&options)?;
-    let params = PaymentParams {
-        now: option_u64(&options, "now")?.unwrap_or_else(now_seconds),
-        nonce: match options.get("nonce").and_then(Value::as_str) {
-            Some(hex_nonce) => parse_nonce(hex_nonce)?,
-            None => random_nonce()?,
-        },
-        valid_after: option_u64(&options, "validAfter")?,
-    };
-    let memo: [u8; 16] = match options.get("memoBytes").and_then(Value::as_str) {
-        Some(hex_memo) => {
-            let mut bytes = [0u8; 16];
-            hex::decode_to_slice(hex_memo.trim_start_matches("0x"), &mut bytes)
-                .map_err(|_| invalid_argument("memoBytes must be 16 bytes of hex"))?;
-            bytes
-        }
-        None => random_memo()?,
-    };
-    let rpc = options.get("rpc").cloned().unwrap_or(Value::Null);
-    let inputs = SignInputs { params, memo, rpc };
-    json_to_js(&sign_for(&challenge, requirement, &wallet, &inputs, None).await?)
+) -> Promise {
+    guarded_promise(async move {
+        let document = document_of(js_to_json(&payment_required)?);
+        let challenge = js(challenge_from_json(&document))?;
+        let requirement = js(challenge.find_requirement(&js_to_json(&requirement)?))?;
+        let options = js_to_json(&options)?;
+        let params = PaymentParams {
+            now: option_u64(&options, "now")?.unwrap_or_else(now_seconds),
+            nonce: match options.get("nonce").and_then(Value::as_str) {
+                Some(hex_nonce) => parse_nonce(hex_nonce)?,
+                None => random_nonce()?,
+            },
+            valid_after: option_u64(&options, "validAfter")?,
+        };
+        let memo: [u8; 16] = match options.get("memoBytes").and_then(Value::as_str) {
+            Some(hex_memo) => {
+                let mut bytes = [0u8; 16];
+                hex::decode_to_slice(hex_memo.trim_start_matches("0x"), &mut bytes)
+                    .map_err(|_| invalid_argument("memoBytes must be 16 bytes of hex"))?;
+                bytes
+            }
+            None => random_memo()?,
+        };
+        let rpc = options.get("rpc").cloned().unwrap_or(Value::Null);
+        let inputs = SignInputs { params, memo, rpc };
+        json_to_js(&sign_for(&challenge, requirement, &wallet, &inputs, None).await?)
+    })
 }
 
 /// What signing needs besides the requirement and the wallet, for either family.
@@ -391,9 +392,8 @@ pub(crate) fn random_nonce() -> Result<[u8; 32], JsValue> {
     Ok(nonce)
 }
 
+// Date.now() is milliseconds since the epoch, always positive and below 2^53.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 pub(crate) fn now_seconds() -> u64 {
-    // Date.now() is milliseconds since the epoch, always positive and below 2^53.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let seconds = (js_sys::Date::now() / 1000.0) as u64;
-    seconds
+    (js_sys::Date::now() / 1000.0) as u64
 }

@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 use super::convert::{js_to_json, json_to_js};
 use super::error::{invalid_argument, js, to_js};
 use super::evm::{EvmPrivateKeyWallet, wallet_error, wallet_promise};
-use super::rpc::rpc;
+use super::rpc::{ctx_rpc_url, rpc};
 use super::timer::{Backoff, now_millis};
 use crate::error::Error;
 use crate::evm::{Address, Eip1559Transaction, PrivateKeySigner};
@@ -136,21 +136,6 @@ fn coded(code: &str, message: &str) -> JsValue {
     error.into()
 }
 
-/// `ctx.rpcUrl` of a `sendTransaction(tx, ctx)` call.
-fn ctx_rpc_url(ctx: &JsValue) -> Result<Option<String>, JsValue> {
-    if ctx.is_undefined() || ctx.is_null() {
-        return Ok(None);
-    }
-    let url = Reflect::get(ctx, &JsValue::from_str("rpcUrl"))?;
-    if url.is_undefined() || url.is_null() {
-        return Ok(None);
-    }
-    url.as_string()
-        .filter(|u| !u.is_empty())
-        .map(Some)
-        .ok_or_else(|| invalid_argument("ctx.rpcUrl must be a URL string"))
-}
-
 #[wasm_bindgen]
 impl EvmPrivateKeyWallet {
     /// Sends `{ chainId, to, data?, value? }` from this key over `ctx.rpcUrl`
@@ -175,7 +160,7 @@ fn send_with_key(signer: &Rc<PrivateKeySigner>, tx: &JsValue, ctx: &JsValue) -> 
     match checked {
         Ok((url, request)) => {
             let signer = Rc::clone(signer);
-            wasm_bindgen_futures::future_to_promise(async move {
+            super::convert::guarded_promise(async move {
                 broadcast(&signer, &request, &url).await.map(JsValue::from)
             })
         }

@@ -2,12 +2,13 @@
 //! (`options.facilitators`, with its credentials) to pay, and retries with the
 //! proof it returns.
 
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use js_sys::{Function, Object, Promise, Reflect};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Response;
 
+use super::convert::{MAX_ELEMENTS, entries, is_array, items, unreadable};
 use super::direct::text;
 use super::error::{invalid_argument, to_js};
 use super::fetch::{Call, Inner, Settled};
@@ -29,23 +30,25 @@ impl Facilitator {
         if value.is_undefined() || value.is_null() {
             return Ok(Vec::new());
         }
-        if !Array::is_array(value) {
+        if !is_array(value)? {
             return Err(invalid_argument(
                 "options.facilitators must be an array of URLs or { url, headers }",
             ));
         }
-        Array::from(value)
-            .iter()
+        items(value, MAX_ELEMENTS)?
+            .into_iter()
             .map(|entry| {
                 let (url, headers) = match entry.as_string() {
                     Some(url) => (url, JsValue::UNDEFINED),
                     None => (
-                        Reflect::get(&entry, &"url".into())?
+                        Reflect::get(&entry, &"url".into())
+                            .map_err(|e| unreadable("options.facilitators[].url", e))?
                             .as_string()
                             .ok_or_else(|| {
                                 invalid_argument("options.facilitators[].url must be a string")
                             })?,
-                        Reflect::get(&entry, &"headers".into())?,
+                        Reflect::get(&entry, &"headers".into())
+                            .map_err(|e| unreadable("options.facilitators[].headers", e))?,
                     ),
                 };
                 Ok(Facilitator {
@@ -88,10 +91,11 @@ impl Inner {
             None => facilitator.headers.clone(),
         };
         if configured.is_object() {
-            for entry in Object::entries(configured.unchecked_ref()).iter() {
-                let pair = Array::from(&entry);
-                if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
-                    headers.set(&k, &v).map_err(no)?;
+            // Read with catching imports: a throwing getter is INVALID_ARGUMENT.
+            let configured = entries(&configured, "options.facilitators[].headers").map_err(no)?;
+            for (name, value) in configured {
+                if let Some(value) = value.as_string() {
+                    headers.set(&name, &value).map_err(no)?;
                 }
             }
         }

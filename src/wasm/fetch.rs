@@ -5,13 +5,14 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Promise};
+use js_sys::{Function, Promise};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, future_to_promise};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, Response};
 
-use super::convert::{js_to_json, json_to_js};
+use super::convert::{MAX_ELEMENTS, guarded_promise, is_array, items, js_to_json, json_to_js};
+use super::convert::{method, read};
 use super::error::{invalid_argument, js, to_js};
 use super::evm::{SignInputs, now_seconds, random_memo, random_nonce, sign_for};
 use super::facilitator_pay::Facilitator;
@@ -54,21 +55,21 @@ pub fn wrap_fetch(fetch: Function, options: JsValue) -> Result<Function, JsValue
     let closure =
         Closure::<dyn Fn(JsValue, JsValue, JsValue) -> Promise>::new(move |input, init, hooks| {
             let inner = Rc::clone(&inner);
-            future_to_promise(async move { inner.fetch(input, init, Hooks::from_js(&hooks)).await })
+            guarded_promise(async move { inner.fetch(input, init, Hooks::from_js(&hooks)?).await })
         });
     Ok(closure.into_js_value().unchecked_into())
 }
 
 impl Inner {
     fn new(fetch: Function, options: &JsValue) -> Result<Self, JsValue> {
-        let wallets = get(options, "wallets");
-        if !Array::is_array(&wallets) {
+        let wallets = read(options, "wallets")?;
+        if !is_array(&wallets)? {
             return Err(invalid_argument(
                 "options.wallets must be an array of wallet adapters",
             ));
         }
-        let wallets = Array::from(&wallets)
-            .iter()
+        let wallets = items(&wallets, MAX_ELEMENTS)?
+            .into_iter()
             .map(|adapter| {
                 let kind = get(&adapter, "kind").as_string().unwrap_or_else(|| {
                     if function(&adapter, "signTypedData").is_some() {
@@ -80,8 +81,8 @@ impl Inner {
                 Wallet { kind, adapter }
             })
             .collect();
-        let policy_js = get(options, "policy");
-        let select = function(&policy_js, "select");
+        let policy_js = read(options, "policy")?;
+        let select = method(&policy_js, "select")?;
         let policy = if policy_js.is_undefined() || policy_js.is_null() {
             Policy::default_policy()
         } else {
@@ -98,11 +99,11 @@ impl Inner {
             wallets,
             ledger: RefCell::new(Ledger::new(policy.budget.clone())),
             policy,
-            approve: function(options, "onPaymentRequired"),
-            on_event: function(options, "onEvent"),
+            approve: method(options, "onPaymentRequired")?,
+            on_event: method(options, "onEvent")?,
             select,
-            rpc: js_to_json(&get(options, "rpc"))?,
-            facilitators: Facilitator::list(&get(options, "facilitators"))?,
+            rpc: js_to_json(&read(options, "rpc")?)?,
+            facilitators: Facilitator::list(&read(options, "facilitators")?)?,
         })
     }
 

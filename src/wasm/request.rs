@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, Response};
 
+use super::convert::method;
 use super::error::invalid_argument;
 
 pub(crate) fn get(target: &JsValue, key: &str) -> JsValue {
@@ -28,14 +29,13 @@ pub(crate) struct Hooks {
 }
 
 impl Hooks {
-    pub(crate) fn from_js(value: &JsValue) -> Self {
-        if value.is_undefined() || value.is_null() {
-            return Hooks::default();
-        }
-        Hooks {
-            approve: function(value, "onPaymentRequired"),
-            on_event: function(value, "onEvent"),
-        }
+    /// A getter that throws is INVALID_ARGUMENT: ignoring it would drop the caller's
+    /// approval for this call.
+    pub(crate) fn from_js(value: &JsValue) -> Result<Self, JsValue> {
+        Ok(Hooks {
+            approve: method(value, "onPaymentRequired")?,
+            on_event: method(value, "onEvent")?,
+        })
     }
 }
 

@@ -85,3 +85,21 @@ pub(crate) async fn latest_blockhash(url: &str) -> Result<[u8; 32], JsValue> {
             })
         })
 }
+
+/// `ctx.rpcUrl` of a wallet's `sendTransaction(tx, ctx)` call, if any.
+pub(crate) fn ctx_rpc_url(ctx: &JsValue) -> Result<Option<String>, JsValue> {
+    if ctx.is_undefined() || ctx.is_null() {
+        return Ok(None);
+    }
+    if !ctx.is_object() {
+        return Err(invalid_argument("ctx must be an object { rpcUrl }"));
+    }
+    let url = Reflect::get(ctx, &JsValue::from_str("rpcUrl"))?;
+    if url.is_undefined() || url.is_null() {
+        return Ok(None);
+    }
+    url.as_string()
+        .filter(|u| !u.is_empty())
+        .map(Some)
+        .ok_or_else(|| invalid_argument("ctx.rpcUrl must be a URL string"))
+}

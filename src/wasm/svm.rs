@@ -6,20 +6,24 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use base64::Engine as _;
-use js_sys::{Function, Promise, Reflect, Uint8Array};
+use js_sys::{Promise, Uint8Array};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
+use super::convert::{MAX_ELEMENTS, array_length, bytes_for, is_array, items, method};
 use super::error::{invalid_argument, js, to_js};
-use super::rpc::rpc;
+use super::rpc::{default_solana_rpc, latest_blockhash, rpc};
 use crate::client::payment_payload;
 use crate::dialect::{Challenge, Requirement};
 use crate::error::Error;
-use crate::protocol::network::{SOLANA_DEVNET, SOLANA_MAINNET, SOLANA_TESTNET};
 use crate::svm::exact::{SvmPayment, SvmTerms, token_program};
 use crate::svm::message::Transaction;
 use crate::svm::verify::verify_transaction;
 use crate::svm::{Pubkey, SolanaSigner};
+
+/// The largest wire transaction: a packet (1,232 bytes). Longer ones are refused
+/// before they are copied into wasm.
+pub(crate) const PACKET: usize = 1232;
 
 /// A Solana keypair held in wasm memory (zeroized when freed).
 #[wasm_bindgen]
@@ -44,7 +48,7 @@ impl SolanaPrivateKeyWallet {
     /// Signs a wire transaction (its slot for this key) and resolves to the signed bytes.
     #[wasm_bindgen(js_name = signTransaction)]
     pub fn sign_transaction(&self, transaction: &Uint8Array) -> Result<Promise, JsValue> {
-        let mut tx = js(Transaction::parse(&transaction.to_vec()))?;
+        let mut tx = js(Transaction::parse(&bytes_for(transaction, PACKET)?))?;
         js(crate::svm::exact::sign_in_place(&mut tx, &self.signer))?;
         let signed: JsValue = Uint8Array::from(tx.serialize().as_slice()).into();
         Ok(Promise::resolve(&signed))
@@ -65,9 +69,16 @@ pub fn solana_private_key_wallet(secret: JsValue) -> Result<SolanaPrivateKeyWall
     let signer = if let Some(text) = secret.as_string() {
         SolanaSigner::from_text(&text)
     } else if let Some(bytes) = secret.dyn_ref::<Uint8Array>() {
-        SolanaSigner::from_bytes(&zeroize::Zeroizing::new(bytes.to_vec()))
-    } else if js_sys::Array::is_array(&secret) {
-        let bytes: Option<Vec<u8>> = js_sys::Array::from(&secret)
+        SolanaSigner::from_bytes(&zeroize::Zeroizing::new(bytes_for(bytes, 64)?))
+    } else if is_array(&secret)? {
+        // A huge array (a sparse `new Array(2**32 - 1)` costs JS nothing) is refused by
+        // its length alone: 65 bytes stand in for it.
+        let len = array_length(&secret)?;
+        let values = match len {
+            0..=MAX_ELEMENTS => items(&secret, len)?,
+            _ => vec![JsValue::from(0); 65],
+        };
+        let bytes: Option<Vec<u8>> = values
             .iter()
             .map(|v| {
                 v.as_f64()
@@ -87,16 +98,6 @@ pub fn solana_private_key_wallet(secret: JsValue) -> Result<SolanaPrivateKeyWall
     Ok(SolanaPrivateKeyWallet {
         signer: js(signer)?,
     })
-}
-
-/// The default JSON-RPC endpoint of a Solana network.
-pub(crate) fn default_rpc(requirement: &Requirement) -> Option<&'static str> {
-    match requirement.network.reference() {
-        SOLANA_MAINNET => Some("https://api.mainnet-beta.solana.com"),
-        SOLANA_DEVNET => Some("https://api.devnet.solana.com"),
-        SOLANA_TESTNET => Some("https://api.testnet.solana.com"),
-        _ => None,
-    }
 }
 
 thread_local! {
@@ -171,32 +172,14 @@ pub(crate) async fn sign_svm_payment(
         .get(requirement.network.to_string())
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .or_else(|| default_rpc(requirement).map(str::to_owned));
+        .or_else(|| default_solana_rpc(&requirement.network).map(str::to_owned));
     let need_rpc = || {
         url.clone()
             .ok_or_else(|| invalid_argument("no RPC URL for this network: pass options.rpc"))
     };
     let recent_blockhash = match terms.recent_blockhash {
         Some(hash) => hash,
-        None => {
-            let result = rpc(
-                &need_rpc()?,
-                "getLatestBlockhash",
-                json!([{ "commitment": "confirmed" }]),
-            )
-            .await?;
-            let hash = result
-                .pointer("/value/blockhash")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            Pubkey::parse(hash)
-                .map_err(|_| {
-                    to_js(&Error::RpcError {
-                        reason: "getLatestBlockhash: no valid blockhash".into(),
-                    })
-                })?
-                .0
-        }
+        None => latest_blockhash(&need_rpc()?).await?,
     };
     let (decimals, token_program) = match (terms.decimals, terms.token_program) {
         (Some(d), Some(p)) => (d, p),
@@ -221,19 +204,17 @@ pub(crate) async fn sign_svm_payment(
         memo,
     };
     let unsigned = js(payment.unsigned_transaction())?.serialize();
-    let sign = Reflect::get(wallet, &JsValue::from_str("signTransaction"))?
-        .dyn_into::<Function>()
-        .map_err(|_| invalid_argument("wallet has no signTransaction method"))?;
+    let sign = method(wallet, "signTransaction")?
+        .ok_or_else(|| invalid_argument("wallet has no signTransaction method"))?;
     let pending = sign
         .call1(wallet, &Uint8Array::from(unsigned.as_slice()))
         .map_err(super::evm::wallet_error)?;
     let signed = super::evm::wallet_promise(Promise::resolve(&pending), signal).await?;
-    let signed = signed
-        .dyn_into::<Uint8Array>()
-        .map_err(|_| {
-            invalid_argument("signTransaction must resolve to the signed transaction bytes")
-        })?
-        .to_vec();
+    let signed = signed.dyn_into::<Uint8Array>().map_err(|_| {
+        invalid_argument("signTransaction must resolve to the signed transaction bytes")
+    })?;
+    // Over a packet, `verify_transaction` refuses it by its length.
+    let signed = bytes_for(&signed, PACKET)?;
     // The wallet may have changed the transaction (Lighthouse assertions, a new
     // compute price): use what it returned, but only if it still pays what was asked.
     if let Err(invalid) = verify_transaction(&signed, requirement) {

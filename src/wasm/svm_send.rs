@@ -7,9 +7,11 @@ use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
+use super::convert::{bytes_for, guarded_promise};
 use super::error::{invalid_argument, js, to_js};
 use super::evm::{wallet_error, wallet_promise};
-use super::rpc::rpc;
+use super::rpc::{ctx_rpc_url, rpc};
+use super::svm::PACKET;
 use super::timer::{Backoff, now_millis};
 use crate::error::Error;
 use crate::svm::SolanaSigner;
@@ -20,26 +22,6 @@ use crate::svm::transfer::{SvmTransfer, check_transfer, signature_base58, signat
 /// The first and the longest wait between two `getSignatureStatuses` polls, in ms.
 const POLL_FIRST_MS: u32 = 250;
 const POLL_MAX_MS: u32 = 2_000;
-
-/// `ctx.rpcUrl` of a `sendTransaction(bytes, ctx)` call, if any.
-fn ctx_rpc_url(ctx: &JsValue) -> Result<Option<String>, JsValue> {
-    if ctx.is_undefined() || ctx.is_null() {
-        return Ok(None);
-    }
-    if !ctx.is_object() {
-        return Err(invalid_argument(
-            "ctx must be an object { rpcUrl, network }",
-        ));
-    }
-    let url = Reflect::get(ctx, &JsValue::from_str("rpcUrl"))?;
-    if url.is_undefined() || url.is_null() {
-        return Ok(None);
-    }
-    url.as_string()
-        .filter(|u| !u.is_empty())
-        .map(Some)
-        .ok_or_else(|| invalid_argument("ctx.rpcUrl must be a URL string"))
-}
 
 /// `SolanaPrivateKeyWallet.sendTransaction`: signs `signer`'s slot of the wire
 /// transaction, submits it to `ctx.rpcUrl` and resolves to the base58 signature.
@@ -53,18 +35,17 @@ pub(crate) fn sign_and_submit(
         let url = ctx_rpc_url(ctx)?.ok_or_else(|| {
             invalid_argument("sendTransaction needs ctx.rpcUrl (a Solana JSON-RPC URL)")
         })?;
-        let bytes = transaction
+        let transaction = transaction
             .dyn_ref::<Uint8Array>()
-            .ok_or_else(|| invalid_argument("the transaction must be a Uint8Array"))?
-            .to_vec();
-        let mut tx = js(Transaction::parse(&bytes))?;
+            .ok_or_else(|| invalid_argument("the transaction must be a Uint8Array"))?;
+        let mut tx = js(Transaction::parse(&bytes_for(transaction, PACKET)?))?;
         js(sign_in_place(&mut tx, signer))?;
         Ok::<_, JsValue>((url, tx.serialize()))
     })();
     match signed {
-        Ok((url, signed)) => wasm_bindgen_futures::future_to_promise(async move {
-            submit(&url, &signed).await.map(JsValue::from)
-        }),
+        Ok((url, signed)) => {
+            guarded_promise(async move { submit(&url, &signed).await.map(JsValue::from) })
+        }
         Err(error) => Promise::reject(&error),
     }
 }
@@ -109,7 +90,11 @@ fn method(wallet: &JsValue, name: &str) -> Option<Function> {
 
 /// A wallet's `sendTransaction` result (base58 text or 64 bytes) as base58.
 fn normalise_signature(result: &JsValue) -> Result<String, JsValue> {
-    let bytes = result.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec);
+    // Over 64 bytes, `signature_base58` refuses it by its length.
+    let bytes = match result.dyn_ref::<Uint8Array>() {
+        Some(array) => Some(bytes_for(array, 64)?),
+        None => None,
+    };
     signature_base58(result.as_string().as_deref(), bytes.as_deref()).map_err(|_| {
         wallet_error(
             js_sys::Error::new(
@@ -169,8 +154,9 @@ pub(crate) async fn send_svm_transaction(
         .dyn_into::<Uint8Array>()
         .map_err(|_| {
             invalid_argument("signTransaction must resolve to the signed transaction bytes")
-        })?
-        .to_vec();
+        })?;
+    // Over a packet, `check_transfer` refuses it by its length.
+    let signed = bytes_for(&signed, PACKET)?;
     check_transfer(&signed, expected).map_err(|e| match e {
         Error::InvalidTransaction { reason } => to_js(&Error::WalletAlteredTransaction { reason }),
         other => to_js(&other),

@@ -34,6 +34,8 @@ export function fakeServer(routes) {
   const holds = [];
   async function serve(input, init) {
     const request = new Request(input, init);
+    // As fetch does: an already aborted request is never sent.
+    if (request.signal.aborted) throw request.signal.reason;
     const path = new URL(request.url).pathname;
     const signature = request.headers.get('payment-signature');
     requests.push({ path, paid: signature !== null });

@@ -114,14 +114,13 @@ test(`React ${reactVersion}: each component tracks its own requests`, async (t) 
   const first = await inAct(() => a.latest.fetch(server.url('/a')));
   await until(() => a.latest.status === 'awaiting-approval');
   const second = await inAct(() => b.latest.fetch(server.url('/b')));
-  await tick(30);
-  // b's request waits for a's payment to end: one wrapped fetch, one question at a time.
-  assert.equal(b.latest.status, 'idle');
-  assert.equal(b.latest.pendingPayment, null);
+  // Both wait for their user at once, each with its own question.
+  await until(() => b.latest.status === 'awaiting-approval');
+  assert.equal(a.latest.pendingPayment.resource, server.url('/a'));
 
   await inAct(() => a.latest.pendingPayment.approve());
-  await until(() => b.latest.status === 'awaiting-approval');
-  assert.equal(a.latest.status, 'settled');
+  await until(() => a.latest.status === 'settled');
+  assert.equal(b.latest.status, 'awaiting-approval', "a's events did not reach b");
   assert.equal(a.latest.pendingPayment, null);
   assert.equal((await first.done).value.status, 200);
   assert.equal(b.latest.pendingPayment.resource, server.url('/b'));
@@ -150,4 +149,21 @@ test(`React ${reactVersion}: the provider's budget counts the payments of every 
   await until(() => b.latest.status === 'error');
   assert.ok(b.renders.every((r) => r.pendingPayment === null));
   assert.deepEqual(server.payments.map((p) => p.path), ['/a']);
+});
+
+test(`React ${reactVersion}: a component's newer request declines its older open question`, async (t) => {
+  const server = fakeServer({ '/a': { price: CENT, body: 'a' }, '/b': { price: CENT, body: 'b' } });
+  const hook = probe(useX402Fetch);
+  const view = await mountProvider(t, server, [hook]);
+  const first = await inAct(() => hook.latest.fetch(server.url('/a')));
+  await until(() => hook.latest.pendingPayment?.resource === server.url('/a'));
+  const second = await inAct(() => hook.latest.fetch(server.url('/b')));
+  assert.equal((await first.done).error.code, 'PAYMENT_REJECTED');
+  await until(() => hook.latest.pendingPayment?.resource === server.url('/b'));
+  assert.equal(hook.latest.status, 'awaiting-approval', "the older request's failure left the state alone");
+  await inAct(() => hook.latest.pendingPayment.approve());
+  assert.equal((await second.done).value.status, 200);
+  await until(() => hook.latest.status === 'settled');
+  assert.equal(view.wallet.signatures, 1);
+  assert.deepEqual(server.payments.map((p) => p.path), ['/b']);
 });
