@@ -17,7 +17,7 @@ use super::error::{invalid_argument, js, to_js};
 use super::evm::{SignInputs, now_seconds, random_memo, random_nonce, sign_for};
 use super::facilitator_pay::Facilitator;
 use super::headers::JsHeaders;
-use super::receipts::{Receipt, one_ly_metadata, read_receipt, remember_receipt};
+use super::receipts::{Receipt, one_ly_metadata, one_ly_style, read_receipt, remember_receipt};
 use super::request::{
     Hooks, attempt, body_error, call_fetch, check_aborted, function, get, new_request, origin_of,
     response_url, until_aborted,
@@ -71,13 +71,10 @@ impl Inner {
         let wallets = items(&wallets, MAX_ELEMENTS)?
             .into_iter()
             .map(|adapter| {
-                let kind = get(&adapter, "kind").as_string().unwrap_or_else(|| {
-                    if function(&adapter, "signTypedData").is_some() {
-                        "evm".into()
-                    } else {
-                        "solana".into()
-                    }
-                });
+                let evm = function(&adapter, "signTypedData").is_some();
+                let kind = get(&adapter, "kind")
+                    .as_string()
+                    .unwrap_or_else(|| if evm { "evm" } else { "solana" }.into());
                 Wallet { kind, adapter }
             })
             .collect();
@@ -181,12 +178,8 @@ impl Inner {
             Err(Error::Unrecognized402 { .. }) => return Ok(first.into()),
             Err(error) => return Err(to_js(&error)),
         };
-        if text.is_empty() {
-            // Free the connection: the unread 402 body is not needed any more.
-            if let Some(stream) = first.body() {
-                let _ = stream.cancel();
-            }
-        }
+        // Finish the unread 402 body (frees the connection), noting whether it is 1ly's.
+        let one_ly = text.is_empty() && one_ly_style(&first).await;
         let origin = origin_of(&response_url(&first, &request));
         let call = Call {
             hooks: &hooks,
@@ -195,6 +188,7 @@ impl Inner {
             first: &first,
             challenge: &challenge,
             origin: &origin,
+            one_ly,
         };
         self.pay(&call).await
     }
@@ -248,7 +242,7 @@ impl Inner {
                     Some(receipt) => receipt,
                     None => Receipt::missing(requirement, &response, body_error(&response).await),
                 };
-                if challenge.x402_version == 2 {
+                if call.one_ly {
                     receipt.one_ly = one_ly_metadata(&response).await;
                 }
                 let kind = if receipt.success { "settled" } else { "failed" };
@@ -306,6 +300,7 @@ impl Inner {
             first,
             challenge,
             origin,
+            ..
         } = *call;
         let requirement = chosen.requirement;
         let no = Settled::No;
@@ -345,10 +340,17 @@ impl Inner {
         let inputs = SignInputs {
             params: PaymentParams {
                 now,
-                nonce: random_nonce().map_err(no)?,
+                // Each scheme draws only the randomness it uses.
+                nonce: match requirement.network.is_evm() {
+                    true => random_nonce().map_err(no)?,
+                    false => [0; 32],
+                },
                 valid_after: None,
             },
-            memo: random_memo().map_err(no)?,
+            memo: match requirement.network.is_solana() {
+                true => random_memo().map_err(no)?,
+                false => [0; 16],
+            },
             rpc: self.rpc.clone(),
         };
         let payment = sign_for(
@@ -384,6 +386,8 @@ pub(super) struct Call<'a> {
     pub(super) first: &'a Response,
     pub(super) challenge: &'a Challenge,
     pub(super) origin: &'a str,
+    /// Whether the paid response may carry 1ly's `_1ly` metadata (see `one_ly_style`).
+    pub(super) one_ly: bool,
 }
 
 /// Whether money may have moved when a payment attempt failed.

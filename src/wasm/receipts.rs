@@ -180,6 +180,36 @@ pub(crate) fn read_receipt(response: &Response, dialect: DialectId) -> Option<Re
     Some(Receipt::from_settlement(settlement, response.status()))
 }
 
+/// Finishes an x402 v2 402 whose body was not needed (its `PAYMENT-REQUIRED`
+/// header decided) and tells whether it is 1ly's (seed 000): a JSON body that
+/// repeats the header's document. Only then is the paid body read for `_1ly`, so
+/// other servers' paid responses cost no extra read. A JSON body is read (it is
+/// small: `{}` or the document); anything else is cancelled unread.
+pub(crate) async fn one_ly_style(first: &Response) -> bool {
+    let json = first
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .is_some_and(|t| t.to_ascii_lowercase().contains("json"));
+    if !json {
+        if let Some(stream) = first.body() {
+            let _ = stream.cancel();
+        }
+        return false;
+    }
+    let Ok(pending) = first.text() else {
+        return false;
+    };
+    let text = wasm_bindgen_futures::JsFuture::from(pending)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .unwrap_or_default();
+    // `{}` or an error message is not the document; 1ly's repeat names its accepts.
+    text.len() > 64 && text.contains("\"accepts\"")
+}
+
 /// The `_1ly` member of a paid JSON response (1ly's purchase metadata), read from
 /// a clone so the caller still gets the whole body. Only small JSON bodies are read.
 pub(crate) async fn one_ly_metadata(response: &Response) -> Option<Value> {

@@ -9,7 +9,7 @@
 //
 // A route: {
 //   accepts: [requirement (x402 v2 shape; v1 shape in mode 'v1')],
-//   mode: 'normal' | 'always402' | 'redirect' | 'v1' | 'v2-body' | 'refuse' | 'plain',
+//   mode: 'normal' | 'always402' | 'redirect' | 'v1' | 'v2-body' | 'v2-both' | 'refuse' | 'plain',
 //   to: URL (mode 'redirect': where every request is redirected), status: redirect status (default 302),
 //   paidRedirect: URL (a valid payment is answered with a redirect there instead of 200),
 //   refuseReason: errorReason of mode 'refuse' (default 'insufficient_funds'),
@@ -133,7 +133,8 @@ export async function startPaidServer(options = {}) {
     }
     headers['payment-required'] = x402.encodeHeader(document);
     headers['access-control-expose-headers'] = 'PAYMENT-REQUIRED, PAYMENT-RESPONSE';
-    res.writeHead(402, headers).end('{}');
+    // 'v2-both': the JSON body repeats the header's document, as 1ly does.
+    res.writeHead(402, headers).end(mode === 'v2-both' ? JSON.stringify(document) : '{}');
   }
 
   /** Decodes and verifies a payment; returns { payload, requirement, verification }. */

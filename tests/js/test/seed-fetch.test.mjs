@@ -239,10 +239,21 @@ test('seed 004: facilitators are opt-in; a refusal releases the budget', async (
 
 test("seed 000: 1ly's _1ly metadata is on the receipt, and the body stays readable", async (t) => {
   const body = { data: { temperature: 72, conditions: 'sunny' }, _1ly: { purchaseId: 'abc123', reviewToken: 'xyz789' } };
-  const server = await serverFor(t, { x402, routes: { '/weather': { accepts: [usdc()], body: JSON.stringify(body) } } });
+  // 1ly's 402 repeats the PAYMENT-REQUIRED document in its JSON body ('v2-both').
+  const server = await serverFor(t, {
+    x402,
+    routes: {
+      '/weather': { accepts: [usdc()], body: JSON.stringify(body), mode: 'v2-both' },
+      '/plain-x402': { accepts: [usdc()], body: JSON.stringify(body) },
+    },
+  });
   const paying = x402.wrapFetch(fetch, { wallets: [x402.evmPrivateKeyWallet(TEST_KEY)] });
   const response = await paying(server.url('/weather'));
   assert.equal(response.status, 200);
   assert.deepEqual(x402.getPaymentReceipt(response)._1ly, body._1ly);
   assert.deepEqual(await response.json(), body);
+  // Other x402 servers' paid bodies are not read for it.
+  const other = await paying(server.url('/plain-x402'));
+  assert.equal(x402.getPaymentReceipt(other)._1ly, undefined);
+  assert.deepEqual(await other.json(), body);
 });
