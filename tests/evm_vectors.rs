@@ -201,3 +201,38 @@ fn the_spec_example_payment_recovers_its_payer() {
     );
     assert_eq!(reason.unwrap_err(), Invalid::ValidAfter);
 }
+
+/// The domain separator cache never answers for another domain: alternating
+/// domains (and a domain with an explicit `EIP712Domain` type) hash as computed
+/// from scratch.
+#[test]
+fn domain_separators_are_per_domain() {
+    use x402_wasm::evm::TypedData;
+    let make = |domain: serde_json::Value, explicit: bool| {
+        let mut types = serde_json::json!({ "M": [{ "name": "x", "type": "uint256" }] });
+        if explicit {
+            types["EIP712Domain"] = serde_json::json!([{ "name": "name", "type": "string" }]);
+        }
+        serde_json::from_value::<TypedData>(serde_json::json!({
+            "domain": domain, "types": types, "primaryType": "M", "message": { "x": "1" },
+        }))
+        .unwrap()
+    };
+    let a = make(serde_json::json!({ "name": "A", "version": "1", "chainId": 1 }), false);
+    let b = make(serde_json::json!({ "name": "B", "version": "1", "chainId": 1 }), false);
+    let c = make(serde_json::json!({ "name": "A" }), true);
+    let first: Vec<_> = [&a, &b, &c].iter().map(|t| t.domain_separator().unwrap()).collect();
+    assert_ne!(first[0], first[1]);
+    assert_ne!(first[0], first[2]);
+    for _ in 0..40 {
+        for (t, expected) in [&a, &b, &c].iter().zip(&first) {
+            assert_eq!(&t.domain_separator().unwrap(), expected);
+        }
+    }
+    // Past the cache's size, the oldest entries are recomputed, with the same result.
+    for i in 0..40 {
+        let other = make(serde_json::json!({ "name": format!("D{i}") }), false);
+        other.domain_separator().unwrap();
+    }
+    assert_eq!(a.domain_separator().unwrap(), first[0]);
+}

@@ -46,6 +46,13 @@ const DOMAIN_FIELDS: [(&str, &str); 5] = [
     ("salt", "bytes32"),
 ];
 const MAX_DEPTH: usize = 16;
+/// How many domain separators are remembered (oldest dropped first).
+const DOMAIN_CACHE: usize = 16;
+
+thread_local! {
+    static DOMAINS: std::cell::RefCell<Vec<(String, [u8; 32])>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
 
 fn invalid(reason: impl Into<String>) -> Error {
     Error::InvalidTypedData {
@@ -213,7 +220,24 @@ impl TypedData {
     /// # Errors
     /// As [`TypedData::hash_struct`].
     pub fn domain_separator(&self) -> Result<[u8; 32]> {
-        self.hash_struct(DOMAIN_TYPE, &self.domain)
+        // A client signs, and a server verifies, for the same few domains over and
+        // over: remember the last ones, keyed by the domain and its fields as JSON.
+        let Ok(key) = serde_json::to_string(&(&self.domain, self.domain_fields())) else {
+            return self.hash_struct(DOMAIN_TYPE, &self.domain);
+        };
+        let known = DOMAINS.with(|d| d.borrow().iter().find(|(k, _)| *k == key).map(|(_, h)| *h));
+        if let Some(hash) = known {
+            return Ok(hash);
+        }
+        let hash = self.hash_struct(DOMAIN_TYPE, &self.domain)?;
+        DOMAINS.with(|d| {
+            let mut d = d.borrow_mut();
+            if d.len() >= DOMAIN_CACHE {
+                d.remove(0);
+            }
+            d.push((key, hash));
+        });
+        Ok(hash)
     }
 
     /// The digest a wallet signs: `keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(message))`.

@@ -12,6 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::convert::{guarded_promise, js_to_json, json_to_js, typed_data_to_js};
 use super::error::{invalid_argument, js, to_js};
+pub(crate) use super::random::{random_memo, random_nonce};
 use crate::client::payment_payload;
 use crate::dialect::challenge_from_json;
 use crate::error::Error;
@@ -189,14 +190,6 @@ pub(crate) async fn sign_for(
     } else {
         sign_payment(challenge, requirement, wallet, &inputs.params, signal).await
     }
-}
-
-/// 16 random bytes for a Solana memo.
-pub(crate) fn random_memo() -> Result<[u8; 16], JsValue> {
-    let mut memo = [0u8; 16];
-    getrandom::fill(&mut memo)
-        .map_err(|_| invalid_argument("no secure random source (crypto.getRandomValues)"))?;
-    Ok(memo)
 }
 
 /// A recognised challenge (the object `recognizePaymentRequired` returns) turned
@@ -382,13 +375,6 @@ fn parse_nonce(text: &str) -> Result<[u8; 32], JsValue> {
     let mut nonce = [0u8; 32];
     hex::decode_to_slice(text.strip_prefix("0x").unwrap_or(text), &mut nonce)
         .map_err(|_| invalid_argument("nonce must be 0x + 32 bytes of hex"))?;
-    Ok(nonce)
-}
-
-pub(crate) fn random_nonce() -> Result<[u8; 32], JsValue> {
-    let mut nonce = [0u8; 32];
-    getrandom::fill(&mut nonce)
-        .map_err(|_| invalid_argument("no secure random source (crypto.getRandomValues)"))?;
     Ok(nonce)
 }
 
