@@ -218,10 +218,19 @@ fn domain_separators_are_per_domain() {
         }))
         .unwrap()
     };
-    let a = make(serde_json::json!({ "name": "A", "version": "1", "chainId": 1 }), false);
-    let b = make(serde_json::json!({ "name": "B", "version": "1", "chainId": 1 }), false);
+    let a = make(
+        serde_json::json!({ "name": "A", "version": "1", "chainId": 1 }),
+        false,
+    );
+    let b = make(
+        serde_json::json!({ "name": "B", "version": "1", "chainId": 1 }),
+        false,
+    );
     let c = make(serde_json::json!({ "name": "A" }), true);
-    let first: Vec<_> = [&a, &b, &c].iter().map(|t| t.domain_separator().unwrap()).collect();
+    let first: Vec<_> = [&a, &b, &c]
+        .iter()
+        .map(|t| t.domain_separator().unwrap())
+        .collect();
     assert_ne!(first[0], first[1]);
     assert_ne!(first[0], first[2]);
     for _ in 0..40 {
