@@ -54,7 +54,10 @@ impl Inner {
         challenge: &Challenge,
         requirement: &Requirement,
     ) -> Result<(), Error> {
-        if let Some(expires_at) = extra(requirement, "expiresAt").as_i64() {
+        // Only the seed dialects put an expiry of ours in `extra`; an x402 server's own
+        // `extra` members mean what its scheme says.
+        let seed = !challenge.dialect.is_x402();
+        if let Some(expires_at) = extra(requirement, "expiresAt").as_i64().filter(|_| seed) {
             let now = i64::try_from(now_seconds()).unwrap_or(i64::MAX);
             if expires_at <= now {
                 return Err(Error::PaymentExpired {

@@ -6,7 +6,6 @@
 //     server built from verify/settle of x402/facilitator (1.2.0) on an anvil chain.
 // Every server listens on 127.0.0.1 port 0, records what it saw, never keeps the process alive
 // (unref) and is stopped by close().
-import { createServer } from 'node:http';
 import express from 'express';
 import { publicActions } from 'viem';
 import { paymentMiddleware as paymentMiddlewareV2 } from '@x402/express';
@@ -15,28 +14,11 @@ import { registerExactEvmScheme as registerExactEvmServerScheme } from '@x402/ev
 import { paymentMiddleware as paymentMiddlewareV1 } from 'x402-express';
 import { settle as settleV1, verify as verifyV1 } from 'x402/facilitator';
 import { anvilAccount, anvilClients } from './chain.mjs';
+import { listenLoopback } from './loopback.mjs';
 
 const json = (value) => JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
 
-/** Listens on 127.0.0.1:0; returns { url, close() }. */
-export async function listenLoopback(handler) {
-  const server = createServer(handler);
-  server.keepAliveTimeout = 1000;
-  await new Promise((resolve, reject) => server.listen(0, '127.0.0.1', resolve).once('error', reject));
-  server.unref();
-  let closed;
-  return {
-    server,
-    url: `http://127.0.0.1:${server.address().port}`,
-    close: () => {
-      closed ??= new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
-      return closed;
-    },
-  };
-}
+export { listenLoopback };
 
 /** Decodes a base64 JSON header value (standard alphabet), or undefined when absent. */
 export function decodeBase64Json(value) {

@@ -1,7 +1,7 @@
 // Shared pieces of the seed-dialect test servers (seed-solana-pay.mjs, seed-header-dialect.mjs,
 // seed-facilitator-pay.mjs): exact decimal amounts, a loopback HTTP server with JSON helpers and
 // CORS, and a JSON-RPC client. Written for these servers only, independent of the SDK.
-import { createServer } from 'node:http';
+import { listenLoopback } from './loopback.mjs';
 import { toBase58 } from './svm-wire.mjs';
 
 /**
@@ -60,7 +60,7 @@ export async function serveJson(handler, { allowHeaders = [], exposeHeaders = []
     'access-control-allow-origin': '*',
     ...(exposeHeaders.length ? { 'access-control-expose-headers': exposeHeaders.join(', ') } : {}),
   };
-  const server = createServer(async (req, res) => {
+  return listenLoopback(async (req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     const send = (status, body, headers = {}) => {
       if (res.headersSent) return;
@@ -83,21 +83,6 @@ export async function serveJson(handler, { allowHeaders = [], exposeHeaders = []
       send(500, { error: err?.message ?? String(err) });
     }
   });
-  server.keepAliveTimeout = 1000;
-  await new Promise((resolve, reject) => server.listen(0, '127.0.0.1', resolve).once('error', reject));
-  server.unref();
-  let closed;
-  return {
-    server,
-    url: `http://127.0.0.1:${server.address().port}`,
-    close: () => {
-      closed ??= new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
-      return closed;
-    },
-  };
 }
 
 /** A header value as one string (node joins repeated headers into arrays for a few names only). */
