@@ -225,11 +225,11 @@ impl Inner {
             .map_err(refused)?;
         let outcome = self.approve_sign_and_retry(call, &chosen, now).await;
         let release = match &outcome {
+            // A seed dialect's transfer moved the money before the server answered.
+            Ok(_) if !challenge.dialect.is_x402() => false,
             Ok((_, Some(receipt))) => !receipt.success,
-            // A refusal (402) or a rejected request (4xx): nothing settled.
-            Ok((response, None)) => (400..500).contains(&response.status()),
-            Err(Settled::No(_)) => true,
-            Err(Settled::Unknown(_)) => false,
+            Ok((response, None)) => (400..500).contains(&response.status()), // refused: nothing settled
+            Err(settled) => matches!(settled, Settled::No(_)),
         };
         if release {
             self.ledger.borrow_mut().release(reservation);

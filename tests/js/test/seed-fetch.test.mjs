@@ -191,6 +191,25 @@ test('seed 003: over the cap, expired, or a failed transfer: nothing paid, budge
   );
 });
 
+test('seed 003: a proof the server refuses is returned as its 402, paid once, and the money stays counted', async (t) => {
+  const chain = await baseSetup(t);
+  // The server wants 5 confirmations; anvil mines one block per transaction, so it refuses the proof.
+  const strict = await startHeaderDialectServer({ rpcUrl: chain.rpcUrl, receiver: PAY_TO, amountUsd: '0.01', confirmations: 5 });
+  t.after(() => strict.close());
+  const { wallet, calls } = counted(x402.evmPrivateKeyWallet(TEST_KEY));
+  const paying = x402.wrapFetch(fetch, { wallets: [wallet], rpc: { 'eip155:8453': chain.rpcUrl }, policy: { budget: { total: '0.015' } } });
+  const before = await chain.balanceOf(PAY_TO);
+  const response = await paying(`${strict.url}/premium-data`);
+  assert.equal(response.status, 402);
+  const receipt = x402.getPaymentReceipt(response);
+  assert.equal(receipt.success, false);
+  assert.match(receipt.transaction, /^0x[0-9a-f]{64}$/);
+  assert.equal((await chain.balanceOf(PAY_TO)) - before, 10_000n, 'the transfer happened');
+  assert.deepEqual(calls, ['sendTransaction'], 'paid once, never again for the same request');
+  // The transfer is spent: $0.01 of the $0.015 budget is gone, so another is refused.
+  await assert.rejects(paying(`${strict.url}/premium-data`), (e) => e.code === 'BUDGET_EXCEEDED');
+});
+
 test('seed 004: the allowed facilitator pays; the proof is accepted once', async (t) => {
   const { world, front } = await solanaSetup(t, 'seed-004');
   const f = await startFacilitatorPay({ world, rpcUrl: front.url, mint: 'token', apiKey: 'k-123' });
