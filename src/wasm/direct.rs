@@ -137,7 +137,7 @@ impl Inner {
         let rpc_url = self.rpc_url(requirement);
         let hash = send_evm_transaction(wallet, &tx, rpc_url.as_deref(), Some(&signal))
             .await
-            .map_err(no)?;
+            .map_err(refused_or_unknown)?;
         self.emit(
             call.hooks,
             "signed",
@@ -217,7 +217,7 @@ impl Inner {
             Some(&signal),
         )
         .await
-        .map_err(no)?;
+        .map_err(refused_or_unknown)?;
         self.emit(
             call.hooks,
             "signed",
@@ -269,6 +269,31 @@ impl Inner {
             }
             backoff.wait(Some(&signal)).await?;
         }
+    }
+}
+
+/// A send that failed before anything could reach the chain (the user refused, the
+/// wallet cannot send, the request was invalid) moved nothing; any other failure
+/// (an RPC error or a wallet error after submitting) may have, and keeps the budget
+/// reservation: counting a payment that did not happen is the safe mistake.
+fn refused_or_unknown(error: JsValue) -> Settled {
+    const BEFORE_SENDING: [&str; 8] = [
+        "USER_REJECTED",
+        "WALLET_UNSUPPORTED",
+        "WALLET_UNAUTHORIZED",
+        "WALLET_ACCOUNT_UNAVAILABLE",
+        "CHAIN_NOT_AVAILABLE",
+        "INVALID_ARGUMENT",
+        "WALLET_ALTERED_TRANSACTION",
+        "INVALID_TRANSACTION",
+    ];
+    let code = Reflect::get(&error, &"code".into())
+        .ok()
+        .and_then(|c| c.as_string());
+    if code.is_some_and(|c| BEFORE_SENDING.contains(&c.as_str())) {
+        Settled::No(error)
+    } else {
+        Settled::Unknown(error)
     }
 }
 
