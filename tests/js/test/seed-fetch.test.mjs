@@ -210,6 +210,39 @@ test('seed 003: a proof the server refuses is returned as its 402, paid once, an
   await assert.rejects(paying(`${strict.url}/premium-data`), (e) => e.code === 'BUDGET_EXCEEDED');
 });
 
+test('seed 003: the user refusing the transfer in the wallet releases the budget; an RPC failure keeps it', async (t) => {
+  const chain = await baseSetup(t);
+  const server = await startHeaderDialectServer({ rpcUrl: chain.rpcUrl, receiver: PAY_TO, amountUsd: '0.01' });
+  t.after(() => server.close());
+  let mode = 'refuse';
+  const provider = {
+    request: async ({ method, params }) => {
+      if (method === 'eth_sendTransaction' && mode === 'refuse') throw Object.assign(new Error('User rejected the request.'), { code: 4001 });
+      if (method === 'eth_sendTransaction' && mode === 'fail') throw Object.assign(new Error('upstream timeout'), { code: -32603 });
+      return rpc(chain.rpcUrl, method, params ?? []);
+    },
+  };
+  const paying = x402.wrapFetch(fetch, {
+    wallets: [x402.eip1193Wallet(provider, { account: PAYER_EVM })],
+    rpc: { 'eip155:8453': chain.rpcUrl },
+    policy: { budget: { total: '0.01' } },
+  });
+  await assert.rejects(paying(`${server.url}/premium-data`), (e) => e.code === 'USER_REJECTED');
+  // Nothing was sent, so the whole budget is still there for a payment that goes through...
+  mode = 'pay';
+  assert.equal((await paying(`${server.url}/premium-data`)).status, 200);
+  // ...and a failure that may have happened after submitting keeps its reservation.
+  const second = x402.wrapFetch(fetch, {
+    wallets: [x402.eip1193Wallet(provider, { account: PAYER_EVM })],
+    rpc: { 'eip155:8453': chain.rpcUrl },
+    policy: { budget: { total: '0.01' } },
+  });
+  mode = 'fail';
+  await assert.rejects(second(`${server.url}/premium-data`), (e) => e.code === 'WALLET_ERROR');
+  mode = 'pay';
+  await assert.rejects(second(`${server.url}/premium-data`), (e) => e.code === 'BUDGET_EXCEEDED');
+});
+
 test('seed 004: the allowed facilitator pays; the proof is accepted once', async (t) => {
   const { world, front } = await solanaSetup(t, 'seed-004');
   const f = await startFacilitatorPay({ world, rpcUrl: front.url, mint: 'token', apiKey: 'k-123' });
