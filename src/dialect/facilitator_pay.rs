@@ -120,5 +120,6 @@ fn challenge(json: &Value, response: &Response402<'_>) -> Result<Challenge> {
         requirements: vec![requirement],
         rejected: Vec::new(),
         extensions: None,
+        expires_at: None,
     })
 }

@@ -197,6 +197,9 @@ pub struct Challenge {
     pub rejected: Vec<RejectedRequirement>,
     /// Extensions declared by the server, raw.
     pub extensions: Option<Map<String, Value>>,
+    /// When the challenge stops being payable (Unix seconds), for dialects that say so
+    /// (Solana Pay's `expires_at`, `X-402-Expires`). x402 signs its own validity window.
+    pub expires_at: Option<i64>,
 }
 
 /// Something that can recognise one dialect of 402.

@@ -1,6 +1,6 @@
 //! A payment requirement, validated, in the common shape of every dialect.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Document, Error, Result};
@@ -49,7 +49,8 @@ impl Requirement {
     /// # Errors
     /// `INVALID_402` for a wrong shape, `INVALID_NETWORK`, `INVALID_AMOUNT`, `AMOUNT_OVERFLOW`.
     pub fn from_v2(index: usize, raw: &Value) -> Result<Self> {
-        let r: PaymentRequirements = serde_json::from_value(raw.clone())
+        // Read in place: the raw value is kept (cloned once) as `raw`, not copied twice.
+        let r = PaymentRequirements::deserialize(raw)
             .map_err(|source| Error::json(Document::PaymentRequired, source))?;
         Ok(Requirement {
             index,
@@ -70,7 +71,7 @@ impl Requirement {
     /// # Errors
     /// As [`Requirement::from_v2`].
     pub fn from_v1(index: usize, raw: &Value) -> Result<Self> {
-        let r: PaymentRequirementsV1 = serde_json::from_value(raw.clone())
+        let r = PaymentRequirementsV1::deserialize(raw)
             .map_err(|source| Error::json(Document::PaymentRequired, source))?;
         let resource = (!r.resource.is_empty()).then(|| ResourceInfo {
             url: r.resource.clone(),
@@ -92,9 +93,14 @@ impl Requirement {
         })
     }
 
+    /// A field of `extra`, if present.
+    pub fn extra_value(&self, key: &str) -> Option<&Value> {
+        self.extra.as_ref()?.get(key)
+    }
+
     /// A string field of `extra`, if present.
     pub fn extra_str(&self, key: &str) -> Option<&str> {
-        self.extra.as_ref()?.get(key)?.as_str()
+        self.extra_value(key)?.as_str()
     }
 }
 

@@ -126,6 +126,7 @@ fn challenge(json: &Value, response: &Response402<'_>) -> Result<Challenge> {
         requirements: vec![requirement],
         rejected: Vec::new(),
         extensions: None,
+        expires_at: Some(expires_at),
     })
 }
 

@@ -148,6 +148,7 @@ fn challenge(
         requirements,
         rejected,
         extensions: envelope.extensions,
+        expires_at: None,
     })
 }
 

@@ -125,5 +125,6 @@ fn challenge(response: &Response402<'_>) -> Result<Challenge> {
         requirements: vec![requirement],
         rejected: Vec::new(),
         extensions: None,
+        expires_at,
     })
 }

@@ -7,7 +7,6 @@
 use js_sys::{Object, Reflect};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::Response;
 
 use super::error::{invalid_argument, to_js};
@@ -16,7 +15,7 @@ use super::evm_send::{send_evm_transaction, wait_for_evm_receipt};
 use super::facilitator_pay::Facilitator;
 use super::fetch::{Call, Inner, Settled};
 use super::receipts::Receipt;
-use super::request::{attempt, call_fetch, new_request, response_url};
+use super::request::{attempt, call_fetch, new_request, read_json, response_url};
 use super::rpc::{default_solana_rpc, latest_blockhash};
 use super::svm::mint_info;
 use super::svm_send::{confirm_svm_signature, send_svm_transaction};
@@ -32,19 +31,9 @@ const CONFIRM_TIMEOUT_MS: u32 = 120_000;
 /// How long past a Solana Pay reference's expiry the verify endpoint is polled.
 const VERIFY_GRACE_MS: f64 = 30_000.0;
 
-fn extra<'a>(requirement: &'a Requirement, key: &str) -> &'a Value {
-    requirement
-        .extra
-        .as_ref()
-        .and_then(|e| e.get(key))
-        .unwrap_or(&Value::Null)
-}
-
+/// A string of a seed requirement's `extra` (the dialects always set the ones read here).
 pub(super) fn text(requirement: &Requirement, key: &str) -> String {
-    extra(requirement, key)
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+    requirement.extra_str(key).unwrap_or_default().to_owned()
 }
 
 impl Inner {
@@ -54,10 +43,7 @@ impl Inner {
         challenge: &Challenge,
         requirement: &Requirement,
     ) -> Result<(), Error> {
-        // Only the seed dialects put an expiry of ours in `extra`; an x402 server's own
-        // `extra` members mean what its scheme says.
-        let seed = !challenge.dialect.is_x402();
-        if let Some(expires_at) = extra(requirement, "expiresAt").as_i64().filter(|_| seed) {
+        if let Some(expires_at) = challenge.expires_at {
             let now = i64::try_from(now_seconds()).unwrap_or(i64::MAX);
             if expires_at <= now {
                 return Err(Error::PaymentExpired {
@@ -185,7 +171,8 @@ impl Inner {
         let reference = text(requirement, "reference");
         let mint = Pubkey::parse(&requirement.asset).map_err(fail)?;
         let (decimals, token_program) = mint_info(&rpc_url, &mint).await.map_err(no)?;
-        if extra(requirement, "decimals").as_u64() != Some(u64::from(decimals)) {
+        if requirement.extra_value("decimals").and_then(Value::as_u64) != Some(u64::from(decimals))
+        {
             // The amount was converted with other decimals than the mint has.
             return Err(fail(Error::InvalidSolanaRequirement {
                 reason: "the mint's decimals differ from the asset's known decimals",
@@ -227,7 +214,9 @@ impl Inner {
         confirm_svm_signature(&rpc_url, &signature, CONFIRM_TIMEOUT_MS, Some(&signal))
             .await
             .map_err(reverted_or_unknown)?;
-        let expires_ms = extra(requirement, "expiresAt").as_f64().unwrap_or(0.0) * 1000.0;
+        // Unix seconds far below 2^53: exact as f64.
+        #[allow(clippy::cast_precision_loss)]
+        let expires_ms = call.challenge.expires_at.unwrap_or(0) as f64 * 1000.0;
         self.await_verified(call, &reference, expires_ms + VERIFY_GRACE_MS)
             .await
             .map_err(Settled::Unknown)?;
@@ -255,7 +244,9 @@ impl Inner {
                         reason: format!("the server no longer knows reference {reference}"),
                     }));
                 }
-                if response.ok() && json_member(&response, "paid").await == Some(JsValue::TRUE) {
+                if response.ok()
+                    && read_json(&response).await.get("paid") == Some(&Value::Bool(true))
+                {
                     return Ok(());
                 }
             }
@@ -307,10 +298,4 @@ fn reverted_or_unknown(error: JsValue) -> Settled {
     } else {
         Settled::Unknown(error)
     }
-}
-
-/// One member of a response's JSON body.
-async fn json_member(response: &Response, name: &str) -> Option<JsValue> {
-    let body = JsFuture::from(response.json().ok()?).await.ok()?;
-    Reflect::get(&body, &name.into()).ok()
 }

@@ -26,9 +26,15 @@ pub(crate) fn to_js(error: &Error) -> JsValue {
 /// A JS `Error` for a bad argument type from JavaScript (for example a number
 /// where a string was required).
 pub(crate) fn invalid_argument(message: &str) -> JsValue {
+    coded("INVALID_ARGUMENT", message)
+}
+
+/// An `X402Error` with a code that has no crate [`Error`] variant (the wallet
+/// adapters' codes, e.g. `CHAIN_NOT_AVAILABLE`).
+pub(crate) fn coded(code: &str, message: &str) -> JsValue {
     let js = js_sys::Error::new(message);
     js.set_name("X402Error");
-    set(&js, "code", &JsValue::from_str("INVALID_ARGUMENT"));
+    set(&js, "code", &JsValue::from_str(code));
     js.into()
 }
 

@@ -5,14 +5,15 @@
 
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Object, Promise, Reflect};
 use ruint::aliases::U256;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
 use super::convert::{js_to_json, json_to_js};
-use super::error::{invalid_argument, js, to_js};
+use super::error::{coded, invalid_argument, js, to_js};
 use super::evm::{EvmPrivateKeyWallet, wallet_error, wallet_promise};
+use super::request::function;
 use super::rpc::{ctx_rpc_url, rpc};
 use super::timer::{Backoff, now_millis};
 use crate::error::Error;
@@ -126,14 +127,6 @@ fn tx_hash(text: &str) -> Option<String> {
     let digits = text.strip_prefix("0x")?;
     (digits.len() == 64 && digits.bytes().all(|b| b.is_ascii_hexdigit()))
         .then(|| text.to_ascii_lowercase())
-}
-
-/// An error with a code that has no crate [`Error`] variant (the adapters' codes).
-fn coded(code: &str, message: &str) -> JsValue {
-    let error = js_sys::Error::new(message);
-    error.set_name("X402Error");
-    let _ = Reflect::set(&error, &"code".into(), &code.into());
-    error.into()
 }
 
 #[wasm_bindgen]
@@ -256,12 +249,6 @@ async fn fees(url: &str) -> Result<(U256, U256), JsValue> {
     ))
 }
 
-fn method(wallet: &JsValue, name: &str) -> Option<Function> {
-    Reflect::get(wallet, &JsValue::from_str(name))
-        .ok()
-        .and_then(|m| m.dyn_into::<Function>().ok())
-}
-
 /// Sends `tx` (`{ chainId, to, data?, value? }`) with `wallet.sendTransaction(tx,
 /// { rpcUrl })` and returns the lower-case `0x` transaction hash once broadcast.
 ///
@@ -277,7 +264,7 @@ pub(crate) async fn send_evm_transaction(
     signal: Option<&web_sys::AbortSignal>,
 ) -> Result<String, JsValue> {
     let request = TxRequest::parse(tx)?;
-    let Some(send) = method(wallet, "sendTransaction") else {
+    let Some(send) = function(wallet, "sendTransaction") else {
         return Err(to_js(&Error::WalletUnsupported {
             reason: "a direct transfer needs a wallet with sendTransaction (evmPrivateKeyWallet, \
                      eip1193Wallet, or viemWallet with a WalletClient)"
@@ -315,7 +302,7 @@ pub(crate) async fn wait_for_evm_receipt(
 ) -> Result<Value, JsValue> {
     let hash = tx_hash(hash)
         .ok_or_else(|| invalid_argument("a transaction hash is 0x + 32 bytes of hex"))?;
-    let adapter = method(wallet, "getTransactionReceipt");
+    let adapter = function(wallet, "getTransactionReceipt");
     if rpc_url.is_none() && adapter.is_none() {
         return Err(to_js(&Error::WalletUnsupported {
             reason: "no RPC URL for this network, and the wallet has no getTransactionReceipt"

@@ -6,13 +6,12 @@ use js_sys::{Function, Object, Promise, Reflect};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::Response;
 
 use super::convert::{MAX_ELEMENTS, entries, is_array, items, unreadable};
 use super::direct::text;
 use super::error::{invalid_argument, to_js};
 use super::fetch::{Call, Inner, Settled};
-use super::request::{call_fetch, new_request};
+use super::request::{call_fetch, new_request, read_json};
 use crate::dialect::Requirement;
 use crate::error::Error;
 
@@ -146,20 +145,4 @@ impl Inner {
             ))),
         }
     }
-}
-
-/// A response's JSON body (at most 64 KiB), or `null`.
-async fn read_json(response: &Response) -> Value {
-    let Ok(pending) = response.text() else {
-        return Value::Null;
-    };
-    let text = JsFuture::from(pending)
-        .await
-        .ok()
-        .and_then(|t| t.as_string())
-        .unwrap_or_default();
-    if text.len() > 64 * 1024 {
-        return Value::Null;
-    }
-    serde_json::from_str(&text).unwrap_or(Value::Null)
 }

@@ -75,13 +75,7 @@ impl Receipt {
                 .and_then(|c| c.error)
                 .or(body_error)
                 .filter(|e| !e.is_empty())
-                .unwrap_or_else(|| {
-                    if status == 402 {
-                        "payment_refused".into()
-                    } else {
-                        format!("http_{status}")
-                    }
-                })
+                .unwrap_or_else(|| refusal(status))
         });
         Receipt {
             success: status < 400,
@@ -114,17 +108,20 @@ impl Receipt {
             network: requirement.network.to_string(),
             payer: Some(payer),
             amount: Some(requirement.amount.to_string()),
-            error_reason: (status >= 400).then(|| {
-                if status == 402 {
-                    "payment_refused".to_owned()
-                } else {
-                    format!("http_{status}")
-                }
-            }),
+            error_reason: (status >= 400).then(|| refusal(status)),
             extensions: None,
             one_ly: None,
             status,
         }
+    }
+}
+
+/// The reason of a failed paid response that gave none of its own.
+fn refusal(status: u16) -> String {
+    if status == 402 {
+        "payment_refused".to_owned()
+    } else {
+        format!("http_{status}")
     }
 }
 

@@ -44,12 +44,24 @@ pub(crate) async fn body_error(response: &Response) -> Option<String> {
     if response.status() < 400 {
         return None;
     }
-    let text = JsFuture::from(response.clone().ok()?.text().ok()?)
-        .await
-        .ok()?
-        .as_string()?;
-    let json: Value = serde_json::from_str(&text).ok()?;
+    let json = read_json(&response.clone().ok()?).await;
     json.get("error").and_then(Value::as_str).map(str::to_owned)
+}
+
+/// A response's JSON body (at most 64 KiB), or `null` for anything else.
+pub(crate) async fn read_json(response: &Response) -> Value {
+    let Ok(pending) = response.text() else {
+        return Value::Null;
+    };
+    let text = JsFuture::from(pending)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .unwrap_or_default();
+    if text.len() > 64 * 1024 {
+        return Value::Null;
+    }
+    serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
 /// Awaits `promise`, or rejects with the signal's reason as soon as it aborts.

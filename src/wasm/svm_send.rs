@@ -3,13 +3,14 @@
 //! wallet, checked, and submitted over JSON-RPC; then waiting for confirmation.
 
 use base64::Engine as _;
-use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Object, Promise, Reflect, Uint8Array};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
 use super::convert::{bytes_for, guarded_promise};
 use super::error::{invalid_argument, js, to_js};
 use super::evm::{wallet_error, wallet_promise};
+use super::request::function;
 use super::rpc::{ctx_rpc_url, rpc};
 use super::svm::PACKET;
 use super::timer::{Backoff, now_millis};
@@ -82,12 +83,6 @@ pub(crate) async fn submit(url: &str, signed: &[u8]) -> Result<String, JsValue> 
     Ok(ours)
 }
 
-fn method(wallet: &JsValue, name: &str) -> Option<Function> {
-    Reflect::get(wallet, &JsValue::from_str(name))
-        .ok()
-        .and_then(|m| m.dyn_into::<Function>().ok())
-}
-
 /// A wallet's `sendTransaction` result (base58 text or 64 bytes) as base58.
 fn normalise_signature(result: &JsValue) -> Result<String, JsValue> {
     // Over 64 bytes, `signature_base58` refuses it by its length.
@@ -125,7 +120,7 @@ pub(crate) async fn send_svm_transaction(
     signal: Option<&web_sys::AbortSignal>,
 ) -> Result<String, JsValue> {
     let bytes = Uint8Array::from(unsigned);
-    if let Some(send) = method(wallet, "sendTransaction") {
+    if let Some(send) = function(wallet, "sendTransaction") {
         let ctx = Object::new();
         if let Some(url) = rpc_url {
             Reflect::set(&ctx, &JsValue::from_str("rpcUrl"), &JsValue::from_str(url))?;
@@ -139,7 +134,7 @@ pub(crate) async fn send_svm_transaction(
         let result = wallet_promise(Promise::resolve(&pending), signal).await?;
         return normalise_signature(&result);
     }
-    let Some(sign) = method(wallet, "signTransaction") else {
+    let Some(sign) = function(wallet, "signTransaction") else {
         return Err(to_js(&Error::WalletUnsupported {
             reason: "a Solana transfer needs a wallet with sendTransaction or signTransaction"
                 .into(),
