@@ -1,6 +1,7 @@
 //! The x402 dialects proper: v2 (header, or body only) and v1 (body).
 
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 
 use super::{Challenge, Dialect, DialectId, RejectedRequirement, Requirement, Response402};
@@ -27,7 +28,9 @@ struct Envelope {
     error: Option<String>,
     #[serde(default)]
     resource: Option<ResourceInfo>,
-    accepts: Vec<Value>,
+    /// Checked to be a list here; its entries are read in place from the document.
+    #[allow(dead_code, reason = "deserialized for its shape check only")]
+    accepts: Vec<IgnoredAny>,
     #[serde(default)]
     extensions: Option<Map<String, Value>>,
 }
@@ -127,7 +130,8 @@ fn challenge(
     // Grown as requirements pass (an input's count never sizes an allocation).
     let mut requirements = Vec::new();
     let mut rejected = Vec::new();
-    for (index, raw) in envelope.accepts.iter().enumerate() {
+    let accepts = json.get("accepts").and_then(Value::as_array);
+    for (index, raw) in accepts.into_iter().flatten().enumerate() {
         match validate(index, raw) {
             Ok(requirement) => requirements.push(requirement),
             Err(error) => rejected.push(RejectedRequirement { index, error }),

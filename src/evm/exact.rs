@@ -10,7 +10,7 @@
 use ruint::aliases::U256;
 use serde_json::{Map, Value, json};
 
-use super::{Address, RecoverableSignature, TypedData, recover_address};
+use super::{Address, RecoverableSignature, TypedData, keccak256, recover_address};
 use crate::dialect::Requirement;
 use crate::error::{Error, Result};
 
@@ -120,18 +120,17 @@ pub fn prepare(
     let chain_id = chain_id(requirement)?;
     let pay_to = Address::parse(&requirement.pay_to)?;
     let asset = Address::parse(&requirement.asset)?;
-    let valid_before = params
+    let before = params
         .now
         .checked_add(requirement.max_timeout_seconds)
-        .ok_or(Error::AmountOverflow)?
-        .to_string();
-    let valid_after = params
+        .ok_or(Error::AmountOverflow)?;
+    let after = params
         .valid_after
-        .unwrap_or_else(|| params.now.saturating_sub(DEFAULT_VALID_AFTER_LEEWAY))
-        .to_string();
+        .unwrap_or_else(|| params.now.saturating_sub(DEFAULT_VALID_AFTER_LEEWAY));
+    let (valid_before, valid_after) = (before.to_string(), after.to_string());
     let amount = requirement.amount.to_string();
     let method = TransferMethod::of(requirement);
-    let (typed_data, authorization) = match method {
+    let (typed_data, authorization, digest) = match method {
         TransferMethod::Eip3009 => {
             let name = requirement.extra_str("name").filter(|s| !s.is_empty());
             let version = requirement.extra_str("version").filter(|s| !s.is_empty());
@@ -147,7 +146,16 @@ pub fn prepare(
                 "nonce": format!("0x{}", hex::encode(params.nonce)),
             });
             let typed = eip3009_typed_data(name, version, chain_id, asset, object(message.clone()));
-            (typed, message)
+            let authorization = Eip3009 {
+                from,
+                to: pay_to,
+                value: requirement.amount.to_be_bytes(),
+                valid_after: after,
+                valid_before: before,
+                nonce: params.nonce,
+            };
+            let digest = authorization.digest(name, version, chain_id, asset);
+            (typed, message, digest)
         }
         TransferMethod::Permit2 => {
             let permitted = json!({ "token": asset.to_checksum(), "amount": amount });
@@ -160,10 +168,10 @@ pub fn prepare(
             let typed = permit2_typed_data(chain_id, object(message.clone()));
             let mut authorization = object(json!({ "from": from.to_checksum() }));
             authorization.extend(object(message));
-            (typed, Value::Object(authorization))
+            let digest = typed.digest()?;
+            (typed, Value::Object(authorization), digest)
         }
     };
-    let digest = typed_data.digest()?;
     Ok(PreparedPayment {
         method,
         from,
@@ -225,6 +233,51 @@ pub fn eip3009_typed_data(
         "TransferWithAuthorization",
         message,
     )
+}
+
+/// An EIP-3009 `TransferWithAuthorization` message, hashed without the generic
+/// typed-data encoder: the payment hot path signs one of these per request.
+struct Eip3009 {
+    from: Address,
+    to: Address,
+    value: [u8; 32],
+    valid_after: u64,
+    valid_before: u64,
+    nonce: [u8; 32],
+}
+
+impl Eip3009 {
+    /// `keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(message))`, with the domain
+    /// `{name, version, chainId, verifyingContract}` that `eip3009_typed_data` builds.
+    fn digest(&self, name: &str, version: &str, chain_id: u64, token: Address) -> [u8; 32] {
+        let domain = keccak256(
+            &[
+                keccak256(
+                    b"EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)",
+                ),
+                keccak256(name.as_bytes()),
+                keccak256(version.as_bytes()),
+                U256::from(chain_id).to_be_bytes::<32>(),
+                token.to_word(),
+            ]
+            .concat(),
+        );
+        let message = keccak256(
+            &[
+                keccak256(
+                    b"TransferWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)",
+                ),
+                self.from.to_word(),
+                self.to.to_word(),
+                self.value,
+                U256::from(self.valid_after).to_be_bytes::<32>(),
+                U256::from(self.valid_before).to_be_bytes::<32>(),
+                self.nonce,
+            ]
+            .concat(),
+        );
+        keccak256(&[&[0x19, 0x01][..], &domain, &message].concat())
+    }
 }
 
 /// The Permit2 `PermitWitnessTransferFrom` typed data (x402 witness).

@@ -15,7 +15,7 @@ use super::evm_send::{send_evm_transaction, wait_for_evm_receipt};
 use super::facilitator_pay::Facilitator;
 use super::fetch::{Call, Inner, Settled};
 use super::receipts::Receipt;
-use super::request::{attempt, call_fetch, new_request, read_json, response_url};
+use super::request::{Outgoing, attempt, call_fetch, read_json, response_url};
 use super::rpc::{default_solana_rpc, latest_blockhash};
 use super::svm::mint_info;
 use super::svm_send::{confirm_svm_signature, send_svm_transaction};
@@ -92,7 +92,7 @@ impl Inner {
         let url = response_url(call.first, call.request);
         let retry =
             attempt(call.request, call.body, Some((&url, &headers))).map_err(Settled::Unknown)?;
-        let response = call_fetch(&self.fetch, &retry)
+        let response = call_fetch(&self.fetch, self.native, &retry)
             .await
             .map_err(Settled::Unknown)?;
         let receipt = Receipt::direct(requirement, &response, transaction, payer);
@@ -128,7 +128,7 @@ impl Inner {
             call.hooks,
             "signed",
             Some(requirement),
-            json!({ "transaction": hash }),
+            || json!({ "transaction": hash }),
         );
         wait_for_evm_receipt(
             wallet,
@@ -209,7 +209,7 @@ impl Inner {
             call.hooks,
             "signed",
             Some(requirement),
-            json!({ "transaction": signature }),
+            || json!({ "transaction": signature }),
         );
         confirm_svm_signature(&rpc_url, &signature, CONFIRM_TIMEOUT_MS, Some(&signal))
             .await
@@ -237,8 +237,8 @@ impl Inner {
         loop {
             let init = Object::new();
             Reflect::set(&init, &"signal".into(), &signal)?;
-            let request = new_request(&JsValue::from_str(&url), &init.into())?;
-            if let Ok(response) = call_fetch(&self.fetch, &request).await {
+            let out = Outgoing::new(url.as_str(), init);
+            if let Ok(response) = call_fetch(&self.fetch, self.native, &out).await {
                 if response.status() == 404 {
                     return Err(to_js(&Error::PaymentExpired {
                         reason: format!("the server no longer knows reference {reference}"),

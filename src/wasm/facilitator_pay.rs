@@ -11,7 +11,7 @@ use super::convert::{MAX_ELEMENTS, entries, is_array, items, unreadable};
 use super::direct::text;
 use super::error::{invalid_argument, to_js};
 use super::fetch::{Call, Inner, Settled};
-use super::request::{call_fetch, new_request, read_json};
+use super::request::{Outgoing, call_fetch, read_json};
 use crate::dialect::Requirement;
 use crate::error::Error;
 
@@ -108,10 +108,9 @@ impl Inner {
         ] {
             Reflect::set(&init, &key.into(), &value).map_err(no)?;
         }
-        let request =
-            new_request(&JsValue::from_str(&format!("{url}/pay")), &init.into()).map_err(no)?;
+        let out = Outgoing::new(format!("{url}/pay"), init);
         // Once the request is out the facilitator may have paid, whatever we see next.
-        let response = call_fetch(&self.fetch, &request)
+        let response = call_fetch(&self.fetch, self.native, &out)
             .await
             .map_err(Settled::Unknown)?;
         let status = response.status();
@@ -133,7 +132,7 @@ impl Inner {
                     call.hooks,
                     "signed",
                     Some(requirement),
-                    json!({ "transaction": tx_id }),
+                    || json!({ "transaction": tx_id }),
                 );
                 Ok((
                     tx_id.clone(),

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Function, Promise};
+use js_sys::{Function, Object, Promise};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -19,8 +19,8 @@ use super::facilitator_pay::Facilitator;
 use super::headers::JsHeaders;
 use super::receipts::{Receipt, one_ly_metadata, one_ly_style, read_receipt, remember_receipt};
 use super::request::{
-    Hooks, attempt, body_error, call_fetch, check_aborted, function, get, new_request, origin_of,
-    response_url, until_aborted,
+    Hooks, Outgoing, attempt, body_error, call_fetch, check_aborted, function, get, new_request,
+    origin_of, response_url, until_aborted,
 };
 use crate::budget::Ledger;
 use crate::dialect::{
@@ -37,6 +37,9 @@ pub(super) struct Wallet {
 
 pub(super) struct Inner {
     pub(super) fetch: Function,
+    /// `fetch` is the runtime's own (`globalThis.fetch`): it is called with
+    /// `(input, init)`, so no Request is built that it would copy again.
+    pub(super) native: bool,
     wallets: Vec<Wallet>,
     policy: Policy,
     ledger: RefCell<Ledger>,
@@ -92,6 +95,7 @@ impl Inner {
             js(Policy::new(config))?
         };
         Ok(Inner {
+            native: Object::is(&fetch, &super::global("fetch")),
             fetch,
             wallets,
             ledger: RefCell::new(Ledger::new(policy.budget.clone())),
@@ -122,7 +126,7 @@ impl Inner {
         hooks: &Hooks,
         kind: &str,
         requirement: Option<&Requirement>,
-        extra: Value,
+        extra: impl FnOnce() -> Value,
     ) {
         let listeners: Vec<&Function> = self.on_event.iter().chain(hooks.on_event.iter()).collect();
         if listeners.is_empty() {
@@ -133,7 +137,7 @@ impl Inner {
         if let Some(r) = requirement {
             event.insert("requirement".into(), json!(r));
         }
-        if let Value::Object(more) = extra {
+        if let Value::Object(more) = extra() {
             event.extend(more);
         }
         if let Ok(event) = json_to_js(&event) {
@@ -145,16 +149,28 @@ impl Inner {
     }
 
     async fn fetch(&self, input: JsValue, init: JsValue, hooks: Hooks) -> Result<JsValue, JsValue> {
-        let request = new_request(&input, &init)?;
-        // Read once, up front, as a Blob: it can be sent twice and survives 307/308.
-        let body = match request.body() {
-            Some(_) => Some(JsFuture::from(request.blob()?).await?),
-            None => None,
+        let (request, body, first) = if self.native && without_body(&input, &init) {
+            // Sent as the caller gave it; the Request is built only if a 402 needs it.
+            let out = Outgoing::new(input.clone(), init.clone());
+            let first = call_fetch(&self.fetch, true, &out).await?;
+            if first.status() != 402 {
+                return Ok(first.into());
+            }
+            (new_request(&input, &init)?, None, first)
+        } else {
+            let request = new_request(&input, &init)?;
+            // Read once, up front, as a Blob: it can be sent twice and survives 307/308.
+            let body = match request.body() {
+                Some(_) => Some(JsFuture::from(request.blob()?).await?),
+                None => None,
+            };
+            let out = attempt(&request, body.as_ref(), None)?;
+            let first = call_fetch(&self.fetch, self.native, &out).await?;
+            if first.status() != 402 {
+                return Ok(first.into());
+            }
+            (request, body, first)
         };
-        let first = call_fetch(&self.fetch, &attempt(&request, body.as_ref(), None)?).await?;
-        if first.status() != 402 {
-            return Ok(first.into());
-        }
         let method = request.method();
         if first.redirected() && method != "GET" && method != "HEAD" {
             // fetch may have turned it into a GET (301/302/303) or kept it (307/308);
@@ -200,13 +216,18 @@ impl Inner {
             origin,
             ..
         } = *call;
-        self.emit(hooks, "payment_required", None, json!({ "origin": origin }));
+        self.emit(
+            hooks,
+            "payment_required",
+            None,
+            || json!({ "origin": origin }),
+        );
         let refused = |error: Error| {
             self.emit(
                 hooks,
                 "failed",
                 None,
-                json!({ "error": error.code(), "message": error.to_string() }),
+                || json!({ "error": error.code(), "message": error.to_string() }),
             );
             to_js(&error)
         };
@@ -250,7 +271,7 @@ impl Inner {
                     hooks,
                     kind,
                     Some(requirement),
-                    json!({ "receipt": receipt, "status": response.status() }),
+                    || json!({ "receipt": receipt, "status": response.status() }),
                 );
                 remember_receipt(&response, &receipt);
                 Ok(response.into())
@@ -318,16 +339,16 @@ impl Inner {
                 .await
                 .map_err(no)?;
             if answer.as_bool() != Some(true) {
-                self.emit(hooks, "rejected", Some(requirement), json!({}));
+                self.emit(hooks, "rejected", Some(requirement), || json!({}));
                 return Err(no(to_js(&Error::PaymentRejected)));
             }
-            self.emit(hooks, "approved", Some(requirement), json!({}));
+            self.emit(hooks, "approved", Some(requirement), || json!({}));
         } else {
             self.emit(
                 hooks,
                 "approved",
                 Some(requirement),
-                json!({ "automatic": true }),
+                || json!({ "automatic": true }),
             );
         }
         check_aborted(request).map_err(no)?;
@@ -362,19 +383,33 @@ impl Inner {
         )
         .await
         .map_err(no)?;
-        self.emit(hooks, "signed", Some(requirement), json!({}));
+        self.emit(hooks, "signed", Some(requirement), || json!({}));
         check_aborted(request).map_err(no)?;
         let header =
             crate::client::payment_header(challenge, &payment).map_err(|e| no(to_js(&e)))?;
         let url = response_url(first, request);
         let retry = attempt(request, body, Some((&url, &[header]))).map_err(no)?;
         // From here the server may have settled even if we see an error.
-        let response = call_fetch(&self.fetch, &retry)
+        let response = call_fetch(&self.fetch, self.native, &retry)
             .await
             .map_err(Settled::Unknown)?;
         let receipt = read_receipt(&response, challenge.dialect);
         Ok((response, receipt))
     }
+}
+
+/// Whether `fetch(input, init)` sends no body: `input` is not a Request (which may
+/// carry one) and `init` names none. A getter that throws answers no (the Request
+/// built instead reports it).
+fn without_body(input: &JsValue, init: &JsValue) -> bool {
+    if input.is_instance_of::<Request>() {
+        return false;
+    }
+    if init.is_undefined() || init.is_null() {
+        return true;
+    }
+    js_sys::Reflect::get(init, &JsValue::from_str("body"))
+        .is_ok_and(|b| b.is_undefined() || b.is_null())
 }
 
 /// One paying call: its hooks, the request (body read once), the 402 and what it asks.

@@ -122,16 +122,34 @@ pub(crate) fn new_request(input: &JsValue, init: &JsValue) -> Result<Request, Js
     Reflect::construct(&constructor, &args)?.dyn_into::<Request>()
 }
 
+/// The arguments of one fetch call: `input` and `init` (`undefined` for none), as
+/// `fetch(input, init)` takes them. `call_fetch` hands them to the runtime's own
+/// fetch as they are (it builds its Request from them), and gives a custom fetch
+/// the one Request they describe.
+pub(crate) struct Outgoing {
+    pub(crate) input: JsValue,
+    pub(crate) init: JsValue,
+}
+
+impl Outgoing {
+    pub(crate) fn new(input: impl Into<JsValue>, init: impl Into<JsValue>) -> Self {
+        Outgoing {
+            input: input.into(),
+            init: init.into(),
+        }
+    }
+}
+
 /// One attempt: the original request with the body read up front, optionally sent
 /// to `url` with the payment headers (and never following a redirect with them).
 pub(crate) fn attempt(
     request: &Request,
     body: Option<&JsValue>,
     paid: Option<(&str, &[(&str, String)])>,
-) -> Result<Request, JsValue> {
+) -> Result<Outgoing, JsValue> {
     if body.is_none() && paid.is_none() {
         // A request without a body can be sent as it is, any number of times.
-        return Ok(Clone::clone(request));
+        return Ok(Outgoing::new(Clone::clone(request), JsValue::UNDEFINED));
     }
     let init = Object::new();
     let headers = web_sys::Headers::new_with_headers(&request.headers())?;
@@ -147,7 +165,7 @@ pub(crate) fn attempt(
     }
     let Some((url, payment)) = paid else {
         Reflect::set(&init, &"headers".into(), &headers)?;
-        return new_request(request.as_ref(), &init.into());
+        return Ok(Outgoing::new(Clone::clone(request), init));
     };
     for (name, value) in payment {
         headers.set(name, value)?;
@@ -155,7 +173,7 @@ pub(crate) fn attempt(
     Reflect::set(&init, &"headers".into(), &headers)?;
     Reflect::set(&init, &"redirect".into(), &"manual".into())?;
     if url == request.url() {
-        return new_request(request.as_ref(), &init.into());
+        return Ok(Outgoing::new(Clone::clone(request), init));
     }
     if origin_of(url) != origin_of(&request.url()) {
         // The 402 came from where a redirect led: drop what fetch drops on a
@@ -181,11 +199,25 @@ pub(crate) fn attempt(
             Reflect::set(&init, &key.into(), &value)?;
         }
     }
-    new_request(&JsValue::from_str(url), &init.into())
+    Ok(Outgoing::new(url, init))
 }
 
-pub(crate) async fn call_fetch(fetch: &Function, request: &Request) -> Result<Response, JsValue> {
-    let pending = fetch.call1(&JsValue::NULL, request)?;
+/// Calls `fetch` with `out`. The runtime's own fetch (`native`) takes `(input, init)`
+/// and builds the Request itself; a custom fetch always receives one Request, so
+/// it sees exactly what the runtime's fetch would send.
+pub(crate) async fn call_fetch(
+    fetch: &Function,
+    native: bool,
+    out: &Outgoing,
+) -> Result<Response, JsValue> {
+    let pending = if out.init.is_undefined() && (native || out.input.is_instance_of::<Request>()) {
+        fetch.call1(&JsValue::NULL, &out.input)?
+    } else if native {
+        fetch.call2(&JsValue::NULL, &out.input, &out.init)?
+    } else {
+        let request: JsValue = new_request(&out.input, &out.init)?.into();
+        fetch.call1(&JsValue::NULL, &request)?
+    };
     JsFuture::from(Promise::resolve(&pending))
         .await?
         .dyn_into::<Response>()

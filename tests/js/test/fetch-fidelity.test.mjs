@@ -155,44 +155,98 @@ test('fidelity: a Request object as input (with a body) is paid and replayed ide
   assert.equal(s2.headers['x-old'], undefined);
 });
 
-test('fidelity: the Request options (credentials, cache, mode, keepalive) are kept; the retry does not follow redirects', async (t) => {
-  const server = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
-  const { wallet } = countingWallet(x402);
-  const capture = capturingFetch();
-  const paying = x402.wrapFetch(capture, { wallets: [wallet] });
-  const init = {
-    method: 'POST', body: 'x', credentials: 'include', cache: 'no-store', mode: 'cors', keepalive: true, headers: { 'x-a': 'b' },
-  };
-  assert.equal((await paying(server.url('/paid'), init)).status, 200);
-  assert.equal(capture.seen.length, 2);
-  const [first, retry] = capture.seen.map((s) => s.input);
-  assert.ok(first instanceof Request && retry instanceof Request);
-  for (const key of ['method', 'credentials', 'cache', 'mode', 'keepalive']) {
-    assert.equal(first[key], init[key], `first attempt ${key}`);
-    assert.equal(retry[key], init[key], `retry ${key}`);
-  }
-  assert.equal(retry.url, first.url);
-  assert.equal(retry.integrity, first.integrity);
-  assert.equal(first.redirect, 'follow');
-  assert.equal(retry.redirect, 'manual');
-  assert.deepEqual([...retry.headers.keys()].filter((k) => k !== 'payment-signature'), [...first.headers.keys()]);
-});
+// A custom fetch receives one Request per attempt. The runtime's own fetch (globalThis.fetch, the
+// function wrapFetch was given) is called as fetch(input, init) instead, the Request left to it:
+// replaced here by a recorder so both calling conventions are checked.
+const MODES = [
+  ['a custom fetch', (t) => {
+    const capture = capturingFetch();
+    return { capture, fetchFn: capture };
+  }],
+  ["the runtime's fetch", (t) => {
+    const original = globalThis.fetch;
+    const capture = capturingFetch(original);
+    globalThis.fetch = capture;
+    t.after(() => { globalThis.fetch = original; });
+    return { capture, fetchFn: globalThis.fetch };
+  }],
+];
 
-test('fidelity: referrerPolicy and referrer are kept on both attempts', async (t) => {
-  // new Request(request, nonEmptyInit) resets referrer and referrerPolicy (Fetch spec, Request
-  // constructor step "if init is not empty"), so they must be passed on explicitly.
+/** The Request each recorded call describes: the one a custom fetch got, or fetch's own. */
+function requestsOf(capture, mode) {
+  return capture.seen.map(({ input, init }) => {
+    if (mode === 'a custom fetch') {
+      assert.ok(input instanceof Request && init === undefined, 'a custom fetch gets one Request');
+      return input;
+    }
+    return init === undefined && input instanceof Request ? input : new Request(input, init);
+  });
+}
+
+for (const [mode, setUp] of MODES) {
+  test(`fidelity (${mode}): the Request options (credentials, cache, mode, keepalive) are kept; the retry does not follow redirects`, async (t) => {
+    const server = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
+    const { wallet } = countingWallet(x402);
+    const { capture, fetchFn } = setUp(t);
+    const paying = x402.wrapFetch(fetchFn, { wallets: [wallet] });
+    const init = {
+      method: 'POST', body: 'x', credentials: 'include', cache: 'no-store', mode: 'cors', keepalive: true, headers: { 'x-a': 'b' },
+    };
+    assert.equal((await paying(server.url('/paid'), init)).status, 200);
+    assert.equal(capture.seen.length, 2);
+    const [first, retry] = requestsOf(capture, mode);
+    for (const key of ['method', 'credentials', 'cache', 'mode', 'keepalive']) {
+      assert.equal(first[key], init[key], `first attempt ${key}`);
+      assert.equal(retry[key], init[key], `retry ${key}`);
+    }
+    assert.equal(retry.url, first.url);
+    assert.equal(retry.integrity, first.integrity);
+    assert.equal(first.redirect, 'follow');
+    assert.equal(retry.redirect, 'manual');
+    assert.deepEqual([...retry.headers.keys()].filter((k) => k !== 'payment-signature'), [...first.headers.keys()]);
+    assert.equal(server.requests[1].body.toString(), 'x');
+  });
+
+  test(`fidelity (${mode}): referrerPolicy and referrer are kept on both attempts`, async (t) => {
+    // new Request(request, nonEmptyInit) resets referrer and referrerPolicy (Fetch spec, Request
+    // constructor step "if init is not empty"), so they must be passed on explicitly.
+    const server = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
+    const { wallet } = countingWallet(x402);
+    const { capture, fetchFn } = setUp(t);
+    const paying = x402.wrapFetch(fetchFn, { wallets: [wallet] });
+    const init = { referrerPolicy: 'no-referrer', referrer: '' };
+    const expected = new Request(server.url('/paid'), init);
+    assert.equal((await paying(server.url('/paid'), init)).status, 200);
+    const [first, retry] = requestsOf(capture, mode);
+    for (const [name, request] of [['first attempt', first], ['retry', retry]]) {
+      assert.equal(request.referrerPolicy, expected.referrerPolicy, `${name} referrerPolicy`);
+      assert.equal(request.referrer, expected.referrer, `${name} referrer`);
+    }
+  });
+}
+
+test("fidelity: a request without a body goes to the runtime's fetch exactly as the caller gave it", async (t) => {
   const server = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
   const { wallet } = countingWallet(x402);
-  const capture = capturingFetch();
-  const paying = x402.wrapFetch(capture, { wallets: [wallet] });
-  const init = { referrerPolicy: 'no-referrer', referrer: '' };
-  const expected = new Request(server.url('/paid'), init);
-  assert.equal((await paying(server.url('/paid'), init)).status, 200);
-  const [first, retry] = capture.seen.map((s) => s.input);
-  for (const [name, request] of [['first attempt', first], ['retry', retry]]) {
-    assert.equal(request.referrerPolicy, expected.referrerPolicy, `${name} referrerPolicy`);
-    assert.equal(request.referrer, expected.referrer, `${name} referrer`);
-  }
+  const { capture, fetchFn } = MODES[1][1](t);
+  const paying = x402.wrapFetch(fetchFn, { wallets: [wallet] });
+  const controller = new AbortController();
+  const init = { headers: { 'x-k': 'v' }, signal: controller.signal, cache: 'no-cache' };
+  const url = server.url('/paid?q=1');
+  assert.equal((await paying(url, init)).status, 200);
+  assert.equal(capture.seen.length, 2);
+  assert.equal(capture.seen[0].input, url);
+  assert.equal(capture.seen[0].init, init);
+  const retry = requestsOf(capture, MODES[1][0])[1];
+  assert.equal(retry.url, url);
+  assert.equal(retry.method, 'GET');
+  assert.equal(retry.cache, 'no-cache');
+  assert.equal(retry.headers.get('x-k'), 'v');
+  assert.ok(retry.headers.get('payment-signature'));
+  // The caller's signal still governs the retry.
+  controller.abort();
+  assert.equal(retry.signal.aborted, true);
+  assert.deepEqual(server.requests.map((r) => r.headers['x-k']), ['v', 'v']);
 });
 
 test('fidelity: abort before the request: AbortError, nothing sent, no wallet call', async (t) => {
