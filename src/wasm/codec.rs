@@ -36,7 +36,7 @@ fn from_js_value<T: DeserializeOwned>(value: JsValue, document: Document) -> Res
         )));
     }
     let text = String::from(text);
-    js(serde_json::from_str(&text).map_err(|source| Error::json(document, source)))
+    js(crate::protocol::parse_json(&text).map_err(|source| Error::json(document, source)))
 }
 
 fn document_named(name: &str) -> Result<Document, JsValue> {

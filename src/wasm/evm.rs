@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Function, Promise, Reflect};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -98,7 +99,7 @@ pub fn evm_private_key_wallet(hex_key: &str) -> Result<EvmPrivateKeyWallet, JsVa
 
 /// Typed data `{ domain, types, primaryType, message }` from JS, or INVALID_TYPED_DATA.
 fn typed_data_of(value: &JsValue) -> Result<TypedData, JsValue> {
-    serde_json::from_value(js_to_json(value)?).map_err(|e| {
+    TypedData::deserialize(&js_to_json(value)?).map_err(|e| {
         to_js(&Error::InvalidTypedData {
             reason: e.to_string(),
         })

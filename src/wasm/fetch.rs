@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -86,8 +87,8 @@ impl Inner {
         let policy = if policy_js.is_undefined() || policy_js.is_null() {
             Policy::default_policy()
         } else {
-            let config: PolicyConfig =
-                serde_json::from_value(js_to_json(&policy_js)?).map_err(|e| {
+            let config: PolicyConfig = PolicyConfig::deserialize(&js_to_json(&policy_js)?)
+                .map_err(|e| {
                     to_js(&Error::InvalidPolicy {
                         reason: e.to_string(),
                     })

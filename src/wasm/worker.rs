@@ -1,6 +1,7 @@
 //! Exports for the Workers verify helper (`x402-wasm/worker`): a route resolved
 //! for one request, its 402 challenge, and the decision on a payment header.
 
+use serde::Deserialize;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
@@ -22,7 +23,7 @@ impl X402Route {
     /// Resolves `config` (`{ accepts, resource?, acceptV1? }`) for `requestUrl`.
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue, request_url: &str) -> Result<X402Route, JsValue> {
-        let config: RouteConfig = serde_json::from_value(js_to_json(&config)?).map_err(|e| {
+        let config: RouteConfig = RouteConfig::deserialize(&js_to_json(&config)?).map_err(|e| {
             to_js(&Error::InvalidRouteConfig {
                 reason: e.to_string(),
             })
