@@ -100,6 +100,10 @@ impl fmt::Display for Error {
             Error::TransactionFailed {
                 transaction,
                 reason,
+            } if transaction.is_empty() => write!(f, "the transaction failed: {reason}"),
+            Error::TransactionFailed {
+                transaction,
+                reason,
             } => write!(f, "transaction {transaction} failed: {reason}"),
             Error::TransactionTimeout { transaction } => write!(
                 f,

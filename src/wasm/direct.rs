@@ -264,11 +264,13 @@ impl Inner {
 }
 
 /// A send that failed before anything could reach the chain (the user refused, the
-/// wallet cannot send, the request was invalid) moved nothing; any other failure
-/// (an RPC error or a wallet error after submitting) may have, and keeps the budget
+/// wallet cannot send, the request was invalid, the node's simulation said the
+/// transfer fails: TRANSACTION_FAILED) moved nothing; any other failure (an RPC
+/// error or a wallet error after submitting) may have, and keeps the budget
 /// reservation: counting a payment that did not happen is the safe mistake.
 fn refused_or_unknown(error: JsValue) -> Settled {
-    const BEFORE_SENDING: [&str; 8] = [
+    const BEFORE_SENDING: [&str; 9] = [
+        "TRANSACTION_FAILED",
         "USER_REJECTED",
         "WALLET_UNSUPPORTED",
         "WALLET_UNAUTHORIZED",

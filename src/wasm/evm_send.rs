@@ -14,7 +14,7 @@ use super::convert::{js_to_json, json_to_js};
 use super::error::{coded, invalid_argument, js, to_js};
 use super::evm::{EvmPrivateKeyWallet, wallet_error, wallet_promise};
 use super::request::function;
-use super::rpc::{ctx_rpc_url, rpc};
+use super::rpc::{ctx_rpc_url, rpc, rpc_or};
 use super::timer::{Backoff, now_millis};
 use crate::error::Error;
 use crate::evm::{Address, Eip1559Transaction, PrivateKeySigner};
@@ -195,7 +195,18 @@ async fn broadcast(
         call.remove("chainId");
         call.insert("from".to_owned(), Value::String(from));
     }
-    let gas = rpc(url, "eth_estimateGas", json!([call])).await?;
+    // A transfer the node simulates as reverting (e.g. the balance is short) is never
+    // sent: TRANSACTION_FAILED, not an RPC failure.
+    let gas = rpc_or(url, "eth_estimateGas", json!([call]), |error| {
+        let message = error.get("message").and_then(Value::as_str)?;
+        (error.get("code").and_then(Value::as_i64) == Some(3)
+            || message.contains("execution reverted"))
+        .then(|| Error::TransactionFailed {
+            transaction: String::new(),
+            reason: format!("the transfer would revert, so it was not sent: {message}"),
+        })
+    })
+    .await?;
     let gas = u64::try_from(rpc_quantity(&gas, "eth_estimateGas")?).unwrap_or(u64::MAX);
     let tx = Eip1559Transaction {
         chain_id: request.chain_id,

@@ -13,7 +13,22 @@ use crate::error::Error;
 /// Calls `method` with `params` on the JSON-RPC endpoint `url` and returns its
 /// `result`; a transport failure, a non-JSON answer or a JSON-RPC `error` is an
 /// `RPC_ERROR`.
+///
+/// An `RPC_ERROR` may come after a transaction went out, so it keeps a payment's
+/// budget reservation; a refusal the node states before sending anything is made
+/// `TRANSACTION_FAILED` by [`rpc_or`], which releases it.
 pub(crate) async fn rpc(url: &str, method: &str, params: Value) -> Result<Value, JsValue> {
+    rpc_or(url, method, params, |_| None).await
+}
+
+/// [`rpc`], with a JSON-RPC `error` object that `refusal` recognises reported as the
+/// error it returns instead of `RPC_ERROR`.
+pub(crate) async fn rpc_or(
+    url: &str,
+    method: &str,
+    params: Value,
+    refusal: impl Fn(&Value) -> Option<Error>,
+) -> Result<Value, JsValue> {
     let fetch: Function = super::global("fetch")
         .dyn_into()
         .map_err(|_| invalid_argument("this runtime has no fetch"))?;
@@ -44,7 +59,10 @@ pub(crate) async fn rpc(url: &str, method: &str, params: Value) -> Result<Value,
     let json: Value = serde_json::from_str(&text)
         .map_err(|_| failure(format!("HTTP {} without JSON", response.status())))?;
     if let Some(error) = json.get("error") {
-        return Err(failure(error.to_string()));
+        return Err(match refusal(error) {
+            Some(known) => to_js(&known),
+            None => failure(error.to_string()),
+        });
     }
     json.get("result")
         .cloned()

@@ -11,7 +11,7 @@ use super::convert::{bytes_for, guarded_promise};
 use super::error::{invalid_argument, js, to_js};
 use super::evm::{wallet_error, wallet_promise};
 use super::request::function;
-use super::rpc::{ctx_rpc_url, rpc};
+use super::rpc::{ctx_rpc_url, rpc, rpc_or};
 use super::svm::PACKET;
 use super::timer::{Backoff, now_millis};
 use crate::error::Error;
@@ -55,8 +55,9 @@ pub(crate) fn sign_and_submit(
 /// its signature (the fee payer's, base58).
 ///
 /// # Errors
-/// INVALID_TRANSACTION for bytes that are not a transaction; RPC_ERROR when the RPC
-/// refuses it (a failed preflight included) or answers another signature.
+/// INVALID_TRANSACTION for bytes that are not a transaction; TRANSACTION_FAILED when
+/// the RPC's preflight refuses it; RPC_ERROR when the RPC fails otherwise or answers
+/// another signature.
 pub(crate) async fn submit(url: &str, signed: &[u8]) -> Result<String, JsValue> {
     let tx = js(Transaction::parse(signed))?;
     let ours = tx
@@ -69,10 +70,26 @@ pub(crate) async fn submit(url: &str, signed: &[u8]) -> Result<String, JsValue> 
             })
         })?;
     let encoded = base64::engine::general_purpose::STANDARD.encode(signed);
-    let answer = rpc(
+    // -32002: the RPC's preflight simulation failed, so it did not forward the
+    // transaction (Solana JSON-RPC server error codes).
+    let answer = rpc_or(
         url,
         "sendTransaction",
         json!([encoded, { "encoding": "base64", "preflightCommitment": "confirmed" }]),
+        |error| {
+            (error.get("code").and_then(Value::as_i64) == Some(-32002)).then(|| {
+                Error::TransactionFailed {
+                    transaction: ours.clone(),
+                    reason: format!(
+                        "the RPC's preflight refused it, so it was not sent: {}",
+                        error
+                            .get("message")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                    ),
+                }
+            })
+        },
     )
     .await?;
     if answer.as_str() != Some(ours.as_str()) {

@@ -104,7 +104,10 @@ function snapshot(svm, keys) {
  *     transaction needs maxSupportedTransactionVersion >= 0. Other encodings answer null (as this
  *     front always did: the official exact scheme asks for jsonParsed only for smart wallets).
  */
-export async function startLitesvmRpc(world) {
+// With { preflight: true }, sendTransaction simulates first unless skipPreflight is set, as real
+// RPCs do by default, and answers a failing simulation with JSON-RPC error -32002 ("Transaction
+// simulation failed: ...") without executing the transaction.
+export async function startLitesvmRpc(world, { preflight = false } = {}) {
   const { svm } = world;
   const statuses = new Map(); // signature -> { slot, err }
   const sent = [];
@@ -171,6 +174,13 @@ export async function startLitesvmRpc(world) {
         const bytes = wire(params);
         const decoded = decodeTransaction(bytes);
         const signature = toBase58(decoded.signatures[0]);
+        if (preflight && !params[1]?.skipPreflight) {
+          const simulated = svm.simulateTransaction(txDecoder.decode(bytes));
+          if (simulated instanceof FailedTransactionMetadata) {
+            sent.push({ signature, ok: false, preflight: true, error: errorJson(simulated.err()), logs: simulated.meta().logs() });
+            throw rpcError(-32002, `Transaction simulation failed: ${JSON.stringify(errorJson(simulated.err()))}`);
+          }
+        }
         let keys = [];
         let version = 0;
         try {

@@ -118,11 +118,11 @@ test('a chain id the RPC does not serve is refused before anything is sent', asy
   assert.equal(await balanceOf(token, wallet.address), 10_000_000n);
 });
 
-test('a transfer that would revert fails at gas estimation (RPC_ERROR), nothing sent', async () => {
+test('a transfer that would revert fails at gas estimation (TRANSACTION_FAILED), nothing sent', async () => {
   const wallet = await fundedKeyWallet(5n);
   const tx = { chainId: CHAIN_ID, to: token.address, data: transfer(freshRecipient(), 6n) };
   await assert.rejects(wallet.sendTransaction(tx, { rpcUrl: anvil.rpcUrl }),
-    (e) => e.code === 'RPC_ERROR' && /eth_estimateGas/.test(e.message));
+    (e) => e.code === 'TRANSACTION_FAILED' && /would revert, so it was not sent: execution reverted/.test(e.message));
   assert.equal(await nonceOf(wallet.address), 0);
 });
 

@@ -123,6 +123,27 @@ test('seed 001: a reference that expires before the server confirms it is PAYMEN
   await assert.rejects(paying(`${server.url}/api/hello`, { method: 'POST' }), (e) => e.code === 'BUDGET_EXCEEDED');
 });
 
+test("seed 001: a transfer the RPC's preflight refuses is TRANSACTION_FAILED, nothing runs, the budget comes back", async (t) => {
+  const { world, policy } = await solanaSetup(t, 'seed-001-preflight');
+  const front = await startLitesvmRpc(world, { preflight: true });
+  t.after(() => front.close());
+  const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25' });
+  t.after(() => server.close());
+  // The attacker's token account is empty: the transfer fails in simulation.
+  world.svm.airdrop(world.keys.attacker.address, 1_000_000_000n);
+  const paying = x402.wrapFetch(fetch, {
+    wallets: [x402.solanaPrivateKeyWallet(world.keys.attacker.seed)],
+    rpc: { [world.network]: front.url },
+    policy: { ...policy, budget: { total: '0.25' } },
+  });
+  // Twice: had the first reservation been kept, the second would be BUDGET_EXCEEDED.
+  for (let i = 0; i < 2; i++) {
+    await assert.rejects(paying(`${server.url}/api/hello`, { method: 'POST' }), (e) => e.code === 'TRANSACTION_FAILED');
+  }
+  assert.deepEqual(front.sent.map((s) => s.preflight), [true, true]);
+  assert.equal(world.balance(world.mints.token.atas.payee), 0n);
+});
+
 test('seed 001: discovery document', async (t) => {
   const { world, front } = await solanaSetup(t, 'seed-001-discovery');
   const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25' });
@@ -180,15 +201,20 @@ test('seed 003: over the cap, expired, or a failed transfer: nothing paid, budge
   await assert.rejects(x402.wrapFetch(fetch, options)(`${expired.url}/premium-data`), (e) => e.code === 'PAYMENT_EXPIRED');
   assert.deepEqual(calls, []);
 
-  // A payer without funds: the transfer cannot go through; the budget for one payment stays free.
-  const poor = '0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba'; // anvil account 9
+  // A payer without tokens: the node simulates the transfer as reverting, so it is never sent
+  // (TRANSACTION_FAILED) and the budget for one payment stays free: once funded, it pays.
+  const poor = x402.evmPrivateKeyWallet('0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba'); // anvil account 9
   const cheap = await startHeaderDialectServer({ rpcUrl: chain.rpcUrl, receiver: PAY_TO, amountUsd: '0.01' });
   t.after(() => cheap.close());
-  const budget = { total: '0.01' };
-  await assert.rejects(
-    x402.wrapFetch(fetch, { wallets: [x402.evmPrivateKeyWallet(poor)], rpc: options.rpc, policy: { budget } })(`${cheap.url}/premium-data`),
-    (e) => ['TRANSACTION_FAILED', 'RPC_ERROR'].includes(e.code),
-  );
+  const paying = x402.wrapFetch(fetch, { wallets: [poor], rpc: options.rpc, policy: { budget: { total: '0.01' } } });
+  await assert.rejects(paying(`${cheap.url}/premium-data`), (e) => {
+    assert.equal(e.code, 'TRANSACTION_FAILED');
+    assert.match(e.message, /would revert, so it was not sent/);
+    return true;
+  });
+  await chain.mint(poor.address, 10_000n);
+  assert.equal((await paying(`${cheap.url}/premium-data`)).status, 200);
+  assert.equal(await chain.balanceOf(poor.address), 0n);
 });
 
 test('seed 003: a proof the server refuses is returned as its 402, paid once, and the money stays counted', async (t) => {

@@ -187,6 +187,27 @@ test('a transfer above the balance lands with an error status (what confirmation
   assert.deepEqual(balances('token'), before);
 });
 
+test("a transfer the RPC's preflight refuses is TRANSACTION_FAILED, and nothing runs", async (t) => {
+  const { world, transfer, balances } = await setup(t, 'send-preflight');
+  const front = await startLitesvmRpc(world, { preflight: true });
+  t.after(() => front.close());
+  const before = balances('token');
+  const built = await transfer('token', { amount: INITIAL_TOKENS + 1n });
+  const wallet = x402.solanaPrivateKeyWallet(world.keys.payer.seed);
+  t.after(() => wallet.free());
+  await assert.rejects(wallet.sendTransaction(built.transaction, { rpcUrl: front.url }), (e) => {
+    assert.equal(e.code, 'TRANSACTION_FAILED');
+    assert.match(e.message, /preflight refused it, so it was not sent: Transaction simulation failed/);
+    return true;
+  });
+  assert.deepEqual(front.sent.map((s) => [s.ok, s.preflight]), [[false, true]]);
+  assert.deepEqual(balances('token'), before);
+  // The same transfer within the balance goes through the same front.
+  const fine = await transfer('token');
+  await wallet.sendTransaction(fine.transaction, { rpcUrl: front.url });
+  assert.equal(balances('token').payee - before.payee, AMOUNT);
+});
+
 test('an unreachable RPC is RPC_ERROR', async (t) => {
   const { world, transfer } = await setup(t, 'send-unreachable');
   const built = await transfer('token');
