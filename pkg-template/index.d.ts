@@ -355,6 +355,12 @@ export interface WrapFetchOptions {
    * FACILITATOR_NOT_ALLOWED. URLs are compared exactly (a trailing slash ignored).
    */
   facilitators?: Array<string | { url: string; headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>) }>;
+  /**
+   * How long, in milliseconds (1 to 600000, default 120000), a transfer the client sent itself
+   * (seed dialects) may take to confirm before the call fails with TRANSACTION_TIMEOUT. The
+   * transfer may still land, so its budget reservation is kept.
+   */
+  transactionTimeout?: number;
 }
 
 /** Wraps fetch so that x402 402s are paid; other responses come back untouched. */

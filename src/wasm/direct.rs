@@ -26,8 +26,6 @@ use crate::evm::Address;
 use crate::svm::Pubkey;
 use crate::svm::transfer::SvmTransfer;
 
-/// How long a sent transaction may take to confirm.
-const CONFIRM_TIMEOUT_MS: u32 = 120_000;
 /// How long past a Solana Pay reference's expiry the verify endpoint is polled.
 const VERIFY_GRACE_MS: f64 = 30_000.0;
 
@@ -134,7 +132,7 @@ impl Inner {
             wallet,
             &hash,
             rpc_url.as_deref(),
-            CONFIRM_TIMEOUT_MS,
+            self.transaction_timeout_ms,
             Some(&signal),
         )
         .await
@@ -211,9 +209,14 @@ impl Inner {
             Some(requirement),
             || json!({ "transaction": signature }),
         );
-        confirm_svm_signature(&rpc_url, &signature, CONFIRM_TIMEOUT_MS, Some(&signal))
-            .await
-            .map_err(reverted_or_unknown)?;
+        confirm_svm_signature(
+            &rpc_url,
+            &signature,
+            self.transaction_timeout_ms,
+            Some(&signal),
+        )
+        .await
+        .map_err(reverted_or_unknown)?;
         // Unix seconds far below 2^53: exact as f64.
         #[allow(clippy::cast_precision_loss)]
         let expires_ms = call.challenge.expires_at.unwrap_or(0) as f64 * 1000.0;

@@ -49,6 +49,8 @@ pub(super) struct Inner {
     select: Option<Function>,
     pub(super) rpc: Value,
     pub(super) facilitators: Vec<Facilitator>,
+    /// How long a direct transfer's confirmation is awaited (`options.transactionTimeout`).
+    pub(super) transaction_timeout_ms: u32,
 }
 
 /// Wraps `fetch` so that x402 402 responses are paid by `options.wallets` under
@@ -106,6 +108,7 @@ impl Inner {
             select,
             rpc: js_to_json(&read(options, "rpc")?)?,
             facilitators: Facilitator::list(&read(options, "facilitators")?)?,
+            transaction_timeout_ms: timeout_ms(&read(options, "transactionTimeout")?)?,
         })
     }
 
@@ -397,6 +400,25 @@ impl Inner {
         let receipt = read_receipt(&response, challenge.dialect);
         Ok((response, receipt))
     }
+}
+
+/// The default of `options.transactionTimeout`: two minutes, in milliseconds.
+const TRANSACTION_TIMEOUT_MS: u32 = 120_000;
+
+/// `options.transactionTimeout`: whole milliseconds, from 1 to 10 minutes.
+fn timeout_ms(value: &JsValue) -> Result<u32, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(TRANSACTION_TIMEOUT_MS);
+    }
+    value
+        .as_f64()
+        .filter(|ms| ms.fract() == 0.0 && (1.0..=600_000.0).contains(ms))
+        .map(|ms| ms as u32)
+        .ok_or_else(|| {
+            invalid_argument(
+                "options.transactionTimeout must be a whole number of milliseconds, 1 to 600000",
+            )
+        })
 }
 
 /// Whether `fetch(input, init)` sends no body: `input` is not a Request (which may

@@ -106,8 +106,10 @@ function snapshot(svm, keys) {
  */
 // With { preflight: true }, sendTransaction simulates first unless skipPreflight is set, as real
 // RPCs do by default, and answers a failing simulation with JSON-RPC error -32002 ("Transaction
-// simulation failed: ...") without executing the transaction.
-export async function startLitesvmRpc(world, { preflight = false } = {}) {
+// simulation failed: ...") without executing the transaction. With { confirm: false },
+// getSignatureStatuses never reports a status (an RPC that has not seen the transaction yet),
+// though sendTransaction still executes it.
+export async function startLitesvmRpc(world, { preflight = false, confirm = true } = {}) {
   const { svm } = world;
   const statuses = new Map(); // signature -> { slot, err }
   const sent = [];
@@ -217,7 +219,7 @@ export async function startLitesvmRpc(world, { preflight = false } = {}) {
         return {
           context: context(),
           value: (params[0] ?? []).map((signature) => {
-            const status = statuses.get(signature);
+            const status = confirm ? statuses.get(signature) : undefined;
             if (!status) return null;
             return {
               slot: status.slot, confirmations: null, err: status.err,

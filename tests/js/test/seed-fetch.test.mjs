@@ -144,6 +144,38 @@ test("seed 001: a transfer the RPC's preflight refuses is TRANSACTION_FAILED, no
   assert.equal(world.balance(world.mints.token.atas.payee), 0n);
 });
 
+test('seed 001: a transfer not confirmed within options.transactionTimeout is TRANSACTION_TIMEOUT, budget kept', async (t) => {
+  const { world, policy } = await solanaSetup(t, 'seed-001-timeout');
+  const front = await startLitesvmRpc(world, { confirm: false });
+  t.after(() => front.close());
+  const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25' });
+  t.after(() => server.close());
+  const { wallet, calls } = counted(x402.solanaPrivateKeyWallet(world.keys.payer.seed));
+  const paying = x402.wrapFetch(fetch, {
+    wallets: [wallet], rpc: { [world.network]: front.url }, policy: { ...policy, budget: { total: '0.25' } }, transactionTimeout: 400,
+  });
+  const started = Date.now();
+  await assert.rejects(paying(`${server.url}/api/hello`, { method: 'POST' }), (e) => {
+    assert.equal(e.code, 'TRANSACTION_TIMEOUT');
+    assert.match(e.message, /may still land/);
+    return true;
+  });
+  assert.ok(Date.now() - started < 60_000, 'the timeout option was used, not the 2 minute default');
+  assert.equal(front.sent.length, 1);
+  // The transfer did land: the reservation is kept, so the budget has nothing left.
+  assert.equal(world.balance(world.mints.token.atas.payee), 250_000n);
+  await assert.rejects(paying(`${server.url}/api/hello`, { method: 'POST' }), (e) => e.code === 'BUDGET_EXCEEDED');
+  assert.equal(calls.filter((c) => c.startsWith('send') || c.startsWith('sign')).length, 1);
+});
+
+test('options.transactionTimeout must be whole milliseconds from 1 to 600000', () => {
+  const wallets = [x402.evmPrivateKeyWallet(TEST_KEY)];
+  for (const bad of [0, -1, 1.5, 600_001, '100', NaN, Infinity, {}]) {
+    assert.throws(() => x402.wrapFetch(fetch, { wallets, transactionTimeout: bad }), (e) => e.code === 'INVALID_ARGUMENT', String(bad));
+  }
+  for (const good of [1, 400, 600_000, undefined, null]) x402.wrapFetch(fetch, { wallets, transactionTimeout: good });
+});
+
 test('seed 001: discovery document', async (t) => {
   const { world, front } = await solanaSetup(t, 'seed-001-discovery');
   const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25' });
