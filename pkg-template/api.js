@@ -1,5 +1,6 @@
 // The public API shared by every runtime entry (index.js, index.node.js, index.workerd.js).
-// Each entry initialises the wasm module its own way, then re-exports this file.
+// Each entry initialises the wasm module its own way (init*.js), then exports these names as its
+// own bindings (see index.js for why not `export *`).
 import * as core from './x402_wasm.js';
 import { guard } from './errors.js';
 

@@ -1,6 +1,33 @@
-// Browser / bundler entry: fetches and instantiates the wasm next to this file.
-import init from './x402_wasm.js';
+// Browser / bundler entry: fetches and instantiates the wasm next to this file (top-level await).
+import { init } from './init.js';
+import * as api from './api.js';
 
-await init({ module_or_path: new URL('./x402_wasm_bg.wasm', import.meta.url) });
+await init();
 
-export * from './api.js';
+// Local bindings, not `export * from './api.js'`: the package is "sideEffects": false, so a bundler
+// would resolve a re-export straight to api.js and drop this module, and the init above with it.
+// Using any name below keeps this module. tests/js/test/package-entries.test.mjs keeps the list
+// equal to api.js's.
+export const X402Error = api.X402Error;
+export const decodeHeader = api.decodeHeader;
+export const decodePaymentResponse = api.decodePaymentResponse;
+export const encodePaymentHeader = api.encodePaymentHeader;
+export const encodeHeader = api.encodeHeader;
+export const recognizePaymentRequired = api.recognizePaymentRequired;
+export const parseAmount = api.parseAmount;
+export const parsePrice = api.parsePrice;
+export const formatUnits = api.formatUnits;
+export const toCaip2 = api.toCaip2;
+export const toV1Network = api.toV1Network;
+export const evmPrivateKeyWallet = api.evmPrivateKeyWallet;
+export const createPaymentPayload = api.createPaymentPayload;
+export const hashTypedData = api.hashTypedData;
+export const verifyPayment = api.verifyPayment;
+export const recoverTypedDataAddress = api.recoverTypedDataAddress;
+export const wrapFetch = api.wrapFetch;
+export const getPaymentReceipt = api.getPaymentReceipt;
+export const eip1193Wallet = api.eip1193Wallet;
+export const viemWallet = api.viemWallet;
+export const solanaWallet = api.solanaWallet;
+export const discoverX402 = api.discoverX402;
+export const solanaPrivateKeyWallet = api.solanaPrivateKeyWallet;

@@ -23,7 +23,7 @@ cargo fmt --check
 step "build the package"
 bash scripts/build.sh
 
-step "package tests (Vite app in Chromium, wrangler Worker, Node 20 script)"
+step "package tests (Vite app in Chromium, wrangler Worker, Node 20 script, esbuild bundles)"
 bash tests/package/run.sh
 
 step "React hooks (React 18 and 19)"

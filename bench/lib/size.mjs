@@ -6,7 +6,7 @@ import * as esbuild from 'esbuild';
 import { BENCH_DIR, PKG_DIR } from './fixtures.mjs';
 
 /** The files the browser entry (`import` condition: index.js) loads, wasm first. */
-export const OUR_BROWSER_FILES = ['x402_wasm_bg.wasm', 'index.js', 'api.js', 'errors.js', 'x402_wasm.js'];
+export const OUR_BROWSER_FILES = ['x402_wasm_bg.wasm', 'index.js', 'init.js', 'api.js', 'errors.js', 'x402_wasm.js'];
 
 function compressed(bytes) {
   return {

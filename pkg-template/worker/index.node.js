@@ -1,5 +1,20 @@
-// x402-wasm/worker for Node (tests, local servers): initialises the wasm first.
-export { X402Error } from '../index.node.js';
-export { requirePayment, paymentRequired, preflight } from './handler.js';
-export { createFacilitatorClient } from './facilitator.js';
-export { memoryReplayStore, durableObjectReplayStore, ReplayStoreDurableObject } from './replay.js';
+// x402-wasm/worker for Node (tests, local servers): initialises the wasm first, as ../index.node.js
+// does (one shared instance).
+import { init } from '../init.node.js';
+import * as errors from '../errors.js';
+import * as handler from './handler.js';
+import * as facilitator from './facilitator.js';
+import * as replay from './replay.js';
+
+init();
+
+// Local bindings, as in ../index.js: with re-exports a bundler would drop this module and its init,
+// and handler.js would run on a wasm nobody instantiated.
+export const X402Error = errors.X402Error;
+export const requirePayment = handler.requirePayment;
+export const paymentRequired = handler.paymentRequired;
+export const preflight = handler.preflight;
+export const createFacilitatorClient = facilitator.createFacilitatorClient;
+export const memoryReplayStore = replay.memoryReplayStore;
+export const durableObjectReplayStore = replay.durableObjectReplayStore;
+export const ReplayStoreDurableObject = replay.ReplayStoreDurableObject;

@@ -6,7 +6,9 @@
 #              then the `vite` dev server, each driven in headless Debian Chromium (playwright-core)
 #   worker/    a Worker bundled and run by `wrangler dev` (workerd, no nodejs_compat): pays an upstream
 #              from its handler, protects a route with x402-wasm/worker and a Durable Object replay store
-#   node-app/  a Node 20 ESM script
+#   node-app/  a Node 20 ESM script (main.mjs), and small scripts bundled by esbuild with tree shaking
+#              (bundle.mjs: the package is "sideEffects": false, so each entry must survive the bundler
+#              with its wasm init)
 # Installs each project's dependencies when needed (npm ci) and the tarball every run.
 # Needs the tarball: bash scripts/build.sh first. Exit status 0 means all passed.
 set -euo pipefail
@@ -33,6 +35,10 @@ done
 
 echo "tests/package: Node 20 script" >&2
 (cd "$here/node-app" && node main.mjs)
+
+# esbuild comes from worker/node_modules (wrangler's), installed above.
+echo "tests/package: esbuild bundles for Node and the browser entry (tree shaking, sideEffects false)" >&2
+(cd "$here/node-app" && node bundle.mjs)
 
 echo "tests/package: Vite app in Chromium (vite build, vite dev)" >&2
 (cd "$here/vite-app" && rm -rf dist node_modules/.vite && node_modules/.bin/vite build --logLevel warn && node test.mjs)
