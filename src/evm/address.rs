@@ -6,6 +6,14 @@ use std::str::FromStr;
 use super::keccak256;
 use crate::error::{Error, Result};
 
+/// How many checksummed addresses are remembered (oldest dropped first).
+const CHECKSUM_CACHE: usize = 16;
+
+thread_local! {
+    static CHECKSUMS: std::cell::RefCell<Vec<(Address, String)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// A 20-byte EVM address. Displays EIP-55 checksummed.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Address(pub [u8; 20]);
@@ -51,6 +59,28 @@ impl Address {
 
     /// The EIP-55 checksummed form, `0x`-prefixed.
     pub fn to_checksum(&self) -> String {
+        // A payment names the same few addresses (payer, payee, token) again and
+        // again; each checksum costs a Keccak-256, so the last ones are remembered.
+        if let Some(known) = CHECKSUMS.with(|c| {
+            c.borrow()
+                .iter()
+                .find(|(a, _)| a == self)
+                .map(|(_, text)| text.clone())
+        }) {
+            return known;
+        }
+        let text = self.compute_checksum();
+        CHECKSUMS.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.len() >= CHECKSUM_CACHE {
+                c.remove(0);
+            }
+            c.push((*self, text.clone()));
+        });
+        text
+    }
+
+    fn compute_checksum(&self) -> String {
         let lower = hex::encode(self.0);
         let hash = keccak256(lower.as_bytes());
         let mut out = String::with_capacity(42);
@@ -116,6 +146,22 @@ mod tests {
             assert_eq!(Address::parse(expected).unwrap(), lower);
             let upper = format!("0x{}", &expected[2..].to_uppercase());
             assert_eq!(Address::parse(&upper).unwrap(), lower);
+        }
+    }
+
+    /// The remembered checksums stay right when more addresses pass than the cache holds.
+    #[test]
+    fn remembered_checksums_stay_right() {
+        for _ in 0..3 {
+            for expected in EIP55 {
+                let address = Address::parse(&expected.to_lowercase()).unwrap();
+                assert_eq!(address.to_checksum(), expected);
+            }
+            // More distinct addresses than the cache holds: entries are dropped.
+            for i in 0..(3 * CHECKSUM_CACHE as u8) {
+                let address = Address([i.wrapping_mul(37); 20]);
+                assert_eq!(address.to_checksum(), address.compute_checksum());
+            }
         }
     }
 
