@@ -17,7 +17,7 @@ const DOMAIN_FIELDS = [
 /**
  * Wraps an EIP-1193 provider (`window.ethereum`, a WalletConnect provider) as an x402 EVM wallet.
  * Nothing is cached: the account and the chain are read again on every call, since the user can
- * switch either at any time (an EIP-3009 message is signed as the payer it names).
+ * switch either at any time.
  *
  * @param {{ request(args: { method: string, params?: unknown }): Promise<unknown> }} provider
  * @param {{ account?: string, chains?: Record<string, object> | object[] }} [options]
@@ -53,19 +53,6 @@ export function eip1193Wallet(provider, options = {}) {
     return address;
   }
 
-  /**
-   * The account an EIP-3009 message pays from (`message.from`), when it is the one to sign with:
-   * the wallet itself refuses an account it does not hold (4100), so no eth_accounts round trip to
-   * the extension is needed. Without it (Permit2), or when it is not `options.account`, the
-   * wallet's account is read as for getAddress().
-   */
-  function payerOf(message) {
-    const from = message?.from;
-    if (typeof from !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(from)) return undefined;
-    if (options.account && options.account.toLowerCase() !== from.toLowerCase()) return undefined;
-    return from;
-  }
-
   async function currentChain() {
     const value = await call('eth_chainId');
     const id = asChainId(value);
@@ -94,8 +81,8 @@ export function eip1193Wallet(provider, options = {}) {
     if (!typedData || typeof typedData !== 'object') {
       throw new X402Error('signTypedData needs typed data { domain, types, primaryType, message }', 'INVALID_ARGUMENT');
     }
+    const address = await getAddress();
     const { domain = {}, types, primaryType, message } = typedData;
-    const address = payerOf(message) ?? (await getAddress());
     if (domain.chainId != null) await ensureChain(toChainId(domain.chainId));
     const present = DOMAIN_FIELDS.filter(([name]) => domain[name] != null);
     const typed = {

@@ -161,31 +161,12 @@ test('the signature is returned as given and recovers to the account; same chain
   const signature = await eip1193Wallet(provider).signTypedData(typed);
   assert.match(signature, /^0x[0-9a-f]{130}$/);
   assert.equal(await recoverTypedDataAddress({ ...typed, signature }), alice.address);
-  // Signed as the payer the message names: no eth_accounts round trip.
-  assert.deepEqual(provider.methods(), ['eth_chainId', 'eth_signTypedData_v4']);
+  assert.deepEqual(provider.methods(), ['eth_accounts', 'eth_chainId', 'eth_signTypedData_v4']);
   const [from, json] = provider.calls.at(-1).params;
-  assert.equal(from, alice.address);
+  assert.equal(from, alice.address.toLowerCase());
   const sent = JSON.parse(json);
   assert.equal(sent.message.value, '10000');
   assert.deepEqual(Object.keys(sent.types), ['EIP712Domain', 'TransferWithAuthorization']);
-});
-
-test("an EIP-3009 message is signed as its payer; one the wallet does not hold is WALLET_UNAUTHORIZED; Permit2 reads the account", async () => {
-  const provider = fakeProvider({ accounts: [alice, bob] });
-  const asBob = { ...eip3009(), message: { ...eip3009().message, from: bob.address } };
-  const signature = await eip1193Wallet(provider).signTypedData(asBob);
-  assert.equal(await recoverTypedDataAddress({ ...asBob, signature }), bob.address);
-  const stranger = { ...eip3009(), message: { ...eip3009().message, from: '0x000000000000000000000000000000000000dEaD' } };
-  await assert.rejects(eip1193Wallet(provider).signTypedData(stranger), { code: 'WALLET_UNAUTHORIZED' });
-  // options.account names another account than the message: the account is read, and it is not the payer.
-  const pinned = eip1193Wallet(provider, { account: alice.address });
-  provider.calls.length = 0;
-  const mismatch = await pinned.signTypedData(asBob);
-  assert.equal(await recoverTypedDataAddress({ ...asBob, signature: mismatch }), alice.address);
-  assert.equal(provider.methods()[0], 'eth_accounts');
-  provider.calls.length = 0;
-  await eip1193Wallet(provider).signTypedData({ ...permit2, domain: { ...permit2.domain, chainId: 84532 } });
-  assert.deepEqual(provider.methods(), ['eth_accounts', 'eth_chainId', 'eth_signTypedData_v4']);
 });
 
 test('the wallet is switched to the domain chain before signing', async () => {
@@ -203,7 +184,7 @@ test('an unknown chain without options.chains is CHAIN_NOT_AVAILABLE, nothing si
   const provider = fakeProvider({ chainId: 1 });
   await assert.rejects(eip1193Wallet(provider).signTypedData(eip3009(8453)), (e) =>
     e instanceof X402Error && e.code === 'CHAIN_NOT_AVAILABLE' && e.cause.code === 4902);
-  assert.deepEqual(provider.methods(), ['eth_chainId', 'wallet_switchEthereumChain']);
+  assert.deepEqual(provider.methods(), ['eth_accounts', 'eth_chainId', 'wallet_switchEthereumChain']);
 });
 
 test('an unknown chain found in options.chains is added, switched to, then signed on', async () => {
@@ -213,9 +194,9 @@ test('an unknown chain found in options.chains is added, switched to, then signe
     const typed = eip3009(8453);
     const signature = await eip1193Wallet(provider, { chains }).signTypedData(typed);
     assert.equal(await recoverTypedDataAddress({ ...typed, signature }), alice.address);
-    assert.deepEqual(provider.methods(), ['eth_chainId', 'wallet_switchEthereumChain',
+    assert.deepEqual(provider.methods(), ['eth_accounts', 'eth_chainId', 'wallet_switchEthereumChain',
       'wallet_addEthereumChain', 'wallet_switchEthereumChain', 'eth_chainId', 'eth_signTypedData_v4']);
-    assert.deepEqual(provider.calls[2].params, [{ ...base, chainId: '0x2105' }]);
+    assert.deepEqual(provider.calls[3].params, [{ ...base, chainId: '0x2105' }]);
   }
 });
 
