@@ -94,9 +94,8 @@ export interface Eip1193WalletAdapter extends EvmWalletAdapter {
 
 /**
  * Wraps an EIP-1193 provider as an x402 EVM wallet: reads the account each time (prompting only
- * when not connected; an EIP-3009 message is signed as the `from` it names, unless
- * `options.account` pins another), switches the wallet to the typed data's (or transaction's)
- * chain, signs with eth_signTypedData_v4, sends with eth_sendTransaction. Errors: USER_REJECTED (4001),
+ * when not connected), switches the wallet to the typed data's (or transaction's) chain, signs with
+ * eth_signTypedData_v4, sends with eth_sendTransaction. Errors: USER_REJECTED (4001),
  * WALLET_UNAUTHORIZED (4100), WALLET_ACCOUNT_UNAVAILABLE, CHAIN_NOT_AVAILABLE, INVALID_ARGUMENT (a
  * malformed transaction), WALLET_ERROR (anything else, cause kept).
  */
