@@ -14,7 +14,7 @@ use super::convert::{js_to_json, json_to_js};
 use super::error::{coded, invalid_argument, js, to_js};
 use super::evm::{EvmPrivateKeyWallet, wallet_error, wallet_promise};
 use super::request::function;
-use super::rpc::{ctx_rpc_url, rpc, rpc_or};
+use super::rpc::{ctx_rpc_url, rpc, rpc_or, rpc_within, within};
 use super::timer::{Backoff, now_millis};
 use crate::error::Error;
 use crate::evm::{Address, Eip1559Transaction, PrivateKeySigner};
@@ -327,12 +327,26 @@ pub(crate) async fn wait_for_evm_receipt(
             return Err(signal.reason());
         }
         let receipt = match (rpc_url, &adapter) {
-            (Some(url), _) => rpc(url, "eth_getTransactionReceipt", json!([hash])).await,
+            (Some(url), _) => {
+                let left = (deadline - now_millis()).max(1.0) as u32;
+                rpc_within(
+                    url,
+                    "eth_getTransactionReceipt",
+                    json!([hash]),
+                    left,
+                    signal,
+                )
+                .await
+            }
+            // Bounded as the RPC poll is: a wallet that never answers cannot hold the deadline.
             (None, Some(get)) => match get.call1(wallet, &JsValue::from_str(&hash)) {
-                Ok(pending) => match wallet_promise(Promise::resolve(&pending), signal).await {
-                    Ok(receipt) => js_to_json(&receipt),
-                    Err(e) => Err(e),
-                },
+                Ok(pending) => {
+                    let left = (deadline - now_millis()).max(1.0) as u32;
+                    match within(Promise::resolve(&pending), left, signal).await {
+                        Ok(receipt) => js_to_json(&receipt),
+                        Err(e) => Err(e),
+                    }
+                }
                 Err(e) => Err(e),
             },
             (None, None) => Ok(Value::Null),

@@ -153,7 +153,7 @@ impl Inner {
     }
 
     async fn fetch(&self, input: JsValue, init: JsValue, hooks: Hooks) -> Result<JsValue, JsValue> {
-        let (request, body, first) = if self.native && without_body(&input, &init) {
+        let (request, body, first) = if self.native && plain_call(&input, &init) {
             // Sent as the caller gave it; the Request is built only if a 402 needs it.
             let out = Outgoing::new(input.clone(), init.clone());
             let first = call_fetch(&self.fetch, true, &out).await?;
@@ -421,18 +421,40 @@ fn timeout_ms(value: &JsValue) -> Result<u32, JsValue> {
         })
 }
 
-/// Whether `fetch(input, init)` sends no body: `input` is not a Request (which may
-/// carry one) and `init` names none. A getter that throws answers no (the Request
-/// built instead reports it).
-fn without_body(input: &JsValue, init: &JsValue) -> bool {
-    if input.is_instance_of::<Request>() {
+/// Whether `fetch(input, init)` can go to the runtime's fetch as it is, the Request
+/// being built from the same `(input, init)` only after a 402: `input` is a string
+/// or a URL, and `init` is absent or a plain object with no body whose headers (if
+/// any) read the same twice: a `Headers`, an array or a plain record. Anything else
+/// (a Request, a body, an iterator of headers that the first read would use up, a
+/// class instance whose getters might answer differently) builds the Request first.
+fn plain_call(input: &JsValue, init: &JsValue) -> bool {
+    let url = input.is_string() || input.is_instance_of::<web_sys::Url>();
+    if !url {
         return false;
     }
     if init.is_undefined() || init.is_null() {
         return true;
     }
-    js_sys::Reflect::get(init, &JsValue::from_str("body"))
-        .is_ok_and(|b| b.is_undefined() || b.is_null())
+    let member = |key: &str| js_sys::Reflect::get(init, &JsValue::from_str(key)).ok();
+    let headers_ok = |headers: &JsValue| {
+        headers.is_undefined()
+            || headers.is_null()
+            || js_sys::Array::is_array(headers)
+            || headers.is_instance_of::<web_sys::Headers>()
+            || plain_object(headers)
+    };
+    plain_object(init)
+        && member("body").is_some_and(|b| b.is_undefined() || b.is_null())
+        && member("headers").is_some_and(|h| headers_ok(&h))
+}
+
+/// An object made by `{...}` (its prototype is `Object.prototype`) or with none.
+fn plain_object(value: &JsValue) -> bool {
+    let Some(object) = value.dyn_ref::<Object>() else {
+        return false;
+    };
+    let prototype = Object::get_prototype_of(object);
+    prototype.is_null() || Object::get_prototype_of(&prototype).is_null()
 }
 
 /// One paying call: its hooks, the request (body read once), the 402 and what it asks.

@@ -181,16 +181,15 @@ pub(crate) fn read_receipt(response: &Response, dialect: DialectId) -> Option<Re
 /// header decided) and tells whether it is 1ly's (seed 000): a JSON body that
 /// repeats the header's document. Only then is the paid body read for `_1ly`, so
 /// other servers' paid responses cost no extra read. A JSON body is read (it is
-/// small: `{}` or the document); anything else is cancelled unread. A body of at
-/// most 64 bytes by its Content-Length is left alone: it cannot be the document,
-/// and it is already whole in the response, holding no connection.
+/// small: `{}` or the document); anything else is cancelled unread. Never left
+/// unread: a Worker's unread subrequest body holds one of its few connections.
 pub(crate) async fn one_ly_style(first: &Response) -> bool {
-    let headers = first.headers();
-    let header = |name: &str| headers.get(name).ok().flatten();
-    if header("content-length").is_some_and(|n| n.trim().parse::<u64>().is_ok_and(|n| n <= 64)) {
-        return false;
-    }
-    let json = header("content-type").is_some_and(|t| t.to_ascii_lowercase().contains("json"));
+    let json = first
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .is_some_and(|t| t.to_ascii_lowercase().contains("json"));
     if !json {
         if let Some(stream) = first.body() {
             let _ = stream.cancel();

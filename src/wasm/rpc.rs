@@ -6,8 +6,11 @@ use js_sys::{Function, Object, Promise, Reflect};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
 
 use super::error::{invalid_argument, to_js};
+use super::request::until_aborted;
+use super::timer::now_millis;
 use crate::error::Error;
 
 /// Calls `method` with `params` on the JSON-RPC endpoint `url` and returns its
@@ -29,6 +32,29 @@ pub(crate) async fn rpc_or(
     params: Value,
     refusal: impl Fn(&Value) -> Option<Error>,
 ) -> Result<Value, JsValue> {
+    call(url, method, params, refusal, None).await
+}
+
+/// [`rpc`] that gives up after `ms` milliseconds (RPC_ERROR) or when `signal` aborts
+/// (the request is aborted too): one poll of a loop that keeps to a deadline, which a
+/// node that never answers must not hold past it.
+pub(crate) async fn rpc_within(
+    url: &str,
+    method: &str,
+    params: Value,
+    ms: u32,
+    signal: Option<&AbortSignal>,
+) -> Result<Value, JsValue> {
+    call(url, method, params, |_| None, Some((ms, signal))).await
+}
+
+async fn call(
+    url: &str,
+    method: &str,
+    params: Value,
+    refusal: impl Fn(&Value) -> Option<Error>,
+    bound: Option<(u32, Option<&AbortSignal>)>,
+) -> Result<Value, JsValue> {
     let fetch: Function = super::global("fetch")
         .dyn_into()
         .map_err(|_| invalid_argument("this runtime has no fetch"))?;
@@ -39,21 +65,32 @@ pub(crate) async fn rpc_or(
     let headers = Object::new();
     Reflect::set(&headers, &"content-type".into(), &"application/json".into())?;
     Reflect::set(&init, &"headers".into(), &headers)?;
+    if let Some((_, Some(signal))) = bound {
+        Reflect::set(&init, &"signal".into(), signal)?;
+    }
     let failure = |reason: String| {
         to_js(&Error::RpcError {
             reason: format!("{method}: {reason}"),
         })
     };
-    let response: web_sys::Response = JsFuture::from(Promise::resolve(&fetch.call2(
-        &JsValue::NULL,
-        &url.into(),
-        &init,
-    )?))
-    .await
-    .map_err(|_| failure("unreachable".into()))?
-    .dyn_into()?;
-    let text = JsFuture::from(response.text()?)
-        .await?
+    let deadline = bound.map(|(ms, _)| now_millis() + f64::from(ms));
+    let wait = |promise: Promise| async move {
+        match (deadline, bound) {
+            (Some(deadline), Some((_, signal))) => {
+                let left = (deadline - now_millis()).clamp(0.0, f64::from(u32::MAX)) as u32;
+                within(promise, left, signal).await
+            }
+            _ => JsFuture::from(promise).await,
+        }
+    };
+    let sent = fetch.call2(&JsValue::NULL, &url.into(), &init)?;
+    let response: web_sys::Response = wait(Promise::resolve(&sent))
+        .await
+        .map_err(|e| timed_out(e).unwrap_or_else(|| failure("unreachable".into())))?
+        .dyn_into()?;
+    let text = wait(response.text()?)
+        .await
+        .map_err(|e| timed_out(e).unwrap_or_else(|| failure("the answer was cut off".into())))?
         .as_string()
         .unwrap_or_default();
     let json: Value = serde_json::from_str(&text)
@@ -67,6 +104,54 @@ pub(crate) async fn rpc_or(
     json.get("result")
         .cloned()
         .ok_or_else(|| failure("no result".into()))
+}
+
+/// The error `within` rejects with when time runs out, made an RPC_ERROR; `None`
+/// for any other failure.
+fn timed_out(error: JsValue) -> Option<JsValue> {
+    (error.as_string().as_deref() == Some(TIMED_OUT)).then(|| {
+        to_js(&Error::RpcError {
+            reason: "no answer in time".into(),
+        })
+    })
+}
+
+const TIMED_OUT: &str = "x402-wasm: timed out";
+
+/// Awaits `promise` for at most `ms` milliseconds (then rejects with [`TIMED_OUT`]), or
+/// until `signal` aborts (then with its reason). The timer is cleared either way, so
+/// it never keeps a process alive.
+pub(crate) async fn within(
+    promise: Promise,
+    ms: u32,
+    signal: Option<&AbortSignal>,
+) -> Result<JsValue, JsValue> {
+    let (set_timeout, clear_timeout): (Function, Function) = (
+        super::global("setTimeout")
+            .dyn_into()
+            .map_err(|_| invalid_argument("this runtime has no setTimeout"))?,
+        super::global("clearTimeout")
+            .dyn_into()
+            .map_err(|_| invalid_argument("this runtime has no clearTimeout"))?,
+    );
+    let mut timer = JsValue::UNDEFINED;
+    let timeout = Promise::new(&mut |_resolve, reject| {
+        timer = set_timeout
+            .call3(
+                &JsValue::NULL,
+                &reject,
+                &JsValue::from(ms),
+                &JsValue::from_str(TIMED_OUT),
+            )
+            .unwrap_or(JsValue::UNDEFINED);
+    });
+    let race = Promise::race(&js_sys::Array::of2(&promise, &timeout));
+    let outcome = match signal {
+        Some(signal) => until_aborted(signal, race).await,
+        None => JsFuture::from(race).await,
+    };
+    let _ = clear_timeout.call1(&JsValue::NULL, &timer);
+    outcome
 }
 
 /// The public JSON-RPC endpoint of a Solana cluster.

@@ -11,7 +11,7 @@ use super::convert::{bytes_for, guarded_promise};
 use super::error::{invalid_argument, js, to_js};
 use super::evm::{wallet_error, wallet_promise};
 use super::request::function;
-use super::rpc::{ctx_rpc_url, rpc, rpc_or};
+use super::rpc::{ctx_rpc_url, rpc_or, rpc_within};
 use super::svm::PACKET;
 use super::timer::{Backoff, now_millis};
 use crate::error::Error;
@@ -71,13 +71,22 @@ pub(crate) async fn submit(url: &str, signed: &[u8]) -> Result<String, JsValue> 
         })?;
     let encoded = base64::engine::general_purpose::STANDARD.encode(signed);
     // -32002: the RPC's preflight simulation failed, so it did not forward the
-    // transaction (Solana JSON-RPC server error codes).
+    // transaction (Solana JSON-RPC server error codes). Except "AlreadyProcessed":
+    // the same signed transaction reached the chain before (a retrying proxy), so
+    // the money may have moved and it stays an RPC_ERROR.
     let answer = rpc_or(
         url,
         "sendTransaction",
         json!([encoded, { "encoding": "base64", "preflightCommitment": "confirmed" }]),
         |error| {
-            (error.get("code").and_then(Value::as_i64) == Some(-32002)).then(|| {
+            let message = error
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let processed = error.pointer("/data/err").and_then(Value::as_str)
+                == Some("AlreadyProcessed")
+                || message.contains("already been processed");
+            (error.get("code").and_then(Value::as_i64) == Some(-32002) && !processed).then(|| {
                 Error::TransactionFailed {
                     transaction: ours.clone(),
                     reason: format!(
@@ -194,7 +203,15 @@ pub(crate) async fn confirm_svm_signature(
         if let Some(signal) = signal.filter(|s| s.aborted()) {
             return Err(signal.reason());
         }
-        let answer = rpc(rpc_url, "getSignatureStatuses", json!([[signature]])).await;
+        let left = (deadline - now_millis()).max(1.0) as u32;
+        let answer = rpc_within(
+            rpc_url,
+            "getSignatureStatuses",
+            json!([[signature]]),
+            left,
+            signal,
+        )
+        .await;
         if let Ok(answer) = answer {
             let entry = answer.pointer("/value/0").unwrap_or(&Value::Null);
             if js(signature_confirmed(entry, signature))? {

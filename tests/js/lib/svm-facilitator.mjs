@@ -108,7 +108,7 @@ function snapshot(svm, keys) {
 // RPCs do by default, and answers a failing simulation with JSON-RPC error -32002 ("Transaction
 // simulation failed: ...") without executing the transaction. With { confirm: false },
 // getSignatureStatuses never reports a status (an RPC that has not seen the transaction yet),
-// though sendTransaction still executes it.
+// though sendTransaction still executes it; with { confirm: 'hang' } it never answers at all.
 export async function startLitesvmRpc(world, { preflight = false, confirm = true } = {}) {
   const { svm } = world;
   const statuses = new Map(); // signature -> { slot, err }
@@ -179,8 +179,13 @@ export async function startLitesvmRpc(world, { preflight = false, confirm = true
         if (preflight && !params[1]?.skipPreflight) {
           const simulated = svm.simulateTransaction(txDecoder.decode(bytes));
           if (simulated instanceof FailedTransactionMetadata) {
-            sent.push({ signature, ok: false, preflight: true, error: errorJson(simulated.err()), logs: simulated.meta().logs() });
-            throw rpcError(-32002, `Transaction simulation failed: ${JSON.stringify(errorJson(simulated.err()))}`);
+            const logs = simulated.meta().logs();
+            // As a real RPC words it; litesvm's TransactionError 6 is AlreadyProcessed.
+            const processed = String(simulated.err()) === '6';
+            const err = processed ? 'AlreadyProcessed' : errorJson(simulated.err());
+            sent.push({ signature, ok: false, preflight: true, error: err, logs });
+            const why = processed ? 'This transaction has already been processed' : JSON.stringify(err);
+            throw rpcError(-32002, `Transaction simulation failed: ${why}`, { err, logs });
           }
         }
         let keys = [];
@@ -216,6 +221,7 @@ export async function startLitesvmRpc(world, { preflight = false, confirm = true
         return signature;
       }
       case 'getSignatureStatuses':
+        if (confirm === 'hang') return new Promise(() => {});
         return {
           context: context(),
           value: (params[0] ?? []).map((signature) => {

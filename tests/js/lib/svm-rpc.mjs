@@ -7,9 +7,9 @@
 // A handler may also return raw({ status, body }) to answer with arbitrary HTTP (non-JSON, 500...).
 import { createServer } from 'node:http';
 
-/** A JSON-RPC error the handler can throw. */
-export function rpcError(code, message) {
-  return Object.assign(new Error(message), { rpcCode: code });
+/** A JSON-RPC error the handler can throw (`data`, when given, is the error's data member). */
+export function rpcError(code, message, data) {
+  return Object.assign(new Error(message), { rpcCode: code, rpcData: data });
 }
 
 /** A raw HTTP answer the handler can return. */
@@ -52,7 +52,9 @@ export async function startJsonRpc(handler) {
         if (result && result[RAW]) return result;
         return { jsonrpc: '2.0', id: r.id ?? null, result };
       } catch (e) {
-        return { jsonrpc: '2.0', id: r.id ?? null, error: { code: e.rpcCode ?? -32603, message: e.message } };
+        const error = { code: e.rpcCode ?? -32603, message: e.message };
+        if (e.rpcData !== undefined) error.data = e.rpcData;
+        return { jsonrpc: '2.0', id: r.id ?? null, error };
       }
     };
     const answer = Array.isArray(request) ? await Promise.all(request.map(one)) : await one(request);

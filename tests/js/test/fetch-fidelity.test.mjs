@@ -225,6 +225,23 @@ for (const [mode, setUp] of MODES) {
   });
 }
 
+test("fidelity (the runtime's fetch): headers given as a one-shot iterator are on the retry too", async (t) => {
+  // An iterator of pairs is a valid HeadersInit that one read uses up: such a call must not be
+  // sent as (input, init) and read again after the 402.
+  const server = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
+  const { wallet } = countingWallet(x402);
+  const { fetchFn } = MODES[1][1](t);
+  const paying = x402.wrapFetch(fetchFn, { wallets: [wallet] });
+  const pairs = () => new Map([['authorization', 'Bearer secret'], ['x-k', 'v']]).entries();
+  function* generated() { yield ['authorization', 'Bearer secret']; yield ['x-k', 'v']; }
+  for (const headers of [pairs(), generated()]) {
+    server.requests.length = 0;
+    assert.equal((await paying(server.url('/paid'), { headers })).status, 200);
+    assert.deepEqual(server.requests.map((r) => [r.headers.authorization, r.headers['x-k']]),
+      [['Bearer secret', 'v'], ['Bearer secret', 'v']]);
+  }
+});
+
 test("fidelity: a request without a body goes to the runtime's fetch exactly as the caller gave it", async (t) => {
   const server = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
   const { wallet } = countingWallet(x402);

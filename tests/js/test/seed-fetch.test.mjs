@@ -168,6 +168,30 @@ test('seed 001: a transfer not confirmed within options.transactionTimeout is TR
   assert.equal(calls.filter((c) => c.startsWith('send') || c.startsWith('sign')).length, 1);
 });
 
+test('seed 001: an RPC that never answers the status poll cannot hold the call past options.transactionTimeout', async (t) => {
+  const { world, policy } = await solanaSetup(t, 'seed-001-hang');
+  const front = await startLitesvmRpc(world, { confirm: 'hang' });
+  t.after(() => front.close());
+  const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25' });
+  t.after(() => server.close());
+  const paying = x402.wrapFetch(fetch, {
+    wallets: [x402.solanaPrivateKeyWallet(world.keys.payer.seed)], rpc: { [world.network]: front.url }, policy, transactionTimeout: 500,
+  });
+  const started = Date.now();
+  await assert.rejects(paying(`${server.url}/api/hello`, { method: 'POST' }), (e) => e.code === 'TRANSACTION_TIMEOUT');
+  assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+  assert.ok(front.calls.some((c) => c.method === 'getSignatureStatuses'));
+  // Aborting while the status poll hangs rejects at once with the signal's reason.
+  const controller = new AbortController();
+  const pending = x402.wrapFetch(fetch, {
+    wallets: [x402.solanaPrivateKeyWallet(world.keys.payer.seed)], rpc: { [world.network]: front.url }, policy,
+    onEvent: (e) => { if (e.type === 'signed') setTimeout(() => controller.abort(new Error('stop')), 300); },
+  })(`${server.url}/api/hello`, { method: 'POST', signal: controller.signal });
+  const aborted = Date.now();
+  await assert.rejects(pending, /stop/);
+  assert.ok(Date.now() - aborted < 10_000);
+});
+
 test('options.transactionTimeout must be whole milliseconds from 1 to 600000', () => {
   const wallets = [x402.evmPrivateKeyWallet(TEST_KEY)];
   for (const bad of [0, -1, 1.5, 600_001, '100', NaN, Infinity, {}]) {

@@ -206,6 +206,15 @@ test("a transfer the RPC's preflight refuses is TRANSACTION_FAILED, and nothing 
   const fine = await transfer('token');
   await wallet.sendTransaction(fine.transaction, { rpcUrl: front.url });
   assert.equal(balances('token').payee - before.payee, AMOUNT);
+  // Sent again (a retrying proxy would do this), preflight answers "AlreadyProcessed": the money
+  // moved, so it is an RPC_ERROR, never TRANSACTION_FAILED (which would release a budget).
+  await assert.rejects(wallet.sendTransaction(fine.transaction, { rpcUrl: front.url }), (e) => {
+    assert.equal(e.code, 'RPC_ERROR');
+    assert.match(e.message, /already been processed/);
+    return true;
+  });
+  assert.equal(front.sent.at(-1).error, 'AlreadyProcessed');
+  assert.equal(balances('token').payee - before.payee, AMOUNT);
 });
 
 test('an unreachable RPC is RPC_ERROR', async (t) => {
