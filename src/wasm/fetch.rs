@@ -1,6 +1,7 @@
 //! `wrapFetch`: a fetch that pays 402s. One request is paid at most once: the
 //! policy and budget act before any wallet call, approval before signing, and a
-//! 402 on the paid retry is returned, never paid again.
+//! 402 on the paid retry is returned, never paid again. This file recognises the
+//! 402; pay.rs pays it.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -15,21 +16,19 @@ use web_sys::{Request, Response};
 use super::convert::{MAX_ELEMENTS, guarded_promise, is_array, items, js_to_json, json_to_js};
 use super::convert::{method, read};
 use super::error::{invalid_argument, js, to_js};
-use super::evm::{SignInputs, now_seconds, random_memo, random_nonce, sign_for};
 use super::facilitator_pay::Facilitator;
 use super::headers::JsHeaders;
-use super::receipts::{Receipt, one_ly_metadata, one_ly_style, read_receipt, remember_receipt};
+use super::receipts::one_ly_style;
 use super::request::{
-    Hooks, Outgoing, attempt, body_error, call_fetch, check_aborted, function, get, new_request,
-    origin_of, response_url, until_aborted,
+    Hooks, Outgoing, attempt, call_fetch, function, get, new_request, origin_of, plain_call,
+    response_url,
 };
 use crate::budget::Ledger;
 use crate::dialect::{
     Challenge, FACILITATOR_SCHEME, Requirement, Response402, TRANSFER_SCHEME, recognize,
 };
 use crate::error::Error;
-use crate::evm::exact::PaymentParams;
-use crate::select::{Candidate, Policy, PolicyConfig};
+use crate::select::{Policy, PolicyConfig};
 
 pub(super) struct Wallet {
     kind: String,
@@ -41,12 +40,12 @@ pub(super) struct Inner {
     /// `fetch` is the runtime's own (`globalThis.fetch`): it is called with
     /// `(input, init)`, so no Request is built that it would copy again.
     pub(super) native: bool,
-    wallets: Vec<Wallet>,
-    policy: Policy,
-    ledger: RefCell<Ledger>,
-    approve: Option<Function>,
-    on_event: Option<Function>,
-    select: Option<Function>,
+    pub(super) wallets: Vec<Wallet>,
+    pub(super) policy: Policy,
+    pub(super) ledger: RefCell<Ledger>,
+    pub(super) approve: Option<Function>,
+    pub(super) on_event: Option<Function>,
+    pub(super) select: Option<Function>,
     pub(super) rpc: Value,
     pub(super) facilitators: Vec<Facilitator>,
     /// How long a direct transfer's confirmation is awaited (`options.transactionTimeout`).
@@ -212,194 +211,6 @@ impl Inner {
         };
         self.pay(&call).await
     }
-
-    async fn pay(&self, call: &Call<'_>) -> Result<JsValue, JsValue> {
-        let Call {
-            hooks,
-            challenge,
-            origin,
-            ..
-        } = *call;
-        self.emit(
-            hooks,
-            "payment_required",
-            None,
-            || json!({ "origin": origin }),
-        );
-        let refused = |error: Error| {
-            self.emit(
-                hooks,
-                "failed",
-                None,
-                || json!({ "error": error.code(), "message": error.to_string() }),
-            );
-            to_js(&error)
-        };
-        let candidates = self
-            .policy
-            .candidates(&challenge.requirements, |r| self.wallet_for(r).is_some())
-            .map_err(refused)?;
-        let chosen = self.choose(candidates).await?;
-        let requirement = chosen.requirement;
-        self.precheck(challenge, requirement).map_err(refused)?;
-        let now = now_seconds();
-        let reservation = self
-            .ledger
-            .borrow_mut()
-            .reserve(origin, chosen.valuation.usd_micros, now)
-            .map_err(refused)?;
-        let outcome = self.approve_sign_and_retry(call, &chosen, now).await;
-        let release = match &outcome {
-            // A seed dialect's transfer moved the money before the server answered.
-            Ok(_) if !challenge.dialect.is_x402() => false,
-            Ok((_, Some(receipt))) => !receipt.success,
-            Ok((response, None)) => (400..500).contains(&response.status()), // refused: nothing settled
-            Err(settled) => matches!(settled, Settled::No(_)),
-        };
-        if release {
-            self.ledger.borrow_mut().release(reservation);
-        } else {
-            self.ledger.borrow_mut().commit(reservation);
-        }
-        match outcome {
-            Ok((response, receipt)) => {
-                let mut receipt = match receipt {
-                    Some(receipt) => receipt,
-                    None => Receipt::missing(requirement, &response, body_error(&response).await),
-                };
-                if call.one_ly {
-                    receipt.one_ly = one_ly_metadata(&response).await;
-                }
-                let kind = if receipt.success { "settled" } else { "failed" };
-                self.emit(
-                    hooks,
-                    kind,
-                    Some(requirement),
-                    || json!({ "receipt": receipt, "status": response.status() }),
-                );
-                remember_receipt(&response, &receipt);
-                Ok(response.into())
-            }
-            Err(Settled::No(error) | Settled::Unknown(error)) => Err(error),
-        }
-    }
-
-    async fn choose<'a>(&self, candidates: Vec<Candidate<'a>>) -> Result<Candidate<'a>, JsValue> {
-        let Some(select) = &self.select else {
-            return candidates
-                .into_iter()
-                .next()
-                .ok_or_else(|| to_js(&Error::NoMatchingRequirement));
-        };
-        let views = json_to_js(&candidates.iter().map(|c| c.requirement).collect::<Vec<_>>())?;
-        let picked =
-            JsFuture::from(Promise::resolve(&select.call1(&JsValue::NULL, &views)?)).await?;
-        if picked.is_undefined() || picked.is_null() {
-            return candidates
-                .into_iter()
-                .next()
-                .ok_or_else(|| to_js(&Error::NoMatchingRequirement));
-        }
-        let picked = js_to_json(&picked)?;
-        let index = picked
-            .as_u64()
-            .or_else(|| picked.get("index").and_then(Value::as_u64));
-        candidates
-            .into_iter()
-            .find(|c| Some(c.requirement.index as u64) == index)
-            .ok_or_else(|| {
-                invalid_argument("policy.select must return one of the requirements it was given")
-            })
-    }
-
-    async fn approve_sign_and_retry(
-        &self,
-        call: &Call<'_>,
-        chosen: &Candidate<'_>,
-        now: u64,
-    ) -> Result<(Response, Option<Receipt>), Settled> {
-        let Call {
-            hooks,
-            request,
-            body,
-            first,
-            challenge,
-            origin,
-            ..
-        } = *call;
-        let requirement = chosen.requirement;
-        let no = Settled::No;
-        if let Some(approve) = hooks.approve.as_ref().or(self.approve.as_ref()) {
-            let question = json_to_js(&json!({
-                "requirement": requirement,
-                "resource": challenge.resource.as_ref().map(|r| r.url.clone()).or_else(|| requirement.resource.as_ref().map(|r| r.url.clone())),
-                "amountFormatted": chosen.valuation.formatted(),
-                "origin": origin,
-            }))
-            .map_err(no)?;
-            let answer = approve.call1(&JsValue::NULL, &question).map_err(no)?;
-            let signal = request.signal();
-            let answer = until_aborted(&signal, Promise::resolve(&answer))
-                .await
-                .map_err(no)?;
-            if answer.as_bool() != Some(true) {
-                self.emit(hooks, "rejected", Some(requirement), || json!({}));
-                return Err(no(to_js(&Error::PaymentRejected)));
-            }
-            self.emit(hooks, "approved", Some(requirement), || json!({}));
-        } else {
-            self.emit(
-                hooks,
-                "approved",
-                Some(requirement),
-                || json!({ "automatic": true }),
-            );
-        }
-        check_aborted(request).map_err(no)?;
-        let wallet = self
-            .wallet_for(requirement)
-            .ok_or_else(|| no(to_js(&Error::NoMatchingRequirement)))?;
-        if !challenge.dialect.is_x402() {
-            return self.pay_direct(call, requirement, &wallet.adapter).await;
-        }
-        let inputs = SignInputs {
-            params: PaymentParams {
-                now,
-                // Each scheme draws only the randomness it uses.
-                nonce: match requirement.network.is_evm() {
-                    true => random_nonce().map_err(no)?,
-                    false => [0; 32],
-                },
-                valid_after: None,
-            },
-            memo: match requirement.network.is_solana() {
-                true => random_memo().map_err(no)?,
-                false => [0; 16],
-            },
-            rpc: self.rpc.clone(),
-        };
-        let payment = sign_for(
-            challenge,
-            requirement,
-            &wallet.adapter,
-            &inputs,
-            Some(&request.signal()),
-        )
-        .await
-        .map_err(no)?;
-        self.emit(hooks, "signed", Some(requirement), || json!({}));
-        check_aborted(request).map_err(no)?;
-        let header =
-            crate::client::payment_header(challenge, &payment).map_err(|e| no(to_js(&e)))?;
-        let url = response_url(first, request);
-        let retry = attempt(request, body, Some((&url, &[header]))).map_err(no)?;
-        // From here the server may have settled even if we see an error.
-        let response = call_fetch(&self.fetch, self.native, &retry)
-            .await
-            .map_err(Settled::Unknown)?;
-        let receipt = read_receipt(&response, challenge.dialect);
-        Ok((response, receipt))
-    }
 }
 
 /// The default of `options.transactionTimeout`: two minutes, in milliseconds.
@@ -419,42 +230,6 @@ fn timeout_ms(value: &JsValue) -> Result<u32, JsValue> {
                 "options.transactionTimeout must be a whole number of milliseconds, 1 to 600000",
             )
         })
-}
-
-/// Whether `fetch(input, init)` can go to the runtime's fetch as it is, the Request
-/// being built from the same `(input, init)` only after a 402: `input` is a string
-/// or a URL, and `init` is absent or a plain object with no body whose headers (if
-/// any) read the same twice: a `Headers`, an array or a plain record. Anything else
-/// (a Request, a body, an iterator of headers that the first read would use up, a
-/// class instance whose getters might answer differently) builds the Request first.
-fn plain_call(input: &JsValue, init: &JsValue) -> bool {
-    let url = input.is_string() || input.is_instance_of::<web_sys::Url>();
-    if !url {
-        return false;
-    }
-    if init.is_undefined() || init.is_null() {
-        return true;
-    }
-    let member = |key: &str| js_sys::Reflect::get(init, &JsValue::from_str(key)).ok();
-    let headers_ok = |headers: &JsValue| {
-        headers.is_undefined()
-            || headers.is_null()
-            || js_sys::Array::is_array(headers)
-            || headers.is_instance_of::<web_sys::Headers>()
-            || plain_object(headers)
-    };
-    plain_object(init)
-        && member("body").is_some_and(|b| b.is_undefined() || b.is_null())
-        && member("headers").is_some_and(|h| headers_ok(&h))
-}
-
-/// An object made by `{...}` (its prototype is `Object.prototype`) or with none.
-fn plain_object(value: &JsValue) -> bool {
-    let Some(object) = value.dyn_ref::<Object>() else {
-        return false;
-    };
-    let prototype = Object::get_prototype_of(object);
-    prototype.is_null() || Object::get_prototype_of(&prototype).is_null()
 }
 
 /// One paying call: its hooks, the request (body read once), the 402 and what it asks.

@@ -12,6 +12,7 @@ mod evm_send;
 mod facilitator_pay;
 mod fetch;
 mod headers;
+mod pay;
 mod random;
 mod receipts;
 mod request;

@@ -235,3 +235,39 @@ pub(crate) fn origin_of(url: &str) -> String {
     let end = rest.find(['/', '?', '#']).map_or(url.len(), |i| start + i);
     url.get(..end).unwrap_or(url).to_owned()
 }
+
+/// Whether `fetch(input, init)` can go to the runtime's fetch as it is, the Request
+/// being built from the same `(input, init)` only after a 402: `input` is a string
+/// or a URL, and `init` is absent or a plain object with no body whose headers (if
+/// any) read the same twice: a `Headers`, an array or a plain record. Anything else
+/// (a Request, a body, an iterator of headers that the first read would use up, a
+/// class instance whose getters might answer differently) builds the Request first.
+pub(crate) fn plain_call(input: &JsValue, init: &JsValue) -> bool {
+    let url = input.is_string() || input.is_instance_of::<web_sys::Url>();
+    if !url {
+        return false;
+    }
+    if init.is_undefined() || init.is_null() {
+        return true;
+    }
+    let member = |key: &str| Reflect::get(init, &JsValue::from_str(key)).ok();
+    let headers_ok = |headers: &JsValue| {
+        headers.is_undefined()
+            || headers.is_null()
+            || Array::is_array(headers)
+            || headers.is_instance_of::<web_sys::Headers>()
+            || plain_object(headers)
+    };
+    plain_object(init)
+        && member("body").is_some_and(|b| b.is_undefined() || b.is_null())
+        && member("headers").is_some_and(|h| headers_ok(&h))
+}
+
+/// An object made by `{...}` (its prototype is `Object.prototype`) or with none.
+fn plain_object(value: &JsValue) -> bool {
+    let Some(object) = value.dyn_ref::<Object>() else {
+        return false;
+    };
+    let prototype = Object::get_prototype_of(object);
+    prototype.is_null() || Object::get_prototype_of(&prototype).is_null()
+}

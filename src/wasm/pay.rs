@@ -1,0 +1,208 @@
+//! Paying one recognised 402: policy and budget, the user's approval, signing (or a
+//! direct transfer for the seed dialects) and the one paid retry, with its receipt.
+
+use js_sys::Promise;
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::Response;
+
+use super::convert::{js_to_json, json_to_js};
+use super::error::{invalid_argument, to_js};
+use super::evm::{SignInputs, now_seconds, random_memo, random_nonce, sign_for};
+use super::fetch::{Call, Inner, Settled};
+use super::receipts::{Receipt, one_ly_metadata, read_receipt, remember_receipt};
+use super::request::{attempt, body_error, call_fetch, check_aborted, response_url, until_aborted};
+use crate::error::Error;
+use crate::evm::exact::PaymentParams;
+use crate::select::Candidate;
+
+impl Inner {
+    pub(super) async fn pay(&self, call: &Call<'_>) -> Result<JsValue, JsValue> {
+        let Call {
+            hooks,
+            challenge,
+            origin,
+            ..
+        } = *call;
+        self.emit(
+            hooks,
+            "payment_required",
+            None,
+            || json!({ "origin": origin }),
+        );
+        let refused = |error: Error| {
+            self.emit(
+                hooks,
+                "failed",
+                None,
+                || json!({ "error": error.code(), "message": error.to_string() }),
+            );
+            to_js(&error)
+        };
+        let candidates = self
+            .policy
+            .candidates(&challenge.requirements, |r| self.wallet_for(r).is_some())
+            .map_err(refused)?;
+        let chosen = self.choose(candidates).await?;
+        let requirement = chosen.requirement;
+        self.precheck(challenge, requirement).map_err(refused)?;
+        let now = now_seconds();
+        let reservation = self
+            .ledger
+            .borrow_mut()
+            .reserve(origin, chosen.valuation.usd_micros, now)
+            .map_err(refused)?;
+        let outcome = self.approve_sign_and_retry(call, &chosen, now).await;
+        let release = match &outcome {
+            // A seed dialect's transfer moved the money before the server answered.
+            Ok(_) if !challenge.dialect.is_x402() => false,
+            Ok((_, Some(receipt))) => !receipt.success,
+            Ok((response, None)) => (400..500).contains(&response.status()), // refused: nothing settled
+            Err(settled) => matches!(settled, Settled::No(_)),
+        };
+        if release {
+            self.ledger.borrow_mut().release(reservation);
+        } else {
+            self.ledger.borrow_mut().commit(reservation);
+        }
+        match outcome {
+            Ok((response, receipt)) => {
+                let mut receipt = match receipt {
+                    Some(receipt) => receipt,
+                    None => Receipt::missing(requirement, &response, body_error(&response).await),
+                };
+                if call.one_ly {
+                    receipt.one_ly = one_ly_metadata(&response).await;
+                }
+                let kind = if receipt.success { "settled" } else { "failed" };
+                self.emit(
+                    hooks,
+                    kind,
+                    Some(requirement),
+                    || json!({ "receipt": receipt, "status": response.status() }),
+                );
+                remember_receipt(&response, &receipt);
+                Ok(response.into())
+            }
+            Err(Settled::No(error) | Settled::Unknown(error)) => Err(error),
+        }
+    }
+
+    async fn choose<'a>(&self, candidates: Vec<Candidate<'a>>) -> Result<Candidate<'a>, JsValue> {
+        let Some(select) = &self.select else {
+            return candidates
+                .into_iter()
+                .next()
+                .ok_or_else(|| to_js(&Error::NoMatchingRequirement));
+        };
+        let views = json_to_js(&candidates.iter().map(|c| c.requirement).collect::<Vec<_>>())?;
+        let picked =
+            JsFuture::from(Promise::resolve(&select.call1(&JsValue::NULL, &views)?)).await?;
+        if picked.is_undefined() || picked.is_null() {
+            return candidates
+                .into_iter()
+                .next()
+                .ok_or_else(|| to_js(&Error::NoMatchingRequirement));
+        }
+        let picked = js_to_json(&picked)?;
+        let index = picked
+            .as_u64()
+            .or_else(|| picked.get("index").and_then(Value::as_u64));
+        candidates
+            .into_iter()
+            .find(|c| Some(c.requirement.index as u64) == index)
+            .ok_or_else(|| {
+                invalid_argument("policy.select must return one of the requirements it was given")
+            })
+    }
+
+    async fn approve_sign_and_retry(
+        &self,
+        call: &Call<'_>,
+        chosen: &Candidate<'_>,
+        now: u64,
+    ) -> Result<(Response, Option<Receipt>), Settled> {
+        let Call {
+            hooks,
+            request,
+            body,
+            first,
+            challenge,
+            origin,
+            ..
+        } = *call;
+        let requirement = chosen.requirement;
+        let no = Settled::No;
+        if let Some(approve) = hooks.approve.as_ref().or(self.approve.as_ref()) {
+            let question = json_to_js(&json!({
+                "requirement": requirement,
+                "resource": challenge.resource.as_ref().map(|r| r.url.clone()).or_else(|| requirement.resource.as_ref().map(|r| r.url.clone())),
+                "amountFormatted": chosen.valuation.formatted(),
+                "origin": origin,
+            }))
+            .map_err(no)?;
+            let answer = approve.call1(&JsValue::NULL, &question).map_err(no)?;
+            let signal = request.signal();
+            let answer = until_aborted(&signal, Promise::resolve(&answer))
+                .await
+                .map_err(no)?;
+            if answer.as_bool() != Some(true) {
+                self.emit(hooks, "rejected", Some(requirement), || json!({}));
+                return Err(no(to_js(&Error::PaymentRejected)));
+            }
+            self.emit(hooks, "approved", Some(requirement), || json!({}));
+        } else {
+            self.emit(
+                hooks,
+                "approved",
+                Some(requirement),
+                || json!({ "automatic": true }),
+            );
+        }
+        check_aborted(request).map_err(no)?;
+        let wallet = self
+            .wallet_for(requirement)
+            .ok_or_else(|| no(to_js(&Error::NoMatchingRequirement)))?;
+        if !challenge.dialect.is_x402() {
+            return self.pay_direct(call, requirement, &wallet.adapter).await;
+        }
+        let inputs = SignInputs {
+            params: PaymentParams {
+                now,
+                // Each scheme draws only the randomness it uses.
+                nonce: match requirement.network.is_evm() {
+                    true => random_nonce().map_err(no)?,
+                    false => [0; 32],
+                },
+                valid_after: None,
+            },
+            memo: match requirement.network.is_solana() {
+                true => random_memo().map_err(no)?,
+                false => [0; 16],
+            },
+            rpc: self.rpc.clone(),
+        };
+        let payment = sign_for(
+            challenge,
+            requirement,
+            &wallet.adapter,
+            &inputs,
+            Some(&request.signal()),
+        )
+        .await
+        .map_err(no)?;
+        self.emit(hooks, "signed", Some(requirement), || json!({}));
+        check_aborted(request).map_err(no)?;
+        let header =
+            crate::client::payment_header(challenge, &payment).map_err(|e| no(to_js(&e)))?;
+        let url = response_url(first, request);
+        let retry = attempt(request, body, Some((&url, &[header]))).map_err(no)?;
+        // From here the server may have settled even if we see an error.
+        let response = call_fetch(&self.fetch, self.native, &retry)
+            .await
+            .map_err(Settled::Unknown)?;
+        let receipt = read_receipt(&response, challenge.dialect);
+        Ok((response, receipt))
+    }
+}
