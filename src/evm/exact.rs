@@ -149,9 +149,9 @@ pub fn prepare(
             let authorization = Eip3009 {
                 from,
                 to: pay_to,
-                value: requirement.amount.to_be_bytes(),
-                valid_after: after,
-                valid_before: before,
+                value: requirement.amount.as_u256(),
+                valid_after: U256::from(after),
+                valid_before: U256::from(before),
                 nonce: params.nonce,
             };
             let digest = authorization.digest(name, version, chain_id, asset);
@@ -286,29 +286,35 @@ fn eip3009_domain(name: &str, version: &str, chain_id: u64, token: Address) -> [
 }
 
 /// An EIP-3009 `TransferWithAuthorization` message, hashed without the generic
-/// typed-data encoder: the payment hot path signs one of these per request.
-struct Eip3009 {
-    from: Address,
-    to: Address,
-    value: [u8; 32],
-    valid_after: u64,
-    valid_before: u64,
-    nonce: [u8; 32],
+/// typed-data encoder: a client signs, and a server verifies, one per paid request.
+pub(crate) struct Eip3009 {
+    pub(crate) from: Address,
+    pub(crate) to: Address,
+    pub(crate) value: U256,
+    pub(crate) valid_after: U256,
+    pub(crate) valid_before: U256,
+    pub(crate) nonce: [u8; 32],
 }
 
 impl Eip3009 {
     /// `keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(message))`, with the domain
     /// `{name, version, chainId, verifyingContract}` that `eip3009_typed_data` builds.
-    fn digest(&self, name: &str, version: &str, chain_id: u64, token: Address) -> [u8; 32] {
+    pub(crate) fn digest(
+        &self,
+        name: &str,
+        version: &str,
+        chain_id: u64,
+        token: Address,
+    ) -> [u8; 32] {
         let domain = eip3009_domain(name, version, chain_id, token);
         let message = keccak256(
             &[
                 TRANSFER_WITH_AUTHORIZATION_TYPEHASH,
                 self.from.to_word(),
                 self.to.to_word(),
-                self.value,
-                U256::from(self.valid_after).to_be_bytes::<32>(),
-                U256::from(self.valid_before).to_be_bytes::<32>(),
+                self.value.to_be_bytes::<32>(),
+                self.valid_after.to_be_bytes::<32>(),
+                self.valid_before.to_be_bytes::<32>(),
                 self.nonce,
             ]
             .concat(),

@@ -6,9 +6,7 @@ use ruint::aliases::U256;
 use serde_json::Value;
 
 use super::eip712::uint_value;
-use super::exact::{
-    PERMIT2_PROXY_ADDRESS, chain_id, eip3009_typed_data, object, permit2_typed_data,
-};
+use super::exact::{Eip3009, PERMIT2_PROXY_ADDRESS, chain_id, object, permit2_typed_data};
 use super::{Address, RecoverableSignature, recover_address};
 use crate::dialect::Requirement;
 use crate::protocol::Network;
@@ -160,8 +158,21 @@ pub fn verify(
         let version = requirement
             .extra_str("version")
             .ok_or(Invalid::Requirements)?;
-        let typed = eip3009_typed_data(name, version, chain_id, asset, object(auth.clone()));
-        let digest = typed.digest().map_err(|_| Invalid::Payload)?;
+        // The digest the payer signed, hashed as the client hashes it (bytes32: 0x + 32 bytes).
+        let mut nonce_bytes = [0u8; 32];
+        nonce
+            .strip_prefix("0x")
+            .and_then(|hex_digits| hex::decode_to_slice(hex_digits, &mut nonce_bytes).ok())
+            .ok_or(Invalid::Payload)?;
+        let digest = Eip3009 {
+            from,
+            to: pay_to,
+            value: amount,
+            valid_after: uint(auth, "validAfter")?,
+            valid_before,
+            nonce: nonce_bytes,
+        }
+        .digest(name, version, chain_id, asset);
         match recover_address(&digest, &signature) {
             Ok(signer) if signer == from => {}
             _ => return Err(Invalid::Signature),
