@@ -66,8 +66,8 @@ fn payloads_match_viem_and_the_official_client() {
         let prepared = prepare(requirement, signer.address(), &params).unwrap();
 
         let expected: TypedData = serde_json::from_value(case["typedData"].clone()).unwrap();
-        assert_eq!(prepared.typed_data, expected, "{name}: typed data");
-        let typed = &prepared.typed_data;
+        assert_eq!(prepared.typed_data(), expected, "{name}: typed data");
+        let typed = &prepared.typed_data();
         assert_eq!(
             typed.encode_type(&typed.primary_type).unwrap(),
             case["encodedType"],

@@ -78,11 +78,25 @@ pub struct PreparedPayment {
     pub method: TransferMethod,
     /// The payer.
     pub from: Address,
-    /// What the wallet signs.
-    pub typed_data: TypedData,
-    /// The EIP-712 digest of `typed_data`.
+    /// The EIP-712 digest of [`PreparedPayment::typed_data`].
     pub digest: [u8; 32],
     authorization: Value,
+    typed: Typed,
+}
+
+/// What a wallet signs, built only for a wallet that needs it: a key held here
+/// signs the digest alone.
+#[derive(Clone, Debug)]
+enum Typed {
+    /// EIP-3009: the domain; the message is the authorization.
+    Eip3009 {
+        name: String,
+        version: String,
+        chain_id: u64,
+        asset: Address,
+    },
+    /// Permit2: built up front (its digest comes from the generic encoder).
+    Ready(TypedData),
 }
 
 /// The chain id of an EVM requirement.
@@ -130,7 +144,7 @@ pub fn prepare(
     let (valid_before, valid_after) = (before.to_string(), after.to_string());
     let amount = requirement.amount.to_string();
     let method = TransferMethod::of(requirement);
-    let (typed_data, authorization, digest) = match method {
+    let (typed, authorization, digest) = match method {
         TransferMethod::Eip3009 => {
             let name = requirement.extra_str("name").filter(|s| !s.is_empty());
             let version = requirement.extra_str("version").filter(|s| !s.is_empty());
@@ -145,7 +159,12 @@ pub fn prepare(
                 "validBefore": valid_before,
                 "nonce": format!("0x{}", hex::encode(params.nonce)),
             });
-            let typed = eip3009_typed_data(name, version, chain_id, asset, object(message.clone()));
+            let typed = Typed::Eip3009 {
+                name: name.to_owned(),
+                version: version.to_owned(),
+                chain_id,
+                asset,
+            };
             let authorization = Eip3009 {
                 from,
                 to: pay_to,
@@ -169,19 +188,38 @@ pub fn prepare(
             let mut authorization = object(json!({ "from": from.to_checksum() }));
             authorization.extend(object(message));
             let digest = typed.digest()?;
-            (typed, Value::Object(authorization), digest)
+            (Typed::Ready(typed), Value::Object(authorization), digest)
         }
     };
     Ok(PreparedPayment {
         method,
         from,
-        typed_data,
         digest,
         authorization,
+        typed,
     })
 }
 
 impl PreparedPayment {
+    /// What a wallet signs: the typed data whose digest is [`PreparedPayment::digest`].
+    pub fn typed_data(&self) -> TypedData {
+        match &self.typed {
+            Typed::Eip3009 {
+                name,
+                version,
+                chain_id,
+                asset,
+            } => eip3009_typed_data(
+                name,
+                version,
+                *chain_id,
+                *asset,
+                object(self.authorization.clone()),
+            ),
+            Typed::Ready(typed) => typed.clone(),
+        }
+    }
+
     /// The scheme payload with `signature`, after checking that the signature
     /// really comes from `from` (a wallet on the wrong account is caught here,
     /// before anything is sent).

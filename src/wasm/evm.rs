@@ -154,20 +154,20 @@ pub fn create_payment_payload(
             }
             None => random_memo()?,
         };
-        let rpc = options.get("rpc").cloned().unwrap_or(Value::Null);
+        let rpc = options.get("rpc").unwrap_or(&Value::Null);
         let inputs = SignInputs { params, memo, rpc };
         json_to_js(&sign_for(&challenge, requirement, &wallet, &inputs, None).await?)
     })
 }
 
 /// What signing needs besides the requirement and the wallet, for either family.
-pub(crate) struct SignInputs {
+pub(crate) struct SignInputs<'a> {
     /// EVM: the clock, nonce and validAfter.
     pub(crate) params: PaymentParams,
     /// Solana: the memo bytes used when the server set none.
     pub(crate) memo: [u8; 16],
     /// Solana: JSON-RPC URLs by network.
-    pub(crate) rpc: Value,
+    pub(crate) rpc: &'a Value,
 }
 
 /// Signs `requirement` with `wallet`, on whichever chain family it is.
@@ -175,7 +175,7 @@ pub(crate) async fn sign_for(
     challenge: &crate::dialect::Challenge,
     requirement: &crate::dialect::Requirement,
     wallet: &JsValue,
-    inputs: &SignInputs,
+    inputs: &SignInputs<'_>,
     signal: Option<&web_sys::AbortSignal>,
 ) -> Result<Value, JsValue> {
     if requirement.network.is_solana() {
@@ -183,7 +183,7 @@ pub(crate) async fn sign_for(
             challenge,
             requirement,
             wallet,
-            &inputs.rpc,
+            inputs.rpc,
             inputs.memo,
             signal,
         )
@@ -242,7 +242,7 @@ async fn sign_payment(
         .dyn_into::<Function>()
         .map_err(|_| invalid_argument("wallet has no signTypedData method"))?;
     let pending = sign
-        .call1(wallet, &typed_data_to_js(&prepared.typed_data)?)
+        .call1(wallet, &typed_data_to_js(&prepared.typed_data())?)
         .map_err(wallet_error)?;
     let signature = wallet_promise(Promise::resolve(&pending), signal).await?;
     let signature = signature

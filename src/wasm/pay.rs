@@ -181,7 +181,7 @@ impl Inner {
                 true => random_memo().map_err(no)?,
                 false => [0; 16],
             },
-            rpc: self.rpc.clone(),
+            rpc: &self.rpc,
         };
         let payment = sign_for(
             challenge,
