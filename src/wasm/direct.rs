@@ -16,7 +16,7 @@ use super::facilitator_pay::Facilitator;
 use super::fetch::{Call, Inner, Settled};
 use super::receipts::Receipt;
 use super::request::{Outgoing, attempt, call_fetch, read_json, response_url};
-use super::rpc::{default_solana_rpc, latest_blockhash};
+use super::rpc::{latest_blockhash, need_rpc_url, rpc_url_for};
 use super::svm::mint_info;
 use super::svm_send::{confirm_svm_signature, send_svm_transaction};
 use super::timer::{Backoff, now_millis};
@@ -60,14 +60,6 @@ impl Inner {
 
     pub(super) fn facilitator(&self, url: &str) -> Option<&Facilitator> {
         self.facilitators.iter().find(|f| f.url == url)
-    }
-
-    /// The JSON-RPC URL the user configured for `requirement`'s network.
-    fn rpc_url(&self, requirement: &Requirement) -> Option<String> {
-        self.rpc
-            .get(requirement.network.to_string())
-            .and_then(Value::as_str)
-            .map(str::to_owned)
     }
 
     /// Pays a seed-dialect challenge and repeats the request with its proof.
@@ -118,7 +110,7 @@ impl Inner {
             "data": format!("0x{}", hex::encode(data)),
             "value": "0x0",
         });
-        let rpc_url = self.rpc_url(requirement);
+        let rpc_url = rpc_url_for(&self.rpc, &requirement.network);
         let hash = send_evm_transaction(wallet, &tx, rpc_url.as_deref(), Some(&signal))
             .await
             .map_err(refused_or_unknown)?;
@@ -158,14 +150,7 @@ impl Inner {
         let signal = call.request.signal();
         let no = |e: JsValue| Settled::No(e);
         let fail = |e: Error| Settled::No(to_js(&e));
-        let rpc_url = self
-            .rpc_url(requirement)
-            .or_else(|| default_solana_rpc(&requirement.network).map(str::to_owned))
-            .ok_or_else(|| {
-                no(invalid_argument(
-                    "no RPC URL for this network: pass options.rpc",
-                ))
-            })?;
+        let rpc_url = need_rpc_url(&self.rpc, &requirement.network).map_err(no)?;
         let reference = text(requirement, "reference");
         let mint = Pubkey::parse(&requirement.asset).map_err(fail)?;
         let (decimals, token_program) = mint_info(&rpc_url, &mint).await.map_err(no)?;

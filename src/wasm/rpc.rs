@@ -154,6 +154,24 @@ pub(crate) async fn within(
     outcome
 }
 
+/// The JSON-RPC URL for `network`: the one the user configured (`options.rpc`, by
+/// CAIP-2 network), else a Solana cluster's public endpoint.
+pub(crate) fn rpc_url_for(rpc: &Value, network: &crate::protocol::Network) -> Option<String> {
+    rpc.get(network.to_string())
+        .and_then(Value::as_str)
+        .or_else(|| default_solana_rpc(network))
+        .map(str::to_owned)
+}
+
+/// [`rpc_url_for`], or INVALID_ARGUMENT asking for `options.rpc`.
+pub(crate) fn need_rpc_url(
+    rpc: &Value,
+    network: &crate::protocol::Network,
+) -> Result<String, JsValue> {
+    rpc_url_for(rpc, network)
+        .ok_or_else(|| invalid_argument("no RPC URL for this network: pass options.rpc"))
+}
+
 /// The public JSON-RPC endpoint of a Solana cluster.
 pub(crate) fn default_solana_rpc(network: &crate::protocol::Network) -> Option<&'static str> {
     use crate::protocol::network::{SOLANA_DEVNET, SOLANA_MAINNET, SOLANA_TESTNET};

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use super::convert::{MAX_ELEMENTS, array_length, bytes_for, is_array, items, method};
 use super::error::{invalid_argument, js, to_js};
-use super::rpc::{default_solana_rpc, latest_blockhash, rpc};
+use super::rpc::{latest_blockhash, need_rpc_url, rpc};
 use crate::client::payment_payload;
 use crate::dialect::{Challenge, Requirement};
 use crate::error::Error;
@@ -168,15 +168,7 @@ pub(crate) async fn sign_svm_payment(
 ) -> Result<Value, JsValue> {
     let terms = js(SvmTerms::from_requirement(requirement))?;
     let payer = js(Pubkey::parse(&super::evm::wallet_address(wallet).await?))?;
-    let url = rpc_urls
-        .get(requirement.network.to_string())
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .or_else(|| default_solana_rpc(&requirement.network).map(str::to_owned));
-    let need_rpc = || {
-        url.clone()
-            .ok_or_else(|| invalid_argument("no RPC URL for this network: pass options.rpc"))
-    };
+    let need_rpc = || need_rpc_url(rpc_urls, &requirement.network);
     let recent_blockhash = match terms.recent_blockhash {
         Some(hash) => hash,
         None => latest_blockhash(&need_rpc()?).await?,
