@@ -29,10 +29,11 @@ function counted(inner) {
   return { wallet, calls };
 }
 
-async function solanaSetup(t, label) {
+/** A litesvm world, its JSON-RPC front (`frontOptions`: see startLitesvmRpc) and a policy for its mints. */
+async function solanaSetup(t, label, frontOptions) {
   const world = await createWorld({ label });
   world.svm.airdrop(world.keys.payer.address, 1_000_000_000n); // the payer pays its own fees here
-  const front = await startLitesvmRpc(world);
+  const front = await startLitesvmRpc(world, frontOptions);
   t.after(() => front.close());
   const policy = {
     assets: Object.values(world.mints).map(({ mint }) => ({
@@ -124,9 +125,7 @@ test('seed 001: a reference that expires before the server confirms it is PAYMEN
 });
 
 test("seed 001: a transfer the RPC's preflight refuses is TRANSACTION_FAILED, nothing runs, the budget comes back", async (t) => {
-  const { world, policy } = await solanaSetup(t, 'seed-001-preflight');
-  const front = await startLitesvmRpc(world, { preflight: true });
-  t.after(() => front.close());
+  const { world, front, policy } = await solanaSetup(t, 'seed-001-preflight', { preflight: true });
   const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25' });
   t.after(() => server.close());
   // The attacker's token account is empty: the transfer fails in simulation.
@@ -145,9 +144,7 @@ test("seed 001: a transfer the RPC's preflight refuses is TRANSACTION_FAILED, no
 });
 
 test('seed 001: a transfer not confirmed within options.transactionTimeout is TRANSACTION_TIMEOUT, budget kept', async (t) => {
-  const { world, policy } = await solanaSetup(t, 'seed-001-timeout');
-  const front = await startLitesvmRpc(world, { confirm: false });
-  t.after(() => front.close());
+  const { world, front, policy } = await solanaSetup(t, 'seed-001-timeout', { confirm: false });
   const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25' });
   t.after(() => server.close());
   const { wallet, calls } = counted(x402.solanaPrivateKeyWallet(world.keys.payer.seed));
@@ -169,9 +166,7 @@ test('seed 001: a transfer not confirmed within options.transactionTimeout is TR
 });
 
 test('seed 001: an RPC that never answers the status poll cannot hold the call past options.transactionTimeout', async (t) => {
-  const { world, policy } = await solanaSetup(t, 'seed-001-hang');
-  const front = await startLitesvmRpc(world, { confirm: 'hang' });
-  t.after(() => front.close());
+  const { world, front, policy } = await solanaSetup(t, 'seed-001-hang', { confirm: 'hang' });
   const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25' });
   t.after(() => server.close());
   const paying = x402.wrapFetch(fetch, {
