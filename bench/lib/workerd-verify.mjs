@@ -8,43 +8,13 @@
 //     I/O in production; Miniflare's local runtime advances it, at ms granularity, so N is large);
 //   - the workerd process's CPU time (sum of its threads' /proc/<pid>/task/*/schedstat), Linux;
 //   - Node's wall clock around dispatchFetch.
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BENCH_DIR, PKG_DIR } from './fixtures.mjs';
 import { median, percentile } from './measure.mjs';
-
-/** The workerd processes started by this process (Miniflare spawns the binary directly). */
-function workerdPids() {
-  const pids = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
-      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-      if (comm === 'workerd' && ppid === process.pid) pids.push(Number(entry));
-    } catch {
-      // the process went away
-    }
-  }
-  return pids;
-}
-
-/** CPU time of a process, ns: the sum over its threads (schedstat's first field). */
-function cpuNs(pid) {
-  let total = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // the thread ended
-    }
-  }
-  return total;
-}
+import { cpuNs, workerdPids } from './procs.mjs';
 
 /**
  * Starts the Worker with `input` ({ payment, requirement, now }) as a JSON binding. Resolves to

@@ -11,46 +11,19 @@
 // (so the Worker's own cost dominates); it records every nonce it is asked to settle. The workerd
 // process's RSS is read from /proc every second.
 import autocannon from 'autocannon';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import os, { tmpdir } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PKG_DIR, PKG_NODE_ENTRY, REPO_DIR } from '../lib/fixtures.mjs';
+import { rssBytes, workerdPids } from '../lib/procs.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** A throwaway payer key (never funded anywhere). */
 const PAYER_KEY = '0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba';
 const KINDS = ['unpaid', 'paid', 'replay'];
-
-/** The workerd processes started by this process (Miniflare spawns the binary directly). */
-function workerdPids() {
-  const pids = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
-      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-      if (comm === 'workerd' && ppid === process.pid) pids.push(Number(entry));
-    } catch {
-      // the process went away
-    }
-  }
-  return pids;
-}
-
-/** Resident set size of a process in bytes (VmRSS), or null when unreadable. */
-function rssBytes(pid) {
-  try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : null;
-  } catch {
-    return null;
-  }
-}
 
 /** Least-squares slope of y over x. */
 function slope(xs, ys) {
