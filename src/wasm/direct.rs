@@ -268,22 +268,20 @@ fn refused_or_unknown(error: JsValue) -> Settled {
         "WALLET_ALTERED_TRANSACTION",
         "INVALID_TRANSACTION",
     ];
-    let code = Reflect::get(&error, &"code".into())
-        .ok()
-        .and_then(|c| c.as_string());
-    if code.is_some_and(|c| BEFORE_SENDING.contains(&c.as_str())) {
-        Settled::No(error)
-    } else {
-        Settled::Unknown(error)
-    }
+    nothing_moved_if(error, &BEFORE_SENDING)
 }
 
 /// A failed transaction moved nothing; any other failure after sending is unknown.
 fn reverted_or_unknown(error: JsValue) -> Settled {
+    nothing_moved_if(error, &["TRANSACTION_FAILED"])
+}
+
+/// `Settled::No` when the error's code is one of `codes`, else `Settled::Unknown`.
+fn nothing_moved_if(error: JsValue, codes: &[&str]) -> Settled {
     let code = Reflect::get(&error, &"code".into())
         .ok()
         .and_then(|c| c.as_string());
-    if code.as_deref() == Some("TRANSACTION_FAILED") {
+    if code.is_some_and(|c| codes.contains(&c.as_str())) {
         Settled::No(error)
     } else {
         Settled::Unknown(error)

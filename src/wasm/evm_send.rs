@@ -10,10 +10,9 @@ use ruint::aliases::U256;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
-use super::convert::{js_to_json, json_to_js};
+use super::convert::{js_to_json, json_to_js, method};
 use super::error::{coded, invalid_argument, js, to_js};
 use super::evm::{EvmPrivateKeyWallet, wallet_error, wallet_promise};
-use super::request::function;
 use super::rpc::{ctx_rpc_url, rpc, rpc_or, rpc_within, within};
 use super::timer::{Backoff, now_millis};
 use crate::error::Error;
@@ -275,7 +274,7 @@ pub(crate) async fn send_evm_transaction(
     signal: Option<&web_sys::AbortSignal>,
 ) -> Result<String, JsValue> {
     let request = TxRequest::parse(tx)?;
-    let Some(send) = function(wallet, "sendTransaction") else {
+    let Some(send) = method(wallet, "sendTransaction")? else {
         return Err(to_js(&Error::WalletUnsupported {
             reason: "a direct transfer needs a wallet with sendTransaction (evmPrivateKeyWallet, \
                      eip1193Wallet, or viemWallet with a WalletClient)"
@@ -313,7 +312,7 @@ pub(crate) async fn wait_for_evm_receipt(
 ) -> Result<Value, JsValue> {
     let hash = tx_hash(hash)
         .ok_or_else(|| invalid_argument("a transaction hash is 0x + 32 bytes of hex"))?;
-    let adapter = function(wallet, "getTransactionReceipt");
+    let adapter = method(wallet, "getTransactionReceipt")?;
     if rpc_url.is_none() && adapter.is_none() {
         return Err(to_js(&Error::WalletUnsupported {
             reason: "no RPC URL for this network, and the wallet has no getTransactionReceipt"

@@ -20,8 +20,7 @@ use super::facilitator_pay::Facilitator;
 use super::headers::JsHeaders;
 use super::receipts::one_ly_style;
 use super::request::{
-    Hooks, Outgoing, attempt, call_fetch, function, get, new_request, origin_of, plain_call,
-    response_url,
+    Hooks, Outgoing, attempt, call_fetch, new_request, origin_of, plain_call, response_url,
 };
 use crate::budget::Ledger;
 use crate::dialect::{
@@ -76,13 +75,13 @@ impl Inner {
         let wallets = items(&wallets, MAX_ELEMENTS)?
             .into_iter()
             .map(|adapter| {
-                let evm = function(&adapter, "signTypedData").is_some();
-                let kind = get(&adapter, "kind")
+                let evm = method(&adapter, "signTypedData")?.is_some();
+                let kind = read(&adapter, "kind")?
                     .as_string()
                     .unwrap_or_else(|| if evm { "evm" } else { "solana" }.into());
-                Wallet { kind, adapter }
+                Ok(Wallet { kind, adapter })
             })
-            .collect();
+            .collect::<Result<_, JsValue>>()?;
         let policy_js = read(options, "policy")?;
         let select = method(&policy_js, "select")?;
         let policy = if policy_js.is_undefined() || policy_js.is_null() {

@@ -16,10 +16,6 @@ pub(crate) fn get(target: &JsValue, key: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-pub(crate) fn function(target: &JsValue, key: &str) -> Option<Function> {
-    get(target, key).dyn_into::<Function>().ok()
-}
-
 /// Callbacks given for one call (`paying(input, init, { onPaymentRequired, onEvent })`):
 /// its approval replaces the wrapper's, its listener hears this call's events too.
 #[derive(Default)]

@@ -7,10 +7,9 @@ use js_sys::{Object, Promise, Reflect, Uint8Array};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
-use super::convert::{bytes_for, guarded_promise};
+use super::convert::{bytes_for, guarded_promise, method};
 use super::error::{invalid_argument, js, to_js};
 use super::evm::{wallet_error, wallet_promise};
-use super::request::function;
 use super::rpc::{ctx_rpc_url, rpc_or, rpc_within};
 use super::svm::PACKET;
 use super::timer::{Backoff, now_millis};
@@ -146,7 +145,7 @@ pub(crate) async fn send_svm_transaction(
     signal: Option<&web_sys::AbortSignal>,
 ) -> Result<String, JsValue> {
     let bytes = Uint8Array::from(unsigned);
-    if let Some(send) = function(wallet, "sendTransaction") {
+    if let Some(send) = method(wallet, "sendTransaction")? {
         let ctx = Object::new();
         if let Some(url) = rpc_url {
             Reflect::set(&ctx, &JsValue::from_str("rpcUrl"), &JsValue::from_str(url))?;
@@ -160,7 +159,7 @@ pub(crate) async fn send_svm_transaction(
         let result = wallet_promise(Promise::resolve(&pending), signal).await?;
         return normalise_signature(&result);
     }
-    let Some(sign) = function(wallet, "signTransaction") else {
+    let Some(sign) = method(wallet, "signTransaction")? else {
         return Err(to_js(&Error::WalletUnsupported {
             reason: "a Solana transfer needs a wallet with sendTransaction or signTransaction"
                 .into(),
