@@ -332,15 +332,19 @@ fn hex_bytes(value: &Value) -> Option<Vec<u8>> {
 pub(crate) fn uint_value(value: &Value) -> Option<U256> {
     match value {
         Value::Number(n) => n.as_u64().map(U256::from),
-        Value::String(s) => match s.strip_prefix("0x") {
-            Some(digits) if !digits.is_empty() && digits.len() <= 64 => {
-                U256::from_str_radix(digits, 16).ok()
-            }
-            Some(_) => None,
-            None => Amount::parse(s).ok().map(|a| a.as_u256()),
-        },
+        Value::String(s) if s.starts_with("0x") => hex_u256(s),
+        Value::String(s) => Amount::parse(s).ok().map(|a| a.as_u256()),
         _ => None,
     }
+}
+
+/// `0x` + 1 to 64 hex digits (a JSON-RPC quantity) as a uint.
+pub(crate) fn hex_u256(text: &str) -> Option<U256> {
+    let digits = text.strip_prefix("0x")?;
+    if digits.is_empty() || digits.len() > 64 {
+        return None;
+    }
+    U256::from_str_radix(digits, 16).ok()
 }
 
 /// An intN as its two's-complement 256-bit word, range-checked.

@@ -7,6 +7,9 @@ use std::cmp::Ordering;
 use super::Pubkey;
 use crate::error::{Error, Result};
 
+/// The most bytes a Solana transaction may have on the wire: one packet (1232).
+pub const PACKET_LEN: usize = 1232;
+
 /// An account an instruction uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccountMeta {
@@ -280,7 +283,7 @@ impl Transaction {
     /// # Errors
     /// [`Error::InvalidTransaction`].
     pub fn parse(bytes: &[u8]) -> Result<Self> {
-        if bytes.len() > 1232 {
+        if bytes.len() > PACKET_LEN {
             return Err(malformed("larger than a packet (1232 bytes)"));
         }
         let mut r = Reader { bytes, at: 0 };

@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use super::exact::token_program;
-use super::message::{AccountMeta, Instruction, Message, Transaction};
+use super::message::{AccountMeta, Instruction, Message, PACKET_LEN, Transaction};
 use super::{
     COMPUTE_BUDGET_PROGRAM, LIGHTHOUSE_PROGRAM, MEMO_PROGRAM, Pubkey, TOKEN_2022_PROGRAM,
     TOKEN_PROGRAM, verify_signature,
@@ -16,8 +16,6 @@ use crate::error::{Error, Result};
 
 /// The TransferChecked instruction tag of the Token and Token-2022 programs.
 const TRANSFER_CHECKED: u8 = 12;
-/// The largest wire transaction (one packet).
-const MAX_TRANSACTION_LEN: usize = 1232;
 
 /// An SPL transfer from the payer's token account to the recipient's, carrying
 /// reference keys.
@@ -125,7 +123,7 @@ impl SvmTransfer {
             signatures: vec![[0u8; 64]; usize::from(message.num_required_signatures)],
             message: message.serialize(),
         };
-        if tx.serialize().len() > MAX_TRANSACTION_LEN {
+        if tx.serialize().len() > PACKET_LEN {
             return Err(Error::InvalidTransaction {
                 reason: "larger than a packet (1232 bytes): too many references",
             });

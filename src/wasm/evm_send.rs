@@ -16,6 +16,7 @@ use super::evm::{EvmPrivateKeyWallet, wallet_error, wallet_promise};
 use super::rpc::{ctx_rpc_url, rpc, rpc_or, rpc_within, within};
 use super::timer::{Backoff, now_millis};
 use crate::error::Error;
+use crate::evm::eip712::{hex_u256, uint_value};
 use crate::evm::{Address, Eip1559Transaction, PrivateKeySigner};
 use crate::protocol::Amount;
 
@@ -63,10 +64,7 @@ impl TxRequest {
         };
         let value = match tx.get("value") {
             None | Some(Value::Null) => Some(Amount::ZERO),
-            Some(Value::Number(n)) => n.as_u64().map(Amount::from),
-            Some(Value::String(s)) if s.starts_with("0x") => hex_quantity(s),
-            Some(Value::String(s)) => Amount::parse(s).ok(),
-            Some(_) => None,
+            Some(value) => uint_value(value).map(Amount::from),
         }
         .ok_or_else(|| {
             invalid_argument("transaction value must be wei as 0x hex or a decimal integer")
@@ -95,30 +93,17 @@ fn is_decimal(text: &str) -> bool {
     !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// A JSON-RPC quantity (`0x` + 1 to 64 hex digits).
-fn hex_quantity(text: &str) -> Option<Amount> {
-    let digits = text.strip_prefix("0x")?;
-    if digits.is_empty() || digits.len() > 64 {
-        return None;
-    }
-    U256::from_str_radix(digits, 16).ok().map(Amount::from)
-}
-
 fn quantity_hex(value: U256) -> String {
     format!("{value:#x}")
 }
 
 /// A quantity in a JSON-RPC answer; anything else is an RPC_ERROR naming `method`.
 fn rpc_quantity(answer: &Value, method: &str) -> Result<U256, JsValue> {
-    answer
-        .as_str()
-        .and_then(hex_quantity)
-        .map(|a| a.as_u256())
-        .ok_or_else(|| {
-            to_js(&Error::RpcError {
-                reason: format!("{method}: {answer} is not a quantity"),
-            })
+    answer.as_str().and_then(hex_u256).ok_or_else(|| {
+        to_js(&Error::RpcError {
+            reason: format!("{method}: {answer} is not a quantity"),
         })
+    })
 }
 
 /// A transaction hash (`0x` + 32 bytes of hex), lower-cased.

@@ -17,13 +17,9 @@ use crate::client::payment_payload;
 use crate::dialect::{Challenge, Requirement};
 use crate::error::Error;
 use crate::svm::exact::{SvmPayment, SvmTerms, token_program};
-use crate::svm::message::Transaction;
+use crate::svm::message::{PACKET_LEN, Transaction};
 use crate::svm::verify::verify_transaction;
 use crate::svm::{Pubkey, SolanaSigner};
-
-/// The largest wire transaction: a packet (1,232 bytes). Longer ones are refused
-/// before they are copied into wasm.
-pub(crate) const PACKET: usize = 1232;
 
 /// A Solana keypair held in wasm memory (zeroized when freed).
 #[wasm_bindgen]
@@ -48,7 +44,7 @@ impl SolanaPrivateKeyWallet {
     /// Signs a wire transaction (its slot for this key) and resolves to the signed bytes.
     #[wasm_bindgen(js_name = signTransaction)]
     pub fn sign_transaction(&self, transaction: &Uint8Array) -> Result<Promise, JsValue> {
-        let mut tx = js(Transaction::parse(&bytes_for(transaction, PACKET)?))?;
+        let mut tx = js(Transaction::parse(&bytes_for(transaction, PACKET_LEN)?))?;
         js(crate::svm::exact::sign_in_place(&mut tx, &self.signer))?;
         let signed: JsValue = Uint8Array::from(tx.serialize().as_slice()).into();
         Ok(Promise::resolve(&signed))
@@ -206,7 +202,7 @@ pub(crate) async fn sign_svm_payment(
         invalid_argument("signTransaction must resolve to the signed transaction bytes")
     })?;
     // Over a packet, `verify_transaction` refuses it by its length.
-    let signed = bytes_for(&signed, PACKET)?;
+    let signed = bytes_for(&signed, PACKET_LEN)?;
     // The wallet may have changed the transaction (Lighthouse assertions, a new
     // compute price): use what it returned, but only if it still pays what was asked.
     if let Err(invalid) = verify_transaction(&signed, requirement) {

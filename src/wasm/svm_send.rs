@@ -11,12 +11,11 @@ use super::convert::{bytes_for, guarded_promise, method};
 use super::error::{invalid_argument, js, to_js};
 use super::evm::{wallet_error, wallet_promise};
 use super::rpc::{ctx_rpc_url, rpc_or, rpc_within};
-use super::svm::PACKET;
 use super::timer::{Backoff, now_millis};
 use crate::error::Error;
 use crate::svm::SolanaSigner;
 use crate::svm::exact::sign_in_place;
-use crate::svm::message::Transaction;
+use crate::svm::message::{PACKET_LEN, Transaction};
 use crate::svm::transfer::{SvmTransfer, check_transfer, signature_base58, signature_confirmed};
 
 /// The first and the longest wait between two `getSignatureStatuses` polls, in ms.
@@ -38,7 +37,7 @@ pub(crate) fn sign_and_submit(
         let transaction = transaction
             .dyn_ref::<Uint8Array>()
             .ok_or_else(|| invalid_argument("the transaction must be a Uint8Array"))?;
-        let mut tx = js(Transaction::parse(&bytes_for(transaction, PACKET)?))?;
+        let mut tx = js(Transaction::parse(&bytes_for(transaction, PACKET_LEN)?))?;
         js(sign_in_place(&mut tx, signer))?;
         Ok::<_, JsValue>((url, tx.serialize()))
     })();
@@ -176,7 +175,7 @@ pub(crate) async fn send_svm_transaction(
             invalid_argument("signTransaction must resolve to the signed transaction bytes")
         })?;
     // Over a packet, `check_transfer` refuses it by its length.
-    let signed = bytes_for(&signed, PACKET)?;
+    let signed = bytes_for(&signed, PACKET_LEN)?;
     check_transfer(&signed, expected).map_err(|e| match e {
         Error::InvalidTransaction { reason } => to_js(&Error::WalletAlteredTransaction { reason }),
         other => to_js(&other),
