@@ -45,5 +45,14 @@ export async function serveStatic(mounts, routes = {}) {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
-  return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    // Drop every socket first: server.close() alone waits for connections that are not idle, and
+    // one Chromium opened (a preconnect, a request in flight) may stay open until the browser
+    // itself closes, which a test's later cleanup only does after this.
+    close: () => new Promise((r) => {
+      server.closeAllConnections();
+      server.close(r);
+    }),
+  };
 }
