@@ -138,6 +138,37 @@ pub fn token_program(program: &Pubkey) -> Result<Pubkey> {
         .ok_or(bad("the mint is not owned by a token program"))
 }
 
+/// The TransferChecked instruction tag of the Token and Token-2022 programs.
+pub(crate) const TRANSFER_CHECKED: u8 = 12;
+
+/// SPL TransferChecked of `amount` (`decimals` as the mint has them) by `program`;
+/// `[source, mint, destination, owner]` are its accounts, the owner signing.
+pub fn transfer_checked(
+    program: &Pubkey,
+    [source, mint, destination, owner]: [Pubkey; 4],
+    amount: u64,
+    decimals: u8,
+) -> Instruction {
+    let meta = |pubkey, is_signer, is_writable| AccountMeta {
+        pubkey,
+        is_signer,
+        is_writable,
+    };
+    let mut data = vec![TRANSFER_CHECKED];
+    data.extend_from_slice(&amount.to_le_bytes());
+    data.push(decimals);
+    Instruction {
+        program_id: *program,
+        accounts: vec![
+            meta(source, false, true),
+            meta(mint, false, false),
+            meta(destination, false, true),
+            meta(owner, true, false),
+        ],
+        data,
+    }
+}
+
 /// SetComputeUnitLimit.
 pub fn set_compute_unit_limit(units: u32) -> Instruction {
     let mut data = vec![2];
@@ -178,27 +209,15 @@ impl SvmPayment {
     /// As [`SvmPayment::token_accounts`].
     pub fn instructions(&self) -> Result<Vec<Instruction>> {
         let (source, destination) = self.token_accounts()?;
-        let meta = |pubkey, is_signer, is_writable| AccountMeta {
-            pubkey,
-            is_signer,
-            is_writable,
-        };
-        let mut transfer = vec![12];
-        transfer.extend_from_slice(&self.amount.to_le_bytes());
-        transfer.push(self.decimals);
         Ok(vec![
             set_compute_unit_limit(COMPUTE_UNIT_LIMIT),
             set_compute_unit_price(COMPUTE_UNIT_PRICE),
-            Instruction {
-                program_id: self.token_program,
-                accounts: vec![
-                    meta(source, false, true),
-                    meta(self.mint, false, false),
-                    meta(destination, false, true),
-                    meta(self.payer, true, false),
-                ],
-                data: transfer,
-            },
+            transfer_checked(
+                &self.token_program,
+                [source, self.mint, destination, self.payer],
+                self.amount,
+                self.decimals,
+            ),
             Instruction {
                 program_id: Pubkey::known(MEMO_PROGRAM),
                 accounts: vec![],

@@ -6,16 +6,13 @@
 
 use serde_json::Value;
 
-use super::exact::token_program;
+use super::exact::{token_program, transfer_checked};
 use super::message::{AccountMeta, Instruction, Message, PACKET_LEN, Transaction};
 use super::{
     COMPUTE_BUDGET_PROGRAM, LIGHTHOUSE_PROGRAM, MEMO_PROGRAM, Pubkey, TOKEN_2022_PROGRAM,
     TOKEN_PROGRAM, verify_signature,
 };
 use crate::error::{Error, Result};
-
-/// The TransferChecked instruction tag of the Token and Token-2022 programs.
-const TRANSFER_CHECKED: u8 = 12;
 
 /// An SPL transfer from the payer's token account to the recipient's, carrying
 /// reference keys.
@@ -82,26 +79,20 @@ impl SvmTransfer {
                 return Err(bad("a reference repeats an account of the transfer"));
             }
         }
-        let meta = |pubkey, is_signer, is_writable| AccountMeta {
-            pubkey,
-            is_signer,
-            is_writable,
-        };
-        let mut accounts = vec![
-            meta(source, false, true),
-            meta(self.mint, false, false),
-            meta(destination, false, true),
-            meta(self.payer, true, false),
-        ];
-        accounts.extend(self.references.iter().map(|r| meta(*r, false, false)));
-        let mut data = vec![TRANSFER_CHECKED];
-        data.extend_from_slice(&self.amount.to_le_bytes());
-        data.push(self.decimals);
-        Ok(Instruction {
-            program_id: self.token_program,
-            accounts,
-            data,
-        })
+        let mut transfer = transfer_checked(
+            &self.token_program,
+            [source, self.mint, destination, self.payer],
+            self.amount,
+            self.decimals,
+        );
+        transfer
+            .accounts
+            .extend(self.references.iter().map(|&pubkey| AccountMeta {
+                pubkey,
+                is_signer: false,
+                is_writable: false,
+            }));
+        Ok(transfer)
     }
 
     /// The unsigned v0 message (fee payer = the payer).

@@ -2,6 +2,7 @@
 //! facilitator co-signs it: instruction layout, fee-payer safety, the compute-price
 //! bound, destination, amount, memo, and the payer's signature.
 
+use super::exact::TRANSFER_CHECKED;
 use super::message::{Message, Transaction};
 use super::{
     COMPUTE_BUDGET_PROGRAM, LIGHTHOUSE_PROGRAM, MEMO_PROGRAM, Pubkey, TOKEN_2022_PROGRAM,
@@ -148,7 +149,7 @@ pub fn verify_transaction(tx: &[u8], requirement: &Requirement) -> Result<SvmVer
         || token_program == Pubkey::known(TOKEN_2022_PROGRAM);
     if !is_token
         || transfer.data.len() != 10
-        || transfer.data.first() != Some(&12)
+        || transfer.data.first() != Some(&TRANSFER_CHECKED)
         || transfer.accounts.len() != 4
     {
         return Err(SvmInvalid::NoTransfer);
