@@ -19,7 +19,7 @@ use super::request::{Outgoing, attempt, call_fetch, read_json, response_url};
 use super::rpc::{latest_blockhash, need_rpc_url, rpc_url_for};
 use super::svm::mint_info;
 use super::svm_send::{confirm_svm_signature, send_svm_transaction};
-use super::timer::{Backoff, now_millis};
+use super::timer::{Backoff, poll};
 use crate::dialect::{Challenge, DialectId, Requirement};
 use crate::error::Error;
 use crate::evm::Address;
@@ -221,33 +221,35 @@ impl Inner {
     ) -> Result<(), JsValue> {
         let signal = call.request.signal();
         let url = format!("{}/api/verify?reference={reference}", call.origin);
-        let mut backoff = Backoff::new(200, 2_000);
-        loop {
+        let verified = async |_left: u32| {
             let init = Object::new();
             Reflect::set(&init, &"signal".into(), &signal)?;
             let out = Outgoing::new(url.as_str(), init);
-            if let Ok(response) = call_fetch(&self.fetch, self.native, &out).await {
-                if response.status() == 404 {
-                    return Err(to_js(&Error::PaymentExpired {
-                        reason: format!("the server no longer knows reference {reference}"),
-                    }));
-                }
-                if response.ok()
-                    && read_json(&response).await.get("paid") == Some(&Value::Bool(true))
-                {
-                    return Ok(());
-                }
-            }
-            if signal.aborted() {
-                return Err(signal.reason());
-            }
-            if now_millis() > deadline_ms {
+            // A failed request is retried until the deadline.
+            let Ok(response) = call_fetch(&self.fetch, self.native, &out).await else {
+                return Ok(None);
+            };
+            if response.status() == 404 {
                 return Err(to_js(&Error::PaymentExpired {
-                    reason: format!("the server did not confirm reference {reference} in time"),
+                    reason: format!("the server no longer knows reference {reference}"),
                 }));
             }
-            backoff.wait(Some(&signal)).await?;
-        }
+            let paid =
+                response.ok() && read_json(&response).await.get("paid") == Some(&Value::Bool(true));
+            Ok(paid.then_some(()))
+        };
+        poll(
+            deadline_ms,
+            Backoff::new(200, 2_000),
+            Some(&signal),
+            verified,
+            || {
+                to_js(&Error::PaymentExpired {
+                    reason: format!("the server did not confirm reference {reference} in time"),
+                })
+            },
+        )
+        .await
     }
 }
 

@@ -14,7 +14,7 @@ use super::convert::{js_to_json, json_to_js, method};
 use super::error::{coded, invalid_argument, js, to_js};
 use super::evm::{EvmPrivateKeyWallet, wallet_error, wallet_promise};
 use super::rpc::{ctx_rpc_url, rpc, rpc_or, rpc_within, within};
-use super::timer::{Backoff, now_millis};
+use super::timer::{Backoff, now_millis, poll};
 use crate::error::Error;
 use crate::evm::eip712::{hex_u256, uint_value};
 use crate::evm::{Address, Eip1559Transaction, PrivateKeySigner};
@@ -304,54 +304,44 @@ pub(crate) async fn wait_for_evm_receipt(
                 .into(),
         }));
     }
-    let deadline = now_millis() + f64::from(timeout_ms);
-    let mut backoff = Backoff::new(POLL_FIRST_MS, POLL_MAX_MS);
-    loop {
-        if let Some(signal) = signal.filter(|s| s.aborted()) {
-            return Err(signal.reason());
+    let receipt = async |left: u32| match (rpc_url, &adapter) {
+        (Some(url), _) => {
+            rpc_within(
+                url,
+                "eth_getTransactionReceipt",
+                json!([hash]),
+                left,
+                signal,
+            )
+            .await
         }
-        let receipt = match (rpc_url, &adapter) {
-            (Some(url), _) => {
-                let left = (deadline - now_millis()).max(1.0) as u32;
-                rpc_within(
-                    url,
-                    "eth_getTransactionReceipt",
-                    json!([hash]),
-                    left,
-                    signal,
-                )
-                .await
-            }
-            // Bounded as the RPC poll is: a wallet that never answers cannot hold the deadline.
-            (None, Some(get)) => match get.call1(wallet, &JsValue::from_str(&hash)) {
-                Ok(pending) => {
-                    let left = (deadline - now_millis()).max(1.0) as u32;
-                    match within(Promise::resolve(&pending), left, signal).await {
-                        Ok(receipt) => js_to_json(&receipt),
-                        Err(e) => Err(e),
-                    }
-                }
-                Err(e) => Err(e),
-            },
-            (None, None) => Ok(Value::Null),
-        };
-        match receipt {
-            Ok(receipt) if receipt.is_object() && receipt_succeeded(&receipt) => {
-                return Ok(receipt);
-            }
-            Ok(receipt) if receipt.is_object() => {
-                return Err(to_js(&Error::TransactionFailed {
-                    transaction: hash,
-                    reason: "reverted (receipt status 0)".into(),
-                }));
-            }
-            _ => {}
+        // Bounded as the RPC poll is: a wallet that never answers cannot hold the deadline.
+        (None, Some(get)) => {
+            let pending = get.call1(wallet, &JsValue::from_str(&hash))?;
+            js_to_json(&within(Promise::resolve(&pending), left, signal).await?)
         }
-        if now_millis() >= deadline {
-            return Err(to_js(&Error::TransactionTimeout { transaction: hash }));
-        }
-        backoff.wait(signal).await?;
-    }
+        (None, None) => Ok(Value::Null),
+    };
+    poll(
+        now_millis() + f64::from(timeout_ms),
+        Backoff::new(POLL_FIRST_MS, POLL_MAX_MS),
+        signal,
+        async |left| match receipt(left).await {
+            Ok(receipt) if receipt.is_object() && receipt_succeeded(&receipt) => Ok(Some(receipt)),
+            Ok(receipt) if receipt.is_object() => Err(to_js(&Error::TransactionFailed {
+                transaction: hash.clone(),
+                reason: "reverted (receipt status 0)".into(),
+            })),
+            // Not mined yet, or a failed poll: retried until the deadline.
+            _ => Ok(None),
+        },
+        || {
+            to_js(&Error::TransactionTimeout {
+                transaction: hash.clone(),
+            })
+        },
+    )
+    .await
 }
 
 /// Whether a receipt's `status` says success: `0x1` (JSON-RPC), `"success"` (viem's

@@ -11,7 +11,7 @@ use super::convert::{bytes_for, guarded_promise, method};
 use super::error::{invalid_argument, js, to_js};
 use super::evm::{wallet_error, wallet_promise};
 use super::rpc::{ctx_rpc_url, rpc_or, rpc_within};
-use super::timer::{Backoff, now_millis};
+use super::timer::{Backoff, now_millis, poll};
 use crate::error::Error;
 use crate::svm::SolanaSigner;
 use crate::svm::exact::sign_in_place;
@@ -195,32 +195,26 @@ pub(crate) async fn confirm_svm_signature(
     timeout_ms: u32,
     signal: Option<&web_sys::AbortSignal>,
 ) -> Result<(), JsValue> {
-    let deadline = now_millis() + f64::from(timeout_ms);
-    let mut backoff = Backoff::new(POLL_FIRST_MS, POLL_MAX_MS);
-    loop {
-        if let Some(signal) = signal.filter(|s| s.aborted()) {
-            return Err(signal.reason());
-        }
-        let left = (deadline - now_millis()).max(1.0) as u32;
-        let answer = rpc_within(
-            rpc_url,
-            "getSignatureStatuses",
-            json!([[signature]]),
-            left,
-            signal,
-        )
-        .await;
-        if let Ok(answer) = answer {
-            let entry = answer.pointer("/value/0").unwrap_or(&Value::Null);
-            if js(signature_confirmed(entry, signature))? {
-                return Ok(());
+    poll(
+        now_millis() + f64::from(timeout_ms),
+        Backoff::new(POLL_FIRST_MS, POLL_MAX_MS),
+        signal,
+        async |left| {
+            let statuses = json!([[signature]]);
+            match rpc_within(rpc_url, "getSignatureStatuses", statuses, left, signal).await {
+                Ok(answer) => {
+                    let entry = answer.pointer("/value/0").unwrap_or(&Value::Null);
+                    Ok(js(signature_confirmed(entry, signature))?.then_some(()))
+                }
+                // A failed poll is retried until the deadline.
+                Err(_) => Ok(None),
             }
-        }
-        if now_millis() >= deadline {
-            return Err(to_js(&Error::TransactionTimeout {
+        },
+        || {
+            to_js(&Error::TransactionTimeout {
                 transaction: signature.to_owned(),
-            }));
-        }
-        backoff.wait(signal).await?;
-    }
+            })
+        },
+    )
+    .await
 }

@@ -50,3 +50,31 @@ impl Backoff {
         sleep(delay, signal).await
     }
 }
+
+/// Calls `step` with the milliseconds left until `deadline_ms` (at least 1), waiting
+/// on `backoff` between calls, until it returns a value or an error. Stops with the
+/// signal's reason once it aborts, and with `timeout()` once the deadline has passed.
+pub(crate) async fn poll<T>(
+    deadline_ms: f64,
+    mut backoff: Backoff,
+    signal: Option<&web_sys::AbortSignal>,
+    mut step: impl AsyncFnMut(u32) -> Result<Option<T>, JsValue>,
+    timeout: impl FnOnce() -> JsValue,
+) -> Result<T, JsValue> {
+    loop {
+        if let Some(signal) = signal.filter(|s| s.aborted()) {
+            return Err(signal.reason());
+        }
+        let left = (deadline_ms - now_millis()).clamp(1.0, f64::from(u32::MAX)) as u32;
+        if let Some(done) = step(left).await? {
+            return Ok(done);
+        }
+        if let Some(signal) = signal.filter(|s| s.aborted()) {
+            return Err(signal.reason());
+        }
+        if now_millis() >= deadline_ms {
+            return Err(timeout());
+        }
+        backoff.wait(signal).await?;
+    }
+}
