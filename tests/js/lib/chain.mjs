@@ -33,11 +33,11 @@ export function anvilChain({ rpcUrl, chainId }) {
   return defineChain({ id: chainId, name: `anvil-${chainId}`, nativeCurrency, rpcUrls: { default: { http: [rpcUrl] } } });
 }
 
-/** Raw JSON-RPC call (throws on an RPC error). */
+/** Raw JSON-RPC call; throws an Error carrying the RPC error's `code` on an RPC error. */
 export async function rpc(rpcUrl, method, params = []) {
   const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
   const res = await (await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json();
-  if (res.error) throw new Error(`${method}: ${res.error.message}`);
+  if (res.error) throw Object.assign(new Error(`${method}: ${res.error.message}`), { code: res.error.code });
   return res.result;
 }
 

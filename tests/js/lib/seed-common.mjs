@@ -25,18 +25,6 @@ export function compareDecimal(a, b) {
 /** ISO-8601 without milliseconds ("2025-12-28T12:00:00Z"), as the seeds show timestamps. */
 export const isoSeconds = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** Raw JSON-RPC call; throws an Error carrying `code` on an RPC error. */
-export async function jsonRpc(url, method, params = []) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  });
-  const body = await response.json();
-  if (body.error) throw Object.assign(new Error(`${method}: ${body.error.message}`), { code: body.error.code });
-  return body.result;
-}
-
 /**
  * Reads a request body as JSON whatever its content-type (the seed 004 client posts a JSON string
  * without one, which fetch sends as text/plain). Returns undefined for an empty body; throws on

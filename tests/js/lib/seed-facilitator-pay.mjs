@@ -39,7 +39,8 @@ import {
   PROGRAMS, ata, b64, compileMessage, decodeMessage, decodeTransaction, fromBase58, fromB64, keyFromSeed, readU64,
   seedFor, signedTransaction, toBase58, u64le, verifyEd25519,
 } from './svm-wire.mjs';
-import { compareDecimal, jsonRpc, messageAccountKeys, readJson, serveJson, toUnits, header } from './seed-common.mjs';
+import { compareDecimal, messageAccountKeys, readJson, serveJson, toUnits, header } from './seed-common.mjs';
+import { rpc } from './chain.mjs';
 
 const RESULT = 'Your AI-generated content';
 const MESSAGE = 'Payment required to access this resource';
@@ -112,7 +113,7 @@ function credited(tx, tokenAccountAddress, mint, owner) {
   return BigInt(post.uiTokenAmount.amount) - BigInt(at(tx.meta.preTokenBalances)?.uiTokenAmount.amount ?? 0);
 }
 
-const getTx = (rpcUrl, txId) => jsonRpc(rpcUrl, 'getTransaction', [txId, { encoding: 'base64', commitment: 'finalized', maxSupportedTransactionVersion: 0 }]);
+const getTx = (rpcUrl, txId) => rpc(rpcUrl, 'getTransaction', [txId, { encoding: 'base64', commitment: 'finalized', maxSupportedTransactionVersion: 0 }]);
 
 /**
  * Starts the facilitator and the API. `mint`: 'token' | 'token2022'; `amount`: the price, a decimal
@@ -134,7 +135,7 @@ export async function startFacilitatorPay({
   const usedTxIds = new Set();
   const counters = { api: { challenges: 0, served: 0, rejected: 0 }, facilitator: { pay: 0, paid: 0, refused: 0, verify: 0 } };
   const seen = [];
-  const account = async (address) => (await jsonRpc(rpcUrl, 'getAccountInfo', [address, { encoding: 'base64', commitment: 'finalized' }]))?.value;
+  const account = async (address) => (await rpc(rpcUrl, 'getAccountInfo', [address, { encoding: 'base64', commitment: 'finalized' }]))?.value;
 
   // ---- facilitator ----
   const pay = async (req, send) => {
@@ -190,10 +191,10 @@ export async function startFacilitatorPay({
       data: [12, ...u64le(units), decimals],
     });
     try {
-      const { value: { blockhash } } = await jsonRpc(rpcUrl, 'getLatestBlockhash', [{ commitment: 'finalized' }]);
+      const { value: { blockhash } } = await rpc(rpcUrl, 'getLatestBlockhash', [{ commitment: 'finalized' }]);
       const wire = signedTransaction(compileMessage({ feePayer: facilitatorAddress, instructions, blockhash }), [facilitatorKey]);
-      const txId = await jsonRpc(rpcUrl, 'sendTransaction', [b64(wire), { encoding: 'base64' }]);
-      const { value: [status] } = await jsonRpc(rpcUrl, 'getSignatureStatuses', [[txId]]);
+      const txId = await rpc(rpcUrl, 'sendTransaction', [b64(wire), { encoding: 'base64' }]);
+      const { value: [status] } = await rpc(rpcUrl, 'getSignatureStatuses', [[txId]]);
       if (!status || status.err) throw new Error(`transfer failed: ${JSON.stringify(status?.err ?? 'not found')}`);
       const signature = toBase58(facilitatorKey.sign(Buffer.from(`${body.reference}:${txId}`, 'utf8')));
       const timestamp = Math.floor(Date.now() / 1000);
@@ -225,7 +226,7 @@ export async function startFacilitatorPay({
     if (sig?.length !== 64 || !verifyEd25519(facilitatorAddress, Buffer.from(`${reference}:${txId}`, 'utf8'), sig)) {
       return send(200, { valid: false, status: 'invalid_signature', error: 'signature does not verify' });
     }
-    const { value: [status] } = await jsonRpc(rpcUrl, 'getSignatureStatuses', [[txId]]);
+    const { value: [status] } = await rpc(rpcUrl, 'getSignatureStatuses', [[txId]]);
     if (!status || status.err || status.confirmationStatus !== 'finalized') return send(200, { valid: false, status: 'failed', error: 'transaction not finalized' });
     const { pending: _p, units: _u, ...record } = p;
     return send(200, { valid: true, status: 'confirmed', ...record });

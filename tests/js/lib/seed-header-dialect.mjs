@@ -22,7 +22,7 @@
 // This also refuses old transfers to the receiver that predate any challenge.
 import { getAddress } from 'viem';
 import { anvilClients, balanceOf, compileTestUSDC, mint, rpc, startAnvil } from './chain.mjs';
-import { compareDecimal, isoSeconds, jsonRpc, serveJson, toUnits, header } from './seed-common.mjs';
+import { compareDecimal, isoSeconds, serveJson, toUnits, header } from './seed-common.mjs';
 
 export const BASE_CHAIN_ID = 8453;
 export const BASE_USDC = '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913';
@@ -108,10 +108,10 @@ export async function startHeaderDialectServer({
   const asset = getAddress(tokenAddress ?? known?.tokens[token] ?? '');
   const payTo = getAddress(receiver);
   if (known) {
-    const chainId = Number(await jsonRpc(rpcUrl, 'eth_chainId'));
+    const chainId = Number(await rpc(rpcUrl, 'eth_chainId'));
     if (chainId !== known.chainId) throw new Error(`the RPC serves chain ${chainId}, not ${network} (${known.chainId})`);
   }
-  const decimals = Number(BigInt(await jsonRpc(rpcUrl, 'eth_call', [{ to: asset, data: '0x313ce567' }, 'latest'])));
+  const decimals = Number(BigInt(await rpc(rpcUrl, 'eth_call', [{ to: asset, data: '0x313ce567' }, 'latest'])));
   const priceUnits = toUnits(amountUsd, decimals);
 
   const counters = { challenges: 0, verified: 0, rejected: 0 };
@@ -143,10 +143,10 @@ export async function startHeaderDialectServer({
     if (proof.network.toLowerCase() !== network.toLowerCase()) return `network mismatch (${proof.network})`;
     if (proof.token.toUpperCase() !== token.toUpperCase()) return `token mismatch (${proof.token})`;
     if (compareDecimal(proof.amount, amountUsd) < 0) return `amount ${proof.amount} is below the price ${amountUsd}`;
-    const receipt = await jsonRpc(rpcUrl, 'eth_getTransactionReceipt', [proof.txHash]);
+    const receipt = await rpc(rpcUrl, 'eth_getTransactionReceipt', [proof.txHash]);
     if (!receipt) return 'transaction not found';
     if (receipt.status !== '0x1') return 'transaction failed';
-    const head = BigInt(await jsonRpc(rpcUrl, 'eth_blockNumber'));
+    const head = BigInt(await rpc(rpcUrl, 'eth_blockNumber'));
     if (head - BigInt(receipt.blockNumber) + 1n < BigInt(confirmations)) return 'not enough confirmations';
     let paid = 0n;
     for (const log of receipt.logs ?? []) {
@@ -156,7 +156,7 @@ export async function startHeaderDialectServer({
     }
     if (paid === 0n) return `no ${token} transfer to the receiver in the transaction`;
     if (paid < priceUnits) return `paid ${paid} atomic units, below the price ${priceUnits}`;
-    const block = await jsonRpc(rpcUrl, 'eth_getBlockByNumber', [receipt.blockNumber, false]);
+    const block = await rpc(rpcUrl, 'eth_getBlockByNumber', [receipt.blockNumber, false]);
     const minedAt = Number(BigInt(block.timestamp));
     const open = challenges.some((c) => Math.floor(c.issuedAt / 1000) <= minedAt && minedAt <= Math.ceil(c.expiresAt / 1000));
     if (!open) return 'payment expired (not made while a payment request was open)';

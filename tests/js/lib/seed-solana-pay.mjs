@@ -32,7 +32,8 @@
 //         reference_ttl_seconds, payment_reference_header: 'X-Payment-Reference' }] }
 import { randomBytes } from 'node:crypto';
 import { decodeTransaction, fromB64, ata, toBase58 } from './svm-wire.mjs';
-import { isoSeconds, jsonRpc, messageAccountKeys, serveJson, toUnits, header } from './seed-common.mjs';
+import { isoSeconds, messageAccountKeys, serveJson, toUnits, header } from './seed-common.mjs';
+import { rpc } from './chain.mjs';
 
 export const REFERENCE_HEADER = 'X-Payment-Reference';
 const DESCRIPTION = 'Access to the hello endpoint result';
@@ -48,7 +49,7 @@ export function solanaPayUrl({ recipient, amount, splToken, reference, label, me
 
 /** Reads a mint through the RPC: { program, decimals }. */
 async function readMint(rpcUrl, mint) {
-  const info = await jsonRpc(rpcUrl, 'getAccountInfo', [mint, { encoding: 'base64', commitment: 'finalized' }]);
+  const info = await rpc(rpcUrl, 'getAccountInfo', [mint, { encoding: 'base64', commitment: 'finalized' }]);
   if (!info?.value) throw new Error(`mint ${mint} not found`);
   const data = fromB64(info.value.data[0]);
   if (data.length < 82 || data[45] !== 1) throw new Error(`${mint} is not an initialized mint`);
@@ -95,7 +96,7 @@ export async function startSolanaPayServer({
   /** Does `sig` pay `ref`? Returns null when it does, else the reason. */
   const checkTransaction = async (ref, sig) => {
     if (creditedSigs.has(sig)) return 'transaction already credited to another reference';
-    const tx = await jsonRpc(rpcUrl, 'getTransaction', [sig, { encoding: 'base64', commitment: 'finalized', maxSupportedTransactionVersion: 0 }]);
+    const tx = await rpc(rpcUrl, 'getTransaction', [sig, { encoding: 'base64', commitment: 'finalized', maxSupportedTransactionVersion: 0 }]);
     if (!tx?.meta) return 'transaction not found';
     if (tx.meta.err) return 'transaction failed';
     if (tx.blockTime != null && tx.blockTime * 1000 > ref.expiresAt) return 'paid after the reference expired';
@@ -120,7 +121,7 @@ export async function startSolanaPayServer({
   /** Looks the reference up on chain; marks it paid when a transaction pays it. */
   const verify = async (ref) => {
     if (ref.paid) return true;
-    const sigs = await jsonRpc(rpcUrl, 'getSignaturesForAddress', [ref.reference, { commitment: 'finalized', limit: 1000 }]);
+    const sigs = await rpc(rpcUrl, 'getSignaturesForAddress', [ref.reference, { commitment: 'finalized', limit: 1000 }]);
     for (const s of sigs) {
       if (s.err !== null || s.confirmationStatus !== 'finalized') continue;
       const reason = await checkTransaction(ref, s.signature);

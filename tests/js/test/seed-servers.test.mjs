@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeFunctionData } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { anvilAccount, anvilClients, deployTestUSDC, mint as mintTo, balanceOf as balanceOfToken, rpc as evmRpc } from '../lib/chain.mjs';
+import { anvilAccount, anvilClients, deployTestUSDC, mint as mintTo, balanceOf as balanceOfToken, rpc } from '../lib/chain.mjs';
 import { createWorld } from '../lib/svm-litesvm.mjs';
 import { startLitesvmRpc } from '../lib/svm-facilitator.mjs';
 import { b64, compileMessage, decodeTransaction, encodeTransaction, fromB64, fromBase58, keyFromSeed, seedFor, toBase58, u64le, verifyEd25519, ata } from '../lib/svm-wire.mjs';
@@ -15,7 +15,6 @@ import {
   startSolanaPayServer, startBaseUsdcChain, startHeaderDialectServer, startFacilitatorPay, approveFacilitator,
   BASE_USDC, REFERENCE_HEADER, toUnits,
 } from '../lib/seed-servers.mjs';
-import { jsonRpc } from '../lib/seed-common.mjs';
 
 const SOL = 1_000_000_000n;
 const post = (url, body, headers = {}) => fetch(url, { method: 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -35,7 +34,7 @@ async function svmSetup(t, label) {
 async function sendTransfer({ world, rpcUrl, mint, units, from = 'payer', to = 'payee', references = [], legacy = false }) {
   const m = world.mints[mint];
   const signer = world.keys[from];
-  const { value: { blockhash } } = await jsonRpc(rpcUrl, 'getLatestBlockhash', [{ commitment: 'finalized' }]);
+  const { value: { blockhash } } = await rpc(rpcUrl, 'getLatestBlockhash', [{ commitment: 'finalized' }]);
   const transfer = {
     programId: m.program,
     accounts: [
@@ -47,8 +46,8 @@ async function sendTransfer({ world, rpcUrl, mint, units, from = 'payer', to = '
   let message = compileMessage({ feePayer: signer.address, instructions: [transfer], blockhash });
   if (legacy) message = message.slice(1, -1); // the same message without the v0 prefix and the (empty) lookup list
   const wire = encodeTransaction({ signatures: [signer.sign(message)], message }); // the payer is the only signer
-  const signature = await jsonRpc(rpcUrl, 'sendTransaction', [b64(wire), { encoding: 'base64' }]);
-  const { value: [status] } = await jsonRpc(rpcUrl, 'getSignatureStatuses', [[signature]]);
+  const signature = await rpc(rpcUrl, 'sendTransaction', [b64(wire), { encoding: 'base64' }]);
+  const { value: [status] } = await rpc(rpcUrl, 'getSignatureStatuses', [[signature]]);
   assert.equal(status.err, null, `transfer failed: ${JSON.stringify(status.err)}`);
   return signature;
 }
@@ -64,9 +63,9 @@ test('litesvm front: getSignaturesForAddress and getTransaction report sent tran
   const first = await sendTransfer({ world, rpcUrl, mint: 'token', units: 1000n, references: [reference] });
   const second = await sendTransfer({ world, rpcUrl, mint: 'token', units: 2000n, references: [reference] });
 
-  const { value: [status] } = await jsonRpc(rpcUrl, 'getSignatureStatuses', [[first]]);
+  const { value: [status] } = await rpc(rpcUrl, 'getSignatureStatuses', [[first]]);
   assert.equal(status.confirmationStatus, 'finalized');
-  const sigs = await jsonRpc(rpcUrl, 'getSignaturesForAddress', [reference]);
+  const sigs = await rpc(rpcUrl, 'getSignaturesForAddress', [reference]);
   assert.deepEqual(sigs.map((s) => s.signature), [second, first]); // newest first
   for (const s of sigs) {
     assert.deepEqual(Object.keys(s).sort(), ['blockTime', 'confirmationStatus', 'err', 'memo', 'signature', 'slot']);
@@ -75,12 +74,12 @@ test('litesvm front: getSignaturesForAddress and getTransaction report sent tran
     assert.equal(s.confirmationStatus, 'finalized');
     assert.ok(Math.abs(s.blockTime - Date.now() / 1000) < 60);
   }
-  assert.deepEqual((await jsonRpc(rpcUrl, 'getSignaturesForAddress', [reference, { limit: 1 }])).map((s) => s.signature), [second]);
-  assert.deepEqual((await jsonRpc(rpcUrl, 'getSignaturesForAddress', [reference, { before: second }])).map((s) => s.signature), [first]);
-  assert.deepEqual(await jsonRpc(rpcUrl, 'getSignaturesForAddress', [toBase58(seedFor('nobody'))]), []);
-  assert.equal((await jsonRpc(rpcUrl, 'getSignaturesForAddress', [atas.payee])).length, 2);
+  assert.deepEqual((await rpc(rpcUrl, 'getSignaturesForAddress', [reference, { limit: 1 }])).map((s) => s.signature), [second]);
+  assert.deepEqual((await rpc(rpcUrl, 'getSignaturesForAddress', [reference, { before: second }])).map((s) => s.signature), [first]);
+  assert.deepEqual(await rpc(rpcUrl, 'getSignaturesForAddress', [toBase58(seedFor('nobody'))]), []);
+  assert.equal((await rpc(rpcUrl, 'getSignaturesForAddress', [atas.payee])).length, 2);
 
-  const tx = await jsonRpc(rpcUrl, 'getTransaction', [second, { encoding: 'base64', maxSupportedTransactionVersion: 0 }]);
+  const tx = await rpc(rpcUrl, 'getTransaction', [second, { encoding: 'base64', maxSupportedTransactionVersion: 0 }]);
   assert.equal(tx.version, 0);
   assert.equal(tx.transaction[1], 'base64');
   assert.equal(toBase58(decodeTransaction(fromB64(tx.transaction[0])).signatures[0]), second);
@@ -99,8 +98,8 @@ test('litesvm front: getSignaturesForAddress and getTransaction report sent tran
   assert.equal(tx.meta.preTokenBalances.length, 2); // the two token accounts, not the mint
   assert.ok(tx.meta.logMessages.includes(`Program ${world.mints.token.program} success`), tx.meta.logMessages.join('\n'));
 
-  assert.equal(await jsonRpc(rpcUrl, 'getTransaction', [toBase58(new Uint8Array(64).fill(7)), { encoding: 'base64', maxSupportedTransactionVersion: 0 }]), null);
-  await assert.rejects(jsonRpc(rpcUrl, 'getTransaction', [second, { encoding: 'base64' }]), /maxSupportedTransactionVersion/);
+  assert.equal(await rpc(rpcUrl, 'getTransaction', [toBase58(new Uint8Array(64).fill(7)), { encoding: 'base64', maxSupportedTransactionVersion: 0 }]), null);
+  await assert.rejects(rpc(rpcUrl, 'getTransaction', [second, { encoding: 'base64' }]), /maxSupportedTransactionVersion/);
 });
 
 // ---- B: seed 001, Solana Pay references ----
@@ -232,7 +231,7 @@ async function evmSetup(t) {
   const chain = await startBaseUsdcChain();
   t.after(() => chain.stop());
   const payer = privateKeyToAccount(generatePrivateKey());
-  await evmRpc(chain.rpcUrl, 'anvil_setBalance', [payer.address, '0xde0b6b3a7640000']); // 1 ETH for gas
+  await rpc(chain.rpcUrl, 'anvil_setBalance', [payer.address, '0xde0b6b3a7640000']); // 1 ETH for gas
   await chain.mint(payer.address, 1_000_000n);
   const { walletClient, publicClient } = anvilClients(chain, payer);
   const receiver = anvilAccount(4).address;
@@ -249,7 +248,7 @@ const proofHeader = (txHash, extra = {}) => ({ 'X-402-Payment-Proof': JSON.strin
 
 test('003: Base USDC at its real address; 402 headers; a transfer proof pays once', async (t) => {
   const { chain, payer, receiver, transfer } = await evmSetup(t);
-  assert.equal(Number(await evmRpc(chain.rpcUrl, 'eth_chainId')), 8453);
+  assert.equal(Number(await rpc(chain.rpcUrl, 'eth_chainId')), 8453);
   assert.equal(await chain.publicClient.readContract({ address: BASE_USDC, abi: chain.abi, functionName: 'name' }), 'USDC');
   const server = await startHeaderDialectServer({ rpcUrl: chain.rpcUrl, receiver });
   t.after(() => server.close());
