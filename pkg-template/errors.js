@@ -14,11 +14,20 @@ export class X402Error extends Error {
   }
 }
 
-/** Turns an error thrown by the wasm core (an Error with `code`) into an X402Error. */
+/** What wasm-bindgen throws when a method runs on an object whose free() was called. */
+const FREED = 'null pointer passed to rust';
+
+/**
+ * Turns an error thrown by the wasm core (an Error with `code`, or wasm-bindgen's error for a
+ * freed object) into an X402Error; anything else is returned as it is.
+ */
 export function toX402Error(error) {
   if (error instanceof X402Error) return error;
   if (error instanceof Error && typeof error.code === 'string') {
     return new X402Error(error.message, error.code, { cause: error.cause });
+  }
+  if (error instanceof Error && error.message === FREED) {
+    return new X402Error('a wallet (or other x402-wasm object) was used after its free()', 'USED_AFTER_FREE', { cause: error });
   }
   return error;
 }

@@ -17,6 +17,11 @@ test('errors without a code pass through untouched', () => {
   assert.throws(guard(() => { throw plain; }), (e) => e === plain);
 });
 
+test("wasm-bindgen's error for a freed object becomes USED_AFTER_FREE", () => {
+  const raw = new Error('null pointer passed to rust');
+  assert.throws(guard(() => { throw raw; }), (e) => e instanceof X402Error && e.code === 'USED_AFTER_FREE' && e.cause === raw);
+});
+
 test('guard keeps return values and this', () => {
   const obj = { k: 3, f: guard(function (a) { return this.k + a; }) };
   assert.equal(obj.f(4), 7);

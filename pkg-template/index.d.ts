@@ -29,6 +29,7 @@ export type X402ErrorCode =
   | 'SIGNER_MISMATCH'
   | 'REQUIREMENT_NOT_OFFERED'
   | 'WALLET_ERROR'
+  | 'USED_AFTER_FREE'
   | 'USER_REJECTED'
   | 'WALLET_UNAUTHORIZED'
   | 'WALLET_ACCOUNT_UNAVAILABLE'
@@ -247,7 +248,7 @@ export interface CreatePaymentOptions {
 export function createPaymentPayload(
   paymentRequired: PaymentRequired | Record<string, unknown>,
   requirement: PaymentRequirements | Requirement | number,
-  wallet: EvmSigner | SolanaPrivateKeyWallet | { kind: 'solana'; getAddress(): Promise<string>; signTransaction(tx: Uint8Array): Promise<Uint8Array> },
+  wallet: AnyWallet,
   options?: CreatePaymentOptions,
 ): Promise<PaymentPayload | PaymentPayloadV1>;
 
@@ -319,15 +320,42 @@ export interface PaymentReceipt {
   status: number;
 }
 
-export type PaymentEvent =
-  | { type: 'payment_required'; origin: string }
-  | { type: 'approved'; requirement: Requirement; /** true when no onPaymentRequired was asked */ automatic?: boolean }
-  | { type: 'rejected'; requirement: Requirement }
-  /** For payments the client makes itself (seed dialects), `transaction` is the hash / signature / facilitator txId. */
-  | { type: 'signed'; requirement: Requirement; transaction?: string }
-  | { type: 'settled' | 'failed'; requirement: Requirement; receipt: PaymentReceipt; status: number }
-  /** A policy refusal (cap, budget, allow lists...) before any wallet call. */
-  | { type: 'failed'; error: X402ErrorCode; message: string };
+/** The members an event may carry; which are set depends on `type` (see PaymentEvent). */
+export interface PaymentEventFields {
+  /** `scheme://host[:port]` of the server asking to be paid. */
+  origin?: string;
+  /** The requirement being paid (every event but payment_required and a policy refusal). */
+  requirement?: Requirement;
+  /** payment_required: what the server offers (recognised requirements, before policy). */
+  requirements?: Requirement[];
+  /** approved: true when no onPaymentRequired was asked. */
+  automatic?: boolean;
+  /** signed, for payments the client makes itself (seed dialects): the hash / signature / facilitator txId. */
+  transaction?: string;
+  /** settled / failed: the receipt of the paid response. */
+  receipt?: PaymentReceipt;
+  /** settled / failed: the HTTP status of the paid response. */
+  status?: number;
+  /** failed without a receipt: the code of the error the call rejects with. */
+  error?: X402ErrorCode;
+  message?: string;
+}
+
+/** An event of a paying fetch. Narrow on `type`; every member of PaymentEventFields can be read on any event. */
+export type PaymentEvent = PaymentEventFields &
+  (
+    | { type: 'payment_required'; origin: string; requirements: Requirement[] }
+    | { type: 'approved'; requirement: Requirement }
+    | { type: 'rejected'; requirement: Requirement }
+    | { type: 'signed'; requirement: Requirement }
+    /** The paid response: `receipt.success` tells settled from failed. */
+    | { type: 'settled' | 'failed'; requirement: Requirement; receipt: PaymentReceipt; status: number }
+    /**
+     * No payment: a policy refusal before any wallet call (no `requirement`), or a failure after
+     * one was chosen (the wallet refused or failed, the paid request could not be sent...).
+     */
+    | { type: 'failed'; error: X402ErrorCode; message: string }
+  );
 
 /** Callbacks for one call of a wrapped fetch: its approval replaces the wrapper's; its listener hears this call's events. */
 export interface PerCallHooks {
@@ -338,8 +366,22 @@ export interface PerCallHooks {
 /** A fetch that pays 402s; an optional third argument gives per-call hooks. */
 export type PayingFetch = (input: RequestInfo | URL, init?: RequestInit, hooks?: PerCallHooks) => Promise<Response>;
 
+/**
+ * Anything wrapFetch and createPaymentPayload take as a wallet: the adapters (eip1193Wallet,
+ * viemWallet, solanaWallet, your own), the local key wallets, or a viem-shaped EVM signer.
+ */
+export type AnyWallet = WalletAdapter | EvmPrivateKeyWallet | SolanaPrivateKeyWallet | EvmSigner;
+
+/**
+ * What wrapFetch wraps: the runtime's fetch (called as `fetch(input, init)`) or your own function,
+ * which receives one Request per attempt.
+ */
+export type WrappableFetch =
+  | ((input: RequestInfo | URL, init?: RequestInit) => Promise<Response>)
+  | ((request: Request) => Promise<Response>);
+
 export interface WrapFetchOptions {
-  wallets: WalletAdapter[] | EvmSigner[];
+  wallets: readonly AnyWallet[];
   policy?: Policy;
   /** Asked before anything is signed; resolve true to pay. */
   onPaymentRequired?(question: PaymentQuestion): boolean | Promise<boolean>;
@@ -364,7 +406,7 @@ export interface WrapFetchOptions {
 }
 
 /** Wraps fetch so that x402 402s are paid; other responses come back untouched. */
-export function wrapFetch(fetch: typeof globalThis.fetch, options: WrapFetchOptions): PayingFetch;
+export function wrapFetch(fetch: WrappableFetch, options: WrapFetchOptions): PayingFetch;
 
 /** A server's discovery document (`/.well-known/x402.json`), with the URL it was read from. */
 export interface X402Discovery {

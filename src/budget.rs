@@ -1,7 +1,9 @@
 //! Cumulative spending limits in US dollars: a total, a limit per origin and a
 //! limit per sliding time window. Safe under concurrent requests: a payment
-//! reserves its amount before signing and releases it only if it fails without
-//! settling, so two requests can never both spend the last dollar.
+//! reserves its amount before signing and releases it only if nothing that could
+//! move money left the client, so two requests can never both spend the last dollar.
+//! A sliding window counts a payment from the moment it is committed (signed and
+//! sent), and counts every reservation still open whatever its age.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -26,7 +28,7 @@ pub struct BudgetConfig {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WindowConfig {
-    /// The window length in seconds.
+    /// The window length in seconds (at least 1).
     pub seconds: u64,
     /// The most spent within it, in dollars.
     pub amount: String,
@@ -37,15 +39,29 @@ pub struct WindowConfig {
 pub struct BudgetLimits {
     total: Option<Amount>,
     per_origin: Option<Amount>,
+    /// The window's length in milliseconds, and its cap.
     window: Option<(u64, Amount)>,
 }
 
 fn dollars(text: &str, field: &str) -> Result<Amount> {
-    parse_price(text, 6)
-        .map(|p| p.amount)
-        .map_err(|e| Error::InvalidPolicy {
-            reason: format!("budget.{field}: {e}"),
-        })
+    usd_micros(text).map_err(|reason| Error::InvalidPolicy {
+        reason: format!("budget.{field}: {reason}"),
+    })
+}
+
+/// A dollar amount as a policy writes it (`"0.50"`, `"$0.50"`, `"0.50 USD"`), in
+/// micro-dollars. Another currency is refused rather than read as dollars.
+///
+/// # Errors
+/// Why the text is not such an amount.
+pub(crate) fn usd_micros(text: &str) -> std::result::Result<Amount, String> {
+    let price = parse_price(text, 6).map_err(|e| e.to_string())?;
+    match price.currency.as_deref() {
+        None | Some("USD") => Ok(price.amount),
+        Some(other) => Err(format!(
+            "amounts are in US dollars (\"0.50\", \"$0.50\" or \"0.50 USD\"), not {other}"
+        )),
+    }
 }
 
 impl BudgetLimits {
@@ -67,7 +83,15 @@ impl BudgetLimits {
                 .transpose()?,
             window: config
                 .window
-                .map(|w| dollars(&w.amount, "window.amount").map(|a| (w.seconds, a)))
+                .map(|w| {
+                    if w.seconds == 0 {
+                        return Err(Error::InvalidPolicy {
+                            reason: "budget.window.seconds must be at least 1".into(),
+                        });
+                    }
+                    let amount = dollars(&w.amount, "window.amount")?;
+                    Ok((w.seconds.saturating_mul(1000), amount))
+                })
                 .transpose()?,
         })
     }
@@ -81,7 +105,8 @@ pub struct ReservationId(u64);
 struct Entry {
     id: ReservationId,
     micros: Amount,
-    at: u64,
+    /// When it was reserved, then when it was committed (Unix milliseconds).
+    at_ms: u64,
 }
 
 /// What has been spent or reserved.
@@ -105,7 +130,8 @@ impl Ledger {
     }
 
     /// Reserves `micros` (the payment's dollar value; `None` for a non-dollar
-    /// asset, which dollar budgets do not count) for a payment to `origin` at `now`.
+    /// asset, which dollar budgets do not count) for a payment to `origin` at
+    /// `now_ms` (Unix milliseconds).
     ///
     /// # Errors
     /// [`Error::BudgetExceeded`] naming the limit that would be passed.
@@ -113,18 +139,15 @@ impl Ledger {
         &mut self,
         origin: &str,
         micros: Option<Amount>,
-        now: u64,
+        now_ms: u64,
     ) -> Result<ReservationId> {
         let micros = micros.unwrap_or(Amount::ZERO);
-        if let Some((seconds, _)) = self.limits.window {
-            let horizon = now.saturating_sub(seconds);
-            while self
-                .recent
-                .front()
-                .is_some_and(|e| e.at <= horizon && !self.open.contains_key(&e.id))
-            {
-                self.recent.pop_front();
-            }
+        if let Some((window_ms, _)) = self.limits.window {
+            // What is left counts: open reservations, and payments committed within the window.
+            let horizon = now_ms.saturating_sub(window_ms);
+            let open = &self.open;
+            self.recent
+                .retain(|e| open.contains_key(&e.id) || e.at_ms > horizon);
         }
         let exceeded = |limit: &'static str, spent: Amount, cap: Amount| -> Result<()> {
             match spent.checked_add(micros) {
@@ -148,12 +171,10 @@ impl Ledger {
                 cap,
             )?;
         }
-        if let Some((seconds, cap)) = self.limits.window {
-            let horizon = now.saturating_sub(seconds);
+        if let Some((_, cap)) = self.limits.window {
             let in_window = self
                 .recent
                 .iter()
-                .filter(|e| e.at > horizon)
                 .try_fold(Amount::ZERO, |sum, e| sum.checked_add(e.micros))?;
             exceeded("window", in_window, cap)?;
         }
@@ -162,18 +183,26 @@ impl Ledger {
         self.total = self.total.checked_add(micros)?;
         let origin_total = self.per_origin.entry(origin.to_owned()).or_default();
         *origin_total = origin_total.checked_add(micros)?;
-        self.recent.push_back(Entry {
-            id,
-            micros,
-            at: now,
-        });
+        if self.limits.window.is_some() {
+            self.recent.push_back(Entry {
+                id,
+                micros,
+                at_ms: now_ms,
+            });
+        }
         self.open.insert(id, (origin.to_owned(), micros));
         Ok(id)
     }
 
-    /// Keeps a reservation as spent (the payment settled, or may have).
-    pub fn commit(&mut self, id: ReservationId) {
-        self.open.remove(&id);
+    /// Keeps a reservation as spent (the payment settled, or may have), counted by
+    /// the window from `now_ms`.
+    pub fn commit(&mut self, id: ReservationId, now_ms: u64) {
+        if self.open.remove(&id).is_none() {
+            return;
+        }
+        if let Some(entry) = self.recent.iter_mut().find(|e| e.id == id) {
+            entry.at_ms = now_ms;
+        }
     }
 
     /// Gives a reservation back (the payment failed without settling).
@@ -238,7 +267,7 @@ mod tests {
         l.release(ids[3]);
         l.release(ids[3]); // twice is harmless
         let again = l.reserve("b", cents(1), 0).unwrap();
-        l.commit(again);
+        l.commit(again, 0);
         l.release(again); // a committed payment stays spent
         assert_eq!(l.total(), Amount::from(100_000));
         assert_eq!(
@@ -249,28 +278,52 @@ mod tests {
         assert!(l.reserve("a", NOT_DOLLARS, 0).is_ok());
     }
 
+    fn window_exceeded(result: Result<ReservationId>) -> bool {
+        matches!(
+            result,
+            Err(Error::BudgetExceeded {
+                limit: "window",
+                ..
+            })
+        )
+    }
+
     #[test]
     fn per_origin_and_window_limits() {
         let mut l = ledger(None, Some("0.02"), Some((60, "0.03")));
-        l.reserve("a", cents(2), 100).unwrap();
+        let first = l.reserve("a", cents(2), 100_000).unwrap();
+        l.commit(first, 100_000);
         assert!(matches!(
-            l.reserve("a", cents(1), 100),
+            l.reserve("a", cents(1), 100_000),
             Err(Error::BudgetExceeded {
                 limit: "perOrigin",
                 ..
             })
         ));
-        l.reserve("b", cents(1), 110).unwrap();
-        assert!(matches!(
-            l.reserve("c", cents(1), 120),
-            Err(Error::BudgetExceeded {
-                limit: "window",
-                ..
-            })
-        ));
-        // 61 s after the first payment it has left the window.
-        l.reserve("c", cents(1), 161).unwrap();
+        let second = l.reserve("b", cents(1), 110_000).unwrap();
+        l.commit(second, 110_000);
+        assert!(window_exceeded(l.reserve("c", cents(1), 120_000)));
+        // Still inside the window 1 ms before 60 s have passed, out of it at 60 s.
+        assert!(window_exceeded(l.reserve("c", cents(1), 159_999)));
+        l.reserve("c", cents(1), 160_000).unwrap();
         assert_eq!(l.spent_at("a"), Amount::from(20_000));
+    }
+
+    #[test]
+    fn the_window_counts_from_the_commit_and_open_reservations_always() {
+        let mut l = ledger(None, None, Some((2, "0.01")));
+        // Reserved at 0, approved slowly: still open 2.2 s later, so it counts.
+        let slow = l.reserve("a", cents(1), 0).unwrap();
+        assert!(window_exceeded(l.reserve("b", cents(1), 2_200)));
+        // Committed at 2.5 s: counted until 4.5 s.
+        l.commit(slow, 2_500);
+        assert!(window_exceeded(l.reserve("b", cents(1), 4_499)));
+        l.reserve("b", cents(1), 4_500).unwrap();
+        // Two payments 102 ms apart in a 1 s window: the second is refused.
+        let mut l = ledger(None, None, Some((1, "0.01")));
+        let a = l.reserve("a", cents(1), 612_907).unwrap();
+        l.commit(a, 612_907);
+        assert!(window_exceeded(l.reserve("a", cents(1), 613_009)));
     }
 
     #[test]
@@ -280,5 +333,29 @@ mod tests {
             ..BudgetConfig::default()
         };
         assert_eq!(BudgetLimits::new(bad).unwrap_err().code(), "INVALID_POLICY");
+        let no_window = BudgetConfig {
+            window: Some(WindowConfig {
+                seconds: 0,
+                amount: "1".into(),
+            }),
+            ..BudgetConfig::default()
+        };
+        let error = BudgetLimits::new(no_window).unwrap_err();
+        assert_eq!(error.code(), "INVALID_POLICY");
+        for other in ["150 JPY", "0.02 EUR", "$5 EUR"] {
+            let yen = BudgetConfig {
+                total: Some(other.into()),
+                ..BudgetConfig::default()
+            };
+            let error = BudgetLimits::new(yen).unwrap_err();
+            assert_eq!(error.code(), "INVALID_POLICY", "{other}");
+        }
+        for dollars in ["5", "$5", "5 USD", "5 usd"] {
+            let limits = BudgetLimits::new(BudgetConfig {
+                total: Some(dollars.into()),
+                ..BudgetConfig::default()
+            });
+            assert!(limits.is_ok(), "{dollars}");
+        }
     }
 }

@@ -7,7 +7,9 @@ use serde::Deserialize;
 use crate::assets::{AssetBook, AssetInfo, KnownAssets, known_asset, same_asset};
 use crate::dialect::Requirement;
 use crate::error::{Error, Result};
-use crate::protocol::{Amount, Network, parse_price};
+use crate::evm::Address;
+use crate::protocol::{Amount, Network};
+use crate::svm::Pubkey;
 
 /// The default cap per payment for USD stablecoins: one dollar.
 pub const DEFAULT_MAX_USD_PER_PAYMENT: &str = "1";
@@ -132,9 +134,17 @@ impl Policy {
             .max_per_payment
             .as_deref()
             .unwrap_or(DEFAULT_MAX_USD_PER_PAYMENT);
-        let max_usd_micros = parse_price(max, 6)
-            .map_err(|e| invalid_policy(format!("maxPerPayment: {e}")))?
-            .amount;
+        let max_usd_micros = crate::budget::usd_micros(max)
+            .map_err(|reason| invalid_policy(format!("maxPerPayment: {reason}")))?;
+        let recipients = config.pay_to.allow.iter().flatten().map(|p| ("allow", p));
+        for (list, pay_to) in recipients.chain(config.pay_to.deny.iter().map(|p| ("deny", p))) {
+            // A typo in a deny list would look like protection and be none.
+            if Address::parse(pay_to).is_err() && Pubkey::parse(pay_to).is_err() {
+                return Err(invalid_policy(format!(
+                    "payTo.{list}: {pay_to:?} is neither an EVM address nor a Solana public key"
+                )));
+            }
+        }
         let mut assets = Vec::new();
         for asset in config.assets {
             let network = Network::parse(&asset.network)

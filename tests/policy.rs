@@ -190,6 +190,17 @@ fn bad_policies_are_coded() {
         json!({ "assets": [{ "network": "nowhere", "asset": "x", "decimals": 6, "maxPerPayment": "1" }] }),
         json!({ "assets": [{ "network": "base", "asset": "x", "decimals": 6, "maxPerPayment": "-1" }] }),
         json!({ "budget": { "total": "1e3" } }),
+        // Another currency is not read as dollars.
+        json!({ "maxPerPayment": "100 JPY" }),
+        json!({ "budget": { "total": "150 JPY" } }),
+        json!({ "budget": { "window": { "seconds": 3600, "amount": "0.02 EUR" } } }),
+        json!({ "budget": { "window": { "seconds": 0, "amount": "1" } } }),
+        // A recipient list entry that is no address would silently match nothing.
+        json!({ "payTo": { "deny": ["0xBadRecipient"] } }),
+        json!({ "payTo": { "deny": ["nonsense"] } }),
+        json!({ "payTo": { "allow": ["0x2222222222222222222222222222222222222222", "0x12"] } }),
+        // A mixed-case address with a wrong EIP-55 checksum is a typo too.
+        json!({ "payTo": { "deny": ["0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"] } }),
     ] {
         let config: PolicyConfig = serde_json::from_value(bad.clone()).unwrap();
         assert_eq!(
@@ -198,6 +209,12 @@ fn bad_policies_are_coded() {
             "{bad}"
         );
     }
+    // EVM addresses (any case, or a right checksum) and Solana keys are recipients.
+    let good = json!({ "maxPerPayment": "$0.50", "budget": { "total": "5 USD" }, "payTo": {
+        "deny": ["0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"],
+        "allow": ["9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin"] } });
+    let config: PolicyConfig = serde_json::from_value(good).unwrap();
+    assert!(Policy::new(config).is_ok());
     assert!(
         serde_json::from_value::<PolicyConfig>(json!({ "maxPerPaymnt": "1" })).is_err(),
         "typos are refused"

@@ -91,6 +91,11 @@ fn money_prices_resolve_through_the_known_asset_table() {
     for bad in [
         json!({ "accepts": [{ "network": "eip155:31337", "payTo": PAY_TO, "price": "$0.01" }] }),
         json!({ "accepts": [{ "network": "base", "payTo": PAY_TO, "price": "$0.0000001" }] }),
+        // The README's placeholder, a Solana key on an EVM chain, an EVM address on Solana.
+        json!({ "accepts": [{ "network": "base", "payTo": "0xYourAddress…", "price": "$0.01" }] }),
+        json!({ "accepts": [{ "network": "base", "payTo": "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin", "price": "$0.01" }] }),
+        json!({ "accepts": [{ "network": "solana", "payTo": PAY_TO, "price": "$0.01" }] }),
+        json!({ "accepts": [{ "network": "base", "payTo": PAY_TO, "price": { "amount": "1", "asset": "USDC" } }] }),
     ] {
         let config: RouteConfig = serde_json::from_value(bad).unwrap();
         assert_eq!(

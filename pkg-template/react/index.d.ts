@@ -12,17 +12,29 @@ export interface X402ProviderProps {
   policy?: Policy;
   /** The fetch to wrap (default: the global fetch, looked up at each call). */
   fetch?: FetchFunction;
-  /** Solana JSON-RPC endpoints by CAIP-2 network. */
+  /** JSON-RPC endpoints by CAIP-2 network (Solana payments, direct transfers). */
   rpc?: Record<string, string>;
+  /** Facilitators the client may ask to pay (the facilitator-pay dialect); see WrapFetchOptions. */
+  facilitators?: WrapFetchOptions['facilitators'];
+  /** How long a transfer the client sends itself may take to confirm, in ms; see WrapFetchOptions. */
+  transactionTimeout?: number;
+  /**
+   * Hears the events of every payment under the provider (each hook's own events reach its state
+   * too). Changing it does not re-create the wrapped fetch.
+   */
+  onEvent?: WrapFetchOptions['onEvent'];
   children?: ReactNode;
 }
+
+/** What a hook reports as `error`: an X402Error (branch on `code`), or another Error (network, abort) without one. */
+export type HookError = X402Error | (Error & { code?: undefined });
 
 /**
  * Holds the wallets, the policy and one wrapped fetch shared by every hook below it, so budgets count
  * all of their payments. The wrapped fetch, and its budget ledger, is re-created when the identity of
- * `wallets`, `policy`, `fetch` or `rpc` changes: keep them stable (module constants, useMemo, state).
- * Hook requests under one provider take turns (one runs at a time), because the core's approval
- * question and events do not say which request they belong to.
+ * `wallets`, `policy`, `fetch`, `rpc` or `facilitators`, or the value of `transactionTimeout`,
+ * changes: keep them stable (module constants, useMemo, state). Hook requests under one provider run
+ * side by side, each asking its own user and hearing only its own events.
  */
 export function X402Provider(props: X402ProviderProps): ReactElement;
 
@@ -60,7 +72,7 @@ export interface X402FetchState {
   /** The receipt of the latest payment (also for a refused one), or null. */
   receipt: PaymentReceipt | null;
   /** What the latest request threw: an X402Error (branch on `code`) or another Error (network, abort). */
-  error: X402Error | Error | null;
+  error: HookError | null;
 }
 
 /**
@@ -83,7 +95,7 @@ export interface PaidResource<T = unknown> {
   pendingPayment: PendingPayment | null;
   receipt: PaymentReceipt | null;
   /** What the load threw (X402Error, network error, abort) or the JSON parse error. */
-  error: X402Error | Error | null;
+  error: HookError | null;
   /** True from the moment a load is due until it ends. */
   loading: boolean;
   /** Loads the resource again (paying again if the server asks again). */

@@ -6,7 +6,9 @@ use serde_json::{Map, Value, json};
 
 use crate::assets::{KnownAsset, known_asset, known_asset_by_symbol};
 use crate::error::{Error, Result};
+use crate::evm::Address;
 use crate::protocol::{Amount, Network, parse_price};
+use crate::svm::Pubkey;
 
 /// A route's payment terms, as users write them.
 #[derive(Clone, Debug, Deserialize)]
@@ -222,6 +224,21 @@ fn requirement(accept: &AcceptConfig) -> Result<Value> {
             (price.amount, known.asset.to_owned(), Some(known), None)
         }
     };
+    // A placeholder or a typo here would be sent to every client, which could not pay it.
+    for (field, value) in [("payTo", accept.pay_to.as_str()), ("asset", asset.as_str())] {
+        let valid = if network.is_evm() {
+            Address::parse(value).is_ok()
+        } else if network.is_solana() {
+            Pubkey::parse(value).is_ok()
+        } else {
+            true
+        };
+        if !valid {
+            return Err(invalid(format!(
+                "{field} {value:?} is not an address on {network}"
+            )));
+        }
+    }
     let mut extra = Map::new();
     if let Some(k) = known.filter(|k| !k.eip712_name.is_empty()) {
         extra.insert("name".into(), json!(k.eip712_name));

@@ -17,7 +17,8 @@ use serde::Serialize;
 use serde_json::{Map, Number, Value};
 use wasm_bindgen::prelude::*;
 
-use super::error::invalid_argument;
+pub(crate) use super::error::unreadable;
+use super::error::{caused, invalid_argument};
 use crate::evm::TypedData;
 
 const MAX_DEPTH: usize = 64;
@@ -44,32 +45,6 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = Reflect, js_name = apply)]
     fn call_catching(f: &mut dyn FnMut(), this: &JsValue, args: &Array)
     -> Result<JsValue, JsValue>;
-}
-
-/// The INVALID_ARGUMENT error for a value whose reading threw (a getter, a Proxy
-/// trap): "`what` could not be read", with the exception as `cause`.
-pub(crate) fn unreadable(what: &str, exception: JsValue) -> JsValue {
-    caused(&format!("{what} could not be read"), exception)
-}
-
-/// INVALID_ARGUMENT: `context`, the exception's message, and the exception as `cause`.
-fn caused(context: &str, exception: JsValue) -> JsValue {
-    let error = invalid_argument(&format!("{context}: {}", message_of(&exception)));
-    let _ = Reflect::set(&error, &JsValue::from_str("cause"), &exception);
-    error
-}
-
-/// The start of an exception's message (it may be anything, of any size).
-fn message_of(exception: &JsValue) -> String {
-    let message = Reflect::get(exception, &JsValue::from_str("message"))
-        .ok()
-        .filter(JsValue::is_string)
-        .unwrap_or_else(|| exception.clone());
-    match message.dyn_ref::<JsString>() {
-        Some(text) if text.length() > 200 => format!("{}...", String::from(text.slice(0, 200))),
-        Some(text) => String::from(text),
-        None => "(not an Error)".to_owned(),
-    }
 }
 
 /// `target[key]`; `undefined` when `target` is not an object. A getter or Proxy trap

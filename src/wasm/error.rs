@@ -2,8 +2,8 @@
 
 use std::error::Error as _;
 
-use js_sys::Reflect;
-use wasm_bindgen::JsValue;
+use js_sys::{JsString, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::Error;
 
@@ -46,4 +46,42 @@ fn set(target: &js_sys::Error, key: &str, value: &JsValue) {
 /// Converts a crate result to a JS result.
 pub(crate) fn js<T>(result: crate::Result<T>) -> Result<T, JsValue> {
     result.map_err(|e| to_js(&e))
+}
+
+/// The INVALID_ARGUMENT error for a value whose reading threw (a getter, a Proxy
+/// trap): "`what` could not be read", with the exception as `cause`.
+pub(crate) fn unreadable(what: &str, exception: JsValue) -> JsValue {
+    caused(&format!("{what} could not be read"), exception)
+}
+
+/// What wasm-bindgen throws when a method of an object whose free() was called runs.
+const FREED: &str = "null pointer passed to rust";
+
+/// INVALID_ARGUMENT (USED_AFTER_FREE for a freed wallet's getter): `context`, the
+/// exception's message, and the exception as `cause`.
+pub(crate) fn caused(context: &str, exception: JsValue) -> JsValue {
+    let message = message_of(&exception);
+    let error = if message == FREED {
+        coded(
+            "USED_AFTER_FREE",
+            &format!("{context}: a wallet (or other x402-wasm object) was used after its free()"),
+        )
+    } else {
+        invalid_argument(&format!("{context}: {message}"))
+    };
+    let _ = Reflect::set(&error, &JsValue::from_str("cause"), &exception);
+    error
+}
+
+/// The start of an exception's message (it may be anything, of any size).
+fn message_of(exception: &JsValue) -> String {
+    let message = Reflect::get(exception, &JsValue::from_str("message"))
+        .ok()
+        .filter(JsValue::is_string)
+        .unwrap_or_else(|| exception.clone());
+    match message.dyn_ref::<JsString>() {
+        Some(text) if text.length() > 200 => format!("{}...", String::from(text.slice(0, 200))),
+        Some(text) => String::from(text),
+        None => "(not an Error)".to_owned(),
+    }
 }

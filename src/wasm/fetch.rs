@@ -20,11 +20,13 @@ use super::facilitator_pay::Facilitator;
 use super::headers::JsHeaders;
 use super::receipts::one_ly_style;
 use super::request::{
-    Hooks, Outgoing, attempt, call_fetch, new_request, origin_of, plain_call, response_url,
+    Hooks, Outgoing, attempt, call_fetch, new_request, origin_of, plain_call, read_text,
+    response_url,
 };
 use crate::budget::Ledger;
 use crate::dialect::{
-    Challenge, FACILITATOR_SCHEME, Requirement, Response402, TRANSFER_SCHEME, recognize,
+    Challenge, FACILITATOR_SCHEME, MAX_BODY_LEN, Requirement, Response402, TRANSFER_SCHEME,
+    recognize,
 };
 use crate::error::Error;
 use crate::select::{Policy, PolicyConfig};
@@ -183,10 +185,11 @@ impl Inner {
         let text = if first.headers().has("payment-required")? {
             String::new()
         } else {
-            JsFuture::from(first.clone()?.text()?)
-                .await?
-                .as_string()
-                .unwrap_or_default()
+            match read_text(&first.clone()?, MAX_BODY_LEN).await? {
+                Some(text) => text,
+                // No dialect puts its requirements in a body this large: not ours.
+                None => return Ok(first.into()),
+            }
         };
         let headers = JsHeaders::new(first.headers().into());
         let response = Response402::new(402, &headers, text.as_bytes()).with_assets(&self.policy);

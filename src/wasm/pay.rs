@@ -7,12 +7,13 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Response;
 
-use super::convert::{js_to_json, json_to_js};
+use super::convert::{js_to_json, json_to_js, read};
 use super::error::{invalid_argument, to_js};
 use super::evm::{SignInputs, now_seconds, random_memo, random_nonce, sign_for};
 use super::fetch::{Call, Inner, Settled};
 use super::receipts::{Receipt, one_ly_metadata, read_receipt, remember_receipt};
 use super::request::{attempt, body_error, call_fetch, check_aborted, response_url, until_aborted};
+use super::timer::now_millis;
 use crate::error::Error;
 use crate::evm::exact::PaymentParams;
 use crate::select::Candidate;
@@ -29,7 +30,7 @@ impl Inner {
             hooks,
             "payment_required",
             None,
-            || json!({ "origin": origin }),
+            || json!({ "origin": origin, "requirements": challenge.requirements }),
         );
         let refused = |error: Error| {
             self.emit(
@@ -51,20 +52,16 @@ impl Inner {
         let reservation = self
             .ledger
             .borrow_mut()
-            .reserve(origin, chosen.valuation.usd_micros, now)
+            .reserve(origin, chosen.valuation.usd_micros, now_ms())
             .map_err(refused)?;
         let outcome = self.approve_sign_and_retry(call, &chosen, now).await;
-        let release = match &outcome {
-            // A seed dialect's transfer moved the money before the server answered.
-            Ok(_) if !challenge.dialect.is_x402() => false,
-            Ok((_, Some(receipt))) => !receipt.success,
-            Ok((response, None)) => (400..500).contains(&response.status()), // refused: nothing settled
-            Err(settled) => matches!(settled, Settled::No(_)),
-        };
-        if release {
+        // Released only when nothing that can move money left the client. Once the signed
+        // payment is sent, the server holds an authorization it can settle until it expires,
+        // whatever it answers (a seed dialect's transfer has moved the money already).
+        if matches!(outcome, Err(Settled::No(_))) {
             self.ledger.borrow_mut().release(reservation);
         } else {
-            self.ledger.borrow_mut().commit(reservation);
+            self.ledger.borrow_mut().commit(reservation, now_ms());
         }
         match outcome {
             Ok((response, receipt)) => {
@@ -85,7 +82,20 @@ impl Inner {
                 remember_receipt(&response, &receipt);
                 Ok(response.into())
             }
-            Err(Settled::No(error) | Settled::Unknown(error)) => Err(error),
+            Err(Settled::No(error) | Settled::Unknown(error)) => {
+                let code = read(&error, "code").ok().and_then(|c| c.as_string());
+                // A refused approval already said so ("rejected").
+                if code.as_deref() != Some("PAYMENT_REJECTED") {
+                    let message = read(&error, "message").ok().and_then(|m| m.as_string());
+                    self.emit(hooks, "failed", Some(requirement), || {
+                        let mut about = serde_json::Map::new();
+                        about.extend(code.map(|c| ("error".to_owned(), Value::String(c))));
+                        about.extend(message.map(|m| ("message".to_owned(), Value::String(m))));
+                        Value::Object(about)
+                    });
+                }
+                Err(error)
+            }
         }
     }
 
@@ -205,4 +215,10 @@ impl Inner {
         let receipt = read_receipt(&response, challenge.dialect);
         Ok((response, receipt))
     }
+}
+
+/// The clock of the budget's windows: Unix milliseconds.
+fn now_ms() -> u64 {
+    // Date.now() is a whole, positive number of milliseconds.
+    now_millis() as u64
 }

@@ -10,7 +10,8 @@ use web_sys::Response;
 
 use super::convert::json_to_js;
 use super::error::js;
-use crate::dialect::{DialectId, Requirement};
+use super::request::{cancel_quietly, read_text};
+use crate::dialect::{DialectId, MAX_BODY_LEN, Requirement};
 use crate::error::Document;
 use crate::protocol::{PaymentRequired, SettlementResponse, decode_header};
 
@@ -192,47 +193,33 @@ pub(crate) async fn one_ly_style(first: &Response) -> bool {
         .is_some_and(|t| t.to_ascii_lowercase().contains("json"));
     if !json {
         if let Some(stream) = first.body() {
-            let _ = stream.cancel();
+            cancel_quietly(&stream);
         }
         return false;
     }
-    let Ok(pending) = first.text() else {
-        return false;
-    };
-    let text = wasm_bindgen_futures::JsFuture::from(pending)
-        .await
-        .ok()
-        .and_then(|t| t.as_string())
-        .unwrap_or_default();
     // `{}` or an error message is not the document; 1ly's repeat names its accepts.
-    text.len() > 64 && text.contains("\"accepts\"")
+    match read_text(first, MAX_BODY_LEN).await {
+        Ok(Some(text)) => text.len() > 64 && text.contains("\"accepts\""),
+        _ => false,
+    }
 }
 
 /// The `_1ly` member of a paid JSON response (1ly's purchase metadata), read from
 /// a clone so the caller still gets the whole body. Only small JSON bodies are read.
 pub(crate) async fn one_ly_metadata(response: &Response) -> Option<Value> {
-    let headers = response.headers();
-    let json = headers
+    let json = response
+        .headers()
         .get("content-type")
         .ok()
         .flatten()
         .is_some_and(|t| t.to_ascii_lowercase().contains("json"));
-    let small = headers
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|n| n.parse::<u64>().ok())
-        .is_none_or(|n| n <= 1 << 20);
-    if !response.ok() || !json || !small {
+    if !response.ok() || !json {
         return None;
     }
-    let body = wasm_bindgen_futures::JsFuture::from(response.clone().ok()?.json().ok()?)
-        .await
-        .ok()?;
-    let value = js_sys::Reflect::get(&body, &JsValue::from_str("_1ly")).ok()?;
-    if value.is_object() {
-        super::convert::js_to_json(&value).ok()
-    } else {
-        None
+    let text = read_text(&response.clone().ok()?, 1 << 20).await.ok()??;
+    let mut body: Value = serde_json::from_str(&text).ok()?;
+    match body.get_mut("_1ly").map(Value::take) {
+        Some(metadata) if metadata.is_object() => Some(metadata),
+        _ => None,
     }
 }

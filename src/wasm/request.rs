@@ -46,18 +46,61 @@ pub(crate) async fn body_error(response: &Response) -> Option<String> {
 
 /// A response's JSON body (at most 64 KiB), or `null` for anything else.
 pub(crate) async fn read_json(response: &Response) -> Value {
-    let Ok(pending) = response.text() else {
-        return Value::Null;
-    };
-    let text = JsFuture::from(pending)
-        .await
-        .ok()
-        .and_then(|t| t.as_string())
-        .unwrap_or_default();
-    if text.len() > 64 * 1024 {
-        return Value::Null;
+    match read_text(response, 64 * 1024).await {
+        Ok(Some(text)) => serde_json::from_str(&text).unwrap_or(Value::Null),
+        _ => Value::Null,
     }
-    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// A response's body as text (UTF-8, malformed sequences replaced as `text()` does)
+/// when it is at most `limit` bytes; `None` when it is longer. It is read chunk by
+/// chunk, and the rest is cancelled as soon as the limit is passed, so a hostile
+/// body is never held whole, whatever its Content-Length or Content-Encoding says.
+pub(crate) async fn read_text(
+    response: &Response,
+    limit: usize,
+) -> Result<Option<String>, JsValue> {
+    let Some(body) = response.body() else {
+        return Ok(Some(String::new()));
+    };
+    let reader = body.get_reader();
+    let read = method(&reader, "read")?
+        .ok_or_else(|| invalid_argument("the response body has no reader"))?;
+    let mut bytes = Vec::new();
+    loop {
+        let chunk = JsFuture::from(Promise::resolve(&read.call0(&reader)?)).await?;
+        if get(&chunk, "done").is_truthy() {
+            return Ok(Some(String::from_utf8_lossy(&bytes).into_owned()));
+        }
+        let value = get(&chunk, "value");
+        let Some(chunk) = value.dyn_ref::<js_sys::Uint8Array>() else {
+            return Err(invalid_argument("a response body chunk is not bytes"));
+        };
+        let len = chunk.length() as usize;
+        if bytes.len() + len > limit {
+            cancel_quietly(&reader);
+            return Ok(None);
+        }
+        let at = bytes.len();
+        bytes.resize(at + len, 0);
+        if let Some(slot) = bytes.get_mut(at..) {
+            chunk.copy_to(slot);
+        }
+    }
+}
+
+/// Calls `target.cancel()` (a body stream or its reader), not waiting for it, and
+/// without leaving a rejection unhandled (the stream may have failed already).
+pub(crate) fn cancel_quietly(target: &JsValue) {
+    let Ok(Some(cancel)) = method(target, "cancel") else {
+        return;
+    };
+    let Ok(pending) = cancel.call0(target) else {
+        return;
+    };
+    if let Ok(Some(catch)) = method(&pending, "catch") {
+        let _ = catch.call1(&pending, &Closure::once_into_js(|_: JsValue| {}));
+    }
 }
 
 /// Awaits `promise`, or rejects with the signal's reason as soon as it aborts.
@@ -217,6 +260,7 @@ pub(crate) async fn call_fetch(
     JsFuture::from(Promise::resolve(&pending))
         .await?
         .dyn_into::<Response>()
+        .map_err(|_| invalid_argument("the wrapped fetch must resolve to a Response"))
 }
 
 pub(crate) fn response_url(response: &Response, request: &Request) -> String {

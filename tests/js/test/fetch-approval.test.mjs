@@ -108,6 +108,8 @@ test('events: success is payment_required, approved, signed, settled (with the r
   assert.deepEqual(events.map((e) => e.type), ['payment_required', 'approved', 'signed', 'settled']);
   const [required, approved, signed, settled] = events;
   assert.equal(required.origin, server.origin);
+  // payment_required carries what the server offers, before policy chose.
+  assert.deepEqual(required.requirements.map((r) => r.raw), [usdc()]);
   assert.equal(approved.signaturesSoFar, 0);
   assert.equal(signed.signaturesSoFar, 1);
   assert.equal(signed.paymentsSoFar, 0);
@@ -229,11 +231,15 @@ test('wallets: a user rejection in the wallet (4001) is USER_REJECTED; nothing i
   const rejecting = testProvider({ reject: true });
   const events = [];
   const policy = { budget: { total: '0.01' } };
-  const paying = x402.wrapFetch(fetch, { wallets: [x402.eip1193Wallet(rejecting.provider)], policy, onEvent: (e) => events.push(e.type) });
+  const paying = x402.wrapFetch(fetch, { wallets: [x402.eip1193Wallet(rejecting.provider)], policy, onEvent: (e) => events.push(e) });
   await assert.rejects(paying(server.url('/paid')), { name: 'X402Error', code: 'USER_REJECTED' });
   assert.equal(server.payments.length, 0);
   assert.equal(server.requests.length, 1);
-  assert.ok(!events.includes('signed'));
+  // The failure is an event too, with the requirement and the code the call rejects with.
+  assert.deepEqual(events.map((e) => e.type), ['payment_required', 'approved', 'failed']);
+  assert.equal(events[2].error, 'USER_REJECTED');
+  assert.equal(events[2].requirement.amount, '10000');
+  assert.match(events[2].message, /rejected/);
   // Same wrapper, the user now accepts: the reserved cent was released.
   rejecting.provider.request = testProvider().provider.request;
   assert.equal((await paying(server.url('/paid'))).status, 200);

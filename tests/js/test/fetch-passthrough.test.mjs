@@ -124,3 +124,67 @@ test('passthrough: errors of the underlying fetch propagate as they are', async 
   const paying = x402.wrapFetch(async () => { throw boom; }, { wallets: [countingWallet(x402).wallet] });
   await assert.rejects(paying('http://127.0.0.1:9/'), (e) => e === boom);
 });
+
+test('passthrough: a 402 body too large for any dialect is returned untouched, read no further than the limit', async (t) => {
+  const { createServer } = await import('node:http');
+  const { wallet, calls } = countingWallet(x402);
+  let sent = 0;
+  let closed = false;
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  // A chunked body (no Content-Length) that would be 64 MiB if anyone read it all.
+  const server = createServer((req, res) => {
+    res.writeHead(402, { 'content-type': 'text/html' });
+    res.on('close', () => { closed = true; });
+    const pump = () => {
+      while (sent < 1024 && !closed) {
+        sent += 1;
+        if (!res.write(chunk)) return res.once('drain', pump);
+      }
+      res.end();
+    };
+    pump();
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => { server.closeAllConnections(); server.close(); });
+  const paying = x402.wrapFetch(fetch, { wallets: [wallet] });
+  const response = await paying(`http://127.0.0.1:${server.address().port}/big`);
+  assert.equal(response.status, 402);
+  assert.equal(calls.signTypedData.length, 0);
+  // The caller still has the body: its start is there.
+  const reader = response.body.getReader();
+  const { value } = await reader.read();
+  assert.equal(String.fromCharCode(value[0]), 'x');
+  await reader.cancel();
+  assert.ok(sent < 1024, `the whole body was pulled (${sent} chunks)`);
+
+  // A 300 KB HTML 402 with a Content-Length: also the caller's, untouched.
+  const html = '<html>' + 'x'.repeat(300 * 1024) + '</html>';
+  const custom = async () => new Response(html, { status: 402, headers: { 'content-type': 'text/html' } });
+  const big = await x402.wrapFetch(custom, { wallets: [wallet] })('https://api.example/paid');
+  assert.equal(big.status, 402);
+  assert.equal((await big.text()).length, html.length);
+});
+
+test('passthrough: a custom fetch resolving to something else than a Response is INVALID_ARGUMENT', async () => {
+  const { wallet } = countingWallet(x402);
+  const paying = x402.wrapFetch(async () => ({ status: 200 }), { wallets: [wallet] });
+  await assert.rejects(paying('https://api.example/x'), { name: 'X402Error', code: 'INVALID_ARGUMENT' });
+});
+
+test('passthrough: a freed key wallet is USED_AFTER_FREE, not an uncoded error', async () => {
+  const wallet = x402.evmPrivateKeyWallet('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
+  wallet.free();
+  const challenge = {
+    x402Version: 2,
+    accepts: [{ scheme: 'exact', network: 'eip155:84532', amount: '10', asset: '0x036CbD53842c5426634e7929541eC2318f3dCF7e',
+      payTo: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C', maxTimeoutSeconds: 60, extra: { name: 'USDC', version: '2' } }],
+  };
+  const custom = async () => new Response('{}', { status: 402, headers: { 'payment-required': x402.encodeHeader(challenge) } });
+  // Freed before wrapping: wrapFetch refuses it.
+  assert.throws(() => x402.wrapFetch(custom, { wallets: [wallet] }), { name: 'X402Error', code: 'USED_AFTER_FREE' });
+  // Freed after wrapping: the payment fails, coded.
+  const later = x402.evmPrivateKeyWallet('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
+  const paying = x402.wrapFetch(custom, { wallets: [later] });
+  later.free();
+  await assert.rejects(paying('https://api.example/x'), { name: 'X402Error', code: 'USED_AFTER_FREE' });
+});

@@ -1,5 +1,5 @@
 // wrapFetch safety (issue 5, section 8 and the budget of section 3): one payment per request, an
-// exact budget under concurrency, budgets released only when nothing can have settled, no wallet
+// exact budget under concurrency, budgets released only when no signed payment left the client, no wallet
 // call above the cap, and payments only ever sent to the origin that asked for them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -53,26 +53,30 @@ test('safety: 100 concurrent paid fetches with a budget for 10 give exactly 10 s
   await assert.rejects(paying(server.url('/paid')), { code: 'BUDGET_EXCEEDED' });
 });
 
-test('safety: a payment refused without settlement releases its budget; a settled one keeps it', async (t) => {
+test('safety: a signed payment the server refuses still counts against the budget: the server holds it and can settle it later', async (t) => {
+  // An EIP-3009 authorization can be submitted by anyone until validBefore: a server answering
+  // 402 (or 200 with success:false) to every paid retry must not get a fresh budget each time.
   const server = await serverFor(t, {
     routes: { '/refuses': { mode: 'refuse', accepts: [usdc()] }, '/paid': { accepts: [usdc()] } },
   });
   const { wallet, calls } = countingWallet(x402);
-  const paying = x402.wrapFetch(fetch, { wallets: [wallet], policy: { budget: { total: '0.01' } } });
+  const paying = x402.wrapFetch(fetch, { wallets: [wallet], policy: { budget: { total: '0.02' } } });
   const refused = await paying(server.url('/refuses'));
   assert.equal(refused.status, 402);
   assert.equal(x402.getPaymentReceipt(refused).success, false);
-  const again = await paying(server.url('/refuses'));
-  assert.equal(again.status, 402, 'the released cent could not be used again');
+  assert.equal(server.payments.length, 1);
+  assert.equal(server.payments[0].verification.isValid, true, 'the server holds a valid authorization');
   const paid = await paying(server.url('/paid'));
   assert.equal(paid.status, 200);
+  // One cent held by the refusing server, one settled: the two-cent budget is spent.
+  await assert.rejects(paying(server.url('/refuses')), { code: 'BUDGET_EXCEEDED' });
   await assert.rejects(paying(server.url('/paid')), { code: 'BUDGET_EXCEEDED' });
-  assert.equal(calls.signTypedData.length, 3);
+  assert.equal(calls.signTypedData.length, 2);
 });
 
-test('safety: a paid retry rejected as malformed (400, no settlement) releases its budget', async (t) => {
-  // x402: "Malformed payment -> 400". The SDK itself reports this payment as failed; its
-  // reservation must then be released like that of a refused 402.
+test('safety: a paid retry rejected as malformed (400) still counts against the budget', async (t) => {
+  // x402: "Malformed payment -> 400". The SDK reports this payment as failed, but the signed
+  // authorization went out, so its reservation is kept.
   const server = await serverFor(t, {
     routes: { '/bad': { accepts: [usdc()], answerPaid: { status: 400, body: 'malformed payment' } }, '/paid': { accepts: [usdc()] } },
   });
@@ -82,8 +86,7 @@ test('safety: a paid retry rejected as malformed (400, no settlement) releases i
   assert.equal(bad.status, 400);
   assert.equal(x402.getPaymentReceipt(bad).success, false);
   assert.equal(events.at(-1), 'failed');
-  const paid = await paying(server.url('/paid'));
-  assert.equal(paid.status, 200);
+  await assert.rejects(paying(server.url('/paid')), { code: 'BUDGET_EXCEEDED' });
 });
 
 test('safety: when the paid request may have settled (the connection died), the budget stays spent', async (t) => {
@@ -216,4 +219,40 @@ test('safety: two wrapped fetches have separate budgets; one wrapper shares its 
   assert.equal((await one(server.url('/paid'))).status, 200);
   await assert.rejects(one(server.url('/paid')), { code: 'BUDGET_EXCEEDED' });
   assert.equal((await two(server.url('/paid'))).status, 200);
+});
+
+test('safety: a budget window counts a payment from when it was sent, to the millisecond, and an open one whatever its age', async (t) => {
+  const server = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
+  const { wallet, calls } = countingWallet(x402);
+  // Two payments a few ms apart in a 1 s window of one cent: the second is refused.
+  const quick = x402.wrapFetch(fetch, { wallets: [wallet], policy: { budget: { window: { seconds: 1, amount: '0.01' } } } });
+  assert.equal((await quick(server.url('/paid'))).status, 200);
+  await assert.rejects(quick(server.url('/paid')), { code: 'BUDGET_EXCEEDED' });
+  // A payment whose approval takes longer than the window still holds its cent meanwhile.
+  let approve;
+  const slow = x402.wrapFetch(fetch, {
+    wallets: [wallet],
+    policy: { budget: { window: { seconds: 1, amount: '0.01' } } },
+    onPaymentRequired: () => new Promise((resolve) => { approve = resolve; }),
+  });
+  const first = slow(server.url('/paid'));
+  while (!approve) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 1200));
+  await assert.rejects(slow(server.url('/paid'), undefined, { onPaymentRequired: () => true }), { code: 'BUDGET_EXCEEDED' });
+  approve(true);
+  assert.equal((await first).status, 200);
+  assert.equal(calls.signTypedData.length, 2);
+});
+
+test('safety: a policy in another currency, or a recipient list entry that is no address, is INVALID_POLICY', () => {
+  const wallets = [x402.evmPrivateKeyWallet(TEST_KEY)];
+  for (const policy of [
+    { maxPerPayment: '100 JPY' },
+    { budget: { total: '0.02 EUR' } },
+    { budget: { window: { seconds: 0, amount: '1' } } },
+    { payTo: { deny: ['0xBadRecipient'] } },
+    { payTo: { allow: ['nonsense'] } },
+  ]) {
+    assert.throws(() => x402.wrapFetch(fetch, { wallets, policy }), { name: 'X402Error', code: 'INVALID_POLICY' }, JSON.stringify(policy));
+  }
 });
