@@ -57,16 +57,18 @@ impl Receipt {
         }
     }
 
-    /// A receipt for a paid response that carried none: a success unless the
-    /// server refused (402 again, whose challenge header or body may say why:
-    /// `body_error` is the body's `error`) or failed.
+    /// A receipt for a paid response that carried none: a success only for a 2xx.
+    /// A refusal (402 again, whose challenge header or body may say why: `body_error`
+    /// is the body's `error`), a failure or a redirect (3xx; 0 for a browser's opaque
+    /// redirect) did not deliver what was paid for.
     pub(crate) fn missing(
         requirement: &Requirement,
         response: &Response,
         body_error: Option<String>,
     ) -> Self {
         let status = response.status();
-        let error_reason = (status >= 400).then(|| {
+        let success = (200..300).contains(&status);
+        let error_reason = (!success).then(|| {
             response
                 .headers()
                 .get("payment-required")
@@ -79,7 +81,7 @@ impl Receipt {
                 .unwrap_or_else(|| refusal(status))
         });
         Receipt {
-            success: status < 400,
+            success,
             transaction: String::new(),
             network: requirement.network.to_string(),
             payer: None,
@@ -94,8 +96,8 @@ impl Receipt {
 
 impl Receipt {
     /// The receipt of a payment the client made itself (seed dialects): the
-    /// transaction it sent (or the facilitator's), a success unless the repeated
-    /// request failed.
+    /// transaction it sent (or the facilitator's), a success when the repeated
+    /// request got a 2xx.
     pub(crate) fn direct(
         requirement: &Requirement,
         response: &Response,
@@ -103,13 +105,14 @@ impl Receipt {
         payer: String,
     ) -> Self {
         let status = response.status();
+        let success = (200..300).contains(&status);
         Receipt {
-            success: status < 400,
+            success,
             transaction,
             network: requirement.network.to_string(),
             payer: Some(payer),
             amount: Some(requirement.amount.to_string()),
-            error_reason: (status >= 400).then(|| refusal(status)),
+            error_reason: (!success).then(|| refusal(status)),
             extensions: None,
             one_ly: None,
             status,

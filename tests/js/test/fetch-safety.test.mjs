@@ -177,6 +177,14 @@ test('safety: a redirect answered to the paid retry is not followed with the pay
   const same = await paying(b.url('/paid'));
   assert.equal(same.status, 302);
   assert.ok(!b.requests.some((r) => r.path === '/nowhere'));
+  // A redirect without a receipt delivered nothing: the payment is not reported a success.
+  b.routes['/paid'] = { accepts: [usdc()], answerPaid: { status: 302, headers: { location: b.url('/nowhere') } } };
+  const unsettled = await paying(b.url('/paid'));
+  assert.equal(unsettled.status, 302);
+  assert.deepEqual(
+    [x402.getPaymentReceipt(unsettled).success, x402.getPaymentReceipt(unsettled).errorReason],
+    [false, 'http_302'],
+  );
 });
 
 test('safety: credentials stripped by a cross-origin redirect are not sent to the new origin by the paid retry', async (t) => {
