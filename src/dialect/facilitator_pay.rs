@@ -10,7 +10,7 @@ use super::solana_pay::solana_network;
 use super::{Challenge, Dialect, DialectId, Requirement, Response402, malformed};
 use crate::error::{Document, Error, Result};
 use crate::evm::Address;
-use crate::protocol::{Network, parse_price};
+use crate::protocol::Network;
 use crate::svm::Pubkey;
 
 /// The scheme name of facilitator-paid requirements.
@@ -88,17 +88,12 @@ fn challenge(json: &Value, response: &Response402<'_>) -> Result<Challenge> {
             asset: body.currency.clone(),
             network: network.to_string(),
         })?;
-    let price = parse_price(&body.amount, token.decimals)?;
-    if price.currency.is_some() {
-        return Err(Error::InvalidPrice {
-            reason: "amount must be a plain decimal number",
-        });
-    }
+    let amount = super::transfer_amount(&body.amount, token.decimals, None)?;
     let requirement = Requirement {
         index: 0,
         scheme: FACILITATOR_SCHEME.to_owned(),
         network,
-        amount: price.amount,
+        amount,
         asset: token.asset.clone(),
         pay_to: payee,
         max_timeout_seconds: ttl,

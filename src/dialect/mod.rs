@@ -132,6 +132,37 @@ impl<'a> Response402<'a> {
 }
 
 /// A challenge of the wrong shape (`INVALID_402`), with why.
+/// The atomic amount of a seed dialect's decimal `text` for a token with `decimals`:
+/// a plain number, or one naming `currency` (the unit the challenge priced in), never
+/// another; and never zero (a transfer of nothing still costs the payer its fee).
+///
+/// # Errors
+/// As [`crate::protocol::parse_price`]; [`Error::InvalidPrice`] for another
+/// currency, surrounding spaces or zero.
+pub(crate) fn transfer_amount(
+    text: &str,
+    decimals: u8,
+    currency: Option<&str>,
+) -> Result<crate::protocol::Amount> {
+    let price = crate::protocol::parse_price(text, decimals)?;
+    let same = match (price.currency.as_deref(), currency) {
+        (None, _) => true,
+        (Some(named), Some(priced)) => named.eq_ignore_ascii_case(priced),
+        (Some(_), None) => false,
+    };
+    if !same || text.trim() != text {
+        return Err(Error::InvalidPrice {
+            reason: "amount must be a plain decimal number in the challenge's currency",
+        });
+    }
+    if price.amount == crate::protocol::Amount::ZERO {
+        return Err(Error::InvalidPrice {
+            reason: "amount is zero",
+        });
+    }
+    Ok(price.amount)
+}
+
 pub(crate) fn malformed(reason: &str) -> Error {
     Error::json(
         crate::error::Document::PaymentRequired,

@@ -92,12 +92,7 @@ fn challenge(json: &Value, response: &Response402<'_>) -> Result<Challenge> {
             asset: body.asset_mint.clone(),
             network: network.to_string(),
         })?;
-    let price = parse_price(&body.amount, info.decimals)?;
-    if price.currency.is_some() || body.amount.trim() != body.amount {
-        return Err(Error::InvalidPrice {
-            reason: "amount must be a plain decimal number of tokens",
-        });
-    }
+    let amount = super::transfer_amount(&body.amount, info.decimals, None)?;
     if let Some(url) = &body.solana_pay_url {
         check_solana_pay_url(url, &body)?;
     }
@@ -105,7 +100,7 @@ fn challenge(json: &Value, response: &Response402<'_>) -> Result<Challenge> {
         index: 0,
         scheme: TRANSFER_SCHEME.to_owned(),
         network,
-        amount: price.amount,
+        amount,
         asset: mint.to_string(),
         pay_to: recipient.to_string(),
         max_timeout_seconds: 0,

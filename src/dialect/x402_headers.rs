@@ -9,8 +9,8 @@ use super::solana_pay::TRANSFER_SCHEME;
 use super::{Challenge, Dialect, DialectId, Requirement, Response402, malformed};
 use crate::error::{Error, Result};
 use crate::evm::Address;
+use crate::protocol::Network;
 use crate::protocol::time::parse_rfc3339;
-use crate::protocol::{Network, parse_price};
 
 /// Seed 003's dialect.
 pub struct X402Headers;
@@ -88,7 +88,8 @@ fn challenge(response: &Response402<'_>) -> Result<Challenge> {
             reason: "X-402-Currency is neither USD (with a dollar stablecoin) nor the token",
         });
     }
-    let price = parse_price(amount_text, token.decimals)?;
+    // "$0.50" or "0.5 USDC" must name the currency the challenge priced in ("0.5 EUR" is refused).
+    let amount = super::transfer_amount(amount_text, token.decimals, Some(currency))?;
     let expires_at = match raw.get("x-402-expires").and_then(Value::as_str) {
         Some(text) => Some(parse_rfc3339(text)?),
         None => None,
@@ -98,7 +99,7 @@ fn challenge(response: &Response402<'_>) -> Result<Challenge> {
         index: 0,
         scheme: TRANSFER_SCHEME.to_owned(),
         network,
-        amount: price.amount,
+        amount,
         asset: asset.to_checksum(),
         pay_to: receiver.to_checksum(),
         max_timeout_seconds: 0,

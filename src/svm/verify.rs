@@ -104,6 +104,32 @@ pub struct SvmVerified {
 /// # Errors
 /// The first [`SvmInvalid`] found.
 pub fn verify_transaction(tx: &[u8], requirement: &Requirement) -> Result<SvmVerified, SvmInvalid> {
+    let (tx, authority, slot) = check_unsigned_parts(tx, requirement)?;
+    let signature = tx.signatures.get(slot).ok_or(SvmInvalid::Signature)?;
+    if !verify_signature(&authority, &tx.message, signature) {
+        return Err(SvmInvalid::Signature);
+    }
+    Ok(SvmVerified {
+        payer: authority,
+        replay_key: bs58::encode(signature).into_string(),
+    })
+}
+
+/// Checks everything [`verify_transaction`] does but the payer's signature: what a
+/// client checks of the transaction it built before its wallet is asked to sign.
+///
+/// # Errors
+/// The first [`SvmInvalid`] found.
+pub fn check_unsigned(tx: &[u8], requirement: &Requirement) -> Result<(), SvmInvalid> {
+    check_unsigned_parts(tx, requirement).map(|_| ())
+}
+
+/// The checks of [`check_unsigned`]; on success the transaction, the transfer's
+/// authority and its signature slot.
+fn check_unsigned_parts(
+    tx: &[u8],
+    requirement: &Requirement,
+) -> Result<(Transaction, Pubkey, usize), SvmInvalid> {
     let tx = Transaction::parse(tx).map_err(|_| SvmInvalid::Transaction)?;
     let message = Message::parse(&tx.message).map_err(|_| SvmInvalid::Transaction)?;
     if message.lookup_count != 0
@@ -178,7 +204,7 @@ pub fn verify_transaction(tx: &[u8], requirement: &Requirement) -> Result<SvmVer
     };
     let fee_payer_used = ixs
         .iter()
-        .any(|ix| ix.accounts.iter().any(|i| key(*i) == fee_payer));
+        .any(|ix| program(ix) == fee_payer || ix.accounts.iter().any(|i| key(*i) == fee_payer));
     if fee_payer_used || authority == fee_payer || source == fee_payer {
         return Err(SvmInvalid::FeePayerTransferringFunds);
     }
@@ -223,14 +249,7 @@ pub fn verify_transaction(tx: &[u8], requirement: &Requirement) -> Result<SvmVer
         .take(signers)
         .position(|k| *k == authority)
         .ok_or(SvmInvalid::Signature)?;
-    let signature = tx.signatures.get(slot).ok_or(SvmInvalid::Signature)?;
-    if !verify_signature(&authority, &tx.message, signature) {
-        return Err(SvmInvalid::Signature);
-    }
-    Ok(SvmVerified {
-        payer: authority,
-        replay_key: bs58::encode(signature).into_string(),
-    })
+    Ok((tx, authority, slot))
 }
 
 /// Verifies a scheme payload `{ transaction: base64 }` against `requirement`.

@@ -19,7 +19,7 @@ use super::request::{Outgoing, attempt, call_fetch, read_json, response_url};
 use super::rpc::{latest_blockhash, need_rpc_url, rpc_url_for};
 use super::svm::mint_info;
 use super::svm_send::{confirm_svm_signature, send_svm_transaction};
-use super::timer::{Backoff, poll};
+use super::timer::{Backoff, now_millis, poll};
 use crate::dialect::{Challenge, DialectId, Requirement};
 use crate::error::Error;
 use crate::evm::Address;
@@ -34,6 +34,21 @@ pub(super) fn text(requirement: &Requirement, key: &str) -> String {
     requirement.extra_str(key).unwrap_or_default().to_owned()
 }
 
+/// PAYMENT_EXPIRED once the challenge's expiry has passed. Checked before the
+/// approval and again right before the money moves (approval may take longer).
+pub(super) fn unexpired(challenge: &Challenge) -> Result<(), Error> {
+    let Some(expires_at) = challenge.expires_at else {
+        return Ok(());
+    };
+    let now = i64::try_from(now_seconds()).unwrap_or(i64::MAX);
+    if expires_at <= now {
+        return Err(Error::PaymentExpired {
+            reason: format!("it expired at {expires_at} (now {now})"),
+        });
+    }
+    Ok(())
+}
+
 impl Inner {
     /// Refusals that need no wallet: an expired request, a facilitator not allowed.
     pub(super) fn precheck(
@@ -41,14 +56,7 @@ impl Inner {
         challenge: &Challenge,
         requirement: &Requirement,
     ) -> Result<(), Error> {
-        if let Some(expires_at) = challenge.expires_at {
-            let now = i64::try_from(now_seconds()).unwrap_or(i64::MAX);
-            if expires_at <= now {
-                return Err(Error::PaymentExpired {
-                    reason: format!("it expired at {expires_at} (now {now})"),
-                });
-            }
-        }
+        unexpired(challenge)?;
         if challenge.dialect == DialectId::FacilitatorPay {
             let url = text(requirement, "facilitatorUrl");
             if self.facilitator(&url).is_none() {
@@ -111,6 +119,7 @@ impl Inner {
             "value": "0x0",
         });
         let rpc_url = rpc_url_for(&self.rpc, &requirement.network);
+        unexpired(call.challenge).map_err(|e| no(to_js(&e)))?;
         let hash = send_evm_transaction(wallet, &tx, rpc_url.as_deref(), Some(&signal))
             .await
             .map_err(refused_or_unknown)?;
@@ -178,6 +187,7 @@ impl Inner {
         };
         let unsigned = transfer.unsigned_transaction().map_err(fail)?.serialize();
         let network = requirement.network.to_string();
+        unexpired(call.challenge).map_err(fail)?;
         let signature = send_svm_transaction(
             wallet,
             &unsigned,
@@ -205,7 +215,10 @@ impl Inner {
         // Unix seconds far below 2^53: exact as f64.
         #[allow(clippy::cast_precision_loss)]
         let expires_ms = call.challenge.expires_at.unwrap_or(0) as f64 * 1000.0;
-        self.await_verified(call, &reference, expires_ms + VERIFY_GRACE_MS)
+        // A server naming an expiry far away cannot hold the call: transactionTimeout bounds it.
+        let deadline_ms = (expires_ms + VERIFY_GRACE_MS)
+            .min(now_millis() + f64::from(self.transaction_timeout_ms));
+        self.await_verified(call, &reference, deadline_ms)
             .await
             .map_err(Settled::Unknown)?;
         Ok((signature, vec![("X-Payment-Reference", reference)]))

@@ -108,6 +108,7 @@ impl Inner {
         ] {
             Reflect::set(&init, &key.into(), &value).map_err(no)?;
         }
+        super::direct::unexpired(call.challenge).map_err(|e| no(to_js(&e)))?;
         let out = Outgoing::new(format!("{url}/pay"), init);
         // Once the request is out the facilitator may have paid, whatever we see next.
         let response = call_fetch(&self.fetch, self.native, &out)
@@ -127,7 +128,8 @@ impl Inner {
             });
         }
         match (field("txId"), field("signature")) {
-            (Some(tx_id), Some(signature)) if !tx_id.is_empty() && !signature.is_empty() => {
+            // They become header values: visible ASCII only (no CR/LF, nothing fetch refuses).
+            (Some(tx_id), Some(signature)) if header_value(&tx_id) && header_value(&signature) => {
                 self.emit(
                     call.hooks,
                     "signed",
@@ -140,8 +142,13 @@ impl Inner {
                 ))
             }
             _ => Err(Settled::Unknown(refused(
-                "the /pay answer has no txId and signature".into(),
+                "the /pay answer has no txId and signature (non-empty visible ASCII)".into(),
             ))),
         }
     }
+}
+
+/// A non-empty, short string of visible ASCII: safe as an HTTP header value.
+fn header_value(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 1024 && text.bytes().all(|b| b.is_ascii_graphic())
 }

@@ -18,7 +18,7 @@ use crate::dialect::{Challenge, Requirement};
 use crate::error::Error;
 use crate::svm::exact::{SvmPayment, SvmTerms, token_program};
 use crate::svm::message::{PACKET_LEN, Transaction};
-use crate::svm::verify::verify_transaction;
+use crate::svm::verify::{check_unsigned, verify_transaction};
 use crate::svm::{Pubkey, SolanaSigner};
 
 /// A Solana keypair held in wasm memory (zeroized when freed).
@@ -192,6 +192,14 @@ pub(crate) async fn sign_svm_payment(
         memo,
     };
     let unsigned = js(payment.unsigned_transaction())?.serialize();
+    // The checks a facilitator makes, before the wallet is asked: a fee payer that is the
+    // payer (or an account or program of the transfer) would have the user sign a complete
+    // transaction that pays its own fees, or worse.
+    if let Err(invalid) = check_unsigned(&unsigned, requirement) {
+        return Err(to_js(&Error::InvalidSolanaRequirement {
+            reason: invalid.reason(),
+        }));
+    }
     let sign = method(wallet, "signTransaction")?
         .ok_or_else(|| invalid_argument("wallet has no signTransaction method"))?;
     let pending = sign

@@ -111,3 +111,25 @@ test('a replayed PAYMENT-SIGNATURE is refused by the server and moves nothing', 
   assert.equal(x402.decodePaymentResponse(replay.headers.get('payment-response')).errorReason, 'duplicate_settlement');
   assert.equal(world.balance(atas.payee), after);
 });
+
+test('a requirement whose fee payer is the payer, the mint or a program is refused before the wallet is asked to sign', async (t) => {
+  const { world, front, server, policy } = await setup(t, 'fetch-feepayer', (w) => ({
+    '/payer': [w.requirement('token', { amount: '1000', extra: { feePayer: w.keys.payer.address } })],
+    '/mint': [w.requirement('token', { amount: '1000', extra: { feePayer: w.mints.token.mint } })],
+    '/program': [w.requirement('token', { amount: '1000', extra: { feePayer: 'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA' } })],
+  }));
+  const key = x402.solanaPrivateKeyWallet(world.keys.payer.seed);
+  let signed = 0;
+  const wallet = {
+    kind: 'solana',
+    address: key.address,
+    getAddress: async () => key.address,
+    signTransaction: async (tx) => { signed += 1; return key.signTransaction(tx); },
+  };
+  const fetch = x402.wrapFetch(globalThis.fetch, { wallets: [wallet], rpc: { [world.network]: front.url }, policy });
+  for (const path of ['/payer', '/mint', '/program']) {
+    await assert.rejects(fetch(server.url(path)), { name: 'X402Error', code: 'INVALID_SOLANA_REQUIREMENT' }, path);
+  }
+  assert.equal(signed, 0, 'the wallet was asked to sign');
+  assert.equal(server.requests.filter((r) => r.headers['payment-signature']).length, 0);
+});
