@@ -171,6 +171,21 @@ fn decisions_on_payment_headers() {
     for (name, header, want) in cases {
         assert_eq!(decide(&header, NOW), want, "{name}");
     }
+    // An authorization signed valid for ten years (a route offering that, then the payment's
+    // `accepted` set back to the route's 60 s): far past maxTimeoutSeconds, so refused.
+    let decade: RouteConfig = serde_json::from_value(json!({
+        "accepts": [{ "network": "base", "payTo": PAY_TO, "price": "$0.01", "maxTimeoutSeconds": 315_360_000 }],
+        "resource": { "description": "Weather" },
+    }))
+    .unwrap();
+    let decade = Route::new(&decade, "https://api.example/weather").unwrap();
+    let long = payment(&decade, 2, |p| {
+        p["accepted"]["maxTimeoutSeconds"] = json!(60)
+    });
+    assert_eq!(
+        decide(&long, NOW),
+        "402 invalid_exact_evm_payload_authorization_valid_before"
+    );
     assert_eq!(
         decide(&good, NOW + 61),
         "402 invalid_exact_evm_payload_authorization_valid_before",

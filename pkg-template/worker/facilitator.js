@@ -24,6 +24,9 @@ export function createFacilitatorClient({ url, headers, timeoutMs = 10_000, retr
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), timeoutMs);
       let response;
+      let text;
+      // The timeout covers the whole answer, body included: a facilitator that sends its
+      // headers and then stalls cannot hold the request.
       try {
         response = await doFetch(`${base}${path}`, {
           method,
@@ -31,17 +34,21 @@ export function createFacilitatorClient({ url, headers, timeoutMs = 10_000, retr
           body: body ? JSON.stringify(body) : undefined,
           signal: controller.signal,
         });
+        if (response.status === 429 && attempt < retries) {
+          response.body?.cancel().catch(() => {});
+        } else {
+          text = await Promise.race([response.text(), aborted(controller.signal)]);
+        }
       } catch (cause) {
         throw new X402Error(`facilitator ${path} unreachable: ${cause?.message ?? cause}`,
           controller.signal.aborted ? 'FACILITATOR_TIMEOUT' : 'FACILITATOR_UNAVAILABLE', { cause });
       } finally {
         clearTimeout(timer);
       }
-      if (response.status === 429 && attempt < retries) {
+      if (text === undefined) {
         await sleep(retryAfterMs(response.headers.get('retry-after'), attempt));
         continue;
       }
-      const text = await response.text();
       let json;
       try {
         json = JSON.parse(text);
@@ -87,6 +94,13 @@ function retryAfterMs(value, attempt) {
   const date = value ? Date.parse(value) : NaN;
   if (Number.isFinite(date)) return Math.min(Math.max(date - Date.now(), 0), MAX_RETRY_AFTER_MS);
   return Math.min(250 * 2 ** attempt, MAX_RETRY_AFTER_MS);
+}
+
+/** Rejects when `signal` aborts (a custom fetch may not stop its body on abort). */
+function aborted(signal) {
+  return new Promise((_, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason ?? new Error('aborted')), { once: true });
+  });
 }
 
 function sleep(ms) {

@@ -36,10 +36,23 @@ export function preflight(request, options = {}) {
   });
 }
 
-function challengeResponse(resolved, options, reason, settlement) {
+/** A reason given by a facilitator (or anyone): short text, or `fallback` for anything else. */
+function reasonText(value, fallback) {
+  return typeof value === 'string' && value.length > 0 && value.length <= 256 ? value : fallback;
+}
+
+/**
+ * The 402 of a refused or unsettled payment (or of no payment, without `reason`). A v1 payment
+ * (X-PAYMENT) gets its failure in X-PAYMENT-RESPONSE and the reason as the v1 body's `error`.
+ */
+function challengeResponse(resolved, options, reason, failure, v1 = false) {
   const { header, body } = resolved.challenge(reason ?? undefined);
   const headers = corsHeaders(options, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'PAYMENT-REQUIRED': header });
-  if (settlement) headers['PAYMENT-RESPONSE'] = encodeHeader(settlement);
+  if (failure) {
+    const settlement = { success: false, errorReason: reason, transaction: reasonText(failure.transaction, ''), network: reasonText(failure.network, '') };
+    headers[v1 ? 'X-PAYMENT-RESPONSE' : 'PAYMENT-RESPONSE'] = encodeHeader(settlement);
+  }
+  if (v1 && reason && body.x402Version === 1) body.error = reason;
   return new Response(JSON.stringify(body), { status: 402, headers });
 }
 
@@ -62,10 +75,11 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
     return { response: new Response(body, { status: 400, headers: corsHeaders(options, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }) }) };
   }
   const network = decision.requirement?.network;
-  const refuse = (reason) => ({
-    response: challengeResponse(resolved, options, reason, { success: false, errorReason: reason, transaction: '', network: network ?? '' }),
-    reason,
-  });
+  const v1 = decision.x402Version === 1;
+  const refuse = (given) => {
+    const reason = reasonText(given, 'invalid_payment');
+    return { response: challengeResponse(resolved, options, reason, { network }, v1), reason };
+  };
   if (decision.action === 'refused') return refuse(decision.reason);
 
   // Both may be given as functions of env (Durable Object bindings and secrets live there).
@@ -76,10 +90,17 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
   const facilitator = given && typeof given.settle !== 'function' ? createFacilitatorClient(given) : given;
   if (options.verifyWithFacilitator) {
     if (!facilitator) throw new X402Error('verifyWithFacilitator needs a facilitator', 'INVALID_ARGUMENT');
-    const verified = await facilitator.verify(decision.payment, decision.requirement);
-    if (!verified.isValid) {
+    let verified;
+    try {
+      verified = await facilitator.verify(decision.payment, decision.requirement);
+    } catch (error) {
+      // Nothing was served or settled: the payer may use the same payment once it answers.
       await store.release(decision.replayKey);
-      return refuse(verified.invalidReason ?? 'invalid_payment');
+      throw error;
+    }
+    if (verified?.isValid !== true) {
+      await store.release(decision.replayKey);
+      return refuse(verified?.invalidReason);
     }
   }
   const payment = {
@@ -99,16 +120,39 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
     /** Frees the replay key of a payment that was not used (the handler failed). */
     release: () => store.release(decision.replayKey),
     /** The 402 to send when settlement failed (PAYMENT-RESPONSE success=false, no resource body). */
-    failure: (settlement) => challengeResponse(resolved, options, settlement.errorReason ?? 'settlement_failed', settlement),
+    failure: (settlement) => challengeResponse(resolved, options, reasonText(settlement?.errorReason, 'settlement_failed'), { network, ...settlement }, v1),
   };
 }
 
+/**
+ * A path as the routers behind the middleware may read it: percent-escapes of ASCII decoded,
+ * repeated slashes merged, dot segments resolved, no trailing slash, lower case. Matching on this
+ * form can only cover more requests than the raw path: `/%77eather`, `//weather`, `/weather/` and
+ * `/Weather` all pay for `GET /weather`, whatever the router does with them.
+ */
+function canonicalPath(path) {
+  const decoded = path.replace(/%([0-7][0-9a-f])/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+  const segments = [];
+  for (const segment of decoded.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  return `/${segments.join('/')}`.toLowerCase();
+}
+
 function matchRoute(routes, request) {
-  const { pathname } = new URL(request.url);
+  const pathname = canonicalPath(new URL(request.url).pathname);
   for (const [pattern, config] of Object.entries(routes)) {
     const [method, path] = pattern.includes(' ') ? pattern.split(/\s+/, 2) : ['*', pattern];
-    if (method !== '*' && method.toUpperCase() !== request.method) continue;
-    if (path === pathname || (path.endsWith('/*') && pathname.startsWith(path.slice(0, -1)))) return config;
+    const wanted = method.toUpperCase();
+    // A HEAD runs the GET handler in most routers (and in Workers' own dispatch).
+    const methodOk = wanted === '*' || wanted === request.method || (wanted === 'GET' && request.method === 'HEAD');
+    if (!methodOk) continue;
+    const prefix = path.endsWith('/*') ? canonicalPath(path.slice(0, -2)) : undefined;
+    if (prefix === undefined ? canonicalPath(path) === pathname : pathname === prefix || pathname.startsWith(prefix === '/' ? '/' : `${prefix}/`)) {
+      return config;
+    }
   }
   return undefined;
 }
@@ -155,7 +199,14 @@ export function paymentRequired(config) {
     }
     const paid = new Response(response.body, response);
     const name = gate.payment.x402Version === 1 ? 'X-PAYMENT-RESPONSE' : 'PAYMENT-RESPONSE';
-    paid.headers.set(name, encodeHeader(settlement));
+    let receipt;
+    try {
+      receipt = encodeHeader(settlement);
+    } catch {
+      // A facilitator's success answer of the wrong shape: the payment settled, say so plainly.
+      receipt = encodeHeader({ success: true, transaction: reasonText(settlement.transaction, ''), network: reasonText(settlement.network, gate.payment.requirement?.network ?? '') });
+    }
+    paid.headers.set(name, receipt);
     for (const [key, value] of Object.entries(corsHeaders(options))) if (!paid.headers.has(key)) paid.headers.set(key, value);
     return paid;
   };

@@ -203,6 +203,10 @@ fn finish(
     }
 }
 
+/// How much longer than the route's `maxTimeoutSeconds` an EVM authorization may stay
+/// valid (clients' clocks differ; they backdate `validAfter` by as much).
+pub const VALIDITY_SLACK_SECONDS: u64 = 600;
+
 /// A payment that verified, whatever its chain family.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PaymentCheck {
@@ -250,6 +254,15 @@ pub fn check_payment(
     }
     let verified =
         verify(scheme, network, scheme_payload, requirement, options).map_err(|i| i.reason())?;
+    // The route offered maxTimeoutSeconds: an authorization valid for much longer is not
+    // what it asked for, and its replay key would be kept (a Durable Object alarm set) as long.
+    let latest = options
+        .now
+        .saturating_add(requirement.max_timeout_seconds)
+        .saturating_add(VALIDITY_SLACK_SECONDS);
+    if verified.valid_before > latest {
+        return Err("invalid_exact_evm_payload_authorization_valid_before");
+    }
     let payer = verified.payer.to_checksum();
     Ok(PaymentCheck {
         replay_key: format!("{network}/{payer}/{}", verified.nonce.to_ascii_lowercase()),

@@ -1,0 +1,114 @@
+// paymentRequired (x402-wasm/worker, the packed package's Node entry) against attacks on the
+// middleware itself, found by an adversarial review: paths a router reads as the paid route
+// (percent-escapes, repeated or trailing slashes, case, HEAD for GET) must pay; a facilitator that
+// stalls its body times out; a facilitator failing during /verify gives the replay key back;
+// reasons of the wrong type from a facilitator cannot break the Worker; a v1 payment gets its
+// failure in X-PAYMENT-RESPONSE with the reason in the v1 body.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { resolveFromProject } from '../lib/pkg.mjs';
+import { TEST_KEY } from '../lib/paid-server.mjs';
+
+const worker = await import(pathToFileURL(resolveFromProject('x402-wasm/worker')));
+const x402 = await import(pathToFileURL(resolveFromProject('x402-wasm')));
+
+const PAY_TO = '0x209693Bc6afc0C5328bA36FaF03C514EF312287C';
+const route = (extra = {}) => ({ accepts: [{ network: 'eip155:84532', payTo: PAY_TO, price: '$0.01' }], ...extra });
+const handler = () => new Response('{"paid":"weather"}', { headers: { 'content-type': 'application/json' } });
+
+/** A facilitator object (verify/settle) answering from `answers`, counting its calls. */
+function facilitator(answers = {}) {
+  const calls = { verify: 0, settle: 0 };
+  return {
+    calls,
+    async verify() { calls.verify += 1; return answers.verify ? answers.verify(calls.verify) : { isValid: true }; },
+    async settle() { calls.settle += 1; return answers.settle ? answers.settle(calls.settle) : { success: true, transaction: `0x${'ab'.repeat(32)}`, network: 'eip155:84532' }; },
+  };
+}
+
+/** A paid request for the route's 402 (made by our client), to `url` with `method`. */
+async function paid(pay, url, { method = 'GET', v1 = false } = {}) {
+  const challenge = await pay(new Request(url));
+  assert.equal(challenge.status, 402);
+  const document = v1 ? await challenge.json() : x402.decodeHeader(challenge.headers.get('payment-required'), 'PaymentRequired');
+  const payload = await x402.createPaymentPayload(document, 0, x402.evmPrivateKeyWallet(TEST_KEY));
+  return new Request(url, { method, headers: { [v1 ? 'x-payment' : 'payment-signature']: x402.encodePaymentHeader(payload) } });
+}
+
+test('middleware: every spelling of a paid path a router may read as it is paid for, HEAD included', async () => {
+  const pay = worker.paymentRequired({ routes: { 'GET /weather': route(), 'GET /premium/*': route() }, facilitator: facilitator() });
+  let served = 0;
+  const next = () => { served += 1; return handler(); };
+  const spellings = ['/weather', '/%77eather', '/%57EATHER', '//weather', '/weather/', '/Weather', '/./weather', '/x/../weather',
+    '/%2e/weather', '/premium', '/premium/x', '/%70remium/x', '/premium//x'];
+  for (const path of spellings) {
+    const response = await pay(new Request(`https://api.example${path}`), {}, {}, next);
+    assert.equal(response.status, 402, `${path} was served without payment`);
+  }
+  const head = await pay(new Request('https://api.example/weather', { method: 'HEAD' }), {}, {}, next);
+  assert.equal(head.status, 402, 'HEAD ran the GET handler unpaid');
+  assert.equal(served, 0);
+  // Other paths and methods still pass through.
+  for (const [method, path] of [['GET', '/weathers'], ['GET', '/premiumx'], ['POST', '/weather'], ['GET', '/']]) {
+    assert.equal((await pay(new Request(`https://api.example${path}`, { method }), {}, {}, next)).status, 200, `${method} ${path}`);
+  }
+  assert.equal(served, 4);
+});
+
+test('middleware: a facilitator failing during /verify gives the replay key back; the same payment works once it answers', async () => {
+  let down = true;
+  const fac = facilitator({ verify: () => { if (down) throw new x402.X402Error('down', 'FACILITATOR_UNAVAILABLE'); return { isValid: true }; } });
+  const pay = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: fac, verifyWithFacilitator: true, replayStore: worker.memoryReplayStore() });
+  const request = await paid(pay, 'https://api.example/weather');
+  await assert.rejects(pay(request.clone(), {}, {}, handler), { code: 'FACILITATOR_UNAVAILABLE' });
+  down = false;
+  const response = await pay(request.clone(), {}, {}, handler);
+  assert.equal(response.status, 200, await response.clone().text());
+  assert.equal(fac.calls.settle, 1);
+});
+
+test('middleware: reasons of the wrong type from a facilitator are replaced, never passed on', async () => {
+  const refusing = worker.paymentRequired({ routes: { 'GET /weather': route() }, verifyWithFacilitator: true,
+    facilitator: facilitator({ verify: () => ({ isValid: false, invalidReason: 42 }) }), replayStore: worker.memoryReplayStore() });
+  const refused = await refusing(await paid(refusing, 'https://api.example/weather'), {}, {}, handler);
+  assert.equal(refused.status, 402);
+  assert.equal(x402.decodePaymentResponse(refused.headers.get('payment-response')).errorReason, 'invalid_payment');
+  const failing = worker.paymentRequired({ routes: { 'GET /weather': route() },
+    facilitator: facilitator({ settle: () => ({ success: false, errorReason: { code: 'x' }, transaction: 7 }) }), replayStore: worker.memoryReplayStore() });
+  const failed = await failing(await paid(failing, 'https://api.example/weather'), {}, {}, handler);
+  assert.equal(failed.status, 402);
+  const settlement = x402.decodePaymentResponse(failed.headers.get('payment-response'));
+  assert.deepEqual([settlement.success, settlement.errorReason, settlement.transaction], [false, 'settlement_failed', '']);
+  // The instance still works.
+  const fine = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: facilitator(), replayStore: worker.memoryReplayStore() });
+  assert.equal((await fine(await paid(fine, 'https://api.example/weather'), {}, {}, handler)).status, 200);
+});
+
+test('middleware: a v1 payment that fails gets X-PAYMENT-RESPONSE, and the reason as the v1 body error', async () => {
+  const pay = worker.paymentRequired({ routes: { 'GET /weather': route({ acceptV1: true }) },
+    facilitator: facilitator({ settle: () => ({ success: false, errorReason: 'insufficient_funds', transaction: '', network: 'base-sepolia' }) }),
+    replayStore: worker.memoryReplayStore() });
+  const response = await pay(await paid(pay, 'https://api.example/weather', { v1: true }), {}, {}, handler);
+  assert.equal(response.status, 402);
+  assert.equal(response.headers.get('payment-response'), null);
+  const settlement = x402.decodePaymentResponse(response.headers.get('x-payment-response'));
+  assert.deepEqual([settlement.success, settlement.errorReason], [false, 'insufficient_funds']);
+  const body = await response.json();
+  assert.deepEqual([body.x402Version, body.error], [1, 'insufficient_funds']);
+});
+
+test('createFacilitatorClient: a facilitator that sends its headers and then stalls times out', async (t) => {
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"success":');
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => { server.closeAllConnections(); server.close(); });
+  const client = worker.createFacilitatorClient({ url: `http://127.0.0.1:${server.address().port}`, timeoutMs: 300 });
+  const started = Date.now();
+  await assert.rejects(client.settle({ x402Version: 2 }, {}), { code: 'FACILITATOR_TIMEOUT' });
+  assert.ok(Date.now() - started < 5_000, 'the stalled body held the call');
+});
