@@ -10,11 +10,16 @@ import { memoryReplayStore } from './replay.js';
 const EXPOSE = 'PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE';
 let defaultStore;
 
-function route(routeConfig, url) {
+/** Resolves `routeConfig` for `url`, calls `use` with it, and frees it. */
+function withRoute(routeConfig, url, use) {
+  let resolved;
   try {
-    return new X402Route(routeConfig, url);
+    resolved = new X402Route(routeConfig, url);
+    return use(resolved);
   } catch (error) {
     throw toX402Error(error);
+  } finally {
+    resolved?.free();
   }
 }
 
@@ -45,8 +50,8 @@ function reasonText(value, fallback) {
  * The 402 of a refused or unsettled payment (or of no payment, without `reason`). A v1 payment
  * (X-PAYMENT) gets its failure in X-PAYMENT-RESPONSE and the reason as the v1 body's `error`.
  */
-function challengeResponse(resolved, options, reason, failure, v1 = false) {
-  const { header, body } = resolved.challenge(reason ?? undefined);
+function challengeResponse(challenge, options, reason, failure, v1 = false) {
+  const { header, body } = challenge(reason ?? undefined);
   const headers = corsHeaders(options, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'PAYMENT-REQUIRED': header });
   if (failure) {
     const settlement = { success: false, errorReason: reason, transaction: reasonText(failure.transaction, ''), network: reasonText(failure.network, '') };
@@ -63,13 +68,19 @@ function challengeResponse(resolved, options, reason, failure, v1 = false) {
  * Options: { facilitator, replayStore, verifyWithFacilitator, now, cors }.
  */
 export async function requirePayment(request, routeConfig, env, options = {}) {
-  const resolved = route(routeConfig, request.url);
-  const decision = resolved.decide(
-    request.headers.get('payment-signature') ?? undefined,
-    request.headers.get('x-payment') ?? undefined,
-    options.now === undefined ? {} : { now: options.now },
-  );
-  if (decision.action === 'challenge') return { response: challengeResponse(resolved, options) };
+  // The wasm route is freed as soon as it has answered: a burst of requests must not wait for
+  // the garbage collector to give its memory back. A later refusal (rare) resolves it again.
+  const challenge = (reason) => withRoute(routeConfig, request.url, (resolved) => resolved.challenge(reason));
+  const { decision, unpaid } = withRoute(routeConfig, request.url, (resolved) => {
+    const decided = resolved.decide(
+      request.headers.get('payment-signature') ?? undefined,
+      request.headers.get('x-payment') ?? undefined,
+      options.now === undefined ? {} : { now: options.now },
+    );
+    // No payment (the common first request): its 402 from the same route.
+    return { decision: decided, unpaid: decided.action === 'challenge' ? resolved.challenge(undefined) : undefined };
+  });
+  if (unpaid) return { response: challengeResponse(() => unpaid, options) };
   if (decision.action === 'malformed') {
     const body = JSON.stringify({ error: decision.code, message: decision.message });
     return { response: new Response(body, { status: 400, headers: corsHeaders(options, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }) }) };
@@ -78,7 +89,7 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
   const v1 = decision.x402Version === 1;
   const refuse = (given) => {
     const reason = reasonText(given, 'invalid_payment');
-    return { response: challengeResponse(resolved, options, reason, { network }, v1), reason };
+    return { response: challengeResponse(challenge, options, reason, { network }, v1), reason };
   };
   if (decision.action === 'refused') return refuse(decision.reason);
 
@@ -120,7 +131,7 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
     /** Frees the replay key of a payment that was not used (the handler failed). */
     release: () => store.release(decision.replayKey),
     /** The 402 to send when settlement failed (PAYMENT-RESPONSE success=false, no resource body). */
-    failure: (settlement) => challengeResponse(resolved, options, reasonText(settlement?.errorReason, 'settlement_failed'), { network, ...settlement }, v1),
+    failure: (settlement) => challengeResponse(challenge, options, reasonText(settlement?.errorReason, 'settlement_failed'), { network, ...settlement }, v1),
   };
 }
 
