@@ -261,6 +261,21 @@ const CASES = {
     },
     after: (x402) => payNormally(x402, facilitatorServer),
   },
+  'a facilitator answering /pay with a txId or signature no header can carry': {
+    want: ['FACILITATOR_ERROR', 'FACILITATOR_ERROR', 'FACILITATOR_ERROR'],
+    async hostile(x402) {
+      const answers = [{ txId: 'tx\r\nX-Evil: 1', signature: 's' }, { txId: 'tx-1', signature: 'sig ✓' }, { txId: 'x'.repeat(5000), signature: 's' }];
+      const codes = [];
+      for (const answer of answers) {
+        const server = facilitatorServer(x402);
+        const fetch = (input, init) => (new URL(input instanceof Request ? input.url : input).pathname === '/pay' ? Response.json(answer) : server.fetch(input, init));
+        const paying = x402.wrapFetch(fetch, { wallets: [x402.solanaPrivateKeyWallet(SOLANA_SEED)], facilitators: ['https://facilitator.example'] });
+        codes.push(await outcome(() => paying('https://api.example/paid')));
+      }
+      return codes;
+    },
+    after: (x402) => payNormally(x402, facilitatorServer),
+  },
   'F4 the last line of defence: a throwing read no import catches': {
     want: ['INVALID_ARGUMENT'],
     async hostile(x402) {

@@ -126,6 +126,32 @@ test('seed 001: a request that expires while the user decides is refused before 
   assert.equal(quick.status, 200);
 });
 
+test('seed 001: a server whose verify endpoint never confirms cannot hold the call past options.transactionTimeout', async (t) => {
+  const { world, front, policy } = await solanaSetup(t, 'seed-001-verify-hang');
+  // An expiry ten years away: only transactionTimeout bounds the wait.
+  const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25', ttlMs: 315_360_000_000 });
+  t.after(() => server.close());
+  let polls = 0;
+  const stubborn = async (request) => {
+    if (new URL(request.url).pathname === '/api/verify') {
+      polls += 1;
+      return Response.json({ paid: false });
+    }
+    return fetch(request);
+  };
+  const paying = x402.wrapFetch(stubborn, {
+    wallets: [x402.solanaPrivateKeyWallet(world.keys.payer.seed)],
+    rpc: { [world.network]: front.url },
+    policy,
+    transactionTimeout: 1_500,
+  });
+  const started = Date.now();
+  await assert.rejects(paying(`${server.url}/api/hello`, { method: 'POST' }), (e) => e.code === 'PAYMENT_EXPIRED');
+  assert.ok(Date.now() - started < 10_000, `held for ${Date.now() - started} ms`);
+  assert.ok(polls >= 1);
+  assert.equal(front.sent.length, 1);
+});
+
 test('seed 001: a reference that expires before the server confirms it is PAYMENT_EXPIRED, budget kept', async (t) => {
   const { world, front, policy } = await solanaSetup(t, 'seed-001-expire');
   const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25' });
