@@ -104,7 +104,9 @@ export function eip1193Wallet(provider, options = {}) {
     const { chainId, to, data, value } = transactionRequest(tx);
     const from = await getAddress();
     await ensureChain(chainId);
-    const hash = await call('eth_sendTransaction', [{ from, to, data, value: `0x${value.toString(16)}` }]);
+    // chainId too: a wallet switched to another chain after ensureChain refuses instead of
+    // sending the call to the same address on that chain.
+    const hash = await call('eth_sendTransaction', [{ from, to, data, value: `0x${value.toString(16)}`, chainId: `0x${chainId.toString(16)}` }]);
     if (typeof hash !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(hash)) {
       throw new X402Error('eth_sendTransaction did not return a transaction hash', 'WALLET_ERROR');
     }

@@ -66,6 +66,10 @@ function fakeProvider({ accounts = [alice], connected = true, chainId = 84532, k
         const sender = state.connected && state.accounts.find((a) => a.address.toLowerCase() === tx.from.toLowerCase());
         if (!sender) throw rpcError(4100, 'The requested account has not been authorized by the user.');
         if (state.reject) throw rpcError(4001, 'MetaMask Tx Signature: User denied transaction signature.');
+        // As MetaMask: a chainId that is not the active chain is refused.
+        if (tx.chainId !== undefined && Number(tx.chainId) !== state.chainId) {
+          throw rpcError(-32602, `Invalid chainId: ${tx.chainId} is not the active chain ${state.chainId}`);
+        }
         return `0x${'5e'.repeat(32)}`;
       }
       case 'eth_getTransactionReceipt':
@@ -251,7 +255,7 @@ const transferTx = (chainId = 84532) => ({
   data: '0xa9059cbb000000000000000000000000209693bc6afc0c5328ba36faf03c514ef312287c0000000000000000000000000000000000000000000000000000000000002710',
 });
 
-test('sendTransaction switches to the chain, then eth_sendTransaction { from, to, data, value }', async () => {
+test('sendTransaction switches to the chain, then eth_sendTransaction { from, to, data, value, chainId }', async () => {
   const provider = fakeProvider({ chainId: 1 });
   const wallet = eip1193Wallet(provider);
   const hash = await wallet.sendTransaction(transferTx(84532), { rpcUrl: 'http://ignored.invalid' });
@@ -260,9 +264,25 @@ test('sendTransaction switches to the chain, then eth_sendTransaction { from, to
   const { from, ...rest } = provider.calls.at(-1).params[0];
   assert.equal(from, alice.address.toLowerCase());
   const { chainId, ...expected } = transferTx();
-  assert.deepEqual(rest, expected);
+  assert.deepEqual(rest, { ...expected, chainId: `0x${(84532).toString(16)}` });
   assert.deepEqual(await wallet.getTransactionReceipt(hash), { transactionHash: hash, status: '0x1' });
   assert.equal(await wallet.getTransactionReceipt(`0x${'00'.repeat(32)}`), null);
+});
+
+test('sendTransaction: a wallet moved to another chain after the switch refuses the transaction (chainId is named)', async () => {
+  const provider = fakeProvider({ chainId: 1 });
+  let switched = false;
+  const moving = {
+    async request(args) {
+      const answer = await provider.request(args);
+      if (args.method === 'wallet_switchEthereumChain') switched = true;
+      // The user switches back to chain 1 right after the adapter saw 84532.
+      if (args.method === 'eth_chainId' && switched) provider.state.chainId = 1;
+      return answer;
+    },
+  };
+  await assert.rejects(eip1193Wallet(moving).sendTransaction(transferTx(84532)), { code: 'WALLET_ERROR' });
+  assert.equal(provider.methods().at(-1), 'eth_sendTransaction');
 });
 
 test('sendTransaction: value as bigint or decimal becomes a hex quantity; default 0x0 and 0x data', async () => {

@@ -184,8 +184,10 @@ test('eip1193Wallet sends with eth_sendTransaction (anvil unlocked account); its
   assert.equal(await balanceOf(token, payTo), 250_000n);
   assert.equal(await balanceOf(token, from), before - 250_000n);
   const sent = provider.calls.find((c) => c.method === 'eth_sendTransaction').params[0];
-  assert.deepEqual(Object.keys(sent).sort(), ['data', 'from', 'to', 'value']);
+  assert.deepEqual(Object.keys(sent).sort(), ['chainId', 'data', 'from', 'to', 'value']);
   assert.equal(sent.value, '0x0');
+  // The chain is named, so a wallet that moved to another chain since the switch refuses.
+  assert.equal(Number(sent.chainId), Number(await provider.request({ method: 'eth_chainId' })));
   assert.equal(await wallet.getTransactionReceipt(`0x${'ab'.repeat(32)}`), null);
 });
 
