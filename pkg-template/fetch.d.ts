@@ -1,0 +1,144 @@
+// Types of the paying fetch (wrapFetch, its policy, approval, events and receipts), re-exported by
+// index.d.ts.
+import type { EvmPrivateKeyWallet, EvmSigner, Requirement, SolanaPrivateKeyWallet, X402ErrorCode } from './index.js';
+import type { WalletAdapter } from './wallets/types.js';
+
+/** Spend policy. Amounts in dollars are decimal strings ("0.50"); atomic amounts are integer strings. */
+export interface Policy {
+  /** Cap per payment in a USD stablecoin, in dollars. Default "1". */
+  maxPerPayment?: string;
+  /** Assets allowed besides the known stablecoins, each with its own cap (atomic units). */
+  assets?: { network: string; asset: string; decimals: number; symbol?: string; usd?: boolean; maxPerPayment: string }[];
+  /** Recipient allow and deny lists. */
+  payTo?: { allow?: string[]; deny?: string[] };
+  /** Preference order (CAIP-2 or v1 names or "eip155:*"; addresses or symbols; schemes). */
+  prefer?: { networks?: string[]; assets?: string[]; schemes?: string[] };
+  /** Cumulative limits in dollars; they count payments in USD assets only (known stablecoins and `assets` with `usd: true`). */
+  budget?: { total?: string; perOrigin?: string; window?: { seconds: number; amount: string } };
+  /** Picks one of the allowed requirements (most preferred first); return it, its `index` (position in the server's list), or nothing for the default. */
+  select?(requirements: Requirement[]): Requirement | number | null | undefined | Promise<Requirement | number | null | undefined>;
+}
+
+/** What onPaymentRequired is asked. */
+export interface PaymentQuestion {
+  requirement: Requirement;
+  resource?: string;
+  /** "0.01 USDC". */
+  amountFormatted: string;
+  origin: string;
+}
+
+/** The outcome of a paid request. */
+export interface PaymentReceipt {
+  success: boolean;
+  transaction?: string;
+  network?: string;
+  payer?: string;
+  amount?: string;
+  errorReason?: string;
+  extensions?: Record<string, unknown>;
+  /** 1ly's purchase metadata from the paid JSON body (seed 000), when present. */
+  _1ly?: { purchaseId?: string; reviewToken?: string; [key: string]: unknown };
+  /** HTTP status of the paid response. */
+  status: number;
+}
+
+/** The members an event may carry; which are set depends on `type` (see PaymentEvent). */
+export interface PaymentEventFields {
+  /** `scheme://host[:port]` of the server asking to be paid. */
+  origin?: string;
+  /** The requirement being paid (every event but payment_required and a policy refusal). */
+  requirement?: Requirement;
+  /** payment_required: what the server offers (recognised requirements, before policy). */
+  requirements?: Requirement[];
+  /** approved: true when no onPaymentRequired was asked. */
+  automatic?: boolean;
+  /** signed, for payments the client makes itself (seed dialects): the hash / signature / facilitator txId. */
+  transaction?: string;
+  /** settled / failed: the receipt of the paid response. */
+  receipt?: PaymentReceipt;
+  /** settled / failed: the HTTP status of the paid response. */
+  status?: number;
+  /** failed without a receipt: the code of the error the call rejects with. */
+  error?: X402ErrorCode;
+  message?: string;
+}
+
+/** An event of a paying fetch. Narrow on `type`; every member of PaymentEventFields can be read on any event. */
+export type PaymentEvent = PaymentEventFields &
+  (
+    | { type: 'payment_required'; origin: string; requirements: Requirement[] }
+    | { type: 'approved'; requirement: Requirement }
+    | { type: 'rejected'; requirement: Requirement }
+    | { type: 'signed'; requirement: Requirement }
+    /** The paid response: `receipt.success` tells settled from failed. */
+    | { type: 'settled' | 'failed'; requirement: Requirement; receipt: PaymentReceipt; status: number }
+    /**
+     * No payment: a policy refusal before any wallet call (no `requirement`), or a failure after
+     * one was chosen (the wallet refused or failed, the paid request could not be sent...).
+     */
+    | { type: 'failed'; error: X402ErrorCode; message: string }
+  );
+
+/** Callbacks for one call of a wrapped fetch: its approval replaces the wrapper's; its listener hears this call's events. */
+export interface PerCallHooks {
+  onPaymentRequired?(question: PaymentQuestion): boolean | Promise<boolean>;
+  onEvent?(event: PaymentEvent): void;
+}
+
+/** A fetch that pays 402s; an optional third argument gives per-call hooks. */
+export type PayingFetch = (input: RequestInfo | URL, init?: RequestInit, hooks?: PerCallHooks) => Promise<Response>;
+
+/**
+ * Anything wrapFetch and createPaymentPayload take as a wallet: the adapters (eip1193Wallet,
+ * viemWallet, solanaWallet, your own), the local key wallets, or a viem-shaped EVM signer.
+ */
+export type AnyWallet = WalletAdapter | EvmPrivateKeyWallet | SolanaPrivateKeyWallet | EvmSigner;
+
+/**
+ * What wrapFetch wraps: the runtime's fetch (called as `fetch(input, init)`) or your own function,
+ * which receives one Request per attempt.
+ */
+export type WrappableFetch =
+  | ((input: RequestInfo | URL, init?: RequestInit) => Promise<Response>)
+  | ((request: Request) => Promise<Response>);
+
+export interface WrapFetchOptions {
+  wallets: readonly AnyWallet[];
+  policy?: Policy;
+  /** Asked before anything is signed; resolve true to pay. */
+  onPaymentRequired?(question: PaymentQuestion): boolean | Promise<boolean>;
+  onEvent?(event: PaymentEvent): void;
+  /**
+   * JSON-RPC endpoints by CAIP-2 network: Solana (blockhash, mint info, sending and confirming
+   * transfers) and EVM (sending and confirming ERC-20 transfers with a local key).
+   */
+  rpc?: Record<string, string>;
+  /**
+   * Facilitators the client may ask to pay (seed 004 "facilitator-pay"), with the headers
+   * (credentials) to send them. A 402 naming any other facilitator is refused with
+   * FACILITATOR_NOT_ALLOWED. URLs are compared exactly (a trailing slash ignored).
+   */
+  facilitators?: Array<string | { url: string; headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>) }>;
+  /**
+   * How long, in milliseconds (1 to 600000, default 120000), a transfer the client sent itself
+   * (seed dialects) may take to confirm before the call fails with TRANSACTION_TIMEOUT. The
+   * transfer may still land, so its budget reservation is kept.
+   */
+  transactionTimeout?: number;
+}
+
+/** Wraps fetch so that x402 402s are paid; other responses come back untouched. */
+export function wrapFetch(fetch: WrappableFetch, options: WrapFetchOptions): PayingFetch;
+
+/** A server's discovery document (`/.well-known/x402.json`), with the URL it was read from. */
+export interface X402Discovery {
+  url: string;
+  [key: string]: unknown;
+}
+
+/** Reads `<origin>/.well-known/x402.json` (no credentials). Errors: DISCOVERY_FAILED, INVALID_ARGUMENT. */
+export function discoverX402(site: string | URL, options?: { fetch?: typeof globalThis.fetch; signal?: AbortSignal }): Promise<X402Discovery>;
+
+/** The receipt of a response returned by a wrapped fetch, or decoded from its PAYMENT-RESPONSE header. */
+export function getPaymentReceipt(response: Response): PaymentReceipt | undefined;

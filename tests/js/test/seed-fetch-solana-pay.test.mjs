@@ -1,0 +1,209 @@
+// wrapFetch paying the Solana Pay reference dialect (seed 001, issue 8) end to end, against the
+// server written from the seed text (lib/seed-solana-pay.mjs), settled in litesvm behind the
+// JSON-RPC front: the transfer, the verify poll and the repeat; refusals before any wallet call;
+// expiry, preflight failures and timeouts, with what each does to the budget.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadX402 } from '../lib/x402.mjs';
+import { startSolanaPayServer } from '../lib/seed-servers.mjs';
+import { counted, solanaSetup } from '../lib/seed-fetch-common.mjs';
+import { TEST_KEY } from '../lib/paid-server.mjs';
+
+const x402 = await loadX402();
+
+test('seed 001: a Solana Pay transfer with the reference, verified, then the repeat is served', async (t) => {
+  const { world, front, policy } = await solanaSetup(t, 'seed-001');
+  const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25' });
+  t.after(() => server.close());
+  const events = [];
+  const { wallet, calls } = counted(x402.solanaPrivateKeyWallet(world.keys.payer.seed));
+  const paying = x402.wrapFetch(fetch, { wallets: [wallet], rpc: { [world.network]: front.url }, policy, onEvent: (e) => events.push(e) });
+  const { atas } = world.mints.token;
+  const before = { payer: world.balance(atas.payer), payee: world.balance(atas.payee) };
+
+  const response = await paying(`${server.url}/api/hello`, { method: 'POST' });
+  assert.equal(response.status, 200);
+  const body = await response.json();
+  assert.equal(body.message, 'Hello from x402 x402!');
+  const ref = server.references.get(body.paid_reference);
+  assert.ok(ref?.consumed, 'the reference the client paid was consumed');
+  assert.equal(world.balance(atas.payee) - before.payee, 250_000n);
+  assert.equal(before.payer - world.balance(atas.payer), 250_000n);
+  assert.deepEqual(calls, ['sendTransaction'], 'one transaction, sent once');
+  const receipt = x402.getPaymentReceipt(response);
+  assert.equal(receipt.success, true);
+  assert.equal(receipt.transaction, ref.sig);
+  assert.equal(receipt.payer, world.keys.payer.address);
+  assert.equal(receipt.amount, '250000');
+  assert.deepEqual(events.map((e) => e.type), ['payment_required', 'approved', 'signed', 'settled']);
+  assert.equal(events[2].transaction, ref.sig);
+
+  // The reference cannot be spent twice.
+  const again = await fetch(`${server.url}/api/hello`, { method: 'POST', headers: { 'X-Payment-Reference': body.paid_reference } });
+  assert.equal(again.status, 402);
+  assert.equal((await again.json()).error, 'reference already used');
+});
+
+test('seed 001: a wallet that only signs; the core submits over RPC (Token-2022)', async (t) => {
+  const { world, front, policy } = await solanaSetup(t, 'seed-001-sign');
+  const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token2022', amount: '1.5' });
+  t.after(() => server.close());
+  const inner = x402.solanaPrivateKeyWallet(world.keys.payer.seed);
+  const wallet = { kind: 'solana', getAddress: async () => inner.address, signTransaction: (b) => inner.signTransaction(b) };
+  const paying = x402.wrapFetch(fetch, { wallets: [wallet], rpc: { [world.network]: front.url }, policy: { ...policy, maxPerPayment: '2' } });
+  const before = world.balance(world.mints.token2022.atas.payee);
+  const response = await paying(`${server.url}/api/hello`, { method: 'POST' });
+  assert.equal(response.status, 200);
+  assert.equal(world.balance(world.mints.token2022.atas.payee) - before, 1_500_000n);
+});
+
+test('seed 001: refusals before any wallet call (expired, over the cap, unknown mint)', async (t) => {
+  const { world, front, policy } = await solanaSetup(t, 'seed-001-refuse');
+  const cases = [
+    [{ ttlMs: -5_000, amount: '0.25' }, policy, 'PAYMENT_EXPIRED'],
+    [{ amount: '6' }, policy, 'PAYMENT_LIMIT_EXCEEDED'],
+    [{ amount: '0.25' }, undefined, 'ASSET_NOT_ALLOWED'],
+  ];
+  for (const [options, casePolicy, code] of cases) {
+    const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', ...options });
+    const { wallet, calls } = counted(x402.solanaPrivateKeyWallet(world.keys.payer.seed));
+    const paying = x402.wrapFetch(fetch, { wallets: [wallet], rpc: { [world.network]: front.url }, policy: casePolicy });
+    await assert.rejects(paying(`${server.url}/api/hello`, { method: 'POST' }), (e) => e.code === code, code);
+    assert.deepEqual(calls, [], `${code}: no wallet call`);
+    await server.close();
+  }
+  assert.equal(front.sent.length, 0, 'nothing was sent');
+});
+
+test('seed 001: a request that expires while the user decides is refused before the transfer; the budget comes back', async (t) => {
+  const { world, front, policy } = await solanaSetup(t, 'seed-001-slow-approval');
+  const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25', ttlMs: 3_000 });
+  t.after(() => server.close());
+  const { wallet, calls } = counted(x402.solanaPrivateKeyWallet(world.keys.payer.seed));
+  const paying = x402.wrapFetch(fetch, {
+    wallets: [wallet],
+    rpc: { [world.network]: front.url },
+    policy: { ...policy, budget: { total: '0.25' } },
+    onPaymentRequired: () => new Promise((resolve) => setTimeout(() => resolve(true), 4_500)),
+  });
+  await assert.rejects(paying(`${server.url}/api/hello`, { method: 'POST' }), (e) => e.code === 'PAYMENT_EXPIRED');
+  assert.deepEqual(calls, [], 'the wallet was asked to send an expired payment');
+  assert.equal(front.sent.length, 0, 'a transfer was sent');
+  // Nothing moved: the quarter is available again (the next request is approved at once).
+  const quick = await paying(`${server.url}/api/hello`, { method: 'POST' }, { onPaymentRequired: () => true });
+  assert.equal(quick.status, 200);
+});
+
+test('seed 001: a server whose verify endpoint never confirms cannot hold the call past options.transactionTimeout', async (t) => {
+  const { world, front, policy } = await solanaSetup(t, 'seed-001-verify-hang');
+  // An expiry ten years away: only transactionTimeout bounds the wait.
+  const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25', ttlMs: 315_360_000_000 });
+  t.after(() => server.close());
+  let polls = 0;
+  const stubborn = async (request) => {
+    if (new URL(request.url).pathname === '/api/verify') {
+      polls += 1;
+      return Response.json({ paid: false });
+    }
+    return fetch(request);
+  };
+  const paying = x402.wrapFetch(stubborn, {
+    wallets: [x402.solanaPrivateKeyWallet(world.keys.payer.seed)],
+    rpc: { [world.network]: front.url },
+    policy,
+    transactionTimeout: 1_500,
+  });
+  const started = Date.now();
+  await assert.rejects(paying(`${server.url}/api/hello`, { method: 'POST' }), (e) => e.code === 'PAYMENT_EXPIRED');
+  assert.ok(Date.now() - started < 10_000, `held for ${Date.now() - started} ms`);
+  assert.ok(polls >= 1);
+  assert.equal(front.sent.length, 1);
+});
+
+test('seed 001: a reference that expires before the server confirms it is PAYMENT_EXPIRED, budget kept', async (t) => {
+  const { world, front, policy } = await solanaSetup(t, 'seed-001-expire');
+  const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25' });
+  t.after(() => server.close());
+  const paying = x402.wrapFetch(fetch, {
+    wallets: [x402.solanaPrivateKeyWallet(world.keys.payer.seed)],
+    rpc: { [world.network]: front.url },
+    policy: { ...policy, budget: { total: '0.30' } },
+    // The server forgets the reference as soon as the transfer is sent.
+    onEvent: (e) => { if (e.type === 'signed') for (const ref of server.references.keys()) server.expire(ref); },
+  });
+  await assert.rejects(paying(`${server.url}/api/hello`, { method: 'POST' }), (e) => e.code === 'PAYMENT_EXPIRED');
+  assert.equal(front.sent.length, 1);
+  // The money moved, so the reservation stays: a second payment would pass the $0.30 budget.
+  await assert.rejects(paying(`${server.url}/api/hello`, { method: 'POST' }), (e) => e.code === 'BUDGET_EXCEEDED');
+});
+
+test("seed 001: a transfer the RPC's preflight refuses is TRANSACTION_FAILED, nothing runs, the budget comes back", async (t) => {
+  const { world, front, policy } = await solanaSetup(t, 'seed-001-preflight', { preflight: true });
+  const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25' });
+  t.after(() => server.close());
+  // The attacker's token account is empty: the transfer fails in simulation.
+  world.svm.airdrop(world.keys.attacker.address, 1_000_000_000n);
+  const paying = x402.wrapFetch(fetch, {
+    wallets: [x402.solanaPrivateKeyWallet(world.keys.attacker.seed)],
+    rpc: { [world.network]: front.url },
+    policy: { ...policy, budget: { total: '0.25' } },
+  });
+  // Twice: had the first reservation been kept, the second would be BUDGET_EXCEEDED.
+  for (let i = 0; i < 2; i++) {
+    await assert.rejects(paying(`${server.url}/api/hello`, { method: 'POST' }), (e) => e.code === 'TRANSACTION_FAILED');
+  }
+  assert.deepEqual(front.sent.map((s) => s.preflight), [true, true]);
+  assert.equal(world.balance(world.mints.token.atas.payee), 0n);
+});
+
+test('seed 001: a transfer not confirmed within options.transactionTimeout is TRANSACTION_TIMEOUT, budget kept', async (t) => {
+  const { world, front, policy } = await solanaSetup(t, 'seed-001-timeout', { confirm: false });
+  const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25' });
+  t.after(() => server.close());
+  const { wallet, calls } = counted(x402.solanaPrivateKeyWallet(world.keys.payer.seed));
+  const paying = x402.wrapFetch(fetch, {
+    wallets: [wallet], rpc: { [world.network]: front.url }, policy: { ...policy, budget: { total: '0.25' } }, transactionTimeout: 400,
+  });
+  const started = Date.now();
+  await assert.rejects(paying(`${server.url}/api/hello`, { method: 'POST' }), (e) => {
+    assert.equal(e.code, 'TRANSACTION_TIMEOUT');
+    assert.match(e.message, /may still land/);
+    return true;
+  });
+  assert.ok(Date.now() - started < 60_000, 'the timeout option was used, not the 2 minute default');
+  assert.equal(front.sent.length, 1);
+  // The transfer did land: the reservation is kept, so the budget has nothing left.
+  assert.equal(world.balance(world.mints.token.atas.payee), 250_000n);
+  await assert.rejects(paying(`${server.url}/api/hello`, { method: 'POST' }), (e) => e.code === 'BUDGET_EXCEEDED');
+  assert.equal(calls.filter((c) => c.startsWith('send') || c.startsWith('sign')).length, 1);
+});
+
+test('seed 001: an RPC that never answers the status poll cannot hold the call past options.transactionTimeout', async (t) => {
+  const { world, front, policy } = await solanaSetup(t, 'seed-001-hang', { confirm: 'hang' });
+  const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25' });
+  t.after(() => server.close());
+  const paying = x402.wrapFetch(fetch, {
+    wallets: [x402.solanaPrivateKeyWallet(world.keys.payer.seed)], rpc: { [world.network]: front.url }, policy, transactionTimeout: 500,
+  });
+  const started = Date.now();
+  await assert.rejects(paying(`${server.url}/api/hello`, { method: 'POST' }), (e) => e.code === 'TRANSACTION_TIMEOUT');
+  assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+  assert.ok(front.calls.some((c) => c.method === 'getSignatureStatuses'));
+  // Aborting while the status poll hangs rejects at once with the signal's reason.
+  const controller = new AbortController();
+  const pending = x402.wrapFetch(fetch, {
+    wallets: [x402.solanaPrivateKeyWallet(world.keys.payer.seed)], rpc: { [world.network]: front.url }, policy,
+    onEvent: (e) => { if (e.type === 'signed') setTimeout(() => controller.abort(new Error('stop')), 300); },
+  })(`${server.url}/api/hello`, { method: 'POST', signal: controller.signal });
+  const aborted = Date.now();
+  await assert.rejects(pending, /stop/);
+  assert.ok(Date.now() - aborted < 10_000);
+});
+
+test('options.transactionTimeout must be whole milliseconds from 1 to 600000', () => {
+  const wallets = [x402.evmPrivateKeyWallet(TEST_KEY)];
+  for (const bad of [0, -1, 1.5, 600_001, '100', NaN, Infinity, {}]) {
+    assert.throws(() => x402.wrapFetch(fetch, { wallets, transactionTimeout: bad }), (e) => e.code === 'INVALID_ARGUMENT', String(bad));
+  }
+  for (const good of [1, 400, 600_000, undefined, null]) x402.wrapFetch(fetch, { wallets, transactionTimeout: good });
+});
