@@ -59,9 +59,15 @@ export interface PaymentEventFields {
   receipt?: PaymentReceipt;
   /** settled / failed: the HTTP status of the paid response. */
   status?: number;
-  /** failed without a receipt: the code of the error the call rejects with. */
+  /** failed without a receipt: the code of the error the call rejects with (absent for an abort or a network error). */
   error?: X402ErrorCode;
   message?: string;
+  /**
+   * failed without a receipt: `false` when nothing that can move money left the client (the budget
+   * reservation was given back); `'unknown'` when a payment or transfer went out and may still
+   * settle (the connection died, a confirmation timed out...): do not tell the user nothing was paid.
+   */
+  spent?: false | 'unknown';
 }
 
 /** An event of a paying fetch. Narrow on `type`; every member of PaymentEventFields can be read on any event. */
@@ -74,10 +80,11 @@ export type PaymentEvent = PaymentEventFields &
     /** The paid response: `receipt.success` tells settled from failed. */
     | { type: 'settled' | 'failed'; requirement: Requirement; receipt: PaymentReceipt; status: number }
     /**
-     * No payment: a policy refusal before any wallet call (no `requirement`), or a failure after
-     * one was chosen (the wallet refused or failed, the paid request could not be sent...).
+     * The call failed without a paid response: a policy refusal before any wallet call (no
+     * `requirement`, `spent: false`), or a failure after one was chosen (the wallet refused or
+     * failed, the paid request could not be sent, a transfer was not confirmed...): see `spent`.
      */
-    | { type: 'failed'; error: X402ErrorCode; message: string }
+    | { type: 'failed'; spent: false | 'unknown'; error?: X402ErrorCode; message?: string }
   );
 
 /** Callbacks for one call of a wrapped fetch: its approval replaces the wrapper's; its listener hears this call's events. */

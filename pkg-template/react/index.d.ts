@@ -26,8 +26,11 @@ export interface X402ProviderProps {
   children?: ReactNode;
 }
 
-/** What a hook reports as `error`: an X402Error (branch on `code`), or another Error (network, abort) without one. */
-export type HookError = X402Error | (Error & { code?: undefined });
+/**
+ * What a hook reports as `error`: an X402Error (branch on its string `code`), or another Error
+ * (a network TypeError without a code, an abort DOMException whose legacy `code` is a number).
+ */
+export type HookError = X402Error | (Error & { code?: string | number });
 
 /**
  * Holds the wallets, the policy and one wrapped fetch shared by every hook below it, so budgets count

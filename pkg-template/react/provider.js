@@ -1,6 +1,6 @@
 // X402Provider: holds the wallets, the policy and the one wrapped fetch the hooks below it share,
 // so a budget counts every payment made under the provider.
-import { createContext, createElement, useMemo, useRef } from 'react';
+import { createContext, createElement, useEffect, useMemo, useRef } from 'react';
 import { wrapFetch } from 'x402-wasm';
 
 /**
@@ -35,7 +35,9 @@ export function X402Provider({
   children,
 }) {
   const listener = useRef(onEvent);
-  listener.current = onEvent;
+  useEffect(() => {
+    listener.current = onEvent;
+  });
   const value = useMemo(
     () => ({
       fetch: wrapFetch(fetch, {

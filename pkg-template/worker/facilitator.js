@@ -25,6 +25,7 @@ export function createFacilitatorClient({ url, headers, timeoutMs = 10_000, retr
       const timer = setTimeout(() => controller.abort(), timeoutMs);
       let response;
       let text;
+      let retry = false;
       // The timeout covers the whole answer, body included: a facilitator that sends its
       // headers and then stalls cannot hold the request.
       try {
@@ -34,18 +35,16 @@ export function createFacilitatorClient({ url, headers, timeoutMs = 10_000, retr
           body: body ? JSON.stringify(body) : undefined,
           signal: controller.signal,
         });
-        if (response.status === 429 && attempt < retries) {
-          response.body?.cancel().catch(() => {});
-        } else {
-          text = await Promise.race([response.text(), aborted(controller.signal)]);
-        }
+        retry = response.status === 429 && attempt < retries;
+        if (retry) response.body?.cancel().catch(() => {});
+        else text = String(await Promise.race([response.text(), aborted(controller.signal)]));
       } catch (cause) {
         throw new X402Error(`facilitator ${path} unreachable: ${cause?.message ?? cause}`,
           controller.signal.aborted ? 'FACILITATOR_TIMEOUT' : 'FACILITATOR_UNAVAILABLE', { cause });
       } finally {
         clearTimeout(timer);
       }
-      if (text === undefined) {
+      if (retry) {
         await sleep(retryAfterMs(response.headers.get('retry-after'), attempt));
         continue;
       }

@@ -86,7 +86,8 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
     return { response: new Response(body, { status: 400, headers: corsHeaders(options, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }) }) };
   }
   const network = decision.requirement?.network;
-  const v1 = decision.x402Version === 1;
+  // A refusal carries no version: a request paying with X-PAYMENT alone is a v1 client.
+  const v1 = decision.x402Version === 1 || (!request.headers.has('payment-signature') && request.headers.has('x-payment'));
   const refuse = (given) => {
     const reason = reasonText(given, 'invalid_payment');
     return { response: challengeResponse(challenge, options, reason, { network }, v1), reason };
@@ -142,12 +143,21 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
  * `/Weather` all pay for `GET /weather`, whatever the router does with them.
  */
 function canonicalPath(path) {
-  const decoded = path.replace(/%([0-7][0-9a-f])/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
   const segments = [];
-  for (const segment of decoded.split('/')) {
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..') segments.pop();
-    else segments.push(segment);
+  for (const raw of path.split('/')) {
+    let segment = raw;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      // A malformed escape: ASCII escapes only, as a lenient router would.
+      segment = raw.replace(/%([0-7][0-9a-f])/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+    }
+    // An encoded slash or dot segment counts as what it decodes to.
+    for (const part of segment.split('/')) {
+      if (part === '' || part === '.') continue;
+      if (part === '..') segments.pop();
+      else segments.push(part);
+    }
   }
   return `/${segments.join('/')}`.toLowerCase();
 }
@@ -158,7 +168,8 @@ function matchRoute(routes, request) {
     const [method, path] = pattern.includes(' ') ? pattern.split(/\s+/, 2) : ['*', pattern];
     const wanted = method.toUpperCase();
     // A HEAD runs the GET handler in most routers (and in Workers' own dispatch).
-    const methodOk = wanted === '*' || wanted === request.method || (wanted === 'GET' && request.method === 'HEAD');
+    const asked = request.method.toUpperCase();
+    const methodOk = wanted === '*' || wanted === asked || (wanted === 'GET' && asked === 'HEAD');
     if (!methodOk) continue;
     const prefix = path.endsWith('/*') ? canonicalPath(path.slice(0, -2)) : undefined;
     if (prefix === undefined ? canonicalPath(path) === pathname : pathname === prefix || pathname.startsWith(prefix === '/' ? '/' : `${prefix}/`)) {

@@ -15,8 +15,10 @@ use super::evm_send::{send_evm_transaction, wait_for_evm_receipt};
 use super::facilitator_pay::Facilitator;
 use super::fetch::{Call, Inner, Settled};
 use super::receipts::Receipt;
-use super::request::{Outgoing, attempt, call_fetch, read_json, response_url};
-use super::rpc::{latest_blockhash, need_rpc_url, rpc_url_for};
+use super::request::{
+    Outgoing, as_response, attempt, call_fetch, fetch_promise, read_json, response_url,
+};
+use super::rpc::{latest_blockhash, need_rpc_url, rpc_url_for, within};
 use super::svm::mint_info;
 use super::svm_send::{confirm_svm_signature, send_svm_transaction};
 use super::timer::{Backoff, now_millis, poll};
@@ -34,14 +36,19 @@ pub(super) fn text(requirement: &Requirement, key: &str) -> String {
     requirement.extra_str(key).unwrap_or_default().to_owned()
 }
 
-/// PAYMENT_EXPIRED once the challenge's expiry has passed. Checked before the
-/// approval and again right before the money moves (approval may take longer).
+/// How long before its expiry a challenge is too late to pay: a transfer takes a few
+/// seconds to be sent (the wallet may prompt again) and seen by the server.
+const EXPIRY_MARGIN_SECONDS: i64 = 5;
+
+/// PAYMENT_EXPIRED once the challenge expires within [`EXPIRY_MARGIN_SECONDS`].
+/// Checked before the approval and again right before the money moves (approval
+/// may take longer).
 pub(super) fn unexpired(challenge: &Challenge) -> Result<(), Error> {
     let Some(expires_at) = challenge.expires_at else {
         return Ok(());
     };
     let now = i64::try_from(now_seconds()).unwrap_or(i64::MAX);
-    if expires_at <= now {
+    if expires_at <= now.saturating_add(EXPIRY_MARGIN_SECONDS) {
         return Err(Error::PaymentExpired {
             reason: format!("it expired at {expires_at} (now {now})"),
         });
@@ -234,12 +241,16 @@ impl Inner {
     ) -> Result<(), JsValue> {
         let signal = call.request.signal();
         let url = format!("{}/api/verify?reference={reference}", call.origin);
-        let verified = async |_left: u32| {
+        let verified = async |left: u32| {
             let init = Object::new();
             Reflect::set(&init, &"signal".into(), &signal)?;
             let out = Outgoing::new(url.as_str(), init);
-            // A failed request is retried until the deadline.
-            let Ok(response) = call_fetch(&self.fetch, self.native, &out).await else {
+            // A failed, hung or stalled request is retried until the deadline, not past it.
+            let pending = fetch_promise(&self.fetch, self.native, &out)?;
+            let Ok(response) = within(pending, left, Some(&signal))
+                .await
+                .and_then(as_response)
+            else {
                 return Ok(None);
             };
             if response.status() == 404 {
@@ -247,8 +258,8 @@ impl Inner {
                     reason: format!("the server no longer knows reference {reference}"),
                 }));
             }
-            let paid =
-                response.ok() && read_json(&response).await.get("paid") == Some(&Value::Bool(true));
+            let answer = read_json(&response, Some(deadline_ms)).await;
+            let paid = response.ok() && answer.get("paid") == Some(&Value::Bool(true));
             Ok(paid.then_some(()))
         };
         poll(

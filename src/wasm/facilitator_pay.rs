@@ -115,7 +115,7 @@ impl Inner {
             .await
             .map_err(Settled::Unknown)?;
         let status = response.status();
-        let answer = read_json(&response).await;
+        let answer = read_json(&response, None).await;
         let field = |name: &str| answer.get(name).and_then(Value::as_str).map(str::to_owned);
         let refused = |reason: String| to_js(&Error::FacilitatorError { reason });
         if !response.ok() {

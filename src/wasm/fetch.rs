@@ -185,11 +185,11 @@ impl Inner {
         let text = if first.headers().has("payment-required")? {
             String::new()
         } else {
-            match read_text(&first.clone()?, MAX_BODY_LEN).await? {
-                Some(text) => text,
-                // No dialect puts its requirements in a body this large: not ours.
-                None => return Ok(first.into()),
-            }
+            // A body this large is not read further: the dialects that take their terms
+            // from headers (X-402-*) may still recognise the 402; the others cannot.
+            read_text(&first.clone()?, MAX_BODY_LEN, None)
+                .await?
+                .unwrap_or_default()
         };
         let headers = JsHeaders::new(first.headers().into());
         let response = Response402::new(402, &headers, text.as_bytes()).with_assets(&self.policy);

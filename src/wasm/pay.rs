@@ -37,7 +37,7 @@ impl Inner {
                 hooks,
                 "failed",
                 None,
-                || json!({ "error": error.code(), "message": error.to_string() }),
+                || json!({ "error": error.code(), "message": error.to_string(), "spent": false }),
             );
             to_js(&error)
         };
@@ -48,13 +48,12 @@ impl Inner {
         let chosen = self.choose(candidates).await?;
         let requirement = chosen.requirement;
         self.precheck(challenge, requirement).map_err(refused)?;
-        let now = now_seconds();
         let reservation = self
             .ledger
             .borrow_mut()
             .reserve(origin, chosen.valuation.usd_micros, now_ms())
             .map_err(refused)?;
-        let outcome = self.approve_sign_and_retry(call, &chosen, now).await;
+        let outcome = self.approve_sign_and_retry(call, &chosen).await;
         // Released only when nothing that can move money left the client. Once the signed
         // payment is sent, the server holds an authorization it can settle until it expires,
         // whatever it answers (a seed dialect's transfer has moved the money already).
@@ -82,13 +81,20 @@ impl Inner {
                 remember_receipt(&response, &receipt);
                 Ok(response.into())
             }
-            Err(Settled::No(error) | Settled::Unknown(error)) => {
+            Err(settled) => {
+                // `spent`: false when nothing left the client; "unknown" when a payment went
+                // out (it may settle: the budget keeps it).
+                let (error, spent) = match settled {
+                    Settled::No(error) => (error, json!(false)),
+                    Settled::Unknown(error) => (error, json!("unknown")),
+                };
                 let code = read(&error, "code").ok().and_then(|c| c.as_string());
                 // A refused approval already said so ("rejected").
                 if code.as_deref() != Some("PAYMENT_REJECTED") {
                     let message = read(&error, "message").ok().and_then(|m| m.as_string());
                     self.emit(hooks, "failed", Some(requirement), || {
                         let mut about = serde_json::Map::new();
+                        about.insert("spent".to_owned(), spent);
                         about.extend(code.map(|c| ("error".to_owned(), Value::String(c))));
                         about.extend(message.map(|m| ("message".to_owned(), Value::String(m))));
                         Value::Object(about)
@@ -131,7 +137,6 @@ impl Inner {
         &self,
         call: &Call<'_>,
         chosen: &Candidate<'_>,
-        now: u64,
     ) -> Result<(Response, Option<Receipt>), Settled> {
         let Call {
             hooks,
@@ -179,7 +184,9 @@ impl Inner {
         }
         let inputs = SignInputs {
             params: PaymentParams {
-                now,
+                // Read after the approval, which may have taken longer than maxTimeoutSeconds:
+                // the authorization is valid from now.
+                now: now_seconds(),
                 // Each scheme draws only the randomness it uses.
                 nonce: match requirement.network.is_evm() {
                     true => random_nonce().map_err(no)?,
@@ -202,6 +209,17 @@ impl Inner {
         )
         .await
         .map_err(no)?;
+        // A wallet prompt left open past maxTimeoutSeconds signed an authorization that has
+        // expired: sending it would only have it refused (and counted).
+        let valid_until = inputs
+            .params
+            .now
+            .saturating_add(requirement.max_timeout_seconds);
+        if requirement.max_timeout_seconds > 0 && now_seconds() >= valid_until {
+            return Err(no(to_js(&Error::PaymentExpired {
+                reason: "the wallet signed after the payment's maxTimeoutSeconds had passed".into(),
+            })));
+        }
         self.emit(hooks, "signed", Some(requirement), || json!({}));
         check_aborted(request).map_err(no)?;
         let header =

@@ -201,7 +201,7 @@ pub(crate) async fn one_ly_style(first: &Response) -> bool {
         return false;
     }
     // `{}` or an error message is not the document; 1ly's repeat names its accepts.
-    match read_text(first, MAX_BODY_LEN).await {
+    match read_text(first, MAX_BODY_LEN, None).await {
         Ok(Some(text)) => text.len() > 64 && text.contains("\"accepts\""),
         _ => false,
     }
@@ -219,7 +219,9 @@ pub(crate) async fn one_ly_metadata(response: &Response) -> Option<Value> {
     if !response.ok() || !json {
         return None;
     }
-    let text = read_text(&response.clone().ok()?, 1 << 20).await.ok()??;
+    let text = read_text(&response.clone().ok()?, 1 << 20, None)
+        .await
+        .ok()??;
     let mut body: Value = serde_json::from_str(&text).ok()?;
     match body.get_mut("_1ly").map(Value::take) {
         Some(metadata) if metadata.is_object() => Some(metadata),

@@ -40,13 +40,14 @@ pub(crate) async fn body_error(response: &Response) -> Option<String> {
     if response.status() < 400 {
         return None;
     }
-    let json = read_json(&response.clone().ok()?).await;
+    let json = read_json(&response.clone().ok()?, None).await;
     json.get("error").and_then(Value::as_str).map(str::to_owned)
 }
 
-/// A response's JSON body (at most 64 KiB), or `null` for anything else.
-pub(crate) async fn read_json(response: &Response) -> Value {
-    match read_text(response, 64 * 1024).await {
+/// A response's JSON body (at most 64 KiB), or `null` for anything else (or once
+/// `deadline_ms`, Unix milliseconds, has passed).
+pub(crate) async fn read_json(response: &Response, deadline_ms: Option<f64>) -> Value {
+    match read_text(response, 64 * 1024, deadline_ms).await {
         Ok(Some(text)) => serde_json::from_str(&text).unwrap_or(Value::Null),
         _ => Value::Null,
     }
@@ -56,9 +57,11 @@ pub(crate) async fn read_json(response: &Response) -> Value {
 /// when it is at most `limit` bytes; `None` when it is longer. It is read chunk by
 /// chunk, and the rest is cancelled as soon as the limit is passed, so a hostile
 /// body is never held whole, whatever its Content-Length or Content-Encoding says.
+/// With `deadline_ms` (Unix milliseconds), a body still arriving then is an error.
 pub(crate) async fn read_text(
     response: &Response,
     limit: usize,
+    deadline_ms: Option<f64>,
 ) -> Result<Option<String>, JsValue> {
     let Some(body) = response.body() else {
         return Ok(Some(String::new()));
@@ -68,13 +71,23 @@ pub(crate) async fn read_text(
         .ok_or_else(|| invalid_argument("the response body has no reader"))?;
     let mut bytes = Vec::new();
     loop {
-        let chunk = JsFuture::from(Promise::resolve(&read.call0(&reader)?)).await?;
+        let pending = Promise::resolve(&read.call0(&reader)?);
+        let chunk = match deadline_ms {
+            Some(deadline) => {
+                let left = (deadline - super::timer::now_millis()).clamp(1.0, f64::from(u32::MAX));
+                super::rpc::within(pending, left as u32, None).await
+            }
+            None => JsFuture::from(pending).await,
+        };
+        let chunk = chunk.inspect_err(|_| cancel_quietly(&reader))?;
         if get(&chunk, "done").is_truthy() {
             return Ok(Some(String::from_utf8_lossy(&bytes).into_owned()));
         }
-        let value = get(&chunk, "value");
-        let Some(chunk) = value.dyn_ref::<js_sys::Uint8Array>() else {
-            return Err(invalid_argument("a response body chunk is not bytes"));
+        // A chunk from another realm (a test runner's outer fetch) is a view, not our Uint8Array.
+        let chunk = match get(&chunk, "value").dyn_into::<js_sys::Uint8Array>() {
+            Ok(chunk) => chunk,
+            Err(value) if js_sys::ArrayBuffer::is_view(&value) => js_sys::Uint8Array::new(&value),
+            Err(_) => return Err(invalid_argument("a response body chunk is not bytes")),
         };
         let len = chunk.length() as usize;
         if bytes.len() + len > limit {
@@ -249,6 +262,15 @@ pub(crate) async fn call_fetch(
     native: bool,
     out: &Outgoing,
 ) -> Result<Response, JsValue> {
+    as_response(JsFuture::from(fetch_promise(fetch, native, out)?).await?)
+}
+
+/// The promise of one fetch call (see [`call_fetch`]), for a caller that bounds the wait.
+pub(crate) fn fetch_promise(
+    fetch: &Function,
+    native: bool,
+    out: &Outgoing,
+) -> Result<Promise, JsValue> {
     let pending = if out.init.is_undefined() && (native || out.input.is_instance_of::<Request>()) {
         fetch.call1(&JsValue::NULL, &out.input)?
     } else if native {
@@ -257,8 +279,12 @@ pub(crate) async fn call_fetch(
         let request: JsValue = new_request(&out.input, &out.init)?.into();
         fetch.call1(&JsValue::NULL, &request)?
     };
-    JsFuture::from(Promise::resolve(&pending))
-        .await?
+    Ok(Promise::resolve(&pending))
+}
+
+/// What a fetch resolved to, as a Response.
+pub(crate) fn as_response(value: JsValue) -> Result<Response, JsValue> {
+    value
         .dyn_into::<Response>()
         .map_err(|_| invalid_argument("the wrapped fetch must resolve to a Response"))
 }

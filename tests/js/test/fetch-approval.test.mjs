@@ -238,9 +238,23 @@ test('wallets: a user rejection in the wallet (4001) is USER_REJECTED; nothing i
   // The failure is an event too, with the requirement and the code the call rejects with.
   assert.deepEqual(events.map((e) => e.type), ['payment_required', 'approved', 'failed']);
   assert.equal(events[2].error, 'USER_REJECTED');
+  assert.equal(events[2].spent, false);
   assert.equal(events[2].requirement.amount, '10000');
   assert.match(events[2].message, /rejected/);
   // Same wrapper, the user now accepts: the reserved cent was released.
   rejecting.provider.request = testProvider().provider.request;
   assert.equal((await paying(server.url('/paid'))).status, 200);
+});
+
+test('approval: an authorization is valid from when the user approved, not from when the 402 came', async (t) => {
+  const server = await serverFor(t, { routes: { '/paid': { accepts: [usdc({ maxTimeoutSeconds: 60 })] } } });
+  const { wallet, calls } = countingWallet(x402);
+  let approvedAt;
+  const paying = x402.wrapFetch(fetch, {
+    wallets: [wallet],
+    onPaymentRequired: () => new Promise((resolve) => setTimeout(() => { approvedAt = Date.now(); resolve(true); }, 1_500)),
+  });
+  assert.equal((await paying(server.url('/paid'))).status, 200);
+  const validBefore = Number(calls.signTypedData[0].message.validBefore);
+  assert.ok(validBefore >= Math.floor(approvedAt / 1000) + 60, `validBefore ${validBefore} counts from before the approval (${approvedAt})`);
 });

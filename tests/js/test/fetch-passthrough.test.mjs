@@ -165,6 +165,21 @@ test('passthrough: a 402 body too large for any dialect is returned untouched, r
   assert.equal((await big.text()).length, html.length);
 });
 
+test('a 402 whose terms are in X-402-* headers is recognised even with a body too large to read', async () => {
+  const { wallet, calls } = countingWallet(x402);
+  const headers = {
+    'content-type': 'text/html', 'X-402-Amount': '5', 'X-402-Network': 'base', 'X-402-Token': 'USDC',
+    'X-402-Receiver': '0x209693Bc6afc0C5328bA36FaF03C514EF312287C',
+  };
+  const custom = async () => new Response('x'.repeat(300 * 1024), { status: 402, headers });
+  const events = [];
+  // $5 is over the default $1 cap: refused, which shows the 402 was read as X-402 terms.
+  await assert.rejects(x402.wrapFetch(custom, { wallets: [wallet], onEvent: (e) => events.push(e.type) })('https://api.example/paid'),
+    { name: 'X402Error', code: 'PAYMENT_LIMIT_EXCEEDED' });
+  assert.deepEqual(events, ['payment_required', 'failed']);
+  assert.equal(calls.signTypedData.length, 0);
+});
+
 test('passthrough: a custom fetch resolving to something else than a Response is INVALID_ARGUMENT', async () => {
   const { wallet } = countingWallet(x402);
   const paying = x402.wrapFetch(async () => ({ status: 200 }), { wallets: [wallet] });

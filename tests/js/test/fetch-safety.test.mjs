@@ -93,7 +93,11 @@ test('safety: when the paid request may have settled (the connection died), the 
   const server = await serverFor(t, { routes: { '/hangup': { hangup: true, accepts: [usdc()] }, '/paid': { accepts: [usdc()] } } });
   const { wallet } = countingWallet(x402);
   const paying = x402.wrapFetch(fetch, { wallets: [wallet], policy: { budget: { total: '0.01' } } });
-  await assert.rejects(paying(server.url('/hangup')), (e) => e.code !== 'BUDGET_EXCEEDED');
+  const events = [];
+  await assert.rejects(paying(server.url('/hangup'), undefined, { onEvent: (e) => events.push(e) }), (e) => e.code !== 'BUDGET_EXCEEDED');
+  // The failure event says the payment may have gone through.
+  assert.equal(events.at(-1).type, 'failed');
+  assert.equal(events.at(-1).spent, 'unknown');
   assert.equal(server.payments.length, 1);
   await assert.rejects(paying(server.url('/paid')), { code: 'BUDGET_EXCEEDED' });
   assert.equal(server.payments.length, 1);

@@ -77,14 +77,14 @@ test('seed 001: refusals before any wallet call (expired, over the cap, unknown 
 
 test('seed 001: a request that expires while the user decides is refused before the transfer; the budget comes back', async (t) => {
   const { world, front, policy } = await solanaSetup(t, 'seed-001-slow-approval');
-  const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25', ttlMs: 3_000 });
+  const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25', ttlMs: 9_000 });
   t.after(() => server.close());
   const { wallet, calls } = counted(x402.solanaPrivateKeyWallet(world.keys.payer.seed));
   const paying = x402.wrapFetch(fetch, {
     wallets: [wallet],
     rpc: { [world.network]: front.url },
     policy: { ...policy, budget: { total: '0.25' } },
-    onPaymentRequired: () => new Promise((resolve) => setTimeout(() => resolve(true), 4_500)),
+    onPaymentRequired: () => new Promise((resolve) => setTimeout(() => resolve(true), 6_000)),
   });
   await assert.rejects(paying(`${server.url}/api/hello`, { method: 'POST' }), (e) => e.code === 'PAYMENT_EXPIRED');
   assert.deepEqual(calls, [], 'the wallet was asked to send an expired payment');

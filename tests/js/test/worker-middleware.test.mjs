@@ -49,6 +49,11 @@ test('middleware: every spelling of a paid path a router may read as it is paid 
   }
   const head = await pay(new Request('https://api.example/weather', { method: 'HEAD' }), {}, {}, next);
   assert.equal(head.status, 402, 'HEAD ran the GET handler unpaid');
+  // Non-ASCII routes match their percent-encoded paths; a method fetch keeps in lower case matches.
+  const more = worker.paymentRequired({ routes: { 'GET /météo': route(), 'PATCH /notes': route() }, facilitator: facilitator() });
+  assert.equal((await more(new Request('https://api.example/m%C3%A9t%C3%A9o'), {}, {}, next)).status, 402);
+  assert.equal((await more(new Request('https://api.example/M%C3%89T%C3%89O/'), {}, {}, next)).status, 402);
+  assert.equal((await more(new Request('https://api.example/notes', { method: 'patch' }), {}, {}, next)).status, 402);
   assert.equal(served, 0);
   // Other paths and methods still pass through.
   for (const [method, path] of [['GET', '/weathers'], ['GET', '/premiumx'], ['POST', '/weather'], ['GET', '/']]) {
@@ -97,6 +102,20 @@ test('middleware: a v1 payment that fails gets X-PAYMENT-RESPONSE, and the reaso
   assert.deepEqual([settlement.success, settlement.errorReason], [false, 'insufficient_funds']);
   const body = await response.json();
   assert.deepEqual([body.x402Version, body.error], [1, 'insufficient_funds']);
+});
+
+test('middleware: a v1 payment refused by the local checks gets X-PAYMENT-RESPONSE and the reason in the v1 body', async () => {
+  const pay = worker.paymentRequired({ routes: { 'GET /weather': route({ acceptV1: true }) }, facilitator: facilitator(), replayStore: worker.memoryReplayStore() });
+  const good = await paid(pay, 'https://api.example/weather', { v1: true });
+  const payment = JSON.parse(Buffer.from(good.headers.get('x-payment'), 'base64').toString('utf8'));
+  payment.payload.authorization.value = '1';
+  const tampered = new Request(good.url, { headers: { 'x-payment': Buffer.from(JSON.stringify(payment)).toString('base64') } });
+  const response = await pay(tampered, {}, {}, handler);
+  assert.equal(response.status, 402);
+  assert.equal(response.headers.get('payment-response'), null);
+  const settlement = x402.decodePaymentResponse(response.headers.get('x-payment-response'));
+  assert.deepEqual([settlement.success, settlement.errorReason], [false, 'invalid_exact_evm_payload_authorization_value_mismatch']);
+  assert.equal((await response.json()).error, 'invalid_exact_evm_payload_authorization_value_mismatch');
 });
 
 test('createFacilitatorClient: a facilitator that sends its headers and then stalls times out', async (t) => {

@@ -28,7 +28,7 @@ function Pay(): ReactElement | null {
   // @ts-expect-error 'loading' is not a status
   const wrong: PaymentStatus = 'loading';
   const transaction: string | undefined = receipt?.transaction;
-  const code: string | undefined = error && 'code' in error ? error.code : undefined;
+  const code: string | number | undefined = error?.code;
   return createElement('p', null, wrong, transaction, code);
 }
 

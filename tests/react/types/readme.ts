@@ -43,7 +43,7 @@ wrapFetch(async (request: Request) => fetch(request), { wallets: mixed });
 
 // Events narrow on `type`; every member is readable on any event.
 export function onEvent(e: PaymentEvent): string {
-  if (e.type === 'failed') return `${e.error ?? ''} ${e.receipt?.errorReason ?? ''}`;
+  if (e.type === 'failed') return `${e.error ?? ''} ${e.receipt?.errorReason ?? ''} ${e.spent === 'unknown' ? 'may have paid' : ''}`;
   if (e.type === 'payment_required') return `${e.origin} offers ${e.requirements.length}`;
   if (e.type === 'settled') return `${e.requirement.network} ${e.receipt.transaction ?? ''} ${e.status}`;
   return e.requirement?.network ?? '';
@@ -64,7 +64,7 @@ function Weather(): ReactElement {
 
 function Buy(): ReactElement {
   const { fetch: paying, error } = useX402Fetch();
-  const code: string | undefined = error?.code;
+  const code: string | number | undefined = error?.code;
   return createElement('button', { onClick: () => void paying('/api/buy', { method: 'POST' }) }, code);
 }
 
