@@ -86,8 +86,10 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
     return { response: new Response(body, { status: 400, headers: corsHeaders(options, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }) }) };
   }
   const network = decision.requirement?.network;
-  // A refusal carries no version: a request paying with X-PAYMENT alone is a v1 client.
-  const v1 = decision.x402Version === 1 || (!request.headers.has('payment-signature') && request.headers.has('x-payment'));
+  // On a route that takes v1, a request paying with X-PAYMENT alone is a v1 client (a refusal
+  // carries no version); a v2-only route answers in v2 whatever was sent.
+  const xPaymentOnly = !request.headers.has('payment-signature') && request.headers.has('x-payment');
+  const v1 = routeConfig?.acceptV1 === true && (decision.x402Version === 1 || xPaymentOnly);
   const refuse = (given) => {
     const reason = reasonText(given, 'invalid_payment');
     return { response: challengeResponse(challenge, options, reason, { network }, v1), reason };
