@@ -8,3 +8,9 @@ WASM_BINDGEN_VERSION=${WASM_BINDGEN_VERSION:-0.2.130}
 X402_TOOLS=${X402_TOOLS:-$HOME/.cache/x402-wasm/tools}
 export PATH="$X402_TOOLS/binaryen-$BINARYEN_VERSION/node_modules/.bin:$X402_TOOLS/wasm-pack-$WASM_PACK_VERSION/bin:$X402_TOOLS/wasm-bindgen-cli-$WASM_BINDGEN_VERSION/bin:$PATH"
 export WASM_PACK_VERSION WASM_BINDGEN_VERSION BINARYEN_VERSION X402_TOOLS
+# Cargo's build output is cached beside the tools, per toolchain: a fresh clone (CI) then compiles
+# only this crate, not every dependency again. A CARGO_TARGET_DIR already set is kept.
+if [ -z "${CARGO_TARGET_DIR:-}" ] && command -v rustc >/dev/null 2>&1; then
+  CARGO_TARGET_DIR="$X402_TOOLS/cargo-target-$(rustc -V | awk '{print $2}')"
+  export CARGO_TARGET_DIR
+fi

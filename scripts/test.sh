@@ -6,7 +6,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 . scripts/env.sh
-step() { printf '\n==> %s\n' "$*" >&2; }
+step() { printf '\n==> %s (at %ss)\n' "$*" "$SECONDS" >&2; }
 
 step "setup"
 bash scripts/setup.sh
