@@ -3,6 +3,7 @@
 //! ERC-20 transfers sent as EIP-1559 transactions for the direct-transfer dialects.
 
 mod address;
+mod authorization;
 pub mod eip712;
 pub mod exact;
 mod keys;

@@ -5,8 +5,9 @@
 use ruint::aliases::U256;
 use serde_json::Value;
 
+use super::authorization::{Eip3009, object, permit2_typed_data};
 use super::eip712::uint_value;
-use super::exact::{Eip3009, PERMIT2_PROXY_ADDRESS, chain_id, object, permit2_typed_data};
+use super::exact::{PERMIT2_PROXY_ADDRESS, chain_id};
 use super::{Address, RecoverableSignature, recover_address};
 use crate::dialect::Requirement;
 use crate::protocol::Network;
