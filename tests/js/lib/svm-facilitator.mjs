@@ -17,11 +17,11 @@
 // at once), getSignaturesForAddress and getTransaction (base64; see startLitesvmRpc for the
 // history they read). Anything else is a JSON-RPC "method not found", so a new need shows up as an
 // error.
-import { createServer } from 'node:http';
 import { createKeyPairSignerFromBytes, getTransactionDecoder } from '@solana/kit';
 import { x402Facilitator } from '@x402/core/facilitator';
 import { toFacilitatorSvmSigner } from '@x402/svm';
 import { registerExactSvmScheme } from '@x402/svm/exact/facilitator';
+import { listenLoopback } from './loopback.mjs';
 import { FailedTransactionMetadata } from './svm-litesvm.mjs';
 import { startJsonRpc, accountInfo, rpcError } from './svm-rpc.mjs';
 import { PROGRAMS, b64, decodeMessage, decodeTransaction, fromB64, readU64, toBase58 } from './svm-wire.mjs';
@@ -277,7 +277,7 @@ export async function startLitesvmRpc(world, { preflight = false, confirm = true
 /** Serves a facilitator object on 127.0.0.1: POST /verify, POST /settle, GET /supported. */
 export async function serveFacilitator(facilitator) {
   const json = (value) => JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-  const server = createServer(async (req, res) => {
+  const { url, close } = await listenLoopback(async (req, res) => {
     const send = (status, body) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(json(body));
@@ -306,19 +306,7 @@ export async function serveFacilitator(facilitator) {
       return send(500, { error: message });
     }
   });
-  await new Promise((resolve, reject) => server.listen(0, '127.0.0.1', resolve).once('error', reject));
-  server.unref();
-  let closed;
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    close: () => {
-      closed ??= new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
-      return closed;
-    },
-  };
+  return { url, close };
 }
 
 /**
