@@ -164,19 +164,23 @@ function canonicalPath(path) {
   return `/${segments.join('/')}`.toLowerCase();
 }
 
-function matchRoute(routes, request) {
-  const pathname = canonicalPath(new URL(request.url).pathname);
-  for (const [pattern, config] of Object.entries(routes)) {
+/** The routes, parsed once: `{ method, path, prefix, config }` with canonical paths. */
+function compileRoutes(routes) {
+  return Object.entries(routes).map(([pattern, config]) => {
     const [method, path] = pattern.includes(' ') ? pattern.split(/\s+/, 2) : ['*', pattern];
-    const wanted = method.toUpperCase();
+    const prefix = path.endsWith('/*');
+    return { method: method.toUpperCase(), path: canonicalPath(prefix ? path.slice(0, -2) : path), prefix, config };
+  });
+}
+
+function matchRoute(table, request) {
+  const pathname = canonicalPath(new URL(request.url).pathname);
+  const asked = request.method.toUpperCase();
+  for (const { method, path, prefix, config } of table) {
     // A HEAD runs the GET handler in most routers (and in Workers' own dispatch).
-    const asked = request.method.toUpperCase();
-    const methodOk = wanted === '*' || wanted === asked || (wanted === 'GET' && asked === 'HEAD');
-    if (!methodOk) continue;
-    const prefix = path.endsWith('/*') ? canonicalPath(path.slice(0, -2)) : undefined;
-    if (prefix === undefined ? canonicalPath(path) === pathname : pathname === prefix || pathname.startsWith(prefix === '/' ? '/' : `${prefix}/`)) {
-      return config;
-    }
+    if (method !== '*' && method !== asked && !(method === 'GET' && asked === 'HEAD')) continue;
+    const under = prefix && pathname.startsWith(path === '/' ? '/' : `${path}/`);
+    if (pathname === path || under) return config;
   }
   return undefined;
 }
@@ -188,16 +192,17 @@ function matchRoute(routes, request) {
  */
 export function paymentRequired(config) {
   const { routes, settleBeforeHandler = false, ...options } = config;
+  const table = compileRoutes(routes);
   return async function x402Middleware(request, env, ctx, next) {
     if (request.method === 'OPTIONS') {
       // A preflight names the method it asks about; answer it for any paid route.
       const asked = (request.headers.get('access-control-request-method') ?? 'GET').toUpperCase();
-      if (matchRoute(routes, { url: request.url, method: asked }) || matchRoute(routes, request)) {
+      if (matchRoute(table, { url: request.url, method: asked }) || matchRoute(table, request)) {
         return preflight(request, options);
       }
       return next(request, env, ctx);
     }
-    const routeConfig = matchRoute(routes, request);
+    const routeConfig = matchRoute(table, request);
     if (!routeConfig) return next(request, env, ctx);
     const gate = await requirePayment(request, routeConfig, env, options);
     if (gate.response) return gate.response;
