@@ -117,6 +117,23 @@ fn payloads_match_viem_and_the_official_client() {
         )
         .unwrap_or_else(|e| panic!("{name}: {}", e.reason()));
         assert_eq!(verified.payer, signer.address(), "{name}: payer");
+
+        // A wallet answering v = 0/1 (the recovery id): the payload carries viem's 27/28,
+        // and a payload that kept 0/1 is refused, as the token's ecrecover would.
+        let mut recovery_id = signature.0;
+        recovery_id[64] -= 27;
+        let recovery_id = RecoverableSignature(recovery_id);
+        assert_eq!(
+            prepared.payload(&recovery_id).unwrap(),
+            prepared.payload(&signature).unwrap(),
+            "{name}: v 0/1 sent as 27/28"
+        );
+        let kept = prepared.payload_signed_by(&recovery_id);
+        let refused = verify("exact", &requirement.network, &kept, requirement, &options);
+        assert!(
+            matches!(refused, Err(Invalid::Signature | Invalid::Permit2Signature)),
+            "{name}: v 0/1 verified"
+        );
     }
 }
 

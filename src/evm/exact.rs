@@ -207,7 +207,7 @@ impl PreparedPayment {
 
     /// The scheme payload with `signature`, after checking that the signature
     /// really comes from `from` (a wallet on the wrong account is caught here,
-    /// before anything is sent).
+    /// before anything is sent). A `v` of 0/1 is sent as 27/28, which chains accept.
     ///
     /// # Errors
     /// [`Error::InvalidSignature`] for a malformed or high-s signature,
@@ -220,7 +220,7 @@ impl PreparedPayment {
                 actual: signer.to_checksum(),
             });
         }
-        Ok(self.payload_signed_by(signature))
+        Ok(self.payload_signed_by(&signature.with_legacy_v()))
     }
 
     /// The scheme payload with a signature already known to come from `from`

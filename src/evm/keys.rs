@@ -111,6 +111,21 @@ impl RecoverableSignature {
     pub fn v(&self) -> u8 {
         self.0[64]
     }
+
+    /// The same signature with `v` as 27/28: some wallets (hardware ones among them)
+    /// give the recovery id (0/1), which token contracts' `ecrecover` refuses.
+    pub fn with_legacy_v(&self) -> Self {
+        let mut bytes = self.0;
+        if let v @ (0 | 1) = bytes[64] {
+            bytes[64] = v + 27;
+        }
+        RecoverableSignature(bytes)
+    }
+
+    /// Whether `v` is 27 or 28, as `ecrecover` on chain needs it.
+    pub fn has_legacy_v(&self) -> bool {
+        matches!(self.v(), 27 | 28)
+    }
 }
 
 impl fmt::Debug for RecoverableSignature {

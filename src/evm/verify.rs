@@ -174,8 +174,9 @@ pub fn verify(
             nonce: nonce_bytes,
         }
         .digest(name, version, chain_id, asset);
+        // v = 0/1 recovers here but not on chain: the token's ecrecover refuses it.
         match recover_address(&digest, &signature) {
-            Ok(signer) if signer == from => {}
+            Ok(signer) if signer == from && signature.has_legacy_v() => {}
             _ => return Err(Invalid::Signature),
         }
         return Ok(Verified {
@@ -218,7 +219,7 @@ pub fn verify(
     let typed = permit2_typed_data(chain_id, object(auth.clone()));
     let digest = typed.digest().map_err(|_| Invalid::Payload)?;
     match recover_address(&digest, &signature) {
-        Ok(signer) if signer == from => {}
+        Ok(signer) if signer == from && signature.has_legacy_v() => {}
         _ => return Err(Invalid::Permit2Signature),
     }
     Ok(Verified {
