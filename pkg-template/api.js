@@ -41,7 +41,9 @@ export const recoverTypedDataAddress = /* @__PURE__ */ guard(core.recoverTypedDa
  * Non-402 responses come back untouched; one request is paid at most once.
  */
 export function wrapFetch(fetch, options = {}) {
-  return guard(guard(core.wrapFetch)(fetch, options));
+  const paying = guard(core.wrapFetch)(fetch, options);
+  // The handle of its spending, for another wrapFetch's `shareBudgetWith`.
+  return Object.defineProperty(guard(paying), '__x402LedgerId', { value: paying.__x402LedgerId });
 }
 /** The payment receipt of a response returned by a wrapped fetch (or decoded from its headers). */
 export const getPaymentReceipt = /* @__PURE__ */ guard(core.getPaymentReceipt);

@@ -52,17 +52,41 @@ export function guard(fn) {
 
 /**
  * Maps a wallet failure to an X402Error by its EIP-1193 code, keeping it as `cause`:
- * 4001 USER_REJECTED, 4100 WALLET_UNAUTHORIZED, anything else WALLET_ERROR.
+ * 4001 (and WalletConnect's 5000) USER_REJECTED, 4100 WALLET_UNAUTHORIZED, 4200
+ * WALLET_UNSUPPORTED, anything else WALLET_ERROR.
  */
 export function walletError(error, what, code) {
   if (error instanceof X402Error) return error;
   const detail = error?.shortMessage ?? error?.message ?? String(error);
   switch (code) {
     case 4001:
+    case 5000:
       return new X402Error(`the user rejected ${what}`, 'USER_REJECTED', { cause: error });
     case 4100:
       return new X402Error(`the wallet has not authorised ${what}: ${detail}`, 'WALLET_UNAUTHORIZED', { cause: error });
+    case 4200:
+      return new X402Error(`the wallet does not support ${what}: ${detail}`, 'WALLET_UNSUPPORTED', { cause: error });
     default:
       return new X402Error(`${what} failed: ${detail}`, 'WALLET_ERROR', { cause: error });
   }
+}
+
+/**
+ * A failed eth_sendTransaction: code 3 (execution reverted) is the wallet's own gas estimate
+ * refusing the call, so nothing was sent: TRANSACTION_FAILED. Anything else as walletError.
+ */
+export function sendError(error, what, code) {
+  if (code === 3 && !(error instanceof X402Error)) {
+    const detail = error?.shortMessage ?? error?.message ?? String(error);
+    return new X402Error(`the transfer would fail, so it was not sent: ${detail}`, 'TRANSACTION_FAILED', { cause: error });
+  }
+  return walletError(error, what, code);
+}
+
+/**
+ * Marks an adapter made by this package: the core trusts only its errors' codes to say that a
+ * transfer it was asked to send was not sent (another adapter's failure keeps the budget).
+ */
+export function ownAdapter(adapter) {
+  return Object.defineProperty(adapter, '__x402Own', { value: true });
 }

@@ -1,7 +1,7 @@
 // Tests for errors.js (run by tests/js; not shipped).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { X402Error, guard, toX402Error } from './errors.js';
+import { X402Error, guard, sendError, toX402Error, walletError } from './errors.js';
 
 test('a coded Error from the core becomes an X402Error keeping code and cause', () => {
   const cause = new Error('inner');
@@ -31,4 +31,15 @@ test('guard converts rejected promises too', async () => {
   const raw = Object.assign(new Error('no'), { code: 'WALLET_ERROR' });
   const fn = guard(async () => { throw raw; });
   await assert.rejects(fn(), (e) => e instanceof X402Error && e.code === 'WALLET_ERROR');
+});
+
+test("walletError: WalletConnect's 5000 is USER_REJECTED, 4200 WALLET_UNSUPPORTED; sendError: code 3 is TRANSACTION_FAILED", () => {
+  const cause = new Error('x');
+  assert.equal(walletError(cause, 'sign', 5000).code, 'USER_REJECTED');
+  assert.equal(walletError(cause, 'sign', 4200).code, 'WALLET_UNSUPPORTED');
+  assert.equal(walletError(cause, 'sign', 3).code, 'WALLET_ERROR');
+  const failed = sendError(cause, 'eth_sendTransaction', 3);
+  assert.equal(failed.code, 'TRANSACTION_FAILED');
+  assert.equal(failed.cause, cause);
+  assert.equal(sendError(cause, 'eth_sendTransaction', 4001).code, 'USER_REJECTED');
 });

@@ -133,6 +133,12 @@ export interface WrapFetchOptions {
    * transfer may still land, so its budget reservation is kept.
    */
   transactionTimeout?: number;
+  /**
+   * Another paying fetch made by wrapFetch whose spending this one shares: the payments of both
+   * count against the budget limits of each (each checks its own policy's). A window counts the
+   * payments made since some sharing policy first had a window. Anything else is INVALID_ARGUMENT.
+   */
+  shareBudgetWith?: PayingFetch;
 }
 
 /** Wraps fetch so that x402 402s are paid; other responses come back untouched. */

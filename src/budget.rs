@@ -3,7 +3,8 @@
 //! reserves its amount before signing and releases it only if nothing that could
 //! move money left the client, so two requests can never both spend the last dollar.
 //! A sliding window counts a payment from the moment it is committed (signed and
-//! sent), and counts every reservation still open whatever its age.
+//! sent), and counts every reservation still open whatever its age. Several
+//! paying fetches may share one ledger, each checking it against its own limits.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -115,7 +116,11 @@ pub struct Ledger {
     limits: BudgetLimits,
     total: Amount,
     per_origin: HashMap<String, Amount>,
+    /// Payments kept for windows: the open ones, and those committed within the
+    /// longest window any limits checked here have had.
     recent: VecDeque<Entry>,
+    /// That longest window, in milliseconds (0: no window yet, nothing kept).
+    horizon_ms: u64,
     open: HashMap<ReservationId, (String, Amount)>,
     next: u64,
 }
@@ -141,14 +146,32 @@ impl Ledger {
         micros: Option<Amount>,
         now_ms: u64,
     ) -> Result<ReservationId> {
+        let limits = self.limits.clone();
+        self.reserve_under(&limits, origin, micros, now_ms)
+    }
+
+    /// [`Ledger::reserve`] checked against `limits` instead of the ledger's own: a
+    /// ledger shared by several paying fetches, each with its policy's limits.
+    ///
+    /// # Errors
+    /// [`Error::BudgetExceeded`] naming the limit that would be passed.
+    pub fn reserve_under(
+        &mut self,
+        limits: &BudgetLimits,
+        origin: &str,
+        micros: Option<Amount>,
+        now_ms: u64,
+    ) -> Result<ReservationId> {
         let micros = micros.unwrap_or(Amount::ZERO);
-        if let Some((window_ms, _)) = self.limits.window {
-            // What is left counts: open reservations, and payments committed within the window.
-            let horizon = now_ms.saturating_sub(window_ms);
-            let open = &self.open;
-            self.recent
-                .retain(|e| open.contains_key(&e.id) || e.at_ms > horizon);
+        if let Some((window_ms, _)) = limits.window {
+            self.horizon_ms = self.horizon_ms.max(window_ms);
         }
+        // What may still count: open reservations, and payments committed within the
+        // longest window.
+        let kept_after = now_ms.saturating_sub(self.horizon_ms);
+        let open = &self.open;
+        self.recent
+            .retain(|e| open.contains_key(&e.id) || e.at_ms > kept_after);
         let exceeded = |limit: &'static str, spent: Amount, cap: Amount| -> Result<()> {
             match spent.checked_add(micros) {
                 Ok(sum) if sum <= cap => Ok(()),
@@ -161,20 +184,22 @@ impl Ledger {
                 }),
             }
         };
-        if let Some(cap) = self.limits.total {
+        if let Some(cap) = limits.total {
             exceeded("total", self.total, cap)?;
         }
-        if let Some(cap) = self.limits.per_origin {
+        if let Some(cap) = limits.per_origin {
             exceeded(
                 "perOrigin",
                 self.per_origin.get(origin).copied().unwrap_or_default(),
                 cap,
             )?;
         }
-        if let Some((_, cap)) = self.limits.window {
+        if let Some((window_ms, cap)) = limits.window {
+            let after = now_ms.saturating_sub(window_ms);
             let in_window = self
                 .recent
                 .iter()
+                .filter(|e| e.at_ms > after || self.open.contains_key(&e.id))
                 .try_fold(Amount::ZERO, |sum, e| sum.checked_add(e.micros))?;
             exceeded("window", in_window, cap)?;
         }
@@ -183,7 +208,7 @@ impl Ledger {
         self.total = self.total.checked_add(micros)?;
         let origin_total = self.per_origin.entry(origin.to_owned()).or_default();
         *origin_total = origin_total.checked_add(micros)?;
-        if self.limits.window.is_some() {
+        if self.horizon_ms > 0 {
             self.recent.push_back(Entry {
                 id,
                 micros,
@@ -324,6 +349,60 @@ mod tests {
         let a = l.reserve("a", cents(1), 612_907).unwrap();
         l.commit(a, 612_907);
         assert!(window_exceeded(l.reserve("a", cents(1), 613_009)));
+    }
+
+    #[test]
+    fn a_shared_ledger_holds_each_fetchs_limits() {
+        let limits = |total: &str, window: Option<(u64, &str)>| {
+            BudgetLimits::new(BudgetConfig {
+                total: Some(total.into()),
+                per_origin: None,
+                window: window.map(|(seconds, amount)| WindowConfig {
+                    seconds,
+                    amount: amount.into(),
+                }),
+            })
+            .unwrap()
+        };
+        let (wide, narrow) = (limits("0.10", None), limits("0.06", Some((60, "0.02"))));
+        let total_exceeded = |result: Result<ReservationId>| {
+            matches!(result, Err(Error::BudgetExceeded { limit: "total", .. }))
+        };
+        let mut shared = Ledger::new(wide.clone());
+        // Two payments under the wide limits count in the narrow total.
+        for at in [1_000, 2_000] {
+            let id = shared.reserve_under(&wide, "a", cents(1), at).unwrap();
+            shared.commit(id, at);
+        }
+        assert!(total_exceeded(shared.reserve_under(
+            &narrow,
+            "a",
+            cents(5),
+            3_000
+        )));
+        let id = shared.reserve_under(&narrow, "a", cents(1), 3_000).unwrap();
+        shared.commit(id, 3_000);
+        // From the first window on, payments are kept for it, whichever fetch made them.
+        let id = shared.reserve_under(&wide, "b", cents(1), 4_000).unwrap();
+        shared.commit(id, 4_000);
+        assert!(window_exceeded(shared.reserve_under(
+            &narrow,
+            "b",
+            cents(1),
+            5_000
+        )));
+        // A minute after the last one the window is free again; the total is not.
+        shared
+            .reserve_under(&narrow, "b", cents(1), 64_001)
+            .unwrap();
+        assert_eq!(shared.total(), Amount::from(50_000));
+        assert!(total_exceeded(shared.reserve_under(
+            &narrow,
+            "b",
+            cents(2),
+            64_001
+        )));
+        assert!(shared.reserve_under(&wide, "b", cents(2), 64_001).is_ok());
     }
 
     #[test]

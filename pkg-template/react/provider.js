@@ -15,10 +15,13 @@ const NO_WALLETS = [];
 const globalFetch = (input, init) => globalThis.fetch(input, init);
 
 /**
- * Provides a paying fetch to useX402Fetch and usePaidResource. The wrapped fetch (and with it the
- * budget's ledger) is re-created when the identity of `wallets`, `policy`, `fetch`, `rpc` or
- * `facilitators`, or the value of `transactionTimeout`, changes: keep them stable (module constants,
- * useMemo or state), not literals written in the render. `onEvent` may change freely.
+ * Provides a paying fetch to useX402Fetch and usePaidResource. The wrapped fetch is made again
+ * only when `wallets`, `policy`, `fetch`, `rpc`, `facilitators` or `transactionTimeout` really
+ * change: arrays and plain objects are compared by value (a literal written in the render is
+ * fine), anything else (wallet adapters, functions) by identity. Whatever changes, the budget
+ * carries on: each new wrapped fetch shares the spending of the ones before it
+ * (`shareBudgetWith`), so a new policy's limits count what was already spent. `onEvent` may change
+ * freely.
  *
  * @param {{ wallets?: object[], policy?: object, fetch?: typeof fetch, rpc?: Record<string, string>,
  *   facilitators?: unknown[], transactionTimeout?: number, onEvent?: (event: object) => void,
@@ -38,20 +41,47 @@ export function X402Provider({
   useEffect(() => {
     listener.current = onEvent;
   });
-  const value = useMemo(
-    () => ({
-      fetch: wrapFetch(fetch, {
-        wallets,
-        policy,
-        rpc,
-        facilitators,
-        transactionTimeout,
-        // Nothing is approved without a hook asking its user: the per-call hooks replace this default.
-        onPaymentRequired: () => false,
-        onEvent: (event) => listener.current?.(event),
-      }),
-    }),
-    [wallets, policy, fetch, rpc, facilitators, transactionTimeout],
-  );
+  // The newest wrapped fetch: the next one shares its spending, even if React drops this memo.
+  const spending = useRef(undefined);
+  const config = useSameValue({ wallets, policy, fetch, rpc, facilitators, transactionTimeout });
+  const value = useMemo(() => {
+    const paying = wrapFetch(config.fetch, {
+      wallets: config.wallets,
+      policy: config.policy,
+      rpc: config.rpc,
+      facilitators: config.facilitators,
+      transactionTimeout: config.transactionTimeout,
+      shareBudgetWith: spending.current,
+      // Nothing is approved without a hook asking its user: the per-call hooks replace this default.
+      onPaymentRequired: () => false,
+      onEvent: (event) => listener.current?.(event),
+    });
+    spending.current = paying;
+    return { fetch: paying };
+  }, [config]);
   return createElement(X402Context.Provider, { value }, children);
+}
+
+/** `value`, or the one of an earlier render when they are equal by {@link sameValue}. */
+function useSameValue(value) {
+  const kept = useRef(value);
+  if (!sameValue(kept.current, value)) kept.current = value;
+  return kept.current;
+}
+
+/** Arrays and plain objects compared member by member; anything else by identity. */
+function sameValue(a, b) {
+  if (Object.is(a, b)) return true;
+  if (Array.isArray(a)) {
+    return Array.isArray(b) && a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
+  }
+  if (!isPlain(a) || !isPlain(b)) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameValue(a[key], b[key]));
+}
+
+function isPlain(value) {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }

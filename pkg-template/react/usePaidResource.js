@@ -9,7 +9,10 @@ const NOTHING = { url: undefined, data: undefined, response: null, error: null, 
  * the user approves `pendingPayment`. `data` is the parsed JSON when the response's content-type is
  * JSON, else its text, whatever the HTTP status; `error` is what the load threw (an X402Error, a
  * network error, unparsable JSON). A load still running when `url` changes or the component
- * unmounts is aborted. `init` is read at each load; changing it alone does not reload.
+ * unmounts is aborted; `refetch()` while a load runs does nothing (the running load is the fresh
+ * one). `init` is read at each load; changing it alone does not reload. A change of the provider
+ * (wallets, policy...) reloads only a resource whose last load failed or answered 402: a loaded
+ * resource is not paid for again, and a running load is not interrupted.
  *
  * @param {string | URL | null | undefined} url nothing is loaded while it is null, undefined or ''.
  * @param {RequestInit} [init]
@@ -18,23 +21,40 @@ export function usePaidResource(url, init) {
   const { fetch, status, pendingPayment, receipt } = useX402Fetch();
   const [result, setResult] = useState(NOTHING);
   const [round, setRound] = useState(0);
-  const latestInit = useRef(init);
+  const latest = useRef({ init, fetch });
+  const last = useRef(NOTHING); // the last finished load
+  const busy = useRef(false); // a load is running
   const key = url == null ? '' : String(url);
 
   useEffect(() => {
-    latestInit.current = init;
+    latest.current = { init, fetch };
   });
+
+  // A new provider fetch: only a load that failed, or was answered 402, is tried again with it.
+  const seen = useRef(fetch);
+  useEffect(() => {
+    if (seen.current === fetch) return;
+    seen.current = fetch;
+    const { url: loaded, error, response } = last.current;
+    if (!busy.current && loaded === key && (error || response?.status === 402)) setRound((n) => n + 1);
+  }, [fetch, key]);
 
   useEffect(() => {
     if (key === '') return undefined;
-    const init = latestInit.current;
+    const { init, fetch } = latest.current;
     const controller = new AbortController();
     const outer = init?.signal;
     const abort = () => controller.abort(outer.reason);
     if (outer?.aborted) abort();
     else outer?.addEventListener('abort', abort, { once: true });
     let current = true;
-    const finish = (next) => current && setResult({ url: key, loading: false, ...next });
+    busy.current = true;
+    const finish = (next) => {
+      if (!current) return;
+      busy.current = false;
+      last.current = { url: key, loading: false, ...next };
+      setResult(last.current);
+    };
     setResult((last) => (last.url === key ? { ...last, loading: true, error: null } : { ...NOTHING, url: key, loading: true }));
     fetch(key, { ...init, signal: controller.signal }).then(
       (response) =>
@@ -46,12 +66,15 @@ export function usePaidResource(url, init) {
     );
     return () => {
       current = false;
+      busy.current = false;
       outer?.removeEventListener('abort', abort);
       controller.abort();
     };
-  }, [fetch, key, round]);
+  }, [key, round]);
 
-  const refetch = useCallback(() => setRound((n) => n + 1), []);
+  const refetch = useCallback(() => {
+    if (!busy.current) setRound((n) => n + 1);
+  }, []);
   const mine = result.url === key ? result : { ...NOTHING, loading: key !== '' };
   return {
     data: mine.data,

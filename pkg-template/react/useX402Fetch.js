@@ -1,6 +1,7 @@
 // useX402Fetch: the provider's paying fetch, with the state of this component's latest request:
 // where the payment is, the question waiting for the user, the receipt, the error.
 import { useCallback, useContext, useEffect, useRef, useState } from 'react';
+import { X402Error } from 'x402-wasm';
 import { X402Context } from './provider.js';
 
 const IDLE = { status: 'idle', pendingPayment: null, receipt: null, error: null };
@@ -15,14 +16,18 @@ const ON_EVENT = {
   failed: (event) => ({ status: 'error', pendingPayment: null, receipt: event.receipt ?? null }),
 };
 
+/** Why an older request of the same component is not paid: a newer one took its place. */
+const superseded = () =>
+  new X402Error('a newer request of the same component replaced this one before it was approved', 'PAYMENT_SUPERSEDED');
+
 /**
  * Returns `{ fetch, status, pendingPayment, receipt, error }`. `fetch` pays 402s through the
  * provider; while a payment waits for the user, `pendingPayment` holds the question with
  * `approve()` and `reject()`. Each component tracks its own requests: the state is that of the
- * request of this component that ran last (a newer question declines an older open one of the same
- * component). Requests of different components run side by side and share the provider's budget.
- * A request aborted through its signal returns the state to 'idle'; an unmounted component rejects
- * the payment it was asked about.
+ * request of this component that ran last, and a newer request declines an older one's question
+ * that is open or still to come (PAYMENT_SUPERSEDED, nothing paid). Requests of different components
+ * run side by side and share the provider's budget. A request aborted through its signal returns
+ * the state to 'idle'; an unmounted component rejects the payment it was asked about.
  */
 export function useX402Fetch() {
   const context = useContext(X402Context);
@@ -43,21 +48,26 @@ export function useX402Fetch() {
   const fetch = useCallback(
     (input, init) => {
       const signal = init?.signal ?? input?.signal;
+      // Already aborted: nothing starts, and the state of the request running stays as it is.
+      if (signal?.aborted) return Promise.reject(signal.reason);
       const id = ++latest.current;
+      // An older request's open question is declined: its state is no longer shown.
+      answer.current?.(false, superseded());
       const set = (next) => mounted.current && latest.current === id && setState(next);
       const update = (patch) => set((state) => ({ ...state, ...patch }));
       let decision = null; // this request's open question, if any
       const owner = {
         ask(question) {
-          // One question per component, the newest request's: an older request is declined,
-          // and a newer request's question declines the older one still open.
-          if (!mounted.current || latest.current !== id) return false;
-          answer.current?.(false);
-          return new Promise((resolve) => {
-            const decide = (approved) => {
+          // One question per component, the newest request's: an older request is declined.
+          if (!mounted.current) return false;
+          if (latest.current !== id) return Promise.reject(superseded());
+          answer.current?.(false, superseded());
+          return new Promise((resolve, reject) => {
+            const decide = (approved, error) => {
               if (answer.current !== decide) return;
               answer.current = null;
-              resolve(approved);
+              if (error) reject(error);
+              else resolve(approved);
             };
             answer.current = decision = decide;
             const { requirement, amountFormatted, origin, resource } = question;
@@ -83,7 +93,6 @@ export function useX402Fetch() {
         // A question the core stopped waiting for (the request was aborted) cannot be answered.
         if (decision && answer.current === decision) answer.current = null;
       };
-      if (signal?.aborted) return Promise.reject(signal.reason);
       set(IDLE);
       return context.fetch(input, init, { onPaymentRequired: owner.ask, onEvent: owner.event }).then(
         (response) => {

@@ -2,7 +2,7 @@
 // WalletConnect, ...). Thin on purpose: it finds the account, puts the wallet on the chain of the
 // typed data (or transaction) and asks for eth_signTypedData_v4 (or eth_sendTransaction). What to
 // sign or send is the core's business.
-import { X402Error, walletError } from '../errors.js';
+import { X402Error, ownAdapter, sendError, walletError } from '../errors.js';
 import { transactionRequest } from './transaction.js';
 
 /** EIP-712 domain members in canonical order, with their types. */
@@ -35,7 +35,7 @@ export function eip1193Wallet(provider, options = {}) {
     try {
       return await provider.request(params === undefined ? { method } : { method, params });
     } catch (error) {
-      throw providerError(error, method);
+      throw method === 'eth_sendTransaction' ? sendError(error, method, rpcCode(error)) : providerError(error, method);
     }
   };
 
@@ -118,7 +118,7 @@ export function eip1193Wallet(provider, options = {}) {
     return (await call('eth_getTransactionReceipt', [hash])) ?? null;
   }
 
-  return { kind: 'evm', getAddress, signTypedData, sendTransaction, getTransactionReceipt, provider };
+  return ownAdapter({ kind: 'evm', getAddress, signTypedData, sendTransaction, getTransactionReceipt, provider });
 }
 
 function toChainId(value) {

@@ -2,7 +2,7 @@
 // `solana:signTransaction` and/or `solana:signAndSendTransaction` features) or a
 // wallet-adapter-style object (`publicKey`, `signTransaction(tx)`). Thin: the wallet signs (or
 // signs and sends) wire bytes; the core checks what comes back, and submits what was only signed.
-import { X402Error, walletError } from '../errors.js';
+import { X402Error, ownAdapter, walletError } from '../errors.js';
 
 /** Wallet Standard chain ids of the CAIP-2 Solana networks (genesis hash prefixes). */
 const STANDARD_CHAINS = {
@@ -47,13 +47,13 @@ function standardAdapter(wallet, options) {
     if (!found) throw new X402Error('the wallet has no such account', 'WALLET_ACCOUNT_UNAVAILABLE');
     return found;
   }
-  const adapter = { kind: 'solana', getAddress: async () => (await account()).address };
+  const adapter = ownAdapter({ kind: 'solana', getAddress: async () => (await account()).address });
   if (signFeature) {
     adapter.signTransaction = async (bytes) => {
       const input = { account: await account(), transaction: bytes };
       if (options.chain) input.chain = options.chain;
       const [output] = await rejected(() => signFeature.signTransaction(input));
-      return output.signedTransaction;
+      return bytesOf(output?.signedTransaction, 'solana:signTransaction');
     };
   }
   if (sendFeature) {
@@ -62,7 +62,8 @@ function standardAdapter(wallet, options) {
       const chain = standardChain(ctx.network, options.chain);
       if (!chain) throw new X402Error('sendTransaction needs ctx.network or options.chain', 'INVALID_ARGUMENT');
       const input = { account: await account(), transaction: bytes, chain };
-      const [output] = await rejected(() => sendFeature.signAndSendTransaction(input));
+      // Only the wallet's code says the user refused: its message may name a failure after sending.
+      const [output] = await rejected(() => sendFeature.signAndSendTransaction(input), false);
       const signature = output?.signature;
       if (typeof signature === 'string') return signature;
       // Copied into this realm's Uint8Array (an extension's objects may come from another realm).
@@ -74,7 +75,7 @@ function standardAdapter(wallet, options) {
 }
 
 function adapterAdapter(adapter, options) {
-  return {
+  return ownAdapter({
     kind: 'solana',
     async getAddress() {
       if (!adapter.publicKey && typeof adapter.connect === 'function') await rejected(() => adapter.connect());
@@ -85,20 +86,29 @@ function adapterAdapter(adapter, options) {
     async signTransaction(bytes) {
       const input = options.VersionedTransaction ? options.VersionedTransaction.deserialize(bytes) : bytes;
       const signed = await rejected(() => adapter.signTransaction(input));
-      if (signed instanceof Uint8Array) return signed;
       if (signed && typeof signed.serialize === 'function') return new Uint8Array(signed.serialize());
-      throw new X402Error('signTransaction returned neither bytes nor a transaction', 'WALLET_ERROR');
+      return bytesOf(signed, 'signTransaction');
     },
-  };
+  });
 }
 
-/** Runs a wallet call, mapping a user's refusal to USER_REJECTED and anything else to WALLET_ERROR. */
-async function rejected(call) {
+/** Signed bytes copied into this realm's Uint8Array (an extension or iframe may answer from another). */
+function bytesOf(value, what) {
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength).slice();
+  throw new X402Error(`${what} returned neither bytes nor a transaction`, 'WALLET_ERROR');
+}
+
+/**
+ * Runs a wallet call, mapping a user's refusal to USER_REJECTED and anything else to WALLET_ERROR.
+ * Before anything can be sent (connect, sign), a message about rejecting or cancelling counts as
+ * the user's refusal too, since many wallets give no code; for a call that sends, only code 4001.
+ */
+async function rejected(call, byMessage = true) {
   try {
     return await call();
   } catch (error) {
     const text = `${error?.name ?? ''} ${error?.message ?? ''}`;
-    const userRejected = error?.code === 4001 || /reject|denied|cancel/i.test(text);
+    const userRejected = error?.code === 4001 || (byMessage && /reject|denied|cancel/i.test(text));
     throw walletError(error, 'the wallet request', userRejected ? 4001 : error?.code);
   }
 }

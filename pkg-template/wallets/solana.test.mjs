@@ -105,3 +105,28 @@ test('wallet failures: a refusal is USER_REJECTED, anything else WALLET_ERROR wi
     (e) => e.code === 'WALLET_ERROR' && e.cause === broken,
   );
 });
+
+test('a message about rejecting is a refusal only before anything can be sent', async () => {
+  const after = new Error('Transaction rejected by RPC: timeout');
+  // Signing only: the wallet sent nothing, its message is enough.
+  await assert.rejects(solanaWallet(standard({ fail: after }).wallet).signTransaction(new Uint8Array(1)), { code: 'USER_REJECTED' });
+  // Signing and sending: it may have been sent, so only code 4001 counts as the user's refusal.
+  await assert.rejects(
+    solanaWallet(standard({ fail: after }).wallet).sendTransaction(new Uint8Array(1), { network: DEVNET }),
+    (e) => e.code === 'WALLET_ERROR' && e.cause === after,
+  );
+});
+
+test('signed bytes from another realm become a local Uint8Array (Wallet Standard and adapters)', async () => {
+  const foreign = runInNewContext('new Uint8Array([1, 2, 3])');
+  const { wallet } = standard();
+  wallet.features['solana:signTransaction'].signTransaction = async () => [{ signedTransaction: foreign }];
+  const signed = await solanaWallet(wallet).signTransaction(new Uint8Array(1));
+  assert.ok(signed instanceof Uint8Array);
+  assert.deepEqual([...signed], [1, 2, 3]);
+  const adapter = { publicKey: ADDRESS, signTransaction: async () => foreign };
+  const again = await solanaWallet(adapter).signTransaction(new Uint8Array(1));
+  assert.ok(again instanceof Uint8Array);
+  assert.deepEqual([...again], [1, 2, 3]);
+  await assert.rejects(solanaWallet({ publicKey: ADDRESS, signTransaction: async () => 'nope' }).signTransaction(new Uint8Array(1)), { code: 'WALLET_ERROR' });
+});

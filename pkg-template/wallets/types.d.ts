@@ -35,7 +35,12 @@ export interface SendTransactionContext {
   rpcUrl?: string;
 }
 
-/** An EVM wallet as createPaymentPayload and wrapFetch use it. */
+/**
+ * An EVM wallet as createPaymentPayload and wrapFetch use it. Writing your own: reject with an
+ * error whose `code` is one of the package's (USER_REJECTED, WALLET_UNSUPPORTED, CHAIN_NOT_AVAILABLE,
+ * ...); other codes become WALLET_ERROR. A direct transfer that your `sendTransaction` fails keeps
+ * its budget reservation whatever the code, since it may have been broadcast.
+ */
 export interface EvmWalletAdapter {
   readonly kind: 'evm';
   /** Set only when the address cannot change (a local key); otherwise call getAddress(). */

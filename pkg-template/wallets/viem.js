@@ -2,7 +2,7 @@
 // or a viem WalletClient. Thin on purpose: viem signs (and a WalletClient sends transactions); this
 // only adapts the shape, puts a JSON-RPC wallet on the right chain, and maps viem's errors to
 // X402Error codes.
-import { X402Error, walletError } from '../errors.js';
+import { X402Error, ownAdapter, sendError, walletError } from '../errors.js';
 import { transactionRequest } from './transaction.js';
 
 /**
@@ -31,7 +31,7 @@ export function viemWallet(accountOrWalletClient) {
 
 /** A local account: its address never changes, so it is exposed as `address` too. */
 function accountAdapter(account) {
-  return {
+  return ownAdapter({
     kind: 'evm',
     address: account.address,
     account,
@@ -44,7 +44,7 @@ function accountAdapter(account) {
         'WALLET_UNSUPPORTED',
       );
     },
-  };
+  });
 }
 
 function walletClientAdapter(client) {
@@ -77,9 +77,11 @@ function walletClientAdapter(client) {
     }
   }
 
-  // Sends from the client's account once the client is on the transaction's chain. `chain: null`
-  // skips viem's own check against `client.chain`, which may be unset; the check here reads the
-  // chain the client really talks to, so a local account never signs for the wrong chain.
+  // Sends from the client's account once the client is on the transaction's chain. A JSON-RPC
+  // wallet gets eth_sendTransaction naming the chainId (viem leaves it out), so a wallet switched to
+  // another chain meanwhile refuses instead of sending the call there; a local account signs for
+  // the transaction's chain (`chain`, not `client.chain`, which may be unset), which another
+  // chain's node refuses.
   async function sendTransaction(tx) {
     const { chainId, to, data, value } = transactionRequest(tx);
     const account = await signer();
@@ -88,7 +90,24 @@ function walletClientAdapter(client) {
     if (current !== Number(chainId)) {
       throw new X402Error(`the wallet is on chain ${current}, not ${chainId}`, 'CHAIN_NOT_AVAILABLE');
     }
-    return viemCall('sendTransaction', () => client.sendTransaction({ account, to, data, value, chain: null }));
+    const chain = { id: Number(chainId), name: `chain ${chainId}` };
+    const hex = (n) => `0x${n.toString(16)}`;
+    const from = typeof account === 'string' ? account : account?.type === 'json-rpc' ? account.address : undefined;
+    let hash;
+    try {
+      hash = from
+        ? await client.request({ method: 'eth_sendTransaction', params: [{ from, to, data, value: hex(value), chainId: hex(chainId) }] })
+        : await client.sendTransaction({ account, to, data, value, chain });
+    } catch (error) {
+      if (hasName(error, 'ChainMismatchError')) {
+        throw new X402Error(`the wallet left chain ${chainId} before sending`, 'CHAIN_NOT_AVAILABLE', { cause: error });
+      }
+      throw sendError(error, 'sendTransaction', rpcCode(error));
+    }
+    if (typeof hash !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(hash)) {
+      throw new X402Error('sendTransaction did not return a transaction hash', 'WALLET_ERROR');
+    }
+    return hash;
   }
 
   // The JSON-RPC receipt (hex quantities, status 0x1 / 0x0), or null while pending.
@@ -97,7 +116,7 @@ function walletClientAdapter(client) {
     return (await viemCall('eth_getTransactionReceipt', () => client.request({ method: 'eth_getTransactionReceipt', params }))) ?? null;
   }
 
-  return {
+  return ownAdapter({
     kind: 'evm',
     walletClient: client,
     ...(typeof client.sendTransaction === 'function' && { sendTransaction }),
@@ -111,7 +130,7 @@ function walletClientAdapter(client) {
       await ensureChain(account, typedData?.domain?.chainId);
       return viemCall('signTypedData', () => client.signTypedData({ ...typedData, account }));
     },
-  };
+  });
 }
 
 async function viemCall(what, fn) {
@@ -132,6 +151,14 @@ function rpcCode(error) {
     if (typeof e.code === 'number') return e.code;
   }
   return undefined;
+}
+
+/** Whether `error` or one of its causes is named `name`. */
+function hasName(error, name) {
+  for (let e = error, depth = 0; e && depth < 8; e = e.cause, depth += 1) {
+    if (e.name === name) return true;
+  }
+  return false;
 }
 
 function mapError(error, what) {

@@ -13,7 +13,7 @@ use super::error::{invalid_argument, to_js};
 use super::evm::{now_seconds, wallet_address};
 use super::evm_send::{send_evm_transaction, wait_for_evm_receipt};
 use super::facilitator_pay::Facilitator;
-use super::fetch::{Call, Inner, Settled};
+use super::fetch::{Call, Inner, Settled, Wallet};
 use super::receipts::Receipt;
 use super::request::{
     Outgoing, as_response, attempt, call_fetch, fetch_promise, read_json, response_url,
@@ -82,10 +82,10 @@ impl Inner {
         &self,
         call: &Call<'_>,
         requirement: &Requirement,
-        wallet: &JsValue,
+        wallet: &Wallet,
     ) -> Result<(Response, Option<Receipt>), Settled> {
         let no = |e: JsValue| Settled::No(e);
-        let payer = wallet_address(wallet).await.map_err(no)?;
+        let payer = wallet_address(&wallet.adapter).await.map_err(no)?;
         let (transaction, headers) = match call.challenge.dialect {
             DialectId::X402Headers => self.pay_erc20(call, requirement, wallet).await?,
             DialectId::SolanaPay => {
@@ -109,7 +109,7 @@ impl Inner {
         &self,
         call: &Call<'_>,
         requirement: &Requirement,
-        wallet: &JsValue,
+        wallet: &Wallet,
     ) -> Result<(String, Vec<(&'static str, String)>), Settled> {
         let signal = call.request.signal();
         let no = |e: JsValue| Settled::No(e);
@@ -127,9 +127,9 @@ impl Inner {
         });
         let rpc_url = rpc_url_for(&self.rpc, &requirement.network);
         unexpired(call.challenge).map_err(|e| no(to_js(&e)))?;
-        let hash = send_evm_transaction(wallet, &tx, rpc_url.as_deref(), Some(&signal))
+        let hash = send_evm_transaction(&wallet.adapter, &tx, rpc_url.as_deref(), Some(&signal))
             .await
-            .map_err(refused_or_unknown)?;
+            .map_err(|e| refused_or_unknown(e, wallet))?;
         self.emit(
             call.hooks,
             "signed",
@@ -137,7 +137,7 @@ impl Inner {
             || json!({ "transaction": hash }),
         );
         wait_for_evm_receipt(
-            wallet,
+            &wallet.adapter,
             &hash,
             rpc_url.as_deref(),
             self.transaction_timeout_ms,
@@ -160,7 +160,7 @@ impl Inner {
         &self,
         call: &Call<'_>,
         requirement: &Requirement,
-        wallet: &JsValue,
+        wallet: &Wallet,
         payer: &str,
     ) -> Result<(String, Vec<(&'static str, String)>), Settled> {
         let signal = call.request.signal();
@@ -196,7 +196,7 @@ impl Inner {
         let network = requirement.network.to_string();
         unexpired(call.challenge).map_err(fail)?;
         let signature = send_svm_transaction(
-            wallet,
+            &wallet.adapter,
             &unsigned,
             &transfer,
             Some(&rpc_url),
@@ -204,7 +204,7 @@ impl Inner {
             Some(&signal),
         )
         .await
-        .map_err(refused_or_unknown)?;
+        .map_err(|e| refused_or_unknown(e, wallet))?;
         self.emit(
             call.hooks,
             "signed",
@@ -281,8 +281,13 @@ impl Inner {
 /// wallet cannot send, the request was invalid, the node's simulation said the
 /// transfer fails: TRANSACTION_FAILED) moved nothing; any other failure (an RPC
 /// error or a wallet error after submitting) may have, and keeps the budget
-/// reservation: counting a payment that did not happen is the safe mistake.
-fn refused_or_unknown(error: JsValue) -> Settled {
+/// reservation: counting a payment that did not happen is the safe mistake. Only
+/// the package's own wallets are believed: another adapter may have broadcast the
+/// transfer before failing with any code.
+fn refused_or_unknown(error: JsValue, wallet: &Wallet) -> Settled {
+    if !wallet.own {
+        return Settled::Unknown(error);
+    }
     const BEFORE_SENDING: [&str; 9] = [
         "TRANSACTION_FAILED",
         "USER_REJECTED",

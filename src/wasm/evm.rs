@@ -65,6 +65,13 @@ impl EvmPrivateKeyWallet {
         "evm".to_owned()
     }
 
+    /// Marks the package's own wallets: their errors are trusted to say whether a
+    /// transfer was sent (see `Wallet::own` in fetch.rs).
+    #[wasm_bindgen(getter, js_name = __x402Own)]
+    pub fn own(&self) -> bool {
+        true
+    }
+
     /// An opaque handle that lets payments use the key without leaving wasm.
     #[wasm_bindgen(getter, js_name = __x402KeyId)]
     pub fn key_id(&self) -> u32 {
@@ -334,16 +341,41 @@ pub(crate) async fn wallet_address(wallet: &JsValue) -> Result<String, JsValue> 
     Err(invalid_argument("wallet has no address"))
 }
 
-/// A wallet's failure keeps its own code (e.g. USER_REJECTED from an adapter);
-/// anything else becomes WALLET_ERROR with the original as `cause`.
+/// The codes a wallet's failure keeps (the adapters' vocabulary, README "Error codes").
+const WALLET_CODES: [&str; 17] = [
+    "USER_REJECTED",
+    "SIGNER_MISMATCH",
+    "INVALID_TYPED_DATA",
+    "INVALID_SOLANA_REQUIREMENT",
+    "UNSUPPORTED_NETWORK",
+    "WALLET_ERROR",
+    "WALLET_UNSUPPORTED",
+    "WALLET_UNAUTHORIZED",
+    "WALLET_ACCOUNT_UNAVAILABLE",
+    "CHAIN_NOT_AVAILABLE",
+    "TRANSACTION_FAILED",
+    "TRANSACTION_TIMEOUT",
+    "INVALID_ARGUMENT",
+    "INVALID_TRANSACTION",
+    "WALLET_ALTERED_TRANSACTION",
+    "RPC_ERROR",
+    "USED_AFTER_FREE",
+];
+
+/// A wallet's failure keeps its own code when it is one of [`WALLET_CODES`] (e.g.
+/// USER_REJECTED from an adapter); ethers' ACTION_REJECTED (a user's refusal) becomes
+/// USER_REJECTED; anything else becomes WALLET_ERROR. Both keep the original as `cause`.
 pub(crate) fn wallet_error(error: JsValue) -> JsValue {
-    let has_code = Reflect::get(&error, &JsValue::from_str("code"))
+    let code = Reflect::get(&error, &JsValue::from_str("code"))
         .ok()
-        .and_then(|c| c.as_string())
-        .is_some_and(|c| c.chars().all(|ch| ch.is_ascii_uppercase() || ch == '_'));
-    if has_code {
+        .and_then(|c| c.as_string());
+    if code.as_deref().is_some_and(|c| WALLET_CODES.contains(&c)) {
         return error;
     }
+    let code = match code.as_deref() {
+        Some("ACTION_REJECTED") => "USER_REJECTED",
+        _ => "WALLET_ERROR",
+    };
     let message = Reflect::get(&error, &JsValue::from_str("message"))
         .ok()
         .and_then(|m| m.as_string())
@@ -353,7 +385,7 @@ pub(crate) fn wallet_error(error: JsValue) -> JsValue {
     let _ = Reflect::set(
         &wrapped,
         &JsValue::from_str("code"),
-        &JsValue::from_str("WALLET_ERROR"),
+        &JsValue::from_str(code),
     );
     let _ = Reflect::set(&wrapped, &JsValue::from_str("cause"), &error);
     wrapped.into()

@@ -274,10 +274,16 @@ pub(crate) async fn send_evm_transaction(
         .call2(wallet, &json_to_js(&request.to_json())?, &ctx)
         .map_err(wallet_error)?;
     let hash = wallet_promise(Promise::resolve(&pending), signal).await?;
+    // Something else than a hash came back after the wallet was asked to send: it may
+    // have sent, so this is a wallet failure (WALLET_ERROR), not a refusal.
     hash.as_string()
         .as_deref()
         .and_then(tx_hash)
-        .ok_or_else(|| invalid_argument("sendTransaction must resolve to a 0x transaction hash"))
+        .ok_or_else(|| {
+            wallet_error(
+                js_sys::Error::new("sendTransaction must resolve to a 0x transaction hash").into(),
+            )
+        })
 }
 
 /// Polls for the receipt of `hash` with backoff: `eth_getTransactionReceipt` over

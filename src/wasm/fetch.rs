@@ -3,8 +3,8 @@
 //! 402 on the paid retry is returned, never paid again. This file recognises the
 //! 402; pay.rs pays it.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
 
 use js_sys::{Function, Object, Promise};
 use serde::Deserialize;
@@ -34,6 +34,15 @@ use crate::select::{Policy, PolicyConfig};
 pub(super) struct Wallet {
     kind: String,
     pub(super) adapter: JsValue,
+    /// One of the package's wallets (key wallets, eip1193Wallet, viemWallet,
+    /// solanaWallet): only their error codes are trusted to say that a transfer the
+    /// wallet was asked to send was not sent. Any other adapter's failure keeps the
+    /// budget reservation.
+    pub(super) own: bool,
+    /// It has what an `exact` payment needs (signTypedData, signTransaction).
+    can_sign: bool,
+    /// It can send a transfer itself (sendTransaction).
+    can_send: bool,
 }
 
 pub(super) struct Inner {
@@ -43,7 +52,9 @@ pub(super) struct Inner {
     pub(super) native: bool,
     pub(super) wallets: Vec<Wallet>,
     pub(super) policy: Policy,
-    pub(super) ledger: RefCell<Ledger>,
+    /// What has been spent, possibly shared with other paying fetches (`shareBudgetWith`),
+    /// each checking it against its own policy's limits.
+    pub(super) ledger: Rc<RefCell<Ledger>>,
     pub(super) approve: Option<Function>,
     pub(super) on_event: Option<Function>,
     pub(super) select: Option<Function>,
@@ -58,12 +69,65 @@ pub(super) struct Inner {
 #[wasm_bindgen(js_name = wrapFetch)]
 pub fn wrap_fetch(fetch: Function, options: JsValue) -> Result<Function, JsValue> {
     let inner = Rc::new(Inner::new(fetch, &options)?);
+    let ledger = Rc::clone(&inner.ledger);
     let closure =
         Closure::<dyn Fn(JsValue, JsValue, JsValue) -> Promise>::new(move |input, init, hooks| {
             let inner = Rc::clone(&inner);
             guarded_promise(async move { inner.fetch(input, init, Hooks::from_js(&hooks)?).await })
         });
-    Ok(closure.into_js_value().unchecked_into())
+    let paying: Function = closure.into_js_value().unchecked_into();
+    register_ledger(&paying, &ledger)?;
+    Ok(paying)
+}
+
+thread_local! {
+    /// The ledgers of the paying fetches made so far, by the id each one carries.
+    static LEDGERS: RefCell<Vec<(u32, Weak<RefCell<Ledger>>)>> = const { RefCell::new(Vec::new()) };
+    static NEXT_LEDGER: Cell<u32> = const { Cell::new(0) };
+}
+
+/// The hidden property of a paying fetch that names its ledger.
+const LEDGER_KEY: &str = "__x402LedgerId";
+
+fn register_ledger(paying: &Function, ledger: &Rc<RefCell<Ledger>>) -> Result<(), JsValue> {
+    let id = NEXT_LEDGER.with(|next| {
+        next.set(next.get().wrapping_add(1));
+        next.get()
+    });
+    LEDGERS.with(|all| {
+        let mut all = all.borrow_mut();
+        all.retain(|(_, ledger)| ledger.strong_count() > 0);
+        all.push((id, Rc::downgrade(ledger)));
+    });
+    let descriptor = Object::new();
+    js_sys::Reflect::set(&descriptor, &"value".into(), &id.into())?;
+    Object::define_property(paying, &LEDGER_KEY.into(), &descriptor);
+    Ok(())
+}
+
+/// `options.shareBudgetWith`: the ledger of another paying fetch made by wrapFetch,
+/// so that the payments of both count against the limits of each.
+fn shared_ledger(options: &JsValue) -> Result<Option<Rc<RefCell<Ledger>>>, JsValue> {
+    let other = read(options, "shareBudgetWith")?;
+    if other.is_undefined() || other.is_null() {
+        return Ok(None);
+    }
+    let id = if other.is_function() {
+        read(&other, LEDGER_KEY)?.as_f64()
+    } else {
+        None
+    };
+    let ledger = id.and_then(|id| {
+        LEDGERS.with(|all| {
+            all.borrow()
+                .iter()
+                .find(|(each, _)| f64::from(*each) == id)
+                .and_then(|(_, ledger)| ledger.upgrade())
+        })
+    });
+    ledger.map(Some).ok_or_else(|| {
+        invalid_argument("options.shareBudgetWith must be a paying fetch returned by wrapFetch")
+    })
 }
 
 impl Inner {
@@ -81,7 +145,18 @@ impl Inner {
                 let kind = read(&adapter, "kind")?
                     .as_string()
                     .unwrap_or_else(|| if evm { "evm" } else { "solana" }.into());
-                Ok(Wallet { kind, adapter })
+                let signs = if kind == "evm" {
+                    "signTypedData"
+                } else {
+                    "signTransaction"
+                };
+                Ok(Wallet {
+                    can_sign: method(&adapter, signs)?.is_some(),
+                    can_send: method(&adapter, "sendTransaction")?.is_some(),
+                    own: read(&adapter, "__x402Own")?.as_bool() == Some(true),
+                    kind,
+                    adapter,
+                })
             })
             .collect::<Result<_, JsValue>>()?;
         let policy_js = read(options, "policy")?;
@@ -101,7 +176,10 @@ impl Inner {
             native: Object::is(&fetch, &super::global("fetch")),
             fetch,
             wallets,
-            ledger: RefCell::new(Ledger::new(policy.budget.clone())),
+            ledger: match shared_ledger(options)? {
+                Some(ledger) => ledger,
+                None => Rc::new(RefCell::new(Ledger::new(policy.budget.clone()))),
+            },
             policy,
             approve: method(options, "onPaymentRequired")?,
             on_event: method(options, "onEvent")?,
@@ -112,17 +190,40 @@ impl Inner {
         })
     }
 
+    /// What a requirement that only wallets unable to pay it could take lacks: the
+    /// method its scheme needs (WALLET_UNSUPPORTED, before anyone is asked to approve).
+    pub(super) fn missing_method(&self, requirement: &Requirement) -> Option<&'static str> {
+        let kind = Self::family(requirement)?;
+        self.wallets.iter().any(|w| w.kind == kind).then_some(())?;
+        match requirement.scheme.as_str() {
+            "exact" if kind == "evm" => Some("signTypedData"),
+            "exact" => Some("signTransaction"),
+            TRANSFER_SCHEME if kind == "evm" => Some("sendTransaction"),
+            TRANSFER_SCHEME => Some("sendTransaction or signTransaction"),
+            _ => None,
+        }
+    }
+
+    fn family(requirement: &Requirement) -> Option<&'static str> {
+        match requirement.network.namespace() {
+            "eip155" => Some("evm"),
+            "solana" => Some("solana"),
+            _ => None,
+        }
+    }
+
     pub(super) fn wallet_for(&self, requirement: &Requirement) -> Option<&Wallet> {
-        let kind = match requirement.network.namespace() {
-            "eip155" => "evm",
-            "solana" => "solana",
-            _ => return None,
+        let kind = Self::family(requirement)?;
+        // The first wallet of the requirement's family that can make this payment: one
+        // that cannot is not asked (and not chosen) only to fail after the approval.
+        let able = |w: &&Wallet| match requirement.scheme.as_str() {
+            "exact" => w.can_sign,
+            // A Solana transfer may be signed here and submitted over RPC.
+            TRANSFER_SCHEME => w.can_send || (kind == "solana" && w.can_sign),
+            FACILITATOR_SCHEME => true,
+            _ => false,
         };
-        let scheme = requirement.scheme.as_str();
-        ["exact", TRANSFER_SCHEME, FACILITATOR_SCHEME]
-            .contains(&scheme)
-            .then_some(())?;
-        self.wallets.iter().find(|w| w.kind == kind)
+        self.wallets.iter().filter(|w| w.kind == kind).find(able)
     }
 
     pub(super) fn emit(

@@ -44,6 +44,24 @@ impl Inner {
         let candidates = self
             .policy
             .candidates(&challenge.requirements, |r| self.wallet_for(r).is_some())
+            .or_else(|error| {
+                // No wallet can make any payment offered. When a wallet of the right chain
+                // lacks the method, say so (after the policy's own refusals).
+                if !matches!(error, Error::NoMatchingRequirement) {
+                    return Err(error);
+                }
+                let lacking = |r: &_| self.missing_method(r).is_some();
+                let first = self.policy.candidates(&challenge.requirements, lacking)?;
+                let method = first
+                    .first()
+                    .and_then(|c| self.missing_method(c.requirement))
+                    .unwrap_or("a method");
+                Err(Error::WalletUnsupported {
+                    reason: format!(
+                        "no wallet of this chain has {method}, which this payment needs"
+                    ),
+                })
+            })
             .map_err(refused)?;
         let chosen = self.choose(candidates).await?;
         let requirement = chosen.requirement;
@@ -51,7 +69,12 @@ impl Inner {
         let reservation = self
             .ledger
             .borrow_mut()
-            .reserve(origin, chosen.valuation.usd_micros, now_ms())
+            .reserve_under(
+                &self.policy.budget,
+                origin,
+                chosen.valuation.usd_micros,
+                now_ms(),
+            )
             .map_err(refused)?;
         let outcome = self.approve_sign_and_retry(call, &chosen).await;
         // Released only when nothing that can move money left the client. Once the signed
@@ -150,13 +173,20 @@ impl Inner {
         let requirement = chosen.requirement;
         let no = Settled::No;
         if let Some(approve) = hooks.approve.as_ref().or(self.approve.as_ref()) {
-            let question = json_to_js(&json!({
+            let mut question = json!({
                 "requirement": requirement,
-                "resource": challenge.resource.as_ref().map(|r| r.url.clone()).or_else(|| requirement.resource.as_ref().map(|r| r.url.clone())),
                 "amountFormatted": chosen.valuation.formatted(),
                 "origin": origin,
-            }))
-            .map_err(no)?;
+            });
+            // Left out when the 402 names no resource (the types say `resource?: string`).
+            let resource = challenge
+                .resource
+                .as_ref()
+                .or(requirement.resource.as_ref());
+            if let (Some(resource), Value::Object(question)) = (resource, &mut question) {
+                question.insert("resource".into(), Value::String(resource.url.clone()));
+            }
+            let question = json_to_js(&question).map_err(no)?;
             let answer = approve.call1(&JsValue::NULL, &question).map_err(no)?;
             let signal = request.signal();
             let answer = until_aborted(&signal, Promise::resolve(&answer))
@@ -180,7 +210,7 @@ impl Inner {
             .wallet_for(requirement)
             .ok_or_else(|| no(to_js(&Error::NoMatchingRequirement)))?;
         if !challenge.dialect.is_x402() {
-            return self.pay_direct(call, requirement, &wallet.adapter).await;
+            return self.pay_direct(call, requirement, wallet).await;
         }
         let inputs = SignInputs {
             params: PaymentParams {

@@ -41,6 +41,13 @@ impl SolanaPrivateKeyWallet {
         "solana".to_owned()
     }
 
+    /// Marks the package's own wallets: their errors are trusted to say whether a
+    /// transfer was sent (see `Wallet::own` in fetch.rs).
+    #[wasm_bindgen(getter, js_name = __x402Own)]
+    pub fn own(&self) -> bool {
+        true
+    }
+
     /// Signs a wire transaction (its slot for this key) and resolves to the signed bytes.
     #[wasm_bindgen(js_name = signTransaction)]
     pub fn sign_transaction(&self, transaction: &Uint8Array) -> Result<Promise, JsValue> {

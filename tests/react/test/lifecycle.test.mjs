@@ -31,7 +31,7 @@ test(`React ${reactVersion}: useX402Fetch outside an X402Provider throws`, async
   assert.ok(logged.some((line) => line.includes('useX402Fetch must be used inside')), logged.join('\n'));
 });
 
-test(`React ${reactVersion}: the fetch is kept across renders and re-created with a new policy`, async (t) => {
+test(`React ${reactVersion}: the fetch is kept across renders, also for an equal policy literal, and re-created with a new policy`, async (t) => {
   const server = fakeServer({});
   const hook = probe(useX402Fetch);
   const policy = { maxPerPayment: '0.05' };
@@ -41,6 +41,8 @@ test(`React ${reactVersion}: the fetch is kept across renders and re-created wit
   assert.ok(hook.renders.length >= 2);
   assert.equal(hook.latest.fetch, first);
   await view.rerender([hook], { policy: { maxPerPayment: '0.05' } });
+  assert.equal(hook.latest.fetch, first, 'an equal policy written in the render keeps the fetch');
+  await view.rerender([hook], { policy: { maxPerPayment: '0.10' } });
   assert.notEqual(hook.latest.fetch, first);
 });
 

@@ -158,7 +158,7 @@ test(`React ${reactVersion}: a component's newer request declines its older open
   const first = await inAct(() => hook.latest.fetch(server.url('/a')));
   await until(() => hook.latest.pendingPayment?.resource === server.url('/a'));
   const second = await inAct(() => hook.latest.fetch(server.url('/b')));
-  assert.equal((await first.done).error.code, 'PAYMENT_REJECTED');
+  assert.equal((await first.done).error.code, 'PAYMENT_SUPERSEDED');
   await until(() => hook.latest.pendingPayment?.resource === server.url('/b'));
   assert.equal(hook.latest.status, 'awaiting-approval', "the older request's failure left the state alone");
   await inAct(() => hook.latest.pendingPayment.approve());

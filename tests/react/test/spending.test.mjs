@@ -1,0 +1,126 @@
+// The hooks keep the spending promises when the app re-renders, re-creates its provider, or starts
+// requests over one another: an open question is never stranded holding the budget, a provider made
+// again keeps what was spent, and a loaded (paid) resource is not paid for again.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { React, X402Provider, consoleErrors, reactVersion, usePaidResource, useX402Fetch } from '../lib/env.mjs';
+import { inAct, mount, mountProvider, probe, tick, until } from '../lib/render.mjs';
+import { fakeServer, testWallet } from '../lib/fake-server.mjs';
+
+const CENT = '10000';
+const routes = {
+  '/a': { price: CENT, body: { a: 1 } },
+  '/b': { price: CENT, body: { b: 2 } },
+  '/free': { body: { free: true } },
+};
+const oneCent = { budget: { total: '0.01' } };
+const resource = (server, path) => probe(({ url }) => usePaidResource(url), { url: path && server.url(path) });
+
+after(() => assert.deepEqual(consoleErrors, [], 'React logged errors'));
+
+test(`React ${reactVersion}: a newer request declines the open question and gives its budget back`, async (t) => {
+  const server = fakeServer(routes);
+  const mine = probe(useX402Fetch);
+  const other = probe(useX402Fetch);
+  await mountProvider(t, server, [mine, other], { policy: oneCent });
+  const paid = await inAct(() => mine.latest.fetch(server.url('/a')));
+  await until(() => mine.latest.pendingPayment !== null);
+  // A free request of the same component: the paid one's question is declined, not stranded.
+  const free = await inAct(() => mine.latest.fetch(server.url('/free')));
+  assert.equal((await paid.done).error.code, 'PAYMENT_SUPERSEDED');
+  assert.equal((await free.done).value.status, 200);
+  assert.equal(mine.latest.pendingPayment, null);
+  // Its cent was given back: the other component can spend it.
+  const next = await inAct(() => other.latest.fetch(server.url('/b')));
+  await until(() => other.latest.pendingPayment !== null);
+  await inAct(() => other.latest.pendingPayment.approve());
+  assert.equal((await next.done).value.status, 200);
+  assert.deepEqual(server.payments.map((p) => p.path), ['/b']);
+});
+
+test(`React ${reactVersion}: an already aborted call leaves the open question answerable`, async (t) => {
+  const server = fakeServer(routes);
+  const hook = probe(useX402Fetch);
+  await mountProvider(t, server, [hook]);
+  const paid = await inAct(() => hook.latest.fetch(server.url('/a')));
+  await until(() => hook.latest.pendingPayment !== null);
+  const aborted = await inAct(() => hook.latest.fetch(server.url('/b'), { signal: AbortSignal.abort() }));
+  assert.equal((await aborted.done).error.name, 'AbortError');
+  assert.equal(hook.latest.status, 'awaiting-approval');
+  await inAct(() => hook.latest.pendingPayment.approve());
+  assert.equal((await paid.done).value.status, 200);
+  await until(() => hook.latest.status === 'settled');
+  assert.notEqual(hook.latest.receipt, null);
+  assert.deepEqual(server.requests.map((r) => r.path), ['/a', '/a']);
+});
+
+test(`React ${reactVersion}: a provider made again keeps the spending and does not reload what was paid`, async (t) => {
+  const server = fakeServer(routes);
+  const page = resource(server, '/a');
+  const other = probe(useX402Fetch);
+  const view = await mountProvider(t, server, [page, other], { policy: oneCent });
+  await until(() => page.latest.pendingPayment !== null);
+  await inAct(() => page.latest.pendingPayment.approve());
+  await until(() => page.latest.status === 'settled' && !page.latest.loading);
+  // An equal policy written in the render, then a different one: the fetch is made again.
+  await view.rerender([page, other], { policy: { budget: { total: '0.01' } } });
+  const before = other.latest.fetch;
+  await view.rerender([page, other], { policy: { budget: { total: '0.01' }, maxPerPayment: '0.50' } });
+  assert.notEqual(other.latest.fetch, before);
+  await tick(20);
+  assert.deepEqual(page.latest.data, { a: 1 });
+  assert.equal(server.requests.length, 2, 'the paid resource was not loaded again');
+  // The new policy's total counts the cent spent under the old one.
+  const more = await inAct(() => other.latest.fetch(server.url('/b')));
+  assert.equal((await more.done).error.code, 'BUDGET_EXCEEDED');
+  assert.equal(server.payments.length, 1);
+});
+
+test(`React ${reactVersion}: a load that failed is tried again when the wallets change`, async (t) => {
+  const server = fakeServer(routes);
+  const page = resource(server, '/a');
+  const view = await mountProvider(t, server, [page], { wallets: [] });
+  await until(() => page.latest.error !== null);
+  assert.equal(page.latest.error.code, 'NO_MATCHING_REQUIREMENT');
+  await view.rerender([page], { wallets: [view.wallet] });
+  await until(() => page.latest.pendingPayment !== null);
+  await inAct(() => page.latest.pendingPayment.approve());
+  await until(() => page.latest.status === 'settled' && !page.latest.loading);
+  assert.deepEqual(page.latest.data, { a: 1 });
+  assert.equal(server.payments.length, 1);
+});
+
+test(`React ${reactVersion}: refetch() while the paid request is under way does not pay again`, async (t) => {
+  const server = fakeServer(routes);
+  const page = resource(server, '/a');
+  await mountProvider(t, server, [page]);
+  await until(() => page.latest.pendingPayment !== null);
+  const hold = server.holdPaid();
+  await inAct(() => page.latest.pendingPayment.approve());
+  await until(() => page.latest.status === 'paying');
+  await inAct(() => page.latest.refetch());
+  hold.open();
+  await until(() => page.latest.status === 'settled' && !page.latest.loading);
+  await tick(20);
+  assert.deepEqual(page.latest.data, { a: 1 });
+  assert.deepEqual(server.requests, [{ path: '/a', paid: false }, { path: '/a', paid: true }]);
+  assert.equal(server.payments.length, 1);
+});
+
+test(`React ${reactVersion}: StrictMode at the root (effects run twice): one question, one payment`, async (t) => {
+  const server = fakeServer(routes);
+  const page = resource(server, '/a');
+  const wallet = testWallet();
+  const provider = React.createElement(X402Provider, { wallets: [wallet], fetch: server.fetch }, page.element());
+  const view = await mount(React.createElement(React.StrictMode, null, provider));
+  t.after(view.unmount);
+  await until(() => page.latest.pendingPayment !== null);
+  const question = page.latest.pendingPayment;
+  await tick(20);
+  assert.equal(page.latest.pendingPayment, question, 'asked once');
+  await inAct(() => question.approve());
+  await until(() => page.latest.status === 'settled' && !page.latest.loading);
+  assert.deepEqual(page.latest.data, { a: 1 });
+  assert.equal(wallet.signatures, 1);
+  assert.equal(server.payments.length, 1);
+});
