@@ -85,3 +85,53 @@ fn message_of(exception: &JsValue) -> String {
         None => "(not an Error)".to_owned(),
     }
 }
+
+/// The codes a wallet's failure keeps (the adapters' vocabulary, README "Error codes").
+const WALLET_CODES: [&str; 17] = [
+    "USER_REJECTED",
+    "SIGNER_MISMATCH",
+    "INVALID_TYPED_DATA",
+    "INVALID_SOLANA_REQUIREMENT",
+    "UNSUPPORTED_NETWORK",
+    "WALLET_ERROR",
+    "WALLET_UNSUPPORTED",
+    "WALLET_UNAUTHORIZED",
+    "WALLET_ACCOUNT_UNAVAILABLE",
+    "CHAIN_NOT_AVAILABLE",
+    "TRANSACTION_FAILED",
+    "TRANSACTION_TIMEOUT",
+    "INVALID_ARGUMENT",
+    "INVALID_TRANSACTION",
+    "WALLET_ALTERED_TRANSACTION",
+    "RPC_ERROR",
+    "USED_AFTER_FREE",
+];
+
+/// A wallet's failure keeps its own code when it is one of [`WALLET_CODES`] (e.g.
+/// USER_REJECTED from an adapter); ethers' ACTION_REJECTED (a user's refusal) becomes
+/// USER_REJECTED; anything else becomes WALLET_ERROR. Both keep the original as `cause`.
+pub(crate) fn wallet_error(error: JsValue) -> JsValue {
+    let code = Reflect::get(&error, &JsValue::from_str("code"))
+        .ok()
+        .and_then(|c| c.as_string());
+    if code.as_deref().is_some_and(|c| WALLET_CODES.contains(&c)) {
+        return error;
+    }
+    let code = match code.as_deref() {
+        Some("ACTION_REJECTED") => "USER_REJECTED",
+        _ => "WALLET_ERROR",
+    };
+    let message = Reflect::get(&error, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_else(|| "the wallet failed".to_owned());
+    let wrapped = js_sys::Error::new(&format!("wallet error: {message}"));
+    wrapped.set_name("X402Error");
+    let _ = Reflect::set(
+        &wrapped,
+        &JsValue::from_str("code"),
+        &JsValue::from_str(code),
+    );
+    let _ = Reflect::set(&wrapped, &JsValue::from_str("cause"), &error);
+    wrapped.into()
+}

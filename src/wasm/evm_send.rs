@@ -11,8 +11,9 @@ use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
 use super::convert::{js_to_json, json_to_js, method};
+use super::error::wallet_error;
 use super::error::{coded, invalid_argument, js, to_js};
-use super::evm::{EvmPrivateKeyWallet, wallet_error, wallet_promise};
+use super::evm::{EvmPrivateKeyWallet, wallet_promise};
 use super::rpc::{ctx_rpc_url, rpc, rpc_or, rpc_within, within};
 use super::timer::{Backoff, now_millis, poll};
 use crate::error::Error;

@@ -211,7 +211,7 @@ pub(crate) async fn sign_svm_payment(
         .ok_or_else(|| invalid_argument("wallet has no signTransaction method"))?;
     let pending = sign
         .call1(wallet, &Uint8Array::from(unsigned.as_slice()))
-        .map_err(super::evm::wallet_error)?;
+        .map_err(super::error::wallet_error)?;
     let signed = super::evm::wallet_promise(Promise::resolve(&pending), signal).await?;
     let signed = signed.dyn_into::<Uint8Array>().map_err(|_| {
         invalid_argument("signTransaction must resolve to the signed transaction bytes")

@@ -1,0 +1,180 @@
+//! The ledger and the limits: exact totals, windows, shared ledgers, bad configurations.
+
+use super::*;
+
+fn ledger(total: Option<&str>, per_origin: Option<&str>, window: Option<(u64, &str)>) -> Ledger {
+    Ledger::new(
+        BudgetLimits::new(BudgetConfig {
+            total: total.map(Into::into),
+            per_origin: per_origin.map(Into::into),
+            window: window.map(|(seconds, amount)| WindowConfig {
+                seconds,
+                amount: amount.into(),
+            }),
+        })
+        .unwrap(),
+    )
+}
+const NOT_DOLLARS: Option<Amount> = None;
+fn cents(n: u64) -> Option<Amount> {
+    Some(Amount::from(n * 10_000))
+}
+
+#[test]
+fn total_is_exact_and_releases_give_back() {
+    let mut l = ledger(Some("0.10"), None, None);
+    let ids: Vec<_> = (0..10)
+        .map(|_| l.reserve("a", cents(1), 0).unwrap())
+        .collect();
+    assert_eq!(
+        l.reserve("a", cents(1), 0).unwrap_err().code(),
+        "BUDGET_EXCEEDED"
+    );
+    l.release(ids[3]);
+    l.release(ids[3]); // twice is harmless
+    let again = l.reserve("b", cents(1), 0).unwrap();
+    l.commit(again, 0);
+    l.release(again); // a committed payment stays spent
+    assert_eq!(l.total(), Amount::from(100_000));
+    assert_eq!(
+        l.reserve("a", cents(1), 0).unwrap_err().code(),
+        "BUDGET_EXCEEDED"
+    );
+    // A payment in a non-dollar asset is not counted by dollar budgets.
+    assert!(l.reserve("a", NOT_DOLLARS, 0).is_ok());
+}
+
+fn window_exceeded(result: Result<ReservationId>) -> bool {
+    matches!(
+        result,
+        Err(Error::BudgetExceeded {
+            limit: "window",
+            ..
+        })
+    )
+}
+
+#[test]
+fn per_origin_and_window_limits() {
+    let mut l = ledger(None, Some("0.02"), Some((60, "0.03")));
+    let first = l.reserve("a", cents(2), 100_000).unwrap();
+    l.commit(first, 100_000);
+    assert!(matches!(
+        l.reserve("a", cents(1), 100_000),
+        Err(Error::BudgetExceeded {
+            limit: "perOrigin",
+            ..
+        })
+    ));
+    let second = l.reserve("b", cents(1), 110_000).unwrap();
+    l.commit(second, 110_000);
+    assert!(window_exceeded(l.reserve("c", cents(1), 120_000)));
+    // Still inside the window 1 ms before 60 s have passed, out of it at 60 s.
+    assert!(window_exceeded(l.reserve("c", cents(1), 159_999)));
+    l.reserve("c", cents(1), 160_000).unwrap();
+    assert_eq!(l.spent_at("a"), Amount::from(20_000));
+}
+
+#[test]
+fn the_window_counts_from_the_commit_and_open_reservations_always() {
+    let mut l = ledger(None, None, Some((2, "0.01")));
+    // Reserved at 0, approved slowly: still open 2.2 s later, so it counts.
+    let slow = l.reserve("a", cents(1), 0).unwrap();
+    assert!(window_exceeded(l.reserve("b", cents(1), 2_200)));
+    // Committed at 2.5 s: counted until 4.5 s.
+    l.commit(slow, 2_500);
+    assert!(window_exceeded(l.reserve("b", cents(1), 4_499)));
+    l.reserve("b", cents(1), 4_500).unwrap();
+    // Two payments 102 ms apart in a 1 s window: the second is refused.
+    let mut l = ledger(None, None, Some((1, "0.01")));
+    let a = l.reserve("a", cents(1), 612_907).unwrap();
+    l.commit(a, 612_907);
+    assert!(window_exceeded(l.reserve("a", cents(1), 613_009)));
+}
+
+#[test]
+fn a_shared_ledger_holds_each_fetchs_limits() {
+    let limits = |total: &str, window: Option<(u64, &str)>| {
+        BudgetLimits::new(BudgetConfig {
+            total: Some(total.into()),
+            per_origin: None,
+            window: window.map(|(seconds, amount)| WindowConfig {
+                seconds,
+                amount: amount.into(),
+            }),
+        })
+        .unwrap()
+    };
+    let (wide, narrow) = (limits("0.10", None), limits("0.06", Some((60, "0.02"))));
+    let total_exceeded = |result: Result<ReservationId>| {
+        matches!(result, Err(Error::BudgetExceeded { limit: "total", .. }))
+    };
+    let mut shared = Ledger::new(wide.clone());
+    // Two payments under the wide limits count in the narrow total.
+    for at in [1_000, 2_000] {
+        let id = shared.reserve_under(&wide, "a", cents(1), at).unwrap();
+        shared.commit(id, at);
+    }
+    assert!(total_exceeded(shared.reserve_under(
+        &narrow,
+        "a",
+        cents(5),
+        3_000
+    )));
+    let id = shared.reserve_under(&narrow, "a", cents(1), 3_000).unwrap();
+    shared.commit(id, 3_000);
+    // From the first window on, payments are kept for it, whichever fetch made them.
+    let id = shared.reserve_under(&wide, "b", cents(1), 4_000).unwrap();
+    shared.commit(id, 4_000);
+    assert!(window_exceeded(shared.reserve_under(
+        &narrow,
+        "b",
+        cents(1),
+        5_000
+    )));
+    // A minute after the last one the window is free again; the total is not.
+    shared
+        .reserve_under(&narrow, "b", cents(1), 64_001)
+        .unwrap();
+    assert_eq!(shared.total(), Amount::from(50_000));
+    assert!(total_exceeded(shared.reserve_under(
+        &narrow,
+        "b",
+        cents(2),
+        64_001
+    )));
+    assert!(shared.reserve_under(&wide, "b", cents(2), 64_001).is_ok());
+}
+
+#[test]
+fn bad_config_is_coded() {
+    let bad = BudgetConfig {
+        total: Some("lots".into()),
+        ..BudgetConfig::default()
+    };
+    assert_eq!(BudgetLimits::new(bad).unwrap_err().code(), "INVALID_POLICY");
+    let no_window = BudgetConfig {
+        window: Some(WindowConfig {
+            seconds: 0,
+            amount: "1".into(),
+        }),
+        ..BudgetConfig::default()
+    };
+    let error = BudgetLimits::new(no_window).unwrap_err();
+    assert_eq!(error.code(), "INVALID_POLICY");
+    for other in ["150 JPY", "0.02 EUR", "$5 EUR"] {
+        let yen = BudgetConfig {
+            total: Some(other.into()),
+            ..BudgetConfig::default()
+        };
+        let error = BudgetLimits::new(yen).unwrap_err();
+        assert_eq!(error.code(), "INVALID_POLICY", "{other}");
+    }
+    for dollars in ["5", "$5", "5 USD", "5 usd"] {
+        let limits = BudgetLimits::new(BudgetConfig {
+            total: Some(dollars.into()),
+            ..BudgetConfig::default()
+        });
+        assert!(limits.is_ok(), "{dollars}");
+    }
+}
