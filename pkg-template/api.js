@@ -41,10 +41,15 @@ export const recoverTypedDataAddress = /* @__PURE__ */ guard(core.recoverTypedDa
  * Non-402 responses come back untouched; one request is paid at most once.
  */
 export function wrapFetch(fetch, options = {}) {
-  const paying = guard(core.wrapFetch)(fetch, options);
-  // The handle of its spending, for another wrapFetch's `shareBudgetWith`.
-  return Object.defineProperty(guard(paying), '__x402LedgerId', { value: paying.__x402LedgerId });
+  const share = options?.shareBudgetWith;
+  const given = share == null ? options : { ...options, shareBudgetWith: UNGUARDED.get(share) ?? share };
+  const paying = guard(core.wrapFetch)(fetch, given);
+  const guarded = guard(paying);
+  UNGUARDED.set(guarded, paying);
+  return guarded;
 }
+/** Each paying fetch returned above to the wasm's own, which `shareBudgetWith` must be given. */
+const UNGUARDED = new WeakMap();
 /** The payment receipt of a response returned by a wrapped fetch (or decoded from its headers). */
 export const getPaymentReceipt = /* @__PURE__ */ guard(core.getPaymentReceipt);
 export { eip1193Wallet } from './wallets/eip1193.js';

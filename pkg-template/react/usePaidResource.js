@@ -30,14 +30,15 @@ export function usePaidResource(url, init) {
     latest.current = { init, fetch };
   });
 
-  // A new provider fetch: only a load that failed, or was answered 402, is tried again with it.
-  const seen = useRef(fetch);
-  useEffect(() => {
-    if (seen.current === fetch) return;
-    seen.current = fetch;
-    const { url: loaded, error, response } = last.current;
-    if (!busy.current && loaded === key && (error || response?.status === 402)) setRound((n) => n + 1);
-  }, [fetch, key]);
+  // A load that failed, or was answered 402, with an older provider fetch than the current one (the
+  // wallets or policy changed meanwhile, e.g. a wallet connected) is tried again with the new one:
+  // when the provider changes, or when such a load ends.
+  const retryStale = useCallback(() => {
+    const { url: loaded, error, response, usedFetch } = last.current;
+    const failed = error || response?.status === 402;
+    if (!busy.current && loaded === key && failed && usedFetch !== latest.current.fetch) setRound((n) => n + 1);
+  }, [key]);
+  useEffect(retryStale, [fetch, retryStale]);
 
   useEffect(() => {
     if (key === '') return undefined;
@@ -52,8 +53,9 @@ export function usePaidResource(url, init) {
     const finish = (next) => {
       if (!current) return;
       busy.current = false;
-      last.current = { url: key, loading: false, ...next };
+      last.current = { url: key, loading: false, usedFetch: fetch, ...next };
       setResult(last.current);
+      retryStale();
     };
     setResult((last) => (last.url === key ? { ...last, loading: true, error: null } : { ...NOTHING, url: key, loading: true }));
     fetch(key, { ...init, signal: controller.signal }).then(
@@ -70,7 +72,7 @@ export function usePaidResource(url, init) {
       outer?.removeEventListener('abort', abort);
       controller.abort();
     };
-  }, [key, round]);
+  }, [key, round, retryStale]);
 
   const refetch = useCallback(() => {
     if (!busy.current) setRound((n) => n + 1);

@@ -133,8 +133,9 @@ export interface ViemWalletClientLike {
 /**
  * Wraps a viem Account or WalletClient as an x402 EVM wallet. A JSON-RPC WalletClient is switched
  * to the typed data's (or transaction's) chain first (switchChain). Direct transfers need a
- * WalletClient: its `sendTransaction` is called with `chain: null` after checking `eth_chainId`;
- * a bare Account's `sendTransaction` rejects with WALLET_UNSUPPORTED. Errors: USER_REJECTED (viem's
+ * WalletClient: after checking `eth_chainId`, a JSON-RPC account sends eth_sendTransaction naming
+ * the chainId, a local account signs for that chain; a bare Account's adapter has no
+ * `sendTransaction`. Errors: USER_REJECTED (viem's
  * UserRejectedRequestError), WALLET_UNAUTHORIZED, CHAIN_NOT_AVAILABLE, WALLET_ACCOUNT_UNAVAILABLE,
  * WALLET_UNSUPPORTED, INVALID_ARGUMENT, WALLET_ERROR.
  */

@@ -13,7 +13,7 @@ import { transactionRequest } from './transaction.js';
  *   WalletClient (`request`, `signTypedData({ account, ...typedData })`, optional `account`,
  *   `getChainId()`, `switchChain({ id })`, `sendTransaction(...)`). Only a WalletClient can send
  *   transactions (direct transfers): a bare Account has no node to broadcast through, so its
- *   sendTransaction rejects with WALLET_UNSUPPORTED.
+ *   adapter has no sendTransaction.
  */
 export function viemWallet(accountOrWalletClient) {
   const target = accountOrWalletClient;
@@ -29,7 +29,12 @@ export function viemWallet(accountOrWalletClient) {
   );
 }
 
-/** A local account: its address never changes, so it is exposed as `address` too. */
+/**
+ * A local account: its address never changes, so it is exposed as `address` too. It has no node
+ * to send through, so no sendTransaction: direct transfers need a WalletClient
+ * (`createWalletClient({ account, chain, transport: http(rpcUrl) })`), and wrapFetch picks another
+ * wallet for them, or refuses with WALLET_UNSUPPORTED before asking the user.
+ */
 function accountAdapter(account) {
   return ownAdapter({
     kind: 'evm',
@@ -37,13 +42,6 @@ function accountAdapter(account) {
     account,
     getAddress: async () => account.address,
     signTypedData: (typedData) => viemCall('signTypedData', () => account.signTypedData(typedData)),
-    async sendTransaction() {
-      throw new X402Error(
-        'a viem Account cannot send transactions: pass viemWallet a WalletClient ' +
-          '(createWalletClient({ account, chain, transport: http(rpcUrl) })) for direct transfers',
-        'WALLET_UNSUPPORTED',
-      );
-    },
   });
 }
 
@@ -96,7 +94,11 @@ function walletClientAdapter(client) {
     let hash;
     try {
       hash = from
-        ? await client.request({ method: 'eth_sendTransaction', params: [{ from, to, data, value: hex(value), chainId: hex(chainId) }] })
+        ? await client.request(
+          { method: 'eth_sendTransaction', params: [{ from, to, data, value: hex(value), chainId: hex(chainId) }] },
+          // Never retried: a wallet that sent and then failed would be asked to send again.
+          { retryCount: 0 },
+        )
         : await client.sendTransaction({ account, to, data, value, chain });
     } catch (error) {
       if (hasName(error, 'ChainMismatchError')) {

@@ -188,9 +188,25 @@ test('sendTransaction: a refusal is USER_REJECTED; an unknown chain CHAIN_NOT_AV
   assert.equal(fake.calls.includes('eth_sendTransaction'), false);
 });
 
-test('a bare Account cannot send: WALLET_UNSUPPORTED naming the WalletClient; a client without sendTransaction has none', async () => {
-  await assert.rejects(viemWallet(alice).sendTransaction(transferTx()),
-    (e) => e instanceof X402Error && e.code === 'WALLET_UNSUPPORTED' && /WalletClient/.test(e.message));
+test('a bare Account has no sendTransaction (wrapFetch then picks a wallet that can send); nor has a client without one', () => {
+  assert.equal(viemWallet(alice).sendTransaction, undefined);
   const minimal = { request: async () => null, signTypedData: async () => '0x' };
   assert.equal(viemWallet(minimal).sendTransaction, undefined);
+});
+
+test('eth_sendTransaction is never retried, whatever the transport would retry', async () => {
+  const fake = fakeWallet();
+  const failing = {
+    request: async (args) => {
+      if (args.method === 'eth_sendTransaction') {
+        fake.calls.push(args.method);
+        throw Object.assign(new Error('Internal error'), { code: -32603 });
+      }
+      return fake.request(args);
+    },
+  };
+  // The transport's default retry policy (3 retries for -32603).
+  const client = createWalletClient({ account: alice.address, transport: custom(failing) });
+  await assert.rejects(viemWallet(client).sendTransaction(transferTx()), { code: 'WALLET_ERROR' });
+  assert.equal(fake.calls.filter((m) => m === 'eth_sendTransaction').length, 1);
 });

@@ -116,10 +116,10 @@ pub struct Ledger {
     limits: BudgetLimits,
     total: Amount,
     per_origin: HashMap<String, Amount>,
-    /// Payments kept for windows: the open ones, and those committed within the
-    /// longest window any limits checked here have had.
+    /// Every open reservation, and the payments committed within the longest
+    /// window of the limits that use this ledger.
     recent: VecDeque<Entry>,
-    /// That longest window, in milliseconds (0: no window yet, nothing kept).
+    /// That longest window, in milliseconds (0: no window, nothing committed kept).
     horizon_ms: u64,
     open: HashMap<ReservationId, (String, Amount)>,
     next: u64,
@@ -128,9 +128,18 @@ pub struct Ledger {
 impl Ledger {
     /// An empty ledger under `limits`.
     pub fn new(limits: BudgetLimits) -> Self {
-        Ledger {
-            limits,
-            ..Ledger::default()
+        let mut ledger = Ledger::default();
+        ledger.keep_for(&limits);
+        ledger.limits = limits;
+        ledger
+    }
+
+    /// Keeps payments for `limits`' window from now on: a paying fetch that shares
+    /// this ledger says so when it is made, so that its window also counts what the
+    /// others pay meanwhile.
+    pub fn keep_for(&mut self, limits: &BudgetLimits) {
+        if let Some((window_ms, _)) = limits.window {
+            self.horizon_ms = self.horizon_ms.max(window_ms);
         }
     }
 
@@ -163,9 +172,7 @@ impl Ledger {
         now_ms: u64,
     ) -> Result<ReservationId> {
         let micros = micros.unwrap_or(Amount::ZERO);
-        if let Some((window_ms, _)) = limits.window {
-            self.horizon_ms = self.horizon_ms.max(window_ms);
-        }
+        self.keep_for(limits);
         // What may still count: open reservations, and payments committed within the
         // longest window.
         let kept_after = now_ms.saturating_sub(self.horizon_ms);
@@ -208,13 +215,11 @@ impl Ledger {
         self.total = self.total.checked_add(micros)?;
         let origin_total = self.per_origin.entry(origin.to_owned()).or_default();
         *origin_total = origin_total.checked_add(micros)?;
-        if self.horizon_ms > 0 {
-            self.recent.push_back(Entry {
-                id,
-                micros,
-                at_ms: now_ms,
-            });
-        }
+        self.recent.push_back(Entry {
+            id,
+            micros,
+            at_ms: now_ms,
+        });
         self.open.insert(id, (origin.to_owned(), micros));
         Ok(id)
     }

@@ -178,3 +178,60 @@ fn bad_config_is_coded() {
         assert!(limits.is_ok(), "{dollars}");
     }
 }
+
+#[test]
+fn a_window_made_later_counts_what_the_others_pay_from_then_on() {
+    let limits = |window: Option<(u64, &str)>| {
+        BudgetLimits::new(BudgetConfig {
+            total: None,
+            per_origin: None,
+            window: window.map(|(seconds, amount)| WindowConfig {
+                seconds,
+                amount: amount.into(),
+            }),
+        })
+        .unwrap()
+    };
+    // No window first; a fetch with an hourly $0.02 then shares the ledger.
+    let (none, hourly) = (limits(None), limits(Some((3_600, "0.02"))));
+    let mut shared = Ledger::new(none.clone());
+    shared.keep_for(&hourly);
+    let id = shared.reserve_under(&none, "a", cents(1), 1_000).unwrap();
+    shared.commit(id, 1_000);
+    // An open reservation of the windowless fetch counts too.
+    let open = shared.reserve_under(&none, "a", cents(1), 3_000).unwrap();
+    assert!(window_exceeded(shared.reserve_under(
+        &hourly,
+        "b",
+        cents(1),
+        4_000
+    )));
+    shared.release(open);
+    let id = shared.reserve_under(&hourly, "b", cents(1), 4_000).unwrap();
+    shared.commit(id, 4_000);
+    assert!(window_exceeded(shared.reserve_under(
+        &hourly,
+        "b",
+        cents(1),
+        5_000
+    )));
+    // A minute's window of the first fetch does not drop what the hour still counts.
+    let minute = limits(Some((60, "1")));
+    let mut shared = Ledger::new(minute.clone());
+    shared.keep_for(&hourly);
+    for at in [0, 60_000, 120_000] {
+        let id = shared.reserve_under(&minute, "a", cents(1), at).unwrap();
+        shared.commit(id, at);
+    }
+    assert!(window_exceeded(shared.reserve_under(
+        &hourly,
+        "b",
+        cents(1),
+        240_000
+    )));
+    assert!(
+        shared
+            .reserve_under(&minute, "a", cents(1), 240_000)
+            .is_ok()
+    );
+}

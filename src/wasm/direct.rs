@@ -282,10 +282,11 @@ impl Inner {
 /// transfer fails: TRANSACTION_FAILED) moved nothing; any other failure (an RPC
 /// error or a wallet error after submitting) may have, and keeps the budget
 /// reservation: counting a payment that did not happen is the safe mistake. Only
-/// the package's own wallets are believed: another adapter may have broadcast the
-/// transfer before failing with any code.
+/// the package's own wallets are believed when they send: another adapter may have
+/// broadcast the transfer before failing with any code. (A Solana wallet that only
+/// signs sends nothing: the transfer is submitted here.)
 fn refused_or_unknown(error: JsValue, wallet: &Wallet) -> Settled {
-    if !wallet.own {
+    if !wallet.own && wallet.can_send {
         return Settled::Unknown(error);
     }
     const BEFORE_SENDING: [&str; 9] = [

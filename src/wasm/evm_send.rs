@@ -252,7 +252,8 @@ async fn fees(url: &str) -> Result<(U256, U256), JsValue> {
 /// INVALID_ARGUMENT / INVALID_ADDRESS for a malformed request (checked before the
 /// wallet is asked); WALLET_UNSUPPORTED when the wallet has no `sendTransaction`; the
 /// wallet's own codes (USER_REJECTED, CHAIN_NOT_AVAILABLE, RPC_ERROR...) or
-/// WALLET_ERROR; INVALID_ARGUMENT when it resolves to no hash; the signal's reason on abort.
+/// WALLET_ERROR, also when it resolves to no hash (it may have sent); the signal's
+/// reason on abort.
 pub(crate) async fn send_evm_transaction(
     wallet: &JsValue,
     tx: &Value,

@@ -41,8 +41,9 @@ pub(super) struct Wallet {
     pub(super) own: bool,
     /// It has what an `exact` payment needs (signTypedData, signTransaction).
     can_sign: bool,
-    /// It can send a transfer itself (sendTransaction).
-    can_send: bool,
+    /// It can send a transfer itself (sendTransaction). A Solana wallet without it
+    /// only signs, and the transfer is submitted here.
+    pub(super) can_send: bool,
 }
 
 pub(super) struct Inner {
@@ -81,13 +82,13 @@ pub fn wrap_fetch(fetch: Function, options: JsValue) -> Result<Function, JsValue
 }
 
 thread_local! {
-    /// The ledgers of the paying fetches made so far, by the id each one carries.
+    /// The ledgers of the paying fetches made so far, by id.
     static LEDGERS: RefCell<Vec<(u32, Weak<RefCell<Ledger>>)>> = const { RefCell::new(Vec::new()) };
     static NEXT_LEDGER: Cell<u32> = const { Cell::new(0) };
+    /// Each paying fetch (the function itself) to its ledger's id: only the functions
+    /// made here are found, not a look-alike or one from another copy of the package.
+    static LEDGER_OF: js_sys::WeakMap = js_sys::WeakMap::new();
 }
-
-/// The hidden property of a paying fetch that names its ledger.
-const LEDGER_KEY: &str = "__x402LedgerId";
 
 fn register_ledger(paying: &Function, ledger: &Rc<RefCell<Ledger>>) -> Result<(), JsValue> {
     let id = NEXT_LEDGER.with(|next| {
@@ -99,9 +100,7 @@ fn register_ledger(paying: &Function, ledger: &Rc<RefCell<Ledger>>) -> Result<()
         all.retain(|(_, ledger)| ledger.strong_count() > 0);
         all.push((id, Rc::downgrade(ledger)));
     });
-    let descriptor = Object::new();
-    js_sys::Reflect::set(&descriptor, &"value".into(), &id.into())?;
-    Object::define_property(paying, &LEDGER_KEY.into(), &descriptor);
+    LEDGER_OF.with(|map| map.set(paying.unchecked_ref(), &id.into()));
     Ok(())
 }
 
@@ -112,10 +111,9 @@ fn shared_ledger(options: &JsValue) -> Result<Option<Rc<RefCell<Ledger>>>, JsVal
     if other.is_undefined() || other.is_null() {
         return Ok(None);
     }
-    let id = if other.is_function() {
-        read(&other, LEDGER_KEY)?.as_f64()
-    } else {
-        None
+    let id = match other.dyn_ref::<Object>() {
+        Some(other) => LEDGER_OF.with(|map| map.get(other)).as_f64(),
+        None => None,
     };
     let ledger = id.and_then(|id| {
         LEDGERS.with(|all| {
@@ -177,7 +175,10 @@ impl Inner {
             fetch,
             wallets,
             ledger: match shared_ledger(options)? {
-                Some(ledger) => ledger,
+                Some(ledger) => {
+                    ledger.borrow_mut().keep_for(&policy.budget);
+                    ledger
+                }
                 None => Rc::new(RefCell::new(Ledger::new(policy.budget.clone()))),
             },
             policy,
@@ -198,7 +199,9 @@ impl Inner {
         match requirement.scheme.as_str() {
             "exact" if kind == "evm" => Some("signTypedData"),
             "exact" => Some("signTransaction"),
-            TRANSFER_SCHEME if kind == "evm" => Some("sendTransaction"),
+            TRANSFER_SCHEME if kind == "evm" => Some(
+                "sendTransaction (evmPrivateKeyWallet, eip1193Wallet, or viemWallet with a WalletClient)",
+            ),
             TRANSFER_SCHEME => Some("sendTransaction or signTransaction"),
             _ => None,
         }

@@ -4,12 +4,14 @@
 // paying fetches can share one budget (shareBudgetWith).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { privateKeyToAccount } from 'viem/accounts';
 import { loadX402 } from '../lib/x402.mjs';
 import { rpc } from '../lib/chain.mjs';
 import { startBaseUsdcChain, startHeaderDialectServer } from '../lib/seed-servers.mjs';
 import { serverFor, usdc, countingWallet, TEST_KEY, PAY_TO } from '../lib/paid-server.mjs';
 
 const x402 = await loadX402();
+const { viemWallet } = x402;
 const PAYER_EVM = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'; // anvil account 1 = TEST_KEY
 const SOLANA_DEVNET = {
   scheme: 'exact', network: 'solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1', amount: '10000',
@@ -65,6 +67,23 @@ test("the package's EIP-1193 adapter: the wallet's gas estimate refusing the cal
   await assert.rejects(paying(url), (e) => e.code === 'TRANSACTION_FAILED');
   refuse = false;
   assert.equal((await paying(url)).status, 200);
+});
+
+test('a direct transfer is sent by a wallet that can send: a viem Account (it cannot) is passed over, or refused before approval', async (t) => {
+  const { chain, url, rpc: rpcUrls } = await headerDialect(t);
+  const account = viemWallet(privateKeyToAccount(TEST_KEY));
+  const before = await chain.balanceOf(PAY_TO);
+  let asked = 0;
+  const approve = () => {
+    asked += 1;
+    return true;
+  };
+  const both = x402.wrapFetch(fetch, { wallets: [account, x402.evmPrivateKeyWallet(TEST_KEY)], rpc: rpcUrls, onPaymentRequired: approve });
+  assert.equal((await both(url)).status, 200);
+  assert.equal((await chain.balanceOf(PAY_TO)) - before, 10_000n);
+  const alone = x402.wrapFetch(fetch, { wallets: [account], rpc: rpcUrls, onPaymentRequired: approve });
+  await assert.rejects(alone(url), (e) => e.code === 'WALLET_UNSUPPORTED' && /WalletClient/.test(e.message));
+  assert.equal(asked, 1);
 });
 
 test("a wallet's error keeps only the package's codes; ethers' ACTION_REJECTED is USER_REJECTED", async (t) => {

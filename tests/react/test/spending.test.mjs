@@ -124,3 +124,25 @@ test(`React ${reactVersion}: StrictMode at the root (effects run twice): one que
   assert.equal(wallet.signatures, 1);
   assert.equal(server.payments.length, 1);
 });
+
+test(`React ${reactVersion}: a wallet connected while the first load is under way is used once that load fails`, async (t) => {
+  const server = fakeServer(routes);
+  let open;
+  const gate = new Promise((resolve) => {
+    open = resolve;
+  });
+  const slow = async (...args) => {
+    await gate;
+    return server.fetch(...args);
+  };
+  const page = resource(server, '/a');
+  const view = await mountProvider(t, server, [page], { wallets: [], fetch: slow });
+  await tick(10);
+  await view.rerender([page], { wallets: [view.wallet] });
+  open();
+  await until(() => page.latest.pendingPayment !== null);
+  await inAct(() => page.latest.pendingPayment.approve());
+  await until(() => page.latest.status === 'settled' && !page.latest.loading);
+  assert.deepEqual(page.latest.data, { a: 1 });
+  assert.equal(server.payments.length, 1);
+});
