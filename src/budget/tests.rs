@@ -2,19 +2,32 @@
 
 use super::*;
 
-fn ledger(total: Option<&str>, per_origin: Option<&str>, window: Option<(u64, &str)>) -> Ledger {
-    Ledger::new(
-        BudgetLimits::new(BudgetConfig {
-            total: total.map(Into::into),
-            per_origin: per_origin.map(Into::into),
-            window: window.map(|(seconds, amount)| WindowConfig {
-                seconds,
-                amount: amount.into(),
-            }),
-        })
-        .unwrap(),
-    )
+fn limits(
+    total: Option<&str>,
+    per_origin: Option<&str>,
+    window: Option<(u64, &str)>,
+) -> BudgetLimits {
+    BudgetLimits::new(BudgetConfig {
+        total: total.map(Into::into),
+        per_origin: per_origin.map(Into::into),
+        window: window.map(|(seconds, amount)| WindowConfig {
+            seconds,
+            amount: amount.into(),
+        }),
+    })
+    .unwrap()
 }
+
+fn ledger(total: Option<&str>, per_origin: Option<&str>, window: Option<(u64, &str)>) -> Ledger {
+    Ledger::new(limits(total, per_origin, window))
+}
+
+/// Reserves a cent at `at` (Unix ms) under `limits` and commits it then.
+fn pay_cent(ledger: &mut Ledger, limits: &BudgetLimits, origin: &str, at: u64) {
+    let id = ledger.reserve_under(limits, origin, cents(1), at).unwrap();
+    ledger.commit(id, at);
+}
+
 const NOT_DOLLARS: Option<Amount> = None;
 fn cents(n: u64) -> Option<Amount> {
     Some(Amount::from(n * 10_000))
@@ -94,38 +107,24 @@ fn the_window_counts_from_the_commit_and_open_reservations_always() {
 
 #[test]
 fn a_shared_ledger_holds_each_fetchs_limits() {
-    let limits = |total: &str, window: Option<(u64, &str)>| {
-        BudgetLimits::new(BudgetConfig {
-            total: Some(total.into()),
-            per_origin: None,
-            window: window.map(|(seconds, amount)| WindowConfig {
-                seconds,
-                amount: amount.into(),
-            }),
-        })
-        .unwrap()
-    };
-    let (wide, narrow) = (limits("0.10", None), limits("0.06", Some((60, "0.02"))));
+    let wide = limits(Some("0.10"), None, None);
+    let narrow = limits(Some("0.06"), None, Some((60, "0.02")));
     let total_exceeded = |result: Result<ReservationId>| {
         matches!(result, Err(Error::BudgetExceeded { limit: "total", .. }))
     };
     let mut shared = Ledger::new(wide.clone());
     // Two payments under the wide limits count in the narrow total.
-    for at in [1_000, 2_000] {
-        let id = shared.reserve_under(&wide, "a", cents(1), at).unwrap();
-        shared.commit(id, at);
-    }
+    pay_cent(&mut shared, &wide, "a", 1_000);
+    pay_cent(&mut shared, &wide, "a", 2_000);
     assert!(total_exceeded(shared.reserve_under(
         &narrow,
         "a",
         cents(5),
         3_000
     )));
-    let id = shared.reserve_under(&narrow, "a", cents(1), 3_000).unwrap();
-    shared.commit(id, 3_000);
+    pay_cent(&mut shared, &narrow, "a", 3_000);
     // From the first window on, payments are kept for it, whichever fetch made them.
-    let id = shared.reserve_under(&wide, "b", cents(1), 4_000).unwrap();
-    shared.commit(id, 4_000);
+    pay_cent(&mut shared, &wide, "b", 4_000);
     assert!(window_exceeded(shared.reserve_under(
         &narrow,
         "b",
@@ -181,23 +180,14 @@ fn bad_config_is_coded() {
 
 #[test]
 fn a_window_made_later_counts_what_the_others_pay_from_then_on() {
-    let limits = |window: Option<(u64, &str)>| {
-        BudgetLimits::new(BudgetConfig {
-            total: None,
-            per_origin: None,
-            window: window.map(|(seconds, amount)| WindowConfig {
-                seconds,
-                amount: amount.into(),
-            }),
-        })
-        .unwrap()
-    };
     // No window first; a fetch with an hourly $0.02 then shares the ledger.
-    let (none, hourly) = (limits(None), limits(Some((3_600, "0.02"))));
+    let (none, hourly) = (
+        limits(None, None, None),
+        limits(None, None, Some((3_600, "0.02"))),
+    );
     let mut shared = Ledger::new(none.clone());
     shared.keep_for(&hourly);
-    let id = shared.reserve_under(&none, "a", cents(1), 1_000).unwrap();
-    shared.commit(id, 1_000);
+    pay_cent(&mut shared, &none, "a", 1_000);
     // An open reservation of the windowless fetch counts too.
     let open = shared.reserve_under(&none, "a", cents(1), 3_000).unwrap();
     assert!(window_exceeded(shared.reserve_under(
@@ -207,8 +197,7 @@ fn a_window_made_later_counts_what_the_others_pay_from_then_on() {
         4_000
     )));
     shared.release(open);
-    let id = shared.reserve_under(&hourly, "b", cents(1), 4_000).unwrap();
-    shared.commit(id, 4_000);
+    pay_cent(&mut shared, &hourly, "b", 4_000);
     assert!(window_exceeded(shared.reserve_under(
         &hourly,
         "b",
@@ -216,12 +205,11 @@ fn a_window_made_later_counts_what_the_others_pay_from_then_on() {
         5_000
     )));
     // A minute's window of the first fetch does not drop what the hour still counts.
-    let minute = limits(Some((60, "1")));
+    let minute = limits(None, None, Some((60, "1")));
     let mut shared = Ledger::new(minute.clone());
     shared.keep_for(&hourly);
     for at in [0, 60_000, 120_000] {
-        let id = shared.reserve_under(&minute, "a", cents(1), at).unwrap();
-        shared.commit(id, at);
+        pay_cent(&mut shared, &minute, "a", at);
     }
     assert!(window_exceeded(shared.reserve_under(
         &hourly,
