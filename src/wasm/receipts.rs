@@ -188,13 +188,7 @@ pub(crate) fn read_receipt(response: &Response, dialect: DialectId) -> Option<Re
 /// small: `{}` or the document); anything else is cancelled unread. Never left
 /// unread: a Worker's unread subrequest body holds one of its few connections.
 pub(crate) async fn one_ly_style(first: &Response) -> bool {
-    let json = first
-        .headers()
-        .get("content-type")
-        .ok()
-        .flatten()
-        .is_some_and(|t| t.to_ascii_lowercase().contains("json"));
-    if !json {
+    if !is_json(first) {
         if let Some(stream) = first.body() {
             cancel_quietly(&stream);
         }
@@ -207,16 +201,20 @@ pub(crate) async fn one_ly_style(first: &Response) -> bool {
     }
 }
 
-/// The `_1ly` member of a paid JSON response (1ly's purchase metadata), read from
-/// a clone so the caller still gets the whole body. Only small JSON bodies are read.
-pub(crate) async fn one_ly_metadata(response: &Response) -> Option<Value> {
-    let json = response
+/// Whether a response's content-type names JSON.
+fn is_json(response: &Response) -> bool {
+    response
         .headers()
         .get("content-type")
         .ok()
         .flatten()
-        .is_some_and(|t| t.to_ascii_lowercase().contains("json"));
-    if !response.ok() || !json {
+        .is_some_and(|t| t.to_ascii_lowercase().contains("json"))
+}
+
+/// The `_1ly` member of a paid JSON response (1ly's purchase metadata), read from
+/// a clone so the caller still gets the whole body. Only small JSON bodies are read.
+pub(crate) async fn one_ly_metadata(response: &Response) -> Option<Value> {
+    if !response.ok() || !is_json(response) {
         return None;
     }
     let text = read_text(&response.clone().ok()?, 1 << 20, None)
