@@ -43,13 +43,14 @@ export const recoverTypedDataAddress = /* @__PURE__ */ guard(core.recoverTypedDa
 export function wrapFetch(fetch, options = {}) {
   const share = options?.shareBudgetWith;
   const given = share == null ? options : { ...options, shareBudgetWith: UNGUARDED.get(share) ?? share };
-  const paying = guard(core.wrapFetch)(fetch, given);
+  const paying = wrapCore(fetch, given);
   const guarded = guard(paying);
   UNGUARDED.set(guarded, paying);
   return guarded;
 }
 /** Each paying fetch returned above to the wasm's own, which `shareBudgetWith` must be given. */
 const UNGUARDED = new WeakMap();
+const wrapCore = /* @__PURE__ */ guard(core.wrapFetch);
 /** The payment receipt of a response returned by a wrapped fetch (or decoded from its headers). */
 export const getPaymentReceipt = /* @__PURE__ */ guard(core.getPaymentReceipt);
 export { eip1193Wallet } from './wallets/eip1193.js';

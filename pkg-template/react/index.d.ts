@@ -34,9 +34,10 @@ export type HookError = X402Error | (Error & { code?: string | number });
 
 /**
  * Holds the wallets, the policy and one wrapped fetch shared by every hook below it, so budgets count
- * all of their payments. The wrapped fetch, and its budget ledger, is re-created when the identity of
- * `wallets`, `policy`, `fetch`, `rpc` or `facilitators`, or the value of `transactionTimeout`,
- * changes: keep them stable (module constants, useMemo, state). Hook requests under one provider run
+ * all of their payments. The wrapped fetch is made again only when `wallets`, `policy`, `fetch`, `rpc`,
+ * `facilitators` or `transactionTimeout` really change (arrays and plain objects are compared by
+ * value, wallet adapters and functions by identity); the new one shares the old one's spending
+ * (`shareBudgetWith`), so the budget carries on. Hook requests under one provider run
  * side by side, each asking its own user and hearing only its own events.
  */
 export function X402Provider(props: X402ProviderProps): ReactElement;

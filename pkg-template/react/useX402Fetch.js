@@ -61,7 +61,6 @@ export function useX402Fetch() {
           // One question per component, the newest request's: an older request is declined.
           if (!mounted.current) return false;
           if (latest.current !== id) return Promise.reject(superseded());
-          answer.current?.(false, superseded());
           return new Promise((resolve, reject) => {
             const decide = (approved, error) => {
               if (answer.current !== decide) return;

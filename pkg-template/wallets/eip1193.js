@@ -3,7 +3,7 @@
 // typed data (or transaction) and asks for eth_signTypedData_v4 (or eth_sendTransaction). What to
 // sign or send is the core's business.
 import { X402Error, ownAdapter, sendError, walletError } from '../errors.js';
-import { transactionRequest } from './transaction.js';
+import { rpcTransaction, transactionHash, transactionRequest } from './transaction.js';
 
 /** EIP-712 domain members in canonical order, with their types. */
 const DOMAIN_FIELDS = [
@@ -31,11 +31,11 @@ export function eip1193Wallet(provider, options = {}) {
   if (options.account !== undefined && typeof options.account !== 'string') {
     throw new X402Error('eip1193Wallet: options.account must be an address string', 'INVALID_ARGUMENT');
   }
-  const call = async (method, params) => {
+  const call = async (method, params, mapError = walletError) => {
     try {
       return await provider.request(params === undefined ? { method } : { method, params });
     } catch (error) {
-      throw method === 'eth_sendTransaction' ? sendError(error, method, rpcCode(error)) : providerError(error, method);
+      throw mapError(error, method, rpcCode(error));
     }
   };
 
@@ -101,16 +101,12 @@ export function eip1193Wallet(provider, options = {}) {
 
   /** Sends `{ chainId, to, data?, value? }` from the wallet's account on `chainId`; resolves to the hash. */
   async function sendTransaction(tx) {
-    const { chainId, to, data, value } = transactionRequest(tx);
+    const request = transactionRequest(tx);
     const from = await getAddress();
-    await ensureChain(chainId);
+    await ensureChain(request.chainId);
     // chainId too: a wallet switched to another chain after ensureChain refuses instead of
     // sending the call to the same address on that chain.
-    const hash = await call('eth_sendTransaction', [{ from, to, data, value: `0x${value.toString(16)}`, chainId: `0x${chainId.toString(16)}` }]);
-    if (typeof hash !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(hash)) {
-      throw new X402Error('eth_sendTransaction did not return a transaction hash', 'WALLET_ERROR');
-    }
-    return hash;
+    return transactionHash(await call('eth_sendTransaction', [rpcTransaction(from, request)], sendError), 'eth_sendTransaction');
   }
 
   /** The JSON-RPC receipt of `hash` from the wallet's node, or null while it is pending. */

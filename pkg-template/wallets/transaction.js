@@ -22,6 +22,19 @@ export function transactionRequest(tx) {
   return { chainId, to: tx.to, data, value };
 }
 
+/** A checked request as eth_sendTransaction takes it: hex quantities, `chainId` named. */
+export function rpcTransaction(from, { chainId, to, data, value }) {
+  return { from, to, data, value: `0x${value.toString(16)}`, chainId: `0x${chainId.toString(16)}` };
+}
+
+/** `hash` when it is a 0x transaction hash; else WALLET_ERROR (the wallet may have sent anyway). */
+export function transactionHash(hash, what) {
+  if (typeof hash !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(hash)) {
+    throw new X402Error(`${what} did not return a transaction hash`, 'WALLET_ERROR');
+  }
+  return hash;
+}
+
 /** A number, bigint, decimal or 0x string as a bigint; undefined for anything else. */
 function integer(value) {
   if (typeof value !== 'number' && typeof value !== 'bigint' && typeof value !== 'string') return undefined;

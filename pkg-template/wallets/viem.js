@@ -3,7 +3,7 @@
 // only adapts the shape, puts a JSON-RPC wallet on the right chain, and maps viem's errors to
 // X402Error codes.
 import { X402Error, ownAdapter, sendError, walletError } from '../errors.js';
-import { transactionRequest } from './transaction.js';
+import { rpcTransaction, transactionHash, transactionRequest } from './transaction.js';
 
 /**
  * Wraps a viem Account or WalletClient as an x402 EVM wallet. viem is not imported: any object of
@@ -81,7 +81,8 @@ function walletClientAdapter(client) {
   // the transaction's chain (`chain`, not `client.chain`, which may be unset), which another
   // chain's node refuses.
   async function sendTransaction(tx) {
-    const { chainId, to, data, value } = transactionRequest(tx);
+    const checked = transactionRequest(tx);
+    const { chainId, to, data, value } = checked;
     const account = await signer();
     await ensureChain(account, chainId);
     const current = Number(await request('eth_chainId'));
@@ -89,27 +90,23 @@ function walletClientAdapter(client) {
       throw new X402Error(`the wallet is on chain ${current}, not ${chainId}`, 'CHAIN_NOT_AVAILABLE');
     }
     const chain = { id: Number(chainId), name: `chain ${chainId}` };
-    const hex = (n) => `0x${n.toString(16)}`;
     const from = typeof account === 'string' ? account : account?.type === 'json-rpc' ? account.address : undefined;
     let hash;
     try {
       hash = from
         ? await client.request(
-          { method: 'eth_sendTransaction', params: [{ from, to, data, value: hex(value), chainId: hex(chainId) }] },
+          { method: 'eth_sendTransaction', params: [rpcTransaction(from, checked)] },
           // Never retried: a wallet that sent and then failed would be asked to send again.
           { retryCount: 0 },
         )
         : await client.sendTransaction({ account, to, data, value, chain });
     } catch (error) {
-      if (hasName(error, 'ChainMismatchError')) {
+      if (findCause(error, (e) => e.name === 'ChainMismatchError')) {
         throw new X402Error(`the wallet left chain ${chainId} before sending`, 'CHAIN_NOT_AVAILABLE', { cause: error });
       }
       throw sendError(error, 'sendTransaction', rpcCode(error));
     }
-    if (typeof hash !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(hash)) {
-      throw new X402Error('sendTransaction did not return a transaction hash', 'WALLET_ERROR');
-    }
-    return hash;
+    return transactionHash(hash, 'sendTransaction');
   }
 
   // The JSON-RPC receipt (hex quantities, status 0x1 / 0x0), or null while pending.
@@ -148,19 +145,16 @@ async function viemCall(what, fn) {
  * code 4001) and may nest them as `cause`.
  */
 function rpcCode(error) {
-  for (let e = error, depth = 0; e && depth < 8; e = e.cause, depth += 1) {
-    if (e.name === 'UserRejectedRequestError') return 4001;
-    if (typeof e.code === 'number') return e.code;
-  }
-  return undefined;
+  const found = findCause(error, (e) => e.name === 'UserRejectedRequestError' || typeof e.code === 'number');
+  return found?.name === 'UserRejectedRequestError' ? 4001 : found?.code;
 }
 
-/** Whether `error` or one of its causes is named `name`. */
-function hasName(error, name) {
+/** The first of `error` and its causes (at most 8 deep) that `test` accepts. */
+function findCause(error, test) {
   for (let e = error, depth = 0; e && depth < 8; e = e.cause, depth += 1) {
-    if (e.name === name) return true;
+    if (test(e)) return e;
   }
-  return false;
+  return undefined;
 }
 
 function mapError(error, what) {

@@ -50,8 +50,7 @@ function reasonText(value, fallback) {
  * The 402 of a refused or unsettled payment (or of no payment, without `reason`). A v1 payment
  * (X-PAYMENT) gets its failure in X-PAYMENT-RESPONSE and the reason as the v1 body's `error`.
  */
-function challengeResponse(challenge, options, reason, failure, v1 = false) {
-  const { header, body } = challenge(reason ?? undefined);
+function challengeResponse({ header, body }, options, reason, failure, v1 = false) {
   const headers = corsHeaders(options, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'PAYMENT-REQUIRED': header });
   if (failure) {
     const settlement = { success: false, errorReason: reason, transaction: reasonText(failure.transaction, ''), network: reasonText(failure.network, '') };
@@ -71,16 +70,18 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
   // The wasm route is freed as soon as it has answered: a burst of requests must not wait for
   // the garbage collector to give its memory back. A later refusal (rare) resolves it again.
   const challenge = (reason) => withRoute(routeConfig, request.url, (resolved) => resolved.challenge(reason));
-  const { decision, unpaid } = withRoute(routeConfig, request.url, (resolved) => {
+  const { decision, answer } = withRoute(routeConfig, request.url, (resolved) => {
     const decided = resolved.decide(
       request.headers.get('payment-signature') ?? undefined,
       request.headers.get('x-payment') ?? undefined,
       options.now === undefined ? {} : { now: options.now },
     );
-    // No payment (the common first request): its 402 from the same route.
-    return { decision: decided, unpaid: decided.action === 'challenge' ? resolved.challenge(undefined) : undefined };
+    // No payment (the common first request), or one refused locally: its 402 from the same route.
+    const reason = decided.action === 'refused' ? reasonText(decided.reason, 'invalid_payment') : undefined;
+    const asked = decided.action === 'challenge' || decided.action === 'refused';
+    return { decision: decided, answer: asked ? resolved.challenge(reason) : undefined };
   });
-  if (unpaid) return { response: challengeResponse(() => unpaid, options) };
+  if (decision.action === 'challenge') return { response: challengeResponse(answer, options) };
   if (decision.action === 'malformed') {
     const body = JSON.stringify({ error: decision.code, message: decision.message });
     return { response: new Response(body, { status: 400, headers: corsHeaders(options, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }) }) };
@@ -90,11 +91,11 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
   // carries no version); a v2-only route answers in v2 whatever was sent.
   const xPaymentOnly = !request.headers.has('payment-signature') && request.headers.has('x-payment');
   const v1 = routeConfig?.acceptV1 === true && (decision.x402Version === 1 || xPaymentOnly);
-  const refuse = (given) => {
+  const refuse = (given, made) => {
     const reason = reasonText(given, 'invalid_payment');
-    return { response: challengeResponse(challenge, options, reason, { network }, v1), reason };
+    return { response: challengeResponse(made ?? challenge(reason), options, reason, { network }, v1), reason };
   };
-  if (decision.action === 'refused') return refuse(decision.reason);
+  if (decision.action === 'refused') return refuse(decision.reason, answer);
 
   // Both may be given as functions of env (Durable Object bindings and secrets live there).
   const configured = typeof options.replayStore === 'function' ? options.replayStore(env) : options.replayStore;
@@ -164,23 +165,27 @@ function canonicalPath(path) {
   return `/${segments.join('/')}`.toLowerCase();
 }
 
-/** The routes, parsed once: `{ method, path, prefix, config }` with canonical paths. */
+/**
+ * The routes, parsed once: `{ method, path, under, config }` with canonical paths; `under` is the
+ * prefix a "/prefix/*" route covers (undefined for an exact path).
+ */
 function compileRoutes(routes) {
   return Object.entries(routes).map(([pattern, config]) => {
-    const [method, path] = pattern.includes(' ') ? pattern.split(/\s+/, 2) : ['*', pattern];
-    const prefix = path.endsWith('/*');
-    return { method: method.toUpperCase(), path: canonicalPath(prefix ? path.slice(0, -2) : path), prefix, config };
+    const [method, given] = pattern.includes(' ') ? pattern.split(/\s+/, 2) : ['*', pattern];
+    const prefix = given.endsWith('/*');
+    const path = canonicalPath(prefix ? given.slice(0, -2) : given);
+    const under = prefix ? (path === '/' ? '/' : `${path}/`) : undefined;
+    return { method: method.toUpperCase(), path, under, config };
   });
 }
 
-function matchRoute(table, request) {
-  const pathname = canonicalPath(new URL(request.url).pathname);
-  const asked = request.method.toUpperCase();
-  for (const { method, path, prefix, config } of table) {
+/** The route config for a canonical `pathname` and a method, or undefined. */
+function matchRoute(table, pathname, method) {
+  const asked = method.toUpperCase();
+  for (const { method: routeMethod, path, under, config } of table) {
     // A HEAD runs the GET handler in most routers (and in Workers' own dispatch).
-    if (method !== '*' && method !== asked && !(method === 'GET' && asked === 'HEAD')) continue;
-    const under = prefix && pathname.startsWith(path === '/' ? '/' : `${path}/`);
-    if (pathname === path || under) return config;
+    if (routeMethod !== '*' && routeMethod !== asked && !(routeMethod === 'GET' && asked === 'HEAD')) continue;
+    if (pathname === path || (under && pathname.startsWith(under))) return config;
   }
   return undefined;
 }
@@ -194,15 +199,16 @@ export function paymentRequired(config) {
   const { routes, settleBeforeHandler = false, ...options } = config;
   const table = compileRoutes(routes);
   return async function x402Middleware(request, env, ctx, next) {
+    const pathname = canonicalPath(new URL(request.url).pathname);
     if (request.method === 'OPTIONS') {
       // A preflight names the method it asks about; answer it for any paid route.
-      const asked = (request.headers.get('access-control-request-method') ?? 'GET').toUpperCase();
-      if (matchRoute(table, { url: request.url, method: asked }) || matchRoute(table, request)) {
+      const asked = request.headers.get('access-control-request-method') ?? 'GET';
+      if (matchRoute(table, pathname, asked) || matchRoute(table, pathname, 'OPTIONS')) {
         return preflight(request, options);
       }
       return next(request, env, ctx);
     }
-    const routeConfig = matchRoute(table, request);
+    const routeConfig = matchRoute(table, pathname, request.method);
     if (!routeConfig) return next(request, env, ctx);
     const gate = await requirePayment(request, routeConfig, env, options);
     if (gate.response) return gate.response;
