@@ -131,7 +131,6 @@ impl<'a> Response402<'a> {
     }
 }
 
-/// A challenge of the wrong shape (`INVALID_402`), with why.
 /// The atomic amount of a seed dialect's decimal `text` for a token with `decimals`:
 /// a plain number, or one naming `currency` (the unit the challenge priced in), never
 /// another; and never zero (a transfer of nothing still costs the payer its fee).
@@ -163,6 +162,7 @@ pub(crate) fn transfer_amount(
     Ok(price.amount)
 }
 
+/// A challenge of the wrong shape (`INVALID_402`), with why.
 pub(crate) fn malformed(reason: &str) -> Error {
     Error::json(
         crate::error::Document::PaymentRequired,

@@ -132,6 +132,11 @@ pub fn verify(
         .and_then(Value::as_str)
         .and_then(|s| RecoverableSignature::parse(s).ok())
         .ok_or(Invalid::Payload)?;
+    // v = 0/1 would recover here but not on chain (the token's ecrecover refuses it), so such a
+    // signature is refused without recovering it.
+    let signed_by = |digest: &[u8; 32], from: Address| {
+        signature.has_legacy_v() && recover_address(digest, &signature).ok() == Some(from)
+    };
     let pay_to = Address::parse(&requirement.pay_to).map_err(|_| Invalid::Requirements)?;
     let asset = Address::parse(&requirement.asset).map_err(|_| Invalid::Requirements)?;
     let amount = requirement.amount.as_u256();
@@ -151,7 +156,8 @@ pub fn verify(
         if expired(valid_before) {
             return Err(Invalid::ValidBefore);
         }
-        if not_yet(uint(auth, "validAfter")?) {
+        let valid_after = uint(auth, "validAfter")?;
+        if not_yet(valid_after) {
             return Err(Invalid::ValidAfter);
         }
         let nonce = text(auth, "nonce")?;
@@ -169,15 +175,13 @@ pub fn verify(
             from,
             to: pay_to,
             value: amount,
-            valid_after: uint(auth, "validAfter")?,
+            valid_after,
             valid_before,
             nonce: nonce_bytes,
         }
         .digest(name, version, chain_id, asset);
-        // v = 0/1 recovers here but not on chain: the token's ecrecover refuses it.
-        match recover_address(&digest, &signature) {
-            Ok(signer) if signer == from && signature.has_legacy_v() => {}
-            _ => return Err(Invalid::Signature),
+        if !signed_by(&digest, from) {
+            return Err(Invalid::Signature);
         }
         return Ok(Verified {
             payer: from,
@@ -218,9 +222,8 @@ pub fn verify(
     let nonce = uint(auth, "nonce")?.to_string();
     let typed = permit2_typed_data(chain_id, object(auth.clone()));
     let digest = typed.digest().map_err(|_| Invalid::Payload)?;
-    match recover_address(&digest, &signature) {
-        Ok(signer) if signer == from && signature.has_legacy_v() => {}
-        _ => return Err(Invalid::Permit2Signature),
+    if !signed_by(&digest, from) {
+        return Err(Invalid::Permit2Signature);
     }
     Ok(Verified {
         payer: from,

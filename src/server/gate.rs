@@ -261,7 +261,7 @@ pub fn check_payment(
         .saturating_add(requirement.max_timeout_seconds)
         .saturating_add(VALIDITY_SLACK_SECONDS);
     if verified.valid_before > latest {
-        return Err("invalid_exact_evm_payload_authorization_valid_before");
+        return Err(crate::evm::verify::Invalid::ValidBefore.reason());
     }
     let payer = verified.payer.to_checksum();
     Ok(PaymentCheck {

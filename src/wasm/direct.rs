@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use web_sys::Response;
 
-use super::error::{invalid_argument, to_js};
+use super::error::{code_of, invalid_argument, to_js};
 use super::evm::{now_seconds, wallet_address};
 use super::evm_send::{send_evm_transaction, wait_for_evm_receipt};
 use super::facilitator_pay::Facilitator;
@@ -310,10 +310,7 @@ fn reverted_or_unknown(error: JsValue) -> Settled {
 
 /// `Settled::No` when the error's code is one of `codes`, else `Settled::Unknown`.
 fn nothing_moved_if(error: JsValue, codes: &[&str]) -> Settled {
-    let code = Reflect::get(&error, &"code".into())
-        .ok()
-        .and_then(|c| c.as_string());
-    if code.is_some_and(|c| codes.contains(&c.as_str())) {
+    if code_of(&error).is_some_and(|c| codes.contains(&c.as_str())) {
         Settled::No(error)
     } else {
         Settled::Unknown(error)

@@ -111,9 +111,7 @@ const WALLET_CODES: [&str; 17] = [
 /// USER_REJECTED from an adapter); ethers' ACTION_REJECTED (a user's refusal) becomes
 /// USER_REJECTED; anything else becomes WALLET_ERROR. Both keep the original as `cause`.
 pub(crate) fn wallet_error(error: JsValue) -> JsValue {
-    let code = Reflect::get(&error, &JsValue::from_str("code"))
-        .ok()
-        .and_then(|c| c.as_string());
+    let code = code_of(&error);
     if code.as_deref().is_some_and(|c| WALLET_CODES.contains(&c)) {
         return error;
     }
@@ -125,13 +123,14 @@ pub(crate) fn wallet_error(error: JsValue) -> JsValue {
         .ok()
         .and_then(|m| m.as_string())
         .unwrap_or_else(|| "the wallet failed".to_owned());
-    let wrapped = js_sys::Error::new(&format!("wallet error: {message}"));
-    wrapped.set_name("X402Error");
-    let _ = Reflect::set(
-        &wrapped,
-        &JsValue::from_str("code"),
-        &JsValue::from_str(code),
-    );
+    let wrapped = coded(code, &format!("wallet error: {message}"));
     let _ = Reflect::set(&wrapped, &JsValue::from_str("cause"), &error);
-    wrapped.into()
+    wrapped
+}
+
+/// The string `code` of a thrown value (an X402Error's), if it has one.
+pub(crate) fn code_of(error: &JsValue) -> Option<String> {
+    Reflect::get(error, &JsValue::from_str("code"))
+        .ok()
+        .and_then(|c| c.as_string())
 }

@@ -77,7 +77,7 @@ pub fn wrap_fetch(fetch: Function, options: JsValue) -> Result<Function, JsValue
             guarded_promise(async move { inner.fetch(input, init, Hooks::from_js(&hooks)?).await })
         });
     let paying: Function = closure.into_js_value().unchecked_into();
-    register_ledger(&paying, &ledger)?;
+    register_ledger(&paying, &ledger);
     Ok(paying)
 }
 
@@ -90,7 +90,7 @@ thread_local! {
     static LEDGER_OF: js_sys::WeakMap = js_sys::WeakMap::new();
 }
 
-fn register_ledger(paying: &Function, ledger: &Rc<RefCell<Ledger>>) -> Result<(), JsValue> {
+fn register_ledger(paying: &Function, ledger: &Rc<RefCell<Ledger>>) {
     let id = NEXT_LEDGER.with(|next| {
         next.set(next.get().wrapping_add(1));
         next.get()
@@ -101,7 +101,6 @@ fn register_ledger(paying: &Function, ledger: &Rc<RefCell<Ledger>>) -> Result<()
         all.push((id, Rc::downgrade(ledger)));
     });
     LEDGER_OF.with(|map| map.set(paying.unchecked_ref(), &id.into()));
-    Ok(())
 }
 
 /// `options.shareBudgetWith`: the ledger of another paying fetch made by wrapFetch,
@@ -139,17 +138,16 @@ impl Inner {
         let wallets = items(&wallets, MAX_ELEMENTS)?
             .into_iter()
             .map(|adapter| {
-                let evm = method(&adapter, "signTypedData")?.is_some();
+                let signs_typed_data = method(&adapter, "signTypedData")?.is_some();
                 let kind = read(&adapter, "kind")?
                     .as_string()
-                    .unwrap_or_else(|| if evm { "evm" } else { "solana" }.into());
-                let signs = if kind == "evm" {
-                    "signTypedData"
-                } else {
-                    "signTransaction"
+                    .unwrap_or_else(|| if signs_typed_data { "evm" } else { "solana" }.into());
+                let can_sign = match kind.as_str() {
+                    "evm" => signs_typed_data,
+                    _ => method(&adapter, "signTransaction")?.is_some(),
                 };
                 Ok(Wallet {
-                    can_sign: method(&adapter, signs)?.is_some(),
+                    can_sign,
                     can_send: method(&adapter, "sendTransaction")?.is_some(),
                     own: read(&adapter, "__x402Own")?.as_bool() == Some(true),
                     kind,
@@ -191,42 +189,51 @@ impl Inner {
         })
     }
 
-    /// What a requirement that only wallets unable to pay it could take lacks: the
-    /// method its scheme needs (WALLET_UNSUPPORTED, before anyone is asked to approve).
-    pub(super) fn missing_method(&self, requirement: &Requirement) -> Option<&'static str> {
-        let kind = Self::family(requirement)?;
-        self.wallets.iter().any(|w| w.kind == kind).then_some(())?;
-        match requirement.scheme.as_str() {
-            "exact" if kind == "evm" => Some("signTypedData"),
-            "exact" => Some("signTransaction"),
-            TRANSFER_SCHEME if kind == "evm" => Some(
+    /// The wallet family of a requirement, and what a wallet of it needs to pay it:
+    /// whether a wallet can, and the method named when none can.
+    fn needs(requirement: &Requirement) -> Option<Need> {
+        let kind = match requirement.network.namespace() {
+            "eip155" => "evm",
+            "solana" => "solana",
+            _ => return None,
+        };
+        let (can, method): (fn(&Wallet) -> bool, _) = match (requirement.scheme.as_str(), kind) {
+            ("exact", "evm") => (|w| w.can_sign, "signTypedData"),
+            ("exact", _) => (|w| w.can_sign, "signTransaction"),
+            (TRANSFER_SCHEME, "evm") => (
+                |w| w.can_send,
                 "sendTransaction (evmPrivateKeyWallet, eip1193Wallet, or viemWallet with a WalletClient)",
             ),
-            TRANSFER_SCHEME => Some("sendTransaction or signTransaction"),
-            _ => None,
-        }
-    }
-
-    fn family(requirement: &Requirement) -> Option<&'static str> {
-        match requirement.network.namespace() {
-            "eip155" => Some("evm"),
-            "solana" => Some("solana"),
-            _ => None,
-        }
-    }
-
-    pub(super) fn wallet_for(&self, requirement: &Requirement) -> Option<&Wallet> {
-        let kind = Self::family(requirement)?;
-        // The first wallet of the requirement's family that can make this payment: one
-        // that cannot is not asked (and not chosen) only to fail after the approval.
-        let able = |w: &&Wallet| match requirement.scheme.as_str() {
-            "exact" => w.can_sign,
             // A Solana transfer may be signed here and submitted over RPC.
-            TRANSFER_SCHEME => w.can_send || (kind == "solana" && w.can_sign),
-            FACILITATOR_SCHEME => true,
-            _ => false,
+            (TRANSFER_SCHEME, _) => (
+                |w| w.can_send || w.can_sign,
+                "sendTransaction or signTransaction",
+            ),
+            (FACILITATOR_SCHEME, _) => (|_| true, "an address"),
+            _ => return None,
         };
-        self.wallets.iter().filter(|w| w.kind == kind).find(able)
+        Some(Need { kind, can, method })
+    }
+
+    /// The first wallet of the requirement's family that can make this payment: one
+    /// that cannot is not asked (and not chosen) only to fail after the approval.
+    pub(super) fn wallet_for(&self, requirement: &Requirement) -> Option<&Wallet> {
+        let need = Self::needs(requirement)?;
+        self.wallets
+            .iter()
+            .find(|w| w.kind == need.kind && (need.can)(w))
+    }
+
+    /// The method a requirement needs when only wallets unable to pay it could take
+    /// it (WALLET_UNSUPPORTED, before anyone is asked to approve).
+    pub(super) fn missing_method(&self, requirement: &Requirement) -> Option<&'static str> {
+        let need = Self::needs(requirement)?;
+        let family: Vec<_> = self
+            .wallets
+            .iter()
+            .filter(|w| w.kind == need.kind)
+            .collect();
+        (!family.is_empty() && !family.iter().any(|w| (need.can)(w))).then_some(need.method)
     }
 
     pub(super) fn emit(
@@ -336,6 +343,14 @@ fn timeout_ms(value: &JsValue) -> Result<u32, JsValue> {
                 "options.transactionTimeout must be a whole number of milliseconds, 1 to 600000",
             )
         })
+}
+
+/// What a requirement asks of a wallet: its family, whether a wallet can pay it, and
+/// the method named when none can.
+struct Need {
+    kind: &'static str,
+    can: fn(&Wallet) -> bool,
+    method: &'static str,
 }
 
 /// One paying call: its hooks, the request (body read once), the 402 and what it asks.

@@ -8,7 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::Response;
 
 use super::convert::{js_to_json, json_to_js, read};
-use super::error::{invalid_argument, to_js};
+use super::error::{code_of, invalid_argument, to_js};
 use super::evm::{SignInputs, now_seconds, random_memo, random_nonce, sign_for};
 use super::fetch::{Call, Inner, Settled};
 use super::receipts::{Receipt, one_ly_metadata, read_receipt, remember_receipt};
@@ -111,7 +111,7 @@ impl Inner {
                     Settled::No(error) => (error, json!(false)),
                     Settled::Unknown(error) => (error, json!("unknown")),
                 };
-                let code = read(&error, "code").ok().and_then(|c| c.as_string());
+                let code = code_of(&error);
                 // A refused approval already said so ("rejected").
                 if code.as_deref() != Some("PAYMENT_REJECTED") {
                     let message = read(&error, "message").ok().and_then(|m| m.as_string());

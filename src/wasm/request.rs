@@ -81,7 +81,10 @@ pub(crate) async fn read_text(
         };
         let chunk = chunk.inspect_err(|_| cancel_quietly(&reader))?;
         if get(&chunk, "done").is_truthy() {
-            return Ok(Some(String::from_utf8_lossy(&bytes).into_owned()));
+            // Valid UTF-8 (the usual case) is kept without a copy.
+            return Ok(Some(String::from_utf8(bytes).unwrap_or_else(|e| {
+                String::from_utf8_lossy(e.as_bytes()).into_owned()
+            })));
         }
         // A chunk from another realm (a test runner's outer fetch) is a view, not our Uint8Array.
         let chunk = match get(&chunk, "value").dyn_into::<js_sys::Uint8Array>() {
