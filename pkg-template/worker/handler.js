@@ -135,7 +135,10 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
     /** Frees the replay key of a payment that was not used (the handler failed). */
     release: () => store.release(decision.replayKey),
     /** The 402 to send when settlement failed (PAYMENT-RESPONSE success=false, no resource body). */
-    failure: (settlement) => challengeResponse(challenge, options, reasonText(settlement?.errorReason, 'settlement_failed'), { network, ...settlement }, v1),
+    failure: (settlement) => {
+      const reason = reasonText(settlement?.errorReason, 'settlement_failed');
+      return challengeResponse(challenge(reason), options, reason, { network, ...settlement }, v1);
+    },
   };
 }
 
