@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::exact::{token_program, transfer_checked};
 use super::message::{AccountMeta, Instruction, Message, PACKET_LEN, Transaction};
+use super::verify::MAX_COMPUTE_UNIT_PRICE;
 use super::{
     COMPUTE_BUDGET_PROGRAM, LIGHTHOUSE_PROGRAM, MEMO_PROGRAM, Pubkey, TOKEN_2022_PROGRAM,
     TOKEN_PROGRAM, verify_signature,
@@ -127,7 +128,10 @@ impl SvmTransfer {
 /// pays the fees and is the only signer (with a valid signature), exactly one token
 /// instruction, which is `expected`'s TransferChecked (program, accounts with their
 /// roles, references in order, amount, decimals), and otherwise only ComputeBudget,
-/// Memo or Lighthouse instructions (wallets add these). The blockhash may differ.
+/// Memo or Lighthouse instructions (wallets add these). A priority fee is bounded as in
+/// x402 `exact` ([`MAX_COMPUTE_UNIT_PRICE`]): this transfer is the payer's own, and a
+/// wallet (or a page that wraps one) must not spend more of it on fees than that.
+/// The blockhash may differ.
 ///
 /// # Errors
 /// [`Error::InvalidTransaction`] when `tx` does not decode as a v0 transaction;
@@ -156,7 +160,6 @@ pub fn check_transfer(tx: &[u8], expected: &SvmTransfer) -> Result<()> {
         Pubkey::known(TOKEN_2022_PROGRAM),
     ];
     let tolerated = [
-        Pubkey::known(COMPUTE_BUDGET_PROGRAM),
         Pubkey::known(MEMO_PROGRAM),
         Pubkey::known(LIGHTHOUSE_PROGRAM),
     ];
@@ -164,6 +167,11 @@ pub fn check_transfer(tx: &[u8], expected: &SvmTransfer) -> Result<()> {
     for ix in &message.instructions {
         match key(ix.program_id_index) {
             Some(program) if tokens.contains(&program) => transfers.push(ix),
+            Some(program) if program == Pubkey::known(COMPUTE_BUDGET_PROGRAM) => {
+                if compute_unit_price(&ix.data).is_some_and(|p| p > MAX_COMPUTE_UNIT_PRICE) {
+                    return Err(altered("a priority fee above 5 lamports per compute unit"));
+                }
+            }
             Some(program) if tolerated.contains(&program) => {}
             _ => return Err(altered("an instruction of another program")),
         }
@@ -202,6 +210,16 @@ pub fn check_transfer(tx: &[u8], expected: &SvmTransfer) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// The price a ComputeBudget instruction sets, in micro-lamports per compute unit:
+/// `Some` for SetComputeUnitPrice (a malformed one counts as the highest price),
+/// `None` for the program's other instructions.
+fn compute_unit_price(data: &[u8]) -> Option<u64> {
+    match data.split_first() {
+        Some((3, price)) => Some(price.try_into().map_or(u64::MAX, u64::from_le_bytes)),
+        _ => None,
+    }
 }
 
 /// Reads one entry of a `getSignatureStatuses` answer for `signature`: `Ok(true)` once

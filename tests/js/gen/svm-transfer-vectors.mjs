@@ -223,6 +223,17 @@ async function variants(v) {
       transaction: await sign({ before: [cb.getSetComputeUnitLimitInstruction({ units: 30000 }), cb.getSetComputeUnitPriceInstruction({ microLamports: 5000n })] }),
       expect: 'ok',
     },
+    // The x402 `exact` bound on the priority fee (5 lamports per compute unit) holds here too.
+    {
+      name: 'priority fee at the bound',
+      transaction: await sign({ before: [cb.getSetComputeUnitPriceInstruction({ microLamports: 5_000_000n })] }),
+      expect: 'ok',
+    },
+    {
+      name: 'priority fee above the bound',
+      transaction: await sign({ before: [cb.getSetComputeUnitLimitInstruction({ units: 200000 }), cb.getSetComputeUnitPriceInstruction({ microLamports: 5_000_001n })] }),
+      expect: 'WALLET_ALTERED_TRANSACTION',
+    },
     { name: 'memo appended', transaction: await sign({ after: [memo] }), expect: 'ok' },
     { name: 'another blockhash', transaction: await sign({ blockhash: b58(sha('blockhash/other')) }), expect: 'ok' },
     { name: 'unsigned', transaction: v.transaction, expect: 'INVALID_SIGNATURE' },
