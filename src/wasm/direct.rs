@@ -15,9 +15,7 @@ use super::evm_send::{send_evm_transaction, wait_for_evm_receipt};
 use super::facilitator_pay::Facilitator;
 use super::fetch::{Call, Inner, Settled, Wallet};
 use super::receipts::Receipt;
-use super::request::{
-    Outgoing, as_response, attempt, call_fetch, fetch_promise, read_json, response_url,
-};
+use super::request::{Outgoing, as_response, call_fetch, fetch_promise, read_json};
 use super::rpc::{latest_blockhash, need_rpc_url, rpc_url_for, within};
 use super::svm::mint_info;
 use super::svm_send::{confirm_svm_signature, send_svm_transaction};
@@ -94,9 +92,10 @@ impl Inner {
             }
             _ => self.pay_facilitator(call, requirement, &payer).await?,
         };
-        let url = response_url(call.first, call.request);
-        let retry =
-            attempt(call.request, call.body, Some((&url, &headers))).map_err(Settled::Unknown)?;
+        let retry = call
+            .request
+            .retry(call.first, &headers)
+            .map_err(Settled::Unknown)?;
         let response = call_fetch(&self.fetch, self.native, &retry)
             .await
             .map_err(Settled::Unknown)?;
@@ -127,7 +126,7 @@ impl Inner {
         });
         let rpc_url = rpc_url_for(&self.rpc, &requirement.network);
         unexpired(call.challenge).map_err(|e| no(to_js(&e)))?;
-        let hash = send_evm_transaction(&wallet.adapter, &tx, rpc_url.as_deref(), Some(&signal))
+        let hash = send_evm_transaction(&wallet.adapter, &tx, rpc_url.as_deref(), signal.as_ref())
             .await
             .map_err(|e| refused_or_unknown(e, wallet))?;
         self.emit(
@@ -141,7 +140,7 @@ impl Inner {
             &hash,
             rpc_url.as_deref(),
             self.transaction_timeout_ms,
-            Some(&signal),
+            signal.as_ref(),
         )
         .await
         .map_err(reverted_or_unknown)?;
@@ -201,7 +200,7 @@ impl Inner {
             &transfer,
             Some(&rpc_url),
             &network,
-            Some(&signal),
+            signal.as_ref(),
         )
         .await
         .map_err(|e| refused_or_unknown(e, wallet))?;
@@ -215,7 +214,7 @@ impl Inner {
             &rpc_url,
             &signature,
             self.transaction_timeout_ms,
-            Some(&signal),
+            signal.as_ref(),
         )
         .await
         .map_err(reverted_or_unknown)?;
@@ -243,11 +242,13 @@ impl Inner {
         let url = format!("{}/api/verify?reference={reference}", call.origin);
         let verified = async |left: u32| {
             let init = Object::new();
-            Reflect::set(&init, &"signal".into(), &signal)?;
+            if let Some(signal) = &signal {
+                Reflect::set(&init, &"signal".into(), signal)?;
+            }
             let out = Outgoing::new(url.as_str(), init);
             // A failed, hung or stalled request is retried until the deadline, not past it.
             let pending = fetch_promise(&self.fetch, self.native, &out)?;
-            let Ok(response) = within(pending, left, Some(&signal))
+            let Ok(response) = within(pending, left, signal.as_ref())
                 .await
                 .and_then(as_response)
             else {
@@ -265,7 +266,7 @@ impl Inner {
         poll(
             deadline_ms,
             Backoff::new(200, 2_000),
-            Some(&signal),
+            signal.as_ref(),
             verified,
             || {
                 to_js(&Error::PaymentExpired {

@@ -103,7 +103,10 @@ impl Inner {
             ("method", JsValue::from_str("POST")),
             ("body", JsValue::from_str(&body.to_string())),
             ("headers", headers.into()),
-            ("signal", call.request.signal().into()),
+            (
+                "signal",
+                call.request.signal().map_or(JsValue::UNDEFINED, Into::into),
+            ),
             ("redirect", JsValue::from_str("error")),
         ] {
             Reflect::set(&init, &key.into(), &value).map_err(no)?;

@@ -11,8 +11,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Request, Response};
+use web_sys::Response;
 
+use super::caller::Caller;
 use super::convert::{MAX_ELEMENTS, guarded_promise, is_array, items, js_to_json, json_to_js};
 use super::convert::{method, read};
 use super::error::{invalid_argument, js, to_js};
@@ -21,7 +22,6 @@ use super::headers::JsHeaders;
 use super::receipts::one_ly_style;
 use super::request::{
     Hooks, Outgoing, attempt, call_fetch, new_request, origin_of, plain_call, read_text,
-    response_url,
 };
 use crate::budget::Ledger;
 use crate::dialect::{
@@ -264,14 +264,14 @@ impl Inner {
     }
 
     async fn fetch(&self, input: JsValue, init: JsValue, hooks: Hooks) -> Result<JsValue, JsValue> {
-        let (request, body, first) = if self.native && plain_call(&input, &init) {
-            // Sent as the caller gave it; the Request is built only if a 402 needs it.
+        let (request, first) = if self.native && plain_call(&input, &init) {
+            // Sent as the caller gave it; the Request is built only if something needs it.
             let out = Outgoing::new(input.clone(), init.clone());
             let first = call_fetch(&self.fetch, true, &out).await?;
             if first.status() != 402 {
                 return Ok(first.into());
             }
-            (new_request(&input, &init)?, None, first)
+            (Caller::plain(input, init), first)
         } else {
             let request = new_request(&input, &init)?;
             // Read once, up front, as a Blob: it can be sent twice and survives 307/308.
@@ -284,13 +284,15 @@ impl Inner {
             if first.status() != 402 {
                 return Ok(first.into());
             }
-            (request, body, first)
+            (Caller::built(request, body), first)
         };
-        let method = request.method();
-        if first.redirected() && method != "GET" && method != "HEAD" {
-            // fetch may have turned it into a GET (301/302/303) or kept it (307/308);
-            // we cannot tell which request the server priced, so we pay for neither.
-            return Err(to_js(&Error::UnsafeRedirect { method }));
+        if first.redirected() {
+            let method = request.request()?.method();
+            if method != "GET" && method != "HEAD" {
+                // fetch may have turned it into a GET (301/302/303) or kept it (307/308);
+                // we cannot tell which request the server priced, so we pay for neither.
+                return Err(to_js(&Error::UnsafeRedirect { method }));
+            }
         }
         // The v2 header is authoritative: the body is read (from a clone) only without it.
         let text = if first.headers().has("payment-required")? {
@@ -312,11 +314,10 @@ impl Inner {
         };
         // Finish the unread 402 body (frees the connection), noting whether it is 1ly's.
         let one_ly = text.is_empty() && one_ly_style(&first).await;
-        let origin = origin_of(&response_url(&first, &request));
+        let origin = origin_of(&request.url_of(&first)?);
         let call = Call {
             hooks: &hooks,
             request: &request,
-            body: body.as_ref(),
             first: &first,
             challenge: &challenge,
             origin: &origin,
@@ -353,12 +354,11 @@ struct Need {
     method: &'static str,
 }
 
-/// One paying call: its hooks, the request (body read once), the 402 and what it asks.
+/// One paying call: its hooks, the caller's request, the 402 and what it asks.
 #[derive(Clone, Copy)]
 pub(super) struct Call<'a> {
     pub(super) hooks: &'a Hooks,
-    pub(super) request: &'a Request,
-    pub(super) body: Option<&'a JsValue>,
+    pub(super) request: &'a Caller,
     pub(super) first: &'a Response,
     pub(super) challenge: &'a Challenge,
     pub(super) origin: &'a str,

@@ -12,7 +12,7 @@ use super::error::{code_of, invalid_argument, to_js};
 use super::evm::{SignInputs, now_seconds, random_memo, random_nonce, sign_for};
 use super::fetch::{Call, Inner, Settled};
 use super::receipts::{Receipt, one_ly_metadata, read_receipt, remember_receipt};
-use super::request::{attempt, body_error, call_fetch, check_aborted, response_url, until_aborted};
+use super::request::{body_error, call_fetch, until_aborted};
 use super::timer::now_millis;
 use crate::error::Error;
 use crate::evm::exact::PaymentParams;
@@ -164,7 +164,6 @@ impl Inner {
         let Call {
             hooks,
             request,
-            body,
             first,
             challenge,
             origin,
@@ -188,10 +187,11 @@ impl Inner {
             }
             let question = json_to_js(&question).map_err(no)?;
             let answer = approve.call1(&JsValue::NULL, &question).map_err(no)?;
-            let signal = request.signal();
-            let answer = until_aborted(&signal, Promise::resolve(&answer))
-                .await
-                .map_err(no)?;
+            let answer = match request.signal() {
+                Some(signal) => until_aborted(&signal, Promise::resolve(&answer)).await,
+                None => JsFuture::from(Promise::resolve(&answer)).await,
+            }
+            .map_err(no)?;
             if answer.as_bool() != Some(true) {
                 self.emit(hooks, "rejected", Some(requirement), || json!({}));
                 return Err(no(to_js(&Error::PaymentRejected)));
@@ -205,7 +205,7 @@ impl Inner {
                 || json!({ "automatic": true }),
             );
         }
-        check_aborted(request).map_err(no)?;
+        request.check_aborted().map_err(no)?;
         let wallet = self
             .wallet_for(requirement)
             .ok_or_else(|| no(to_js(&Error::NoMatchingRequirement)))?;
@@ -235,7 +235,7 @@ impl Inner {
             requirement,
             &wallet.adapter,
             &inputs,
-            Some(&request.signal()),
+            request.signal().as_ref(),
         )
         .await
         .map_err(no)?;
@@ -251,11 +251,10 @@ impl Inner {
             })));
         }
         self.emit(hooks, "signed", Some(requirement), || json!({}));
-        check_aborted(request).map_err(no)?;
+        request.check_aborted().map_err(no)?;
         let header =
             crate::client::payment_header(challenge, &payment).map_err(|e| no(to_js(&e)))?;
-        let url = response_url(first, request);
-        let retry = attempt(request, body, Some((&url, &[header]))).map_err(no)?;
+        let retry = request.retry(first, &[header]).map_err(no)?;
         // From here the server may have settled even if we see an error.
         let response = call_fetch(&self.fetch, self.native, &retry)
             .await

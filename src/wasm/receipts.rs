@@ -188,7 +188,7 @@ pub(crate) fn read_receipt(response: &Response, dialect: DialectId) -> Option<Re
 /// small: `{}` or the document); anything else is cancelled unread. Never left
 /// unread: a Worker's unread subrequest body holds one of its few connections.
 pub(crate) async fn one_ly_style(first: &Response) -> bool {
-    if !is_json(first) {
+    if !is_json(first) || too_short_for_a_document(first) {
         if let Some(stream) = first.body() {
             cancel_quietly(&stream);
         }
@@ -199,6 +199,15 @@ pub(crate) async fn one_ly_style(first: &Response) -> bool {
         Ok(Some(text)) => text.len() > 64 && text.contains("\"accepts\""),
         _ => false,
     }
+}
+
+/// Whether an uncompressed body's Content-Length says it is at most 64 bytes, too
+/// short to repeat the document (the official servers' `{}`): it need not be read.
+fn too_short_for_a_document(response: &Response) -> bool {
+    let headers = response.headers();
+    let header = |name: &str| headers.get(name).ok().flatten();
+    header("content-encoding").is_none_or(|e| e.trim().eq_ignore_ascii_case("identity"))
+        && header("content-length").is_some_and(|n| n.trim().parse::<u64>().is_ok_and(|n| n <= 64))
 }
 
 /// Whether a response's content-type names JSON.

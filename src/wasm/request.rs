@@ -155,15 +155,6 @@ fn signal_listen(
     }
 }
 
-pub(crate) fn check_aborted(request: &Request) -> Result<(), JsValue> {
-    let signal = request.signal();
-    if signal.aborted() {
-        Err(signal.reason())
-    } else {
-        Ok(())
-    }
-}
-
 pub(crate) fn new_request(input: &JsValue, init: &JsValue) -> Result<Request, JsValue> {
     let constructor = super::global("Request");
     let constructor: Function = constructor
