@@ -27,6 +27,45 @@ pub fn erc20_transfer_data(to: &Address, amount: &Amount) -> Vec<u8> {
     data
 }
 
+/// The topic of the ERC-20 `Transfer(address,address,uint256)` event:
+/// `keccak256(signature)`.
+pub const TRANSFER_TOPIC: [u8; 32] = [
+    0xdd, 0xf2, 0x52, 0xad, 0x1b, 0xe2, 0xc8, 0x9b, 0x69, 0xc2, 0xb0, 0x68, 0xfc, 0x37, 0x8d, 0xaa,
+    0x95, 0x2b, 0xa7, 0xf1, 0x63, 0xc4, 0xa1, 0x16, 0x28, 0xf5, 0x5a, 0x4d, 0xf5, 0x23, 0xb3, 0xef,
+];
+
+/// Whether a transaction receipt records the ERC-20 transfer that was asked for: a
+/// `Transfer` log emitted by `token`, to `to`, of exactly `amount`. The receipt is
+/// `eth_getTransactionReceipt`'s, or viem's formatted one (the same `logs`). The sender
+/// is not compared: a wallet may send from another of its accounts than the one it
+/// named, and the money still reaches the recipient.
+pub fn receipt_has_transfer(
+    receipt: &serde_json::Value,
+    token: &Address,
+    to: &Address,
+    amount: &Amount,
+) -> bool {
+    let word = |v: Option<&serde_json::Value>| {
+        let mut out = [0u8; 32];
+        let digits = v?.as_str()?.strip_prefix("0x")?;
+        (digits.len() == 64 && hex::decode_to_slice(digits, &mut out).is_ok()).then_some(out)
+    };
+    let Some(logs) = receipt.get("logs").and_then(serde_json::Value::as_array) else {
+        return false;
+    };
+    logs.iter().any(|log| {
+        let topics = log.get("topics").and_then(serde_json::Value::as_array);
+        let topic = |i: usize| word(topics.and_then(|t| t.get(i)));
+        let emitter = log.get("address").and_then(serde_json::Value::as_str);
+        log.get("removed").and_then(serde_json::Value::as_bool) != Some(true)
+            && emitter.and_then(|a| Address::parse_hex(a).ok()).as_ref() == Some(token)
+            && topics.is_some_and(|t| t.len() == 3)
+            && topic(0) == Some(TRANSFER_TOPIC)
+            && topic(2) == Some(to.to_word())
+            && word(log.get("data")) == Some(amount.to_be_bytes())
+    })
+}
+
 /// An EIP-1559 (type 2) call with an empty access list. Wei quantities are 256-bit
 /// [`Amount`]s; the nonce and gas limit are `u64` (EIP-2681 bounds the nonce).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -179,6 +218,57 @@ mod tests {
     fn transfer_selector_is_the_keccak_of_the_signature() {
         let hash = keccak256(b"transfer(address,uint256)");
         assert_eq!(TRANSFER_SELECTOR, hash[..4]);
+    }
+
+    #[test]
+    fn transfer_topic_is_the_event_signature_hash() {
+        assert_eq!(
+            TRANSFER_TOPIC,
+            keccak256(b"Transfer(address,address,uint256)")
+        );
+    }
+
+    #[test]
+    fn a_receipt_has_the_transfer_only_with_its_token_recipient_and_amount() {
+        let token = Address([0xaa; 20]);
+        let to = Address([0x11; 20]);
+        let amount = Amount::from(10_000u64);
+        let hex_of = |bytes: &[u8]| format!("0x{}", hex::encode(bytes));
+        let log = |emitter: &Address, recipient: &Address, value: u64| {
+            serde_json::json!({
+                "address": hex_of(&emitter.0),
+                "topics": [
+                    hex_of(&TRANSFER_TOPIC),
+                    hex_of(&Address([0x22; 20]).to_word()),
+                    hex_of(&recipient.to_word()),
+                ],
+                "data": hex_of(&Amount::from(value).to_be_bytes()),
+            })
+        };
+        let with = |logs: serde_json::Value| serde_json::json!({ "status": "0x1", "logs": logs });
+        let has = |receipt: &serde_json::Value| receipt_has_transfer(receipt, &token, &to, &amount);
+        assert!(has(&with(serde_json::json!([log(&token, &to, 10_000)]))));
+        // Among other logs, in any case of hex.
+        let mut upper = log(&token, &to, 10_000);
+        upper["address"] = format!("0x{}", hex::encode_upper(token.0)).into();
+        let other = log(&Address([0xbb; 20]), &to, 10_000);
+        assert!(has(&with(serde_json::json!([other, upper]))));
+        // Another token, recipient or amount; a removed log; no logs at all.
+        assert!(!has(&with(serde_json::json!([other]))));
+        assert!(!has(&with(serde_json::json!([log(
+            &token, &token, 10_000
+        )]))));
+        assert!(!has(&with(serde_json::json!([log(&token, &to, 9_999)]))));
+        let mut removed = log(&token, &to, 10_000);
+        removed["removed"] = true.into();
+        assert!(!has(&with(serde_json::json!([removed]))));
+        assert!(!has(&serde_json::json!({ "status": "0x1" })));
+        // An Approval-like log (other topic) or a malformed one.
+        let mut approval = log(&token, &to, 10_000);
+        approval["topics"][0] = hex_of(&[0x8c; 32]).into();
+        let mut short = log(&token, &to, 10_000);
+        short["data"] = "0x2710".into();
+        assert!(!has(&with(serde_json::json!([approval, short, 7, null]))));
     }
 
     #[test]

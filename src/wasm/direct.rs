@@ -23,6 +23,7 @@ use super::timer::{Backoff, now_millis, poll};
 use crate::dialect::{Challenge, DialectId, Requirement};
 use crate::error::Error;
 use crate::evm::Address;
+use crate::evm::tx::receipt_has_transfer;
 use crate::svm::Pubkey;
 use crate::svm::transfer::SvmTransfer;
 
@@ -113,6 +114,7 @@ impl Inner {
         let signal = call.request.signal();
         let no = |e: JsValue| Settled::No(e);
         let receiver = Address::parse(&requirement.pay_to).map_err(|e| no(to_js(&e)))?;
+        let token = Address::parse_hex(&requirement.asset).map_err(|e| no(to_js(&e)))?;
         let chain_id = requirement
             .network
             .chain_id()
@@ -135,7 +137,7 @@ impl Inner {
             Some(requirement),
             || json!({ "transaction": hash }),
         );
-        wait_for_evm_receipt(
+        let receipt = wait_for_evm_receipt(
             &wallet.adapter,
             &hash,
             rpc_url.as_deref(),
@@ -144,6 +146,13 @@ impl Inner {
         )
         .await
         .map_err(reverted_or_unknown)?;
+        // A wallet that reports another transaction's hash is caught here, before its proof
+        // is sent. What it did send is unknown, so the reservation is kept.
+        if !receipt_has_transfer(&receipt, &token, &receiver, &requirement.amount) {
+            return Err(Settled::Unknown(to_js(&Error::WalletAlteredTransaction {
+                reason: "its receipt has no Transfer of this token and amount to the recipient",
+            })));
+        }
         let proof = json!({
             "txHash": hash,
             "network": text(requirement, "networkName"),

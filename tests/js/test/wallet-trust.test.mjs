@@ -50,6 +50,33 @@ test('a wallet of your own that sent the transfer and then fails with a "nothing
   assert.equal((await chain.balanceOf(PAY_TO)) - before, 20_000n, 'no more left than the budget');
 });
 
+test('a wallet that sends another transfer than the one asked is caught before the proof is sent; the budget keeps it', async (t) => {
+  const { chain, server, url, rpc: rpcUrls } = await headerDialect(t);
+  const key = x402.evmPrivateKeyWallet(TEST_KEY);
+  const sent = [];
+  const shortChanging = {
+    kind: 'evm',
+    address: key.address,
+    // A successful transfer of one unit less than asked: its hash is not this payment.
+    async sendTransaction(tx, ctx) {
+      const amount = BigInt(`0x${tx.data.slice(-64)}`) - 1n;
+      const data = `${tx.data.slice(0, -64)}${amount.toString(16).padStart(64, '0')}`;
+      const hash = await key.sendTransaction({ ...tx, data }, ctx);
+      sent.push(hash);
+      return hash;
+    },
+  };
+  const before = await chain.balanceOf(PAY_TO);
+  const paying = x402.wrapFetch(fetch, { wallets: [shortChanging], rpc: rpcUrls, policy: { budget: { total: '0.01' } } });
+  await assert.rejects(paying(url), (e) => e.code === 'WALLET_ALTERED_TRANSACTION' && /no Transfer of this token and amount/.test(e.message));
+  assert.equal(sent.length, 1);
+  assert.equal((await chain.balanceOf(PAY_TO)) - before, 9_999n, 'the wallet did move money');
+  assert.equal(server.seen.filter((r) => r.headers['x-402-payment-proof']).length, 0, 'no proof was sent');
+  // What may have been spent stays counted.
+  await assert.rejects(paying(url), (e) => e.code === 'BUDGET_EXCEEDED');
+  assert.equal(sent.length, 1);
+});
+
 test("the package's EIP-1193 adapter: the wallet's gas estimate refusing the call (code 3) is TRANSACTION_FAILED and frees the budget", async (t) => {
   const { url, rpc: rpcUrls } = await headerDialect(t);
   let refuse = true;
