@@ -54,8 +54,9 @@ export interface EvmWalletAdapter {
    */
   sendTransaction?(tx: EvmTransactionRequest, ctx?: SendTransactionContext): Promise<`0x${string}`>;
   /**
-   * The JSON-RPC receipt of a transaction (status `0x1` / `0x0`), or null while pending. Used to
-   * wait for a direct transfer when no RPC URL is configured for its chain.
+   * The JSON-RPC receipt of a transaction (status `0x1` / `0x0`, and its `logs`), or null while
+   * pending. Used to wait for a direct transfer when no RPC URL is configured for its chain; the
+   * token's `Transfer` log must be among the `logs` (else WALLET_ALTERED_TRANSACTION).
    */
   getTransactionReceipt?(hash: `0x${string}`): Promise<unknown | null>;
 }

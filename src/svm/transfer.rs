@@ -128,10 +128,10 @@ impl SvmTransfer {
 /// pays the fees and is the only signer (with a valid signature), exactly one token
 /// instruction, which is `expected`'s TransferChecked (program, accounts with their
 /// roles, references in order, amount, decimals), and otherwise only ComputeBudget,
-/// Memo or Lighthouse instructions (wallets add these). A priority fee is bounded as in
-/// x402 `exact` ([`MAX_COMPUTE_UNIT_PRICE`]): this transfer is the payer's own, and a
-/// wallet (or a page that wraps one) must not spend more of it on fees than that.
-/// The blockhash may differ.
+/// Memo or Lighthouse instructions (wallets add these). The compute-unit price is
+/// bounded as in x402 `exact` ([`MAX_COMPUTE_UNIT_PRICE`]); the compute-unit limit is
+/// not (the runtime caps it at 1.4M units, so the priority fee stays under 0.007 SOL,
+/// and the wallet shows it). The blockhash may differ.
 ///
 /// # Errors
 /// [`Error::InvalidTransaction`] when `tx` does not decode as a v0 transaction;

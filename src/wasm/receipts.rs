@@ -203,6 +203,8 @@ pub(crate) async fn one_ly_style(first: &Response) -> bool {
 
 /// Whether an uncompressed body's Content-Length says it is at most 64 bytes, too
 /// short to repeat the document (the official servers' `{}`): it need not be read.
+/// A browser hides Content-Encoding from cross-origin code, so the length may be a
+/// compressed one there; 1ly's document (random addresses) never compresses to 64.
 fn too_short_for_a_document(response: &Response) -> bool {
     let headers = response.headers();
     let header = |name: &str| headers.get(name).ok().flatten();

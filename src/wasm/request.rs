@@ -297,7 +297,7 @@ pub(crate) fn origin_of(url: &str) -> String {
 }
 
 /// Whether `fetch(input, init)` can go to the runtime's fetch as it is, the Request
-/// being built from the same `(input, init)` only after a 402: `input` is a string
+/// being built from the same `(input, init)` only if a 402 needs it (see `Caller`): `input` is a string
 /// or a URL, and `init` is absent or a plain object with no body whose headers (if
 /// any) read the same twice: a `Headers`, an array or a plain record. Anything else
 /// (a Request, a body, an iterator of headers that the first read would use up, a

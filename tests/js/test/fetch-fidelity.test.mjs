@@ -266,6 +266,33 @@ test("fidelity: a request without a body goes to the runtime's fetch exactly as 
   assert.deepEqual(server.requests.map((r) => r.headers['x-k']), ['v', 'v']);
 });
 
+test('fidelity: the paid retry goes where the 402 came from, with every init member, whatever the caller changes meanwhile', async (t) => {
+  const server = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] }, '/other': { accepts: [usdc()] } } });
+  const { wallet } = countingWallet(x402);
+  // A URL object the caller moves on while the user approves.
+  const url = new URL(server.url('/paid?page=1'));
+  const paying = x402.wrapFetch(fetch, {
+    wallets: [wallet],
+    onPaymentRequired: async () => {
+      url.pathname = '/other';
+      url.searchParams.set('page', '2');
+      return true;
+    },
+  });
+  assert.equal((await paying(url)).status, 200);
+  assert.deepEqual(server.requests.map((r) => r.url), [server.url('/paid?page=1'), server.url('/paid?page=1')]);
+  // Members fetch reads but Object.assign would not copy (not enumerable), in a plain init.
+  const init = {};
+  Object.defineProperty(init, 'method', { value: 'DELETE', enumerable: false });
+  Object.defineProperty(init, 'headers', { value: { 'x-hidden': 'yes' }, enumerable: false });
+  const plain = x402.wrapFetch(fetch, { wallets: [wallet] });
+  assert.equal((await plain(server.url('/paid'), init)).status, 200);
+  const [first, retry] = server.requests.slice(2);
+  assert.deepEqual([first.method, retry.method], ['DELETE', 'DELETE']);
+  assert.deepEqual([first.headers['x-hidden'], retry.headers['x-hidden']], ['yes', 'yes']);
+  assert.ok(retry.headers['payment-signature']);
+});
+
 test('fidelity: abort before the request: AbortError, nothing sent, no wallet call', async (t) => {
   const server = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
   const { wallet, calls } = countingWallet(x402);
