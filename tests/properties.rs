@@ -96,9 +96,8 @@ impl Rng {
 }
 
 fn corpus(target: &str) -> Vec<Vec<u8>> {
-    // Cargo names the package root when it runs the test. The path compiled in is only a
-    // fallback: a build cache shared by checkouts at other paths may hold this binary
-    // compiled in another checkout, whose path is then baked into it.
+    // Cargo names the package root when it runs the test; the compiled-in path is a fallback
+    // (a build cache shared with a checkout elsewhere may hold a binary built there).
     let root = std::env::var_os("CARGO_MANIFEST_DIR")
         .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     let dir = root.join("fuzz").join("corpus").join(target);
