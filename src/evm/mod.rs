@@ -17,6 +17,13 @@ pub use tx::{Eip1559Transaction, SignedTransaction, erc20_transfer_data};
 
 use sha3::{Digest, Keccak256};
 
+/// 32 bytes from exactly 64 hex digits (no `0x`; either case): a hash, a nonce, a
+/// log topic or word.
+pub fn hex32(digits: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(digits, &mut out).ok().map(|()| out)
+}
+
 /// Keccak-256 of `data`.
 pub fn keccak256(data: &[u8]) -> [u8; 32] {
     Keccak256::digest(data).into()

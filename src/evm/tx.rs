@@ -8,7 +8,7 @@
 
 use alloy_rlp::{BufMut, Encodable, Header};
 
-use super::{Address, PrivateKeySigner, keccak256};
+use super::{Address, PrivateKeySigner, hex32, keccak256};
 use crate::protocol::Amount;
 
 /// The selector of ERC-20 `transfer(address,uint256)`: `keccak256(signature)[..4]`.
@@ -45,11 +45,7 @@ pub fn receipt_has_transfer(
     to: &Address,
     amount: &Amount,
 ) -> bool {
-    let word = |v: Option<&serde_json::Value>| {
-        let mut out = [0u8; 32];
-        let digits = v?.as_str()?.strip_prefix("0x")?;
-        (digits.len() == 64 && hex::decode_to_slice(digits, &mut out).is_ok()).then_some(out)
-    };
+    let word = |v: Option<&serde_json::Value>| hex32(v?.as_str()?.strip_prefix("0x")?);
     let Some(logs) = receipt.get("logs").and_then(serde_json::Value::as_array) else {
         return false;
     };

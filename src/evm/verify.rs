@@ -166,10 +166,9 @@ pub fn verify(
             .extra_str("version")
             .ok_or(Invalid::Requirements)?;
         // The digest the payer signed, hashed as the client hashes it (bytes32: 0x + 32 bytes).
-        let mut nonce_bytes = [0u8; 32];
-        nonce
+        let nonce_bytes = nonce
             .strip_prefix("0x")
-            .and_then(|hex_digits| hex::decode_to_slice(hex_digits, &mut nonce_bytes).ok())
+            .and_then(super::hex32)
             .ok_or(Invalid::Payload)?;
         let digest = Eip3009 {
             from,

@@ -355,10 +355,8 @@ fn option_u64(options: &Value, key: &str) -> Result<Option<u64>, JsValue> {
 }
 
 fn parse_nonce(text: &str) -> Result<[u8; 32], JsValue> {
-    let mut nonce = [0u8; 32];
-    hex::decode_to_slice(text.strip_prefix("0x").unwrap_or(text), &mut nonce)
-        .map_err(|_| invalid_argument("nonce must be 0x + 32 bytes of hex"))?;
-    Ok(nonce)
+    crate::evm::hex32(text.strip_prefix("0x").unwrap_or(text))
+        .ok_or_else(|| invalid_argument("nonce must be 0x + 32 bytes of hex"))
 }
 
 // Date.now() is milliseconds since the epoch, always positive and below 2^53.

@@ -109,9 +109,7 @@ fn rpc_quantity(answer: &Value, method: &str) -> Result<U256, JsValue> {
 
 /// A transaction hash (`0x` + 32 bytes of hex), lower-cased.
 fn tx_hash(text: &str) -> Option<String> {
-    let digits = text.strip_prefix("0x")?;
-    (digits.len() == 64 && digits.bytes().all(|b| b.is_ascii_hexdigit()))
-        .then(|| text.to_ascii_lowercase())
+    crate::evm::hex32(text.strip_prefix("0x")?).map(|_| text.to_ascii_lowercase())
 }
 
 #[wasm_bindgen]
