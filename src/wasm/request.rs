@@ -74,8 +74,7 @@ pub(crate) async fn read_text(
         let pending = Promise::resolve(&read.call0(&reader)?);
         let chunk = match deadline_ms {
             Some(deadline) => {
-                let left = (deadline - super::timer::now_millis()).clamp(1.0, f64::from(u32::MAX));
-                super::rpc::within(pending, left as u32, None).await
+                super::timer::within(pending, super::timer::ms_left(deadline), None).await
             }
             None => JsFuture::from(pending).await,
         };

@@ -9,8 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use super::error::{invalid_argument, to_js};
-use super::request::until_aborted;
-use super::timer::now_millis;
+use super::timer::{TIMED_OUT, ms_left, now_millis, within};
 use crate::error::Error;
 
 /// Calls `method` with `params` on the JSON-RPC endpoint `url` and returns its
@@ -76,10 +75,7 @@ async fn call(
     let deadline = bound.map(|(ms, _)| now_millis() + f64::from(ms));
     let wait = |promise: Promise| async move {
         match (deadline, bound) {
-            (Some(deadline), Some((_, signal))) => {
-                let left = (deadline - now_millis()).clamp(0.0, f64::from(u32::MAX)) as u32;
-                within(promise, left, signal).await
-            }
+            (Some(deadline), Some((_, signal))) => within(promise, ms_left(deadline), signal).await,
             _ => JsFuture::from(promise).await,
         }
     };
@@ -114,44 +110,6 @@ fn timed_out(error: JsValue) -> Option<JsValue> {
             reason: "no answer in time".into(),
         })
     })
-}
-
-const TIMED_OUT: &str = "x402-wasm: timed out";
-
-/// Awaits `promise` for at most `ms` milliseconds (then rejects with [`TIMED_OUT`]), or
-/// until `signal` aborts (then with its reason). The timer is cleared either way, so
-/// it never keeps a process alive.
-pub(crate) async fn within(
-    promise: Promise,
-    ms: u32,
-    signal: Option<&AbortSignal>,
-) -> Result<JsValue, JsValue> {
-    let (set_timeout, clear_timeout): (Function, Function) = (
-        super::global("setTimeout")
-            .dyn_into()
-            .map_err(|_| invalid_argument("this runtime has no setTimeout"))?,
-        super::global("clearTimeout")
-            .dyn_into()
-            .map_err(|_| invalid_argument("this runtime has no clearTimeout"))?,
-    );
-    let mut timer = JsValue::UNDEFINED;
-    let timeout = Promise::new(&mut |_resolve, reject| {
-        timer = set_timeout
-            .call3(
-                &JsValue::NULL,
-                &reject,
-                &JsValue::from(ms),
-                &JsValue::from_str(TIMED_OUT),
-            )
-            .unwrap_or(JsValue::UNDEFINED);
-    });
-    let race = Promise::race(&js_sys::Array::of2(&promise, &timeout));
-    let outcome = match signal {
-        Some(signal) => until_aborted(signal, race).await,
-        None => JsFuture::from(race).await,
-    };
-    let _ = clear_timeout.call1(&JsValue::NULL, &timer);
-    outcome
 }
 
 /// The JSON-RPC URL for `network`: the one the user configured (`options.rpc`, by

@@ -1,8 +1,11 @@
-//! Waiting: `sleep` over the runtime's global `setTimeout`, cut short by an
-//! `AbortSignal`. Used to poll chains and verify endpoints with backoff.
+//! Waiting: `sleep` and `within` over the runtime's global `setTimeout`, cut short
+//! by an `AbortSignal`. Used to poll chains and verify endpoints with backoff, and to
+//! bound a request or a wallet call.
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
 
 use super::error::invalid_argument;
 use super::request::until_aborted;
@@ -26,6 +29,51 @@ pub(crate) async fn sleep(ms: u32, signal: Option<&web_sys::AbortSignal>) -> Res
 /// The current time in milliseconds (`Date.now()`).
 pub(crate) fn now_millis() -> f64 {
     js_sys::Date::now()
+}
+
+/// The whole milliseconds left until `deadline_ms` (Unix milliseconds), at least 1:
+/// what a bounded wait is given.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub(crate) fn ms_left(deadline_ms: f64) -> u32 {
+    (deadline_ms - now_millis()).clamp(1.0, f64::from(u32::MAX)) as u32
+}
+
+pub(crate) const TIMED_OUT: &str = "x402-wasm: timed out";
+
+/// Awaits `promise` for at most `ms` milliseconds (then rejects with [`TIMED_OUT`]), or
+/// until `signal` aborts (then with its reason). The timer is cleared either way, so
+/// it never keeps a process alive.
+pub(crate) async fn within(
+    promise: Promise,
+    ms: u32,
+    signal: Option<&AbortSignal>,
+) -> Result<JsValue, JsValue> {
+    let (set_timeout, clear_timeout): (Function, Function) = (
+        super::global("setTimeout")
+            .dyn_into()
+            .map_err(|_| invalid_argument("this runtime has no setTimeout"))?,
+        super::global("clearTimeout")
+            .dyn_into()
+            .map_err(|_| invalid_argument("this runtime has no clearTimeout"))?,
+    );
+    let mut timer = JsValue::UNDEFINED;
+    let timeout = Promise::new(&mut |_resolve, reject| {
+        timer = set_timeout
+            .call3(
+                &JsValue::NULL,
+                &reject,
+                &JsValue::from(ms),
+                &JsValue::from_str(TIMED_OUT),
+            )
+            .unwrap_or(JsValue::UNDEFINED);
+    });
+    let race = Promise::race(&js_sys::Array::of2(&promise, &timeout));
+    let outcome = match signal {
+        Some(signal) => until_aborted(signal, race).await,
+        None => JsFuture::from(race).await,
+    };
+    let _ = clear_timeout.call1(&JsValue::NULL, &timer);
+    outcome
 }
 
 /// A poll schedule: the delay before each next try, doubling from `first` up to
@@ -65,8 +113,7 @@ pub(crate) async fn poll<T>(
         if let Some(signal) = signal.filter(|s| s.aborted()) {
             return Err(signal.reason());
         }
-        let left = (deadline_ms - now_millis()).clamp(1.0, f64::from(u32::MAX)) as u32;
-        if let Some(done) = step(left).await? {
+        if let Some(done) = step(ms_left(deadline_ms)).await? {
             return Ok(done);
         }
         if let Some(signal) = signal.filter(|s| s.aborted()) {
