@@ -110,5 +110,6 @@ export interface PaidResource<T = unknown> {
  * Loads one resource through the provider's paying fetch when `url` is set and whenever it changes;
  * nothing is loaded while it is null, undefined or ''. A load still running when `url` changes or
  * the component unmounts is aborted. `init` is read at each load; changing it alone does not reload.
+ * A component hidden and shown again by `<Activity>` keeps what it loaded (it is not paid again).
  */
 export function usePaidResource<T = unknown>(url: string | URL | null | undefined, init?: RequestInit): PaidResource<T>;

@@ -12,7 +12,9 @@ const NOTHING = { url: undefined, data: undefined, response: null, error: null, 
  * unmounts is aborted; `refetch()` while a load runs does nothing (the running load is the fresh
  * one). `init` is read at each load; changing it alone does not reload. A change of the provider
  * (wallets, policy...) reloads only a resource whose last load failed or answered 402: a loaded
- * resource is not paid for again, and a running load is not interrupted.
+ * resource is not paid for again, and a running load is not interrupted. Nor is it paid for again
+ * when the component is hidden and shown by React's `<Activity>`: its effects run again, and the
+ * load that answered stands (a load aborted by hiding runs again).
  *
  * @param {string | URL | null | undefined} url nothing is loaded while it is null, undefined or ''.
  * @param {RequestInit} [init]
@@ -42,6 +44,10 @@ export function usePaidResource(url, init) {
 
   useEffect(() => {
     if (key === '') return undefined;
+    // Effects run again, with the state kept, when a component hidden by React's <Activity> is
+    // shown: the load that already answered for this url and round stands. Paying again takes a new url, refetch(), or a failed load and a new provider fetch.
+    const done = last.current;
+    if (done.url === key && done.round === round && !done.error && done.response?.status !== 402) return undefined;
     const { init, fetch } = latest.current;
     const controller = new AbortController();
     const outer = init?.signal;
@@ -53,7 +59,7 @@ export function usePaidResource(url, init) {
     const finish = (next) => {
       if (!current) return;
       busy.current = false;
-      last.current = { url: key, loading: false, usedFetch: fetch, ...next };
+      last.current = { url: key, round, loading: false, usedFetch: fetch, ...next };
       setResult(last.current);
       retryStale();
     };

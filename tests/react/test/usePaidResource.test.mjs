@@ -119,3 +119,51 @@ test(`React ${reactVersion}: usePaidResource under StrictMode sends one request 
   assert.equal(hook.latest.status, 'settled');
   assert.deepEqual(server.requests, [{ path: '/report', paid: false }, { path: '/report', paid: true }]);
 });
+
+// React 19.2's <Activity> (and frameworks built on it, e.g. Next.js keeping visited routes) runs a
+// hidden component's effect cleanups and runs its effects again when it is shown, keeping its state.
+// React 18 has no <Activity>.
+if (reactVersion !== '18') {
+  test(`React ${reactVersion}: usePaidResource: hiding and showing the component (Activity) does not pay again`, async (t) => {
+    const server = fakeServer(routes);
+    const hook = resource(server, '/report');
+    const activity = (mode) => React.createElement(React.Activity, { mode }, hook.element());
+    const view = await mountProvider(t, server, [activity('visible')]);
+    await until(() => hook.latest.pendingPayment !== null);
+    await inAct(() => hook.latest.pendingPayment.approve());
+    await until(() => !hook.latest.loading && hook.latest.status === 'settled');
+
+    await view.rerender([activity('hidden')]);
+    await tick(20);
+    await view.rerender([activity('visible')]);
+    await tick(20);
+    assert.equal(hook.latest.loading, false);
+    assert.deepEqual(hook.latest.data, { temperature: 21 });
+    assert.equal(view.wallet.signatures, 1);
+    assert.deepEqual(server.requests, [{ path: '/report', paid: false }, { path: '/report', paid: true }]);
+
+    // An explicit refetch still pays again.
+    await inAct(() => hook.latest.refetch());
+    await until(() => hook.latest.pendingPayment !== null);
+    await inAct(() => hook.latest.pendingPayment.approve());
+    await until(() => !hook.latest.loading && hook.latest.status === 'settled');
+    assert.equal(server.payments.length, 2);
+  });
+
+  test(`React ${reactVersion}: usePaidResource: a load hidden (Activity) while waiting for approval runs again when shown`, async (t) => {
+    const server = fakeServer(routes);
+    const hook = resource(server, '/report');
+    const activity = (mode) => React.createElement(React.Activity, { mode }, hook.element());
+    const view = await mountProvider(t, server, [activity('visible')]);
+    await until(() => hook.latest.pendingPayment !== null);
+    await view.rerender([activity('hidden')]);
+    await tick(20);
+    assert.equal(view.wallet.signatures, 0, 'the hidden load was aborted before signing');
+    await view.rerender([activity('visible')]);
+    await until(() => hook.latest.pendingPayment !== null);
+    await inAct(() => hook.latest.pendingPayment.approve());
+    await until(() => !hook.latest.loading && hook.latest.status === 'settled');
+    assert.deepEqual(hook.latest.data, { temperature: 21 });
+    assert.equal(server.payments.length, 1);
+  });
+}
