@@ -182,7 +182,7 @@ async function setup(t, { walletChain = '0x7a69', payToIndex = 2, data } = {}) {
   };
   const balances = async () => ({ payee: await balanceOf(token, payTo), payer: await balanceOf(token, payer.address) });
   const pay = (init) => page.evaluate(payInPage, { apiUrl: api.url, policy, init });
-  return { token, payer, payTo, site, api, page, pageErrors, signed, balances, pay };
+  return { token, payer, payTo, site, api, page, pageErrors, signed, balances, pay, policy };
 }
 
 /** A readable dump of what the API saw, for failure messages. */
@@ -283,4 +283,57 @@ test('an EIP-1193 wallet on another chain is switched to the requirement\'s chai
   assert.equal(await page.evaluate(() => window.ethereum.request({ method: 'eth_chainId' })), '0x7a69');
   assert.equal(signed.length, 1);
   assert.equal((await balances()).payee, before.payee + PRICE);
+});
+
+/**
+ * Runs in the page: two paid GETs whose abort signal comes from an iframe's realm (an embedded
+ * widget's AbortController), which the page's own AbortSignal does not recognise as one of its own.
+ * The first is aborted while the user is asked: it must end in AbortError with nothing signed. The
+ * second is never aborted: it must be paid. Returns what each did.
+ */
+async function payWithIframeSignal({ apiUrl, policy }) {
+  const x402 = await import('/pkg/index.js');
+  const frame = document.createElement('iframe');
+  document.body.append(frame);
+  const Foreign = frame.contentWindow.AbortController;
+  const outcome = async (abortWhenAsked) => {
+    const controller = new Foreign();
+    const calls = window.__walletCalls.length;
+    const paidFetch = x402.wrapFetch(fetch, {
+      wallets: [x402.eip1193Wallet(window.ethereum)],
+      policy,
+      onPaymentRequired: async () => {
+        if (abortWhenAsked) controller.abort();
+        return true;
+      },
+    });
+    try {
+      const response = await paidFetch(apiUrl, { signal: controller.signal });
+      return { status: response.status, body: await response.text(), walletCalls: window.__walletCalls.slice(calls) };
+    } catch (error) {
+      return { error: error?.name, walletCalls: window.__walletCalls.slice(calls) };
+    }
+  };
+  const result = {
+    foreign: !(new Foreign().signal instanceof AbortSignal),
+    aborted: await outcome(true),
+    paid: await outcome(false),
+  };
+  frame.remove();
+  return result;
+}
+
+test('an abort signal from an iframe\'s realm is honoured: aborted while asked, nothing is signed; not aborted, it pays', { timeout: 60_000 }, async (t) => {
+  const { api, page, pageErrors, signed, balances, policy } = await setup(t, { payToIndex: 6 });
+  const before = await balances();
+  const result = await page.evaluate(payWithIframeSignal, { apiUrl: api.url, policy });
+  assert.equal(result.foreign, true, 'the iframe\'s AbortSignal is not an instance of the page\'s');
+  assert.equal(result.aborted.error, 'AbortError', JSON.stringify(result.aborted));
+  assert.ok(!result.aborted.walletCalls.includes('eth_signTypedData_v4'), result.aborted.walletCalls.join());
+  assert.equal(result.paid.status, 200, JSON.stringify(result.paid));
+  assert.equal(signed.length, 1, 'only the call that was not aborted was signed');
+  assert.deepEqual(api.requests.map((r) => `${r.method} ${r.outcome}`).filter((s) => !s.startsWith('OPTIONS')),
+    ['GET challenged', 'GET challenged', 'GET paid'], seenBy(api));
+  assert.equal((await balances()).payee, before.payee + PRICE);
+  assert.deepEqual(pageErrors, []);
 });
