@@ -53,7 +53,8 @@ export function guard(fn) {
 /**
  * Maps a wallet failure to an X402Error by its EIP-1193 code, keeping it as `cause`:
  * 4001 (and WalletConnect's 5000) USER_REJECTED, 4100 WALLET_UNAUTHORIZED, 4200
- * WALLET_UNSUPPORTED, anything else WALLET_ERROR.
+ * WALLET_UNSUPPORTED, anything else WALLET_ERROR (saying what to do for -32002, a request already
+ * open in the wallet, and 4900/4901, disconnected).
  */
 export function walletError(error, what, code) {
   if (error instanceof X402Error) return error;
@@ -66,6 +67,11 @@ export function walletError(error, what, code) {
       return new X402Error(`the wallet has not authorised ${what}: ${detail}`, 'WALLET_UNAUTHORIZED', { cause: error });
     case 4200:
       return new X402Error(`the wallet does not support ${what}: ${detail}`, 'WALLET_UNSUPPORTED', { cause: error });
+    case -32002: // MetaMask: another request of the site is still open in the wallet
+      return new X402Error(`${what} failed: the wallet already has a request from this site open; finish or dismiss it in the wallet, then try again (${detail})`, 'WALLET_ERROR', { cause: error });
+    case 4900:
+    case 4901:
+      return new X402Error(`${what} failed: the wallet is disconnected from ${code === 4900 ? 'every chain' : 'this chain'} (${detail})`, 'WALLET_ERROR', { cause: error });
     default:
       return new X402Error(`${what} failed: ${detail}`, 'WALLET_ERROR', { cause: error });
   }

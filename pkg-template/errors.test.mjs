@@ -43,3 +43,13 @@ test("walletError: WalletConnect's 5000 is USER_REJECTED, 4200 WALLET_UNSUPPORTE
   assert.equal(failed.cause, cause);
   assert.equal(sendError(cause, 'eth_sendTransaction', 4001).code, 'USER_REJECTED');
 });
+
+test('walletError: a request already open in the wallet (-32002) and a disconnected wallet (4900, 4901) say so', () => {
+  const pending = walletError(new Error("Request of type 'eth_requestAccounts' already pending"), 'eth_requestAccounts', -32002);
+  assert.equal(pending.code, 'WALLET_ERROR');
+  assert.match(pending.message, /already has a request from this site open; finish or dismiss it/);
+  assert.match(pending.message, /already pending/, 'the wallet\'s own words are kept');
+  assert.match(walletError(new Error('x'), 'sign', 4900).message, /disconnected from every chain/);
+  assert.match(walletError(new Error('x'), 'sign', 4901).message, /disconnected from this chain/);
+  assert.doesNotMatch(walletError(new Error('x'), 'sign', -32603).message, /disconnected|already has/);
+});
