@@ -126,11 +126,21 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
     /** Settles through the facilitator; resolves to the SettlementResponse. */
     async settle() {
       if (!facilitator) throw new X402Error('settling needs a facilitator', 'INVALID_ARGUMENT');
+      let settlement;
       try {
-        return await facilitator.settle(decision.payment, decision.requirement);
+        settlement = await facilitator.settle(decision.payment, decision.requirement);
       } catch (error) {
         return { success: false, errorReason: 'unexpected_settle_error', transaction: '', network, error: String(error?.message ?? error) };
       }
+      // Only `success: true` serves the resource (not "false", not a missing answer); a refusal's
+      // reason and transaction are checked where they are sent (failure()).
+      if (settlement?.success === true || settlement?.success === false) return settlement;
+      return {
+        success: false,
+        errorReason: reasonText(settlement?.errorReason, 'unexpected_settle_error'),
+        transaction: reasonText(settlement?.transaction, ''),
+        network,
+      };
     },
     /** Frees the replay key of a payment that was not used (the handler failed). */
     release: () => store.release(decision.replayKey),
@@ -169,8 +179,9 @@ function canonicalPath(path) {
 }
 
 /**
- * The routes, parsed once: `{ method, path, under, config }` with canonical paths; `under` is the
- * prefix a "/prefix/*" route covers (undefined for an exact path).
+ * The routes, parsed once: `{ method, path, under, regex, config }` with canonical paths; `under`
+ * is the prefix a "/prefix/*" route covers (undefined for an exact path), `regex` the matcher of a
+ * pattern (undefined for a literal path).
  */
 function compileRoutes(routes) {
   return Object.entries(routes).map(([pattern, config]) => {
@@ -178,17 +189,34 @@ function compileRoutes(routes) {
     const prefix = given.endsWith('/*');
     const path = canonicalPath(prefix ? given.slice(0, -2) : given);
     const under = prefix ? (path === '/' ? '/' : `${path}/`) : undefined;
-    return { method: method.toUpperCase(), path, under, config };
+    return { method: method.toUpperCase(), path, under, regex: patternRegex(path, prefix), config };
   });
+}
+
+const PLACEHOLDER = /(\*|\[[^\]/]+\]|:[a-z_][a-z0-9_]*)/;
+
+/**
+ * The official middleware's route syntax (@x402/core's parseRoutePattern), on a canonical path:
+ * `*` anywhere matches any characters (slashes too), `[name]` and `:name` one path segment, and a
+ * trailing `/*` (already cut off: `prefix`) the path itself or anything under it. Undefined for a
+ * literal path. A pattern must never be taken literally: it would leave its paths unpaid.
+ */
+function patternRegex(path, prefix) {
+  if (!PLACEHOLDER.test(path)) return undefined;
+  const body = path
+    .split(PLACEHOLDER)
+    .map((part, i) => (i % 2 === 0 ? part.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&') : part === '*' ? '.*' : '[^/]+'))
+    .join('');
+  return new RegExp(`^${body}${prefix ? '(?:/.*)?' : ''}$`, 's');
 }
 
 /** The route config for a canonical `pathname` and a method, or undefined. */
 function matchRoute(table, pathname, method) {
   const asked = method.toUpperCase();
-  for (const { method: routeMethod, path, under, config } of table) {
+  for (const { method: routeMethod, path, under, regex, config } of table) {
     // A HEAD runs the GET handler in most routers (and in Workers' own dispatch).
     if (routeMethod !== '*' && routeMethod !== asked && !(routeMethod === 'GET' && asked === 'HEAD')) continue;
-    if (pathname === path || (under && pathname.startsWith(under))) return config;
+    if (pathname === path || (under && pathname.startsWith(under)) || regex?.test(pathname)) return config;
   }
   return undefined;
 }
@@ -246,6 +274,11 @@ export function paymentRequired(config) {
     }
     paid.headers.set(name, receipt);
     for (const [key, value] of Object.entries(corsHeaders(options))) if (!paid.headers.has(key)) paid.headers.set(key, value);
+    // The handler's own exposed headers are kept, and the receipt's added: a page must read it.
+    const exposed = paid.headers.get('access-control-expose-headers');
+    if (!exposed.split(',').some((h) => h.trim().toLowerCase() === name.toLowerCase())) {
+      paid.headers.set('access-control-expose-headers', `${exposed}, ${EXPOSE}`);
+    }
     return paid;
   };
 }

@@ -131,3 +131,45 @@ test('createFacilitatorClient: a facilitator that sends its headers and then sta
   await assert.rejects(client.settle({ x402Version: 2 }, {}), { code: 'FACILITATOR_TIMEOUT' });
   assert.ok(Date.now() - started < 5_000, 'the stalled body held the call');
 });
+
+test('middleware: the official route syntax (*, [id], :id, "*") is paid for exactly where @x402/core\'s parseRoutePattern matches', async () => {
+  const { x402HTTPResourceServer } = await import('@x402/core/server');
+  const { parseRoutePattern, normalizePath } = x402HTTPResourceServer.prototype;
+  const charges = (pattern, path) => parseRoutePattern.call(null, pattern).regex.test(normalizePath.call(null, path));
+  const patterns = ['GET /api/*/premium', 'GET /premium*', 'GET /users/:id', 'GET /users/[id]/posts', 'GET /files/*.pdf', '*', 'GET /v1/*', '/a.b/*/c(d)'];
+  const paths = ['/api/v1/premium', '/api/v1/v2/premium', '/api/premium', '/premium', '/premium-report', '/premiu', '/users/42', '/users/42/x',
+    '/users', '/users/7/posts', '/users//posts', '/files/a.pdf', '/files/x/y.pdf', '/files/a.pdfx', '/v1', '/v1/x/y', '/v10', '/anything',
+    '/a.b/x/c(d)', '/aXb/x/c(d)'];
+  let served = 0;
+  const next = () => { served += 1; return handler(); };
+  for (const pattern of patterns) {
+    const pay = worker.paymentRequired({ routes: { [pattern]: route() }, facilitator: facilitator() });
+    for (const path of paths) {
+      const status = (await pay(new Request(`https://api.example${path}`), {}, {}, next)).status;
+      const official = charges(pattern, path);
+      assert.equal(status, official ? 402 : 200, `${pattern} on ${path}: the official middleware ${official ? 'charges' : 'does not charge'}`);
+    }
+  }
+  assert.ok(served > 0 && served < patterns.length * paths.length, 'both outcomes were seen');
+});
+
+test('middleware: a handler\'s own Access-Control-Expose-Headers keeps its names and gains PAYMENT-RESPONSE', async () => {
+  const pay = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: facilitator(), replayStore: worker.memoryReplayStore() });
+  const own = () => new Response('{}', { headers: { 'access-control-expose-headers': 'X-Request-Id', 'access-control-allow-origin': 'https://app.example' } });
+  const response = await pay(await paid(pay, 'https://api.example/weather'), {}, {}, own);
+  assert.equal(response.status, 200);
+  const exposed = response.headers.get('access-control-expose-headers').split(',').map((h) => h.trim().toUpperCase());
+  assert.ok(exposed.includes('X-REQUEST-ID') && exposed.includes('PAYMENT-RESPONSE'), exposed.join());
+  assert.equal(response.headers.get('access-control-allow-origin'), 'https://app.example', 'the handler\'s origin is kept');
+});
+
+test('middleware: only a settlement answer with success === true serves the resource', async () => {
+  for (const answer of [{ success: 'false' }, { success: 1, transaction: `0x${'ab'.repeat(32)}` }, undefined, null, 'ok']) {
+    const pay = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: facilitator({ settle: () => answer }), replayStore: worker.memoryReplayStore() });
+    const response = await pay(await paid(pay, 'https://api.example/weather'), {}, {}, handler);
+    assert.equal(response.status, 402, JSON.stringify(answer));
+    assert.doesNotMatch(await response.text(), /paid/, 'no resource body');
+    const settlement = x402.decodePaymentResponse(response.headers.get('payment-response'));
+    assert.deepEqual([settlement.success, settlement.errorReason], [false, 'unexpected_settle_error'], JSON.stringify(answer));
+  }
+});
