@@ -18,12 +18,13 @@ export class X402Error extends Error {
 const FREED = 'null pointer passed to rust';
 
 /**
- * Turns an error thrown by the wasm core (an Error with `code`, or wasm-bindgen's error for a
- * freed object) into an X402Error; anything else is returned as it is.
+ * Turns an error thrown by the wasm core (an Error named X402Error with a `code`, or
+ * wasm-bindgen's error for a freed object) into an X402Error; anything else (a wrapped fetch's
+ * own ECONNREFUSED, a callback's coded error) is returned as it is.
  */
 export function toX402Error(error) {
   if (error instanceof X402Error) return error;
-  if (error instanceof Error && typeof error.code === 'string') {
+  if (error instanceof Error && error.name === 'X402Error' && typeof error.code === 'string') {
     return new X402Error(error.message, error.code, { cause: error.cause });
   }
   if (error instanceof Error && error.message === FREED) {

@@ -5,7 +5,8 @@ import { X402Error, guard, sendError, toX402Error, walletError } from './errors.
 
 test('a coded Error from the core becomes an X402Error keeping code and cause', () => {
   const cause = new Error('inner');
-  const raw = Object.assign(new Error('bad header'), { code: 'INVALID_HEADER', cause });
+  // What the core throws: an Error named X402Error, with a code.
+  const raw = Object.assign(new Error('bad header'), { name: 'X402Error', code: 'INVALID_HEADER', cause });
   const fn = guard(() => { throw raw; });
   assert.throws(fn, (e) => e instanceof X402Error && e.code === 'INVALID_HEADER'
     && e.message === 'bad header' && e.cause === cause && e.name === 'X402Error');
@@ -15,6 +16,13 @@ test('errors without a code pass through untouched', () => {
   const plain = new TypeError('x');
   assert.equal(toX402Error(plain), plain);
   assert.throws(guard(() => { throw plain; }), (e) => e === plain);
+});
+
+test("coded errors that are not the core's (a wrapped fetch's ECONNREFUSED, a callback's) pass through untouched", () => {
+  const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+  assert.equal(toX402Error(refused), refused);
+  const own = Object.assign(new Error('mine'), { code: 'WALLET_ERROR' }); // not named X402Error
+  assert.equal(toX402Error(own), own);
 });
 
 test("wasm-bindgen's error for a freed object becomes USED_AFTER_FREE", () => {
@@ -28,7 +36,7 @@ test('guard keeps return values and this', () => {
 });
 
 test('guard converts rejected promises too', async () => {
-  const raw = Object.assign(new Error('no'), { code: 'WALLET_ERROR' });
+  const raw = Object.assign(new Error('no'), { name: 'X402Error', code: 'WALLET_ERROR' });
   const fn = guard(async () => { throw raw; });
   await assert.rejects(fn(), (e) => e instanceof X402Error && e.code === 'WALLET_ERROR');
 });

@@ -1,12 +1,15 @@
+'use client';
 // X402Provider: holds the wallets, the policy and the one wrapped fetch the hooks below it share,
 // so a budget counts every payment made under the provider.
 import { createContext, createElement, useEffect, useMemo, useRef } from 'react';
 import { wrapFetch } from 'x402-wasm';
 
 /**
- * What the hooks read: the wrapped fetch. Each hook request passes its own approval callback and
- * event listener as the wrapped fetch's per-call hooks (third argument), so requests of several
- * components run side by side, each hearing only its own events, while sharing one budget.
+ * What the hooks read: `fetch`, the wrapped fetch, and `settings`, an object that changes only when
+ * the provider's settings change in value (wallet adapters count by kind there, not by identity).
+ * Each hook request passes its own approval callback and event listener as the wrapped fetch's
+ * per-call hooks (third argument), so requests of several components run side by side, each
+ * hearing only its own events, while sharing one budget.
  */
 export const X402Context = /* @__PURE__ */ createContext(null);
 
@@ -16,12 +19,13 @@ const globalFetch = (input, init) => globalThis.fetch(input, init);
 
 /**
  * Provides a paying fetch to useX402Fetch and usePaidResource. The wrapped fetch is made again
- * only when `wallets`, `policy`, `fetch`, `rpc`, `facilitators` or `transactionTimeout` really
- * change: arrays and plain objects are compared by value (a literal written in the render is
- * fine), anything else (wallet adapters, functions) by identity. Whatever changes, the budget
- * carries on: each new wrapped fetch shares the spending of the ones before it
- * (`shareBudgetWith`), so a new policy's limits count what was already spent. `onEvent` may change
- * freely.
+ * only when `wallets`, `policy`, `rpc`, `facilitators` or `transactionTimeout` really change:
+ * arrays and plain objects are compared by value (a literal written in the render is fine),
+ * wallet adapters by identity. Functions (`fetch`, `policy.select`, a facilitator's `headers`,
+ * `onEvent`) are not compared: the wrapped fetch calls the ones of the latest render, so an
+ * inline arrow function keeps it. Whatever changes, the budget carries on: each new wrapped fetch
+ * shares the spending of the ones before it (`shareBudgetWith`), so a new policy's limits count
+ * what was already spent.
  *
  * @param {{ wallets?: object[], policy?: object, fetch?: typeof fetch, rpc?: Record<string, string>,
  *   facilitators?: unknown[], transactionTimeout?: number, onEvent?: (event: object) => void,
@@ -37,44 +41,72 @@ export function X402Provider({
   onEvent,
   children,
 }) {
-  const listener = useRef(onEvent);
-  useEffect(() => {
-    listener.current = onEvent;
-  });
+  const props = { wallets, policy, fetch, rpc, facilitators, transactionTimeout, onEvent };
   // The newest wrapped fetch: the next one shares its spending, even if React drops this memo.
   const spending = useRef(undefined);
-  const config = useSameValue({ wallets, policy, fetch, rpc, facilitators, transactionTimeout });
-  const value = useMemo(() => {
-    const paying = wrapFetch(config.fetch, {
+  const config = useSameValue(props, sameConfig);
+  const settings = useSameValue(settingsOf(config), sameValue);
+  const made = useMemo(() => {
+    // The functions of the latest render committed, read at each call through stable wrappers.
+    const live = { current: config };
+    const paying = wrapFetch(callThrough(live, config.fetch, ['fetch']), {
       wallets: config.wallets,
-      policy: config.policy,
+      policy: callingThrough(live, config.policy, ['policy']),
       rpc: config.rpc,
-      facilitators: config.facilitators,
+      facilitators: callingThrough(live, config.facilitators, ['facilitators']),
       transactionTimeout: config.transactionTimeout,
       shareBudgetWith: spending.current,
       // Nothing is approved without a hook asking its user: the per-call hooks replace this default.
       onPaymentRequired: () => false,
-      onEvent: (event) => listener.current?.(event),
+      onEvent: (event) => live.current.onEvent?.(event),
     });
     spending.current = paying;
-    return { fetch: paying };
-  }, [config]);
-  return createElement(X402Context.Provider, { value }, children);
+    return { live, value: { fetch: paying, settings } };
+  }, [config, settings]);
+  useEffect(() => {
+    made.live.current = props;
+  });
+  return createElement(X402Context.Provider, { value: made.value }, children);
 }
 
-/** `value`, or the one of an earlier render when they are equal by {@link sameValue}. */
-function useSameValue(value) {
+/** `value`, or the one of an earlier render when `same` says they are equal. */
+function useSameValue(value, same) {
   const kept = useRef(value);
-  if (!sameValue(kept.current, value)) kept.current = value;
+  if (!same(kept.current, value)) kept.current = value;
   return kept.current;
 }
 
-/** Arrays and plain objects compared member by member; anything else by identity. */
+/** The provider's props compared as documented: wallets by identity, functions not at all. */
+function sameConfig(a, b) {
+  const wallets = a.wallets === b.wallets || (sameLength(a.wallets, b.wallets) && a.wallets.every((w, i) => w === b.wallets[i]));
+  return (
+    wallets &&
+    sameValue(a.policy, b.policy) &&
+    sameValue(a.rpc, b.rpc) &&
+    sameValue(a.facilitators, b.facilitators) &&
+    sameValue(a.transactionTimeout, b.transactionTimeout)
+  );
+}
+
+/**
+ * The settings without the identity of the wallet adapters: what usePaidResource compares to tell a
+ * real change (a wallet added, a policy changed) from adapters written inline, made at each render.
+ */
+function settingsOf({ wallets, policy, rpc, facilitators, transactionTimeout }) {
+  const walletShape = (wallet) => ({
+    kind: typeof wallet?.kind === 'string' ? wallet.kind : typeof wallet,
+    address: typeof wallet?.address === 'string' ? wallet.address : undefined,
+  });
+  return { wallets: Array.isArray(wallets) ? wallets.map(walletShape) : wallets, policy, rpc, facilitators, transactionTimeout };
+}
+
+const sameLength = (a, b) => Array.isArray(a) && Array.isArray(b) && a.length === b.length;
+
+/** Arrays and plain objects compared member by member, any two functions equal, anything else by identity. */
 function sameValue(a, b) {
   if (Object.is(a, b)) return true;
-  if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
-  }
+  if (typeof a === 'function') return typeof b === 'function';
+  if (Array.isArray(a)) return sameLength(a, b) && a.every((item, i) => sameValue(item, b[i]));
   if (!isPlain(a) || !isPlain(b)) return false;
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameValue(a[key], b[key]));
@@ -84,4 +116,20 @@ function isPlain(value) {
   if (value === null || typeof value !== 'object') return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
+}
+
+/** `value` (plain objects and arrays copied) with each function replaced by {@link callThrough}. */
+function callingThrough(live, value, path) {
+  if (typeof value === 'function') return callThrough(live, value, path);
+  if (Array.isArray(value)) return value.map((item, i) => callingThrough(live, item, [...path, i]));
+  if (!isPlain(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, callingThrough(live, item, [...path, key])]));
+}
+
+/** Calls the function at `path` in the latest props (`fallback` when there is none there). */
+function callThrough(live, fallback, path) {
+  return (...args) => {
+    const latest = path.reduce((at, key) => at?.[key], live.current);
+    return (typeof latest === 'function' ? latest : fallback)(...args);
+  };
 }

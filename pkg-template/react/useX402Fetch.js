@@ -1,3 +1,4 @@
+'use client';
 // useX402Fetch: the provider's paying fetch, with the state of this component's latest request:
 // where the payment is, the question waiting for the user, the receipt, the error.
 import { useCallback, useContext, useEffect, useRef, useState } from 'react';
@@ -16,6 +17,10 @@ const ON_EVENT = {
   failed: (event) => ({ status: 'error', pendingPayment: null, receipt: event.receipt ?? null }),
 };
 
+/** Whether `event` says the payment left the client (it may settle, whatever happens next). */
+export const paymentWentOut = (event) =>
+  event.type === 'signed' || event.type === 'settled' || event.receipt != null || (event.type === 'failed' && event.spent === 'unknown');
+
 /** Why an older request of the same component is not paid: a newer one took its place. */
 const superseded = () =>
   new X402Error('a newer request of the same component replaced this one before it was approved', 'PAYMENT_SUPERSEDED');
@@ -27,39 +32,56 @@ const superseded = () =>
  * request of this component that ran last, and a newer request declines an older one's question
  * that is open or still to come (PAYMENT_SUPERSEDED, nothing paid). Requests of different components
  * run side by side and share the provider's budget. A request aborted through its signal returns
- * the state to 'idle'; an unmounted component rejects the payment it was asked about.
+ * the state to 'idle' when nothing was paid; aborted once the payment went out (it may still
+ * settle), the state is 'error' with the abort as `error`. A component unmounted, or hidden by
+ * React's `<Activity>`, declines the payment it was asked about (PAYMENT_REJECTED); a request that
+ * was already approved carries on, and its state is there when the component is shown again.
  */
 export function useX402Fetch() {
+  const { send, state } = usePayingFetch();
+  const fetch = useCallback((input, init) => send(input, init), [send]);
+  return { fetch, ...state };
+}
+
+/**
+ * What useX402Fetch is built on: `send(input, init, tap)` is its fetch, where `tap` (optional)
+ * hears the request's events too; `context` is the provider's.
+ */
+export function usePayingFetch() {
   const context = useContext(X402Context);
   if (!context) throw new Error('useX402Fetch must be used inside <X402Provider>');
   const [state, setState] = useState(IDLE);
-  const mounted = useRef(true);
+  // False once unmounted, and while hidden by <Activity> (the effect cleanups ran).
+  const live = useRef(true);
   const answer = useRef(null); // resolves the open approval question
   const latest = useRef(0); // the id of this component's newest request: only it moves the state
 
   useEffect(() => {
-    mounted.current = true;
+    live.current = true;
     return () => {
-      mounted.current = false;
+      live.current = false;
+      // Nobody can answer: the question is declined (and its request's state shown as 'error').
       answer.current?.(false);
     };
   }, []);
 
-  const fetch = useCallback(
-    (input, init) => {
+  const send = useCallback(
+    (input, init, tap) => {
       const signal = init?.signal ?? input?.signal;
       // Already aborted: nothing starts, and the state of the request running stays as it is.
       if (signal?.aborted) return Promise.reject(signal.reason);
       const id = ++latest.current;
       // An older request's open question is declined: its state is no longer shown.
       answer.current?.(false, superseded());
-      const set = (next) => mounted.current && latest.current === id && setState(next);
+      // React ignores the updates of an unmounted component, and keeps those of a hidden one.
+      const set = (next) => latest.current === id && setState(next);
       const update = (patch) => set((state) => ({ ...state, ...patch }));
       let decision = null; // this request's open question, if any
+      let sent = false; // the payment left the client
       const owner = {
         ask(question) {
           // One question per component, the newest request's: an older request is declined.
-          if (!mounted.current) return false;
+          if (!live.current) return false;
           if (latest.current !== id) return Promise.reject(superseded());
           return new Promise((resolve, reject) => {
             const decide = (approved, error) => {
@@ -84,6 +106,8 @@ export function useX402Fetch() {
           });
         },
         event(event) {
+          if (paymentWentOut(event)) sent = true;
+          tap?.(event);
           const patch = ON_EVENT[event.type]?.(event);
           if (patch) update(patch);
         },
@@ -100,13 +124,14 @@ export function useX402Fetch() {
         },
         (error) => {
           settle();
-          // A request its caller aborted is simply over.
-          set(signal?.aborted ? IDLE : (state) => ({ ...state, status: 'error', pendingPayment: null, error }));
+          // A request its caller aborted before anything was paid is simply over; once the payment
+          // went out, it may still settle: the abort is an error, not a return to 'idle'.
+          set(signal?.aborted && !sent ? IDLE : (state) => ({ ...state, status: 'error', pendingPayment: null, error }));
           throw error;
         },
       );
     },
     [context],
   );
-  return { fetch, ...state };
+  return { send, context, state };
 }

@@ -77,13 +77,16 @@ export function eip1193Wallet(provider, options = {}) {
     if ((await currentChain()) !== chainId) throw chainNotAvailable(chainId);
   }
 
-  async function signTypedData(typedData) {
+  /** `options.signal` (the paying fetch's): no signature is asked for once it has aborted. */
+  async function signTypedData(typedData, options) {
     if (!typedData || typeof typedData !== 'object') {
       throw new X402Error('signTypedData needs typed data { domain, types, primaryType, message }', 'INVALID_ARGUMENT');
     }
     const address = await getAddress();
     const { domain = {}, types, primaryType, message } = typedData;
     if (domain.chainId != null) await ensureChain(toChainId(domain.chainId));
+    // The call may have been aborted while the wallet switched chains.
+    options?.signal?.throwIfAborted();
     const present = DOMAIN_FIELDS.filter(([name]) => domain[name] != null);
     const typed = {
       types: { EIP712Domain: present.map(([name, type]) => ({ name, type })), ...types },

@@ -46,8 +46,12 @@ export interface EvmWalletAdapter {
   /** Set only when the address cannot change (a local key); otherwise call getAddress(). */
   readonly address?: `0x${string}`;
   getAddress(): Promise<`0x${string}`>;
-  /** Signs viem-shaped typed data (no EIP712Domain in types); a 0x 65-byte signature. */
-  signTypedData(typedData: TypedDataDefinition): Promise<`0x${string}`>;
+  /**
+   * Signs viem-shaped typed data (no EIP712Domain in types); a 0x 65-byte signature. `options.signal`
+   * is the paying call's: an adapter that asks the wallet several things (a chain switch, then the
+   * signature) should stop once it aborts. It is never called after the abort.
+   */
+  signTypedData(typedData: TypedDataDefinition, options?: SignOptions): Promise<`0x${string}`>;
   /**
    * Sends a transaction (direct transfers) and resolves to its hash once broadcast, not mined.
    * Without it, direct-transfer payments fail with WALLET_UNSUPPORTED.
@@ -61,12 +65,19 @@ export interface EvmWalletAdapter {
   getTransactionReceipt?(hash: `0x${string}`): Promise<unknown | null>;
 }
 
+/** What a signing method is given besides what it signs. */
+export interface SignOptions {
+  /** The paying call's abort signal, when it has one. */
+  signal?: AbortSignal;
+}
+
 /** A Solana wallet: signs (partially) a serialised transaction, and may send one itself. */
 export interface SolanaWalletAdapter {
   readonly kind: 'solana';
   readonly address?: string;
   getAddress(): Promise<string>;
-  signTransaction?(tx: Uint8Array): Promise<Uint8Array>;
+  /** Signs (partially) a serialised transaction; `options.signal` as for EVM's signTypedData. */
+  signTransaction?(tx: Uint8Array, options?: SignOptions): Promise<Uint8Array>;
   /**
    * Signs and submits a transaction the wallet pays for (direct transfers); resolves to its
    * signature, base58 or 64 bytes. `network` is CAIP-2; `rpcUrl` the RPC the client would use.

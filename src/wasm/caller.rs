@@ -14,6 +14,12 @@ use web_sys::{AbortSignal, Headers, Request, Response};
 
 use super::request::{Outgoing, attempt, get, new_request, response_url};
 
+/// A call as the paying fetch took it: a plain call, or a Request built from it.
+pub(crate) enum Taken {
+    Plain(Caller),
+    Built(Request),
+}
+
 pub(crate) struct Caller {
     input: JsValue,
     /// `undefined` for none (also when the call gave `null`).
@@ -26,24 +32,40 @@ pub(crate) struct Caller {
 }
 
 impl Caller {
-    /// A plain call to the runtime's fetch, sent as given. A URL object is read now:
-    /// the caller may change it while the payment is approved.
-    pub(crate) fn plain(input: JsValue, init: JsValue) -> Self {
+    /// A plain call to the runtime's fetch, taken when the call is made, as fetch
+    /// takes its arguments: a URL object is read, and the init copied (see
+    /// `snapshot`). The caller may reuse or change both as soon as the call returns,
+    /// or while the payment is approved.
+    pub(crate) fn plain(input: JsValue, init: &JsValue) -> Result<Self, JsValue> {
         let input = match input.dyn_ref::<web_sys::Url>() {
             Some(url) => url.href().into(),
             None => input,
         };
-        Caller {
+        Ok(Caller {
             input,
-            init: if init.is_null() {
-                JsValue::UNDEFINED
-            } else {
-                init
-            },
+            init: snapshot(init)?,
             plain: true,
             request: OnceCell::new(),
             body: None,
-        }
+        })
+    }
+
+    /// A plain call's first attempt, as the caller made it.
+    pub(crate) fn first(&self) -> Outgoing {
+        Outgoing::new(self.input.clone(), self.init.clone())
+    }
+
+    /// Whether the caller's request already carries a payment (its own, or an
+    /// inner paying fetch's): it is not paid again here.
+    pub(crate) fn carries_payment(&self) -> Result<bool, JsValue> {
+        let headers = match self.request.get() {
+            Some(request) => request.headers(),
+            None => match get(&self.init, "headers") {
+                given if given.is_undefined() || given.is_null() => return Ok(false),
+                given => given.unchecked_into::<Headers>(),
+            },
+        };
+        Ok(headers.has("payment-signature")? || headers.has("x-payment")?)
     }
 
     /// Any other call: its Request, built up front, and its body.
@@ -127,8 +149,8 @@ impl Caller {
             for (name, value) in payment {
                 headers.set(name, value)?;
             }
-            own(&init, "headers", &headers)?;
-            own(&init, "redirect", &"manual".into())?;
+            own(&init, &"headers".into(), &headers)?;
+            own(&init, &"redirect".into(), &"manual".into())?;
             return Ok(Outgoing::new(url, init));
         }
         let request = self.request()?;
@@ -139,7 +161,7 @@ impl Caller {
 
 /// Gives `object` its own `key` (defined, not assigned: a read-only member it inherits
 /// from the caller's init would make an assignment fail).
-fn own(object: &Object, key: &str, value: &JsValue) -> Result<(), JsValue> {
+fn own(object: &Object, key: &JsValue, value: &JsValue) -> Result<(), JsValue> {
     let descriptor = Object::new();
     for (name, field) in [
         ("value", value.clone()),
@@ -149,6 +171,26 @@ fn own(object: &Object, key: &str, value: &JsValue) -> Result<(), JsValue> {
     ] {
         Reflect::set(&descriptor, &name.into(), &field)?;
     }
-    Object::define_property(object, &key.into(), &descriptor);
+    Object::define_property(object, key, &descriptor);
     Ok(())
+}
+
+/// A plain call's init as fetch reads it when called: every own member (enumerable
+/// or not), with its headers copied into a Headers of their own. `undefined` for none.
+fn snapshot(init: &JsValue) -> Result<JsValue, JsValue> {
+    let Some(given) = init.dyn_ref::<Object>() else {
+        return Ok(JsValue::UNDEFINED);
+    };
+    let copy = Object::new();
+    for name in Object::get_own_property_names(given).iter() {
+        let mut value = Reflect::get(given, &name)?;
+        if name.as_string().as_deref() == Some("headers")
+            && !value.is_undefined()
+            && !value.is_null()
+        {
+            value = Headers::new_with_str_sequence_sequence(&value)?.into();
+        }
+        own(&copy, &name, &value)?;
+    }
+    Ok(copy.into())
 }

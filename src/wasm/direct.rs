@@ -84,7 +84,10 @@ impl Inner {
         wallet: &Wallet,
     ) -> Result<(Response, Option<Receipt>), Settled> {
         let no = |e: JsValue| Settled::No(e);
-        let payer = wallet_address(&wallet.adapter).await.map_err(no)?;
+        let signal = call.request.signal();
+        let payer = wallet_address(&wallet.adapter, signal.as_ref())
+            .await
+            .map_err(no)?;
         let (transaction, headers) = match call.challenge.dialect {
             DialectId::X402Headers => self.pay_erc20(call, requirement, wallet).await?,
             DialectId::SolanaPay => {

@@ -110,19 +110,28 @@ const WALLET_CODES: [&str; 17] = [
 /// A wallet's failure keeps its own code when it is one of [`WALLET_CODES`] (e.g.
 /// USER_REJECTED from an adapter); ethers' ACTION_REJECTED (a user's refusal) becomes
 /// USER_REJECTED; anything else becomes WALLET_ERROR. Both keep the original as `cause`.
+/// An error that is already an X402Error (the package's adapters throw them) is kept;
+/// another with one of those codes becomes one, so that every coded rejection is an
+/// X402Error (JS converts only those, never a caller's own coded error).
 pub(crate) fn wallet_error(error: JsValue) -> JsValue {
     let code = code_of(&error);
-    if code.as_deref().is_some_and(|c| WALLET_CODES.contains(&c)) {
-        return error;
+    let message = Reflect::get(&error, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string());
+    if let Some(kept) = code.as_deref().filter(|c| WALLET_CODES.contains(c)) {
+        let name = Reflect::get(&error, &JsValue::from_str("name")).ok();
+        if name.and_then(|n| n.as_string()).as_deref() == Some("X402Error") {
+            return error;
+        }
+        let wrapped = coded(kept, message.as_deref().unwrap_or("the wallet failed"));
+        let _ = Reflect::set(&wrapped, &JsValue::from_str("cause"), &error);
+        return wrapped;
     }
     let code = match code.as_deref() {
         Some("ACTION_REJECTED") => "USER_REJECTED",
         _ => "WALLET_ERROR",
     };
-    let message = Reflect::get(&error, &JsValue::from_str("message"))
-        .ok()
-        .and_then(|m| m.as_string())
-        .unwrap_or_else(|| "the wallet failed".to_owned());
+    let message = message.unwrap_or_else(|| "the wallet failed".to_owned());
     let wrapped = coded(code, &format!("wallet error: {message}"));
     let _ = Reflect::set(&wrapped, &JsValue::from_str("cause"), &error);
     wrapped

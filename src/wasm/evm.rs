@@ -243,13 +243,18 @@ async fn sign_payment(
         let payload = prepared.payload_signed_by(&key.sign_digest(&prepared.digest));
         return Ok(payment_payload(challenge, requirement, payload));
     }
-    let from = js(Address::parse(&wallet_address(wallet).await?))?;
+    let from = js(Address::parse(&wallet_address(wallet, signal).await?))?;
     let prepared = js(prepare(requirement, from, params))?;
     let sign = Reflect::get(wallet, &JsValue::from_str("signTypedData"))?
         .dyn_into::<Function>()
         .map_err(|_| invalid_argument("wallet has no signTypedData method"))?;
+    stop_if_aborted(signal)?;
     let pending = sign
-        .call1(wallet, &typed_data_to_js(&prepared.typed_data())?)
+        .call2(
+            wallet,
+            &typed_data_to_js(&prepared.typed_data())?,
+            &with_signal(signal)?,
+        )
         .map_err(wallet_error)?;
     let signature = wallet_promise(Promise::resolve(&pending), signal).await?;
     let signature = signature
@@ -323,17 +328,38 @@ pub(crate) async fn wallet_promise(
     }
 }
 
-pub(crate) async fn wallet_address(wallet: &JsValue) -> Result<String, JsValue> {
+/// The wallet is never asked anything once the call is aborted (`Err(reason)`).
+pub(crate) fn stop_if_aborted(signal: Option<&web_sys::AbortSignal>) -> Result<(), JsValue> {
+    match signal {
+        Some(signal) if signal.aborted() => Err(signal.reason()),
+        _ => Ok(()),
+    }
+}
+
+/// The options a wallet's signing method is given: `{ signal }`, so an adapter that
+/// asks several things (a chain switch, then the signature) can stop in between.
+pub(crate) fn with_signal(signal: Option<&web_sys::AbortSignal>) -> Result<JsValue, JsValue> {
+    let options = js_sys::Object::new();
+    if let Some(signal) = signal {
+        Reflect::set(&options, &JsValue::from_str("signal"), signal)?;
+    }
+    Ok(options.into())
+}
+
+/// The wallet's address (`address`, or `getAddress()` followed up to `signal`).
+pub(crate) async fn wallet_address(
+    wallet: &JsValue,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<String, JsValue> {
     let address = Reflect::get(wallet, &JsValue::from_str("address"))?;
     if let Some(text) = address.as_string() {
         return Ok(text);
     }
     let getter = Reflect::get(wallet, &JsValue::from_str("getAddress"))?;
     if let Some(getter) = getter.dyn_ref::<Function>() {
+        stop_if_aborted(signal)?;
         let pending = getter.call0(wallet).map_err(wallet_error)?;
-        let resolved = JsFuture::from(Promise::resolve(&pending))
-            .await
-            .map_err(wallet_error)?;
+        let resolved = wallet_promise(Promise::resolve(&pending), signal).await?;
         if let Some(text) = resolved.as_string() {
             return Ok(text);
         }

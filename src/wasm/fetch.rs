@@ -13,16 +13,14 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Response;
 
-use super::caller::Caller;
+use super::caller::{Caller, Taken};
 use super::convert::{MAX_ELEMENTS, guarded_promise, is_array, items, js_to_json, json_to_js};
 use super::convert::{method, read};
 use super::error::{invalid_argument, js, to_js};
 use super::facilitator_pay::Facilitator;
 use super::headers::JsHeaders;
-use super::receipts::one_ly_style;
-use super::request::{
-    Hooks, Outgoing, attempt, call_fetch, new_request, origin_of, plain_call, read_text,
-};
+use super::receipts::{one_ly_style, paid_already};
+use super::request::{Hooks, attempt, call_fetch, new_request, origin_of, plain_call, read_text};
 use crate::budget::Ledger;
 use crate::dialect::{
     Challenge, FACILITATOR_SCHEME, MAX_BODY_LEN, Requirement, Response402, TRANSFER_SCHEME,
@@ -74,7 +72,13 @@ pub fn wrap_fetch(fetch: Function, options: JsValue) -> Result<Function, JsValue
     let closure =
         Closure::<dyn Fn(JsValue, JsValue, JsValue) -> Promise>::new(move |input, init, hooks| {
             let inner = Rc::clone(&inner);
-            guarded_promise(async move { inner.fetch(input, init, Hooks::from_js(&hooks)?).await })
+            // Read now, as fetch reads its arguments: the caller may reuse or change its
+            // init (or URL) as soon as the call returns.
+            let taken = Hooks::from_js(&hooks).and_then(|h| Ok((inner.take(input, &init)?, h)));
+            guarded_promise(async move {
+                let (taken, hooks) = taken?;
+                inner.fetch(taken, hooks).await
+            })
         });
     let paying: Function = closure.into_js_value().unchecked_into();
     register_ledger(&paying, &ledger);
@@ -263,29 +267,46 @@ impl Inner {
         }
     }
 
-    async fn fetch(&self, input: JsValue, init: JsValue, hooks: Hooks) -> Result<JsValue, JsValue> {
-        let (request, first) = if self.native && plain_call(&input, &init) {
-            // Sent as the caller gave it; the Request is built only if something needs it.
-            let out = Outgoing::new(input.clone(), init.clone());
-            let first = call_fetch(&self.fetch, true, &out).await?;
-            if first.status() != 402 {
-                return Ok(first.into());
-            }
-            (Caller::plain(input, init), first)
+    /// The call's arguments, taken when it is made: a plain call to the runtime's
+    /// fetch is copied (its Request is built only if something needs it), any other
+    /// is built into a Request.
+    fn take(&self, input: JsValue, init: &JsValue) -> Result<Taken, JsValue> {
+        if self.native && plain_call(&input, init) {
+            Ok(Taken::Plain(Caller::plain(input, init)?))
         } else {
-            let request = new_request(&input, &init)?;
-            // Read once, up front, as a Blob: it can be sent twice and survives 307/308.
-            let body = match request.body() {
-                Some(_) => Some(JsFuture::from(request.blob()?).await?),
-                None => None,
-            };
-            let out = attempt(&request, body.as_ref(), None)?;
-            let first = call_fetch(&self.fetch, self.native, &out).await?;
-            if first.status() != 402 {
-                return Ok(first.into());
+            Ok(Taken::Built(new_request(&input, init)?))
+        }
+    }
+
+    async fn fetch(&self, taken: Taken, hooks: Hooks) -> Result<JsValue, JsValue> {
+        let (request, first) = match taken {
+            Taken::Plain(caller) => {
+                let first = call_fetch(&self.fetch, true, &caller.first()).await?;
+                if first.status() != 402 {
+                    return Ok(first.into());
+                }
+                (caller, first)
             }
-            (Caller::built(request, body), first)
+            Taken::Built(request) => {
+                // Read once, up front, as a Blob: it can be sent twice and survives 307/308.
+                let body = match request.body() {
+                    Some(_) => Some(JsFuture::from(request.blob()?).await?),
+                    None => None,
+                };
+                let out = attempt(&request, body.as_ref(), None)?;
+                let first = call_fetch(&self.fetch, self.native, &out).await?;
+                if first.status() != 402 {
+                    return Ok(first.into());
+                }
+                (Caller::built(request, body), first)
+            }
         };
+        // One request is paid at most once: not when it carries a payment already (the
+        // caller's own), nor when the 402 is what a paying fetch inside this one returned
+        // after paying (`wrapFetch(wrapFetch(fetch))`, a provider given a paying fetch).
+        if request.carries_payment()? || paid_already(&first) {
+            return Ok(first.into());
+        }
         if first.redirected() {
             let method = request.request()?.method();
             if method != "GET" && method != "HEAD" {

@@ -66,16 +66,15 @@ impl Inner {
         let chosen = self.choose(candidates).await?;
         let requirement = chosen.requirement;
         self.precheck(challenge, requirement).map_err(refused)?;
-        let reservation = self
-            .ledger
-            .borrow_mut()
-            .reserve_under(
-                &self.policy.budget,
-                origin,
-                chosen.valuation.usd_micros,
-                now_ms(),
-            )
-            .map_err(refused)?;
+        // The ledger is let go before the refusal is announced: a listener may make or
+        // call a paying fetch that shares it.
+        let reserved = self.ledger.borrow_mut().reserve_under(
+            &self.policy.budget,
+            origin,
+            chosen.valuation.usd_micros,
+            now_ms(),
+        );
+        let reservation = reserved.map_err(refused)?;
         let outcome = self.approve_sign_and_retry(call, &chosen).await;
         // Released only when nothing that can move money left the client. Once the signed
         // payment is sent, the server holds an authorization it can settle until it expires,

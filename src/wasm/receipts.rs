@@ -144,6 +144,12 @@ pub(crate) fn remember_receipt(response: &Response, receipt: &Receipt) {
     }
 }
 
+/// Whether `response` is one a paying fetch returned for a payment it made (the
+/// paid retry's answer, a 402 included).
+pub(crate) fn paid_already(response: &Response) -> bool {
+    RECEIPTS.with(|cell| cell.get().is_some_and(|map| map.has(response.as_ref())))
+}
+
 /// The payment receipt of a response: the one recorded when `wrapFetch` paid for
 /// it, else the decoded `PAYMENT-RESPONSE` / `X-PAYMENT-RESPONSE` header, else
 /// `undefined`.
@@ -169,13 +175,17 @@ pub fn get_payment_receipt(response: &Response) -> Result<JsValue, JsValue> {
     }
 }
 
-/// The settlement receipt a paid response carries, for the dialect paid in.
+/// The settlement receipt a paid response carries: under the name of the dialect
+/// paid in, else the other one (servers mix them, and the official client reads both).
 pub(crate) fn read_receipt(response: &Response, dialect: DialectId) -> Option<Receipt> {
-    let name = match dialect {
-        DialectId::X402V1 => "x-payment-response",
-        _ => "payment-response",
+    let names = match dialect {
+        DialectId::X402V1 => ["x-payment-response", "payment-response"],
+        _ => ["payment-response", "x-payment-response"],
     };
-    let value = response.headers().get(name).ok().flatten()?;
+    let headers = response.headers();
+    let value = names
+        .into_iter()
+        .find_map(|name| headers.get(name).ok().flatten())?;
     let settlement: SettlementResponse =
         decode_header(&value, Document::SettlementResponse).ok()?;
     Some(Receipt::from_settlement(settlement, response.status()))

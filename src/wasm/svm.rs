@@ -170,7 +170,9 @@ pub(crate) async fn sign_svm_payment(
     signal: Option<&web_sys::AbortSignal>,
 ) -> Result<Value, JsValue> {
     let terms = js(SvmTerms::from_requirement(requirement))?;
-    let payer = js(Pubkey::parse(&super::evm::wallet_address(wallet).await?))?;
+    let payer = js(Pubkey::parse(
+        &super::evm::wallet_address(wallet, signal).await?,
+    ))?;
     let need_rpc = || need_rpc_url(rpc_urls, &requirement.network);
     let recent_blockhash = match terms.recent_blockhash {
         Some(hash) => hash,
@@ -209,8 +211,13 @@ pub(crate) async fn sign_svm_payment(
     }
     let sign = method(wallet, "signTransaction")?
         .ok_or_else(|| invalid_argument("wallet has no signTransaction method"))?;
+    super::evm::stop_if_aborted(signal)?;
     let pending = sign
-        .call1(wallet, &Uint8Array::from(unsigned.as_slice()))
+        .call2(
+            wallet,
+            &Uint8Array::from(unsigned.as_slice()),
+            &super::evm::with_signal(signal)?,
+        )
         .map_err(super::error::wallet_error)?;
     let signed = super::evm::wallet_promise(Promise::resolve(&pending), signal).await?;
     let signed = signed.dyn_into::<Uint8Array>().map_err(|_| {

@@ -242,7 +242,7 @@ test("fidelity (the runtime's fetch): headers given as a one-shot iterator are o
   }
 });
 
-test("fidelity: a request without a body goes to the runtime's fetch exactly as the caller gave it", async (t) => {
+test("fidelity: a request without a body goes to the runtime's fetch as the caller gave it (its init as it was at the call)", async (t) => {
   const server = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
   const { wallet } = countingWallet(x402);
   const { capture, fetchFn } = MODES[1][1](t);
@@ -253,7 +253,13 @@ test("fidelity: a request without a body goes to the runtime's fetch exactly as 
   assert.equal((await paying(url, init)).status, 200);
   assert.equal(capture.seen.length, 2);
   assert.equal(capture.seen[0].input, url);
-  assert.equal(capture.seen[0].init, init);
+  // A copy taken at the call, as fetch takes its init: the same members, the headers copied.
+  const sent = capture.seen[0].init;
+  assert.notEqual(sent, init);
+  assert.deepEqual(Object.keys(sent).sort(), Object.keys(init).sort());
+  assert.equal(sent.signal, init.signal);
+  assert.equal(sent.cache, 'no-cache');
+  assert.deepEqual([...new Headers(sent.headers)], [['x-k', 'v']]);
   const retry = requestsOf(capture, MODES[1][0])[1];
   assert.equal(retry.url, url);
   assert.equal(retry.method, 'GET');
