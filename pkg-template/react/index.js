@@ -1,3 +1,4 @@
+'use client';
 // x402-wasm/react: React bindings over wrapFetch. They hold no protocol logic: the provider owns one
 // wrapped fetch, and the hooks hand its approval question to the UI and turn its events into state.
 export { X402Provider } from './provider.js';

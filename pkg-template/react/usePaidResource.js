@@ -1,95 +1,148 @@
+'use client';
 // usePaidResource: loads one (possibly paid) resource through the provider's paying fetch.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { useX402Fetch } from './useX402Fetch.js';
+import { paymentWentOut, usePayingFetch } from './useX402Fetch.js';
 
 const NOTHING = { url: undefined, data: undefined, response: null, error: null, loading: false };
+/** The round of loads: a new object for each refetch() (`retry: null`) and each automatic retry of `retry`. */
+const FIRST = { retry: null };
+
+/** The user said no: never asked again without them (refetch(), a new url). */
+const USER_REFUSALS = new Set(['PAYMENT_REJECTED', 'USER_REJECTED', 'PAYMENT_SUPERSEDED']);
+/** The policy said no: asked again only when the provider's settings really change. */
+const POLICY_REFUSALS = new Set([
+  'PAYMENT_LIMIT_EXCEEDED',
+  'BUDGET_EXCEEDED',
+  'PAYTO_NOT_ALLOWED',
+  'ASSET_NOT_ALLOWED',
+  'FACILITATOR_NOT_ALLOWED',
+  'INVALID_POLICY',
+]);
 
 /**
  * Loads `url` when it is set and whenever it changes (or `refetch()` is called), paying a 402 once
  * the user approves `pendingPayment`. `data` is the parsed JSON when the response's content-type is
  * JSON, else its text, whatever the HTTP status; `error` is what the load threw (an X402Error, a
- * network error, unparsable JSON). A load still running when `url` changes or the component
- * unmounts is aborted; `refetch()` while a load runs does nothing (the running load is the fresh
- * one). `init` is read at each load; changing it alone does not reload. A change of the provider
- * (wallets, policy...) reloads only a resource whose last load failed or answered 402: a loaded
- * resource is not paid for again, and a running load is not interrupted. Nor is it paid for again
- * when the component is hidden and shown by React's `<Activity>`: its effects run again, and the
- * load that answered stands (a load aborted by hiding runs again).
+ * network error, unparsable JSON). A load still waiting for approval (or needing none) when `url`
+ * changes or the component unmounts is aborted; one whose payment was approved is not (the payment
+ * is not thrown away half done): it finishes, and counts only if it is still the component's load.
+ * `refetch()` while a load runs does nothing (the running load is the fresh one). `init` is read at
+ * each load; changing it alone does not reload.
+ *
+ * A change of the provider reloads only a resource whose last load failed or answered 402 (e.g.
+ * once a wallet is connected): a loaded resource is not paid for again, a running load is not
+ * interrupted, and none is tried again automatically when the user refused it, when it was aborted,
+ * or when its payment went out. A load the policy refused is tried again only when the provider's
+ * settings change in value (wallets added, removed or of another kind, policy, rpc...), not for a new
+ * wallet adapter object of the same kind (an adapter written inline is made at each render); nor is
+ * a load that was itself such an automatic retry.
+ *
+ * Nor is a resource paid for again when the component is hidden and shown by React's `<Activity>`:
+ * its effects run again, and the load that answered stands. A load hidden while waiting for approval
+ * is aborted and runs again when shown; one hidden after approval goes on, and is shown when done.
  *
  * @param {string | URL | null | undefined} url nothing is loaded while it is null, undefined or ''.
  * @param {RequestInit} [init]
  */
 export function usePaidResource(url, init) {
-  const { fetch, status, pendingPayment, receipt } = useX402Fetch();
+  const { send, context, state } = usePayingFetch();
   const [result, setResult] = useState(NOTHING);
-  const [round, setRound] = useState(0);
-  const latest = useRef({ init, fetch });
+  const [round, setRound] = useState(FIRST);
+  const latest = useRef({ init, send, context });
   const last = useRef(NOTHING); // the last finished load
-  const busy = useRef(false); // a load is running
+  const running = useRef(null); // the load under way
   const key = url == null ? '' : String(url);
 
   useEffect(() => {
-    latest.current = { init, fetch };
+    latest.current = { init, send, context };
   });
 
   // A load that failed, or was answered 402, with an older provider fetch than the current one (the
   // wallets or policy changed meanwhile, e.g. a wallet connected) is tried again with the new one:
   // when the provider changes, or when such a load ends.
   const retryStale = useCallback(() => {
-    const { url: loaded, error, response, usedFetch } = last.current;
-    const failed = error || response?.status === 402;
-    if (!busy.current && loaded === key && failed && usedFetch !== latest.current.fetch) setRound((n) => n + 1);
+    const done = last.current;
+    if (running.current || done.url !== key || !(done.error || done.response?.status === 402)) return;
+    const now = latest.current.context;
+    if (done.context === now || done.final) return;
+    const changed = done.context.settings !== now.settings;
+    if (changed || (!done.refused && !done.retried)) setRound({ retry: key });
   }, [key]);
-  useEffect(retryStale, [fetch, retryStale]);
+  useEffect(retryStale, [context, retryStale]);
 
   useEffect(() => {
     if (key === '') return undefined;
     // Effects run again, with the state kept, when a component hidden by React's <Activity> is
-    // shown: the load that already answered for this url and round stands. Paying again takes a new url, refetch(), or a failed load and a new provider fetch.
+    // shown: the load that already answered for this url and round stands, and one still under way
+    // goes on. Paying again takes a new url, refetch(), or a failed load and a new provider fetch.
     const done = last.current;
     if (done.url === key && done.round === round && !done.error && done.response?.status !== 402) return undefined;
-    const { init, fetch } = latest.current;
-    const controller = new AbortController();
-    const outer = init?.signal;
-    const abort = () => controller.abort(outer.reason);
-    if (outer?.aborted) abort();
-    else outer?.addEventListener('abort', abort, { once: true });
-    let current = true;
-    busy.current = true;
-    const finish = (next) => {
-      if (!current) return;
-      busy.current = false;
-      last.current = { url: key, round, loading: false, usedFetch: fetch, ...next };
-      setResult(last.current);
-      retryStale();
-    };
-    setResult((last) => (last.url === key ? { ...last, loading: true, error: null } : { ...NOTHING, url: key, loading: true }));
-    fetch(key, { ...init, signal: controller.signal }).then(
-      (response) =>
-        readBody(response).then(
-          (data) => finish({ data, response, error: null }),
-          (error) => finish({ data: undefined, response, error }),
-        ),
-      (error) => finish({ data: undefined, response: null, error }),
-    );
+    let load = running.current;
+    if (load?.key !== key || load.round !== round) {
+      load = { key, round, approved: false, sent: false, controller: new AbortController() };
+      running.current = load;
+      const { init, send, context } = latest.current;
+      const { controller } = load;
+      const outer = init?.signal;
+      const abort = () => controller.abort(outer.reason);
+      if (outer?.aborted) abort();
+      else outer?.addEventListener('abort', abort, { once: true });
+      load.detach = () => outer?.removeEventListener('abort', abort);
+      const tap = (event) => {
+        if (event.type === 'approved') load.approved = true;
+        if (paymentWentOut(event)) load.sent = true;
+      };
+      const finish = (next) => {
+        load.detach();
+        // Aborted, or no longer the component's load (the url changed while it paid).
+        if (running.current !== load) return;
+        running.current = null;
+        const code = next.error?.code;
+        last.current = {
+          url: key,
+          round,
+          loading: false,
+          context,
+          final: controller.signal.aborted || load.sent || USER_REFUSALS.has(code),
+          refused: POLICY_REFUSALS.has(code),
+          retried: round.retry === key,
+          ...next,
+        };
+        // Also when the component was unmounted or hidden meanwhile: React drops the update of an
+        // unmounted component and keeps a hidden one's for when it is shown.
+        setResult(last.current);
+        retryStale();
+      };
+      setResult((last) => (last.url === key ? { ...last, loading: true, error: null } : { ...NOTHING, url: key, loading: true }));
+      send(key, { ...init, signal: controller.signal }, tap).then(
+        (response) =>
+          readBody(response).then(
+            (data) => finish({ data, response, error: null }),
+            (error) => finish({ data: undefined, response, error }),
+          ),
+        (error) => finish({ data: undefined, response: null, error }),
+      );
+    }
     return () => {
-      current = false;
-      busy.current = false;
-      outer?.removeEventListener('abort', abort);
-      controller.abort();
+      // Approved: the payment is under way, and aborting it would not unspend it. It goes on, and
+      // is adopted when a component hidden by <Activity> is shown again.
+      if (load.approved) return;
+      if (running.current === load) running.current = null;
+      load.detach();
+      load.controller.abort();
     };
   }, [key, round, retryStale]);
 
   const refetch = useCallback(() => {
-    if (!busy.current) setRound((n) => n + 1);
+    if (!running.current) setRound({ retry: null });
   }, []);
   const mine = result.url === key ? result : { ...NOTHING, loading: key !== '' };
   return {
     data: mine.data,
     response: mine.response,
-    status,
-    pendingPayment,
-    receipt,
+    status: state.status,
+    pendingPayment: state.pendingPayment,
+    receipt: state.receipt,
     error: mine.error,
     loading: mine.loading,
     refetch,

@@ -64,7 +64,11 @@ export interface GateOptions {
   facilitator?: FacilitatorClient | FacilitatorClientOptions | ((env: any) => FacilitatorClient | FacilitatorClientOptions);
   /** A store, or a function of env returning one (e.g. `(env) => durableObjectReplayStore(env.REPLAY)`). Default: in memory. */
   replayStore?: ReplayStore | ((env: any) => ReplayStore);
-  /** Also ask the facilitator's /verify before the handler runs. Default false. */
+  /**
+   * Also ask the facilitator's /verify before the handler runs. Default false: the local checks
+   * cannot see the payer's balance, so the handler then also runs for a payer who cannot pay (only
+   * its answer is withheld when settlement fails). Turn it on for handlers with costly or lasting work.
+   */
   verifyWithFacilitator?: boolean;
   cors?: { origin?: string };
   /** Clock override, Unix seconds. */
@@ -86,7 +90,10 @@ export function requirePayment(
 >;
 
 export interface PaymentRequiredConfig extends GateOptions {
-  /** "GET /path", "/path" or "/prefix/*" -> route config. */
+  /**
+   * "GET /path", "/path" or "/prefix/*" -> route config, in the official syntax (`*` anywhere, `[id]`
+   * and `:id` for one segment, "*" for every path). The first matching route decides.
+   */
   routes: Record<string, RouteConfig>;
   /** Settle before calling the handler. Default false (settle after a status below 400). */
   settleBeforeHandler?: boolean;

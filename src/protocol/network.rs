@@ -42,6 +42,18 @@ const V1_NAMES: &[(&str, Chain)] = &[
     ("solana-testnet", Chain::Solana(SOLANA_TESTNET)),
 ];
 
+/// The v1 names above that the official v1 client's network list (`x402` 1.2's
+/// `NetworkSchema`) lacks.
+const V1_UNKNOWN_TO_CLIENT: &[&str] = &[
+    "ethereum",
+    "sepolia",
+    "arbitrum",
+    "arbitrum-sepolia",
+    "optimism",
+    "optimism-sepolia",
+    "solana-testnet",
+];
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Chain {
     Evm(u64),
@@ -130,6 +142,14 @@ impl Network {
                 Chain::Solana(reference) => self.is_solana() && self.reference == *reference,
             })
             .map(|(name, _)| *name)
+    }
+
+    /// The x402 v1 name of this network when the official v1 client (npm `x402` 1.x)
+    /// knows it: that client refuses a whole v1 402 that offers one network it does
+    /// not know, so a server's v1 body offers only these.
+    pub fn v1_client_name(&self) -> Option<&'static str> {
+        self.v1_name()
+            .filter(|name| !V1_UNKNOWN_TO_CLIENT.contains(name))
     }
 
     /// The CAIP-2 namespace, e.g. `"eip155"`.

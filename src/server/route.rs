@@ -91,8 +91,12 @@ fn sixty() -> u64 {
 pub struct Route {
     /// The v2 `PaymentRequired`.
     pub payment_required: Value,
-    /// The v1 body (when v1 is accepted).
+    /// The v1 body (when v1 is accepted): the v1 requirements the official v1 client
+    /// can read (it refuses a body naming a network it does not know).
     pub v1_body: Option<Value>,
+    /// Every v1 requirement, those the body leaves out included: a v1 payment on any
+    /// of them is accepted.
+    v1_all: Vec<Value>,
     /// Whether v1 payments are accepted.
     pub accept_v1: bool,
 }
@@ -115,6 +119,7 @@ impl Route {
             .unwrap_or_else(|| request_url.to_owned());
         let mut accepts = Vec::new();
         let mut v1_accepts = Vec::new();
+        let mut v1_all = Vec::new();
         for (i, accept) in config.accepts.iter().enumerate() {
             let requirement =
                 requirement(accept).map_err(|e| invalid(format!("accepts[{i}]: {e}")))?;
@@ -142,7 +147,10 @@ impl Route {
                 if let Some(extra) = requirement.get("extra") {
                     v1.insert("extra".into(), extra.clone());
                 }
-                v1_accepts.push(Value::Object(v1));
+                if network.v1_client_name().is_some() {
+                    v1_accepts.push(Value::Object(v1.clone()));
+                }
+                v1_all.push(Value::Object(v1));
             }
             accepts.push(requirement);
         }
@@ -168,6 +176,7 @@ impl Route {
         Ok(Route {
             payment_required,
             v1_body,
+            v1_all,
             accept_v1: config.accept_v1,
         })
     }
@@ -180,13 +189,9 @@ impl Route {
             .map_or(&[], Vec::as_slice)
     }
 
-    /// The v1 requirements.
+    /// The v1 requirements a v1 payment may pay (all of them, not only the body's).
     pub fn v1_accepts(&self) -> &[Value] {
-        self.v1_body
-            .as_ref()
-            .and_then(|b| b.get("accepts"))
-            .and_then(Value::as_array)
-            .map_or(&[], Vec::as_slice)
+        &self.v1_all
     }
 }
 

@@ -173,3 +173,21 @@ test('middleware: only a settlement answer with success === true serves the reso
     assert.deepEqual([settlement.success, settlement.errorReason], [false, 'unexpected_settle_error'], JSON.stringify(answer));
   }
 });
+
+test('middleware: a v1 route\'s 402 body offers only networks the official v1 client reads; a v1 payment on the others is still taken', async () => {
+  const { PaymentRequirementsSchema } = await import('x402/types');
+  const accepts = ['eip155:42161', 'base-sepolia', 'eip155:1', 'base'].map((network) => ({ network, payTo: PAY_TO, price: '$0.01' }));
+  const pay = worker.paymentRequired({ routes: { 'GET /weather': { accepts, acceptV1: true } }, facilitator: facilitator(), replayStore: worker.memoryReplayStore() });
+  const challenge = await pay(new Request('https://api.example/weather'), {}, {}, handler);
+  const body = await challenge.json();
+  assert.deepEqual(body.accepts.map((r) => r.network), ['base-sepolia', 'base']);
+  // What x402-fetch 1.x does with the body; it throws on a network it does not know.
+  for (const requirement of body.accepts) PaymentRequirementsSchema.parse(requirement);
+  assert.equal(x402.decodeHeader(challenge.headers.get('payment-required'), 'PaymentRequired').accepts.length, 4, 'v2 offers every network');
+
+  // A v1 client that knows "arbitrum" may still pay with it.
+  const arbitrum = { ...body.accepts[0], network: 'arbitrum', asset: '0xaf88d065e77c8cC2239327C5EDb3A432268e5831', extra: { name: 'USD Coin', version: '2' } };
+  const payload = await x402.createPaymentPayload({ x402Version: 1, accepts: [arbitrum] }, 0, x402.evmPrivateKeyWallet(TEST_KEY));
+  const response = await pay(new Request('https://api.example/weather', { headers: { 'x-payment': x402.encodePaymentHeader(payload) } }), {}, {}, handler);
+  assert.equal(response.status, 200, await response.clone().text());
+});

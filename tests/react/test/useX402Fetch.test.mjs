@@ -3,7 +3,7 @@
 // 19 (REACT_VERSION); the wallet signs for real and the fake server verifies with verifyPayment.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { consoleErrors, reactVersion, x402, useX402Fetch } from '../lib/env.mjs';
+import { React, consoleErrors, reactVersion, x402, useX402Fetch } from '../lib/env.mjs';
 import { inAct, mountProvider, probe, tick, until } from '../lib/render.mjs';
 import { ORIGIN, PAY_TO, TRANSACTION, USDC_BASE, fakeServer } from '../lib/fake-server.mjs';
 
@@ -167,3 +167,89 @@ test(`React ${reactVersion}: a component's newer request declines its older open
   assert.equal(view.wallet.signatures, 1);
   assert.deepEqual(server.payments.map((p) => p.path), ['/b']);
 });
+
+/** `server.fetch` that rejects with the signal's reason when the request is aborted, as fetch does. */
+const abortable = (server) => (input, init) => {
+  const request = new Request(input, init);
+  return new Promise((resolve, reject) => {
+    request.signal.addEventListener('abort', () => reject(request.signal.reason), { once: true });
+    server.fetch(request).then(resolve, reject);
+  });
+};
+
+test(`React ${reactVersion}: aborted once the payment went out, the request is an 'error', not 'idle'`, async (t) => {
+  const server = fakeServer({ '/paid': { price: CENT, body: { secret: 42 } } });
+  const hook = probe(useX402Fetch);
+  const events = [];
+  await mountProvider(t, server, [hook], { fetch: abortable(server), onEvent: (event) => events.push(event) });
+  const paying = server.holdPaid();
+  const stop = new AbortController();
+  const { done } = await inAct(() => hook.latest.fetch(server.url('/paid'), { signal: stop.signal }));
+  await until(() => hook.latest.pendingPayment !== null);
+  await inAct(() => hook.latest.pendingPayment.approve());
+  await until(() => hook.latest.status === 'paying');
+  await inAct(() => stop.abort());
+  const { error } = await done;
+  assert.equal(error.name, 'AbortError');
+  await inAct(() => paying.open());
+  await tick(10);
+  // The signed payment reached the server: it may settle, so the state must not say nothing happened.
+  assert.equal(server.payments.length, 1);
+  assert.deepEqual(
+    events.map((e) => e.type + (e.spent === undefined ? '' : `:${e.spent}`)),
+    ['payment_required', 'approved', 'signed', 'failed:unknown'],
+  );
+  assert.equal(hook.latest.status, 'error');
+  assert.equal(hook.latest.error, error);
+  assert.equal(hook.latest.pendingPayment, null);
+  assert.ok(!hook.statuses.slice(hook.statuses.indexOf('paying')).includes('idle'), hook.statuses.join());
+});
+
+// React 19.2's <Activity> runs a hidden component's effect cleanups, keeps its state, and runs its
+// effects again when it is shown. React 18 has no <Activity>.
+if (reactVersion !== '18') {
+  const activity = (hook, mode) => React.createElement(React.Activity, { mode }, hook.element());
+
+  test(`React ${reactVersion}: hidden (Activity) with a question open, the request is declined and the state says so when shown`, async (t) => {
+    const server = fakeServer({ '/paid': { price: CENT, body: { secret: 42 } } });
+    const hook = probe(useX402Fetch);
+    const view = await mountProvider(t, server, [activity(hook, 'visible')]);
+    const first = await inAct(() => hook.latest.fetch(server.url('/paid')));
+    await until(() => hook.latest.pendingPayment !== null);
+    await view.rerender([activity(hook, 'hidden')]);
+    assert.equal((await first.done).error.code, 'PAYMENT_REJECTED');
+    await view.rerender([activity(hook, 'visible')]);
+    await until(() => hook.latest.status === 'error');
+    assert.equal(hook.latest.pendingPayment, null, 'no question left whose approve() does nothing');
+    assert.equal(hook.latest.error.code, 'PAYMENT_REJECTED');
+    // Shown again, the component's requests move its state as before.
+    const second = await inAct(() => hook.latest.fetch(server.url('/paid')));
+    await until(() => hook.latest.pendingPayment !== null);
+    await inAct(() => hook.latest.pendingPayment.approve());
+    assert.equal((await second.done).value.status, 200);
+    await until(() => hook.latest.status === 'settled');
+    assert.equal(hook.latest.receipt.transaction, TRANSACTION);
+    assert.equal(server.payments.length, 1);
+  });
+
+  test(`React ${reactVersion}: hidden (Activity) while paying, the request settles and the state shows it when shown`, async (t) => {
+    const server = fakeServer({ '/paid': { price: CENT, body: { secret: 42 } } });
+    const hook = probe(useX402Fetch);
+    const view = await mountProvider(t, server, [activity(hook, 'visible')]);
+    const paying = server.holdPaid();
+    const { done } = await inAct(() => hook.latest.fetch(server.url('/paid')));
+    await until(() => hook.latest.pendingPayment !== null);
+    await inAct(() => hook.latest.pendingPayment.approve());
+    await until(() => hook.latest.status === 'paying');
+    await view.rerender([activity(hook, 'hidden')]);
+    await inAct(() => paying.open());
+    assert.equal((await done).value.status, 200);
+    await tick(10);
+    await view.rerender([activity(hook, 'visible')]);
+    await until(() => hook.latest.status === 'settled');
+    assert.equal(hook.latest.receipt.success, true);
+    assert.equal(hook.latest.receipt.transaction, TRANSACTION);
+    assert.equal(hook.latest.error, null);
+    assert.equal(server.payments.length, 1);
+  });
+}
