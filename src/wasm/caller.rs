@@ -60,6 +60,8 @@ impl Caller {
     pub(crate) fn carries_payment(&self) -> Result<bool, JsValue> {
         let headers = match self.request.get() {
             Some(request) => request.headers(),
+            // (Reading a member of `undefined` would throw, and a thrown error is costly.)
+            None if self.init.is_undefined() => return Ok(false),
             None => match get(&self.init, "headers") {
                 given if given.is_undefined() || given.is_null() => return Ok(false),
                 given => given.unchecked_into::<Headers>(),

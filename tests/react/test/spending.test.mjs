@@ -146,3 +146,155 @@ test(`React ${reactVersion}: a wallet connected while the first load is under wa
   assert.deepEqual(page.latest.data, { a: 1 });
   assert.equal(server.payments.length, 1);
 });
+
+// Functions written inline in the render (an arrow for policy.select, fetch or onEvent, a wallet
+// adapter made at each render) must not make a new paying fetch whose load is retried at each render.
+
+/** A new adapter object over `wallet` at each call, as `wallets={[eip1193Wallet(window.ethereum)]}` makes. */
+const inlineAdapter = (wallet) => ({
+  kind: 'evm',
+  getAddress: () => wallet.getAddress(),
+  signTypedData: (typedData) => wallet.signTypedData(typedData),
+});
+
+test(`React ${reactVersion}: functions written inline (fetch, policy.select, facilitator headers, onEvent) keep the paying fetch; the latest render's are called`, async (t) => {
+  const server = fakeServer(routes);
+  const hook = probe(useX402Fetch);
+  const wallets = [testWallet()];
+  const selected = [];
+  const events = [];
+  const app = (n) =>
+    React.createElement(
+      X402Provider,
+      {
+        wallets,
+        fetch: (...args) => server.fetch(...args),
+        policy: {
+          maxPerPayment: '0.05',
+          select: (requirements) => {
+            selected.push(n);
+            return requirements[0];
+          },
+        },
+        facilitators: [{ url: 'https://facilitator.example.test', headers: () => ({ authorization: `render ${n}` }) }],
+        onEvent: (event) => events.push(`${n} ${event.type}`),
+      },
+      hook.element(),
+    );
+  const view = await mount(app(1));
+  t.after(view.unmount);
+  const first = hook.latest.fetch;
+  await view.rerender(app(2));
+  await view.rerender(app(3));
+  assert.ok(hook.renders.length >= 3);
+  assert.equal(hook.latest.fetch, first);
+  const { done } = await inAct(() => hook.latest.fetch(server.url('/a')));
+  await until(() => hook.latest.pendingPayment !== null);
+  await inAct(() => hook.latest.pendingPayment.approve());
+  assert.equal((await done).value.status, 200);
+  assert.deepEqual(selected, [3]);
+  assert.deepEqual(events, ['3 payment_required', '3 approved', '3 signed', '3 settled']);
+  // A real change of value still makes a new paying fetch.
+  await view.rerender(React.createElement(X402Provider, { wallets, fetch: server.fetch, policy: { maxPerPayment: '0.10' } }, hook.element()));
+  assert.notEqual(hook.latest.fetch, first);
+});
+
+test(`React ${reactVersion}: a load the policy refused is not loaded again at each render of an app its events re-render (inline select and wallet adapter)`, async (t) => {
+  const server = fakeServer({ '/dear': { price: '5000000', body: 'dear' } }); // $5, above the $1 cap
+  const page = resource(server, '/dear');
+  const wallet = testWallet();
+  const renders = [];
+  function App() {
+    const [events, setEvents] = React.useState(0);
+    renders.push(events);
+    return React.createElement(
+      X402Provider,
+      {
+        wallets: [inlineAdapter(wallet)],
+        fetch: server.fetch,
+        policy: { maxPerPayment: '1', select: (requirements) => requirements[0] },
+        onEvent: () => setEvents((n) => n + 1),
+      },
+      page.element(),
+    );
+  }
+  const view = await mount(React.createElement(App));
+  t.after(view.unmount);
+  await until(() => page.latest.error !== null);
+  await tick(100);
+  assert.equal(page.latest.error.code, 'PAYMENT_LIMIT_EXCEEDED');
+  assert.equal(server.requests.length, 1, `${server.requests.length} requests`);
+  assert.ok(renders.length < 10, `${renders.length} renders`);
+});
+
+test(`React ${reactVersion}: a load that found no wallet for the 402 is retried once for a wallet adapter made again, and again when a wallet really connects`, async (t) => {
+  const server = fakeServer(routes);
+  const page = resource(server, '/a');
+  const wallet = testWallet();
+  const solana = { kind: 'solana', getAddress: async () => '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin' };
+  let connect;
+  function App() {
+    const [events, setEvents] = React.useState(0);
+    const [evm, setEvm] = React.useState(false);
+    connect = () => setEvm(true);
+    const solanaAdapter = { ...solana }; // made at each render
+    return React.createElement(
+      X402Provider,
+      {
+        wallets: evm ? [solanaAdapter, inlineAdapter(wallet)] : [solanaAdapter],
+        fetch: server.fetch,
+        onEvent: () => setEvents(events + 1),
+      },
+      page.element(),
+    );
+  }
+  const view = await mount(React.createElement(App));
+  t.after(view.unmount);
+  await until(() => page.latest.error !== null);
+  await tick(100);
+  assert.equal(page.latest.error.code, 'NO_MATCHING_REQUIREMENT');
+  assert.ok(server.requests.length <= 2, `${server.requests.length} requests`);
+  const before = server.requests.length;
+  await inAct(() => connect());
+  await until(() => page.latest.pendingPayment !== null);
+  await inAct(() => page.latest.pendingPayment.approve());
+  await until(() => page.latest.status === 'settled' && !page.latest.loading);
+  assert.deepEqual(page.latest.data, { a: 1 });
+  assert.equal(server.requests.length, before + 2);
+  assert.equal(server.payments.length, 1);
+});
+
+test(`React ${reactVersion}: a load the user refused is not asked again when the wallets change`, async (t) => {
+  const server = fakeServer(routes);
+  const page = resource(server, '/a');
+  const view = await mountProvider(t, server, [page]);
+  await until(() => page.latest.pendingPayment !== null);
+  await inAct(() => page.latest.pendingPayment.reject());
+  await until(() => page.latest.error !== null);
+  assert.equal(page.latest.error.code, 'PAYMENT_REJECTED');
+  await view.rerender([page], { wallets: [view.wallet, testWallet()] });
+  await tick(50);
+  assert.equal(page.latest.pendingPayment, null);
+  assert.equal(page.latest.error.code, 'PAYMENT_REJECTED');
+  assert.deepEqual(server.requests, [{ path: '/a', paid: false }]);
+  // refetch() asks again.
+  await inAct(() => page.latest.refetch());
+  await until(() => page.latest.pendingPayment !== null);
+});
+
+test(`React ${reactVersion}: a load the policy refused is tried again when the policy really changes`, async (t) => {
+  const server = fakeServer(routes);
+  const page = resource(server, '/a');
+  const view = await mountProvider(t, server, [page], { policy: { maxPerPayment: '0.001' } });
+  await until(() => page.latest.error !== null);
+  assert.equal(page.latest.error.code, 'PAYMENT_LIMIT_EXCEEDED');
+  await view.rerender([page], { policy: { maxPerPayment: '0.001' } });
+  await tick(20);
+  assert.equal(server.requests.length, 1, 'an equal policy changes nothing');
+  await view.rerender([page], { policy: { maxPerPayment: '0.05' } });
+  await until(() => page.latest.pendingPayment !== null);
+  await inAct(() => page.latest.pendingPayment.approve());
+  await until(() => page.latest.status === 'settled' && !page.latest.loading);
+  assert.deepEqual(page.latest.data, { a: 1 });
+  assert.equal(server.payments.length, 1);
+});

@@ -120,6 +120,53 @@ test(`React ${reactVersion}: usePaidResource under StrictMode sends one request 
   assert.deepEqual(server.requests, [{ path: '/report', paid: false }, { path: '/report', paid: true }]);
 });
 
+/** `server.fetch` that rejects with the signal's reason when the request is aborted, as fetch does. */
+const abortable = (server) => (input, init) => {
+  const request = new Request(input, init);
+  return new Promise((resolve, reject) => {
+    request.signal.addEventListener('abort', () => reject(request.signal.reason), { once: true });
+    server.fetch(request).then(resolve, reject);
+  });
+};
+
+test(`React ${reactVersion}: usePaidResource: unmounted after approval, the payment is not aborted and React logs nothing`, async (t) => {
+  const server = fakeServer(routes);
+  const hook = resource(server, '/report');
+  const events = [];
+  const view = await mountProvider(t, server, [hook], { fetch: abortable(server), onEvent: (event) => events.push(event.type) });
+  const paying = server.holdPaid();
+  await until(() => hook.latest.pendingPayment !== null);
+  await inAct(() => hook.latest.pendingPayment.approve());
+  await until(() => hook.latest.status === 'paying');
+  await view.rerender([]);
+  await inAct(() => paying.open());
+  await tick(20);
+  assert.deepEqual(events, ['payment_required', 'approved', 'signed', 'settled']);
+  assert.equal(server.payments.length, 1);
+});
+
+test(`React ${reactVersion}: usePaidResource: a new url after approval loads it, and the paid load ending later does not replace it`, async (t) => {
+  const server = fakeServer(routes);
+  const hook = resource(server, '/report');
+  const events = [];
+  const view = await mountProvider(t, server, [hook], { fetch: abortable(server), onEvent: (event) => events.push(event.type) });
+  const paying = server.holdPaid();
+  await until(() => hook.latest.pendingPayment !== null);
+  await inAct(() => hook.latest.pendingPayment.approve());
+  await until(() => hook.latest.status === 'paying');
+  hook.props = { url: server.url('/free') };
+  await view.rerender([hook]);
+  await until(() => !hook.latest.loading);
+  assert.deepEqual(hook.latest.data, { free: true });
+  await inAct(() => paying.open());
+  await tick(20);
+  assert.deepEqual(events, ['payment_required', 'approved', 'signed', 'settled'], 'the payment was not aborted');
+  assert.deepEqual(hook.latest.data, { free: true });
+  assert.equal(hook.latest.loading, false);
+  assert.equal(hook.latest.error, null);
+  assert.equal(hook.latest.status, 'idle', "the state is the free load's");
+});
+
 // React 19.2's <Activity> (and frameworks built on it, e.g. Next.js keeping visited routes) runs a
 // hidden component's effect cleanups and runs its effects again when it is shown, keeping its state.
 // React 18 has no <Activity>.
@@ -165,5 +212,52 @@ if (reactVersion !== '18') {
     await until(() => !hook.latest.loading && hook.latest.status === 'settled');
     assert.deepEqual(hook.latest.data, { temperature: 21 });
     assert.equal(server.payments.length, 1);
+  });
+
+  test(`React ${reactVersion}: usePaidResource: hidden (Activity) after approval, the load goes on and is shown, paid once`, async (t) => {
+    const server = fakeServer(routes);
+    const hook = resource(server, '/report');
+    const activity = (mode) => React.createElement(React.Activity, { mode }, hook.element());
+    const view = await mountProvider(t, server, [activity('visible')], { fetch: abortable(server) });
+    const paying = server.holdPaid();
+    await until(() => hook.latest.pendingPayment !== null);
+    await inAct(() => hook.latest.pendingPayment.approve());
+    await until(() => hook.latest.status === 'paying');
+    await view.rerender([activity('hidden')]);
+    await inAct(() => paying.open());
+    await tick(20);
+    await view.rerender([activity('visible')]);
+    await tick(20);
+    assert.equal(hook.latest.loading, false);
+    assert.deepEqual(hook.latest.data, { temperature: 21 });
+    assert.equal(hook.latest.status, 'settled');
+    assert.equal(hook.latest.receipt.transaction, TRANSACTION);
+    assert.equal(hook.latest.pendingPayment, null, 'not asked again');
+    assert.equal(view.wallet.signatures, 1);
+    assert.deepEqual(server.requests, [{ path: '/report', paid: false }, { path: '/report', paid: true }]);
+  });
+
+  test(`React ${reactVersion}: usePaidResource: shown again (Activity) while its paid request is out, the load is taken up, not started again`, async (t) => {
+    const server = fakeServer(routes);
+    const hook = resource(server, '/report');
+    const activity = (mode) => React.createElement(React.Activity, { mode }, hook.element());
+    const view = await mountProvider(t, server, [activity('visible')], { fetch: abortable(server) });
+    const paying = server.holdPaid();
+    await until(() => hook.latest.pendingPayment !== null);
+    await inAct(() => hook.latest.pendingPayment.approve());
+    await until(() => hook.latest.status === 'paying');
+    await view.rerender([activity('hidden')]);
+    await tick(10);
+    await view.rerender([activity('visible')]);
+    await tick(20);
+    assert.equal(hook.latest.loading, true);
+    assert.equal(hook.latest.status, 'paying');
+    assert.equal(hook.latest.pendingPayment, null);
+    await inAct(() => paying.open());
+    await until(() => !hook.latest.loading);
+    assert.deepEqual(hook.latest.data, { temperature: 21 });
+    assert.equal(hook.latest.status, 'settled');
+    assert.equal(view.wallet.signatures, 1);
+    assert.deepEqual(server.requests, [{ path: '/report', paid: false }, { path: '/report', paid: true }]);
   });
 }
