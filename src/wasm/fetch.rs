@@ -20,7 +20,9 @@ use super::error::{invalid_argument, js, to_js};
 use super::facilitator_pay::Facilitator;
 use super::headers::JsHeaders;
 use super::receipts::{one_ly_style, paid_already};
-use super::request::{Hooks, attempt, call_fetch, new_request, origin_of, plain_call, read_text};
+use super::request::{
+    Hooks, attempt, call_fetch, look_deadline, new_request, origin_of, plain_call, read_text,
+};
 use crate::budget::Ledger;
 use crate::dialect::{
     Challenge, FACILITATOR_SCHEME, MAX_BODY_LEN, Requirement, Response402, TRANSFER_SCHEME,
@@ -321,9 +323,11 @@ impl Inner {
         } else {
             // A body this large is not read further: the dialects that take their terms
             // from headers (X-402-*) may still recognise the 402; the others cannot.
-            read_text(&first.clone()?, MAX_BODY_LEN, None)
-                .await?
-                .unwrap_or_default()
+            // One that does not end in time (or fails) is the caller's to read, untouched.
+            match read_text(&first.clone()?, MAX_BODY_LEN, Some(look_deadline())).await {
+                Ok(text) => text.unwrap_or_default(),
+                Err(_) => return Ok(first.into()),
+            }
         };
         let headers = JsHeaders::new(first.headers().into());
         let response = Response402::new(402, &headers, text.as_bytes()).with_assets(&self.policy);

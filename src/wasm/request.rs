@@ -35,12 +35,21 @@ impl Hooks {
     }
 }
 
+/// How long a body read only to look into it (a 402's terms, a refusal's reason, 1ly's
+/// metadata) may take: a body that never ends must not hold the call forever.
+const LOOK_MS: f64 = 10_000.0;
+
+/// The deadline (Unix milliseconds) of a body read starting now, to look into it.
+pub(crate) fn look_deadline() -> f64 {
+    js_sys::Date::now() + LOOK_MS
+}
+
 /// The `error` member of a failed response's JSON body (read from a clone).
 pub(crate) async fn body_error(response: &Response) -> Option<String> {
     if response.status() < 400 {
         return None;
     }
-    let json = read_json(&response.clone().ok()?, None).await;
+    let json = read_json(&response.clone().ok()?, Some(look_deadline())).await;
     json.get("error").and_then(Value::as_str).map(str::to_owned)
 }
 

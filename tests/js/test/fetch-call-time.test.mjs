@@ -164,3 +164,34 @@ test('errors: a wrapped fetch\'s own coded error comes back as it was thrown, no
   const paying = x402.wrapFetch(async () => { throw refused; }, { wallets: [] });
   await assert.rejects(paying('https://api.example/x'), (error) => error === refused);
 });
+
+test('bodies that never end: a 402 that is not x402, and a paid retry answered 503, come back (after the 10 s look) instead of hanging', { timeout: 60_000 }, async (t) => {
+  const { createServer } = await import('node:http');
+  const sockets = new Set();
+  const server = createServer((req, res) => {
+    const stream = (status, headers) => {
+      res.writeHead(status, headers);
+      const timer = setInterval(() => res.write(' '), 100);
+      res.on('close', () => clearInterval(timer));
+    };
+    if (req.url === '/html402') return stream(402, { 'content-type': 'text/html' });
+    if (req.headers['payment-signature']) return stream(503, { 'content-type': 'application/json' });
+    const document = { x402Version: 2, resource: { url: `http://${req.headers.host}/paid` }, accepts: [usdc()] };
+    res.writeHead(402, { 'payment-required': x402.encodeHeader(document), 'content-type': 'application/json' }).end('{}');
+  });
+  server.on('connection', (socket) => { sockets.add(socket); socket.on('close', () => sockets.delete(socket)); });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => { for (const socket of sockets) socket.destroy(); server.close(); });
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const { wallet, calls } = countingWallet(x402);
+  const events = [];
+  const paying = x402.wrapFetch(fetch, { wallets: [wallet], onEvent: (e) => events.push(e.type) });
+  const [html, paid] = await Promise.all([paying(`${base}/html402`), paying(`${base}/paid`)]);
+  assert.equal(html.status, 402);
+  assert.equal(paid.status, 503);
+  assert.equal(calls.signTypedData.length, 1);
+  assert.equal(events.at(-1), 'failed');
+  assert.equal(x402.getPaymentReceipt(paid).errorReason, 'http_503');
+  await html.body.cancel();
+  await paid.body.cancel();
+});

@@ -199,7 +199,7 @@ test(`React ${reactVersion}: functions written inline (fetch, policy.select, fac
   assert.notEqual(hook.latest.fetch, first);
 });
 
-test(`React ${reactVersion}: a load the policy refused is not loaded again at each render of an app its events re-render (inline select and wallet adapter)`, async (t) => {
+test(`React ${reactVersion}: a load the policy refused is not loaded again at each render of an app its events re-render (inline select and wallet adapter)`, { timeout: 10000 }, async (t) => {
   const server = fakeServer({ '/dear': { price: '5000000', body: 'dear' } }); // $5, above the $1 cap
   const page = resource(server, '/dear');
   const wallet = testWallet();
@@ -227,7 +227,7 @@ test(`React ${reactVersion}: a load the policy refused is not loaded again at ea
   assert.ok(renders.length < 10, `${renders.length} renders`);
 });
 
-test(`React ${reactVersion}: a load that found no wallet for the 402 is retried once for a wallet adapter made again, and again when a wallet really connects`, async (t) => {
+test(`React ${reactVersion}: a load that found no wallet for the 402 is retried once for a wallet adapter made again, and again when a wallet really connects`, { timeout: 10000 }, async (t) => {
   const server = fakeServer(routes);
   const page = resource(server, '/a');
   const wallet = testWallet();
