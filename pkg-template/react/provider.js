@@ -76,11 +76,14 @@ function useSameValue(value, same) {
   return kept.current;
 }
 
-/** The provider's props compared as documented: wallets by identity, functions not at all. */
+/**
+ * The provider's props compared as documented: a wallet adapter by identity (or, a plain object,
+ * member by member with its functions by identity: the same functions are the same wallet), the
+ * rest by value with any two functions equal (they are called through {@link callThrough}).
+ */
 function sameConfig(a, b) {
-  const wallets = a.wallets === b.wallets || (sameLength(a.wallets, b.wallets) && a.wallets.every((w, i) => w === b.wallets[i]));
   return (
-    wallets &&
+    sameValue(a.wallets, b.wallets, false) &&
     sameValue(a.policy, b.policy) &&
     sameValue(a.rpc, b.rpc) &&
     sameValue(a.facilitators, b.facilitators) &&
@@ -90,26 +93,39 @@ function sameConfig(a, b) {
 
 /**
  * The settings without the identity of the wallet adapters: what usePaidResource compares to tell a
- * real change (a wallet added, a policy changed) from adapters written inline, made at each render.
+ * real change (a wallet added or removed, another provider or account, a policy changed) from
+ * adapters written inline, made again at each render.
  */
 function settingsOf({ wallets, policy, rpc, facilitators, transactionTimeout }) {
-  const walletShape = (wallet) => ({
-    kind: typeof wallet?.kind === 'string' ? wallet.kind : typeof wallet,
-    address: typeof wallet?.address === 'string' ? wallet.address : undefined,
-  });
   return { wallets: Array.isArray(wallets) ? wallets.map(walletShape) : wallets, policy, rpc, facilitators, transactionTimeout };
 }
 
-const sameLength = (a, b) => Array.isArray(a) && Array.isArray(b) && a.length === b.length;
+/** An adapter's members but its functions (kind, address, provider...); a key wallet's kind and address. */
+function walletShape(wallet) {
+  if (isPlain(wallet)) return Object.fromEntries(Object.entries(wallet).filter(([, member]) => typeof member !== 'function'));
+  try {
+    return { kind: wallet.kind, address: wallet.address };
+  } catch {
+    return wallet; // a freed key wallet: wrapFetch says what is wrong
+  }
+}
 
-/** Arrays and plain objects compared member by member, any two functions equal, anything else by identity. */
-function sameValue(a, b) {
+/**
+ * Arrays and plain objects compared member by member, anything else by identity; but any two
+ * functions are equal unless `functions` is false.
+ */
+function sameValue(a, b, functions = true) {
   if (Object.is(a, b)) return true;
-  if (typeof a === 'function') return typeof b === 'function';
-  if (Array.isArray(a)) return sameLength(a, b) && a.every((item, i) => sameValue(item, b[i]));
+  if (typeof a === 'function') return functions && typeof b === 'function';
+  if (Array.isArray(a)) {
+    return Array.isArray(b) && a.length === b.length && a.every((item, i) => sameValue(item, b[i], functions));
+  }
   if (!isPlain(a) || !isPlain(b)) return false;
   const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameValue(a[key], b[key]));
+  return (
+    keys.length === Object.keys(b).length &&
+    keys.every((key) => Object.hasOwn(b, key) && sameValue(a[key], b[key], functions))
+  );
 }
 
 function isPlain(value) {

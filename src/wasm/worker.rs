@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
 use super::convert::{js_to_json, json_to_js};
-use super::error::{js, to_js};
+use super::error::{invalid_argument, js, to_js};
 use super::evm::now_seconds;
 use crate::error::{Document, Error};
 use crate::protocol::encode_header;
@@ -60,12 +60,27 @@ impl X402Route {
         options: JsValue,
     ) -> Result<JsValue, JsValue> {
         let options = js_to_json(&options)?;
-        let number = |key: &str| options.get(key).and_then(Value::as_u64);
-        let mut gate_options = GateOptions::at(number("now").unwrap_or_else(now_seconds));
-        if let Some(skew) = number("maxClockSkew") {
+        // Whole seconds; a fractional one is rounded down (not taken as "none", which
+        // would silently use the real clock), anything else that is given is refused.
+        let number = |key: &str| -> Result<Option<u64>, JsValue> {
+            match options.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(value) => match value.as_u64() {
+                    Some(whole) => Ok(Some(whole)),
+                    None => match value.as_f64().filter(|v| v.is_finite() && *v >= 0.0) {
+                        Some(seconds) if seconds < 9.0e15 => Ok(Some(seconds.floor() as u64)),
+                        _ => Err(invalid_argument(&format!(
+                            "options.{key} must be a number of seconds"
+                        ))),
+                    },
+                },
+            }
+        };
+        let mut gate_options = GateOptions::at(number("now")?.unwrap_or_else(now_seconds));
+        if let Some(skew) = number("maxClockSkew")? {
             gate_options.max_clock_skew = skew;
         }
-        if let Some(min) = number("minValidity") {
+        if let Some(min) = number("minValidity")? {
             gate_options.min_validity = min;
         }
         let gate = Gate::new(&self.route);

@@ -191,3 +191,15 @@ test('middleware: a v1 route\'s 402 body offers only networks the official v1 cl
   const response = await pay(new Request('https://api.example/weather', { headers: { 'x-payment': x402.encodePaymentHeader(payload) } }), {}, {}, handler);
   assert.equal(response.status, 200, await response.clone().text());
 });
+
+test('middleware: a fractional clock override is used (rounded down), not ignored; one that is not a number is refused', async () => {
+  const past = { routes: { 'GET /weather': route() }, facilitator: facilitator(), replayStore: worker.memoryReplayStore() };
+  const atNow = worker.paymentRequired(past);
+  const request = await paid(atNow, 'https://api.example/weather');
+  // In 2001 the authorization (valid from a few seconds ago) is not valid yet.
+  const early = worker.paymentRequired({ ...past, now: 1e9 + 0.5 });
+  assert.equal((await early(request.clone(), {}, {}, handler)).status, 402);
+  const wrong = worker.paymentRequired({ ...past, now: 'soon' });
+  await assert.rejects(wrong(request.clone(), {}, {}, handler), { code: 'INVALID_ARGUMENT' });
+  assert.equal((await atNow(request.clone(), {}, {}, handler)).status, 200);
+});
