@@ -8,13 +8,22 @@ export type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Pr
 export interface X402ProviderProps {
   /** The wallets payments may use (default none: every 402 then fails with NO_MATCHING_REQUIREMENT). */
   wallets?: WrapFetchOptions['wallets'];
-  /** Spend policy (caps, budgets, allow lists); the core's default when absent. */
+  /**
+   * Spend policy (caps, budgets, allow lists); the core's default when absent. Compared by value;
+   * `select` is not compared (the latest render's is called).
+   */
   policy?: Policy;
-  /** The fetch to wrap (default: the global fetch, looked up at each call). */
+  /**
+   * The fetch to wrap (default: the global fetch, looked up at each call). Not compared: the latest
+   * render's is called, so an arrow function written in the render keeps the wrapped fetch.
+   */
   fetch?: FetchFunction;
   /** JSON-RPC endpoints by CAIP-2 network (Solana payments, direct transfers). */
   rpc?: Record<string, string>;
-  /** Facilitators the client may ask to pay (the facilitator-pay dialect); see WrapFetchOptions. */
+  /**
+   * Facilitators the client may ask to pay (the facilitator-pay dialect); see WrapFetchOptions.
+   * Compared by value; a `headers` function is not compared (the latest render's is called).
+   */
   facilitators?: WrapFetchOptions['facilitators'];
   /** How long a transfer the client sends itself may take to confirm, in ms; see WrapFetchOptions. */
   transactionTimeout?: number;
@@ -34,11 +43,15 @@ export type HookError = X402Error | (Error & { code?: string | number });
 
 /**
  * Holds the wallets, the policy and one wrapped fetch shared by every hook below it, so budgets count
- * all of their payments. The wrapped fetch is made again only when `wallets`, `policy`, `fetch`, `rpc`,
- * `facilitators` or `transactionTimeout` really change (arrays and plain objects are compared by
- * value, wallet adapters and functions by identity); the new one shares the old one's spending
- * (`shareBudgetWith`), so the budget carries on. Hook requests under one provider run
- * side by side, each asking its own user and hearing only its own events.
+ * all of their payments. The wrapped fetch is made again only when `wallets`, `policy`, `rpc`,
+ * `facilitators` or `transactionTimeout` really change: arrays and plain objects are compared by
+ * value, a wallet adapter by identity (a plain-object adapter member by member, its functions by
+ * identity). Functions (`fetch`, `policy.select`, a facilitator's `headers`, `onEvent`) are not
+ * compared: the wrapped fetch calls the latest render's. The new wrapped fetch shares the old one's
+ * spending (`shareBudgetWith`), so the budget carries on. Keep wallet adapters out of the render
+ * (`wallets={[eip1193Wallet(window.ethereum)]}` makes a new adapter, hence a new wrapped fetch, at each
+ * render). Hook requests under one provider run side by side, each asking its own user and hearing
+ * only its own events.
  */
 export function X402Provider(props: X402ProviderProps): ReactElement;
 
@@ -63,26 +76,35 @@ export interface PendingPayment {
 
 /** What useX402Fetch returns. */
 export interface X402FetchState {
-  /** Stable while the provider's wallets, policy, fetch and rpc are. Rejects like wrapFetch's fetch. */
+  /**
+   * Stable while the provider's wallets, policy, rpc, facilitators and transactionTimeout are (its
+   * functions may change). Rejects like wrapFetch's fetch.
+   */
   fetch: FetchFunction;
   /**
-   * 'idle' before and during a request that needs no payment (and after an aborted one);
-   * 'awaiting-approval' while `pendingPayment` is set; 'signing' once approved; 'paying' while the
-   * paid retry is out; 'settled' with a successful `receipt`; 'error' when the request threw or the
+   * 'idle' before and during a request that needs no payment (and after one aborted before its
+   * payment went out); 'awaiting-approval' while `pendingPayment` is set; 'signing' once approved;
+   * 'paying' while the paid retry is out; 'settled' with a successful `receipt`; 'error' when the
+   * request threw (also when it was aborted after the payment went out: it may still settle) or the
    * server refused the payment (`receipt.success === false`).
    */
   status: PaymentStatus;
   pendingPayment: PendingPayment | null;
   /** The receipt of the latest payment (also for a refused one), or null. */
   receipt: PaymentReceipt | null;
-  /** What the latest request threw: an X402Error (branch on `code`) or another Error (network, abort). */
+  /**
+   * What the latest request threw: an X402Error (branch on `code`) or another Error (network, abort).
+   * After an abort: null (status 'idle') when nothing was paid; the abort error (status 'error') once
+   * the payment had gone out, since it may still settle: do not tell the user nothing was paid.
+   */
   error: HookError | null;
 }
 
 /**
  * The provider's paying fetch, with the state of this component's latest request. Each component
- * tracks its own requests. Unmounting rejects a payment still waiting for approval.
- * Throws when used outside an X402Provider.
+ * tracks its own requests. Unmounting, or hiding by React's `<Activity>`, declines a payment still
+ * waiting for approval (PAYMENT_REJECTED, shown as 'error'); an approved one carries on, and a hidden
+ * component shows how it ended once shown again. Throws when used outside an X402Provider.
  */
 export function useX402Fetch(): X402FetchState;
 
@@ -109,7 +131,13 @@ export interface PaidResource<T = unknown> {
 /**
  * Loads one resource through the provider's paying fetch when `url` is set and whenever it changes;
  * nothing is loaded while it is null, undefined or ''. A load still running when `url` changes or
- * the component unmounts is aborted. `init` is read at each load; changing it alone does not reload.
- * A component hidden and shown again by `<Activity>` keeps what it loaded (it is not paid again).
+ * the component unmounts is aborted, unless its payment was approved: that one finishes (and counts
+ * only if it is still the component's load). `init` is read at each load; changing it alone does
+ * not reload. A component hidden and shown again by `<Activity>` keeps what it loaded and is not
+ * paid again: a load hidden while waiting for approval runs again when shown, an approved one goes on.
+ * When the provider's wallets or policy change, a load that failed or got a 402 is tried again (e.g.
+ * once a wallet connects), but not one the user refused, one aborted, or one whose payment went out;
+ * one the policy refused, or that was itself such a retry, only when the settings change in value
+ * (not for a wallet adapter made again at a render).
  */
 export function usePaidResource<T = unknown>(url: string | URL | null | undefined, init?: RequestInit): PaidResource<T>;

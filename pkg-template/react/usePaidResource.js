@@ -38,8 +38,10 @@ const POLICY_REFUSALS = new Set([
  * a load that was itself such an automatic retry.
  *
  * Nor is a resource paid for again when the component is hidden and shown by React's `<Activity>`:
- * its effects run again, and the load that answered stands. A load hidden while waiting for approval
- * is aborted and runs again when shown; one hidden after approval goes on, and is shown when done.
+ * its effects run again, and the load that answered stands (so does one the user refused, one
+ * aborted, or one that failed once its payment went out; another failed load runs again). A load
+ * hidden while waiting for approval is aborted and runs again when shown; one hidden after approval
+ * goes on, and is shown when done.
  *
  * @param {string | URL | null | undefined} url nothing is loaded while it is null, undefined or ''.
  * @param {RequestInit} [init]
@@ -73,17 +75,21 @@ export function usePaidResource(url, init) {
   useEffect(() => {
     if (key === '') return undefined;
     // Effects run again, with the state kept, when a component hidden by React's <Activity> is
-    // shown: the load that already answered for this url and round stands, and one still under way
-    // goes on. Paying again takes a new url, refetch(), or a failed load and a new provider fetch.
+    // shown: the load that already answered for this url and round stands (as does one that failed
+    // for good: refused by the user, aborted, or failed once its payment went out), and one still
+    // under way goes on. Paying again takes a new url, refetch(), or a failed load and a new
+    // provider fetch.
     const done = last.current;
-    if (done.url === key && done.round === round && !done.error && done.response?.status !== 402) return undefined;
+    const failed = done.error || done.response?.status === 402;
+    if (done.url === key && done.round === round && (!failed || done.final)) return undefined;
     let load = running.current;
     if (load?.key !== key || load.round !== round) {
       load = { key, round, approved: false, sent: false, controller: new AbortController() };
       running.current = load;
-      const { init, send, context } = latest.current;
+      // The latest render's init and fetch (effects run in order: `latest` was set just above).
+      const { init: loadInit, send: loadSend, context: loadContext } = latest.current;
       const { controller } = load;
-      const outer = init?.signal;
+      const outer = loadInit?.signal;
       const abort = () => controller.abort(outer.reason);
       if (outer?.aborted) abort();
       else outer?.addEventListener('abort', abort, { once: true });
@@ -102,7 +108,7 @@ export function usePaidResource(url, init) {
           url: key,
           round,
           loading: false,
-          context,
+          context: loadContext,
           final: controller.signal.aborted || load.sent || USER_REFUSALS.has(code),
           refused: POLICY_REFUSALS.has(code),
           retried: round.retry === key,
@@ -114,7 +120,7 @@ export function usePaidResource(url, init) {
         retryStale();
       };
       setResult((last) => (last.url === key ? { ...last, loading: true, error: null } : { ...NOTHING, url: key, loading: true }));
-      send(key, { ...init, signal: controller.signal }, tap).then(
+      loadSend(key, { ...loadInit, signal: controller.signal }, tap).then(
         (response) =>
           readBody(response).then(
             (data) => finish({ data, response, error: null }),

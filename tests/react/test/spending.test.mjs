@@ -3,7 +3,7 @@
 // again keeps what was spent, and a loaded (paid) resource is not paid for again.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { React, X402Provider, consoleErrors, reactVersion, usePaidResource, useX402Fetch } from '../lib/env.mjs';
+import { React, X402Provider, consoleErrors, createRoot, reactVersion, usePaidResource, useX402Fetch } from '../lib/env.mjs';
 import { inAct, mount, mountProvider, probe, tick, until } from '../lib/render.mjs';
 import { fakeServer, testWallet } from '../lib/fake-server.mjs';
 
@@ -154,13 +154,16 @@ test(`React ${reactVersion}: a wallet connected while the first load is under wa
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Runs `fn` with React scheduling updates as in a browser, outside act(): a render loop then shows
- * as a count of requests instead of holding act() forever.
+ * Renders `element` and lets it run for `ms` as in a browser, outside act(): a render loop then
+ * shows as a count of requests instead of holding act() forever. Unmounted after the test.
  */
-async function outsideAct(fn) {
+async function runOutsideAct(t, element, ms) {
+  const root = createRoot(document.createElement('div'));
+  t.after(() => React.act(async () => root.unmount()));
   globalThis.IS_REACT_ACT_ENVIRONMENT = false;
   try {
-    return await fn();
+    root.render(element);
+    await sleep(ms);
   } finally {
     globalThis.IS_REACT_ACT_ENVIRONMENT = true;
   }
@@ -233,9 +236,7 @@ test(`React ${reactVersion}: a load the policy refused is not loaded again at ea
       page.element(),
     );
   }
-  const view = await mount(React.createElement(App));
-  t.after(view.unmount);
-  await outsideAct(() => sleep(300));
+  await runOutsideAct(t, React.createElement(App), 300);
   assert.equal(page.latest.error?.code, 'PAYMENT_LIMIT_EXCEEDED');
   assert.equal(server.requests.length, 1, `${server.requests.length} requests`);
   assert.ok(renders < 10, `${renders} renders`);
@@ -262,9 +263,7 @@ test(`React ${reactVersion}: a load that found no wallet for the 402 is retried 
       page.element(),
     );
   }
-  const view = await mount(React.createElement(App));
-  t.after(view.unmount);
-  await outsideAct(() => sleep(300));
+  await runOutsideAct(t, React.createElement(App), 300);
   assert.equal(page.latest.error?.code, 'NO_MATCHING_REQUIREMENT');
   assert.ok(server.requests.length <= 2, `${server.requests.length} requests`);
   const before = server.requests.length;

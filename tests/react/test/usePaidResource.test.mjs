@@ -260,4 +260,24 @@ if (reactVersion !== '18') {
     assert.equal(view.wallet.signatures, 1);
     assert.deepEqual(server.requests, [{ path: '/report', paid: false }, { path: '/report', paid: true }]);
   });
+
+  test(`React ${reactVersion}: usePaidResource: a load the user refused is not asked again when the component is shown again (Activity)`, async (t) => {
+    const server = fakeServer(routes);
+    const hook = resource(server, '/report');
+    const activity = (mode) => React.createElement(React.Activity, { mode }, hook.element());
+    const view = await mountProvider(t, server, [activity('visible')]);
+    await until(() => hook.latest.pendingPayment !== null);
+    await inAct(() => hook.latest.pendingPayment.reject());
+    await until(() => !hook.latest.loading);
+    await view.rerender([activity('hidden')]);
+    await tick(20);
+    await view.rerender([activity('visible')]);
+    await tick(20);
+    assert.equal(hook.latest.pendingPayment, null);
+    assert.equal(hook.latest.error.code, 'PAYMENT_REJECTED');
+    assert.equal(hook.latest.loading, false);
+    assert.deepEqual(server.requests, [{ path: '/report', paid: false }]);
+    await inAct(() => hook.latest.refetch());
+    await until(() => hook.latest.pendingPayment !== null);
+  });
 }
