@@ -333,6 +333,25 @@ where
     wasm_bindgen_futures::future_to_promise(Guarded(Some(Box::pin(future))))
 }
 
+/// Runs `f`, catching what JS throws meanwhile (a caller's Proxy trap, a revoked
+/// Proxy): a paying fetch must reject, never throw, whatever it is given.
+pub(crate) fn catching<T>(f: impl FnOnce() -> Result<T, JsValue>) -> Result<T, JsValue> {
+    let mut f = Some(f);
+    let mut outcome = None;
+    let caught = call_catching(
+        &mut || outcome = f.take().map(|f| f()),
+        &JsValue::UNDEFINED,
+        &Array::new(),
+    );
+    match (caught, outcome) {
+        (Ok(_), Some(result)) => result,
+        (caught, _) => Err(caused(
+            "the call failed on its input",
+            caught.err().unwrap_or(JsValue::UNDEFINED),
+        )),
+    }
+}
+
 struct Guarded<F>(Option<Pin<Box<F>>>);
 
 impl<F: Future<Output = Result<JsValue, JsValue>>> Future for Guarded<F> {

@@ -14,7 +14,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::Response;
 
 use super::caller::{Caller, Taken};
-use super::convert::{MAX_ELEMENTS, guarded_promise, is_array, items, js_to_json, json_to_js};
+use super::convert::{MAX_ELEMENTS, catching, guarded_promise, is_array, items};
+use super::convert::{js_to_json, json_to_js};
 use super::convert::{method, read};
 use super::error::{invalid_argument, js, to_js};
 use super::facilitator_pay::Facilitator;
@@ -76,7 +77,7 @@ pub fn wrap_fetch(fetch: Function, options: JsValue) -> Result<Function, JsValue
             let inner = Rc::clone(&inner);
             // Read now, as fetch reads its arguments: the caller may reuse or change its
             // init (or URL) as soon as the call returns.
-            let taken = Hooks::from_js(&hooks).and_then(|h| Ok((inner.take(input, &init)?, h)));
+            let taken = catching(|| Ok((inner.take(input, &init)?, Hooks::from_js(&hooks)?)));
             guarded_promise(async move {
                 let (taken, hooks) = taken?;
                 inner.fetch(taken, hooks).await
@@ -321,12 +322,11 @@ impl Inner {
         let text = if first.headers().has("payment-required")? {
             String::new()
         } else {
-            // A body this large is not read further: the dialects that take their terms
-            // from headers (X-402-*) may still recognise the 402; the others cannot.
-            // One that does not end in time (or fails) is the caller's to read, untouched.
+            // A body too large is not read further (X-402-* headers may still be read); one
+            // that does not end in time, or fails, is the caller's (an abort rejects).
             match read_text(&first.clone()?, MAX_BODY_LEN, Some(look_deadline())).await {
                 Ok(text) => text.unwrap_or_default(),
-                Err(_) => return Ok(first.into()),
+                Err(_) => return request.check_aborted().map(|()| first.into()),
             }
         };
         let headers = JsHeaders::new(first.headers().into());

@@ -195,3 +195,32 @@ test('bodies that never end: a 402 that is not x402, and a paid retry answered 5
   await html.body.cancel();
   await paid.body.cancel();
 });
+
+test('call time: an init whose Proxy traps throw makes the call reject, never throw', async () => {
+  const paying = x402.wrapFetch(fetch, { wallets: [] });
+  const trapped = new Proxy({}, { ownKeys() { throw new Error('trap ownKeys'); } });
+  const { proxy: headers, revoke } = Proxy.revocable({}, {});
+  revoke();
+  for (const init of [trapped, { headers }]) {
+    let promise;
+    assert.doesNotThrow(() => { promise = paying('https://api.example/x', init); });
+    await assert.rejects(promise);
+  }
+});
+
+test('abort while a 402 body that is not x402 is being looked at rejects with the abort', async (t) => {
+  const { createServer } = await import('node:http');
+  const sockets = new Set();
+  const server = createServer((req, res) => {
+    res.writeHead(402, { 'content-type': 'text/html' });
+    const timer = setInterval(() => res.write(' '), 50);
+    res.on('close', () => clearInterval(timer));
+  });
+  server.on('connection', (socket) => { sockets.add(socket); socket.on('close', () => sockets.delete(socket)); });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => { for (const socket of sockets) socket.destroy(); server.close(); });
+  const paying = x402.wrapFetch(fetch, { wallets: [countingWallet(x402).wallet] });
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 300);
+  await assert.rejects(paying(`http://127.0.0.1:${server.address().port}/`, { signal: controller.signal }), { name: 'AbortError' });
+});
