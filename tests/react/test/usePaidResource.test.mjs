@@ -129,15 +129,24 @@ const abortable = (server) => (input, init) => {
   });
 };
 
-test(`React ${reactVersion}: usePaidResource: unmounted after approval, the payment is not aborted and React logs nothing`, async (t) => {
+/**
+ * A /report load, approved, whose paid request the server holds (`paying.open()` lets it through);
+ * `wrap` places the probe's element (e.g. under <Activity>); `events` are the provider's.
+ */
+async function approvedLoad(t, wrap = (element) => element) {
   const server = fakeServer(routes);
   const hook = resource(server, '/report');
   const events = [];
-  const view = await mountProvider(t, server, [hook], { fetch: abortable(server), onEvent: (event) => events.push(event.type) });
+  const view = await mountProvider(t, server, [wrap(hook.element())], { fetch: abortable(server), onEvent: (event) => events.push(event.type) });
   const paying = server.holdPaid();
   await until(() => hook.latest.pendingPayment !== null);
   await inAct(() => hook.latest.pendingPayment.approve());
   await until(() => hook.latest.status === 'paying');
+  return { server, hook, events, view, paying };
+}
+
+test(`React ${reactVersion}: usePaidResource: unmounted after approval, the payment is not aborted and React logs nothing`, async (t) => {
+  const { server, hook, events, view, paying } = await approvedLoad(t);
   await view.rerender([]);
   await inAct(() => paying.open());
   await tick(20);
@@ -146,14 +155,7 @@ test(`React ${reactVersion}: usePaidResource: unmounted after approval, the paym
 });
 
 test(`React ${reactVersion}: usePaidResource: a new url after approval loads it, and the paid load ending later does not replace it`, async (t) => {
-  const server = fakeServer(routes);
-  const hook = resource(server, '/report');
-  const events = [];
-  const view = await mountProvider(t, server, [hook], { fetch: abortable(server), onEvent: (event) => events.push(event.type) });
-  const paying = server.holdPaid();
-  await until(() => hook.latest.pendingPayment !== null);
-  await inAct(() => hook.latest.pendingPayment.approve());
-  await until(() => hook.latest.status === 'paying');
+  const { server, hook, events, view, paying } = await approvedLoad(t);
   hook.props = { url: server.url('/free') };
   await view.rerender([hook]);
   await until(() => !hook.latest.loading);
@@ -171,6 +173,13 @@ test(`React ${reactVersion}: usePaidResource: a new url after approval loads it,
 // hidden component's effect cleanups and runs its effects again when it is shown, keeping its state.
 // React 18 has no <Activity>.
 if (reactVersion !== '18') {
+  /** {@link approvedLoad} under <Activity>; `activity(mode)` is the tree to render again. */
+  const payingUnderActivity = async (t) => {
+    const under = (mode) => (element) => React.createElement(React.Activity, { mode }, element);
+    const load = await approvedLoad(t, under('visible'));
+    return { ...load, activity: (mode) => under(mode)(load.hook.element()) };
+  };
+
   test(`React ${reactVersion}: usePaidResource: hiding and showing the component (Activity) does not pay again`, async (t) => {
     const server = fakeServer(routes);
     const hook = resource(server, '/report');
@@ -215,14 +224,7 @@ if (reactVersion !== '18') {
   });
 
   test(`React ${reactVersion}: usePaidResource: hidden (Activity) after approval, the load goes on and is shown, paid once`, async (t) => {
-    const server = fakeServer(routes);
-    const hook = resource(server, '/report');
-    const activity = (mode) => React.createElement(React.Activity, { mode }, hook.element());
-    const view = await mountProvider(t, server, [activity('visible')], { fetch: abortable(server) });
-    const paying = server.holdPaid();
-    await until(() => hook.latest.pendingPayment !== null);
-    await inAct(() => hook.latest.pendingPayment.approve());
-    await until(() => hook.latest.status === 'paying');
+    const { server, hook, activity, view, paying } = await payingUnderActivity(t);
     await view.rerender([activity('hidden')]);
     await inAct(() => paying.open());
     await tick(20);
@@ -238,14 +240,7 @@ if (reactVersion !== '18') {
   });
 
   test(`React ${reactVersion}: usePaidResource: shown again (Activity) while its paid request is out, the load is taken up, not started again`, async (t) => {
-    const server = fakeServer(routes);
-    const hook = resource(server, '/report');
-    const activity = (mode) => React.createElement(React.Activity, { mode }, hook.element());
-    const view = await mountProvider(t, server, [activity('visible')], { fetch: abortable(server) });
-    const paying = server.holdPaid();
-    await until(() => hook.latest.pendingPayment !== null);
-    await inAct(() => hook.latest.pendingPayment.approve());
-    await until(() => hook.latest.status === 'paying');
+    const { server, hook, activity, view, paying } = await payingUnderActivity(t);
     await view.rerender([activity('hidden')]);
     await tick(10);
     await view.rerender([activity('visible')]);
