@@ -12,7 +12,7 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::{AbortSignal, Headers, Request, Response};
 
-use super::request::{Outgoing, attempt, get, new_request, response_url};
+use super::request::{Outgoing, attempt, get, new_request, response_url, stop_if_aborted};
 
 /// A call as the paying fetch took it: a plain call, or a Request built from it.
 pub(crate) enum Taken {
@@ -60,8 +60,6 @@ impl Caller {
     pub(crate) fn carries_payment(&self) -> Result<bool, JsValue> {
         let headers = match self.request.get() {
             Some(request) => request.headers(),
-            // (Reading a member of `undefined` would throw, and a thrown error is costly.)
-            None if self.init.is_undefined() => return Ok(false),
             None => match get(&self.init, "headers") {
                 given if given.is_undefined() || given.is_null() => return Ok(false),
                 given => given.unchecked_into::<Headers>(),
@@ -113,10 +111,7 @@ impl Caller {
 
     /// The signal's reason, if it has aborted.
     pub(crate) fn check_aborted(&self) -> Result<(), JsValue> {
-        match self.signal() {
-            Some(signal) if signal.aborted() => Err(signal.reason()),
-            _ => Ok(()),
-        }
+        stop_if_aborted(self.signal().as_ref())
     }
 
     /// The URL a response came from (the request's, when the response names none).

@@ -14,6 +14,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::convert::{guarded_promise, js_to_json, json_to_js, typed_data_to_js};
 use super::error::{invalid_argument, js, to_js, wallet_error};
 pub(crate) use super::random::{random_memo, random_nonce};
+use super::request::{stop_if_aborted, with_signal};
 use crate::client::payment_payload;
 use crate::dialect::challenge_from_json;
 use crate::error::Error;
@@ -326,24 +327,6 @@ pub(crate) async fn wallet_promise(
             .map_err(|e| if signal.aborted() { e } else { wallet_error(e) }),
         None => JsFuture::from(promise).await.map_err(wallet_error),
     }
-}
-
-/// The wallet is never asked anything once the call is aborted (`Err(reason)`).
-pub(crate) fn stop_if_aborted(signal: Option<&web_sys::AbortSignal>) -> Result<(), JsValue> {
-    match signal {
-        Some(signal) if signal.aborted() => Err(signal.reason()),
-        _ => Ok(()),
-    }
-}
-
-/// The options a wallet's signing method is given: `{ signal }`, so an adapter that
-/// asks several things (a chain switch, then the signature) can stop in between.
-pub(crate) fn with_signal(signal: Option<&web_sys::AbortSignal>) -> Result<JsValue, JsValue> {
-    let options = js_sys::Object::new();
-    if let Some(signal) = signal {
-        Reflect::set(&options, &JsValue::from_str("signal"), signal)?;
-    }
-    Ok(options.into())
 }
 
 /// The wallet's address (`address`, or `getAddress()` followed up to `signal`).

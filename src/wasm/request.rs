@@ -12,8 +12,31 @@ use web_sys::{Request, Response};
 use super::convert::method;
 use super::error::invalid_argument;
 
+/// `target[key]`, or `undefined` when it cannot be read (a getter that throws). Nothing
+/// is read from `undefined` or `null`: that would throw, and a thrown error is costly.
 pub(crate) fn get(target: &JsValue, key: &str) -> JsValue {
+    if target.is_undefined() || target.is_null() {
+        return JsValue::UNDEFINED;
+    }
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `Err(reason)` once `signal` has aborted: the wallet is never asked anything then.
+pub(crate) fn stop_if_aborted(signal: Option<&web_sys::AbortSignal>) -> Result<(), JsValue> {
+    match signal {
+        Some(signal) if signal.aborted() => Err(signal.reason()),
+        _ => Ok(()),
+    }
+}
+
+/// The options a wallet's signing method is given: `{ signal }`, so an adapter that
+/// asks several things (a chain switch, then the signature) can stop in between.
+pub(crate) fn with_signal(signal: Option<&web_sys::AbortSignal>) -> Result<JsValue, JsValue> {
+    let options = Object::new();
+    if let Some(signal) = signal {
+        Reflect::set(&options, &JsValue::from_str("signal"), signal)?;
+    }
+    Ok(options.into())
 }
 
 /// Callbacks given for one call (`paying(input, init, { onPaymentRequired, onEvent })`):

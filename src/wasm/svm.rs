@@ -211,12 +211,12 @@ pub(crate) async fn sign_svm_payment(
     }
     let sign = method(wallet, "signTransaction")?
         .ok_or_else(|| invalid_argument("wallet has no signTransaction method"))?;
-    super::evm::stop_if_aborted(signal)?;
+    super::request::stop_if_aborted(signal)?;
     let pending = sign
         .call2(
             wallet,
             &Uint8Array::from(unsigned.as_slice()),
-            &super::evm::with_signal(signal)?,
+            &super::request::with_signal(signal)?,
         )
         .map_err(super::error::wallet_error)?;
     let signed = super::evm::wallet_promise(Promise::resolve(&pending), signal).await?;
