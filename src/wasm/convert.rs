@@ -18,7 +18,7 @@ use serde_json::{Map, Number, Value};
 use wasm_bindgen::prelude::*;
 
 pub(crate) use super::error::unreadable;
-use super::error::{caused, invalid_argument};
+use super::error::{caused, invalid_argument, is_x402_error};
 use crate::evm::TypedData;
 
 const MAX_DEPTH: usize = 64;
@@ -345,10 +345,17 @@ pub(crate) fn catching<T>(f: impl FnOnce() -> Result<T, JsValue>) -> Result<T, J
     );
     match (caught, outcome) {
         (Ok(_), Some(result)) => result,
-        (caught, _) => Err(caused(
-            "the call failed on its input",
-            caught.err().unwrap_or(JsValue::UNDEFINED),
-        )),
+        (caught, _) => Err(thrown(caught.err().unwrap_or(JsValue::UNDEFINED))),
+    }
+}
+
+/// What a caller's value threw, as the paying fetch rejects with it: an X402Error as
+/// it is, anything else as INVALID_ARGUMENT with the exception as `cause`.
+fn thrown(exception: JsValue) -> JsValue {
+    if is_x402_error(&exception) {
+        exception
+    } else {
+        caused("the call failed on its input", exception)
     }
 }
 
@@ -379,14 +386,7 @@ impl<F: Future<Output = Result<JsValue, JsValue>>> Future for Guarded<F> {
                 if let Some(inner) = self.0.take() {
                     std::mem::forget(inner);
                 }
-                let exception = caught.err().unwrap_or(JsValue::UNDEFINED);
-                let ours = Reflect::get(&exception, &JsValue::from_str("name"))
-                    .is_ok_and(|name| name == "X402Error");
-                Poll::Ready(Err(if ours {
-                    exception
-                } else {
-                    caused("the call failed on its input", exception)
-                }))
+                Poll::Ready(Err(thrown(caught.err().unwrap_or(JsValue::UNDEFINED))))
             }
         }
     }

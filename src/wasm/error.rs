@@ -119,8 +119,7 @@ pub(crate) fn wallet_error(error: JsValue) -> JsValue {
         .ok()
         .and_then(|m| m.as_string());
     if let Some(kept) = code.as_deref().filter(|c| WALLET_CODES.contains(c)) {
-        let name = Reflect::get(&error, &JsValue::from_str("name")).ok();
-        if name.and_then(|n| n.as_string()).as_deref() == Some("X402Error") {
+        if is_x402_error(&error) {
             return error;
         }
         let wrapped = coded(kept, message.as_deref().unwrap_or("the wallet failed"));
@@ -135,6 +134,11 @@ pub(crate) fn wallet_error(error: JsValue) -> JsValue {
     let wrapped = coded(code, &format!("wallet error: {message}"));
     let _ = Reflect::set(&wrapped, &JsValue::from_str("cause"), &error);
     wrapped
+}
+
+/// Whether a thrown value is an X402Error (the core's, or the package's JS class).
+pub(crate) fn is_x402_error(error: &JsValue) -> bool {
+    Reflect::get(error, &JsValue::from_str("name")).is_ok_and(|name| name == "X402Error")
 }
 
 /// The string `code` of a thrown value (an X402Error's), if it has one.
