@@ -23,6 +23,8 @@ rm -rf "$pkg" && mkdir -p "$pkg"
 cp -R pkg-template/. "$pkg/"
 find "$pkg" -name '*.test.mjs' -delete
 cp "$out/x402_wasm.js" "$out/x402_wasm.d.ts" "$pkg/"
+# JS that the Rust code imports (#[wasm_bindgen(module = ...)]), as wasm-bindgen laid it out.
+if [ -d "$out/snippets" ]; then cp -R "$out/snippets" "$pkg/"; fi
 cp "$out/x402_wasm_bg.opt.wasm" "$pkg/x402_wasm_bg.wasm"
 cp README.md "$pkg/README.md"
 node -e '
@@ -35,7 +37,7 @@ rm -f dist/x402-wasm-*.tgz
 
 size() { gzip -9 -c "$@" | wc -c; }
 wasm_gz=$(size "$pkg/x402_wasm_bg.wasm")
-glue_gz=$(cat "$pkg"/*.js | gzip -9 | wc -c)
+glue_gz=$({ cat "$pkg"/*.js; find "$pkg/snippets" -name '*.js' -exec cat {} + 2>/dev/null || true; } | gzip -9 | wc -c)
 printf 'x402-wasm %s: wasm %s B raw, %s B gzip; JS %s B gzip; total %s B gzip\n' \
   "$version" "$(wc -c < "$pkg/x402_wasm_bg.wasm")" "$wasm_gz" "$glue_gz" "$((wasm_gz + glue_gz))"
 echo "package: $pkg, tarball: $(ls dist/x402-wasm-*.tgz)"

@@ -1,12 +1,21 @@
 // Bundle sizes: what a browser downloads for each client, raw, gzip -9 and brotli q11.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { BENCH_DIR, PKG_DIR } from './fixtures.mjs';
 
-/** The files the browser entry (`import` condition: index.js) loads, wasm first. */
-export const OUR_BROWSER_FILES = ['x402_wasm_bg.wasm', 'index.js', 'init.js', 'api.js', 'errors.js', 'x402_wasm.js'];
+/**
+ * The files the browser entry (`import` condition: index.js) loads, wasm first: the JS that
+ * wasm-bindgen's glue imports from `snippets/` included.
+ */
+export const OUR_BROWSER_FILES = [
+  'x402_wasm_bg.wasm', 'index.js', 'init.js', 'api.js', 'errors.js', 'x402_wasm.js',
+  ...(existsSync(path.join(PKG_DIR, 'snippets'))
+    ? readdirSync(path.join(PKG_DIR, 'snippets'), { recursive: true })
+      .filter((f) => f.endsWith('.js')).sort().map((f) => path.join('snippets', f))
+    : []),
+];
 
 function compressed(bytes) {
   return {

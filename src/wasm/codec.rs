@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{bytes_for, entries, length_of, method};
+use super::convert::{bytes_for, entries, json_to_js, length_of, method};
 use super::error::{invalid_argument, js, to_js};
 use super::headers::JsHeaders;
 use crate::dialect::{MAX_BODY_LEN, Response402, recognize};
@@ -14,12 +14,6 @@ use crate::error::{Document, Error};
 use crate::protocol::{
     self, Amount, Network, PaymentPayload, PaymentPayloadV1, PaymentRequired, SettlementResponse,
 };
-
-fn to_js_value<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| invalid_argument(&e.to_string()))
-}
 
 /// The longest JSON text `from_js_value` copies into wasm (in UTF-16 units); far
 /// above any header.
@@ -66,7 +60,7 @@ pub fn decode_header(value: &str, document: &str) -> Result<JsValue, JsValue> {
         _ => SettlementResponse::deserialize(&json).map(drop),
     };
     js(checked.map_err(|source| Error::json(document, source)))?;
-    to_js_value(&json)
+    json_to_js(&json)
 }
 
 /// Decodes a `PAYMENT-RESPONSE` / `X-PAYMENT-RESPONSE` header to its settlement response.
@@ -74,7 +68,7 @@ pub fn decode_header(value: &str, document: &str) -> Result<JsValue, JsValue> {
 pub fn decode_payment_response(value: &str) -> Result<JsValue, JsValue> {
     let response: SettlementResponse =
         js(protocol::decode_header(value, Document::SettlementResponse))?;
-    to_js_value(&response)
+    json_to_js(&response)
 }
 
 /// Encodes a payment payload (v1 or v2) as the `PAYMENT-SIGNATURE` / `X-PAYMENT`
@@ -144,7 +138,7 @@ pub fn recognize_payment_required(
         },
         other => other,
     });
-    to_js_value(&ChallengeView::from(&js(challenge)?))
+    json_to_js(&ChallengeView::from(&js(challenge)?))
 }
 
 /// Headers for `JsHeaders`: a `Headers`-like object (with `get`) as it is; a plain
@@ -220,7 +214,7 @@ pub fn parse_amount(amount: &str) -> Result<String, JsValue> {
 #[wasm_bindgen(js_name = parsePrice)]
 pub fn parse_price(price: &str, decimals: u8) -> Result<JsValue, JsValue> {
     let price = js(protocol::parse_price(price, decimals))?;
-    to_js_value(&serde_json::json!({ "amount": price.amount, "currency": price.currency }))
+    json_to_js(&serde_json::json!({ "amount": price.amount, "currency": price.currency }))
 }
 
 /// Formats atomic units as a decimal string: `formatUnits("10000", 6) === "0.01"`.

@@ -14,20 +14,22 @@ use std::task::{Context, Poll};
 
 use js_sys::{Array, BigInt, Function, JsString, Promise, Reflect, Uint8Array};
 use serde::Serialize;
-use serde_json::{Map, Number, Value};
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 pub(crate) use super::error::unreadable;
 use super::error::{caused, invalid_argument, is_x402_error};
 use crate::evm::TypedData;
 
+/// Nesting of typed data's structs (the JSON walk in json.js has the same limit).
 const MAX_DEPTH: usize = 64;
 /// Array elements and object members in one converted value, all levels together.
 pub(crate) const MAX_ELEMENTS: u32 = 100_000;
-/// Bytes of text (strings, keys, BigInts, the hex of byte arrays) in one converted value.
-const MAX_TEXT: usize = 4 << 20;
+/// Bytes of text (strings, keys, BigInts, the hex of byte arrays) in one converted value
+/// (UTF-16 units of escaped text in json.js).
+const MAX_TEXT: u32 = 4 << 20;
 /// Bytes of one `Uint8Array` inside a converted value.
-const MAX_BYTES: usize = 1 << 20;
+const MAX_BYTES: u32 = 1 << 20;
 
 #[wasm_bindgen]
 extern "C" {
@@ -116,7 +118,7 @@ impl Budget {
         Budget {
             limit,
             elements: limit,
-            text: MAX_TEXT,
+            text: MAX_TEXT as usize,
         }
     }
 
@@ -204,84 +206,45 @@ pub(crate) fn bytes_for(array: &Uint8Array, limit: usize) -> Result<Vec<u8>, JsV
     Ok(bytes_of(array, limit)?.unwrap_or_else(|| vec![0; limit.saturating_add(1)]))
 }
 
+#[wasm_bindgen(module = "/src/wasm/json.js")]
+extern "C" {
+    /// The walk of `js_to_json`, in JS: the JSON text, or `{ refused: message }`. What
+    /// the value throws while it is read is thrown on (and caught here).
+    #[wasm_bindgen(catch, js_name = jsonText)]
+    fn json_text(
+        value: &JsValue,
+        max_elements: u32,
+        max_text: u32,
+        max_bytes: u32,
+    ) -> Result<JsValue, JsValue>;
+}
+
 /// A JS value as JSON. `undefined` members are dropped, BigInts become decimal
-/// strings, integral numbers stay integers. Functions and symbols are refused, and
-/// so is a value over 100,000 array items and object members, or 4 MiB of text.
+/// strings, a `Uint8Array` becomes 0x-prefixed hex, integral numbers stay integers.
+/// Functions and symbols are refused, and so is a value over 100,000 array items and
+/// object members, 64 levels, or 4 MiB of text (the rules are in `json.js`, which
+/// walks the value in one call: one call per member cost a createPaymentPayload 10 µs).
 pub(crate) fn js_to_json(value: &JsValue) -> Result<Value, JsValue> {
-    to_json(value, 0, &mut Budget::new(MAX_ELEMENTS))
+    let text = json_text(value, MAX_ELEMENTS, MAX_TEXT, MAX_BYTES)
+        .map_err(|e| unreadable("a member of the value", e))?;
+    let Some(text) = text.as_string() else {
+        let refused = read(&text, "refused")?.as_string();
+        return Err(invalid_argument(
+            refused.as_deref().unwrap_or("value is not JSON data"),
+        ));
+    };
+    serde_json::from_str(&text).map_err(|e| invalid_argument(&format!("value is not JSON: {e}")))
 }
 
-fn to_json(value: &JsValue, depth: usize, budget: &mut Budget) -> Result<Value, JsValue> {
-    if depth > MAX_DEPTH {
-        return Err(invalid_argument("value is nested too deeply"));
-    }
-    if value.is_null() || value.is_undefined() {
-        return Ok(Value::Null);
-    }
-    if let Some(b) = value.as_bool() {
-        return Ok(Value::Bool(b));
-    }
-    if let Some(text) = value.dyn_ref::<JsString>() {
-        return Ok(Value::String(budget.text(text)?));
-    }
-    if let Some(n) = value.as_f64() {
-        return number(n);
-    }
-    if value.is_bigint() {
-        let text = BigInt::unchecked_from_js_ref(value)
-            .to_string(10)
-            .map_err(|_| invalid_argument("unprintable BigInt"))?;
-        return Ok(Value::String(budget.text(&text)?));
-    }
-    if is_array(value)? {
-        let len = budget.elements_of(value)?;
-        let mut items = Vec::new();
-        for i in 0..len {
-            let item = Reflect::get_u32(value, i).map_err(|e| unreadable("an array item", e))?;
-            items.push(to_json(&item, depth + 1, budget)?);
-        }
-        return Ok(Value::Array(items));
-    }
-    if value.is_function() || value.is_symbol() {
-        return Err(invalid_argument("functions and symbols are not data"));
-    }
-    if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
-        let bytes = bytes_of(bytes, MAX_BYTES)?.ok_or_else(|| {
-            invalid_argument(&format!(
-                "a Uint8Array in the value is over {MAX_BYTES} bytes"
-            ))
-        })?;
-        budget.take_text(2 + 2 * bytes.len())?;
-        return Ok(Value::String(format!("0x{}", hex::encode(bytes))));
-    }
-    let mut map = Map::new();
-    for (key, item) in entries_within(value, "an object in the value", budget)? {
-        // Like JSON.stringify: undefined and function members are left out.
-        if !item.is_undefined() && !item.is_function() {
-            map.insert(key, to_json(&item, depth + 1, budget)?);
-        }
-    }
-    Ok(Value::Object(map))
-}
-
-fn number(n: f64) -> Result<Value, JsValue> {
-    const SAFE: f64 = 9_007_199_254_740_991.0;
-    if n.fract() == 0.0 && n.abs() <= SAFE {
-        // Exact: |n| <= 2^53 - 1 and integral.
-        #[allow(clippy::cast_possible_truncation)]
-        let i = n as i64;
-        return Ok(Value::Number(Number::from(i)));
-    }
-    Number::from_f64(n)
-        .map(Value::Number)
-        .ok_or_else(|| invalid_argument("NaN or Infinity is not JSON"))
-}
-
-/// JSON as a plain JS value (objects, not Maps).
+/// JSON as a plain JS value (objects, not Maps): serialised here, parsed by
+/// `JSON.parse` (one string crosses instead of one call per member; `__proto__` stays
+/// an own member). Integers beyond 2^53 lose precision, as in any JSON.parse.
 pub(crate) fn json_to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| invalid_argument(&e.to_string()))
+    // Room for a payment payload without growing the buffer.
+    let mut text = Vec::with_capacity(1024);
+    serde_json::to_writer(&mut text, value).map_err(|e| invalid_argument(&e.to_string()))?;
+    let text = String::from_utf8(text).map_err(|e| invalid_argument(&e.to_string()))?;
+    js_sys::JSON::parse(&text).map_err(|e| caused("JSON.parse", e))
 }
 
 /// Typed data for a JS wallet's `signTypedData`: the integer members of the message

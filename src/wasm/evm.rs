@@ -149,7 +149,8 @@ pub fn create_payment_payload(
             now: option_u64(&options, "now")?.unwrap_or_else(now_seconds),
             nonce: match options.get("nonce").and_then(Value::as_str) {
                 Some(hex_nonce) => parse_nonce(hex_nonce)?,
-                None => random_nonce()?,
+                None if requirement.network.is_evm() => random_nonce()?,
+                None => [0; 32],
             },
             valid_after: option_u64(&options, "validAfter")?,
         };
@@ -160,7 +161,8 @@ pub fn create_payment_payload(
                     .map_err(|_| invalid_argument("memoBytes must be 16 bytes of hex"))?;
                 bytes
             }
-            None => random_memo()?,
+            None if requirement.network.is_solana() => random_memo()?,
+            None => [0; 16],
         };
         let rpc = options.get("rpc").unwrap_or(&Value::Null);
         let inputs = SignInputs { params, memo, rpc };
