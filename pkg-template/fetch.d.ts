@@ -122,6 +122,12 @@ export interface WrapFetchOptions {
    */
   rpc?: Record<string, string>;
   /**
+   * How long, in milliseconds (1 to 600000, default 30000), one JSON-RPC call made before signing
+   * (a Solana blockhash or mint) may take before the call fails with RPC_ERROR. Nothing was signed,
+   * so the budget reservation is released. The request's abort signal also stops the wait.
+   */
+  rpcTimeout?: number;
+  /**
    * Facilitators the client may ask to pay (seed 004 "facilitator-pay"), with the headers
    * (credentials) to send them. A 402 naming any other facilitator is refused with
    * FACILITATOR_NOT_ALLOWED. URLs are compared exactly (a trailing slash ignored).

@@ -232,6 +232,11 @@ export function evmPrivateKeyWallet(hexKey: string): EvmPrivateKeyWallet;
 export interface CreatePaymentOptions {
   /** Solana JSON-RPC URL by CAIP-2 network (defaults: the public mainnet/devnet/testnet endpoints). */
   rpc?: Record<string, string>;
+  /**
+   * How long, in milliseconds (1 to 600000, default 30000), one JSON-RPC call (a Solana blockhash
+   * or mint) may take before the promise rejects with RPC_ERROR.
+   */
+  rpcTimeout?: number;
   /** Solana: the 16 memo bytes (hex) used when the server sets no extra.memo (default: random). */
   memoBytes?: string;
   /** The client clock, Unix seconds (default: now). */

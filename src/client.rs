@@ -4,8 +4,25 @@
 use serde_json::{Map, Value, json};
 
 use crate::dialect::{Challenge, Requirement};
-use crate::error::{Document, Result};
+use crate::error::{Document, Error, Result};
 use crate::protocol::encode_header;
+
+/// Why an `exact` requirement cannot be paid whatever the wallet, checked before
+/// anyone is asked to approve it: EVM (see [`crate::evm::exact::check_terms`]) or
+/// Solana ([`crate::svm::exact::SvmTerms::from_requirement`]: `extra.feePayer`, addresses,
+/// an amount that fits in u64). `None` for a payable one, and for other schemes.
+pub fn exact_terms_problem(requirement: &Requirement, now: u64) -> Option<Error> {
+    if requirement.scheme != "exact" {
+        return None;
+    }
+    if requirement.network.is_evm() {
+        crate::evm::exact::check_terms(requirement, now).err()
+    } else if requirement.network.is_solana() {
+        crate::svm::exact::SvmTerms::from_requirement(requirement).err()
+    } else {
+        None
+    }
+}
 
 /// The payment payload for `requirement` with the scheme's `payload`, in the
 /// challenge's protocol version: v2 echoes the requirement verbatim as `accepted`

@@ -292,3 +292,48 @@ fn solana_payments_pass_the_gate_once_verified() {
         "402 invalid_exact_svm_payload_transaction_could_not_be_decoded"
     );
 }
+
+/// A route only serves a 402 some client can pay: the same `exact` terms the client
+/// checks before asking anyone, and a time window. Each of these was served before.
+#[test]
+fn routes_no_client_could_pay_are_refused() {
+    let fee_payer = "A8pFDXgRiTVHhKsJqmMV2rYsfHok8dH2xaqdyFYwvueD";
+    let sol_pay_to = "9iwnHYithMG2kK9j7HnNWsvn9MaJVqSqmdEN62xyKc8K";
+    let token = "0x1111111111111111111111111111111111111111"; // not in the known-asset table
+    let refused = |config: Value, why: &str| {
+        let config: RouteConfig = serde_json::from_value(config).unwrap();
+        let error = Route::new(&config, "https://x/").unwrap_err();
+        assert_eq!(error.code(), "INVALID_ROUTE_CONFIG", "{why}");
+        error.to_string()
+    };
+    let message = refused(json!({ "accepts": [] }), "nothing to pay");
+    assert!(message.contains("accepts is empty"), "{message}");
+    for seconds in [0_u64, 1 << 53] {
+        let message = refused(
+            json!({ "accepts": [{ "network": "base", "payTo": PAY_TO, "price": "$0.01", "maxTimeoutSeconds": seconds }] }),
+            "no time window, or one JS clients read inexactly",
+        );
+        assert!(message.contains("maxTimeoutSeconds"), "{message}");
+    }
+    let message = refused(
+        json!({ "accepts": [{ "network": "solana-devnet", "payTo": sol_pay_to, "price": "$0.01" }] }),
+        "a Solana exact route without the facilitator's fee payer",
+    );
+    assert!(message.contains("feePayer"), "{message}");
+    let message = refused(
+        json!({ "accepts": [{ "network": "base-sepolia", "payTo": PAY_TO, "price": { "amount": "10000", "asset": token } }] }),
+        "an EIP-3009 token without its EIP-712 domain",
+    );
+    assert!(message.contains("EIP-712"), "{message}");
+
+    // The same routes with what was missing are served.
+    for good in [
+        json!({ "accepts": [{ "network": "solana-devnet", "payTo": sol_pay_to, "price": "$0.01", "extra": { "feePayer": fee_payer } }] }),
+        json!({ "accepts": [{ "network": "base-sepolia", "payTo": PAY_TO, "price": { "amount": "10000", "asset": token, "extra": { "name": "USDC", "version": "2" } } }] }),
+        json!({ "accepts": [{ "network": "base-sepolia", "payTo": PAY_TO, "price": { "amount": "10000", "asset": token }, "extra": { "assetTransferMethod": "permit2" } }] }),
+        json!({ "accepts": [{ "network": "base", "payTo": PAY_TO, "price": "$0.01", "maxTimeoutSeconds": 1 }] }),
+    ] {
+        let config: RouteConfig = serde_json::from_value(good.clone()).unwrap();
+        assert!(Route::new(&config, "https://x/").is_ok(), "{good}");
+    }
+}

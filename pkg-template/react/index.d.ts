@@ -27,6 +27,8 @@ export interface X402ProviderProps {
   facilitators?: WrapFetchOptions['facilitators'];
   /** How long a transfer the client sends itself may take to confirm, in ms; see WrapFetchOptions. */
   transactionTimeout?: number;
+  /** How long one JSON-RPC call before signing may take, in ms; see WrapFetchOptions. */
+  rpcTimeout?: number;
   /**
    * Hears the events of every payment under the provider (each hook's own events reach its state
    * too). Changing it does not re-create the wrapped fetch.
@@ -44,7 +46,7 @@ export type HookError = X402Error | (Error & { code?: string | number });
 /**
  * Holds the wallets, the policy and one wrapped fetch shared by every hook below it, so budgets count
  * all of their payments. The wrapped fetch is made again only when `wallets`, `policy`, `rpc`,
- * `facilitators` or `transactionTimeout` really change: arrays and plain objects are compared by
+ * `facilitators`, `transactionTimeout` or `rpcTimeout` really change: arrays and plain objects are compared by
  * value, a wallet adapter by identity (a plain-object adapter member by member, its functions by
  * identity). Functions (`fetch`, `policy.select`, a facilitator's `headers`, `onEvent`) are not
  * compared: the wrapped fetch calls the latest render's. The new wrapped fetch shares the old one's

@@ -19,7 +19,7 @@ const globalFetch = (input, init) => globalThis.fetch(input, init);
 
 /**
  * Provides a paying fetch to useX402Fetch and usePaidResource. The wrapped fetch is made again
- * only when `wallets`, `policy`, `rpc`, `facilitators` or `transactionTimeout` really change:
+ * only when `wallets`, `policy`, `rpc`, `facilitators`, `transactionTimeout` or `rpcTimeout` really change:
  * arrays and plain objects are compared by value (a literal written in the render is fine),
  * wallet adapters by identity. Functions (`fetch`, `policy.select`, a facilitator's `headers`,
  * `onEvent`) are not compared: the wrapped fetch calls the ones of the latest render, so an
@@ -28,7 +28,8 @@ const globalFetch = (input, init) => globalThis.fetch(input, init);
  * what was already spent.
  *
  * @param {{ wallets?: object[], policy?: object, fetch?: typeof fetch, rpc?: Record<string, string>,
- *   facilitators?: unknown[], transactionTimeout?: number, onEvent?: (event: object) => void,
+ *   facilitators?: unknown[], transactionTimeout?: number, rpcTimeout?: number,
+ *   onEvent?: (event: object) => void,
  *   children?: unknown }} props
  */
 export function X402Provider({
@@ -38,10 +39,11 @@ export function X402Provider({
   rpc,
   facilitators,
   transactionTimeout,
+  rpcTimeout,
   onEvent,
   children,
 }) {
-  const props = { wallets, policy, fetch, rpc, facilitators, transactionTimeout, onEvent };
+  const props = { wallets, policy, fetch, rpc, facilitators, transactionTimeout, rpcTimeout, onEvent };
   // The newest wrapped fetch: the next one shares its spending, even if React drops this memo.
   const spending = useRef(undefined);
   const config = useSameValue(props, sameConfig);
@@ -55,6 +57,7 @@ export function X402Provider({
       rpc: config.rpc,
       facilitators: callingThrough(live, config.facilitators, ['facilitators']),
       transactionTimeout: config.transactionTimeout,
+      rpcTimeout: config.rpcTimeout,
       shareBudgetWith: spending.current,
       // Nothing is approved without a hook asking its user: the per-call hooks replace this default.
       onPaymentRequired: () => false,
@@ -87,7 +90,8 @@ function sameConfig(a, b) {
     sameValue(a.policy, b.policy) &&
     sameValue(a.rpc, b.rpc) &&
     sameValue(a.facilitators, b.facilitators) &&
-    sameValue(a.transactionTimeout, b.transactionTimeout)
+    sameValue(a.transactionTimeout, b.transactionTimeout) &&
+    sameValue(a.rpcTimeout, b.rpcTimeout)
   );
 }
 
@@ -96,8 +100,9 @@ function sameConfig(a, b) {
  * real change (a wallet added or removed, another provider or account, a policy changed) from
  * adapters written inline, made again at each render.
  */
-function settingsOf({ wallets, policy, rpc, facilitators, transactionTimeout }) {
-  return { wallets: Array.isArray(wallets) ? wallets.map(walletShape) : wallets, policy, rpc, facilitators, transactionTimeout };
+function settingsOf({ wallets, policy, rpc, facilitators, transactionTimeout, rpcTimeout }) {
+  const shapes = Array.isArray(wallets) ? wallets.map(walletShape) : wallets;
+  return { wallets: shapes, policy, rpc, facilitators, transactionTimeout, rpcTimeout };
 }
 
 /** An adapter's members but its functions (kind, address, provider...); a key wallet's kind and address. */

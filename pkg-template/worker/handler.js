@@ -185,6 +185,14 @@ function canonicalPath(path) {
  */
 function compileRoutes(routes) {
   return Object.entries(routes).map(([pattern, config]) => {
+    // Refused when the middleware is made (at startup), not at the route's first request: a route
+    // no client could pay, or one that cannot even be resolved, is a mistake to fix before deploying.
+    try {
+      withRoute(config, 'https://x402.invalid/', () => undefined);
+    } catch (error) {
+      if (error?.code !== 'INVALID_ROUTE_CONFIG') throw error;
+      throw new X402Error(`routes[${JSON.stringify(pattern)}]: ${error.message}`, error.code, { cause: error });
+    }
     const [method, given] = pattern.includes(' ') ? pattern.split(/\s+/, 2) : ['*', pattern];
     const prefix = given.endsWith('/*');
     const path = canonicalPath(prefix ? given.slice(0, -2) : given);

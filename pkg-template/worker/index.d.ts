@@ -101,6 +101,12 @@ export interface PaymentRequiredConfig extends GateOptions {
 
 export type Next<Env = unknown, Ctx = unknown> = (request: Request, env: Env, ctx: Ctx) => Response | Promise<Response>;
 
+/**
+ * The middleware for `config.routes`. Every route is resolved once here: a route no client could
+ * pay (no `accepts`, `maxTimeoutSeconds` 0, a Solana `exact` route without `extra.feePayer`, an
+ * EIP-3009 token without its EIP-712 `name` and `version`...) throws INVALID_ROUTE_CONFIG now,
+ * naming the route, instead of answering its first request with an error.
+ */
 export function paymentRequired<Env = unknown, Ctx = unknown>(
   config: PaymentRequiredConfig,
 ): (request: Request, env: Env, ctx: Ctx, next: Next<Env, Ctx>) => Promise<Response>;

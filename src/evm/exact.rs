@@ -99,6 +99,27 @@ pub fn chain_id(requirement: &Requirement) -> Result<u64> {
         })
 }
 
+/// Checks what [`prepare`] needs of an `exact` EVM requirement besides the payer:
+/// the chain, the addresses, the EIP-712 domain (EIP-3009) and a `validBefore`
+/// (`now + maxTimeoutSeconds`) that fits.
+///
+/// # Errors
+/// As [`prepare`].
+pub fn check_terms(requirement: &Requirement, now: u64) -> Result<()> {
+    chain_id(requirement)?;
+    Address::parse(&requirement.pay_to)?;
+    Address::parse(&requirement.asset)?;
+    now.checked_add(requirement.max_timeout_seconds)
+        .ok_or(Error::AmountOverflow)?;
+    if TransferMethod::of(requirement) == TransferMethod::Eip3009 {
+        let named = |key| requirement.extra_str(key).is_some_and(|s| !s.is_empty());
+        if !named("name") || !named("version") {
+            return Err(Error::MissingEip712Domain);
+        }
+    }
+    Ok(())
+}
+
 /// Prepares the typed data of an `exact` EVM payment from `from`.
 ///
 /// # Errors

@@ -5,6 +5,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::assets::{KnownAsset, known_asset, known_asset_by_symbol};
+use crate::client::exact_terms_problem;
+use crate::dialect::Requirement;
 use crate::error::{Error, Result};
 use crate::evm::Address;
 use crate::protocol::{Amount, Network, parse_price};
@@ -78,6 +80,26 @@ pub struct ResourceConfig {
     pub mime_type: Option<String>,
 }
 
+/// `maxTimeoutSeconds` above this would reach JavaScript clients inexactly.
+const MAX_TIMEOUT_SECONDS: u64 = (1 << 53) - 1;
+
+/// `requirement` if a client can pay it: a time window of at least a second, and the
+/// `exact` terms a client checks before paying (an EVM token's EIP-712 domain, a
+/// Solana `extra.feePayer`...). A 402 built from a placeholder or an omission would
+/// go to every client, and none could pay it.
+fn payable(index: usize, requirement: Value) -> Result<Value> {
+    let parsed = Requirement::from_v2(index, &requirement)?;
+    if !(1..=MAX_TIMEOUT_SECONDS).contains(&parsed.max_timeout_seconds) {
+        return Err(invalid(format!(
+            "maxTimeoutSeconds must be 1 to {MAX_TIMEOUT_SECONDS}"
+        )));
+    }
+    match exact_terms_problem(&parsed, 0) {
+        Some(problem) => Err(invalid(format!("no client could pay it: {problem}"))),
+        None => Ok(requirement),
+    }
+}
+
 fn exact() -> String {
     "exact".to_owned()
 }
@@ -117,12 +139,18 @@ impl Route {
             .url
             .clone()
             .unwrap_or_else(|| request_url.to_owned());
+        if config.accepts.is_empty() {
+            return Err(invalid(
+                "accepts is empty: a 402 must offer at least one way to pay".into(),
+            ));
+        }
         let mut accepts = Vec::new();
         let mut v1_accepts = Vec::new();
         let mut v1_all = Vec::new();
         for (i, accept) in config.accepts.iter().enumerate() {
-            let requirement =
-                requirement(accept).map_err(|e| invalid(format!("accepts[{i}]: {e}")))?;
+            let requirement = requirement(accept)
+                .and_then(|r| payable(i, r))
+                .map_err(|e| invalid(format!("accepts[{i}]: {e}")))?;
             let network = Network::parse(&accept.network)
                 .map_err(|e| invalid(format!("accepts[{i}]: {e}")))?;
             if let Some(v1_name) = network.v1_name().filter(|_| config.accept_v1) {

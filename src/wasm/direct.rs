@@ -180,7 +180,10 @@ impl Inner {
         let rpc_url = need_rpc_url(&self.rpc, &requirement.network).map_err(no)?;
         let reference = text(requirement, "reference");
         let mint = Pubkey::parse(&requirement.asset).map_err(fail)?;
-        let (decimals, token_program) = mint_info(&rpc_url, &mint).await.map_err(no)?;
+        let (decimals, token_program) =
+            mint_info(&rpc_url, &mint, self.rpc_timeout_ms, signal.as_ref())
+                .await
+                .map_err(no)?;
         if requirement.extra_value("decimals").and_then(Value::as_u64) != Some(u64::from(decimals))
         {
             // The amount was converted with other decimals than the mint has.
@@ -201,7 +204,9 @@ impl Inner {
             decimals,
             amount,
             references: vec![Pubkey::parse(&reference).map_err(fail)?],
-            recent_blockhash: latest_blockhash(&rpc_url).await.map_err(no)?,
+            recent_blockhash: latest_blockhash(&rpc_url, self.rpc_timeout_ms, signal.as_ref())
+                .await
+                .map_err(no)?,
         };
         let unsigned = transfer.unsigned_transaction().map_err(fail)?.serialize();
         let network = requirement.network.to_string();

@@ -15,6 +15,7 @@ use super::convert::{guarded_promise, js_to_json, json_to_js, typed_data_to_js};
 use super::error::{invalid_argument, js, to_js, wallet_error};
 pub(crate) use super::random::{random_memo, random_nonce};
 use super::request::{stop_if_aborted, with_signal};
+use super::rpc::RPC_MS;
 use crate::client::payment_payload;
 use crate::dialect::challenge_from_json;
 use crate::error::Error;
@@ -165,7 +166,21 @@ pub fn create_payment_payload(
             None => [0; 16],
         };
         let rpc = options.get("rpc").unwrap_or(&Value::Null);
-        let inputs = SignInputs { params, memo, rpc };
+        let rpc_ms = match option_u64(&options, "rpcTimeout")? {
+            None => RPC_MS,
+            Some(ms @ 1..=600_000) => ms as u32,
+            Some(_) => {
+                return Err(invalid_argument(
+                    "options.rpcTimeout must be a whole number of milliseconds, 1 to 600000",
+                ));
+            }
+        };
+        let inputs = SignInputs {
+            params,
+            memo,
+            rpc,
+            rpc_ms,
+        };
         json_to_js(&sign_for(&challenge, requirement, &wallet, &inputs, None).await?)
     })
 }
@@ -178,6 +193,8 @@ pub(crate) struct SignInputs<'a> {
     pub(crate) memo: [u8; 16],
     /// Solana: JSON-RPC URLs by network.
     pub(crate) rpc: &'a Value,
+    /// Solana: how long one JSON-RPC call may take.
+    pub(crate) rpc_ms: u32,
 }
 
 /// Signs `requirement` with `wallet`, on whichever chain family it is.
@@ -194,6 +211,7 @@ pub(crate) async fn sign_for(
             requirement,
             wallet,
             inputs.rpc,
+            inputs.rpc_ms,
             inputs.memo,
             signal,
         )

@@ -24,6 +24,8 @@ use super::receipts::{one_ly_style, paid_already};
 use super::request::{
     Hooks, attempt, call_fetch, look_deadline, new_request, origin_of, plain_call, read_text,
 };
+use super::rpc::RPC_MS;
+use super::timer::ms_option;
 use crate::budget::Ledger;
 use crate::dialect::{
     Challenge, FACILITATOR_SCHEME, MAX_BODY_LEN, Requirement, Response402, TRANSFER_SCHEME,
@@ -64,6 +66,8 @@ pub(super) struct Inner {
     pub(super) facilitators: Vec<Facilitator>,
     /// How long a direct transfer's confirmation is awaited (`options.transactionTimeout`).
     pub(super) transaction_timeout_ms: u32,
+    /// How long one JSON-RPC call before signing may take (`options.rpcTimeout`).
+    pub(super) rpc_timeout_ms: u32,
 }
 
 /// Wraps `fetch` so that x402 402 responses are paid by `options.wallets` under
@@ -192,7 +196,12 @@ impl Inner {
             select,
             rpc: js_to_json(&read(options, "rpc")?)?,
             facilitators: Facilitator::list(&read(options, "facilitators")?)?,
-            transaction_timeout_ms: timeout_ms(&read(options, "transactionTimeout")?)?,
+            transaction_timeout_ms: ms_option(
+                &read(options, "transactionTimeout")?,
+                "transactionTimeout",
+                TRANSACTION_TIMEOUT_MS,
+            )?,
+            rpc_timeout_ms: ms_option(&read(options, "rpcTimeout")?, "rpcTimeout", RPC_MS)?,
         })
     }
 
@@ -354,22 +363,6 @@ impl Inner {
 
 /// The default of `options.transactionTimeout`: two minutes, in milliseconds.
 const TRANSACTION_TIMEOUT_MS: u32 = 120_000;
-
-/// `options.transactionTimeout`: whole milliseconds, from 1 to 10 minutes.
-fn timeout_ms(value: &JsValue) -> Result<u32, JsValue> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(TRANSACTION_TIMEOUT_MS);
-    }
-    value
-        .as_f64()
-        .filter(|ms| ms.fract() == 0.0 && (1.0..=600_000.0).contains(ms))
-        .map(|ms| ms as u32)
-        .ok_or_else(|| {
-            invalid_argument(
-                "options.transactionTimeout must be a whole number of milliseconds, 1 to 600000",
-            )
-        })
-}
 
 /// What a requirement asks of a wallet: its family, whether a wallet can pay it, and
 /// the method named when none can.

@@ -14,6 +14,8 @@ use super::fetch::{Call, Inner, Settled};
 use super::receipts::{Receipt, one_ly_metadata, read_receipt, remember_receipt};
 use super::request::{body_error, call_fetch, until_aborted};
 use super::timer::now_millis;
+use crate::client::exact_terms_problem;
+use crate::dialect::Requirement;
 use crate::error::Error;
 use crate::evm::exact::PaymentParams;
 use crate::select::Candidate;
@@ -41,14 +43,28 @@ impl Inner {
             );
             to_js(&error)
         };
+        // Terms no wallet can pay (no fee payer, no EIP-712 domain...) are left out
+        // before anyone is asked, as requirements no wallet can sign are.
+        let now = now_seconds();
+        let signable = |r: &Requirement| self.wallet_for(r).is_some();
         let candidates = self
             .policy
-            .candidates(&challenge.requirements, |r| self.wallet_for(r).is_some())
+            .candidates(&challenge.requirements, |r| {
+                signable(r) && exact_terms_problem(r, now).is_none()
+            })
             .or_else(|error| {
-                // No wallet can make any payment offered. When a wallet of the right chain
-                // lacks the method, say so (after the policy's own refusals).
+                // No wallet can make any payment offered. When the terms are why, or a
+                // wallet of the right chain lacks the method, say so (after the policy's
+                // own refusals).
                 if !matches!(error, Error::NoMatchingRequirement) {
                     return Err(error);
+                }
+                let requirements = challenge.requirements.iter();
+                let problem = requirements
+                    .filter(|r| signable(r))
+                    .find_map(|r| exact_terms_problem(r, now));
+                if let Some(problem) = problem {
+                    return Err(problem);
                 }
                 let lacking = |r: &_| self.missing_method(r).is_some();
                 let first = self.policy.candidates(&challenge.requirements, lacking)?;
@@ -228,6 +244,7 @@ impl Inner {
                 false => [0; 16],
             },
             rpc: &self.rpc,
+            rpc_ms: self.rpc_timeout_ms,
         };
         let payment = sign_for(
             challenge,

@@ -5,16 +5,19 @@
 use js_sys::{Function, Object, Promise, Reflect};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use super::error::{invalid_argument, to_js};
 use super::timer::{TIMED_OUT, ms_left, now_millis, within};
 use crate::error::Error;
 
+/// How long one JSON-RPC call may take by default (`options.rpcTimeout` of a paying
+/// fetch or of createPaymentPayload changes it for the calls made before signing).
+pub(crate) const RPC_MS: u32 = 30_000;
+
 /// Calls `method` with `params` on the JSON-RPC endpoint `url` and returns its
-/// `result`; a transport failure, a non-JSON answer or a JSON-RPC `error` is an
-/// `RPC_ERROR`.
+/// `result`; a transport failure, a non-JSON answer, a JSON-RPC `error` or no answer
+/// within [`RPC_MS`] is an `RPC_ERROR`.
 ///
 /// An `RPC_ERROR` may come after a transaction went out, so it keeps a payment's
 /// budget reservation; a refusal the node states before sending anything is made
@@ -31,7 +34,7 @@ pub(crate) async fn rpc_or(
     params: Value,
     refusal: impl Fn(&Value) -> Option<Error>,
 ) -> Result<Value, JsValue> {
-    call(url, method, params, refusal, None).await
+    call(url, method, params, refusal, (RPC_MS, None)).await
 }
 
 /// [`rpc`] that gives up after `ms` milliseconds (RPC_ERROR) or when `signal` aborts
@@ -44,7 +47,7 @@ pub(crate) async fn rpc_within(
     ms: u32,
     signal: Option<&AbortSignal>,
 ) -> Result<Value, JsValue> {
-    call(url, method, params, |_| None, Some((ms, signal))).await
+    call(url, method, params, |_| None, (ms, signal)).await
 }
 
 async fn call(
@@ -52,7 +55,7 @@ async fn call(
     method: &str,
     params: Value,
     refusal: impl Fn(&Value) -> Option<Error>,
-    bound: Option<(u32, Option<&AbortSignal>)>,
+    bound: (u32, Option<&AbortSignal>),
 ) -> Result<Value, JsValue> {
     let fetch: Function = super::global("fetch")
         .dyn_into()
@@ -64,7 +67,8 @@ async fn call(
     let headers = Object::new();
     Reflect::set(&headers, &"content-type".into(), &"application/json".into())?;
     Reflect::set(&init, &"headers".into(), &headers)?;
-    if let Some((_, Some(signal))) = bound {
+    let (ms, signal) = bound;
+    if let Some(signal) = signal {
         Reflect::set(&init, &"signal".into(), signal)?;
     }
     let failure = |reason: String| {
@@ -72,21 +76,25 @@ async fn call(
             reason: format!("{method}: {reason}"),
         })
     };
-    let deadline = bound.map(|(ms, _)| now_millis() + f64::from(ms));
-    let wait = |promise: Promise| async move {
-        match (deadline, bound) {
-            (Some(deadline), Some((_, signal))) => within(promise, ms_left(deadline), signal).await,
-            _ => JsFuture::from(promise).await,
+    // An abort rejects with the signal's reason, as fetch does; running out of time
+    // or a failed request is an RPC_ERROR.
+    let lost = |error: JsValue, what: &str| match signal.filter(|s| s.aborted()) {
+        Some(signal) => signal.reason(),
+        None if error.as_string().as_deref() == Some(TIMED_OUT) => {
+            failure("no answer in time".into())
         }
+        None => failure(what.into()),
     };
+    let deadline = now_millis() + f64::from(ms);
+    let wait = |promise: Promise| within(promise, ms_left(deadline), signal);
     let sent = fetch.call2(&JsValue::NULL, &url.into(), &init)?;
     let response: web_sys::Response = wait(Promise::resolve(&sent))
         .await
-        .map_err(|e| timed_out(e).unwrap_or_else(|| failure("unreachable".into())))?
+        .map_err(|e| lost(e, "unreachable"))?
         .dyn_into()?;
     let text = wait(response.text()?)
         .await
-        .map_err(|e| timed_out(e).unwrap_or_else(|| failure("the answer was cut off".into())))?
+        .map_err(|e| lost(e, "the answer was cut off"))?
         .as_string()
         .unwrap_or_default();
     let json: Value = serde_json::from_str(&text)
@@ -100,16 +108,6 @@ async fn call(
     json.get("result")
         .cloned()
         .ok_or_else(|| failure("no result".into()))
-}
-
-/// The error `within` rejects with when time runs out, made an RPC_ERROR; `None`
-/// for any other failure.
-fn timed_out(error: JsValue) -> Option<JsValue> {
-    (error.as_string().as_deref() == Some(TIMED_OUT)).then(|| {
-        to_js(&Error::RpcError {
-            reason: "no answer in time".into(),
-        })
-    })
 }
 
 /// The JSON-RPC URL for `network`: the one the user configured (`options.rpc`, by
@@ -144,12 +142,19 @@ pub(crate) fn default_solana_rpc(network: &crate::protocol::Network) -> Option<&
     }
 }
 
-/// A recent blockhash (`getLatestBlockhash`, confirmed commitment).
-pub(crate) async fn latest_blockhash(url: &str) -> Result<[u8; 32], JsValue> {
-    let result = rpc(
+/// A recent blockhash (`getLatestBlockhash`, confirmed commitment), within `ms`
+/// milliseconds unless `signal` aborts first.
+pub(crate) async fn latest_blockhash(
+    url: &str,
+    ms: u32,
+    signal: Option<&AbortSignal>,
+) -> Result<[u8; 32], JsValue> {
+    let result = rpc_within(
         url,
         "getLatestBlockhash",
         json!([{ "commitment": "confirmed" }]),
+        ms,
+        signal,
     )
     .await?;
     let hash = result

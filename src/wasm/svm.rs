@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use super::convert::{MAX_ELEMENTS, array_length, bytes_for, is_array, items, method};
 use super::error::{invalid_argument, js, to_js};
-use super::rpc::{latest_blockhash, need_rpc_url, rpc};
+use super::rpc::{latest_blockhash, need_rpc_url, rpc_within};
 use crate::client::payment_payload;
 use crate::dialect::{Challenge, Requirement};
 use crate::error::Error;
@@ -108,15 +108,24 @@ thread_local! {
     static MINTS: RefCell<HashMap<(String, Pubkey), (u8, Pubkey)>> = RefCell::new(HashMap::new());
 }
 
-pub(crate) async fn mint_info(url: &str, mint: &Pubkey) -> Result<(u8, Pubkey), JsValue> {
+/// A mint's decimals and owner program (`getAccountInfo`, cached), within `ms`
+/// milliseconds unless `signal` aborts first.
+pub(crate) async fn mint_info(
+    url: &str,
+    mint: &Pubkey,
+    ms: u32,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<(u8, Pubkey), JsValue> {
     let key = (url.to_owned(), *mint);
     if let Some(found) = MINTS.with(|m| m.borrow().get(&key).copied()) {
         return Ok(found);
     }
-    let result = rpc(
+    let result = rpc_within(
         url,
         "getAccountInfo",
         json!([mint.to_string(), { "encoding": "base64" }]),
+        ms,
+        signal,
     )
     .await?;
     let value = result
@@ -166,6 +175,7 @@ pub(crate) async fn sign_svm_payment(
     requirement: &Requirement,
     wallet: &JsValue,
     rpc_urls: &Value,
+    rpc_ms: u32,
     memo_random: [u8; 16],
     signal: Option<&web_sys::AbortSignal>,
 ) -> Result<Value, JsValue> {
@@ -176,12 +186,13 @@ pub(crate) async fn sign_svm_payment(
     let need_rpc = || need_rpc_url(rpc_urls, &requirement.network);
     let recent_blockhash = match terms.recent_blockhash {
         Some(hash) => hash,
-        None => latest_blockhash(&need_rpc()?).await?,
+        None => latest_blockhash(&need_rpc()?, rpc_ms, signal).await?,
     };
     let (decimals, token_program) = match (terms.decimals, terms.token_program) {
         (Some(d), Some(p)) => (d, p),
         (d, p) => {
-            let (rpc_decimals, rpc_program) = mint_info(&need_rpc()?, &terms.mint).await?;
+            let (rpc_decimals, rpc_program) =
+                mint_info(&need_rpc()?, &terms.mint, rpc_ms, signal).await?;
             (d.unwrap_or(rpc_decimals), p.unwrap_or(rpc_program))
         }
     };

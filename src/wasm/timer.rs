@@ -40,6 +40,23 @@ pub(crate) fn ms_left(deadline_ms: f64) -> u32 {
 
 pub(crate) const TIMED_OUT: &str = "x402-wasm: timed out";
 
+/// A timeout option (`options.<name>`): a whole number of milliseconds, 1 to 600000;
+/// `default` when it is absent.
+pub(crate) fn ms_option(value: &JsValue, name: &str, default: u32) -> Result<u32, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(default);
+    }
+    value
+        .as_f64()
+        .filter(|ms| ms.fract() == 0.0 && (1.0..=600_000.0).contains(ms))
+        .map(|ms| ms as u32)
+        .ok_or_else(|| {
+            invalid_argument(&format!(
+                "options.{name} must be a whole number of milliseconds, 1 to 600000"
+            ))
+        })
+}
+
 /// Awaits `promise` for at most `ms` milliseconds (then rejects with [`TIMED_OUT`]), or
 /// until `signal` aborts (then with its reason). The timer is cleared either way, so
 /// it never keeps a process alive.

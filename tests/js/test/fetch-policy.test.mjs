@@ -187,3 +187,31 @@ test('policy: an invalid policy is refused when wrapping, with INVALID_POLICY', 
   }
   assert.throws(() => x402.wrapFetch(fetch, {}), { name: 'X402Error', code: 'INVALID_ARGUMENT' });
 });
+
+test('policy: requirements whose terms no wallet can pay are left out before anyone is asked', async (t) => {
+  const nameless = token({ extra: {} }); // EIP-3009 without its EIP-712 domain
+  const allowToken = { assets: [{ network: 'eip155:84532', asset: TOKEN, decimals: 18, symbol: 'TKN', maxPerPayment: '1000000000000000000' }] };
+  // Preferred, but unpayable: the next requirement is paid instead.
+  const outcome = await payOnce(t, [nameless, usdc()], { policy: { ...allowToken, prefer: { assets: [TOKEN] } } });
+  assert.equal(outcome.response?.status, 200, String(outcome.error));
+  assert.equal(outcome.paid.asset, usdc().asset);
+
+  const asked = [];
+  const onPaymentRequired = (q) => asked.push(q) && true;
+  assertRefused(await payOnce(t, [nameless], { policy: allowToken, onPaymentRequired }), 'MISSING_EIP712_DOMAIN');
+  assert.equal(asked.length, 0, 'the user was asked to approve an unpayable payment');
+
+  // A validBefore (now + maxTimeoutSeconds) past 2^64 - 1 cannot be signed. The header is written
+  // by hand: a JS number cannot hold 2^64 - 1.
+  const text = JSON.stringify({ x402Version: 2, resource: { url: 'https://api.example/p' }, accepts: [usdc()] })
+    .replace('"maxTimeoutSeconds":300', '"maxTimeoutSeconds":18446744073709551615');
+  const header = Buffer.from(text).toString('base64');
+  const counting = countingWallet(x402);
+  const paying = x402.wrapFetch(async () => new Response('{}', { status: 402, headers: { 'payment-required': header } }), {
+    wallets: [counting.wallet],
+    onPaymentRequired,
+  });
+  await assert.rejects(paying('https://api.example/p'), { code: 'AMOUNT_OVERFLOW' });
+  assert.equal(asked.length, 0, 'the user was asked to approve an unpayable payment');
+  assert.equal(counting.calls.signTypedData.length + counting.calls.getAddress, 0);
+});

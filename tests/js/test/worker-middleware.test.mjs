@@ -203,3 +203,29 @@ test('middleware: a fractional clock override is used (rounded down), not ignore
   await assert.rejects(wrong(request.clone(), {}, {}, handler), { code: 'INVALID_ARGUMENT' });
   assert.equal((await atNow(request.clone(), {}, {}, handler)).status, 200);
 });
+
+test('middleware: a route no client could pay is refused when the middleware is made, naming the route', () => {
+  const solana = { network: 'solana-devnet', payTo: '9iwnHYithMG2kK9j7HnNWsvn9MaJVqSqmdEN62xyKc8K', price: '$0.01' };
+  const token = { network: 'eip155:84532', payTo: PAY_TO, price: { amount: '10000', asset: '0x1111111111111111111111111111111111111111' } };
+  const unpayable = {
+    'nothing offered': [{ accepts: [] }, /accepts is empty/],
+    'no time to pay': [route({ accepts: [{ ...route().accepts[0], maxTimeoutSeconds: 0 }] }), /maxTimeoutSeconds/],
+    'Solana without a fee payer': [{ accepts: [solana] }, /feePayer/],
+    'a token without its EIP-712 domain': [{ accepts: [token] }, /EIP-712/],
+  };
+  for (const [what, [config, reason]] of Object.entries(unpayable)) {
+    assert.throws(
+      () => worker.paymentRequired({ routes: { 'GET /fine': route(), 'POST /broken': config }, facilitator: facilitator() }),
+      (error) => {
+        assert.ok(error instanceof x402.X402Error, what);
+        assert.equal(error.code, 'INVALID_ROUTE_CONFIG', what);
+        assert.match(error.message, /^routes\["POST \/broken"\]: /, what);
+        assert.match(error.message, reason, what);
+        return true;
+      },
+      what,
+    );
+  }
+  const fixed = { accepts: [{ ...solana, extra: { feePayer: 'A8pFDXgRiTVHhKsJqmMV2rYsfHok8dH2xaqdyFYwvueD' } }] };
+  assert.equal(typeof worker.paymentRequired({ routes: { 'POST /fixed': fixed }, facilitator: facilitator() }), 'function');
+});
