@@ -98,6 +98,12 @@ pub(crate) async fn read_text(
     let Some(body) = response.body() else {
         return Ok(Some(String::new()));
     };
+    if !method(&body, "getReader").is_ok_and(|m| m.is_some()) {
+        // node-fetch's body is a Node stream.
+        return Err(invalid_argument(
+            "the response body is not a web ReadableStream: wrap a fetch whose Responses are standard",
+        ));
+    }
     let reader = body.get_reader();
     let read = method(&reader, "read")?
         .ok_or_else(|| invalid_argument("the response body has no reader"))?;
@@ -307,11 +313,28 @@ pub(crate) fn fetch_promise(
     Ok(Promise::resolve(&pending))
 }
 
-/// What a fetch resolved to, as a Response.
+/// What a fetch resolved to, as a Response: the runtime's own, or one of another
+/// realm or fetch implementation (undici's package, a polyfill, an iframe's fetch),
+/// which is used through its members as fetch's own would be.
 pub(crate) fn as_response(value: JsValue) -> Result<Response, JsValue> {
-    value
-        .dyn_into::<Response>()
-        .map_err(|_| invalid_argument("the wrapped fetch must resolve to a Response"))
+    if value.is_instance_of::<Response>() || response_like(&value) {
+        return Ok(value.unchecked_into());
+    }
+    Err(invalid_argument(
+        "the wrapped fetch must resolve to a Response (status, url, redirected, headers.get, clone)",
+    ))
+}
+
+/// Whether `value` has the members of a Response that the paying fetch uses besides
+/// its body (which, when read, must be a web ReadableStream too).
+fn response_like(value: &JsValue) -> bool {
+    let member = |key: &str| get(value, key);
+    value.is_object()
+        && member("status").as_f64().is_some()
+        && member("url").is_string()
+        && member("redirected").as_bool().is_some()
+        && method(&member("headers"), "get").is_ok_and(|get| get.is_some())
+        && method(value, "clone").is_ok_and(|clone| clone.is_some())
 }
 
 pub(crate) fn response_url(response: &Response, request: &Request) -> String {
