@@ -337,3 +337,65 @@ fn routes_no_client_could_pay_are_refused() {
         assert!(Route::new(&config, "https://x/").is_ok(), "{good}");
     }
 }
+
+/// A smart-contract wallet's signature (ERC-1271, ERC-6492: any length but 65 bytes,
+/// or 65 bytes that recover someone else, as a Safe owner's) cannot be checked without
+/// a chain: refused by default, and past the local checks only with
+/// `contract_signatures` (the Worker sets it when its facilitator verifies first),
+/// every other check still made.
+#[test]
+fn contract_wallet_signatures_pass_only_when_a_facilitator_verifies() {
+    let r = route(false);
+    let gate = Gate::new(&r);
+    let strict = GateOptions::at(NOW);
+    let deferring = GateOptions {
+        contract_signatures: true,
+        ..GateOptions::at(NOW)
+    };
+    let with_signature = |signature: String| {
+        payment(&r, 2, move |p| {
+            p["payload"]["signature"] = json!(signature.clone());
+        })
+    };
+    // ERC-6492: ABI-encoded (factory, calldata, inner signature) ending in the magic bytes.
+    let erc6492 = format!("0x{}{}", "ab".repeat(160), "6492".repeat(16));
+    let webauthn = format!("0x{}", "cd".repeat(330));
+    let other_owner = {
+        let payment = payment(&r, 2, |_| {});
+        let decoded: Value =
+            x402_wasm::protocol::decode_header(&payment, Document::PaymentPayload).unwrap();
+        let signature = decoded["payload"]["signature"].as_str().unwrap().to_owned();
+        // The same signature with r changed: 65 bytes that recover another address.
+        format!("0x{}{}", "12", &signature[4..])
+    };
+    for (what, signature, strict_outcome) in [
+        ("ERC-6492", erc6492, "402 invalid_payload"),
+        ("ERC-1271 (WebAuthn)", webauthn, "402 invalid_payload"),
+        (
+            "a Safe owner's",
+            other_owner,
+            "402 invalid_exact_evm_payload_signature",
+        ),
+    ] {
+        let header = with_signature(signature);
+        let refused = outcome(gate.decide(Some(&header), None, &strict));
+        assert_eq!(refused, strict_outcome, "{what}");
+        let deferred = outcome(gate.decide(Some(&header), None, &deferring));
+        assert!(deferred.starts_with("accepted v2 0x"), "{what}: {deferred}");
+    }
+    // Everything but the signature is still checked.
+    let underpaid = payment(&r, 2, |p| {
+        p["payload"]["signature"] = json!(format!("0x{}", "ab".repeat(100)));
+        p["accepted"]["amount"] = json!("1");
+        p["payload"]["authorization"]["value"] = json!("1");
+    });
+    assert_eq!(
+        outcome(gate.decide(Some(&underpaid), None, &deferring)),
+        "402 invalid_exact_evm_payload_authorization_value_mismatch"
+    );
+    for not_hex in ["0xzz", "0x", "0xabc", "signature"] {
+        let header = with_signature(not_hex.to_owned());
+        let decided = outcome(gate.decide(Some(&header), None, &deferring));
+        assert!(!decided.starts_with("accepted"), "{not_hex}: {decided}");
+    }
+}

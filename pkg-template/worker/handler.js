@@ -71,10 +71,12 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
   // the garbage collector to give its memory back. A later refusal (rare) resolves it again.
   const challenge = (reason) => withRoute(routeConfig, request.url, (resolved) => resolved.challenge(reason));
   const { decision, answer } = withRoute(routeConfig, request.url, (resolved) => {
+    // A smart-contract wallet's signature (ERC-1271, ERC-6492) is checked on chain: only when the
+    // facilitator verifies every payment before the handler may it pass the local checks.
     const decided = resolved.decide(
       request.headers.get('payment-signature') ?? undefined,
       request.headers.get('x-payment') ?? undefined,
-      options.now === undefined ? {} : { now: options.now },
+      { ...(options.now === undefined ? {} : { now: options.now }), contractSignatures: options.verifyWithFacilitator === true },
     );
     // No payment (the common first request), or one refused locally: its 402 from the same route.
     const reason = decided.action === 'refused' ? reasonText(decided.reason, 'invalid_payment') : undefined;

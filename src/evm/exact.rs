@@ -244,10 +244,31 @@ impl PreparedPayment {
         Ok(self.payload_signed_by(&signature.with_legacy_v()))
     }
 
+    /// The scheme payload with the signature a wallet gave: an ECDSA signature (65
+    /// bytes) must recover `from`; any other length is a smart-contract wallet's
+    /// (ERC-1271, or ERC-6492 before it is deployed), sent as it is for the
+    /// facilitator to verify on chain, as the official client does.
+    ///
+    /// # Errors
+    /// [`Error::SignerMismatch`], [`Error::InvalidSignature`] for text that is
+    /// neither.
+    pub fn payload_from_wallet(&self, signature: &str) -> Result<Value> {
+        match RecoverableSignature::parse(signature) {
+            Ok(ecdsa) => self.payload(&ecdsa),
+            Err(error) => match super::contract_signature(signature) {
+                Some(contract) => Ok(self.payload_with(contract.to_ascii_lowercase())),
+                None => Err(error),
+            },
+        }
+    }
+
     /// The scheme payload with a signature already known to come from `from`
     /// (made here with the payer's own key).
     pub fn payload_signed_by(&self, signature: &RecoverableSignature) -> Value {
-        let signature = signature.to_hex();
+        self.payload_with(signature.to_hex())
+    }
+
+    fn payload_with(&self, signature: String) -> Value {
         match self.method {
             TransferMethod::Eip3009 => {
                 json!({ "authorization": self.authorization, "signature": signature })

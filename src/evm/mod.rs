@@ -12,7 +12,10 @@ pub mod verify;
 
 pub use address::Address;
 pub use eip712::{TypedData, TypedField};
-pub use keys::{PrivateKeySigner, RecoverableSignature, recover_address};
+pub use keys::{
+    MAX_CONTRACT_SIGNATURE, PrivateKeySigner, RecoverableSignature, contract_signature,
+    recover_address,
+};
 pub use tx::{Eip1559Transaction, SignedTransaction, erc20_transfer_data};
 
 use sha3::{Digest, Keccak256};

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::authorization::{Eip3009, object, permit2_typed_data};
 use super::eip712::uint_value;
 use super::exact::{PERMIT2_PROXY_ADDRESS, chain_id};
-use super::{Address, RecoverableSignature, recover_address};
+use super::{Address, RecoverableSignature, contract_signature, recover_address};
 use crate::dialect::Requirement;
 use crate::protocol::Network;
 
@@ -83,6 +83,11 @@ pub struct VerifyOptions {
     pub max_clock_skew: u64,
     /// How long before `validBefore` a payment must still be, to leave time to settle.
     pub min_validity: u64,
+    /// Whether a signature that cannot be checked here (a smart-contract wallet's:
+    /// any other length than 65 bytes, or 65 bytes that do not recover `from`, as a
+    /// Safe owner's) passes, every other check still made. Only for a caller whose
+    /// facilitator verifies the signature on chain before anything is served.
+    pub contract_signatures: bool,
 }
 
 impl VerifyOptions {
@@ -92,6 +97,7 @@ impl VerifyOptions {
             now,
             max_clock_skew: 5,
             min_validity: 6,
+            contract_signatures: false,
         }
     }
 }
@@ -130,12 +136,20 @@ pub fn verify(
     let signature = payload
         .get("signature")
         .and_then(Value::as_str)
-        .and_then(|s| RecoverableSignature::parse(s).ok())
         .ok_or(Invalid::Payload)?;
+    let ecdsa = RecoverableSignature::parse(signature).ok();
+    let contract = options.contract_signatures && contract_signature(signature).is_some();
+    if ecdsa.is_none() && !contract {
+        return Err(Invalid::Payload);
+    }
     // v = 0/1 would recover here but not on chain (the token's ecrecover refuses it), so such a
     // signature is refused without recovering it.
-    let signed_by = |digest: &[u8; 32], from: Address| {
-        signature.has_legacy_v() && recover_address(digest, &signature).ok() == Some(from)
+    let signed_by = |digest: &[u8; 32], from: Address| match ecdsa {
+        Some(signature) => {
+            (signature.has_legacy_v() && recover_address(digest, &signature).ok() == Some(from))
+                || options.contract_signatures
+        }
+        None => contract,
     };
     let pay_to = Address::parse(&requirement.pay_to).map_err(|_| Invalid::Requirements)?;
     let asset = Address::parse(&requirement.asset).map_err(|_| Invalid::Requirements)?;

@@ -281,7 +281,7 @@ async fn sign_payment(
     let signature = signature
         .as_string()
         .ok_or_else(|| invalid_argument("signTypedData must resolve to a hex string"))?;
-    let payload = js(prepared.payload(&js(RecoverableSignature::parse(&signature))?))?;
+    let payload = js(prepared.payload_from_wallet(&signature))?;
     Ok(payment_payload(challenge, requirement, payload))
 }
 

@@ -49,7 +49,9 @@ impl X402Route {
         json_to_js(&json!({ "paymentRequired": payment_required, "header": header, "body": body }))
     }
 
-    /// Decides on the payment headers. Options: `now`, `maxClockSkew`, `minValidity`.
+    /// Decides on the payment headers. Options: `now`, `maxClockSkew`, `minValidity`,
+    /// `contractSignatures` (a smart-contract wallet's signature passes the local checks,
+    /// for a caller whose facilitator verifies it before serving).
     /// Returns `{ action: 'challenge' }`, `{ action: 'malformed', status: 400, code, message }`,
     /// `{ action: 'refused', status: 402, reason }` or `{ action: 'accepted', x402Version,
     /// payment, requirement, payer, replayKey, expiresAt }`.
@@ -83,6 +85,8 @@ impl X402Route {
         if let Some(min) = number("minValidity")? {
             gate_options.min_validity = min;
         }
+        // Set by the handler only when the facilitator verifies every payment first.
+        gate_options.contract_signatures = options.get("contractSignatures") == Some(&json!(true));
         let gate = Gate::new(&self.route);
         let decision = gate.decide(
             payment_signature.as_deref(),

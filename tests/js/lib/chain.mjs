@@ -108,19 +108,24 @@ export async function startAnvil({ chainId = 31337 } = {}) {
 // ---- TestUSDC ----
 
 /** Compiles contracts/TestUSDC.sol with solcjs; cached in .cache/ by source + compiler + OZ version. */
-export async function compileTestUSDC() {
-  const source = await readFile(join(ROOT, 'contracts', 'TestUSDC.sol'), 'utf8');
+export function compileTestUSDC() {
+  return compileContract('TestUSDC');
+}
+
+/** Compiles contracts/<name>.sol (contract <name>) with solcjs; cached as compileTestUSDC says. */
+export async function compileContract(name) {
+  const source = await readFile(join(ROOT, 'contracts', `${name}.sol`), 'utf8');
   const ozDir = dirname(require.resolve('@openzeppelin/contracts/package.json'));
   const ozVersion = JSON.parse(await readFile(join(ozDir, 'package.json'), 'utf8')).version;
   const settings = {
     optimizer: { enabled: true, runs: 200 },
-    outputSelection: { '*': { TestUSDC: ['abi', 'evm.bytecode.object'] } },
+    outputSelection: { '*': { [name]: ['abi', 'evm.bytecode.object'] } },
   };
   // Loading solcjs costs ~0.5 s, so the cache key uses its package version (= compiler version).
   const solcVersion = JSON.parse(await readFile(require.resolve('solc/package.json'), 'utf8')).version;
   const key = createHash('sha256').update(JSON.stringify([source, solcVersion, ozVersion, settings])).digest('hex').slice(0, 16);
   const cacheDir = join(ROOT, '.cache');
-  const cacheFile = join(cacheDir, `TestUSDC-${key}.json`);
+  const cacheFile = join(cacheDir, `${name}-${key}.json`);
   try {
     return JSON.parse(await readFile(cacheFile, 'utf8'));
   } catch { /* not cached yet */ }
@@ -134,11 +139,11 @@ export async function compileTestUSDC() {
     }
   };
   const solc = require('solc');
-  const input = { language: 'Solidity', sources: { 'TestUSDC.sol': { content: source } }, settings };
+  const input = { language: 'Solidity', sources: { [`${name}.sol`]: { content: source } }, settings };
   const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
   const errors = (output.errors ?? []).filter((e) => e.severity === 'error');
   if (errors.length) throw new Error(`solc failed:\n${errors.map((e) => e.formattedMessage).join('\n')}`);
-  const contract = output.contracts['TestUSDC.sol'].TestUSDC;
+  const contract = output.contracts[`${name}.sol`][name];
   const artifact = { abi: contract.abi, bytecode: `0x${contract.evm.bytecode.object}` };
 
   await mkdir(cacheDir, { recursive: true });

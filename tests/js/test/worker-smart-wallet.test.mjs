@@ -1,0 +1,78 @@
+// A smart-contract wallet pays (ERC-1271: contracts/TestSmartWallet.sol on anvil, signing with a
+// 66-byte format no ecrecover reads, as Coinbase Smart Wallet and Safe sign with their own). Our
+// paying fetch sends the wallet's signature as it is; our Worker helper in workerd passes it through
+// its local checks only with verifyWithFacilitator, and the official v2 facilitator verifies it on
+// chain (isValidSignature) and settles it with the token's bytes-signature transferWithAuthorization.
+// The balances are read from the chain. Without verifyWithFacilitator the payment is refused and
+// nothing moves.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getAddress } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { anvilClients, balanceOf, compileContract, mint } from '../lib/chain.mjs';
+import { MINTED, NETWORK, PRICE, WEATHER, decodeJsonHeader, startHelperWorker, v2Chain, weatherRoute } from '../lib/worker-harness.mjs';
+import { loadX402 } from '../lib/x402.mjs';
+
+const x402 = await loadX402();
+
+async function deploySmartWallet(anvil, owner) {
+  const { abi, bytecode } = await compileContract('TestSmartWallet');
+  const { publicClient, walletClient } = anvilClients(anvil);
+  const hash = await walletClient.deployContract({ abi, bytecode, args: [owner] });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  assert.equal(receipt.status, 'success');
+  return getAddress(receipt.contractAddress);
+}
+
+test('a smart-contract wallet (ERC-1271) pays a Worker route that verifies with the facilitator; refused on one that does not', async (t) => {
+  const { anvil, token, facilitator, payTo } = await v2Chain(t);
+  const owner = privateKeyToAccount(generatePrivateKey());
+  const smartWallet = await deploySmartWallet(anvil, owner.address);
+  await mint(token, smartWallet, MINTED);
+  const route = weatherRoute({ asset: token.address, payTo });
+  const worker = await startHelperWorker(t, {
+    middlewares: [
+      { store: 'memory', routes: { 'GET /weather': route }, facilitator: { url: facilitator.url }, verifyWithFacilitator: true },
+      { store: 'memory', routes: { 'GET /local': route }, facilitator: { url: facilitator.url } },
+    ],
+  });
+
+  const signatures = [];
+  // The wallet adapter a smart wallet's provider amounts to: its address is the contract's, and its
+  // signature is the owner's, in the wallet's own format.
+  const wallet = {
+    kind: 'evm',
+    address: smartWallet,
+    async signTypedData(typedData) {
+      const signature = `0x01${(await owner.signTypedData(typedData)).slice(2)}`;
+      signatures.push(signature);
+      return signature;
+    },
+  };
+  const pay = x402.wrapFetch(fetch, {
+    wallets: [wallet],
+    policy: { assets: [{ network: NETWORK, asset: token.address, decimals: 6, symbol: 'USDC', maxPerPayment: '1000000' }] },
+  });
+
+  const before = { wallet: await balanceOf(token, smartWallet), payee: await balanceOf(token, payTo) };
+  const refused = await pay(`${worker.url}local`);
+  assert.equal(refused.status, 402, 'a route that checks signatures locally cannot check this one');
+  assert.equal(x402.getPaymentReceipt(refused)?.success, false);
+  assert.equal(facilitator.calls.settle, 0);
+  assert.equal(signatures.length, 1);
+  assert.equal(signatures[0].length, 2 + 66 * 2);
+
+  const response = await pay(`${worker.url}weather`);
+  const text = await response.text();
+  assert.equal(response.status, 200, text);
+  assert.deepEqual(JSON.parse(text), { ...WEATHER, path: '/weather' });
+  const receipt = decodeJsonHeader(response.headers.get('payment-response'));
+  assert.equal(receipt.success, true, JSON.stringify(receipt));
+  assert.equal(getAddress(receipt.payer), smartWallet);
+  assert.equal(facilitator.calls.verify, 1);
+  assert.equal(facilitator.calls.settle, 1);
+  const chainReceipt = await token.publicClient.getTransactionReceipt({ hash: receipt.transaction });
+  assert.equal(chainReceipt.status, 'success');
+  assert.equal(await balanceOf(token, smartWallet), before.wallet - PRICE);
+  assert.equal(await balanceOf(token, payTo), before.payee + PRICE);
+});
