@@ -231,7 +231,7 @@ const atMostRatio = (k) => ({ text: `<= ${k}x`, check: (ratio) => ratio <= k });
 const atMostOurs = (text, limit, strict = false) => ({ text, check: (_r, v) => (strict ? v < limit : v <= limit) });
 const ops = (label, m) => ({ label, value: m.median });
 const val = (label, value) => ({ label, value });
-const oursFull = 'wasm + index/api/errors/x402_wasm.js';
+const oursFull = 'wasm + index/api/errors/x402_wasm.js + snippets';
 const theirsBundle = 'esbuild: @x402/fetch+core+evm+svm';
 const theirsAcct = `${theirsBundle} + viem/accounts`;
 const rows = [
