@@ -338,11 +338,12 @@ fn routes_no_client_could_pay_are_refused() {
     }
 }
 
-/// A smart-contract wallet's signature (ERC-1271, ERC-6492: any length but 65 bytes,
-/// or 65 bytes that recover someone else, as a Safe owner's) cannot be checked without
-/// a chain: refused by default, and past the local checks only with
-/// `contract_signatures` (the Worker sets it when its facilitator verifies first),
-/// every other check still made.
+/// A smart-contract wallet's signature (ERC-1271, ERC-6492: any length but 65 or 64
+/// bytes) cannot be checked without a chain: refused by default, and past the local
+/// checks only with `contract_signatures` (the Worker sets it when its facilitator
+/// verifies first), every other check still made. A 65-byte signature that does not
+/// recover the payer, and a 64-byte compact one, are refused either way: forgeries of
+/// the common kind never cost a facilitator call.
 #[test]
 fn contract_wallet_signatures_pass_only_when_a_facilitator_verifies() {
     let r = route(false);
@@ -360,28 +361,38 @@ fn contract_wallet_signatures_pass_only_when_a_facilitator_verifies() {
     // ERC-6492: ABI-encoded (factory, calldata, inner signature) ending in the magic bytes.
     let erc6492 = format!("0x{}{}", "ab".repeat(160), "6492".repeat(16));
     let webauthn = format!("0x{}", "cd".repeat(330));
-    let other_owner = {
+    let good = {
         let payment = payment(&r, 2, |_| {});
         let decoded: Value =
             x402_wasm::protocol::decode_header(&payment, Document::PaymentPayload).unwrap();
-        let signature = decoded["payload"]["signature"].as_str().unwrap().to_owned();
-        // The same signature with r changed: 65 bytes that recover another address.
-        format!("0x{}{}", "12", &signature[4..])
+        decoded["payload"]["signature"].as_str().unwrap().to_owned()
     };
-    for (what, signature, strict_outcome) in [
-        ("ERC-6492", erc6492, "402 invalid_payload"),
-        ("ERC-1271 (WebAuthn)", webauthn, "402 invalid_payload"),
-        (
-            "a Safe owner's",
-            other_owner,
-            "402 invalid_exact_evm_payload_signature",
-        ),
-    ] {
+    for (what, signature) in [("ERC-6492", erc6492), ("ERC-1271 (WebAuthn)", webauthn)] {
         let header = with_signature(signature);
         let refused = outcome(gate.decide(Some(&header), None, &strict));
-        assert_eq!(refused, strict_outcome, "{what}");
+        assert_eq!(refused, "402 invalid_payload", "{what}");
         let deferred = outcome(gate.decide(Some(&header), None, &deferring));
         assert!(deferred.starts_with("accepted v2 0x"), "{what}: {deferred}");
+    }
+    // r changed: 65 bytes that recover another address; and the first 64 bytes alone.
+    let other_signer = format!("0x12{}", &good[4..]);
+    let compact = good[..2 + 128].to_owned();
+    for (what, signature, reason) in [
+        (
+            "another signer's",
+            other_signer,
+            "402 invalid_exact_evm_payload_signature",
+        ),
+        ("a compact (EIP-2098) one", compact, "402 invalid_payload"),
+    ] {
+        let header = with_signature(signature);
+        for options in [&strict, &deferring] {
+            assert_eq!(
+                outcome(gate.decide(Some(&header), None, options)),
+                reason,
+                "{what}"
+            );
+        }
     }
     // Everything but the signature is still checked.
     let underpaid = payment(&r, 2, |p| {

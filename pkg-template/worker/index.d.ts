@@ -68,7 +68,7 @@ export interface GateOptions {
    * Also ask the facilitator's /verify before the handler runs. Default false: the local checks
    * cannot see the payer's balance, so the handler then also runs for a payer who cannot pay (only
    * its answer is withheld when settlement fails). Turn it on for handlers with costly or lasting work.
-   * It is also what lets smart-contract wallets pay (Coinbase Smart Wallet, Safe: ERC-1271, ERC-6492
+   * It is also what lets smart-contract wallets pay (Coinbase Smart Wallet, multi-owner Safe: ERC-1271, ERC-6492
    * before deployment): their signatures are checked on chain, by the facilitator; without it they are
    * refused (`invalid_exact_evm_payload_signature` or `invalid_payload`).
    */

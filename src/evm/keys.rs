@@ -88,14 +88,16 @@ fn address_of(key: &VerifyingKey) -> Address {
 pub const MAX_CONTRACT_SIGNATURE: usize = 8 << 10;
 
 /// `text` when it is a smart-contract wallet's signature: `0x` and hex bytes of any
-/// length but an ECDSA signature's 65 (from 1 byte to [`MAX_CONTRACT_SIGNATURE`]).
+/// length but an ECDSA signature's 65 or its compact EIP-2098 form's 64 (from 1 byte
+/// to [`MAX_CONTRACT_SIGNATURE`]): token contracts read neither as a contract's.
 /// Such a signature is checked on chain (ERC-1271 `isValidSignature`, or ERC-6492
 /// for a wallet not deployed yet), which a facilitator does and this crate cannot.
 pub fn contract_signature(text: &str) -> Option<&str> {
     let digits = text.strip_prefix("0x")?;
     let bytes = digits.len() / 2;
     let hex = digits.len() % 2 == 0 && digits.bytes().all(|b| b.is_ascii_hexdigit());
-    (hex && bytes != 65 && (1..=MAX_CONTRACT_SIGNATURE).contains(&bytes)).then_some(text)
+    let ecdsa = bytes == 64 || bytes == 65;
+    (hex && !ecdsa && (1..=MAX_CONTRACT_SIGNATURE).contains(&bytes)).then_some(text)
 }
 
 /// A 65-byte signature `r ‖ s ‖ v`.

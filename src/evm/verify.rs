@@ -83,10 +83,11 @@ pub struct VerifyOptions {
     pub max_clock_skew: u64,
     /// How long before `validBefore` a payment must still be, to leave time to settle.
     pub min_validity: u64,
-    /// Whether a signature that cannot be checked here (a smart-contract wallet's:
-    /// any other length than 65 bytes, or 65 bytes that do not recover `from`, as a
-    /// Safe owner's) passes, every other check still made. Only for a caller whose
-    /// facilitator verifies the signature on chain before anything is served.
+    /// Whether a smart-contract wallet's signature (see
+    /// [`crate::evm::contract_signature`]), which cannot be checked here, passes,
+    /// every other check still made. Only for a caller whose facilitator verifies the
+    /// signature on chain before anything is served. A 65-byte signature must recover
+    /// `from` either way: forgeries of the common kind never cost a facilitator call.
     pub contract_signatures: bool,
 }
 
@@ -146,8 +147,7 @@ pub fn verify(
     // signature is refused without recovering it.
     let signed_by = |digest: &[u8; 32], from: Address| match ecdsa {
         Some(signature) => {
-            (signature.has_legacy_v() && recover_address(digest, &signature).ok() == Some(from))
-                || options.contract_signatures
+            signature.has_legacy_v() && recover_address(digest, &signature).ok() == Some(from)
         }
         None => contract,
     };

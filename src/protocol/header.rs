@@ -79,6 +79,50 @@ pub fn parse_json<T: DeserializeOwned>(text: &str) -> serde_json::Result<T> {
     T::deserialize(&value)
 }
 
+/// The first integer of JSON `text` (outside strings) beyond ±(2^53 - 1), which
+/// `JSON.parse` would round: refused rather than handed over changed.
+pub fn inexact_integer(text: &str) -> Option<&str> {
+    const MAX_SAFE: &str = "9007199254740991";
+    let bytes = text.as_bytes();
+    let (mut i, mut in_string) = (0, false);
+    while let Some(&b) = bytes.get(i) {
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+            i += 1;
+            continue;
+        }
+        if b != b'-' && !b.is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while bytes
+            .get(i)
+            .is_some_and(|c| c.is_ascii_digit() || b"-+.eE".contains(c))
+        {
+            i += 1;
+        }
+        let number = text.get(start..i).unwrap_or_default();
+        let digits = number.trim_start_matches('-');
+        let integer = digits.bytes().all(|c| c.is_ascii_digit());
+        let too_big =
+            digits.len() > MAX_SAFE.len() || (digits.len() == MAX_SAFE.len() && digits > MAX_SAFE);
+        if integer && too_big {
+            return Some(number);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +155,22 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn integers_past_2_53_are_found_outside_strings() {
+        let safe = r#"{"a":9007199254740991,"b":-9007199254740991,"c":1.5e300,"d":"18446744073709551615"}"#;
+        assert_eq!(inexact_integer(safe), None);
+        assert_eq!(
+            inexact_integer(r#"{"a":9007199254740992}"#),
+            Some("9007199254740992")
+        );
+        assert_eq!(
+            inexact_integer(r#"[1,-18446744073709551615]"#),
+            Some("-18446744073709551615")
+        );
+        let escaped = r#"{"k\"":"\"18446744073709551615","n":100000000000000000000}"#;
+        assert_eq!(inexact_integer(escaped), Some("100000000000000000000"));
     }
 
     #[test]

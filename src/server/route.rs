@@ -127,6 +127,14 @@ fn invalid(reason: String) -> Error {
     Error::InvalidRouteConfig { reason }
 }
 
+/// An error's message, without the "invalid route config" its wrapper adds again.
+fn reason_of(error: Error) -> String {
+    match error {
+        Error::InvalidRouteConfig { reason } => reason,
+        other => other.to_string(),
+    }
+}
+
 impl Route {
     /// Resolves `config` for a request to `request_url`.
     ///
@@ -150,7 +158,7 @@ impl Route {
         for (i, accept) in config.accepts.iter().enumerate() {
             let requirement = requirement(accept)
                 .and_then(|r| payable(i, r))
-                .map_err(|e| invalid(format!("accepts[{i}]: {e}")))?;
+                .map_err(|e| invalid(format!("accepts[{i}]: {}", reason_of(e))))?;
             let network = Network::parse(&accept.network)
                 .map_err(|e| invalid(format!("accepts[{i}]: {e}")))?;
             if let Some(v1_name) = network.v1_name().filter(|_| config.accept_v1) {

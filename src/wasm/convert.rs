@@ -225,15 +225,45 @@ extern "C" {
 /// object members, 64 levels, or 4 MiB of text (the rules are in `json.js`, which
 /// walks the value in one call: one call per member cost a createPaymentPayload 10 µs).
 pub(crate) fn js_to_json(value: &JsValue) -> Result<Value, JsValue> {
-    let text = json_text(value, MAX_ELEMENTS, MAX_TEXT, MAX_BYTES)
+    let out = json_text(value, MAX_ELEMENTS, MAX_TEXT, MAX_BYTES)
         .map_err(|e| unreadable("a member of the value", e))?;
-    let Some(text) = text.as_string() else {
-        let refused = read(&text, "refused")?.as_string();
-        return Err(invalid_argument(
-            refused.as_deref().unwrap_or("value is not JSON data"),
-        ));
+    let (text, floats) = match out.as_string() {
+        Some(text) => (text, Vec::new()),
+        None if Array::is_array(&out) => {
+            let part = |i| Reflect::get_u32(&out, i).unwrap_or_default();
+            let floats = js_sys::Float64Array::from(part(1)).to_vec();
+            (part(0).as_string().unwrap_or_default(), floats)
+        }
+        None => {
+            let refused = read(&out, "refused")?.as_string();
+            return Err(invalid_argument(
+                refused.as_deref().unwrap_or("value is not JSON data"),
+            ));
+        }
     };
-    serde_json::from_str(&text).map_err(|e| invalid_argument(&format!("value is not JSON: {e}")))
+    let mut json = serde_json::from_str(&text)
+        .map_err(|e| invalid_argument(&format!("value is not JSON: {e}")))?;
+    let mut floats = floats.into_iter();
+    put_floats(&mut json, &mut floats);
+    Ok(json)
+}
+
+/// Puts back, in document order, the numbers json.js passed aside (written as -0.0):
+/// each exactly the double the caller gave.
+fn put_floats(value: &mut Value, floats: &mut std::vec::IntoIter<f64>) {
+    if floats.len() == 0 {
+        return;
+    }
+    match value {
+        Value::Number(n) if n.as_f64().is_some_and(|f| f == 0.0 && f.is_sign_negative()) => {
+            if let Some(exact) = floats.next().and_then(serde_json::Number::from_f64) {
+                *n = exact;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| put_floats(item, floats)),
+        Value::Object(members) => members.values_mut().for_each(|v| put_floats(v, floats)),
+        _ => {}
+    }
 }
 
 /// JSON as a plain JS value (objects, not Maps): serialised here, parsed by
@@ -244,6 +274,11 @@ pub(crate) fn json_to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, Js
     let mut text = Vec::with_capacity(1024);
     serde_json::to_writer(&mut text, value).map_err(|e| invalid_argument(&e.to_string()))?;
     let text = String::from_utf8(text).map_err(|e| invalid_argument(&e.to_string()))?;
+    if let Some(integer) = crate::protocol::inexact_integer(&text) {
+        return Err(invalid_argument(&format!(
+            "{integer} can't be represented as a JavaScript number"
+        )));
+    }
     js_sys::JSON::parse(&text).map_err(|e| caused("JSON.parse", e))
 }
 

@@ -5,10 +5,12 @@
 // The rules (the same the Rust walk had):
 // - undefined and null are null; members that are undefined or functions are left out;
 // - BigInts become decimal strings, a Uint8Array becomes 0x-prefixed hex;
-// - numbers stay numbers: safe integers are written as integers, any other finite number
-//   with an exponent (serde_json then reads it as a float, as before); NaN and Infinity,
-//   functions and symbols (elsewhere than as a member) are refused;
+// - numbers stay numbers: safe integers are written as integers; any other finite number is
+//   passed aside, exact (serde_json reads 17-digit decimals to the nearest-but-one double), and
+//   written as -0.0, which no other number is written as; NaN and Infinity, functions and
+//   symbols (elsewhere than as a member) are refused;
 // - `toJSON` is not called: data is what the object holds, not what it says it holds;
+// - a lone UTF-16 surrogate in a string becomes U+FFFD;
 // - bounded: nesting, array items plus object members, text, and each Uint8Array.
 //
 // A refusal is returned as `{ refused: message }`; what the caller's value throws (a getter, a
@@ -28,12 +30,14 @@ class Refusal {
  * @param {number} maxElements array items and object members, all levels together
  * @param {number} maxText UTF-16 units of escaped string text (strings, keys, BigInts, hex)
  * @param {number} maxBytes bytes of one Uint8Array
- * @returns {string | { refused: string }}
+ * @returns {string | [string, Float64Array] | { refused: string }} the text, with the numbers
+ *   written as -0.0 in the order they appear when there are any
  */
 export function jsonText(value, maxElements, maxText, maxBytes) {
-  const budget = { elements: maxElements, text: maxText, maxElements, maxText, maxBytes };
+  const budget = { elements: maxElements, text: maxText, maxElements, maxText, maxBytes, floats: [] };
   try {
-    return write(value, 0, budget);
+    const text = write(value, 0, budget);
+    return budget.floats.length ? [text, Float64Array.from(budget.floats)] : text;
   } catch (e) {
     if (e instanceof Refusal) return { refused: e.message };
     throw e;
@@ -41,7 +45,10 @@ export function jsonText(value, maxElements, maxText, maxBytes) {
 }
 
 function text(s, budget) {
-  const quoted = JSON.stringify(s);
+  // Refused before escaping: escaping only lengthens, and a huge string must cost nothing.
+  if (s.length > budget.text) throw new Refusal(`value holds more than ${budget.maxText} characters of text`);
+  // A lone surrogate becomes U+FFFD, as a JS string read into Rust always became.
+  const quoted = JSON.stringify(typeof s.isWellFormed === 'function' && !s.isWellFormed() ? s.toWellFormed() : s);
   budget.text -= quoted.length - 2;
   if (budget.text < 0) throw new Refusal(`value holds more than ${budget.maxText} characters of text`);
   return quoted;
@@ -57,10 +64,11 @@ function elements(count, budget) {
   return n;
 }
 
-function number(n) {
+function number(n, budget) {
   if (!Number.isFinite(n)) throw new Refusal('NaN or Infinity is not JSON');
   if (Number.isSafeInteger(n)) return String(n === 0 ? 0 : n);
-  return n.toExponential();
+  budget.floats.push(n);
+  return '-0.0';
 }
 
 function bytes(array, budget) {
@@ -90,7 +98,7 @@ function write(value, depth, budget) {
     case 'string':
       return text(value, budget);
     case 'number':
-      return number(value);
+      return number(value, budget);
     case 'bigint':
       return text(value.toString(10), budget);
     case 'function':

@@ -68,7 +68,13 @@ async fn call(
     Reflect::set(&headers, &"content-type".into(), &"application/json".into())?;
     Reflect::set(&init, &"headers".into(), &headers)?;
     let (ms, signal) = bound;
-    if let Some(signal) = signal {
+    // The request's own signal: aborted when the call gives up (out of time, or the
+    // caller's signal aborted), so an abandoned request does not hold its socket (and
+    // a Node process) until the runtime's own timeouts.
+    let own = web_sys::AbortController::new().ok();
+    if let Some(own) = &own {
+        Reflect::set(&init, &"signal".into(), &own.signal())?;
+    } else if let Some(signal) = signal {
         Reflect::set(&init, &"signal".into(), signal)?;
     }
     let failure = |reason: String| {
@@ -78,12 +84,17 @@ async fn call(
     };
     // An abort rejects with the signal's reason, as fetch does; running out of time
     // or a failed request is an RPC_ERROR.
-    let lost = |error: JsValue, what: &str| match signal.filter(|s| s.aborted()) {
-        Some(signal) => signal.reason(),
-        None if error.as_string().as_deref() == Some(TIMED_OUT) => {
-            failure("no answer in time".into())
+    let lost = |error: JsValue, what: &str| {
+        if let Some(own) = &own {
+            own.abort();
         }
-        None => failure(what.into()),
+        match signal.filter(|s| s.aborted()) {
+            Some(signal) => signal.reason(),
+            None if error.as_string().as_deref() == Some(TIMED_OUT) => {
+                failure("no answer in time".into())
+            }
+            None => failure(what.into()),
+        }
     };
     let deadline = now_millis() + f64::from(ms);
     let wait = |promise: Promise| within(promise, ms_left(deadline), signal);

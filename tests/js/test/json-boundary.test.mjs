@@ -53,11 +53,25 @@ test('json boundary: "__proto__" in a requirement stays an own member of the pay
   assertPlainData(asked[0].requirement.raw.extra, 'onPaymentRequired');
 });
 
-test('json boundary: numbers a server wrote come back as the same numbers', async () => {
-  const extra = { name: 'USDC', version: '2', fraction: 0.1, tiny: 1e-7, big: 2 ** 60, negative: -42 };
+test('json boundary: numbers a server wrote come back as the same numbers, to the last bit', async () => {
+  // 17 significant digits are where a decimal parser that is not exact rounds to the wrong double.
+  const doubles = [28.274333882308138, 95952622035.21617, 5e-324, 1.7976931348623157e308, -0.30000000000000004];
+  for (let i = 0; i < 200; i += 1) doubles.push((Math.random() - 0.5) * 10 ** Math.floor(Math.random() * 40 - 20));
+  const extra = { name: 'USDC', version: '2', fraction: 0.1, tiny: 1e-7, big: 2 ** 60, negative: -42, doubles };
   const wallet = x402.evmPrivateKeyWallet(TEST_KEY);
   const payload = await x402.createPaymentPayload(paymentRequired(extra), 0, wallet, { now: 1_700_000_000 });
   assert.deepEqual(payload.accepted.extra, extra);
+  assert.ok(payload.accepted.extra.doubles.every((d, i) => Object.is(d, doubles[i])));
+});
+
+test('json boundary: an integer JS cannot hold exactly is refused, not rounded', () => {
+  const text = JSON.stringify(paymentRequired({ name: 'USDC', version: '2' }))
+    .replace('"version":"2"', '"version":"2","big":12345678901234567890');
+  assert.throws(() => x402.decodeHeader(Buffer.from(text).toString('base64'), 'PaymentRequired'), (error) => {
+    assert.equal(error.code, 'INVALID_ARGUMENT');
+    assert.match(error.message, /12345678901234567890/);
+    return true;
+  });
 });
 
 const mail = (message, types = [{ name: 'contents', type: 'string' }]) => ({
@@ -76,6 +90,9 @@ test('json boundary: BigInts, byte arrays and unread members of typed data hash 
   // (a Date member is an empty object, not its ISO string); neither changes the hash here.
   const extras = { ...typed, message: { ...typed.message, skipped: undefined, fn() {}, when: new Date(0) } };
   assert.equal(x402.hashTypedData(extras), expected);
+  // A lone surrogate is read as U+FFFD, as TextEncoder (and so viem) reads it.
+  const lone = mail({ contents: 'a\uD800b' });
+  assert.equal(x402.hashTypedData(lone), viemHashTypedData(lone));
   const lying = { ...typed, message: { ...typed.message, data: { toJSON: () => '0xdead', 0: 1 } } };
   assert.throws(() => x402.hashTypedData(lying), { code: 'INVALID_TYPED_DATA' });
 });

@@ -21,10 +21,13 @@ const BLOCKHASH = 'EkSnNWid2cvwEVnVx9aBqawnmiCNiDgp3gUdkDPTKN1N';
 async function silentRpc(t) {
   const calls = [];
   const sockets = new Set();
-  const server = createServer(async (req) => {
+  const hungUp = { count: 0 };
+  const server = createServer(async (req, res) => {
     let body = '';
     for await (const chunk of req) body += chunk;
     calls.push(JSON.parse(body).method);
+    // The client giving up must hang up too, not leave the request open for the runtime's timeouts.
+    res.on('close', () => { hungUp.count += 1; });
   });
   server.on('connection', (s) => sockets.add(s));
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -32,7 +35,7 @@ async function silentRpc(t) {
     for (const s of sockets) s.destroy();
     server.close();
   });
-  return { url: `http://127.0.0.1:${server.address().port}/`, calls };
+  return { url: `http://127.0.0.1:${server.address().port}/`, calls, hungUp };
 }
 
 const requirement = (extra) => ({
@@ -89,6 +92,9 @@ for (const [what, extra, method] of cases) {
     const took = Date.now() - started;
     assert.ok(took >= 250 && took < 5000, `gave up after ${took} ms`);
     assert.deepEqual(rpc.calls, [method]);
+    const until = Date.now() + 3000;
+    while (rpc.hungUp.count < 1 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(rpc.hungUp.count, 1, 'the abandoned RPC request was not aborted');
     assert.equal(signed.length, 0);
     assert.equal(events.at(-1).type, 'failed');
     assert.equal(events.at(-1).spent, false);

@@ -49,10 +49,8 @@ test('a smart-contract wallet (ERC-1271) pays a Worker route that verifies with 
       return signature;
     },
   };
-  const pay = x402.wrapFetch(fetch, {
-    wallets: [wallet],
-    policy: { assets: [{ network: NETWORK, asset: token.address, decimals: 6, symbol: 'USDC', maxPerPayment: '1000000' }] },
-  });
+  const policy = { assets: [{ network: NETWORK, asset: token.address, decimals: 6, symbol: 'USDC', maxPerPayment: '1000000' }] };
+  const pay = x402.wrapFetch(fetch, { wallets: [wallet], policy });
 
   const before = { wallet: await balanceOf(token, smartWallet), payee: await balanceOf(token, payTo) };
   const refused = await pay(`${worker.url}local`);
@@ -75,4 +73,19 @@ test('a smart-contract wallet (ERC-1271) pays a Worker route that verifies with 
   assert.equal(chainReceipt.status, 'success');
   assert.equal(await balanceOf(token, smartWallet), before.wallet - PRICE);
   assert.equal(await balanceOf(token, payTo), before.payee + PRICE);
+
+  // A forgery in the wallet's format (another key signed) passes the local checks, which cannot
+  // read it, and is refused by the facilitator: 402, the handler never runs, nothing settles.
+  const forger = privateKeyToAccount(generatePrivateKey());
+  const forged = x402.wrapFetch(fetch, {
+    wallets: [{ ...wallet, signTypedData: async (typedData) => `0x01${(await forger.signTypedData(typedData)).slice(2)}` }],
+    policy,
+  });
+  const handled = (await worker.stats()).handled;
+  const refusedForgery = await forged(`${worker.url}weather`);
+  assert.equal(refusedForgery.status, 402);
+  assert.equal(x402.getPaymentReceipt(refusedForgery)?.success, false);
+  assert.deepEqual({ verify: facilitator.calls.verify, settle: facilitator.calls.settle }, { verify: 2, settle: 1 });
+  assert.equal((await worker.stats()).handled, handled);
+  assert.equal(await balanceOf(token, smartWallet), before.wallet - PRICE);
 });
