@@ -83,20 +83,19 @@ pub struct ResourceConfig {
 /// `maxTimeoutSeconds` above this would reach JavaScript clients inexactly.
 const MAX_TIMEOUT_SECONDS: u64 = (1 << 53) - 1;
 
-/// `requirement` if a client can pay it: a time window of at least a second, and the
+/// Whether a client can pay a route's requirement: a time window of at least a second, and the
 /// `exact` terms a client checks before paying (an EVM token's EIP-712 domain, a
 /// Solana `extra.feePayer`...). A 402 built from a placeholder or an omission would
 /// go to every client, and none could pay it.
-fn payable(index: usize, requirement: Value) -> Result<Value> {
-    let parsed = Requirement::from_v2(index, &requirement)?;
-    if !(1..=MAX_TIMEOUT_SECONDS).contains(&parsed.max_timeout_seconds) {
+fn payable(terms: &Requirement) -> Result<()> {
+    if !(1..=MAX_TIMEOUT_SECONDS).contains(&terms.max_timeout_seconds) {
         return Err(invalid(format!(
             "maxTimeoutSeconds must be 1 to {MAX_TIMEOUT_SECONDS}"
         )));
     }
-    match exact_terms_problem(&parsed, 0) {
+    match exact_terms_problem(terms, 0) {
         Some(problem) => Err(invalid(format!("no client could pay it: {problem}"))),
-        None => Ok(requirement),
+        None => Ok(()),
     }
 }
 
@@ -157,7 +156,6 @@ impl Route {
         let mut v1_all = Vec::new();
         for (i, accept) in config.accepts.iter().enumerate() {
             let requirement = requirement(accept)
-                .and_then(|r| payable(i, r))
                 .map_err(|e| invalid(format!("accepts[{i}]: {}", reason_of(e))))?;
             let network = Network::parse(&accept.network)
                 .map_err(|e| invalid(format!("accepts[{i}]: {e}")))?;
@@ -288,18 +286,28 @@ fn requirement(accept: &AcceptConfig) -> Result<Value> {
     for source in [price_extra, accept.extra.as_ref()].into_iter().flatten() {
         extra.extend(source.clone());
     }
+    let terms = Requirement {
+        index: 0,
+        scheme: accept.scheme.clone(),
+        network,
+        amount,
+        asset,
+        pay_to: accept.pay_to.clone(),
+        max_timeout_seconds: accept.max_timeout_seconds,
+        extra: (!extra.is_empty()).then_some(Value::Object(extra)),
+        resource: None,
+        raw: Value::Null,
+    };
+    payable(&terms)?;
     let mut requirement = Map::new();
-    requirement.insert("scheme".into(), json!(accept.scheme));
-    requirement.insert("network".into(), json!(network.to_string()));
-    requirement.insert("amount".into(), json!(amount.to_string()));
-    requirement.insert("asset".into(), json!(asset));
-    requirement.insert("payTo".into(), json!(accept.pay_to));
-    requirement.insert(
-        "maxTimeoutSeconds".into(),
-        json!(accept.max_timeout_seconds),
-    );
-    if !extra.is_empty() {
-        requirement.insert("extra".into(), Value::Object(extra));
+    requirement.insert("scheme".into(), json!(terms.scheme));
+    requirement.insert("network".into(), json!(terms.network.to_string()));
+    requirement.insert("amount".into(), json!(terms.amount.to_string()));
+    requirement.insert("asset".into(), json!(terms.asset));
+    requirement.insert("payTo".into(), json!(terms.pay_to));
+    requirement.insert("maxTimeoutSeconds".into(), json!(terms.max_timeout_seconds));
+    if let Some(extra) = terms.extra {
+        requirement.insert("extra".into(), extra);
     }
     Ok(Value::Object(requirement))
 }

@@ -11,11 +11,12 @@ use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::convert::{guarded_promise, js_to_json, json_to_js, typed_data_to_js};
+use super::convert::{guarded_promise, js_to_json, json_to_js, read, typed_data_to_js};
 use super::error::{invalid_argument, js, to_js, wallet_error};
 pub(crate) use super::random::{random_memo, random_nonce};
 use super::request::{stop_if_aborted, with_signal};
 use super::rpc::RPC_MS;
+use super::timer::ms_option;
 use crate::client::payment_payload;
 use crate::dialect::challenge_from_json;
 use crate::error::Error;
@@ -145,6 +146,8 @@ pub fn create_payment_payload(
         let document = document_of(js_to_json(&payment_required)?);
         let challenge = js(challenge_from_json(&document))?;
         let requirement = js(challenge.find_requirement(&js_to_json(&requirement)?))?;
+        // Read as wrapFetch reads it: one parser for the option.
+        let rpc_ms = ms_option(&read(&options, "rpcTimeout")?, "rpcTimeout", RPC_MS)?;
         let options = js_to_json(&options)?;
         let params = PaymentParams {
             now: option_u64(&options, "now")?.unwrap_or_else(now_seconds),
@@ -166,15 +169,6 @@ pub fn create_payment_payload(
             None => [0; 16],
         };
         let rpc = options.get("rpc").unwrap_or(&Value::Null);
-        let rpc_ms = match option_u64(&options, "rpcTimeout")? {
-            None => RPC_MS,
-            Some(ms @ 1..=600_000) => ms as u32,
-            Some(_) => {
-                return Err(invalid_argument(
-                    "options.rpcTimeout must be a whole number of milliseconds, 1 to 600000",
-                ));
-            }
-        };
         let inputs = SignInputs {
             params,
             memo,
