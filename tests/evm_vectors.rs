@@ -262,3 +262,62 @@ fn domain_separators_are_per_domain() {
     }
     assert_eq!(a.domain_separator().unwrap(), first[0]);
 }
+
+/// What a wallet's signature becomes in the payload: the payer's ECDSA signature is
+/// checked and sent with v = 27/28; another account's is SIGNER_MISMATCH; a contract
+/// wallet's format (not 64 or 65 bytes) is sent as given. `payload_as_contract`, for an
+/// account the caller found code at, takes any 0x-hex length from 1 byte to 8 KiB, 65
+/// bytes included (a one-owner Safe's), and nothing else.
+#[test]
+fn wallet_signatures_by_kind() {
+    let case = &vectors()["cases"][0];
+    let signer = PrivateKeySigner::from_hex(case["privateKey"].as_str().unwrap()).unwrap();
+    let challenge = challenge_from_json(&case["paymentRequired"]).unwrap();
+    let index = case["acceptedIndex"].as_u64().unwrap();
+    let requirement = challenge.find_requirement(&Value::from(index)).unwrap();
+    let params = PaymentParams {
+        now: case["now"].as_u64().unwrap(),
+        nonce: hex32(&case["nonceBytes"]),
+        valid_after: Some(0),
+    };
+    let prepared = prepare(requirement, signer.address(), &params).unwrap();
+    let own = signer.sign_digest(&prepared.digest).to_hex();
+    let sent = |payload: Value| payload["signature"].as_str().unwrap().to_owned();
+    assert_eq!(sent(prepared.payload_from_wallet(&own).unwrap()), own);
+
+    let other = PrivateKeySigner::from_hex(&format!("0x{}", "11".repeat(32))).unwrap();
+    let others = other.sign_digest(&prepared.digest).to_hex();
+    let refused = prepared.payload_from_wallet(&others).unwrap_err();
+    assert_eq!(refused.code(), "SIGNER_MISMATCH");
+    assert_eq!(sent(prepared.payload_as_contract(&others).unwrap()), others);
+
+    let upper = format!("0x01{}", others[2..].to_uppercase());
+    let lower = upper.to_ascii_lowercase();
+    assert_eq!(sent(prepared.payload_from_wallet(&upper).unwrap()), lower);
+    assert_eq!(sent(prepared.payload_as_contract(&upper).unwrap()), lower);
+    let compact = others[..2 + 128].to_owned();
+    assert_eq!(
+        prepared.payload_from_wallet(&compact).unwrap_err().code(),
+        "INVALID_SIGNATURE"
+    );
+    for accepted in [
+        compact,
+        "0x01".to_owned(),
+        format!("0x{}", "ab".repeat(8 << 10)),
+    ] {
+        assert_eq!(
+            sent(prepared.payload_as_contract(&accepted).unwrap()),
+            accepted
+        );
+    }
+    for refused in [
+        "0x".to_owned(),
+        "0xabc".to_owned(),
+        "0xzz".to_owned(),
+        "ab".repeat(65),
+        format!("0x{}", "ab".repeat((8 << 10) + 1)),
+    ] {
+        let error = prepared.payload_as_contract(&refused).unwrap_err();
+        assert_eq!(error.code(), "INVALID_SIGNATURE", "{refused}");
+    }
+}

@@ -342,8 +342,9 @@ fn routes_no_client_could_pay_are_refused() {
 /// bytes) cannot be checked without a chain: refused by default, and past the local
 /// checks only with `contract_signatures` (the Worker sets it when its facilitator
 /// verifies first), every other check still made. A 65-byte signature that does not
-/// recover the payer, and a 64-byte compact one, are refused either way: forgeries of
-/// the common kind never cost a facilitator call.
+/// recover the payer, and a 64-byte one, are refused locally, and deferred too: a
+/// one-owner Safe signs with its owner's key, 65 bytes that recover another address,
+/// and its `isValidSignature` (which the facilitator asks) decides.
 #[test]
 fn contract_wallet_signatures_pass_only_when_a_facilitator_verifies() {
     let r = route(false);
@@ -386,13 +387,19 @@ fn contract_wallet_signatures_pass_only_when_a_facilitator_verifies() {
         ("a compact (EIP-2098) one", compact, "402 invalid_payload"),
     ] {
         let header = with_signature(signature);
-        for options in [&strict, &deferring] {
-            assert_eq!(
-                outcome(gate.decide(Some(&header), None, options)),
-                reason,
-                "{what}"
-            );
-        }
+        assert_eq!(
+            outcome(gate.decide(Some(&header), None, &strict)),
+            reason,
+            "{what}"
+        );
+        let deferred = outcome(gate.decide(Some(&header), None, &deferring));
+        assert!(deferred.starts_with("accepted v2 0x"), "{what}: {deferred}");
+    }
+    // The payer's own signature passes either way.
+    let header = with_signature(good.clone());
+    for options in [&strict, &deferring] {
+        let decided = outcome(gate.decide(Some(&header), None, options));
+        assert!(decided.starts_with("accepted v2 0x"), "{decided}");
     }
     // Everything but the signature is still checked.
     let underpaid = payment(&r, 2, |p| {

@@ -117,7 +117,17 @@ export function eip1193Wallet(provider, options = {}) {
     return (await call('eth_getTransactionReceipt', [hash])) ?? null;
   }
 
-  return ownAdapter({ kind: 'evm', getAddress, signTypedData, sendTransaction, getTransactionReceipt, provider });
+  /**
+   * The code at `address` (eth_getCode), on `context.chainId` when given. The core asks when the
+   * wallet's signature does not recover the account's address: a one-owner Safe, an EIP-7702
+   * account. Code means the account answers for its own signatures on chain.
+   */
+  async function getCode(address, context) {
+    if (context?.chainId != null) await ensureChain(toChainId(context.chainId));
+    return call('eth_getCode', [address, 'latest']);
+  }
+
+  return ownAdapter({ kind: 'evm', getAddress, signTypedData, sendTransaction, getTransactionReceipt, getCode, provider });
 }
 
 function toChainId(value) {

@@ -74,6 +74,8 @@ function fakeProvider({ accounts = [alice], connected = true, chainId = 84532, k
       }
       case 'eth_getTransactionReceipt':
         return params[0] === `0x${'5e'.repeat(32)}` ? { transactionHash: params[0], status: '0x1' } : null;
+      case 'eth_getCode':
+        return state.code?.[`${state.chainId}:${params[0].toLowerCase()}`] ?? '0x';
       default:
         throw rpcError(4200, `unsupported method ${method}`);
     }
@@ -306,4 +308,16 @@ test('sendTransaction: a refusal is USER_REJECTED, an unknown chain CHAIN_NOT_AV
   for (const [i, tx] of bad.entries()) {
     await assert.rejects(eip1193Wallet(provider).sendTransaction(tx), { code: 'INVALID_ARGUMENT' }, `case ${i}`);
   }
+});
+
+test('getCode asks eth_getCode on the chain it is given, switching the wallet there first', async () => {
+  const provider = fakeProvider({ chainId: 1 });
+  provider.state.code = { [`84532:${bob.address.toLowerCase()}`]: '0x6080' };
+  const wallet = eip1193Wallet(provider);
+  assert.equal(await wallet.getCode(bob.address, { chainId: 84532 }), '0x6080');
+  assert.deepEqual(provider.methods(), ['eth_chainId', 'wallet_switchEthereumChain', 'eth_chainId', 'eth_getCode']);
+  assert.deepEqual(provider.calls.at(-1).params, [bob.address, 'latest']);
+  assert.equal(await wallet.getCode(alice.address, { chainId: 84532 }), '0x');
+  await assert.rejects(wallet.getCode(bob.address, { chainId: 999 }), (e) => e.code === 'CHAIN_NOT_AVAILABLE');
+  assert.equal(provider.methods().filter((m) => m === 'eth_getCode').length, 2);
 });

@@ -47,7 +47,8 @@ export interface EvmWalletAdapter {
   readonly address?: `0x${string}`;
   getAddress(): Promise<`0x${string}`>;
   /**
-   * Signs viem-shaped typed data (no EIP712Domain in types); a 0x 65-byte signature. `options.signal`
+   * Signs viem-shaped typed data (no EIP712Domain in types); a 0x 65-byte signature, or a
+   * smart-contract account's in its own format (ERC-1271, ERC-6492), sent as given. `options.signal`
    * is the paying call's: an adapter that asks the wallet several things (a chain switch, then the
    * signature) should stop once it aborts. It is never called after the abort.
    */
@@ -63,6 +64,15 @@ export interface EvmWalletAdapter {
    * token's `Transfer` log must be among the `logs` (else WALLET_ALTERED_TRANSACTION).
    */
   getTransactionReceipt?(hash: `0x${string}`): Promise<unknown | null>;
+  /**
+   * The code at `address` (`eth_getCode`, `0x` for none) on chain `context.chainId`. Asked only
+   * when `signTypedData` gave a signature that does not recover the account's address (64 or 65
+   * bytes): with code (a one-owner Safe, an EIP-7702 account) the signature is sent as the
+   * account's, for the facilitator and the token to check with its `isValidSignature`; without,
+   * the payment is refused (SIGNER_MISMATCH). Without this method, `eth_getCode` goes to
+   * `options.rpc[network]` when set, else the account is taken to have no code.
+   */
+  getCode?(address: `0x${string}`, context?: { chainId?: number }): Promise<string>;
 }
 
 /** What a signing method is given besides what it signs. */
@@ -107,6 +117,8 @@ export interface Eip1193WalletAdapter extends EvmWalletAdapter {
   sendTransaction(tx: EvmTransactionRequest, ctx?: SendTransactionContext): Promise<`0x${string}`>;
   /** eth_getTransactionReceipt on the provider. */
   getTransactionReceipt(hash: `0x${string}`): Promise<unknown | null>;
+  /** eth_getCode on the provider, after switching to `context.chainId`. */
+  getCode(address: `0x${string}`, context?: { chainId?: number }): Promise<string>;
 }
 
 /**

@@ -115,11 +115,27 @@ function walletClientAdapter(client) {
     return (await viemCall('eth_getTransactionReceipt', () => client.request({ method: 'eth_getTransactionReceipt', params }))) ?? null;
   }
 
+  // The code at `address` on the client's node (see eip1193Wallet's getCode), once the client is
+  // on `context.chainId`: a node on another chain would answer for another account.
+  async function getCode(address, context) {
+    const account = await signer();
+    await ensureChain(account, context?.chainId);
+    if (context?.chainId != null) {
+      const current = Number(await request('eth_chainId'));
+      if (current !== Number(context.chainId)) {
+        throw new X402Error(`the wallet is on chain ${current}, not ${context.chainId}`, 'CHAIN_NOT_AVAILABLE');
+      }
+    }
+    const params = [address, 'latest'];
+    return viemCall('eth_getCode', () => client.request({ method: 'eth_getCode', params }));
+  }
+
   return ownAdapter({
     kind: 'evm',
     walletClient: client,
     ...(typeof client.sendTransaction === 'function' && { sendTransaction }),
     getTransactionReceipt,
+    getCode,
     async getAddress() {
       const account = await signer();
       return typeof account === 'string' ? account : account.address;

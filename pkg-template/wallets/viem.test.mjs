@@ -67,6 +67,8 @@ function fakeWallet({ chainId = 84532, known = [1, 84532], reject = false, conne
         return `0x${'5e'.repeat(32)}`;
       case 'eth_getTransactionReceipt':
         return params[0] === `0x${'5e'.repeat(32)}` ? { status: '0x1' } : null;
+      case 'eth_getCode':
+        return state.chainId === 84532 && params[0] === alice.address ? '0xef0100' : '0x';
       default: throw rpcError(4200, `unsupported ${method}`);
     }
   };
@@ -209,4 +211,13 @@ test('eth_sendTransaction is never retried, whatever the transport would retry',
   const client = createWalletClient({ account: alice.address, transport: custom(failing) });
   await assert.rejects(viemWallet(client).sendTransaction(transferTx()), { code: 'WALLET_ERROR' });
   assert.equal(fake.calls.filter((m) => m === 'eth_sendTransaction').length, 1);
+});
+
+test("a JSON-RPC WalletClient's getCode is eth_getCode on the given chain, switched to first", async () => {
+  const fake = fakeWallet({ chainId: 1 });
+  const wallet = viemWallet(jsonRpcClient(fake));
+  assert.equal(await wallet.getCode(alice.address, { chainId: 84532 }), '0xef0100');
+  assert.deepEqual(fake.calls, ['eth_chainId', 'wallet_switchEthereumChain', 'eth_chainId', 'eth_getCode']);
+  await assert.rejects(wallet.getCode(alice.address, { chainId: 8453 }), (e) => e.code === 'CHAIN_NOT_AVAILABLE');
+  assert.equal(fake.calls.filter((m) => m === 'eth_getCode').length, 1);
 });

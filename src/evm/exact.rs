@@ -262,6 +262,21 @@ impl PreparedPayment {
         }
     }
 
+    /// The scheme payload with `signature` sent as the signature of an account with
+    /// code (checked by the caller): any length, even the 65 bytes of a one-owner
+    /// Safe that [`Self::payload_from_wallet`] refuses because they recover another
+    /// address. The account's `isValidSignature` decides, on chain.
+    ///
+    /// # Errors
+    /// [`Error::InvalidSignature`] for text that is not `0x` and 1 to
+    /// [`super::MAX_CONTRACT_SIGNATURE`] hex bytes.
+    pub fn payload_as_contract(&self, signature: &str) -> Result<Value> {
+        let signature = super::signature_hex(signature).ok_or(Error::InvalidSignature {
+            reason: "must be 0x and hex bytes",
+        })?;
+        Ok(self.payload_with(signature.to_ascii_lowercase()))
+    }
+
     /// The scheme payload with a signature already known to come from `from`
     /// (made here with the payer's own key).
     pub fn payload_signed_by(&self, signature: &RecoverableSignature) -> Value {

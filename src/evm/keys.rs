@@ -93,11 +93,20 @@ pub const MAX_CONTRACT_SIGNATURE: usize = 8 << 10;
 /// Such a signature is checked on chain (ERC-1271 `isValidSignature`, or ERC-6492
 /// for a wallet not deployed yet), which a facilitator does and this crate cannot.
 pub fn contract_signature(text: &str) -> Option<&str> {
+    let bytes = (signature_hex(text)?.len() - 2) / 2;
+    (bytes != 64 && bytes != 65).then_some(text)
+}
+
+/// `text` when it is `0x` and hex bytes, from 1 to [`MAX_CONTRACT_SIGNATURE`] of them:
+/// what an account with code may sign with, whatever the length. Its
+/// `isValidSignature` decides, as the token's SignatureChecker asks it: a one-owner
+/// Safe's 65 bytes are its owner's signature of another hash and recover no one's
+/// address.
+pub fn signature_hex(text: &str) -> Option<&str> {
     let digits = text.strip_prefix("0x")?;
     let bytes = digits.len() / 2;
     let hex = digits.len() % 2 == 0 && digits.bytes().all(|b| b.is_ascii_hexdigit());
-    let ecdsa = bytes == 64 || bytes == 65;
-    (hex && !ecdsa && (1..=MAX_CONTRACT_SIGNATURE).contains(&bytes)).then_some(text)
+    (hex && (1..=MAX_CONTRACT_SIGNATURE).contains(&bytes)).then_some(text)
 }
 
 /// A 65-byte signature `r ‖ s ‖ v`.

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::authorization::{Eip3009, object, permit2_typed_data};
 use super::eip712::uint_value;
 use super::exact::{PERMIT2_PROXY_ADDRESS, chain_id};
-use super::{Address, RecoverableSignature, contract_signature, recover_address};
+use super::{Address, RecoverableSignature, recover_address, signature_hex};
 use crate::dialect::Requirement;
 use crate::protocol::Network;
 
@@ -83,11 +83,12 @@ pub struct VerifyOptions {
     pub max_clock_skew: u64,
     /// How long before `validBefore` a payment must still be, to leave time to settle.
     pub min_validity: u64,
-    /// Whether a smart-contract wallet's signature (see
-    /// [`crate::evm::contract_signature`]), which cannot be checked here, passes,
-    /// every other check still made. Only for a caller whose facilitator verifies the
-    /// signature on chain before anything is served. A 65-byte signature must recover
-    /// `from` either way: forgeries of the common kind never cost a facilitator call.
+    /// Whether a signature that is not an ECDSA signature by `from` passes, every
+    /// other check still made, as a smart-contract account's (see
+    /// [`crate::evm::signature_hex`]: any length, even 65 bytes, since a one-owner
+    /// Safe signs with its owner's key over another hash). It cannot be checked here:
+    /// only for a caller whose facilitator verifies it on chain, as the token will
+    /// (`isValidSignature` when `from` has code), before anything is served.
     pub contract_signatures: bool,
 }
 
@@ -139,17 +140,17 @@ pub fn verify(
         .and_then(Value::as_str)
         .ok_or(Invalid::Payload)?;
     let ecdsa = RecoverableSignature::parse(signature).ok();
-    let contract = options.contract_signatures && contract_signature(signature).is_some();
+    let contract = options.contract_signatures && signature_hex(signature).is_some();
     if ecdsa.is_none() && !contract {
         return Err(Invalid::Payload);
     }
     // v = 0/1 would recover here but not on chain (the token's ecrecover refuses it), so such a
-    // signature is refused without recovering it.
-    let signed_by = |digest: &[u8; 32], from: Address| match ecdsa {
-        Some(signature) => {
-            signature.has_legacy_v() && recover_address(digest, &signature).ok() == Some(from)
-        }
-        None => contract,
+    // signature is refused without recovering it, unless it may be a contract's.
+    let signed_by = |digest: &[u8; 32], from: Address| {
+        contract
+            || ecdsa.is_some_and(|signature| {
+                signature.has_legacy_v() && recover_address(digest, &signature).ok() == Some(from)
+            })
     };
     let pay_to = Address::parse(&requirement.pay_to).map_err(|_| Invalid::Requirements)?;
     let asset = Address::parse(&requirement.asset).map_err(|_| Invalid::Requirements)?;

@@ -9,7 +9,6 @@ use js_sys::{Function, Promise, Reflect};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use super::convert::{guarded_promise, js_to_json, json_to_js, read, typed_data_to_js};
 use super::error::{invalid_argument, js, to_js, wallet_error};
@@ -17,12 +16,14 @@ pub(crate) use super::random::{random_memo, random_nonce};
 use super::request::{stop_if_aborted, with_signal};
 use super::rpc::RPC_MS;
 use super::timer::ms_option;
+use super::wallet::has_code;
+pub(crate) use super::wallet::{wallet_address, wallet_promise};
 use crate::client::payment_payload;
 use crate::dialect::challenge_from_json;
 use crate::error::Error;
 use crate::evm::exact::{PaymentParams, prepare};
 use crate::evm::verify::VerifyOptions;
-use crate::evm::{Address, PrivateKeySigner, RecoverableSignature, TypedData};
+use crate::evm::{Address, PrivateKeySigner, RecoverableSignature, TypedData, signature_hex};
 use crate::protocol::Network;
 use crate::server::check_payment;
 
@@ -185,9 +186,9 @@ pub(crate) struct SignInputs<'a> {
     pub(crate) params: PaymentParams,
     /// Solana: the memo bytes used when the server set none.
     pub(crate) memo: [u8; 16],
-    /// Solana: JSON-RPC URLs by network.
+    /// JSON-RPC URLs by network: Solana's blockhash and mint, an EVM account's code.
     pub(crate) rpc: &'a Value,
-    /// Solana: how long one JSON-RPC call may take.
+    /// How long one JSON-RPC call may take.
     pub(crate) rpc_ms: u32,
 }
 
@@ -211,7 +212,7 @@ pub(crate) async fn sign_for(
         )
         .await
     } else {
-        sign_payment(challenge, requirement, wallet, &inputs.params, signal).await
+        sign_payment(challenge, requirement, wallet, inputs, signal).await
     }
 }
 
@@ -243,9 +244,10 @@ async fn sign_payment(
     challenge: &crate::dialect::Challenge,
     requirement: &crate::dialect::Requirement,
     wallet: &JsValue,
-    params: &PaymentParams,
+    inputs: &SignInputs<'_>,
     signal: Option<&web_sys::AbortSignal>,
 ) -> Result<Value, JsValue> {
+    let params = &inputs.params;
     if !requirement.network.is_evm() {
         return Err(to_js(&Error::UnsupportedNetwork {
             network: requirement.network.to_string(),
@@ -275,7 +277,22 @@ async fn sign_payment(
     let signature = signature
         .as_string()
         .ok_or_else(|| invalid_argument("signTypedData must resolve to a hex string"))?;
-    let payload = js(prepared.payload_from_wallet(&signature))?;
+    let payload = match prepared.payload_from_wallet(&signature) {
+        Ok(payload) => payload,
+        // Not an ECDSA signature by `from`: an account with code may still own it.
+        Err(refused) if signature_hex(&signature).is_some() => {
+            let network = &requirement.network;
+            match has_code(wallet, &from, network, inputs.rpc, inputs.rpc_ms, signal).await {
+                Ok(true) => js(prepared.payload_as_contract(&signature))?,
+                // No code, or it could not be read: the refusal stands (an abort first).
+                _ => {
+                    stop_if_aborted(signal)?;
+                    return Err(to_js(&refused));
+                }
+            }
+        }
+        Err(refused) => return Err(to_js(&refused)),
+    };
     Ok(payment_payload(challenge, requirement, payload))
 }
 
@@ -328,40 +345,6 @@ pub fn verify_payment(
         Ok(c) => json!({ "isValid": true, "payer": c.payer, "nonce": c.nonce }),
         Err(reason) => json!({ "isValid": false, "invalidReason": reason }),
     })
-}
-
-/// Awaits a wallet's promise (abortable), mapping its failure to a coded error.
-pub(crate) async fn wallet_promise(
-    promise: Promise,
-    signal: Option<&web_sys::AbortSignal>,
-) -> Result<JsValue, JsValue> {
-    match signal {
-        Some(signal) => super::request::until_aborted(signal, promise)
-            .await
-            .map_err(|e| if signal.aborted() { e } else { wallet_error(e) }),
-        None => JsFuture::from(promise).await.map_err(wallet_error),
-    }
-}
-
-/// The wallet's address (`address`, or `getAddress()` followed up to `signal`).
-pub(crate) async fn wallet_address(
-    wallet: &JsValue,
-    signal: Option<&web_sys::AbortSignal>,
-) -> Result<String, JsValue> {
-    let address = Reflect::get(wallet, &JsValue::from_str("address"))?;
-    if let Some(text) = address.as_string() {
-        return Ok(text);
-    }
-    let getter = Reflect::get(wallet, &JsValue::from_str("getAddress"))?;
-    if let Some(getter) = getter.dyn_ref::<Function>() {
-        stop_if_aborted(signal)?;
-        let pending = getter.call0(wallet).map_err(wallet_error)?;
-        let resolved = wallet_promise(Promise::resolve(&pending), signal).await?;
-        if let Some(text) = resolved.as_string() {
-            return Ok(text);
-        }
-    }
-    Err(invalid_argument("wallet has no address"))
 }
 
 fn option_u64(options: &Value, key: &str) -> Result<Option<u64>, JsValue> {

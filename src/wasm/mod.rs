@@ -21,6 +21,7 @@ mod rpc;
 mod svm;
 mod svm_send;
 mod timer;
+mod wallet;
 mod worker;
 
 pub use codec::*;

@@ -56,6 +56,24 @@ test('a wallet that signs with another key is caught before anything is sent', a
     x402.createPaymentPayload(c.paymentRequired, 0, liar, { now: c.now }),
     (e) => e instanceof x402.X402Error && e.code === 'SIGNER_MISMATCH',
   );
+  // The account's code is asked for (chain id given); none, or an error reading it, keeps the refusal.
+  const asked = [];
+  for (const getCode of [async () => '0x', async () => { throw Object.assign(new Error('unsupported'), { code: 4200 }); }, async () => 42]) {
+    const wallet = { ...liar, getCode: (address, context) => { asked.push([address, context]); return getCode(); } };
+    await assert.rejects(x402.createPaymentPayload(c.paymentRequired, 0, wallet, { now: c.now }), (e) => e.code === 'SIGNER_MISMATCH');
+  }
+  const chainId = Number(c.paymentRequired.accepts[0].network.split(':')[1]);
+  assert.deepEqual(asked, Array(3).fill([c.address, { chainId }]));
+  // With code (a one-owner Safe, an EIP-7702 account), the signature is sent as the wallet gave it.
+  let given;
+  const contract = {
+    ...liar, signTypedData: async (td) => (given = await other.signTypedData(td)), getCode: async () => '0x6080604052',
+  };
+  const payload = await x402.createPaymentPayload(c.paymentRequired, 0, contract, { now: c.now });
+  assert.equal(given.length, 2 + 65 * 2);
+  assert.equal(payload.payload.signature, given);
+  assert.equal(payload.payload.authorization.from, c.address);
+
 });
 
 test('wallet failures and bad inputs are coded errors', async () => {

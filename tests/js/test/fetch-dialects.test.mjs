@@ -142,6 +142,13 @@ test('dialect v1 body: a wallet whose signature does not recover its address is 
   await assert.rejects(paying(server.url('/v1')), { name: 'X402Error', code: 'SIGNER_MISMATCH' });
   assert.equal(server.payments.length, 0);
   assert.equal(server.requests.length, 1);
+  // Aborted while the account's code is read (is it a Safe?): the abort, not SIGNER_MISMATCH.
+  const controller = new AbortController();
+  const reason = new Error('gone');
+  const hanging = { ...lying, getCode: () => { controller.abort(reason); return new Promise(() => {}); } };
+  const aborted = x402.wrapFetch(fetch, { wallets: [hanging] })(server.url('/v1'), { signal: controller.signal });
+  await assert.rejects(aborted, (e) => e === reason);
+  assert.equal(server.payments.length, 0);
 });
 
 test('dialect: the header takes precedence over a different body on a v2 402', async (t) => {

@@ -7,7 +7,7 @@
 // nothing moves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getAddress } from 'viem';
+import { encodeAbiParameters, getAddress, hashTypedData, keccak256 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { anvilClients, balanceOf, compileContract, mint } from '../lib/chain.mjs';
 import { MINTED, NETWORK, PRICE, WEATHER, decodeJsonHeader, startHelperWorker, v2Chain, weatherRoute } from '../lib/worker-harness.mjs';
@@ -15,8 +15,8 @@ import { loadX402 } from '../lib/x402.mjs';
 
 const x402 = await loadX402();
 
-async function deploySmartWallet(anvil, owner) {
-  const { abi, bytecode } = await compileContract('TestSmartWallet');
+async function deploySmartWallet(anvil, owner, contract = 'TestSmartWallet') {
+  const { abi, bytecode } = await compileContract(contract);
   const { publicClient, walletClient } = anvilClients(anvil);
   const hash = await walletClient.deployContract({ abi, bytecode, args: [owner] });
   const receipt = await publicClient.waitForTransactionReceipt({ hash });
@@ -88,4 +88,85 @@ test('a smart-contract wallet (ERC-1271) pays a Worker route that verifies with 
   assert.deepEqual({ verify: facilitator.calls.verify, settle: facilitator.calls.settle }, { verify: 2, settle: 1 });
   assert.equal((await worker.stats()).handled, handled);
   assert.equal(await balanceOf(token, smartWallet), before.wallet - PRICE);
+});
+
+// A one-owner Safe signs with 65 bytes: its owner's signature of a hash bound to the wallet
+// (contracts/TestSafeWallet.sol), which recovers neither the wallet nor its owner from the payment's
+// hash. The client sends it only because the account has code (eth_getCode through eip1193Wallet's
+// provider, or through options.rpc for an adapter without getCode); the same signature from an
+// account without code is SIGNER_MISMATCH and nothing is sent. The Worker defers it to the official
+// facilitator, which asks isValidSignature and settles through the token's v, r, s overload.
+test('a one-owner Safe (65-byte ERC-1271 signature) pays; the same from a plain account is SIGNER_MISMATCH', async (t) => {
+  const { anvil, token, facilitator, payTo } = await v2Chain(t);
+  const owner = privateKeyToAccount(generatePrivateKey());
+  const safe = await deploySmartWallet(anvil, owner.address, 'TestSafeWallet');
+  await mint(token, safe, MINTED);
+  const worker = await startHelperWorker(t, {
+    middlewares: [{
+      store: 'memory', routes: { 'GET /weather': weatherRoute({ asset: token.address, payTo }) },
+      facilitator: { url: facilitator.url }, verifyWithFacilitator: true,
+    }],
+  });
+  const { publicClient } = anvilClients(anvil);
+  const signed = [];
+  const safeSignature = async (typedData, account) => {
+    const hash = hashTypedData(typedData);
+    const message = keccak256(encodeAbiParameters([{ type: 'bytes32' }, { type: 'address' }], [hash, account]));
+    const signature = await owner.sign({ hash: message });
+    signed.push(signature);
+    return signature;
+  };
+  // An injected provider of a Safe (as Safe{Wallet} gives dapps): the chain's answers come from anvil.
+  const calls = [];
+  const provider = (account) => ({
+    async request({ method, params }) {
+      calls.push(method);
+      if (method === 'eth_accounts' || method === 'eth_requestAccounts') return [account];
+      if (method === 'eth_signTypedData_v4') {
+        const { types: { EIP712Domain, ...types }, domain, primaryType, message } = JSON.parse(params[1]);
+        assert.ok(EIP712Domain);
+        return safeSignature({ types, domain, primaryType, message }, account);
+      }
+      return publicClient.request({ method, params });
+    },
+  });
+  const policy = { assets: [{ network: NETWORK, asset: token.address, decimals: 6, symbol: 'USDC', maxPerPayment: '1000000' }] };
+  const before = { safe: await balanceOf(token, safe), payee: await balanceOf(token, payTo) };
+
+  const pay = x402.wrapFetch(fetch, { wallets: [x402.eip1193Wallet(provider(safe))], policy });
+  const response = await pay(`${worker.url}weather`);
+  const text = await response.text();
+  assert.equal(response.status, 200, text);
+  assert.deepEqual(JSON.parse(text), { ...WEATHER, path: '/weather' });
+  assert.equal(signed.length, 1);
+  assert.equal(signed[0].length, 2 + 65 * 2);
+  assert.ok(calls.includes('eth_getCode'), calls.join());
+  const receipt = decodeJsonHeader(response.headers.get('payment-response'));
+  assert.equal(receipt.success, true, JSON.stringify(receipt));
+  assert.equal(getAddress(receipt.payer), safe);
+  assert.deepEqual({ verify: facilitator.calls.verify, settle: facilitator.calls.settle }, { verify: 1, settle: 1 });
+  const chainReceipt = await token.publicClient.getTransactionReceipt({ hash: receipt.transaction });
+  assert.equal(chainReceipt.status, 'success');
+  assert.equal(await balanceOf(token, safe), before.safe - PRICE);
+  assert.equal(await balanceOf(token, payTo), before.payee + PRICE);
+
+  // An adapter without getCode: the code is read through options.rpc.
+  const bare = { kind: 'evm', address: safe, signTypedData: (typedData) => safeSignature(typedData, safe) };
+  const payByRpc = x402.wrapFetch(fetch, { wallets: [bare], policy, rpc: { [NETWORK]: anvil.rpcUrl } });
+  const second = await payByRpc(`${worker.url}weather`);
+  assert.equal(second.status, 200, await second.text());
+  assert.equal(x402.getPaymentReceipt(second)?.success, true);
+  assert.equal(await balanceOf(token, safe), before.safe - 2n * PRICE);
+  // Without getCode nor options.rpc the account's code is unknown: refused before sending.
+  const blind = x402.wrapFetch(fetch, { wallets: [bare], policy });
+  await assert.rejects(blind(`${worker.url}weather`), (e) => e.code === 'SIGNER_MISMATCH');
+
+  // A plain account (no code) whose wallet signs in the same way is caught before anything is sent.
+  const plain = privateKeyToAccount(generatePrivateKey()).address;
+  const handled = (await worker.stats()).handled;
+  const payPlain = x402.wrapFetch(fetch, { wallets: [x402.eip1193Wallet(provider(plain))], policy });
+  await assert.rejects(payPlain(`${worker.url}weather`), (e) => e.code === 'SIGNER_MISMATCH');
+  assert.deepEqual({ verify: facilitator.calls.verify, settle: facilitator.calls.settle }, { verify: 2, settle: 2 });
+  assert.equal((await worker.stats()).handled, handled);
+  assert.equal(await balanceOf(token, safe), before.safe - 2n * PRICE);
 });

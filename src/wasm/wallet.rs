@@ -1,0 +1,106 @@
+//! Calls to a wallet adapter the core makes besides signing: its address, its
+//! promises (abortable, failures coded), and whether its account has code.
+
+use js_sys::{Function, Object, Promise, Reflect};
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
+
+use super::error::{invalid_argument, wallet_error};
+use super::request::stop_if_aborted;
+use super::rpc::{rpc_url_for, rpc_within};
+use crate::evm::Address;
+use crate::protocol::Network;
+
+/// Whether `address` has code on `network`: the question a wallet's signature that
+/// does not recover its address leaves. A plain account (no code) made a mistake,
+/// caught before anything is sent; an account with code (a Safe, an EIP-7702
+/// delegated account) answers for its own signatures on chain, as the token's
+/// SignatureChecker asks it, so its signature is sent as it is.
+///
+/// Where the answer comes from, in order: the wallet's own `getCode(address, { chainId })`
+/// (the EIP-1193 and viem adapters ask their node), else `eth_getCode` on the JSON-RPC URL
+/// the user gave for `network` (`options.rpc`, within `rpc_ms`). Without either, `false`:
+/// the signature is refused as it was. Empty code (`0x`) is `false`; a failure to read
+/// it is an error, which the caller takes as "no code".
+pub(crate) async fn has_code(
+    wallet: &JsValue,
+    address: &Address,
+    network: &Network,
+    rpc: &Value,
+    rpc_ms: u32,
+    signal: Option<&AbortSignal>,
+) -> Result<bool, JsValue> {
+    stop_if_aborted(signal)?;
+    let address = address.to_checksum();
+    let get_code = Reflect::get(wallet, &JsValue::from_str("getCode"))?;
+    let code = if let Some(get_code) = get_code.dyn_ref::<Function>() {
+        let context = Object::new();
+        // Exact: a payment's chain id is at most 2^53 - 1 (`prepare` refuses others).
+        if let Some(id) = network.chain_id() {
+            Reflect::set(&context, &"chainId".into(), &JsValue::from_f64(id as f64))?;
+        }
+        let pending = get_code
+            .call2(wallet, &JsValue::from_str(&address), &context)
+            .map_err(wallet_error)?;
+        let code = wallet_promise(Promise::resolve(&pending), signal).await?;
+        code.as_string()
+            .ok_or_else(|| invalid_argument("getCode must resolve to a hex string"))?
+    } else if let Some(url) = rpc_url_for(rpc, network) {
+        rpc_within(
+            &url,
+            "eth_getCode",
+            json!([address, "latest"]),
+            rpc_ms,
+            signal,
+        )
+        .await?
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| invalid_argument("eth_getCode did not answer a hex string"))?
+    } else {
+        return Ok(false);
+    };
+    Ok(has_bytes(&code))
+}
+
+/// Awaits a wallet's promise (abortable), mapping its failure to a coded error.
+pub(crate) async fn wallet_promise(
+    promise: Promise,
+    signal: Option<&AbortSignal>,
+) -> Result<JsValue, JsValue> {
+    match signal {
+        Some(signal) => super::request::until_aborted(signal, promise)
+            .await
+            .map_err(|e| if signal.aborted() { e } else { wallet_error(e) }),
+        None => JsFuture::from(promise).await.map_err(wallet_error),
+    }
+}
+
+/// The wallet's address (`address`, or `getAddress()` followed up to `signal`).
+pub(crate) async fn wallet_address(
+    wallet: &JsValue,
+    signal: Option<&AbortSignal>,
+) -> Result<String, JsValue> {
+    let address = Reflect::get(wallet, &JsValue::from_str("address"))?;
+    if let Some(text) = address.as_string() {
+        return Ok(text);
+    }
+    let getter = Reflect::get(wallet, &JsValue::from_str("getAddress"))?;
+    if let Some(getter) = getter.dyn_ref::<Function>() {
+        stop_if_aborted(signal)?;
+        let pending = getter.call0(wallet).map_err(wallet_error)?;
+        let resolved = wallet_promise(Promise::resolve(&pending), signal).await?;
+        if let Some(text) = resolved.as_string() {
+            return Ok(text);
+        }
+    }
+    Err(invalid_argument("wallet has no address"))
+}
+
+/// `0x` followed by at least one byte of hex.
+fn has_bytes(code: &str) -> bool {
+    code.strip_prefix("0x")
+        .is_some_and(|hex| hex.len() >= 2 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
