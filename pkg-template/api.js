@@ -27,7 +27,7 @@ export const toCaip2 = /* @__PURE__ */ guard(core.toCaip2);
 /** The x402 v1 name of a network, or undefined. */
 export const toV1Network = /* @__PURE__ */ guard(core.toV1Network);
 /** A wallet for a hex secp256k1 private key; the key stays inside wasm. */
-export const evmPrivateKeyWallet = /* @__PURE__ */ guard(core.evmPrivateKeyWallet);
+export const evmPrivateKeyWallet = /* @__PURE__ */ guardWallet(core.evmPrivateKeyWallet);
 /** Creates a signed payment payload for one of a 402's requirements. */
 export const createPaymentPayload = /* @__PURE__ */ guard(core.createPaymentPayload);
 /** The EIP-712 digest of typed data. */
@@ -58,4 +58,27 @@ export { viemWallet } from './wallets/viem.js';
 export { solanaWallet } from './wallets/solana.js';
 export { discoverX402 } from './discovery.js';
 /** A wallet for a Solana secret (32-byte seed or 64-byte keypair; base58, 0x hex or bytes). */
-export const solanaPrivateKeyWallet = /* @__PURE__ */ guard(core.solanaPrivateKeyWallet);
+export const solanaPrivateKeyWallet = /* @__PURE__ */ guardWallet(core.solanaPrivateKeyWallet);
+
+/**
+ * A key wallet's constructor whose wallets' own methods and getters (signTypedData,
+ * sendTransaction, address...) throw X402Errors too, as every other export does: their class's
+ * prototype is guarded once, when the first wallet is made.
+ */
+function guardWallet(make) {
+  const guarded = new WeakSet();
+  return guard((...args) => {
+    const wallet = make(...args);
+    const proto = Object.getPrototypeOf(wallet);
+    if (!guarded.has(proto)) {
+      guarded.add(proto);
+      for (const name of Object.getOwnPropertyNames(proto)) {
+        const d = Object.getOwnPropertyDescriptor(proto, name);
+        if (name === 'constructor' || !d.configurable) continue;
+        if (typeof d.value === 'function') Object.defineProperty(proto, name, { ...d, value: guard(d.value) });
+        else if (d.get) Object.defineProperty(proto, name, { ...d, get: guard(d.get) });
+      }
+    }
+    return wallet;
+  });
+}

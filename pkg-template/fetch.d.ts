@@ -94,7 +94,7 @@ export interface PerCallHooks {
 }
 
 /** A fetch that pays 402s; an optional third argument gives per-call hooks. */
-export type PayingFetch = (input: RequestInfo | URL, init?: RequestInit, hooks?: PerCallHooks) => Promise<Response>;
+export type PayingFetch = (input: string | URL | Request, init?: RequestInit, hooks?: PerCallHooks) => Promise<Response>;
 
 /**
  * Anything wrapFetch and createPaymentPayload take as a wallet: the adapters (eip1193Wallet,
@@ -103,12 +103,11 @@ export type PayingFetch = (input: RequestInfo | URL, init?: RequestInit, hooks?:
 export type AnyWallet = WalletAdapter | EvmPrivateKeyWallet | SolanaPrivateKeyWallet | EvmSigner;
 
 /**
- * What wrapFetch wraps: the runtime's fetch (called as `fetch(input, init)`) or your own function,
- * which receives one Request per attempt.
+ * What wrapFetch wraps: the runtime's fetch (called as `fetch(input, init)`, which this type
+ * accepts) or your own function, which receives one Request per attempt, so `(request) => ...`
+ * is typed without an annotation.
  */
-export type WrappableFetch =
-  | ((input: RequestInfo | URL, init?: RequestInit) => Promise<Response>)
-  | ((request: Request) => Promise<Response>);
+export type WrappableFetch = (request: Request, init?: RequestInit) => Promise<Response>;
 
 export interface WrapFetchOptions {
   wallets: readonly AnyWallet[];

@@ -3,7 +3,7 @@ import type { ReactElement, ReactNode } from 'react';
 import type { PaymentReceipt, Policy, Requirement, WrapFetchOptions, X402Error } from '../index.js';
 
 /** A fetch function: what the provider wraps and what the hooks return. */
-export type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 export interface X402ProviderProps {
   /** The wallets payments may use (default none: every 402 then fails with NO_MATCHING_REQUIREMENT). */

@@ -104,3 +104,48 @@ test('default validAfter is ten minutes before now, validBefore now + maxTimeout
   const again = await x402.createPaymentPayload(c.paymentRequired, 0, wallet, { now: 1_800_000_000 });
   assert.notEqual(again.payload.authorization.nonce, payload.payload.authorization.nonce);
 });
+
+// A valid key never shows: not in the errors its wallet's payments throw (message, stack, cause,
+// every own property), nor when the wallet object is printed, serialised or inspected.
+test('private keys appear in no error, log or serialisation of their wallets', async () => {
+  const { inspect } = await import('node:util');
+  const c = cases[0];
+  const evmKey = c.privateKey.slice(2).toLowerCase();
+  const solanaSeed = new Uint8Array(32).map((_, i) => 200 - i);
+  const solanaHex = Buffer.from(solanaSeed).toString('hex');
+  const evm = x402.evmPrivateKeyWallet(c.privateKey);
+  const solana = x402.solanaPrivateKeyWallet(solanaSeed);
+  const leaks = (value) => {
+    const text = [inspect(value, { depth: 8, showHidden: true, getters: true }), String(value), value?.stack ?? '',
+      JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? String(v) : v)) ?? ''].join('\n').toLowerCase();
+    return text.includes(evmKey) || text.includes(solanaHex) || text.includes(String([...solanaSeed]));
+  };
+  for (const wallet of [evm, solana]) assert.equal(leaks(wallet), false);
+  const errors = [];
+  const noDomain = structuredClone(c.paymentRequired);
+  delete noDomain.accepts[0].extra;
+  const tooMuch = structuredClone(c.paymentRequired);
+  tooMuch.accepts[0].amount = (2n ** 256n).toString();
+  const solanaRequired = { x402Version: 2, accepts: [{ scheme: 'exact', network: 'solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1', asset: 'x', payTo: 'y', amount: '1', maxTimeoutSeconds: 60 }] };
+  for (const [required, wallet] of [[noDomain, evm], [tooMuch, evm], [c.paymentRequired, solana], [solanaRequired, solana], [solanaRequired, evm]]) {
+    await x402.createPaymentPayload(required, 0, wallet).then(() => assert.fail('paid'), (e) => errors.push(e));
+  }
+  // A paying fetch whose policy refuses; a transfer whose node is unreachable.
+  const pay = x402.wrapFetch(async () => new Response('{}', { status: 402, headers: { 'PAYMENT-REQUIRED': Buffer.from(JSON.stringify(c.paymentRequired)).toString('base64') } }), {
+    wallets: [evm, solana], policy: { payTo: { deny: [c.paymentRequired.accepts[0].payTo] } },
+  });
+  await pay('https://example.test/').then(() => assert.fail('paid'), (e) => errors.push(e));
+  const direct = await evm.sendTransaction({ chainId: 8453, to: c.address, data: '0x' }, { rpcUrl: 'http://127.0.0.1:9/' }).then(() => null, (e) => e);
+  if (direct) errors.push(direct);
+  // The key wallets' own methods and getters throw X402Errors as the exports do.
+  const freed = x402.evmPrivateKeyWallet(c.privateKey);
+  freed.free();
+  assert.throws(() => freed.address, (e) => e instanceof x402.X402Error && e.code === 'USED_AFTER_FREE');
+  await assert.rejects(async () => freed.signTypedData({}), (e) => e instanceof x402.X402Error && e.code === 'USED_AFTER_FREE');
+  assert.ok(errors.length >= 6, `${errors.length} errors`);
+  for (const error of errors) {
+    assert.ok(error instanceof x402.X402Error, String(error));
+    assert.equal(leaks(error), false, `${error.code}: ${error.message}`);
+    for (const key of Object.getOwnPropertyNames(error)) assert.equal(leaks(error[key]), false, `${error.code}.${key}`);
+  }
+});

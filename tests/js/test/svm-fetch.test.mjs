@@ -3,6 +3,7 @@
 // SDK's RPC goes to a JSON-RPC front backed by the same litesvm. Balances move by exactly amount.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Keypair, VersionedTransaction } from '@solana/web3.js';
 import { loadX402 } from '../lib/x402.mjs';
 import { createWorld, startRpcFront } from '../lib/svm-litesvm.mjs';
 import { startSolanaPaidServer } from '../lib/svm-paid-server.mjs';
@@ -92,6 +93,43 @@ test('wrapFetch through the solanaWallet adapter (Wallet Standard signTransactio
   assert.equal(signed[0].account.address, world.keys.payer.address);
   assert.equal(signed[0].chain, 'solana:devnet');
   assert.ok(signed[0].transaction instanceof Uint8Array);
+});
+
+// The wallet-adapter shape (@solana/wallet-adapter's signTransaction, as Phantom's and Solflare's
+// adapters give it): a PublicKey, and signTransaction(VersionedTransaction) resolving to the signed
+// VersionedTransaction, with @solana/web3.js 1.x's class passed in. The signer is a web3.js Keypair.
+test('wrapFetch through the solanaWallet adapter (wallet-adapter object with web3.js VersionedTransaction)', async (t) => {
+  const { world, front, server, policy } = await setup(t, 'fetch-adapter', (w) => ({ '/paid': [w.requirement('token', { amount: '77' })] }));
+  const keypair = Keypair.fromSeed(world.keys.payer.seed);
+  assert.equal(keypair.publicKey.toBase58(), world.keys.payer.address);
+  const given = [];
+  const adapter = {
+    publicKey: keypair.publicKey,
+    async signTransaction(transaction) {
+      given.push(transaction);
+      transaction.sign([keypair]);
+      return transaction;
+    },
+  };
+  const fetch = x402.wrapFetch(globalThis.fetch, {
+    wallets: [x402.solanaWallet(adapter, { VersionedTransaction })],
+    rpc: { [world.network]: front.url },
+    policy,
+  });
+  const { atas } = world.mints.token;
+  const before = { payer: world.balance(atas.payer), payee: world.balance(atas.payee) };
+  const response = await fetch(server.url('/paid'));
+  assert.equal(response.status, 200, await response.clone().text());
+  assert.equal(x402.getPaymentReceipt(response).success, true);
+  assert.equal(x402.getPaymentReceipt(response).payer, world.keys.payer.address);
+  assert.equal(world.balance(atas.payee) - before.payee, 77n);
+  assert.equal(before.payer - world.balance(atas.payer), 77n);
+  assert.equal(given.length, 1);
+  assert.ok(given[0] instanceof VersionedTransaction);
+  // Partially signed: the payer's signature, the fee payer's slot left for the facilitator.
+  const signers = given[0].message.staticAccountKeys.slice(0, given[0].message.header.numRequiredSignatures).map((k) => k.toBase58());
+  assert.ok(signers.includes(world.keys.payer.address));
+  assert.equal(given[0].signatures.filter((sig) => sig.some((b) => b !== 0)).length, 1);
 });
 
 test('a replayed PAYMENT-SIGNATURE is refused by the server and moves nothing', async (t) => {

@@ -80,3 +80,9 @@ export const app: ReactElement = createElement(
   createElement(Weather),
   createElement(Buy),
 );
+
+// The paying fetch: a function of the Request (the undici adapter's shape) needs no annotation.
+declare function otherFetch(url: string, init: { method: string; headers: Headers; body: ReadableStream | null }): Promise<Response>;
+export const payThroughOtherFetch = wrapFetch((request) => otherFetch(request.url, {
+  method: request.method, headers: request.headers, body: request.body,
+}), { wallets: [evmPrivateKeyWallet(env.EVM_KEY)] });
