@@ -47,7 +47,12 @@ export interface ReplayStore {
   release(key: string): Promise<void>;
 }
 export function memoryReplayStore(): ReplayStore;
-export function durableObjectReplayStore(namespace: DurableObjectNamespaceLike, options?: { name?: string }): ReplayStore;
+/**
+ * A replay store in Durable Objects of `namespace` (bound to ReplayStoreDurableObject). `shards`
+ * (default 1, at most 1024) spreads keys over that many objects by a hash of the key; change it only
+ * when no reservation is outstanding. `name` (default 'x402-replay') names the object(s).
+ */
+export function durableObjectReplayStore(namespace: DurableObjectNamespaceLike, options?: { name?: string; shards?: number }): ReplayStore;
 export interface DurableObjectNamespaceLike {
   idFromName(name: string): unknown;
   get(id: unknown): { fetch(input: string, init?: RequestInit): Promise<Response> };

@@ -25,11 +25,20 @@ export function memoryReplayStore() {
   };
 }
 
-/** A store backed by a Durable Object namespace bound to ReplayStoreDurableObject. */
-export function durableObjectReplayStore(namespace, { name = 'x402-replay' } = {}) {
-  const stub = () => namespace.get(namespace.idFromName(name));
+/**
+ * A store backed by a Durable Object namespace bound to ReplayStoreDurableObject. `shards` > 1
+ * spreads the keys over that many objects (by a hash of the key, so a payment always meets its
+ * duplicates in the same object) for more reservations per second than one object serves. Change
+ * `shards` only when no reservation is outstanding (after the routes' longest maxTimeoutSeconds):
+ * a key reserved before the change would be looked for in another object.
+ */
+export function durableObjectReplayStore(namespace, { name = 'x402-replay', shards = 1 } = {}) {
+  if (!Number.isSafeInteger(shards) || shards < 1 || shards > 1024) {
+    throw new RangeError('durableObjectReplayStore: shards must be an integer from 1 to 1024');
+  }
+  const stub = (key) => namespace.get(namespace.idFromName(shards === 1 ? name : `${name}/${fnv1a(key) % shards}`));
   const send = async (body) => {
-    const response = await stub().fetch('https://x402-replay.internal/', { method: 'POST', body: JSON.stringify(body) });
+    const response = await stub(body.key).fetch('https://x402-replay.internal/', { method: 'POST', body: JSON.stringify(body) });
     return response.json();
   };
   return {
@@ -42,11 +51,30 @@ export function durableObjectReplayStore(namespace, { name = 'x402-replay' } = {
   };
 }
 
+/** FNV-1a (32 bits) of a string's UTF-16 code units: a stable spread of keys over shards. */
+function fnv1a(text) {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash;
+}
+
+/**
+ * Expiry index entries: `#exp/<expiresAt, 16 digits>/<key>`, so the alarm reads the expired ones
+ * in order, a bounded batch at a time, however many reservations are outstanding. No replay key
+ * starts with `#` (they start with a CAIP-2 namespace).
+ */
+const INDEX = '#exp/';
+const indexKey = (expiresAt, key) => `${INDEX}${String(expiresAt).padStart(16, '0')}/${key}`;
+/** Index entries one alarm removes before rescheduling itself; storage calls take 128 keys. */
+const SWEEP = 512;
+const CHUNK = 128;
+
 /**
  * The Durable Object class of the replay store. Export it from your Worker and bind it:
  * `export { ReplayStoreDurableObject } from 'x402-wasm/worker'`.
- * One object serialises all reservations: a get followed by a put cannot interleave with
+ * One object serialises its reservations: a get followed by a put cannot interleave with
  * another request (the runtime's input gates), so concurrent duplicates see each other.
+ * Expired reservations are removed by an alarm, in batches of a bounded size.
  */
 export class ReplayStoreDurableObject {
   constructor(state) {
@@ -55,15 +83,18 @@ export class ReplayStoreDurableObject {
 
   async fetch(request) {
     const { op, key, expiresAt } = await request.json();
-    if (typeof key !== 'string') return Response.json({ error: 'key required' }, { status: 400 });
+    if (typeof key !== 'string' || key.startsWith('#')) return Response.json({ error: 'key required' }, { status: 400 });
+    const existing = await this.storage.get(key);
+    const stale = existing === undefined ? [] : [indexKey(existing, key)];
     if (op === 'release') {
-      await this.storage.delete(key);
+      await this.storage.delete([key, ...stale]);
       return Response.json({ released: true });
     }
+    if (!Number.isSafeInteger(expiresAt) || expiresAt < 0) return Response.json({ error: 'expiresAt required' }, { status: 400 });
     const now = Math.floor(Date.now() / 1000);
-    const existing = await this.storage.get(key);
     if (existing !== undefined && existing > now) return Response.json({ reserved: false });
-    await this.storage.put(key, expiresAt);
+    if (stale.length) await this.storage.delete(stale);
+    await this.storage.put({ [key]: expiresAt, [indexKey(expiresAt, key)]: 1 });
     const alarm = await this.storage.getAlarm();
     const due = (expiresAt + 1) * 1000;
     if (alarm === null || alarm > due) await this.storage.setAlarm(due);
@@ -72,11 +103,21 @@ export class ReplayStoreDurableObject {
 
   async alarm() {
     const now = Math.floor(Date.now() / 1000);
-    let next = Infinity;
-    for (const [key, expiresAt] of await this.storage.list()) {
-      if (expiresAt <= now) await this.storage.delete(key);
-      else next = Math.min(next, expiresAt);
+    const expired = [...(await this.storage.list({ prefix: INDEX, end: indexKey(now + 1, ''), limit: SWEEP })).keys()];
+    for (let i = 0; i < expired.length; i += CHUNK) {
+      const chunk = expired.slice(i, i + CHUNK);
+      const keys = chunk.map((k) => k.slice(INDEX.length + 17));
+      const current = await this.storage.get(keys);
+      // A key reserved again since (a later expiry) stays; its old index entry goes.
+      const gone = keys.filter((k) => { const e = current.get(k); return e !== undefined && e <= now; });
+      await this.storage.delete(chunk);
+      if (gone.length) await this.storage.delete(gone);
     }
-    if (next !== Infinity) await this.storage.setAlarm((next + 1) * 1000);
+    if (expired.length === SWEEP) {
+      await this.storage.setAlarm(Date.now());
+      return;
+    }
+    const [next] = (await this.storage.list({ prefix: INDEX, limit: 1 })).keys();
+    if (next !== undefined) await this.storage.setAlarm((Number(next.slice(INDEX.length, INDEX.length + 16)) + 1) * 1000);
   }
 }

@@ -1,0 +1,141 @@
+// The Durable Object replay store itself, in workerd (Miniflare): expired reservations are removed by
+// the object's alarm in bounded batches (1,300 of them take three alarm runs, never one list of
+// everything), a key reserved again after expiry keeps its new reservation, release frees a key and
+// its index entry, and `shards` spreads keys over several objects with duplicates still meeting in
+// one. The Worker is the package's ReplayStoreDurableObject with one read-only route added (a
+// subclass) to look at its storage.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Miniflare } from 'miniflare';
+import { workerRoot } from '../lib/worker-harness.mjs';
+
+const SOURCE = `
+import { durableObjectReplayStore, ReplayStoreDurableObject } from './x402-wasm/worker/index.workerd.js';
+
+export class Store extends ReplayStoreDurableObject {
+  constructor(state, env) { super(state, env); this.alarms = 0; }
+  async alarm() { this.alarms += 1; return super.alarm(); }
+  async fetch(request) {
+    if (new URL(request.url).pathname !== '/__dump') return super.fetch(request);
+    const entries = [...(await this.storage.list())];
+    return Response.json({ entries, alarm: await this.storage.getAlarm(), alarms: this.alarms });
+  }
+}
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const shards = Number(url.searchParams.get('shards') ?? 1);
+    const store = durableObjectReplayStore(env.REPLAY, { shards });
+    if (url.pathname === '/reserve') {
+      const { keys, expiresAt } = await request.json();
+      return Response.json(await Promise.all(keys.map((key) => store.reserve(key, expiresAt))));
+    }
+    if (url.pathname === '/release') {
+      await store.release((await request.json()).key);
+      return Response.json({ ok: true });
+    }
+    if (url.pathname === '/dump') {
+      const name = url.searchParams.get('name') ?? 'x402-replay';
+      return env.REPLAY.get(env.REPLAY.idFromName(name)).fetch('https://x/__dump');
+    }
+    if (url.pathname === '/bad-shards') {
+      try { durableObjectReplayStore(env.REPLAY, { shards: 0 }); return new Response('made'); } catch (e) { return new Response(e.name); }
+    }
+    return new Response('not found', { status: 404 });
+  },
+};
+`;
+
+async function start(t) {
+  const root = workerRoot([]);
+  writeFileSync(join(root, 'store.mjs'), SOURCE);
+  const mf = new Miniflare({
+    host: '127.0.0.1',
+    modules: true,
+    scriptPath: join(root, 'store.mjs'),
+    modulesRoot: root,
+    modulesRules: [{ type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    compatibilityDate: '2025-09-01',
+    durableObjects: { REPLAY: 'Store' },
+  });
+  t.after(() => mf.dispose());
+  await mf.ready;
+  const call = async (path, body) => {
+    const response = await mf.dispatchFetch(`http://x${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
+    assert.equal(response.status, 200, path);
+    return response.json();
+  };
+  return { call, mf };
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+const key = (i) => `eip155:8453/0x${String(i).padStart(40, '0')}/0x${'ab'.repeat(32)}`;
+
+async function waitFor(what, check, ms = 20_000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('expired reservations leave in bounded alarm batches; live ones, re-reservations and releases are kept right', async (t) => {
+  const { call, mf } = await start(t);
+  const many = Array.from({ length: 1300 }, (_, i) => key(i));
+  const soon = now() + 4; // the 1,300 reservations take a moment
+  for (let i = 0; i < many.length; i += 100) {
+    assert.deepEqual(await call('/reserve', { keys: many.slice(i, i + 100), expiresAt: soon }), Array(100).fill(true));
+  }
+  const later = now() + 3600;
+  assert.deepEqual(await call('/reserve', { keys: [key(5000), key(5001)], expiresAt: later }), [true, true]);
+  assert.deepEqual(await call('/reserve', { keys: [key(0), key(5000)], expiresAt: later }), [false, false], 'duplicates');
+  const full = await call('/dump');
+  assert.equal(full.entries.length, 2 * 1302, 'each reservation and its expiry index entry');
+  assert.equal(full.alarm, (soon + 1) * 1000);
+
+  // After expiry, key(1) is reserved again (and is not a duplicate); the alarm must keep it.
+  await waitFor('expiry', async () => now() > soon);
+  assert.deepEqual(await call('/reserve', { keys: [key(1)], expiresAt: later }), [true]);
+  const swept = await waitFor('the sweep', async () => {
+    const dump = await call('/dump');
+    return dump.entries.length === 6 ? dump : null;
+  });
+  const kept = Object.fromEntries(swept.entries);
+  for (const k of [key(1), key(5000), key(5001)]) {
+    assert.equal(kept[k], later, k);
+    assert.equal(kept[`#exp/${String(later).padStart(16, '0')}/${k}`], 1, `index of ${k}`);
+  }
+  assert.ok(swept.alarms >= 3, `1,300 expired entries in batches of 512 take 3 alarm runs (${swept.alarms})`);
+  assert.equal(swept.alarm, (later + 1) * 1000, 'the next alarm is the next expiry');
+
+  // Release removes the key and its index entry; the key can be reserved again.
+  await call('/release', { key: key(5000) });
+  assert.equal((await call('/dump')).entries.length, 4);
+  assert.deepEqual(await call('/reserve', { keys: [key(5000)], expiresAt: later }), [true]);
+  assert.equal(await (await mf.dispatchFetch('http://x/bad-shards')).text(), 'RangeError');
+});
+
+test('shards spread keys over several objects; duplicates still meet in one', async (t) => {
+  const { call } = await start(t);
+  const keys = Array.from({ length: 64 }, (_, i) => key(i));
+  const expiresAt = now() + 3600;
+  assert.deepEqual(await call('/reserve?shards=4', { keys, expiresAt }), Array(64).fill(true));
+  assert.deepEqual(await call('/reserve?shards=4', { keys: [...keys, ...keys] , expiresAt }), Array(128).fill(false));
+  const seen = new Map();
+  for (let shard = 0; shard < 4; shard += 1) {
+    const { entries } = await call(`/dump?name=x402-replay/${shard}`);
+    const own = entries.map(([k]) => k).filter((k) => !k.startsWith('#'));
+    assert.ok(own.length > 0 && own.length < 64, `shard ${shard} holds ${own.length}`);
+    for (const k of own) {
+      assert.equal(seen.has(k), false, `${k} in two shards`);
+      seen.set(k, shard);
+    }
+  }
+  assert.equal(seen.size, 64);
+  assert.equal((await call('/dump')).entries.length, 0, 'the unsharded object is not used');
+});
