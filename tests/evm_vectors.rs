@@ -12,7 +12,7 @@
 use serde_json::Value;
 use x402_wasm::client::payment_payload;
 use x402_wasm::dialect::challenge_from_json;
-use x402_wasm::evm::exact::{PaymentParams, prepare};
+use x402_wasm::evm::exact::{PaymentParams, PreparedPayment, prepare};
 use x402_wasm::evm::verify::{Invalid, VerifyOptions, verify};
 use x402_wasm::evm::{Address, PrivateKeySigner, RecoverableSignature, TypedData, recover_address};
 
@@ -40,6 +40,20 @@ fn without_gas_sponsoring_info(mut payload: Value) -> Value {
     payload
 }
 
+/// The payment a vector case describes, prepared for `signer` (the official v2 client
+/// uses validAfter = 0; ours defaults to now - 600).
+fn prepare_case(case: &Value, signer: &PrivateKeySigner) -> PreparedPayment {
+    let challenge = challenge_from_json(&case["paymentRequired"]).unwrap();
+    let index = case["acceptedIndex"].as_u64().unwrap();
+    let requirement = challenge.find_requirement(&Value::from(index)).unwrap();
+    let params = PaymentParams {
+        now: case["now"].as_u64().unwrap(),
+        nonce: hex32(&case["nonceBytes"]),
+        valid_after: Some(0),
+    };
+    prepare(requirement, signer.address(), &params).unwrap()
+}
+
 #[test]
 fn payloads_match_viem_and_the_official_client() {
     let vectors = vectors();
@@ -54,16 +68,7 @@ fn payloads_match_viem_and_the_official_client() {
             "{name}: address"
         );
 
-        let challenge = challenge_from_json(&case["paymentRequired"]).unwrap();
-        let index = case["acceptedIndex"].as_u64().unwrap();
-        let requirement = challenge.find_requirement(&Value::from(index)).unwrap();
-        // The official v2 client uses validAfter = 0; ours defaults to now - 600.
-        let params = PaymentParams {
-            now: case["now"].as_u64().unwrap(),
-            nonce: hex32(&case["nonceBytes"]),
-            valid_after: Some(0),
-        };
-        let prepared = prepare(requirement, signer.address(), &params).unwrap();
+        let prepared = prepare_case(case, &signer);
 
         let expected: TypedData = serde_json::from_value(case["typedData"].clone()).unwrap();
         assert_eq!(prepared.typed_data(), expected, "{name}: typed data");
@@ -92,6 +97,8 @@ fn payloads_match_viem_and_the_official_client() {
         let signature = signer.sign_digest(&prepared.digest);
         assert_eq!(signature.to_hex(), case["signature"], "{name}: signature");
 
+        let challenge = challenge_from_json(&case["paymentRequired"]).unwrap();
+        let requirement = challenge.find_requirement(&case["acceptedIndex"]).unwrap();
         let payment = payment_payload(
             &challenge,
             requirement,
@@ -106,7 +113,7 @@ fn payloads_match_viem_and_the_official_client() {
         // Verified at signing time; one case has a 1 s timeout, so no settling margin.
         let options = VerifyOptions {
             min_validity: 0,
-            ..VerifyOptions::at(params.now)
+            ..VerifyOptions::at(case["now"].as_u64().unwrap())
         };
         let verified = verify(
             "exact",
@@ -272,15 +279,7 @@ fn domain_separators_are_per_domain() {
 fn wallet_signatures_by_kind() {
     let case = &vectors()["cases"][0];
     let signer = PrivateKeySigner::from_hex(case["privateKey"].as_str().unwrap()).unwrap();
-    let challenge = challenge_from_json(&case["paymentRequired"]).unwrap();
-    let index = case["acceptedIndex"].as_u64().unwrap();
-    let requirement = challenge.find_requirement(&Value::from(index)).unwrap();
-    let params = PaymentParams {
-        now: case["now"].as_u64().unwrap(),
-        nonce: hex32(&case["nonceBytes"]),
-        valid_after: Some(0),
-    };
-    let prepared = prepare(requirement, signer.address(), &params).unwrap();
+    let prepared = prepare_case(case, &signer);
     let own = signer.sign_digest(&prepared.digest).to_hex();
     let sent = |payload: Value| payload["signature"].as_str().unwrap().to_owned();
     assert_eq!(sent(prepared.payload_from_wallet(&own).unwrap()), own);
