@@ -104,10 +104,10 @@ export type AnyWallet = WalletAdapter | EvmPrivateKeyWallet | SolanaPrivateKeyWa
 
 /**
  * What wrapFetch wraps: the runtime's fetch (called as `fetch(input, init)`, which this type
- * accepts) or your own function, which receives one Request per attempt, so `(request) => ...`
- * is typed without an annotation.
+ * accepts) or your own function, which receives one Request per attempt and nothing else, so
+ * `(request) => ...` is typed without an annotation.
  */
-export type WrappableFetch = (request: Request, init?: RequestInit) => Promise<Response>;
+export type WrappableFetch = (request: Request) => Promise<Response>;
 
 export interface WrapFetchOptions {
   wallets: readonly AnyWallet[];

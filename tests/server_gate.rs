@@ -8,6 +8,7 @@
     clippy::panic
 )]
 
+use ruint::aliases::U256;
 use serde_json::{Value, json};
 use x402_wasm::client::payment_payload;
 use x402_wasm::dialect::challenge_from_json;
@@ -394,6 +395,33 @@ fn contract_wallet_signatures_pass_only_when_a_facilitator_verifies() {
         );
         let deferred = outcome(gate.decide(Some(&header), None, &deferring));
         assert!(deferred.starts_with("accepted v2 0x"), "{what}: {deferred}");
+    }
+    // The payer's own key, in forms the token's ecrecover refuses (v = 0/1; high s, with v
+    // flipped so that it still recovers the payer off chain): refused either way, never
+    // deferred, since a facilitator that recovers leniently would pass it and settlement fail.
+    let v = u8::from_str_radix(&good[130..132], 16).unwrap();
+    let low_v = format!("{}{:02x}", &good[..130], v - 27);
+    let order = U256::from_str_radix(
+        "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141",
+        16,
+    )
+    .unwrap();
+    let s_value = U256::from_str_radix(&good[66..130], 16).unwrap();
+    let high_s = format!(
+        "{}{:064x}{:02x}",
+        &good[..66],
+        order - s_value,
+        if v == 27 { 28 } else { 27 }
+    );
+    for (what, signature) in [("v = 0/1", low_v), ("high s", high_s)] {
+        let header = with_signature(signature);
+        for options in [&strict, &deferring] {
+            assert_eq!(
+                outcome(gate.decide(Some(&header), None, options)),
+                "402 invalid_exact_evm_payload_signature",
+                "{what}"
+            );
+        }
     }
     // The payer's own signature passes either way.
     let header = with_signature(good.clone());

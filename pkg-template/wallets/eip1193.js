@@ -120,10 +120,14 @@ export function eip1193Wallet(provider, options = {}) {
   /**
    * The code at `address` (eth_getCode), on `context.chainId` when given. The core asks when the
    * wallet's signature does not recover the account's address: a one-owner Safe, an EIP-7702
-   * account. Code means the account answers for its own signatures on chain.
+   * account. Code means the account answers for its own signatures on chain. A read never prompts:
+   * a wallet that left that chain since signing is CHAIN_NOT_AVAILABLE, not switched back.
    */
   async function getCode(address, context) {
-    if (context?.chainId != null) await ensureChain(toChainId(context.chainId));
+    if (context?.chainId != null) {
+      const chainId = toChainId(context.chainId);
+      if ((await currentChain()) !== chainId) throw chainNotAvailable(chainId);
+    }
     return call('eth_getCode', [address, 'latest']);
   }
 

@@ -310,14 +310,16 @@ test('sendTransaction: a refusal is USER_REJECTED, an unknown chain CHAIN_NOT_AV
   }
 });
 
-test('getCode asks eth_getCode on the chain it is given, switching the wallet there first', async () => {
-  const provider = fakeProvider({ chainId: 1 });
+test('getCode asks eth_getCode on the chain it is given, never prompting a switch', async () => {
+  const provider = fakeProvider({ chainId: 84532 });
   provider.state.code = { [`84532:${bob.address.toLowerCase()}`]: '0x6080' };
   const wallet = eip1193Wallet(provider);
   assert.equal(await wallet.getCode(bob.address, { chainId: 84532 }), '0x6080');
-  assert.deepEqual(provider.methods(), ['eth_chainId', 'wallet_switchEthereumChain', 'eth_chainId', 'eth_getCode']);
+  assert.deepEqual(provider.methods(), ['eth_chainId', 'eth_getCode']);
   assert.deepEqual(provider.calls.at(-1).params, [bob.address, 'latest']);
   assert.equal(await wallet.getCode(alice.address, { chainId: 84532 }), '0x');
-  await assert.rejects(wallet.getCode(bob.address, { chainId: 999 }), (e) => e.code === 'CHAIN_NOT_AVAILABLE');
+  // The wallet left the chain since signing: refused, not switched back.
+  await assert.rejects(wallet.getCode(bob.address, { chainId: 1 }), (e) => e.code === 'CHAIN_NOT_AVAILABLE');
+  assert.equal(provider.methods().includes('wallet_switchEthereumChain'), false);
   assert.equal(provider.methods().filter((m) => m === 'eth_getCode').length, 2);
 });

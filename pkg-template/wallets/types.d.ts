@@ -72,7 +72,7 @@ export interface EvmWalletAdapter {
    * the payment is refused (SIGNER_MISMATCH). Without this method, `eth_getCode` goes to
    * `options.rpc[network]` when set, else the account is taken to have no code.
    */
-  getCode?(address: `0x${string}`, context?: { chainId?: number }): Promise<string>;
+  getCode?(address: `0x${string}`, context?: { chainId?: number; signal?: AbortSignal }): Promise<string>;
 }
 
 /** What a signing method is given besides what it signs. */
@@ -117,8 +117,8 @@ export interface Eip1193WalletAdapter extends EvmWalletAdapter {
   sendTransaction(tx: EvmTransactionRequest, ctx?: SendTransactionContext): Promise<`0x${string}`>;
   /** eth_getTransactionReceipt on the provider. */
   getTransactionReceipt(hash: `0x${string}`): Promise<unknown | null>;
-  /** eth_getCode on the provider, after switching to `context.chainId`. */
-  getCode(address: `0x${string}`, context?: { chainId?: number }): Promise<string>;
+  /** eth_getCode on the provider; CHAIN_NOT_AVAILABLE when it is not on `context.chainId` (no prompt). */
+  getCode(address: `0x${string}`, context?: { chainId?: number; signal?: AbortSignal }): Promise<string>;
 }
 
 /**

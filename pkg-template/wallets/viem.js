@@ -115,11 +115,10 @@ function walletClientAdapter(client) {
     return (await viemCall('eth_getTransactionReceipt', () => client.request({ method: 'eth_getTransactionReceipt', params }))) ?? null;
   }
 
-  // The code at `address` on the client's node (see eip1193Wallet's getCode), once the client is
-  // on `context.chainId`: a node on another chain would answer for another account.
+  // The code at `address` on the client's node (see eip1193Wallet's getCode), when the client is
+  // on `context.chainId`: a node on another chain would answer for another account. A read never
+  // prompts a chain switch.
   async function getCode(address, context) {
-    const account = await signer();
-    await ensureChain(account, context?.chainId);
     if (context?.chainId != null) {
       const current = Number(await request('eth_chainId'));
       if (current !== Number(context.chainId)) {

@@ -213,11 +213,12 @@ test('eth_sendTransaction is never retried, whatever the transport would retry',
   assert.equal(fake.calls.filter((m) => m === 'eth_sendTransaction').length, 1);
 });
 
-test("a JSON-RPC WalletClient's getCode is eth_getCode on the given chain, switched to first", async () => {
-  const fake = fakeWallet({ chainId: 1 });
+test("a JSON-RPC WalletClient's getCode is eth_getCode on the given chain, never prompting a switch", async () => {
+  const fake = fakeWallet({ chainId: 84532 });
   const wallet = viemWallet(jsonRpcClient(fake));
   assert.equal(await wallet.getCode(alice.address, { chainId: 84532 }), '0xef0100');
-  assert.deepEqual(fake.calls, ['eth_chainId', 'wallet_switchEthereumChain', 'eth_chainId', 'eth_getCode']);
-  await assert.rejects(wallet.getCode(alice.address, { chainId: 8453 }), (e) => e.code === 'CHAIN_NOT_AVAILABLE');
+  assert.deepEqual(fake.calls, ['eth_chainId', 'eth_getCode']);
+  await assert.rejects(wallet.getCode(alice.address, { chainId: 1 }), (e) => e.code === 'CHAIN_NOT_AVAILABLE');
+  assert.equal(fake.calls.includes('wallet_switchEthereumChain'), false);
   assert.equal(fake.calls.filter((m) => m === 'eth_getCode').length, 1);
 });

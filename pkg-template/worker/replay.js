@@ -39,6 +39,8 @@ export function durableObjectReplayStore(namespace, { name = 'x402-replay', shar
   const stub = (key) => namespace.get(namespace.idFromName(shards === 1 ? name : `${name}/${fnv1a(key) % shards}`));
   const send = async (body) => {
     const response = await stub(body.key).fetch('https://x402-replay.internal/', { method: 'POST', body: JSON.stringify(body) });
+    // A refusal of the request itself is not a duplicate payment: it fails loudly.
+    if (!response.ok) throw new Error(`replay store: ${response.status} ${await response.text()}`);
     return response.json();
   };
   return {

@@ -192,3 +192,24 @@ pub fn recover_address(digest: &[u8; 32], signature: &RecoverableSignature) -> R
     })?;
     Ok(address_of(&key))
 }
+
+/// Whether `from`'s key made `signature` of `digest` in any encoding: `v` of any
+/// value, `s` high or low. Such a signature is `from`'s own and must be in the form
+/// the chain's `ecrecover` takes ([`recover_address`] succeeding, `v` 27/28); one
+/// in another form is not a smart-contract account's to defer, and the token
+/// refuses it.
+pub fn signed_by_key_of(
+    digest: &[u8; 32],
+    signature: &RecoverableSignature,
+    from: Address,
+) -> bool {
+    let (rs, _) = signature.0.split_at(64);
+    let Ok(parsed) = Signature::from_slice(rs) else {
+        return false;
+    };
+    let low = parsed.normalize_s();
+    [false, true].into_iter().any(|parity| {
+        VerifyingKey::recover_from_prehash(digest, &low, RecoveryId::new(parity, false))
+            .is_ok_and(|key| address_of(&key) == from)
+    })
+}

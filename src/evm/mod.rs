@@ -14,7 +14,7 @@ pub use address::Address;
 pub use eip712::{TypedData, TypedField};
 pub use keys::{
     MAX_CONTRACT_SIGNATURE, PrivateKeySigner, RecoverableSignature, contract_signature,
-    recover_address, signature_hex,
+    recover_address, signature_hex, signed_by_key_of,
 };
 pub use tx::{Eip1559Transaction, SignedTransaction, erc20_transfer_data};
 

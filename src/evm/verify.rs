@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::authorization::{Eip3009, object, permit2_typed_data};
 use super::eip712::uint_value;
 use super::exact::{PERMIT2_PROXY_ADDRESS, chain_id};
-use super::{Address, RecoverableSignature, recover_address, signature_hex};
+use super::{Address, RecoverableSignature, recover_address, signature_hex, signed_by_key_of};
 use crate::dialect::Requirement;
 use crate::protocol::Network;
 
@@ -145,12 +145,17 @@ pub fn verify(
         return Err(Invalid::Payload);
     }
     // v = 0/1 would recover here but not on chain (the token's ecrecover refuses it), so such a
-    // signature is refused without recovering it, unless it may be a contract's.
-    let signed_by = |digest: &[u8; 32], from: Address| {
-        contract
-            || ecdsa.is_some_and(|signature| {
+    // signature is refused without recovering it. A contract's may be deferred, but not one that
+    // `from`'s own key made in a form the token refuses (v = 0/1, high s): the facilitator might
+    // pass it and the settlement would fail after the handler ran.
+    let signed_by = |digest: &[u8; 32], from: Address| match ecdsa {
+        Some(signature) => {
+            let exact = || {
                 signature.has_legacy_v() && recover_address(digest, &signature).ok() == Some(from)
-            })
+            };
+            exact() || (contract && !signed_by_key_of(digest, &signature, from))
+        }
+        None => contract,
     };
     let pay_to = Address::parse(&requirement.pay_to).map_err(|_| Invalid::Requirements)?;
     let asset = Address::parse(&requirement.asset).map_err(|_| Invalid::Requirements)?;

@@ -19,7 +19,7 @@ use crate::protocol::Network;
 /// delegated account) answers for its own signatures on chain, as the token's
 /// SignatureChecker asks it, so its signature is sent as it is.
 ///
-/// Where the answer comes from, in order: the wallet's own `getCode(address, { chainId })`
+/// Where the answer comes from, in order: the wallet's own `getCode(address, { chainId, signal })`
 /// (the EIP-1193 and viem adapters ask their node), else `eth_getCode` on the JSON-RPC URL
 /// the user gave for `network` (`options.rpc`, within `rpc_ms`). Without either, `false`:
 /// the signature is refused as it was. Empty code (`0x`) is `false`; a failure to read
@@ -40,6 +40,9 @@ pub(crate) async fn has_code(
         // Exact: a payment's chain id is at most 2^53 - 1 (`prepare` refuses others).
         if let Some(id) = network.chain_id() {
             Reflect::set(&context, &"chainId".into(), &JsValue::from_f64(id as f64))?;
+        }
+        if let Some(signal) = signal {
+            Reflect::set(&context, &"signal".into(), signal)?;
         }
         let pending = get_code
             .call2(wallet, &JsValue::from_str(&address), &context)

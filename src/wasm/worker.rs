@@ -104,7 +104,8 @@ impl X402Route {
             Decision::Accepted(a) => json!({
                 "action": "accepted", "x402Version": a.x402_version, "payment": a.payment,
                 "requirement": a.requirement, "payer": a.payer, "replayKey": a.replay_key,
-                "expiresAt": a.expires_at,
+                // A number JS holds exactly (a route's maxTimeoutSeconds may reach 2^53 - 1).
+                "expiresAt": a.expires_at.min((1 << 53) - 1),
             }),
         })
     }

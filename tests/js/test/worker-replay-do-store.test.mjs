@@ -1,5 +1,5 @@
 // The Durable Object replay store itself, in workerd (Miniflare): expired reservations are removed by
-// the object's alarm in bounded batches (1,300 of them take three alarm runs, never one list of
+// the object's alarm in bounded batches (1,300 of them take at least three alarm runs, never one list of
 // everything), a key reserved again after expiry keeps its new reservation, release frees a key and
 // its index entry, and `shards` spreads keys over several objects with duplicates still meeting in
 // one. The Worker is the package's ReplayStoreDurableObject with one read-only route added (a

@@ -161,12 +161,31 @@ test('a one-owner Safe (65-byte ERC-1271 signature) pays; the same from a plain 
   const blind = x402.wrapFetch(fetch, { wallets: [bare], policy });
   await assert.rejects(blind(`${worker.url}weather`), (e) => e.code === 'SIGNER_MISMATCH');
 
+  // A forgery in the Safe's format (another key signed the wallet-bound hash): the account has code,
+  // so the client sends it and the Worker defers it; the facilitator's isValidSignature refuses it.
+  // 402, the handler never runs, nothing settles, and the payment's key is free again.
+  const forger = privateKeyToAccount(generatePrivateKey());
+  const forged = {
+    kind: 'evm', address: safe, getCode: async () => publicClient.getCode({ address: safe }),
+    async signTypedData(typedData) {
+      const message = keccak256(encodeAbiParameters([{ type: 'bytes32' }, { type: 'address' }], [hashTypedData(typedData), safe]));
+      return forger.sign({ hash: message });
+    },
+  };
+  const handledBefore = (await worker.stats()).handled;
+  const refusedForgery = await x402.wrapFetch(fetch, { wallets: [forged], policy })(`${worker.url}weather`);
+  assert.equal(refusedForgery.status, 402);
+  assert.equal(x402.getPaymentReceipt(refusedForgery)?.success, false);
+  assert.deepEqual({ verify: facilitator.calls.verify, settle: facilitator.calls.settle }, { verify: 3, settle: 2 });
+  assert.equal((await worker.stats()).handled, handledBefore);
+  assert.equal(await balanceOf(token, safe), before.safe - 2n * PRICE);
+
   // A plain account (no code) whose wallet signs in the same way is caught before anything is sent.
   const plain = privateKeyToAccount(generatePrivateKey()).address;
   const handled = (await worker.stats()).handled;
   const payPlain = x402.wrapFetch(fetch, { wallets: [x402.eip1193Wallet(provider(plain))], policy });
   await assert.rejects(payPlain(`${worker.url}weather`), (e) => e.code === 'SIGNER_MISMATCH');
-  assert.deepEqual({ verify: facilitator.calls.verify, settle: facilitator.calls.settle }, { verify: 2, settle: 2 });
+  assert.deepEqual({ verify: facilitator.calls.verify, settle: facilitator.calls.settle }, { verify: 3, settle: 2 });
   assert.equal((await worker.stats()).handled, handled);
   assert.equal(await balanceOf(token, safe), before.safe - 2n * PRICE);
 });
