@@ -99,25 +99,49 @@ pub fn chain_id(requirement: &Requirement) -> Result<u64> {
         })
 }
 
+/// What [`prepare`] takes of an `exact` EVM requirement besides the payer, checked.
+pub struct Terms<'r> {
+    /// The chain id of the requirement's network (at most 2^53 - 1).
+    pub chain_id: u64,
+    /// The recipient.
+    pub pay_to: Address,
+    /// The token.
+    pub asset: Address,
+    /// `now + maxTimeoutSeconds`.
+    pub valid_before: u64,
+    /// The token's EIP-712 `name` and `version` (EIP-3009 only).
+    pub domain: Option<(&'r str, &'r str)>,
+}
+
 /// Checks what [`prepare`] needs of an `exact` EVM requirement besides the payer:
 /// the chain, the addresses, the EIP-712 domain (EIP-3009) and a `validBefore`
 /// (`now + maxTimeoutSeconds`) that fits.
 ///
 /// # Errors
-/// As [`prepare`].
-pub fn check_terms(requirement: &Requirement, now: u64) -> Result<()> {
-    chain_id(requirement)?;
-    Address::parse(&requirement.pay_to)?;
-    Address::parse(&requirement.asset)?;
-    now.checked_add(requirement.max_timeout_seconds)
+/// As [`prepare`], but for the scheme.
+pub fn check_terms(requirement: &Requirement, now: u64) -> Result<Terms<'_>> {
+    let chain_id = chain_id(requirement)?;
+    let pay_to = Address::parse(&requirement.pay_to)?;
+    let asset = Address::parse(&requirement.asset)?;
+    let valid_before = now
+        .checked_add(requirement.max_timeout_seconds)
         .ok_or(Error::AmountOverflow)?;
-    if TransferMethod::of(requirement) == TransferMethod::Eip3009 {
-        let named = |key| requirement.extra_str(key).is_some_and(|s| !s.is_empty());
-        if !named("name") || !named("version") {
+    let domain = if TransferMethod::of(requirement) == TransferMethod::Eip3009 {
+        let named = |key| requirement.extra_str(key).filter(|s| !s.is_empty());
+        let (Some(name), Some(version)) = (named("name"), named("version")) else {
             return Err(Error::MissingEip712Domain);
-        }
-    }
-    Ok(())
+        };
+        Some((name, version))
+    } else {
+        None
+    };
+    Ok(Terms {
+        chain_id,
+        pay_to,
+        asset,
+        valid_before,
+        domain,
+    })
 }
 
 /// Prepares the typed data of an `exact` EVM payment from `from`.
@@ -137,26 +161,21 @@ pub fn prepare(
             scheme: requirement.scheme.clone(),
         });
     }
-    let chain_id = chain_id(requirement)?;
-    let pay_to = Address::parse(&requirement.pay_to)?;
-    let asset = Address::parse(&requirement.asset)?;
-    let before = params
-        .now
-        .checked_add(requirement.max_timeout_seconds)
-        .ok_or(Error::AmountOverflow)?;
+    let Terms {
+        chain_id,
+        pay_to,
+        asset,
+        valid_before: before,
+        domain,
+    } = check_terms(requirement, params.now)?;
     let after = params
         .valid_after
         .unwrap_or_else(|| params.now.saturating_sub(DEFAULT_VALID_AFTER_LEEWAY));
     let (valid_before, valid_after) = (before.to_string(), after.to_string());
     let amount = requirement.amount.to_string();
     let method = TransferMethod::of(requirement);
-    let (typed, authorization, digest) = match method {
-        TransferMethod::Eip3009 => {
-            let name = requirement.extra_str("name").filter(|s| !s.is_empty());
-            let version = requirement.extra_str("version").filter(|s| !s.is_empty());
-            let (Some(name), Some(version)) = (name, version) else {
-                return Err(Error::MissingEip712Domain);
-            };
+    let (typed, authorization, digest) = match (method, domain) {
+        (TransferMethod::Eip3009, Some((name, version))) => {
             let message = json!({
                 "from": from.to_checksum(),
                 "to": pay_to.to_checksum(),
@@ -182,7 +201,8 @@ pub fn prepare(
             let digest = authorization.digest(name, version, chain_id, asset);
             (typed, message, digest)
         }
-        TransferMethod::Permit2 => {
+        (TransferMethod::Eip3009, None) => return Err(Error::MissingEip712Domain),
+        (TransferMethod::Permit2, _) => {
             let permitted = json!({ "token": asset.to_checksum(), "amount": amount });
             let nonce = U256::from_be_bytes(params.nonce).to_string();
             let witness = json!({ "to": pay_to.to_checksum(), "validAfter": valid_after });

@@ -284,3 +284,13 @@ pub fn sign_in_place(tx: &mut Transaction, signer: &SolanaSigner) -> Result<()> 
     }
     Ok(())
 }
+
+/// The price a ComputeBudget instruction sets, in micro-lamports per compute unit:
+/// `Some` for SetComputeUnitPrice (a malformed one counts as the highest price),
+/// `None` for the program's other instructions.
+pub(crate) fn compute_unit_price(data: &[u8]) -> Option<u64> {
+    match data.split_first() {
+        Some((3, price)) => Some(price.try_into().map_or(u64::MAX, u64::from_le_bytes)),
+        _ => None,
+    }
+}

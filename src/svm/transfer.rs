@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::exact::{token_program, transfer_checked};
+use super::exact::{compute_unit_price, token_program, transfer_checked};
 use super::message::{AccountMeta, Instruction, Message, PACKET_LEN, Transaction};
 use super::verify::MAX_COMPUTE_UNIT_PRICE;
 use super::{
@@ -210,16 +210,6 @@ pub fn check_transfer(tx: &[u8], expected: &SvmTransfer) -> Result<()> {
         });
     }
     Ok(())
-}
-
-/// The price a ComputeBudget instruction sets, in micro-lamports per compute unit:
-/// `Some` for SetComputeUnitPrice (a malformed one counts as the highest price),
-/// `None` for the program's other instructions.
-fn compute_unit_price(data: &[u8]) -> Option<u64> {
-    match data.split_first() {
-        Some((3, price)) => Some(price.try_into().map_or(u64::MAX, u64::from_le_bytes)),
-        _ => None,
-    }
 }
 
 /// Reads one entry of a `getSignatureStatuses` answer for `signature`: `Ok(true)` once

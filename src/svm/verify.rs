@@ -160,13 +160,7 @@ fn check_unsigned_parts(
     if program(price) != compute_budget || price.data.len() != 9 || price.data.first() != Some(&3) {
         return Err(SvmInvalid::ComputePrice);
     }
-    let micro_lamports = u64::from_le_bytes(
-        price
-            .data
-            .get(1..9)
-            .and_then(|b| b.try_into().ok())
-            .unwrap_or([0xff; 8]),
-    );
+    let micro_lamports = super::exact::compute_unit_price(&price.data).unwrap_or(u64::MAX);
     if micro_lamports > MAX_COMPUTE_UNIT_PRICE {
         return Err(SvmInvalid::ComputePriceTooHigh);
     }

@@ -276,7 +276,7 @@ impl Inner {
                     reason: format!("the server no longer knows reference {reference}"),
                 }));
             }
-            let answer = read_json(&response, Some(deadline_ms)).await;
+            let answer = read_json(&response, deadline_ms).await;
             let paid = response.ok() && answer.get("paid") == Some(&Value::Bool(true));
             Ok(paid.then_some(()))
         };

@@ -57,19 +57,18 @@ pub(crate) fn unreadable(what: &str, exception: JsValue) -> JsValue {
 /// What wasm-bindgen throws when a method of an object whose free() was called runs.
 const FREED: &str = "null pointer passed to rust";
 
-/// INVALID_ARGUMENT (USED_AFTER_FREE for a freed wallet's getter, raw or guarded): `context`, the
-/// exception's message, and the exception as `cause`.
+/// INVALID_ARGUMENT (USED_AFTER_FREE for a freed wallet's getter; an X402Error's own
+/// code, such as the package's guarded getters throw): `context`, the exception's
+/// message, and the exception as `cause`.
 pub(crate) fn caused(context: &str, exception: JsValue) -> JsValue {
     let message = message_of(&exception);
-    // The package's guarded wallet getters already turned wasm-bindgen's error into one.
-    let freed = message == FREED || code_of(&exception).as_deref() == Some("USED_AFTER_FREE");
-    let error = if freed {
-        coded(
+    let error = match code_of(&exception).filter(|_| is_x402_error(&exception)) {
+        Some(code) => coded(&code, &format!("{context}: {message}")),
+        None if message == FREED => coded(
             "USED_AFTER_FREE",
             &format!("{context}: a wallet (or other x402-wasm object) was used after its free()"),
-        )
-    } else {
-        invalid_argument(&format!("{context}: {message}"))
+        ),
+        None => invalid_argument(&format!("{context}: {message}")),
     };
     let _ = Reflect::set(&error, &JsValue::from_str("cause"), &exception);
     error

@@ -118,7 +118,7 @@ impl Inner {
             .await
             .map_err(Settled::Unknown)?;
         let status = response.status();
-        let answer = read_json(&response, None).await;
+        let answer = read_json(&response, super::request::look_deadline()).await;
         let field = |name: &str| answer.get(name).and_then(Value::as_str).map(str::to_owned);
         let refused = |reason: String| to_js(&Error::FacilitatorError { reason });
         if !response.ok() {

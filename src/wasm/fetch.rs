@@ -333,7 +333,7 @@ impl Inner {
         } else {
             // A body too large is not read further (X-402-* headers may still be read); one
             // that does not end in time, or fails, is the caller's (an abort rejects).
-            match read_text(&first.clone()?, MAX_BODY_LEN, Some(look_deadline())).await {
+            match read_text(&first.clone()?, MAX_BODY_LEN, look_deadline()).await {
                 Ok(text) => text.unwrap_or_default(),
                 Err(_) => return request.check_aborted().map(|()| first.into()),
             }

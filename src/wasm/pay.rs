@@ -202,11 +202,9 @@ impl Inner {
             }
             let question = json_to_js(&question).map_err(no)?;
             let answer = approve.call1(&JsValue::NULL, &question).map_err(no)?;
-            let answer = match request.signal() {
-                Some(signal) => until_aborted(&signal, Promise::resolve(&answer)).await,
-                None => JsFuture::from(Promise::resolve(&answer)).await,
-            }
-            .map_err(no)?;
+            let answer = until_aborted(request.signal().as_ref(), Promise::resolve(&answer))
+                .await
+                .map_err(no)?;
             if answer.as_bool() != Some(true) {
                 self.emit(hooks, "rejected", Some(requirement), || json!({}));
                 return Err(no(to_js(&Error::PaymentRejected)));

@@ -205,7 +205,7 @@ pub(crate) async fn one_ly_style(first: &Response) -> bool {
         return false;
     }
     // `{}` or an error message is not the document; 1ly's repeat names its accepts.
-    match read_text(first, MAX_BODY_LEN, Some(look_deadline())).await {
+    match read_text(first, MAX_BODY_LEN, look_deadline()).await {
         Ok(Some(text)) => text.len() > 64 && text.contains("\"accepts\""),
         _ => false,
     }
@@ -238,7 +238,7 @@ pub(crate) async fn one_ly_metadata(response: &Response) -> Option<Value> {
     if !response.ok() || !is_json(response) {
         return None;
     }
-    let text = read_text(&response.clone().ok()?, 1 << 20, Some(look_deadline()))
+    let text = read_text(&response.clone().ok()?, 1 << 20, look_deadline())
         .await
         .ok()??;
     let mut body: Value = serde_json::from_str(&text).ok()?;

@@ -72,13 +72,13 @@ pub(crate) async fn body_error(response: &Response) -> Option<String> {
     if response.status() < 400 {
         return None;
     }
-    let json = read_json(&response.clone().ok()?, Some(look_deadline())).await;
+    let json = read_json(&response.clone().ok()?, look_deadline()).await;
     json.get("error").and_then(Value::as_str).map(str::to_owned)
 }
 
 /// A response's JSON body (at most 64 KiB), or `null` for anything else (or once
 /// `deadline_ms`, Unix milliseconds, has passed).
-pub(crate) async fn read_json(response: &Response, deadline_ms: Option<f64>) -> Value {
+pub(crate) async fn read_json(response: &Response, deadline_ms: f64) -> Value {
     match read_text(response, 64 * 1024, deadline_ms).await {
         Ok(Some(text)) => serde_json::from_str(&text).unwrap_or(Value::Null),
         _ => Value::Null,
@@ -89,11 +89,12 @@ pub(crate) async fn read_json(response: &Response, deadline_ms: Option<f64>) -> 
 /// when it is at most `limit` bytes; `None` when it is longer. It is read chunk by
 /// chunk, and the rest is cancelled as soon as the limit is passed, so a hostile
 /// body is never held whole, whatever its Content-Length or Content-Encoding says.
-/// With `deadline_ms` (Unix milliseconds), a body still arriving then is an error.
+/// A body still arriving at `deadline_ms` (Unix milliseconds) is an error: every read
+/// is bounded ([`look_deadline`] for one that only looks into a body).
 pub(crate) async fn read_text(
     response: &Response,
     limit: usize,
-    deadline_ms: Option<f64>,
+    deadline_ms: f64,
 ) -> Result<Option<String>, JsValue> {
     let Some(body) = response.body() else {
         return Ok(Some(String::new()));
@@ -110,12 +111,7 @@ pub(crate) async fn read_text(
     let mut bytes = Vec::new();
     loop {
         let pending = Promise::resolve(&read.call0(&reader)?);
-        let chunk = match deadline_ms {
-            Some(deadline) => {
-                super::timer::within(pending, super::timer::ms_left(deadline), None).await
-            }
-            None => JsFuture::from(pending).await,
-        };
+        let chunk = super::timer::within(pending, super::timer::ms_left(deadline_ms), None).await;
         let chunk = chunk.inspect_err(|_| cancel_quietly(&reader))?;
         if get(&chunk, "done").is_truthy() {
             // Valid UTF-8 (the usual case) is kept without a copy.
@@ -156,11 +152,15 @@ pub(crate) fn cancel_quietly(target: &JsValue) {
     }
 }
 
-/// Awaits `promise`, or rejects with the signal's reason as soon as it aborts.
+/// Awaits `promise`, or rejects with the signal's reason as soon as it aborts (without
+/// a signal, simply awaits it).
 pub(crate) async fn until_aborted(
-    signal: &web_sys::AbortSignal,
+    signal: Option<&web_sys::AbortSignal>,
     promise: Promise,
 ) -> Result<JsValue, JsValue> {
+    let Some(signal) = signal else {
+        return JsFuture::from(promise).await;
+    };
     if signal.aborted() {
         return Err(signal.reason());
     }

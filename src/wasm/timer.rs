@@ -4,7 +4,6 @@
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use super::error::invalid_argument;
@@ -18,12 +17,7 @@ pub(crate) async fn sleep(ms: u32, signal: Option<&web_sys::AbortSignal>) -> Res
     let timer = Promise::new(&mut |resolve, _reject| {
         let _ = set_timeout.call2(&JsValue::NULL, &resolve, &JsValue::from(ms));
     });
-    match signal {
-        Some(signal) => until_aborted(signal, timer).await.map(|_| ()),
-        None => wasm_bindgen_futures::JsFuture::from(timer)
-            .await
-            .map(|_| ()),
-    }
+    until_aborted(signal, timer).await.map(|_| ())
 }
 
 /// The current time in milliseconds (`Date.now()`).
@@ -85,10 +79,7 @@ pub(crate) async fn within(
             .unwrap_or(JsValue::UNDEFINED);
     });
     let race = Promise::race(&js_sys::Array::of2(&promise, &timeout));
-    let outcome = match signal {
-        Some(signal) => until_aborted(signal, race).await,
-        None => JsFuture::from(race).await,
-    };
+    let outcome = until_aborted(signal, race).await;
     let _ = clear_timeout.call1(&JsValue::NULL, &timer);
     outcome
 }

@@ -4,7 +4,6 @@
 use js_sys::{Function, Object, Promise, Reflect};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use super::error::{invalid_argument, wallet_error};
@@ -73,12 +72,10 @@ pub(crate) async fn wallet_promise(
     promise: Promise,
     signal: Option<&AbortSignal>,
 ) -> Result<JsValue, JsValue> {
-    match signal {
-        Some(signal) => super::request::until_aborted(signal, promise)
-            .await
-            .map_err(|e| if signal.aborted() { e } else { wallet_error(e) }),
-        None => JsFuture::from(promise).await.map_err(wallet_error),
-    }
+    let aborted = || signal.is_some_and(AbortSignal::aborted);
+    super::request::until_aborted(signal, promise)
+        .await
+        .map_err(|e| if aborted() { e } else { wallet_error(e) })
 }
 
 /// The wallet's address (`address`, or `getAddress()` followed up to `signal`).
