@@ -1,6 +1,7 @@
 // Real-chain test harness: a local anvil node, the EIP-3009 TestUSDC token (compiled with solcjs and
 // deployed with viem), Multicall3, and the official x402 v2 facilitator in-process or over loopback HTTP.
 // Every helper is async and every process or server it starts is stopped by stop()/close() or at exit.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createPublicClient, createWalletClient, defineChain, http, publicActions } from 'viem';
+import { createPublicClient, createWalletClient, defineChain, getAddress, http, publicActions } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { x402Facilitator } from '@x402/core/facilitator';
 import { toFacilitatorEvmSigner } from '@x402/evm';
@@ -164,14 +165,34 @@ export function anvilClients({ rpcUrl, chainId }, account = anvilAccount(0)) {
 }
 
 /** Deploys TestUSDC with anvil account 0. Returns { address, abi, publicClient, walletClient, deployer }. */
-export async function deployTestUSDC({ rpcUrl, chainId }) {
-  const { abi, bytecode } = await compileTestUSDC();
-  const deployer = anvilAccount(0);
-  const { publicClient, walletClient } = anvilClients({ rpcUrl, chainId }, deployer);
-  const hash = await walletClient.deployContract({ abi, bytecode });
+export async function deployTestUSDC(anvil) {
+  return { ...(await deploy(anvil, await compileTestUSDC(), [], 'TestUSDC')), deployer: anvilAccount(0).address };
+}
+
+/** Deploys contracts/<name>.sol with anvil account 0 and constructor `args`; resolves to its checksummed address. */
+export async function deployContract(anvil, name, args = []) {
+  return getAddress((await deploy(anvil, await compileContract(name), args, name)).address);
+}
+
+async function deploy({ rpcUrl, chainId }, { abi, bytecode }, args, name) {
+  const { publicClient, walletClient } = anvilClients({ rpcUrl, chainId }, anvilAccount(0));
+  const hash = await walletClient.deployContract({ abi, bytecode, args });
   const receipt = await publicClient.waitForTransactionReceipt({ hash });
-  if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error('TestUSDC deployment failed');
-  return { address: receipt.contractAddress, abi, publicClient, walletClient, deployer: deployer.address };
+  if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`${name} deployment failed`);
+  return { address: receipt.contractAddress, abi, publicClient, walletClient };
+}
+
+/**
+ * A settlement on chain: transaction `hash` succeeded, called the token, and moved exactly `price`
+ * from `payer` to `payTo` (`before`: their balances { payer, payee } before paying).
+ */
+export async function assertSettled(token, hash, { payer, payTo, before, price }) {
+  assert.match(hash ?? '', /^0x[0-9a-f]{64}$/i, `settlement transaction ${hash}`);
+  const receipt = await token.publicClient.getTransactionReceipt({ hash });
+  assert.equal(receipt.status, 'success');
+  assert.equal(getAddress(receipt.to), getAddress(token.address), 'the transaction calls the token');
+  assert.equal(await balanceOf(token, payTo), before.payee + price, 'payee received exactly the price');
+  assert.equal(await balanceOf(token, payer), before.payer - price, 'payer spent exactly the price');
 }
 
 /** Token balance (bigint) of `address`; ctx is what deployTestUSDC returned. */

@@ -7,6 +7,7 @@
 // durableObjectReplayStore(env.REPLAY) built on first request) and any paymentRequired options.
 // The handler answers WEATHER and counts its calls; GET /__stats returns
 // { handled, startup } (startup: what the module did while it was being evaluated).
+import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,13 @@ export const NETWORK = 'eip155:31337';
 export const PRICE = 10_000n; // 0.01 TestUSDC (6 decimals)
 export const MINTED = 10_000_000n;
 export const WEATHER = { city: 'Lisbon', weather: 'sunny', temperatureC: 21 };
+
+/** `response` is the paid GET /weather: 200 with the handler's answer (its body is read). */
+export async function assertServedWeather(response) {
+  const text = await response.text();
+  assert.equal(response.status, 200, text);
+  assert.deepEqual(JSON.parse(text), { ...WEATHER, path: '/weather' });
+}
 
 /** The route config of GET /weather paid in TestUSDC at `asset` on `network`. */
 export function weatherRoute({ asset, payTo, network = NETWORK, amount = PRICE, acceptV1 = false, maxTimeoutSeconds = 60 }) {

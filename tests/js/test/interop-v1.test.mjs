@@ -10,7 +10,7 @@ import { getAddress } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { decodeXPaymentResponse, wrapFetchWithPayment } from 'x402-fetch';
 import {
-  anvilAccount, anvilClients, balanceOf, deployTestUSDC, mint, startAnvil,
+  anvilAccount, anvilClients, assertSettled, balanceOf, deployTestUSDC, mint, startAnvil,
 } from '../lib/chain.mjs';
 import {
   decodeBase64Json, startOfficialV1Server, startV1Facilitator, v1TokenPrice,
@@ -67,15 +67,6 @@ async function ourClient(t, token, funds = MINTED) {
   return { wallet, pay, events };
 }
 
-async function assertSettled(token, hash, { payer, payTo, before }) {
-  assert.match(hash ?? '', /^0x[0-9a-f]{64}$/i, `receipt transaction ${hash}`);
-  const tx = await token.publicClient.getTransactionReceipt({ hash });
-  assert.equal(tx.status, 'success');
-  assert.equal(getAddress(tx.to), token.address, 'the transaction calls the token');
-  assert.equal(await balanceOf(token, payTo), before.payee + PRICE, 'payee received exactly the price');
-  assert.equal(await balanceOf(token, payer), before.payer - PRICE, 'payer spent exactly the price');
-}
-
 /** The requests the server saw: first unpaid, then exactly one paid retry carrying X-PAYMENT. */
 function assertOnePaidRetry(server, path) {
   const hits = server.seen.filter((r) => r.path === path);
@@ -113,7 +104,7 @@ test('our wrapFetch pays an official v1 x402-express server; settled on anvil by
   assert.equal(receipt.transaction, decodeXPaymentResponse(header).transaction);
   assert.ok([V1_NETWORK, NETWORK].includes(receipt.network), `receipt network ${receipt.network}`);
   assert.equal(getAddress(receipt.payer), wallet.address);
-  await assertSettled(token, receipt.transaction, { payer: wallet.address, payTo, before });
+  await assertSettled(token, receipt.transaction, { payer: wallet.address, payTo, before, price: PRICE });
 
   // The official server got a v1 payload: { x402Version: 1, scheme, network (v1 name), payload }.
   const { payment } = assertOnePaidRetry(server, '/weather');
@@ -158,7 +149,7 @@ test('our wrapFetch pays an official v1 POST route and the handler sees the JSON
 
   const receipt = x402.getPaymentReceipt(response);
   assert.equal(receipt?.success, true);
-  await assertSettled(token, receipt.transaction, { payer: wallet.address, payTo, before });
+  await assertSettled(token, receipt.transaction, { payer: wallet.address, payTo, before, price: PRICE });
 });
 
 test('control: the official x402-fetch v1 client pays the same official v1 server', async (t) => {
@@ -175,7 +166,7 @@ test('control: the official x402-fetch v1 client pays the same official v1 serve
   assert.deepEqual(JSON.parse(text), WEATHER);
   const receipt = decodeXPaymentResponse(response.headers.get('x-payment-response'));
   assert.equal(receipt.success, true);
-  await assertSettled(token, receipt.transaction, { payer: account.address, payTo, before });
+  await assertSettled(token, receipt.transaction, { payer: account.address, payTo, before, price: PRICE });
   const { payment } = assertOnePaidRetry(server, '/weather');
   assert.equal(payment.x402Version, 1);
 });

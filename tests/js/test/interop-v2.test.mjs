@@ -12,7 +12,7 @@ import { x402Client } from '@x402/core/client';
 import { registerExactEvmScheme as registerExactEvmClientScheme } from '@x402/evm/exact/client';
 import { decodePaymentResponseHeader, wrapFetchWithPayment } from '@x402/fetch';
 import {
-  anvilAccount, balanceOf, deployTestUSDC, installMulticall3, mint, startAnvil, startOfficialFacilitator,
+  anvilAccount, assertSettled, balanceOf, deployTestUSDC, installMulticall3, mint, startAnvil, startOfficialFacilitator,
 } from '../lib/chain.mjs';
 import { decodeBase64Json, exactEvmOption, startOfficialV2Server } from '../lib/official-servers.mjs';
 import { loadX402 } from '../lib/x402.mjs';
@@ -67,15 +67,6 @@ async function ourClient(t, token, funds = MINTED) {
 }
 
 /** Checks the settlement on chain: a successful transferWithAuthorization that moved exactly PRICE. */
-async function assertSettled(token, hash, { payer, payTo, before }) {
-  assert.match(hash ?? '', /^0x[0-9a-f]{64}$/i, `receipt transaction ${hash}`);
-  const tx = await token.publicClient.getTransactionReceipt({ hash });
-  assert.equal(tx.status, 'success');
-  assert.equal(getAddress(tx.to), token.address, 'the transaction calls the token');
-  assert.equal(await balanceOf(token, payTo), before.payee + PRICE, 'payee received exactly the price');
-  assert.equal(await balanceOf(token, payer), before.payer - PRICE, 'payer spent exactly the price');
-}
-
 /** The requests the server saw: first unpaid, then exactly one paid retry carrying PAYMENT-SIGNATURE. */
 function assertOnePaidRetry(server, path) {
   const hits = server.seen.filter((r) => r.path === path);
@@ -109,7 +100,7 @@ test('our wrapFetch pays an official v2 @x402/express server; settled on anvil b
   assert.equal(receipt.success, true);
   assert.equal(receipt.network, NETWORK);
   assert.equal(getAddress(receipt.payer), wallet.address);
-  await assertSettled(token, receipt.transaction, { payer: wallet.address, payTo, before });
+  await assertSettled(token, receipt.transaction, { payer: wallet.address, payTo, before, price: PRICE });
 
   // The official server got a well-formed v2 payload that echoes its own requirement verbatim.
   const { payment } = assertOnePaidRetry(server, '/weather');
@@ -157,7 +148,7 @@ test('our wrapFetch pays an official v2 POST route and the handler sees the JSON
 
   const receipt = x402.getPaymentReceipt(response);
   assert.equal(receipt?.success, true);
-  await assertSettled(token, receipt.transaction, { payer: wallet.address, payTo, before });
+  await assertSettled(token, receipt.transaction, { payer: wallet.address, payTo, before, price: PRICE });
 });
 
 test('control: the official @x402/fetch client pays the same official v2 server', async (t) => {
@@ -176,7 +167,7 @@ test('control: the official @x402/fetch client pays the same official v2 server'
   assert.deepEqual(JSON.parse(text), WEATHER);
   const receipt = decodePaymentResponseHeader(response.headers.get('payment-response'));
   assert.equal(receipt.success, true);
-  await assertSettled(token, receipt.transaction, { payer: account.address, payTo, before });
+  await assertSettled(token, receipt.transaction, { payer: account.address, payTo, before, price: PRICE });
   assertOnePaidRetry(server, '/weather');
 });
 

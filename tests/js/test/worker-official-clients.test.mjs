@@ -12,25 +12,16 @@ import { x402Client } from '@x402/core/client';
 import { registerExactEvmScheme as registerExactEvmClientScheme } from '@x402/evm/exact/client';
 import { decodePaymentResponseHeader, wrapFetchWithPayment } from '@x402/fetch';
 import { decodeXPaymentResponse, wrapFetchWithPayment as wrapFetchWithPaymentV1 } from 'x402-fetch';
-import { anvilAccount, anvilClients, balanceOf, deployTestUSDC, mint, startAnvil } from '../lib/chain.mjs';
+import { anvilAccount, anvilClients, assertSettled, balanceOf, deployTestUSDC, mint, startAnvil } from '../lib/chain.mjs';
 import { startV1Facilitator } from '../lib/official-servers.mjs';
 import {
-  MINTED, NETWORK, PRICE, WEATHER, decodeJsonHeader, startHelperWorker, v2Chain, weatherRoute,
+  MINTED, NETWORK, PRICE, assertServedWeather, decodeJsonHeader, startHelperWorker, v2Chain, weatherRoute,
 } from '../lib/worker-harness.mjs';
 import { loadX402 } from '../lib/x402.mjs';
 
 const x402 = await loadX402();
 
 /** Checks on chain: a successful transaction to the token that moved exactly PRICE. */
-async function assertSettled(token, hash, { payer, payTo, before }) {
-  assert.match(hash ?? '', /^0x[0-9a-f]{64}$/i, `settlement transaction ${hash}`);
-  const receipt = await token.publicClient.getTransactionReceipt({ hash });
-  assert.equal(receipt.status, 'success');
-  assert.equal(getAddress(receipt.to), token.address, 'the transaction calls the token');
-  assert.equal(await balanceOf(token, payTo), before.payee + PRICE, 'payee received exactly the price');
-  assert.equal(await balanceOf(token, payer), before.payer - PRICE, 'payer spent exactly the price');
-}
-
 /** The v2 Worker on a fresh chain. */
 async function setupV2(t) {
   const chain = await v2Chain(t);
@@ -55,14 +46,12 @@ test('(a) the official @x402/fetch v2 client pays the Worker; settled on anvil t
   const before = { payee: await balanceOf(token, payTo), payer: await balanceOf(token, account.address) };
 
   const response = await pay(`${worker.url}weather`);
-  const text = await response.text();
-  assert.equal(response.status, 200, text);
-  assert.deepEqual(JSON.parse(text), { ...WEATHER, path: '/weather' });
+  await assertServedWeather(response);
   const receipt = decodePaymentResponseHeader(response.headers.get('payment-response'));
   assert.equal(receipt.success, true, JSON.stringify(receipt));
   assert.equal(receipt.network, NETWORK);
   assert.equal(getAddress(receipt.payer), account.address);
-  await assertSettled(token, receipt.transaction, { payer: account.address, payTo, before });
+  await assertSettled(token, receipt.transaction, { payer: account.address, payTo, before, price: PRICE });
   assert.match(response.headers.get('access-control-expose-headers') ?? '', /PAYMENT-RESPONSE/i);
 
   const stats = await worker.stats();
@@ -98,16 +87,14 @@ async function payV1(t, { anvil, token, facilitator, payTo, worker }, viaFetch) 
   const before = { payee: await balanceOf(token, payTo), payer: await balanceOf(token, account.address) };
 
   const response = await pay(`${worker.url}weather`);
-  const text = await response.text();
-  assert.equal(response.status, 200, text);
-  assert.deepEqual(JSON.parse(text), { ...WEATHER, path: '/weather' });
+  await assertServedWeather(response);
   assert.equal(response.headers.get('payment-response'), null, 'a v1 payment is answered in X-PAYMENT-RESPONSE');
   const header = response.headers.get('x-payment-response');
   assert.ok(header, 'X-PAYMENT-RESPONSE present');
   const receipt = decodeXPaymentResponse(header);
   assert.equal(receipt.success, true, JSON.stringify(receipt));
   assert.equal(getAddress(receipt.payer), account.address);
-  await assertSettled(token, receipt.transaction, { payer: account.address, payTo, before });
+  await assertSettled(token, receipt.transaction, { payer: account.address, payTo, before, price: PRICE });
   assert.equal(facilitator.calls.settle.length, 1);
   assert.equal((await worker.stats()).handled, 1);
 }
@@ -160,14 +147,12 @@ test('(c) our own wrapFetch pays the Worker; settled on anvil, receipt decoded',
   const before = { payee: await balanceOf(token, payTo), payer: await balanceOf(token, wallet.address) };
 
   const response = await pay(`${worker.url}weather`);
-  const text = await response.text();
-  assert.equal(response.status, 200, text);
-  assert.deepEqual(JSON.parse(text), { ...WEATHER, path: '/weather' });
+  await assertServedWeather(response);
   const receipt = decodeJsonHeader(response.headers.get('payment-response'));
   assert.equal(receipt.success, true, JSON.stringify(receipt));
   const ours = x402.getPaymentReceipt(response);
   assert.equal(ours?.transaction, receipt.transaction);
-  await assertSettled(token, receipt.transaction, { payer: getAddress(wallet.address), payTo, before });
+  await assertSettled(token, receipt.transaction, { payer: getAddress(wallet.address), payTo, before, price: PRICE });
   assert.equal((await worker.stats()).handled, 1);
   assert.deepEqual(facilitator.calls, { verify: 0, settle: 1, supported: 0 });
 });

@@ -9,25 +9,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeAbiParameters, getAddress, hashTypedData, keccak256 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { anvilClients, balanceOf, compileContract, mint } from '../lib/chain.mjs';
-import { MINTED, NETWORK, PRICE, WEATHER, decodeJsonHeader, startHelperWorker, v2Chain, weatherRoute } from '../lib/worker-harness.mjs';
+import { anvilClients, assertSettled, balanceOf, deployContract, mint } from '../lib/chain.mjs';
+import {
+  MINTED, NETWORK, PRICE, assertServedWeather, decodeJsonHeader, startHelperWorker, v2Chain, weatherRoute,
+} from '../lib/worker-harness.mjs';
 import { loadX402 } from '../lib/x402.mjs';
 
 const x402 = await loadX402();
 
-async function deploySmartWallet(anvil, owner, contract = 'TestSmartWallet') {
-  const { abi, bytecode } = await compileContract(contract);
-  const { publicClient, walletClient } = anvilClients(anvil);
-  const hash = await walletClient.deployContract({ abi, bytecode, args: [owner] });
-  const receipt = await publicClient.waitForTransactionReceipt({ hash });
-  assert.equal(receipt.status, 'success');
-  return getAddress(receipt.contractAddress);
-}
-
 test('a smart-contract wallet (ERC-1271) pays a Worker route that verifies with the facilitator; refused on one that does not', async (t) => {
   const { anvil, token, facilitator, payTo } = await v2Chain(t);
   const owner = privateKeyToAccount(generatePrivateKey());
-  const smartWallet = await deploySmartWallet(anvil, owner.address);
+  const smartWallet = await deployContract(anvil, 'TestSmartWallet', [owner.address]);
   await mint(token, smartWallet, MINTED);
   const route = weatherRoute({ asset: token.address, payTo });
   const worker = await startHelperWorker(t, {
@@ -61,18 +54,13 @@ test('a smart-contract wallet (ERC-1271) pays a Worker route that verifies with 
   assert.equal(signatures[0].length, 2 + 66 * 2);
 
   const response = await pay(`${worker.url}weather`);
-  const text = await response.text();
-  assert.equal(response.status, 200, text);
-  assert.deepEqual(JSON.parse(text), { ...WEATHER, path: '/weather' });
+  await assertServedWeather(response);
   const receipt = decodeJsonHeader(response.headers.get('payment-response'));
   assert.equal(receipt.success, true, JSON.stringify(receipt));
   assert.equal(getAddress(receipt.payer), smartWallet);
   assert.equal(facilitator.calls.verify, 1);
   assert.equal(facilitator.calls.settle, 1);
-  const chainReceipt = await token.publicClient.getTransactionReceipt({ hash: receipt.transaction });
-  assert.equal(chainReceipt.status, 'success');
-  assert.equal(await balanceOf(token, smartWallet), before.wallet - PRICE);
-  assert.equal(await balanceOf(token, payTo), before.payee + PRICE);
+  await assertSettled(token, receipt.transaction, { payer: smartWallet, payTo, before: { payer: before.wallet, payee: before.payee }, price: PRICE });
 
   // A forgery in the wallet's format (another key signed) passes the local checks, which cannot
   // read it, and is refused by the facilitator: 402, the handler never runs, nothing settles.
@@ -99,7 +87,7 @@ test('a smart-contract wallet (ERC-1271) pays a Worker route that verifies with 
 test('a one-owner Safe (65-byte ERC-1271 signature) pays; the same from a plain account is SIGNER_MISMATCH', async (t) => {
   const { anvil, token, facilitator, payTo } = await v2Chain(t);
   const owner = privateKeyToAccount(generatePrivateKey());
-  const safe = await deploySmartWallet(anvil, owner.address, 'TestSafeWallet');
+  const safe = await deployContract(anvil, 'TestSafeWallet', [owner.address]);
   await mint(token, safe, MINTED);
   const worker = await startHelperWorker(t, {
     middlewares: [{
@@ -135,9 +123,7 @@ test('a one-owner Safe (65-byte ERC-1271 signature) pays; the same from a plain 
 
   const pay = x402.wrapFetch(fetch, { wallets: [x402.eip1193Wallet(provider(safe))], policy });
   const response = await pay(`${worker.url}weather`);
-  const text = await response.text();
-  assert.equal(response.status, 200, text);
-  assert.deepEqual(JSON.parse(text), { ...WEATHER, path: '/weather' });
+  await assertServedWeather(response);
   assert.equal(signed.length, 1);
   assert.equal(signed[0].length, 2 + 65 * 2);
   assert.ok(calls.includes('eth_getCode'), calls.join());
@@ -145,10 +131,7 @@ test('a one-owner Safe (65-byte ERC-1271 signature) pays; the same from a plain 
   assert.equal(receipt.success, true, JSON.stringify(receipt));
   assert.equal(getAddress(receipt.payer), safe);
   assert.deepEqual({ verify: facilitator.calls.verify, settle: facilitator.calls.settle }, { verify: 1, settle: 1 });
-  const chainReceipt = await token.publicClient.getTransactionReceipt({ hash: receipt.transaction });
-  assert.equal(chainReceipt.status, 'success');
-  assert.equal(await balanceOf(token, safe), before.safe - PRICE);
-  assert.equal(await balanceOf(token, payTo), before.payee + PRICE);
+  await assertSettled(token, receipt.transaction, { payer: safe, payTo, before: { payer: before.safe, payee: before.payee }, price: PRICE });
 
   // An adapter without getCode: the code is read through options.rpc.
   const bare = { kind: 'evm', address: safe, signTypedData: (typedData) => safeSignature(typedData, safe) };
