@@ -8,7 +8,7 @@
 
 use std::cell::OnceCell;
 
-use js_sys::{Object, Reflect};
+use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 use web_sys::{AbortSignal, Headers, Request, Response};
 
@@ -135,20 +135,12 @@ impl Caller {
     ) -> Result<Outgoing, JsValue> {
         let url = first.url();
         if self.plain && !first.redirected() && !url.is_empty() {
-            let init = match self.init.dyn_ref::<Object>() {
-                Some(given) => Object::create(given),
-                None => Object::new(),
-            };
-            let headers = match get(&init, "headers") {
-                given if given.is_undefined() || given.is_null() => Headers::new()?,
-                given => Headers::new_with_str_sequence_sequence(&given)?,
-            };
+            let flat = Array::new();
             for (name, value) in payment {
-                headers.set(name, value)?;
+                flat.push(&JsValue::from_str(name));
+                flat.push(&JsValue::from_str(value));
             }
-            own(&init, &"headers".into(), &headers)?;
-            own(&init, &"redirect".into(), &"manual".into())?;
-            return Ok(Outgoing::new(url, init));
+            return Ok(Outgoing::new(url, retry_init(&self.init, &flat)?));
         }
         let request = self.request()?;
         let url = response_url(first, request);
@@ -156,38 +148,26 @@ impl Caller {
     }
 }
 
-/// Gives `object` its own `key` (defined, not assigned: a read-only member it inherits
-/// from the caller's init would make an assignment fail).
-fn own(object: &Object, key: &JsValue, value: &JsValue) -> Result<(), JsValue> {
-    let descriptor = Object::new();
-    for (name, field) in [
-        ("value", value.clone()),
-        ("writable", JsValue::TRUE),
-        ("enumerable", JsValue::TRUE),
-        ("configurable", JsValue::TRUE),
-    ] {
-        Reflect::set(&descriptor, &name.into(), &field)?;
-    }
-    Object::define_property(object, key, &descriptor);
-    Ok(())
+#[wasm_bindgen(module = "/src/wasm/request.js")]
+extern "C" {
+    /// A plain call's init as fetch reads it when called: every own member (enumerable
+    /// or not), defined on a fresh object, with its headers copied into a Headers of
+    /// their own. In JS: one call instead of five per member.
+    #[wasm_bindgen(catch, js_name = snapshotInit)]
+    fn snapshot_init(init: &Object) -> Result<JsValue, JsValue>;
+
+    /// The init of a plain call's paid retry: inherits `init` (fetch reads every
+    /// member as `init.x` does, own or not, enumerable or not), with its own headers
+    /// (the call's plus `payment`, flattened name, value...) and `redirect: "manual"`.
+    #[wasm_bindgen(catch, js_name = retryInit)]
+    fn retry_init(init: &JsValue, payment: &Array) -> Result<JsValue, JsValue>;
 }
 
-/// A plain call's init as fetch reads it when called: every own member (enumerable
-/// or not), with its headers copied into a Headers of their own. `undefined` for none.
+/// A plain call's init as fetch reads it when called (see `snapshot_init`);
+/// `undefined` for none.
 fn snapshot(init: &JsValue) -> Result<JsValue, JsValue> {
-    let Some(given) = init.dyn_ref::<Object>() else {
-        return Ok(JsValue::UNDEFINED);
-    };
-    let copy = Object::new();
-    for name in Object::get_own_property_names(given).iter() {
-        let mut value = Reflect::get(given, &name)?;
-        if name.as_string().as_deref() == Some("headers")
-            && !value.is_undefined()
-            && !value.is_null()
-        {
-            value = Headers::new_with_str_sequence_sequence(&value)?.into();
-        }
-        own(&copy, &name, &value)?;
+    match init.dyn_ref::<Object>() {
+        Some(given) => snapshot_init(given),
+        None => Ok(JsValue::UNDEFINED),
     }
-    Ok(copy.into())
 }

@@ -120,15 +120,17 @@ export async function startPaidServer(options = {}) {
   function challenge(res, route, path, origin, extraHeaders = {}, error) {
     const mode = route.mode ?? 'normal';
     const headers = { 'content-type': 'application/json', ...extraHeaders };
+    // route.bom: the JSON body starts with a UTF-8 byte order mark (response.json() drops it).
+    const json = (value) => `${route.bom ? '\uFEFF' : ''}${JSON.stringify(value)}`;
     if (mode === 'v1') {
       const body = { x402Version: 1, error: error ?? route.error ?? 'X-PAYMENT header is required', accepts: route.accepts };
-      res.writeHead(402, headers).end(JSON.stringify(body));
+      res.writeHead(402, headers).end(json(body));
       return;
     }
     const document = paymentRequired(route, path, origin);
     if (error) document.error = error;
     if (mode === 'v2-body') {
-      res.writeHead(402, headers).end(JSON.stringify(document));
+      res.writeHead(402, headers).end(json(document));
       return;
     }
     headers['payment-required'] = x402.encodeHeader(document);

@@ -58,6 +58,30 @@ test('dialect v2 body-only: a 402 with the PaymentRequired only in its JSON body
   assert.equal(x402.getPaymentReceipt(response).transaction, payment.settlement.transaction);
 });
 
+test('dialect v2 body-only and v1 body: a JSON body that starts with a UTF-8 BOM is read as response.json() reads it', async (t) => {
+  const server = await serverFor(t, {
+    routes: {
+      '/v2bom': { mode: 'v2-body', bom: true, accepts: [usdc()] },
+      '/v1bom': { mode: 'v1', bom: true, accepts: [usdcV1()] },
+    },
+  });
+  const unpaid = await fetch(server.url('/v1bom'));
+  const raw = new Uint8Array(await unpaid.clone().arrayBuffer());
+  assert.deepEqual([...raw.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'the body starts with a BOM');
+  assert.equal((await unpaid.json()).x402Version, 1);
+  const { wallet, calls } = countingWallet(x402);
+  const paying = x402.wrapFetch(fetch, { wallets: [wallet] });
+  for (const path of ['/v2bom', '/v1bom']) {
+    const response = await paying(server.url(path));
+    assert.equal(response.status, 200, path);
+  }
+  assert.equal(calls.signTypedData.length, 2);
+  assert.deepEqual(server.payments.map((p) => [p.header, p.payload.x402Version, p.verification.isValid]), [
+    ['payment-signature', 2, true],
+    ['x-payment', 1, true],
+  ]);
+});
+
 test('dialect v1 body: the retry uses X-PAYMENT, the payload is x402Version 1, the receipt comes from X-PAYMENT-RESPONSE', async (t) => {
   const server = await serverFor(t, { routes: { '/v1': { mode: 'v1', accepts: [usdcV1({ maxAmountRequired: '20000' })] } } });
   const { wallet, calls, address } = countingWallet(x402);

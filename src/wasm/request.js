@@ -1,0 +1,114 @@
+// The request helpers of request.rs and caller.rs that would otherwise cross the wasm boundary
+// once per chunk or per member: a bounded body read, and the copies of a caller's init.
+
+const TIMED_OUT = 'x402-wasm: timed out';
+const NOT_WEB =
+  'the response body is not a web ReadableStream: wrap a fetch whose Responses are standard';
+const decoder = new TextDecoder();
+
+/**
+ * A response's body as text (UTF-8; malformed sequences replaced and a BOM dropped, as
+ * `text()` does), or `null` when it is longer than `limit` bytes: it is read chunk by chunk and
+ * cancelled as soon as the limit is passed, so a hostile body is never held whole. A body still
+ * arriving after `ms` milliseconds rejects with TIMED_OUT (one timer for the whole read; cleared
+ * either way). What cannot be read resolves to `{ refused: message }`.
+ * @param {Response} response
+ * @param {number} limit
+ * @param {number} ms
+ * @returns {Promise<string | null | { refused: string }>}
+ */
+export async function readText(response, limit, ms) {
+  const body = response.body;
+  if (body === null || body === undefined) return '';
+  if (typeof body.getReader !== 'function') return { refused: NOT_WEB };
+  const reader = body.getReader();
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(reject, ms, TIMED_OUT);
+  });
+  try {
+    const chunks = [];
+    let length = 0;
+    for (;;) {
+      let step;
+      try {
+        step = await Promise.race([reader.read(), timeout]);
+      } catch (error) {
+        cancelQuietly(reader);
+        throw error;
+      }
+      if (step.done) break;
+      let chunk = step.value;
+      if (!(chunk instanceof Uint8Array)) {
+        // A chunk from another realm (a test runner's outer fetch) is a view, not our Uint8Array.
+        if (!ArrayBuffer.isView(chunk)) {
+          cancelQuietly(reader);
+          return { refused: 'a response body chunk is not bytes' };
+        }
+        chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      }
+      length += chunk.byteLength;
+      if (length > limit) {
+        cancelQuietly(reader);
+        return null;
+      }
+      chunks.push(chunk);
+    }
+    if (chunks.length === 1) return decoder.decode(chunks[0]);
+    const bytes = new Uint8Array(length);
+    let at = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    return decoder.decode(bytes);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `target.cancel()` (a stream or its reader), not waited for, its rejection handled. */
+export function cancelQuietly(target) {
+  try {
+    const pending = target.cancel();
+    if (pending && typeof pending.catch === 'function') pending.catch(() => {});
+  } catch {
+    // Already failed or released: nothing to cancel.
+  }
+}
+
+const own = (object, key, value) =>
+  Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+
+/**
+ * A plain call's init as fetch reads it when called: every own member (enumerable or not),
+ * defined (not assigned) on a fresh object, with its headers copied into a Headers of their own.
+ * What the init throws (a getter, a Proxy trap) is thrown on.
+ * @param {object} init
+ */
+export function snapshotInit(init) {
+  const copy = {};
+  for (const name of Object.getOwnPropertyNames(init)) {
+    let value = init[name];
+    if (name === 'headers' && value !== undefined && value !== null) value = new Headers(value);
+    own(copy, name, value);
+  }
+  return copy;
+}
+
+/**
+ * The init of a plain call's paid retry: inherits the call's init (fetch reads every member as
+ * `init.x` does, own or not), with its own headers (the call's, plus `payment`: name, value,
+ * name, value...) and `redirect: 'manual'`, so the payment never follows a redirect.
+ * @param {object | undefined} init
+ * @param {string[]} payment
+ */
+export function retryInit(init, payment) {
+  const retry = typeof init === 'object' && init !== null ? Object.create(init) : {};
+  const given = retry.headers;
+  const headers = given === undefined || given === null ? new Headers() : new Headers(given);
+  for (let i = 0; i + 1 < payment.length; i += 2) headers.set(payment[i], payment[i + 1]);
+  own(retry, 'headers', headers);
+  own(retry, 'redirect', 'manual');
+  return retry;
+}
