@@ -224,12 +224,17 @@ export async function installMulticall3({ rpcUrl }) {
 
 // ---- official x402 facilitator ----
 
-/** The official v2 facilitator (exact EVM) in-process; anvil account `gasPayerIndex` pays gas. */
-export async function startOfficialFacilitator({ rpcUrl, chainId, network = `eip155:${chainId}`, gasPayerIndex = 1 }) {
+/**
+ * The official v2 facilitator (exact EVM) in-process; anvil account `gasPayerIndex` pays gas. It
+ * deploys ERC-6492 (counterfactual) wallets only through `eip6492AllowedFactories`.
+ */
+export async function startOfficialFacilitator({
+  rpcUrl, chainId, network = `eip155:${chainId}`, gasPayerIndex = 1, eip6492AllowedFactories = [],
+}) {
   const { walletClient } = anvilClients({ rpcUrl, chainId }, anvilAccount(gasPayerIndex));
   const signer = toFacilitatorEvmSigner(walletClient.extend(publicActions));
   const facilitator = new x402Facilitator();
-  registerExactEvmScheme(facilitator, { signer, networks: network });
+  registerExactEvmScheme(facilitator, { signer, networks: network, eip6492AllowedFactories });
   return {
     facilitator,
     network,

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { getAddress } from 'viem';
 import { Miniflare } from 'miniflare';
 import {
-  anvilAccount, deployTestUSDC, installMulticall3, startAnvil, startOfficialFacilitator, serveFacilitatorHttp,
+  anvilAccount, deployContract, deployTestUSDC, installMulticall3, startAnvil, startOfficialFacilitator,
+  serveFacilitatorHttp,
 } from './chain.mjs';
 import { packageDir } from './pkg.mjs';
 
@@ -201,17 +202,22 @@ export async function countingFacilitatorHttp(t, facilitator) {
 
 /**
  * Anvil (chain 31337) + TestUSDC + Multicall3 + the official v2 facilitator served over HTTP with
- * counted calls. Stops everything at t.after. Returns { anvil, token, facilitator, payTo }.
+ * counted calls. Stops everything at t.after. Returns { anvil, token, facilitator, payTo, factory }.
+ * With `eip6492Factory`, contracts/TestCreate2Factory.sol is deployed first and is the one factory
+ * the facilitator deploys ERC-6492 wallets through (`factory`: its address).
  */
-export async function v2Chain(t) {
+export async function v2Chain(t, { eip6492Factory = false } = {}) {
   const anvil = await startAnvil({ chainId: 31337 });
   t.after(() => anvil.stop());
   const token = await deployTestUSDC(anvil);
   token.address = getAddress(token.address);
   await installMulticall3(anvil);
-  const official = await startOfficialFacilitator({ ...anvil, network: NETWORK });
+  const factory = eip6492Factory ? await deployContract(anvil, 'TestCreate2Factory') : undefined;
+  const official = await startOfficialFacilitator({
+    ...anvil, network: NETWORK, eip6492AllowedFactories: factory ? [factory] : [],
+  });
   const facilitator = await countingFacilitatorHttp(t, official);
-  return { anvil, token, facilitator, payTo: anvilAccount(2).address };
+  return { anvil, token, facilitator, payTo: anvilAccount(2).address, factory };
 }
 
 /** base64 of the UTF-8 JSON of `value`, as a payment header. */

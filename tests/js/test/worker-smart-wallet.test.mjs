@@ -7,15 +7,23 @@
 // nothing moves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeAbiParameters, getAddress, hashTypedData, keccak256 } from 'viem';
+import {
+  concat, encodeAbiParameters, encodeFunctionData, getAddress, getContractAddress, hashTypedData, keccak256,
+  serializeErc6492Signature,
+} from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { anvilClients, assertSettled, balanceOf, deployContract, mint } from '../lib/chain.mjs';
+import { anvilClients, assertSettled, balanceOf, compileContract, deployContract, mint } from '../lib/chain.mjs';
 import {
   MINTED, NETWORK, PRICE, assertServedWeather, decodeJsonHeader, startHelperWorker, v2Chain, weatherRoute,
 } from '../lib/worker-harness.mjs';
 import { loadX402 } from '../lib/x402.mjs';
 
 const x402 = await loadX402();
+
+/** `signer`'s signature in a one-owner Safe's format (contracts/TestSafeWallet.sol) for `account`. */
+const safeSign = (signer, typedData, account) => signer.sign({
+  hash: keccak256(encodeAbiParameters([{ type: 'bytes32' }, { type: 'address' }], [hashTypedData(typedData), account])),
+});
 
 test('a smart-contract wallet (ERC-1271) pays a Worker route that verifies with the facilitator; refused on one that does not', async (t) => {
   const { anvil, token, facilitator, payTo } = await v2Chain(t);
@@ -98,9 +106,7 @@ test('a one-owner Safe (65-byte ERC-1271 signature) pays; the same from a plain 
   const { publicClient } = anvilClients(anvil);
   const signed = [];
   const safeSignature = async (typedData, account) => {
-    const hash = hashTypedData(typedData);
-    const message = keccak256(encodeAbiParameters([{ type: 'bytes32' }, { type: 'address' }], [hash, account]));
-    const signature = await owner.sign({ hash: message });
+    const signature = await safeSign(owner, typedData, account);
     signed.push(signature);
     return signature;
   };
@@ -150,10 +156,7 @@ test('a one-owner Safe (65-byte ERC-1271 signature) pays; the same from a plain 
   const forger = privateKeyToAccount(generatePrivateKey());
   const forged = {
     kind: 'evm', address: safe, getCode: async () => publicClient.getCode({ address: safe }),
-    async signTypedData(typedData) {
-      const message = keccak256(encodeAbiParameters([{ type: 'bytes32' }, { type: 'address' }], [hashTypedData(typedData), safe]));
-      return forger.sign({ hash: message });
-    },
+    signTypedData: (typedData) => safeSign(forger, typedData, safe),
   };
   const handledBefore = (await worker.stats()).handled;
   const refusedForgery = await x402.wrapFetch(fetch, { wallets: [forged], policy })(`${worker.url}weather`);
@@ -171,4 +174,71 @@ test('a one-owner Safe (65-byte ERC-1271 signature) pays; the same from a plain 
   assert.deepEqual({ verify: facilitator.calls.verify, settle: facilitator.calls.settle }, { verify: 3, settle: 2 });
   assert.equal((await worker.stats()).handled, handled);
   assert.equal(await balanceOf(token, safe), before.safe - 2n * PRICE);
+});
+
+// ERC-6492: a smart wallet not deployed yet (Coinbase Smart Wallet's accounts are counterfactual until
+// their first transaction) signs with its owner's signature wrapped in the call that deploys it:
+// factory, calldata, inner signature, and the 6492 magic suffix. The client sends it as it is (any
+// length but an ECDSA signature's is a contract's; there is no code to read yet). The Worker defers it
+// to the official facilitator, which simulates the deployment and the transfer, then deploys the wallet
+// through the one factory it allows and settles with the inner signature.
+test('an undeployed smart wallet (ERC-6492) pays: deployed through the allowed factory and settled; forged or another factory, refused', async (t) => {
+  const { anvil, token, facilitator, payTo, factory } = await v2Chain(t, { eip6492Factory: true });
+  const { publicClient } = anvilClients(anvil);
+  const owner = privateKeyToAccount(generatePrivateKey());
+  const wallet = await compileContract('TestSafeWallet');
+  const creationCode = concat([wallet.bytecode, encodeAbiParameters([{ type: 'address' }], [owner.address])]);
+  const salt = keccak256(owner.address);
+  const account = getContractAddress({ opcode: 'CREATE2', from: factory, salt, bytecode: creationCode });
+  const { abi: factoryAbi } = await compileContract('TestCreate2Factory');
+  const deployCall = encodeFunctionData({ abi: factoryAbi, functionName: 'deploy', args: [salt, creationCode] });
+  await mint(token, account, MINTED);
+  assert.equal(await publicClient.getCode({ address: account }), undefined, 'not deployed yet');
+
+  const signed = [];
+  // The injected provider of a counterfactual smart wallet: eth_signTypedData_v4 answers the 6492 form.
+  const provider = (signer, via = factory) => ({
+    async request({ method, params }) {
+      if (method === 'eth_accounts' || method === 'eth_requestAccounts') return [account];
+      if (method === 'eth_chainId') return `0x${anvil.chainId.toString(16)}`;
+      if (method !== 'eth_signTypedData_v4') throw Object.assign(new Error(`unexpected ${method}`), { code: 4200 });
+      const { types: { EIP712Domain, ...types }, domain, primaryType, message } = JSON.parse(params[1]);
+      const inner = await safeSign(signer, { types, domain, primaryType, message }, account);
+      const signature = serializeErc6492Signature({ address: via, data: deployCall, signature: inner });
+      signed.push(signature);
+      return signature;
+    },
+  });
+  const worker = await startHelperWorker(t, {
+    middlewares: [{
+      store: 'memory', routes: { 'GET /weather': weatherRoute({ asset: token.address, payTo }) },
+      facilitator: { url: facilitator.url }, verifyWithFacilitator: true,
+    }],
+  });
+  const policy = { assets: [{ network: NETWORK, asset: token.address, decimals: 6, symbol: 'USDC', maxPerPayment: '1000000' }] };
+  const pay = (signer, via) => x402.wrapFetch(fetch, { wallets: [x402.eip1193Wallet(provider(signer, via))], policy })(`${worker.url}weather`);
+  const before = { payer: await balanceOf(token, account), payee: await balanceOf(token, payTo) };
+
+  // Refused first, while the wallet is still undeployed: a forgery (another key inside the wrapper),
+  // and the owner's signature naming a factory the facilitator does not allow.
+  const otherFactory = await deployContract(anvil, 'TestCreate2Factory');
+  for (const [signer, via] of [[privateKeyToAccount(generatePrivateKey()), factory], [owner, otherFactory]]) {
+    const refused = await pay(signer, via);
+    assert.equal(refused.status, 402);
+    assert.equal(x402.getPaymentReceipt(refused)?.success, false);
+  }
+  assert.deepEqual({ verify: facilitator.calls.verify, settle: facilitator.calls.settle }, { verify: 2, settle: 0 });
+  assert.equal((await worker.stats()).handled, 0);
+  assert.equal(await publicClient.getCode({ address: account }), undefined, 'still not deployed');
+
+  const response = await pay(owner);
+  await assertServedWeather(response);
+  assert.equal(signed.length, 3);
+  assert.ok(signed[2].endsWith('6492649264926492649264926492649264926492649264926492649264926492'), 'the 6492 form was sent');
+  const receipt = decodeJsonHeader(response.headers.get('payment-response'));
+  assert.equal(receipt.success, true, JSON.stringify(receipt));
+  assert.equal(getAddress(receipt.payer), account);
+  assert.deepEqual({ verify: facilitator.calls.verify, settle: facilitator.calls.settle }, { verify: 3, settle: 1 });
+  assert.ok((await publicClient.getCode({ address: account }))?.length > 2, 'the facilitator deployed the wallet');
+  await assertSettled(token, receipt.transaction, { payer: account, payTo, before, price: PRICE });
 });
