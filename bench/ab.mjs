@@ -9,17 +9,23 @@ import { KEY, PKG_NODE_ENTRY } from './lib/fixtures.mjs';
 import { startPaidServer, alternateLatency, fetchOk, plainRoundTrips } from './lib/paid.mjs';
 
 const entry = (dir) => pathToFileURL(path.join(path.resolve(dir), 'index.node.js')).href;
-const [oldDir, newDir, per] = process.argv.slice(2);
-if (!oldDir) throw new Error('usage: node bench/ab.mjs <old pkg dir> [new pkg dir] [per side]');
-const a = await import(entry(oldDir));
-const b = await import(newDir ? entry(newDir) : pathToFileURL(PKG_NODE_ENTRY).href);
+const [oldDir, newDir, per = '1000'] = process.argv.slice(2);
+const perSide = Number(per);
+if (!oldDir || !Number.isSafeInteger(perSide) || perSide < 1) {
+  throw new Error('usage: node bench/ab.mjs <old pkg dir> [new pkg dir] [requests per side]');
+}
+const [oldEntry, newEntry] = [entry(oldDir), newDir ? entry(newDir) : pathToFileURL(PKG_NODE_ENTRY).href];
+if (oldEntry === newEntry) throw new Error('bench/ab.mjs: the two sides are the same package');
+const a = await import(oldEntry);
+const b = await import(newEntry);
 // The server verifies with a third instance (a copy of the old package: its modules, and so its
 // wasm, are its own): sharing either side's instance warms that side by about 40 us.
 const serverDir = fs.mkdtempSync(path.join(os.tmpdir(), 'x402-ab-'));
-fs.cpSync(oldDir, serverDir, { recursive: true });
-const verifier = await import(entry(serverDir));
-const server = await startPaidServer(verifier.verifyPayment);
+let server;
 try {
+  fs.cpSync(oldDir, serverDir, { recursive: true });
+  const verifier = await import(entry(serverDir));
+  server = await startPaidServer(verifier.verifyPayment);
   const paying = (x) => x.wrapFetch(fetch, { wallets: [x.evmPrivateKeyWallet(KEY)] });
   const [old, now] = [paying(a), paying(b)];
   const header = b.encodePaymentHeader(
@@ -29,13 +35,13 @@ try {
     { name: 'old', fn: () => fetchOk(old, server.url) },
     { name: 'new', fn: () => fetchOk(now, server.url) },
     { name: 'plain', fn: () => plainRoundTrips(server.url, header) },
-  ], { perSide: Number(per ?? 1000), block: 25, warmup: 50 });
+  ], { perSide, block: 25, warmup: 50 });
   const ms = (v) => v.toFixed(3);
   for (const side of ['old', 'new']) {
     console.log(`${side} p50 ${ms(r[side].p50)} overhead ${ms(r[side].p50 - r.plain.p50)} ms`);
   }
   console.log(`plain p50 ${ms(r.plain.p50)}`);
 } finally {
-  await server.close();
+  await server?.close();
   fs.rmSync(serverDir, { recursive: true, force: true });
 }

@@ -8,10 +8,12 @@ const decoder = new TextDecoder();
 
 /**
  * A response's body as text (UTF-8; malformed sequences replaced and a BOM dropped, as
- * `text()` does), or `null` when it is longer than `limit` bytes: it is read chunk by chunk and
- * cancelled as soon as the limit is passed, so a hostile body is never held whole. A body still
- * arriving after `ms` milliseconds rejects with TIMED_OUT (one timer for the whole read; cleared
- * either way). What cannot be read resolves to `{ refused: message }`.
+ * `text()` does), or `null` when it is longer than `limit` bytes: it is read chunk by chunk, each
+ * copied at once into one buffer that never grows past the limit, and cancelled as soon as the
+ * limit is passed, so a hostile body is never held whole, however it is cut into chunks. A body
+ * still arriving after `ms` milliseconds rejects with TIMED_OUT (one timer for the whole read,
+ * cleared either way). What cannot be read resolves to `{ refused: message }`; any failure
+ * cancels the reader.
  * @param {Response} response
  * @param {number} limit
  * @param {number} ms
@@ -22,21 +24,23 @@ export async function readText(response, limit, ms) {
   if (body === null || body === undefined) return '';
   if (typeof body.getReader !== 'function') return { refused: NOT_WEB };
   const reader = body.getReader();
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(reject, ms, TIMED_OUT);
-  });
+  // The read in progress is rejected by the timer; one that has just ended is not read after it.
+  let expired = false;
+  let fail = null;
+  const timer = setTimeout(() => {
+    expired = true;
+    fail?.(TIMED_OUT);
+  }, ms);
+  let bytes = new Uint8Array(0);
+  let length = 0;
   try {
-    const chunks = [];
-    let length = 0;
     for (;;) {
-      let step;
-      try {
-        step = await Promise.race([reader.read(), timeout]);
-      } catch (error) {
-        cancelQuietly(reader);
-        throw error;
-      }
+      if (expired) throw TIMED_OUT;
+      const step = await new Promise((resolve, reject) => {
+        fail = reject;
+        reader.read().then(resolve, reject);
+      });
+      fail = null;
       if (step.done) break;
       let chunk = step.value;
       if (!(chunk instanceof Uint8Array)) {
@@ -47,24 +51,25 @@ export async function readText(response, limit, ms) {
         }
         chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       }
-      length += chunk.byteLength;
-      if (length > limit) {
+      if (chunk.byteLength > limit - length) {
         cancelQuietly(reader);
         return null;
       }
-      chunks.push(chunk);
+      if (length + chunk.byteLength > bytes.byteLength) {
+        const grown = new Uint8Array(Math.min(limit, Math.max(2 * bytes.byteLength, length + chunk.byteLength, 1024)));
+        grown.set(bytes.subarray(0, length));
+        bytes = grown;
+      }
+      bytes.set(chunk, length);
+      length += chunk.byteLength;
     }
-    if (chunks.length === 1) return decoder.decode(chunks[0]);
-    const bytes = new Uint8Array(length);
-    let at = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, at);
-      at += chunk.byteLength;
-    }
-    return decoder.decode(bytes);
+  } catch (error) {
+    cancelQuietly(reader);
+    throw error;
   } finally {
     clearTimeout(timer);
   }
+  return decoder.decode(bytes.subarray(0, length));
 }
 
 /** `target.cancel()` (a stream or its reader), not waited for, its rejection handled. */

@@ -171,12 +171,13 @@ export async function startHelperWorker(t, { middlewares, copies = 1, durableObj
 
 /**
  * Wraps a facilitator (verify/settle/getSupported) so every call is counted, then serves it on
- * 127.0.0.1. Returns { url, close(), calls: { verify, settle, supported }, log: [op] }.
+ * 127.0.0.1. Returns { url, close(), calls: { verify, settle, supported }, log: [op], verified: [payload] }.
  */
 export async function countingFacilitatorHttp(t, facilitator) {
   const inner = facilitator.facilitator ?? facilitator;
   const calls = { verify: 0, settle: 0, supported: 0 };
   const log = [];
+  const verified = []; // the payment payloads /verify was given, in order
   const count = (op) => {
     calls[op] += 1;
     log.push(op);
@@ -188,6 +189,7 @@ export async function countingFacilitatorHttp(t, facilitator) {
     },
     verify: async (payload, requirements) => {
       count('verify');
+      verified.push(payload);
       return inner.verify(payload, requirements);
     },
     settle: async (payload, requirements) => {
@@ -197,7 +199,7 @@ export async function countingFacilitatorHttp(t, facilitator) {
   };
   const server = await serveFacilitatorHttp(counted);
   t.after(() => server.close());
-  return { ...server, calls, log };
+  return { ...server, calls, log, verified };
 }
 
 /**

@@ -297,6 +297,10 @@ test('fidelity: the paid retry goes where the 402 came from, with every init mem
   assert.deepEqual([first.method, retry.method], ['DELETE', 'DELETE']);
   assert.deepEqual([first.headers['x-hidden'], retry.headers['x-hidden']], ['yes', 'yes']);
   assert.ok(retry.headers['payment-signature']);
+  // A member the init inherits (from a prototype that has none of its own), read as fetch reads it.
+  const inherited = Object.create(Object.create(null, { method: { value: 'PUT', enumerable: true } }));
+  assert.equal((await plain(server.url('/paid'), inherited)).status, 200);
+  assert.deepEqual(server.requests.slice(4).map((r) => r.method), ['PUT', 'PUT']);
 });
 
 test('fidelity: abort before the request: AbortError, nothing sent, no wallet call', async (t) => {
