@@ -124,6 +124,10 @@ export interface SettlementResponse {
   network: string;
   amount?: string;
   extensions?: Record<string, unknown>;
+  /** A facilitator's explanation of errorReason (official servers send it). */
+  errorMessage?: string;
+  /** Any other member, as the server sent it (extensionResponses, extra...). */
+  [member: string]: unknown;
 }
 
 /** A validated requirement in the common shape of every dialect. */
@@ -147,10 +151,12 @@ export interface Requirement {
 
 /** A recognised 402. */
 export interface Challenge {
-  dialect: 'x402-v2-header' | 'x402-v2-body' | 'x402-v1';
-  x402Version: 1 | 2;
+  /** x402 proper, or one of the seed dialects (a transfer the client makes itself). */
+  dialect: 'x402-v2-header' | 'x402-v2-body' | 'x402-v1' | 'solana-pay' | 'x402-headers' | 'facilitator-pay';
+  /** 0 for a seed dialect. */
+  x402Version: 0 | 1 | 2;
   /** The request header a payment goes in. */
-  paymentHeader: 'PAYMENT-SIGNATURE' | 'X-PAYMENT';
+  paymentHeader: 'PAYMENT-SIGNATURE' | 'X-PAYMENT' | 'X-Payment-Reference' | 'X-402-Payment-Proof' | 'X-Payment-Proof';
   resource?: ResourceInfo;
   error?: string;
   requirements: Requirement[];

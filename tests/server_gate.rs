@@ -159,6 +159,22 @@ fn decisions_on_payment_headers() {
             "402 invalid_network",
         ),
         (
+            // A facilitator would settle the Permit2 one, checked here on the EIP-3009 one.
+            "a Permit2 authorization beside the EIP-3009 one",
+            payment(&r, 2, |p| {
+                p["payload"]["permit2Authorization"] =
+                    json!({ "from": PAY_TO, "permitted": {}, "witness": {} })
+            }),
+            "402 invalid_payload",
+        ),
+        (
+            "an empty permit2Authorization beside the EIP-3009 one",
+            payment(&r, 2, |p| {
+                p["payload"]["permit2Authorization"] = Value::Null
+            }),
+            "402 invalid_payload",
+        ),
+        (
             "accepted not an object",
             payment(&r, 2, |p| p["accepted"] = json!("exact")),
             "400 INVALID_PAYLOAD",

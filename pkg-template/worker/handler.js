@@ -41,6 +41,11 @@ export function preflight(request, options = {}) {
   });
 }
 
+/** Two payer addresses are the same: EVM ones whatever their case, others exactly. */
+function samePayer(a, b) {
+  return a.startsWith('0x') && b.startsWith('0x') ? a.toLowerCase() === b.toLowerCase() : a === b;
+}
+
 /** A reason given by a facilitator (or anyone): short text, or `fallback` for anything else. */
 function reasonText(value, fallback) {
   return typeof value === 'string' && value.length > 0 && value.length <= 256 ? value : fallback;
@@ -118,6 +123,12 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
     if (verified?.isValid !== true) {
       await store.release(decision.replayKey);
       return refuse(verified?.invalidReason);
+    }
+    // The facilitator verified someone else's payment than the one checked here (and reserved
+    // against replays): it would settle that one.
+    if (typeof verified.payer === 'string' && verified.payer !== '' && !samePayer(verified.payer, decision.payer)) {
+      await store.release(decision.replayKey);
+      return refuse('invalid_payload');
     }
   }
   const payment = {

@@ -98,6 +98,13 @@ impl BudgetLimits {
     }
 }
 
+/// How long committed payments are kept when no window in use needs them: a window
+/// that a paying fetch made later brings (`shareBudgetWith`, a provider's new policy)
+/// then counts what was paid in its span, up to a day back.
+const RETAIN_MS: u64 = 24 * 3_600_000;
+/// The most payments kept only for such a later window (the newest of them).
+const RETAIN_EXTRA: usize = 1_024;
+
 /// A reservation's handle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ReservationId(u64);
@@ -116,10 +123,11 @@ pub struct Ledger {
     limits: BudgetLimits,
     total: Amount,
     per_origin: HashMap<String, Amount>,
-    /// Every open reservation, and the payments committed within the longest
-    /// window of the limits that use this ledger.
+    /// Every open reservation, the payments committed within the longest window of
+    /// the limits that use this ledger, and up to [`RETAIN_EXTRA`] more of the last
+    /// [`RETAIN_MS`].
     recent: VecDeque<Entry>,
-    /// That longest window, in milliseconds (0: no window, nothing committed kept).
+    /// That longest window, in milliseconds (0: no window).
     horizon_ms: u64,
     open: HashMap<ReservationId, (String, Amount)>,
     next: u64,
@@ -134,9 +142,10 @@ impl Ledger {
         ledger
     }
 
-    /// Keeps payments for `limits`' window from now on: a paying fetch that shares
-    /// this ledger says so when it is made, so that its window also counts what the
-    /// others pay meanwhile.
+    /// Keeps payments for `limits`' window: a paying fetch that shares this ledger
+    /// says so when it is made, so that its window also counts what the others pay
+    /// meanwhile (and what they paid before, within a day and [`RETAIN_EXTRA`]
+    /// payments).
     pub fn keep_for(&mut self, limits: &BudgetLimits) {
         if let Some((window_ms, _)) = limits.window {
             self.horizon_ms = self.horizon_ms.max(window_ms);
@@ -173,12 +182,22 @@ impl Ledger {
     ) -> Result<ReservationId> {
         let micros = micros.unwrap_or(Amount::ZERO);
         self.keep_for(limits);
-        // What may still count: open reservations, and payments committed within the
-        // longest window.
-        let kept_after = now_ms.saturating_sub(self.horizon_ms);
+        // What may still count: open reservations, payments committed within the
+        // longest window, and a bounded number more of the last day, for a window
+        // made later (the clock is compared first: it is the cheap test).
+        let needed_after = now_ms.saturating_sub(self.horizon_ms);
+        let kept_after = now_ms.saturating_sub(self.horizon_ms.max(RETAIN_MS));
         let open = &self.open;
         self.recent
-            .retain(|e| open.contains_key(&e.id) || e.at_ms > kept_after);
+            .retain(|e| e.at_ms > kept_after || open.contains_key(&e.id));
+        while self.recent.len() > RETAIN_EXTRA
+            && self
+                .recent
+                .front()
+                .is_some_and(|e| e.at_ms <= needed_after && !open.contains_key(&e.id))
+        {
+            self.recent.pop_front();
+        }
         let exceeded = |limit: &'static str, spent: Amount, cap: Amount| -> Result<()> {
             match spent.checked_add(micros) {
                 Ok(sum) if sum <= cap => Ok(()),

@@ -122,27 +122,34 @@ fn a_shared_ledger_holds_each_fetchs_limits() {
         cents(5),
         3_000
     )));
-    pay_cent(&mut shared, &narrow, "a", 3_000);
-    // From the first window on, payments are kept for it, whichever fetch made them.
-    pay_cent(&mut shared, &wide, "b", 4_000);
+    // The narrow window counts them too, made before it was.
+    assert!(window_exceeded(shared.reserve_under(
+        &narrow,
+        "a",
+        cents(1),
+        3_000
+    )));
+    pay_cent(&mut shared, &narrow, "a", 62_001);
+    // Payments are kept for the window, whichever fetch made them.
+    pay_cent(&mut shared, &wide, "b", 63_000);
     assert!(window_exceeded(shared.reserve_under(
         &narrow,
         "b",
         cents(1),
-        5_000
+        64_000
     )));
     // A minute after the last one the window is free again; the total is not.
     shared
-        .reserve_under(&narrow, "b", cents(1), 64_001)
+        .reserve_under(&narrow, "b", cents(1), 123_001)
         .unwrap();
     assert_eq!(shared.total(), Amount::from(50_000));
     assert!(total_exceeded(shared.reserve_under(
         &narrow,
         "b",
         cents(2),
-        64_001
+        123_001
     )));
-    assert!(shared.reserve_under(&wide, "b", cents(2), 64_001).is_ok());
+    assert!(shared.reserve_under(&wide, "b", cents(2), 123_001).is_ok());
 }
 
 #[test]
@@ -179,7 +186,7 @@ fn bad_config_is_coded() {
 }
 
 #[test]
-fn a_window_made_later_counts_what_the_others_pay_from_then_on() {
+fn a_window_made_later_counts_what_the_others_paid_and_pay() {
     // No window first; a fetch with an hourly $0.02 then shares the ledger.
     let (none, hourly) = (
         limits(None, None, None),
@@ -221,5 +228,42 @@ fn a_window_made_later_counts_what_the_others_pay_from_then_on() {
         shared
             .reserve_under(&minute, "a", cents(1), 240_000)
             .is_ok()
+    );
+}
+
+#[test]
+fn a_window_made_after_payments_counts_the_last_days_payments_a_bounded_number_of_them() {
+    // A fetch without a window pays four cents; a fetch with an hourly $0.04 made later
+    // (shareBudgetWith, a provider's new policy) has nothing left.
+    let (none, hourly) = (
+        limits(None, None, None),
+        limits(None, None, Some((3_600, "0.04"))),
+    );
+    let mut shared = Ledger::new(none.clone());
+    for at in [1_000, 2_000, 3_000, 3_500] {
+        pay_cent(&mut shared, &none, "a", at);
+    }
+    shared.keep_for(&hourly);
+    assert!(window_exceeded(shared.reserve_under(
+        &hourly,
+        "b",
+        cents(1),
+        4_000
+    )));
+    // A day later, those four are out of any window.
+    let day = 24 * 3_600_000;
+    let id = shared
+        .reserve_under(&hourly, "b", cents(4), 4_000 + day)
+        .unwrap();
+    shared.commit(id, 4_000 + day);
+    // Without a window, what is kept for a later one is bounded.
+    let mut busy = Ledger::new(none.clone());
+    for at in 1..(3 * RETAIN_EXTRA as u64) {
+        pay_cent(&mut busy, &none, "a", at);
+    }
+    assert!(
+        busy.recent.len() <= RETAIN_EXTRA + 1,
+        "{}",
+        busy.recent.len()
     );
 }

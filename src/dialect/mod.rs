@@ -22,7 +22,7 @@ use crate::protocol::ResourceInfo;
 pub use facilitator_pay::{FACILITATOR_SCHEME, FacilitatorPay};
 pub use requirement::{RejectedRequirement, Requirement};
 pub use solana_pay::{SolanaPayReference, TRANSFER_SCHEME, solana_network};
-pub use x402::{X402V1Body, X402V2Body, X402V2Header};
+pub use x402::{MAX_ACCEPTS, X402V1Body, X402V2Body, X402V2Header};
 pub use x402_headers::X402Headers;
 
 /// The largest response body parsed when looking for a 402 challenge (256 KiB).
@@ -265,21 +265,37 @@ pub fn challenge_from_json(json: &Value) -> Result<Challenge> {
 }
 
 impl Challenge {
-    /// Finds the requirement `wanted` designates: one of the server's `accepts`
-    /// objects (compared as JSON), a recognised requirement (with `raw`), or an
-    /// index into `accepts`.
+    /// Finds the requirement `wanted` designates: an index into the server's
+    /// `accepts`, one of its `accepts` objects exactly as sent (compared as JSON), or a
+    /// recognised requirement (`recognizePaymentRequired`'s view, found by its `index`)
+    /// whose terms (scheme, network, amount, asset, payTo) are all the requirement's.
+    /// Members the server put inside an entry (a `raw` or an `index` of its own) never
+    /// select another entry: what the caller read is what gets signed.
     ///
     /// # Errors
     /// [`Error::RequirementNotOffered`] when it designates none of the usable ones.
     pub fn find_requirement(&self, wanted: &Value) -> Result<&Requirement> {
-        let wanted_raw = wanted.get("raw").unwrap_or(wanted);
-        self.requirements
+        let at = |index: u64| self.requirements.iter().find(|r| r.index as u64 == index);
+        if let Some(index) = wanted.as_u64() {
+            return at(index).ok_or(Error::RequirementNotOffered);
+        }
+        if let Some(found) = self.requirements.iter().find(|r| r.raw == *wanted) {
+            return Ok(found);
+        }
+        let found = wanted
+            .get("index")
+            .and_then(Value::as_u64)
+            .and_then(at)
+            .ok_or(Error::RequirementNotOffered)?;
+        let view = serde_json::to_value(found).map_err(|_| Error::RequirementNotOffered)?;
+        let shown = ["scheme", "network", "amount", "asset", "payTo"]
             .iter()
-            .find(|r| match wanted.as_u64() {
-                Some(index) => r.index as u64 == index,
-                None => r.raw == *wanted_raw,
-            })
-            .ok_or(Error::RequirementNotOffered)
+            .all(|key| wanted.get(key).is_some_and(|v| Some(v) == view.get(key)));
+        if shown {
+            Ok(found)
+        } else {
+            Err(Error::RequirementNotOffered)
+        }
     }
 }
 

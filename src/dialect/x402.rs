@@ -108,7 +108,7 @@ fn unsupported(json: &Value) -> Error {
 /// maximum; a server lists one entry per scheme, network and asset it takes, a handful
 /// in practice. This bound, far above that, keeps the work per challenge bounded (each
 /// entry is validated and kept); a longer list is INVALID_402.
-const MAX_ACCEPTS: usize = 1_000;
+pub const MAX_ACCEPTS: usize = 1_000;
 
 fn challenge(
     dialect: DialectId,

@@ -164,6 +164,12 @@ pub fn verify(
     let not_yet = |valid_after: U256| valid_after > now + U256::from(options.max_clock_skew);
     let expired = |valid_before: U256| valid_before < now + U256::from(options.min_validity);
 
+    // A facilitator picks the transfer by which member is present (the official one takes
+    // `permit2Authorization` first): a payload with both would be checked and replay-keyed on
+    // one and settled on the other.
+    if payload.get("authorization").is_some() && payload.get("permit2Authorization").is_some() {
+        return Err(Invalid::Payload);
+    }
     if let Some(auth) = payload.get("authorization").filter(|a| a.is_object()) {
         let from = address(auth, "from")?;
         if address(auth, "to")? != pay_to {

@@ -28,6 +28,9 @@ pub struct SettlementResponse {
     /// Extensions, raw.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extensions: Option<Map<String, Value>>,
+    /// Keys this crate does not model (`errorMessage`, `extra`...), kept as received.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
 }
 
 /// A facilitator's `/verify` answer.

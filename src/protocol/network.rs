@@ -37,6 +37,13 @@ const V1_NAMES: &[(&str, Chain)] = &[
     ("arbitrum-sepolia", Chain::Evm(421614)),
     ("optimism", Chain::Evm(10)),
     ("optimism-sepolia", Chain::Evm(11155420)),
+    // The official v2 SDK's v1 names (`@x402/evm` 2.27, EVM_NETWORK_CHAIN_ID_MAP).
+    ("megaeth", Chain::Evm(4326)),
+    ("monad", Chain::Evm(143)),
+    ("stable", Chain::Evm(988)),
+    ("stable-testnet", Chain::Evm(2201)),
+    ("celo", Chain::Evm(42220)),
+    ("flare", Chain::Evm(14)),
     ("solana", Chain::Solana(SOLANA_MAINNET)),
     ("solana-devnet", Chain::Solana(SOLANA_DEVNET)),
     ("solana-testnet", Chain::Solana(SOLANA_TESTNET)),
@@ -51,6 +58,12 @@ const V1_UNKNOWN_TO_CLIENT: &[&str] = &[
     "arbitrum-sepolia",
     "optimism",
     "optimism-sepolia",
+    "megaeth",
+    "monad",
+    "stable",
+    "stable-testnet",
+    "celo",
+    "flare",
     "solana-testnet",
 ];
 

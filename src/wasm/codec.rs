@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{bytes_for, entries, json_to_js, length_of, method};
+use super::convert::{
+    bytes_for, entries, json_to_js, length_of, method, string_arg, view_to_js, whole_arg,
+};
 use super::error::{invalid_argument, js, to_js};
 use super::headers::JsHeaders;
 use crate::dialect::{MAX_BODY_LEN, Response402, recognize};
@@ -48,9 +50,10 @@ fn document_named(name: &str) -> Result<Document, JsValue> {
 /// `document`: `"PaymentRequired"`, `"PaymentPayload"` or `"SettlementResponse"`.
 /// Returns the JSON object as the header carried it.
 #[wasm_bindgen(js_name = decodeHeader)]
-pub fn decode_header(value: &str, document: &str) -> Result<JsValue, JsValue> {
-    let document = document_named(document)?;
-    let json: Value = js(protocol::decode_header(value, document))?;
+pub fn decode_header(value: JsValue, document: JsValue) -> Result<JsValue, JsValue> {
+    let document = document_named(&string_arg(&document, "document")?)?;
+    let value = string_arg(&value, "the header value")?;
+    let json: Value = js(protocol::decode_header(&value, document))?;
     let checked = match document {
         Document::PaymentRequired => PaymentRequired::deserialize(&json).map(drop),
         Document::PaymentPayload => match json.get("x402Version").and_then(Value::as_u64) {
@@ -65,9 +68,12 @@ pub fn decode_header(value: &str, document: &str) -> Result<JsValue, JsValue> {
 
 /// Decodes a `PAYMENT-RESPONSE` / `X-PAYMENT-RESPONSE` header to its settlement response.
 #[wasm_bindgen(js_name = decodePaymentResponse)]
-pub fn decode_payment_response(value: &str) -> Result<JsValue, JsValue> {
-    let response: SettlementResponse =
-        js(protocol::decode_header(value, Document::SettlementResponse))?;
+pub fn decode_payment_response(value: JsValue) -> Result<JsValue, JsValue> {
+    let value = string_arg(&value, "the header value")?;
+    let response: SettlementResponse = js(protocol::decode_header(
+        &value,
+        Document::SettlementResponse,
+    ))?;
     json_to_js(&response)
 }
 
@@ -105,10 +111,11 @@ pub fn encode_header(value: JsValue) -> Result<String, JsValue> {
 /// string or `Uint8Array` (may be empty).
 #[wasm_bindgen(js_name = recognizePaymentRequired)]
 pub fn recognize_payment_required(
-    status: u16,
+    status: JsValue,
     headers: JsValue,
     body: JsValue,
 ) -> Result<JsValue, JsValue> {
+    let status = whole_arg(&status, "status", 999)?;
     // A body over MAX_BODY_LEN is not copied (a Uint8Array may hold 2^31 bytes and
     // more): recognition gets a stand-in over the limit, which it refuses as it would
     // the body (BODY_TOO_LARGE), or ignores when the PAYMENT-REQUIRED header decides.
@@ -138,7 +145,7 @@ pub fn recognize_payment_required(
         },
         other => other,
     });
-    json_to_js(&ChallengeView::from(&js(challenge)?))
+    view_to_js(&ChallengeView::from(&js(challenge)?))
 }
 
 /// Headers for `JsHeaders`: a `Headers`-like object (with `get`) as it is; a plain
@@ -205,32 +212,40 @@ impl<'a> From<&'a crate::dialect::Challenge> for ChallengeView<'a> {
 /// Validates an atomic amount (a decimal integer string below 2^256) and returns
 /// it in canonical form (no leading zeros).
 #[wasm_bindgen(js_name = parseAmount)]
-pub fn parse_amount(amount: &str) -> Result<String, JsValue> {
-    js(Amount::parse(amount)).map(|a| a.to_string())
+pub fn parse_amount(amount: JsValue) -> Result<String, JsValue> {
+    js(Amount::parse(&string_arg(&amount, "amount")?)).map(|a| a.to_string())
 }
 
 /// Converts a money string (`"$0.01"`, `"0.05 USDC"`, `"1.5"`) to atomic units of
 /// an asset with `decimals` decimals, exactly: `{ amount, currency }`.
 #[wasm_bindgen(js_name = parsePrice)]
-pub fn parse_price(price: &str, decimals: u8) -> Result<JsValue, JsValue> {
-    let price = js(protocol::parse_price(price, decimals))?;
+pub fn parse_price(price: JsValue, decimals: JsValue) -> Result<JsValue, JsValue> {
+    let (price, decimals) = (string_arg(&price, "price")?, decimals_arg(&decimals)?);
+    let price = js(protocol::parse_price(&price, decimals))?;
     json_to_js(&serde_json::json!({ "amount": price.amount, "currency": price.currency }))
 }
 
 /// Formats atomic units as a decimal string: `formatUnits("10000", 6) === "0.01"`.
 #[wasm_bindgen(js_name = formatUnits)]
-pub fn format_units(amount: &str, decimals: u8) -> Result<String, JsValue> {
-    js(Amount::parse(amount)).map(|a| a.format_units(decimals))
+pub fn format_units(amount: JsValue, decimals: JsValue) -> Result<String, JsValue> {
+    let (amount, decimals) = (string_arg(&amount, "amount")?, decimals_arg(&decimals)?);
+    js(Amount::parse(&amount)).map(|a| a.format_units(decimals))
+}
+
+/// A token's decimals: a whole number from 0 to 255.
+fn decimals_arg(value: &JsValue) -> Result<u8, JsValue> {
+    let decimals = whole_arg(value, "decimals", u16::from(u8::MAX))?;
+    u8::try_from(decimals).map_err(|_| invalid_argument("decimals must be at most 255"))
 }
 
 /// Normalises a network (CAIP-2 or an x402 v1 name) to CAIP-2.
 #[wasm_bindgen(js_name = toCaip2)]
-pub fn to_caip2(network: &str) -> Result<String, JsValue> {
-    js(Network::parse(network)).map(|n| n.to_string())
+pub fn to_caip2(network: JsValue) -> Result<String, JsValue> {
+    js(Network::parse(&string_arg(&network, "network")?)).map(|n| n.to_string())
 }
 
 /// The x402 v1 name of a network, or `undefined` when v1 had none.
 #[wasm_bindgen(js_name = toV1Network)]
-pub fn to_v1_network(network: &str) -> Result<Option<String>, JsValue> {
-    js(Network::parse(network)).map(|n| n.v1_name().map(str::to_owned))
+pub fn to_v1_network(network: JsValue) -> Result<Option<String>, JsValue> {
+    js(Network::parse(&string_arg(&network, "network")?)).map(|n| n.v1_name().map(str::to_owned))
 }

@@ -1,6 +1,6 @@
 //! Reading the caller's JS values, and converting between JS values and JSON: BigInts
-//! become decimal strings on the way in, and typed data gets BigInts for its integer
-//! fields on the way out (the viem convention wallets expect).
+//! become decimal strings on the way in (typed data for a wallet gets its BigInts back
+//! in wallet.rs).
 //!
 //! A caller's value is read only through imports declared with `catch` (`Reflect`,
 //! `Object.keys`): a throwing getter or Proxy trap is an INVALID_ARGUMENT error,
@@ -12,17 +12,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use js_sys::{Array, BigInt, Function, JsString, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Function, JsString, Promise, Reflect, Uint8Array};
 use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 pub(crate) use super::error::unreadable;
 use super::error::{caused, invalid_argument, is_x402_error};
-use crate::evm::TypedData;
 
-/// Nesting of typed data's structs (the JSON walk in json.js has the same limit).
-const MAX_DEPTH: usize = 64;
 /// Array elements and object members in one converted value, all levels together.
 pub(crate) const MAX_ELEMENTS: u32 = 100_000;
 /// Bytes of text (strings, keys, BigInts, the hex of byte arrays) in one converted value
@@ -49,6 +46,25 @@ extern "C" {
     -> Result<JsValue, JsValue>;
 }
 
+/// A string argument, or INVALID_ARGUMENT naming it (wasm-bindgen's own `&str`
+/// conversion does not check, and a number there corrupts the allocator).
+pub(crate) fn string_arg(value: &JsValue, name: &str) -> Result<String, JsValue> {
+    value
+        .as_string()
+        .ok_or_else(|| invalid_argument(&format!("{name} must be a string")))
+}
+
+/// A whole-number argument from 0 to `max`, or INVALID_ARGUMENT naming it (never
+/// wrapped around, as wasm-bindgen's integer conversions do).
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub(crate) fn whole_arg(value: &JsValue, name: &str, max: u16) -> Result<u16, JsValue> {
+    value
+        .as_f64()
+        .filter(|n| n.fract() == 0.0 && (0.0..=f64::from(max)).contains(n))
+        .map(|n| n as u16)
+        .ok_or_else(|| invalid_argument(&format!("{name} must be a whole number from 0 to {max}")))
+}
+
 /// `target[key]`; `undefined` when `target` is not an object. A getter or Proxy trap
 /// that throws is INVALID_ARGUMENT.
 pub(crate) fn read(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
@@ -61,6 +77,20 @@ pub(crate) fn read(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
 /// `target[key]` when it is a function.
 pub(crate) fn method(target: &JsValue, key: &str) -> Result<Option<Function>, JsValue> {
     Ok(read(target, key)?.dyn_into::<Function>().ok())
+}
+
+/// An optional callback option: `undefined` or `null` is none, a function is it, and
+/// anything else is INVALID_ARGUMENT (an `onPaymentRequired: false` must not read as
+/// "no approval asked", and pay).
+pub(crate) fn callback(target: &JsValue, key: &str) -> Result<Option<Function>, JsValue> {
+    let value = read(target, key)?;
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value
+        .dyn_into::<Function>()
+        .map(Some)
+        .map_err(|_| invalid_argument(&format!("{key} must be a function")))
 }
 
 /// `Array.isArray(value)`, catching.
@@ -268,54 +298,29 @@ fn put_floats(value: &mut Value, floats: &mut std::vec::IntoIter<f64>) {
 
 /// JSON as a plain JS value (objects, not Maps): serialised here, parsed by
 /// `JSON.parse` (one string crosses instead of one call per member; `__proto__` stays
-/// an own member). Integers beyond 2^53 lose precision, as in any JSON.parse.
+/// an own member). An integer beyond 2^53 is refused: the value would not be what it
+/// says (a payload passed on, a decision).
 pub(crate) fn json_to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    to_js(value, true)
+}
+
+/// [`json_to_js`] for what the caller only reads (a challenge's view, an event): an
+/// integer beyond 2^53 is rounded, as `JSON.parse` rounds it.
+pub(crate) fn view_to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    to_js(value, false)
+}
+
+fn to_js<T: Serialize + ?Sized>(value: &T, exact: bool) -> Result<JsValue, JsValue> {
     // Room for a payment payload without growing the buffer.
     let mut text = Vec::with_capacity(1024);
     serde_json::to_writer(&mut text, value).map_err(|e| invalid_argument(&e.to_string()))?;
     let text = String::from_utf8(text).map_err(|e| invalid_argument(&e.to_string()))?;
-    if let Some(integer) = crate::protocol::inexact_integer(&text) {
+    if let Some(integer) = crate::protocol::inexact_integer(&text).filter(|_| exact) {
         return Err(invalid_argument(&format!(
             "{integer} can't be represented as a JavaScript number"
         )));
     }
     js_sys::JSON::parse(&text).map_err(|e| caused("JSON.parse", e))
-}
-
-/// Typed data for a JS wallet's `signTypedData`: the integer members of the message
-/// (`uintN` / `intN`, nested structs included) as BigInts.
-pub(crate) fn typed_data_to_js(typed: &TypedData) -> Result<JsValue, JsValue> {
-    let js = json_to_js(&serde_json::json!({
-        "domain": typed.domain,
-        "types": typed.types,
-        "primaryType": typed.primary_type,
-        "message": typed.message,
-    }))?;
-    let message = Reflect::get(&js, &JsValue::from_str("message"))?;
-    bigints(typed, &typed.primary_type, &message, 0)?;
-    Ok(js)
-}
-
-fn bigints(typed: &TypedData, ty: &str, target: &JsValue, depth: usize) -> Result<(), JsValue> {
-    let Some(fields) = typed.types.get(ty) else {
-        return Ok(());
-    };
-    if depth > MAX_DEPTH {
-        return Err(invalid_argument("typed data nested too deeply"));
-    }
-    for field in fields {
-        let key = JsValue::from_str(&field.name);
-        let value = Reflect::get(target, &key)?;
-        if field.ty.starts_with("uint") || field.ty.starts_with("int") {
-            if let Some(text) = value.as_string() {
-                let big = BigInt::new(&JsValue::from_str(&text))?;
-                Reflect::set(target, &key, &big)?;
-            }
-        } else if typed.types.contains_key(&field.ty) {
-            bigints(typed, &field.ty, &value, depth + 1)?;
-        }
-    }
-    Ok(())
 }
 
 /// The promise of an async export. Inputs are read with catching imports, but should a

@@ -1,22 +1,20 @@
 //! EVM exports: the local private-key wallet, payload creation with any wallet,
 //! and verification.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::rc::{Rc, Weak};
-
 use js_sys::{Function, Promise, Reflect};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
-use super::convert::{guarded_promise, js_to_json, json_to_js, read, typed_data_to_js};
+use super::convert::{guarded_promise, js_to_json, json_to_js, read, string_arg};
 use super::error::{invalid_argument, js, to_js, wallet_error};
+pub use super::evm_key::EvmPrivateKeyWallet;
+use super::evm_key::local_key;
 pub(crate) use super::random::{random_memo, random_nonce};
 use super::request::{stop_if_aborted, with_signal};
 use super::rpc::RPC_MS;
 use super::timer::ms_option;
-use super::wallet::has_code;
+use super::wallet::{has_code, typed_data_to_js};
 pub(crate) use super::wallet::{wallet_address, wallet_promise};
 use crate::client::payment_payload;
 use crate::dialect::challenge_from_json;
@@ -27,89 +25,15 @@ use crate::evm::{Address, PrivateKeySigner, RecoverableSignature, TypedData, sig
 use crate::protocol::Network;
 use crate::server::check_payment;
 
-/// A wallet holding a secp256k1 private key inside wasm memory. The key is
-/// zeroized when the wallet is freed and never leaves wasm.
-#[wasm_bindgen]
-pub struct EvmPrivateKeyWallet {
-    pub(super) signer: Rc<PrivateKeySigner>,
-    id: u32,
-}
-
-thread_local! {
-    /// The wasm-held keys, by id, so payments signed with them skip the round trip
-    /// through JS. Weak: freeing the wallet drops (and zeroizes) the key.
-    static LOCAL_KEYS: RefCell<(u32, HashMap<u32, Weak<PrivateKeySigner>>)> = RefCell::new((0, HashMap::new()));
-}
-
-impl Drop for EvmPrivateKeyWallet {
-    fn drop(&mut self) {
-        LOCAL_KEYS.with(|keys| keys.borrow_mut().1.remove(&self.id));
-    }
-}
-
-/// The wasm-held key behind `wallet`, if it is one of ours.
-fn local_key(wallet: &JsValue) -> Option<Rc<PrivateKeySigner>> {
-    let id = Reflect::get(wallet, &JsValue::from_str("__x402KeyId"))
-        .ok()?
-        .as_f64()?;
-    LOCAL_KEYS.with(|keys| keys.borrow().1.get(&(id as u32)).and_then(Weak::upgrade))
-}
-
-#[wasm_bindgen]
-impl EvmPrivateKeyWallet {
-    /// The wallet's EIP-55 address.
-    #[wasm_bindgen(getter)]
-    pub fn address(&self) -> String {
-        self.signer.address().to_checksum()
-    }
-
-    /// The wallet family: `"evm"`.
-    #[wasm_bindgen(getter)]
-    pub fn kind(&self) -> String {
-        "evm".to_owned()
-    }
-
-    /// Marks the package's own wallets: their errors are trusted to say whether a
-    /// transfer was sent (see `Wallet::own` in fetch.rs).
-    #[wasm_bindgen(getter, js_name = __x402Own)]
-    pub fn own(&self) -> bool {
-        true
-    }
-
-    /// An opaque handle that lets payments use the key without leaving wasm.
-    #[wasm_bindgen(getter, js_name = __x402KeyId)]
-    pub fn key_id(&self) -> u32 {
-        self.id
-    }
-
-    /// Signs EIP-712 typed data `{ domain, types, primaryType, message }` (viem's
-    /// shape; integers as bigint, number or decimal string). Resolves to the
-    /// 65-byte signature as hex.
-    #[wasm_bindgen(js_name = signTypedData)]
-    pub fn sign_typed_data(&self, typed_data: JsValue) -> Result<Promise, JsValue> {
-        let digest = js(typed_data_of(&typed_data)?.digest())?;
-        Ok(Promise::resolve(&JsValue::from_str(
-            &self.signer.sign_digest(&digest).to_hex(),
-        )))
-    }
-}
-
 /// A wallet for a hex secp256k1 private key (`0x` optional).
 #[wasm_bindgen(js_name = evmPrivateKeyWallet)]
-pub fn evm_private_key_wallet(hex_key: &str) -> Result<EvmPrivateKeyWallet, JsValue> {
-    let signer = Rc::new(js(PrivateKeySigner::from_hex(hex_key))?);
-    let id = LOCAL_KEYS.with(|keys| {
-        let mut keys = keys.borrow_mut();
-        keys.0 = keys.0.wrapping_add(1);
-        let id = keys.0;
-        keys.1.insert(id, Rc::downgrade(&signer));
-        id
-    });
-    Ok(EvmPrivateKeyWallet { signer, id })
+pub fn evm_private_key_wallet(hex_key: JsValue) -> Result<EvmPrivateKeyWallet, JsValue> {
+    let hex_key = zeroize::Zeroizing::new(string_arg(&hex_key, "the private key")?);
+    EvmPrivateKeyWallet::new(js(PrivateKeySigner::from_hex(&hex_key))?)
 }
 
 /// Typed data `{ domain, types, primaryType, message }` from JS, or INVALID_TYPED_DATA.
-fn typed_data_of(value: &JsValue) -> Result<TypedData, JsValue> {
+pub(super) fn typed_data_of(value: &JsValue) -> Result<TypedData, JsValue> {
     TypedData::deserialize(&js_to_json(value)?).map_err(|e| {
         to_js(&Error::InvalidTypedData {
             reason: e.to_string(),
@@ -126,9 +50,13 @@ pub fn hash_typed_data(typed_data: JsValue) -> Result<String, JsValue> {
 
 /// Recovers the address that signed typed data (EIP-55). High-s signatures are refused.
 #[wasm_bindgen(js_name = recoverTypedDataAddress)]
-pub fn recover_typed_data_address(typed_data: JsValue, signature: &str) -> Result<String, JsValue> {
+pub fn recover_typed_data_address(
+    typed_data: JsValue,
+    signature: JsValue,
+) -> Result<String, JsValue> {
+    let signature = string_arg(&signature, "signature")?;
     let digest = js(typed_data_of(&typed_data)?.digest())?;
-    let signature = js(RecoverableSignature::parse(signature))?;
+    let signature = js(RecoverableSignature::parse(&signature))?;
     js(crate::evm::recover_address(&digest, &signature)).map(|a| a.to_checksum())
 }
 
@@ -144,7 +72,7 @@ pub fn create_payment_payload(
     options: JsValue,
 ) -> Promise {
     guarded_promise(async move {
-        let document = document_of(js_to_json(&payment_required)?);
+        let document = document_of(js_to_json(&payment_required)?)?;
         let challenge = js(challenge_from_json(&document))?;
         let requirement = js(challenge.find_requirement(&js_to_json(&requirement)?))?;
         // Read as wrapFetch reads it: one parser for the option.
@@ -217,18 +145,35 @@ pub(crate) async fn sign_for(
 }
 
 /// A recognised challenge (the object `recognizePaymentRequired` returns) turned
-/// back into the document it came from; anything else is returned as is.
-fn document_of(value: Value) -> Value {
+/// back into the document it came from; anything else is returned as is. Each
+/// requirement goes back to its own position in `accepts` (the ones that were not
+/// usable become `null`, refused again), so an index means the same entry in both.
+fn document_of(value: Value) -> Result<Value, JsValue> {
     let Some(requirements) = value.get("requirements").and_then(Value::as_array) else {
-        return value;
+        return Ok(value);
     };
     if value.get("accepts").is_some() {
-        return value;
+        return Ok(value);
     }
-    let accepts: Vec<Value> = requirements
-        .iter()
-        .filter_map(|r| r.get("raw").cloned())
-        .collect();
+    let mut accepts: Vec<Value> = Vec::new();
+    for requirement in requirements {
+        let (Some(index), Some(raw)) = (
+            requirement.get("index").and_then(Value::as_u64),
+            requirement.get("raw"),
+        ) else {
+            return Err(invalid_argument("a requirement without its index and raw"));
+        };
+        let index = usize::try_from(index)
+            .ok()
+            .filter(|i| *i < crate::dialect::MAX_ACCEPTS)
+            .ok_or_else(|| invalid_argument("a requirement's index is out of range"))?;
+        if accepts.len() <= index {
+            accepts.resize(index + 1, Value::Null);
+        }
+        if let Some(slot) = accepts.get_mut(index) {
+            *slot = raw.clone();
+        }
+    }
     let mut document = serde_json::Map::new();
     for key in ["x402Version", "error", "resource", "extensions"] {
         if let Some(v) = value.get(key) {
@@ -236,7 +181,7 @@ fn document_of(value: Value) -> Value {
         }
     }
     document.insert("accepts".to_owned(), Value::Array(accepts));
-    Value::Object(document)
+    Ok(Value::Object(document))
 }
 
 /// Signs `requirement` of `challenge` with `wallet` and returns the payment payload.

@@ -15,8 +15,8 @@ use web_sys::Response;
 
 use super::caller::{Caller, Taken};
 use super::convert::{MAX_ELEMENTS, catching, guarded_promise, is_array, items};
-use super::convert::{js_to_json, json_to_js};
-use super::convert::{method, read};
+use super::convert::{callback, method, read};
+use super::convert::{js_to_json, view_to_js};
 use super::error::{invalid_argument, js, to_js};
 use super::facilitator_pay::Facilitator;
 use super::headers::JsHeaders;
@@ -167,7 +167,7 @@ impl Inner {
             })
             .collect::<Result<_, JsValue>>()?;
         let policy_js = read(options, "policy")?;
-        let select = method(&policy_js, "select")?;
+        let select = callback(&policy_js, "select")?;
         let policy = if policy_js.is_undefined() || policy_js.is_null() {
             Policy::default_policy()
         } else {
@@ -191,8 +191,8 @@ impl Inner {
                 None => Rc::new(RefCell::new(Ledger::new(policy.budget.clone()))),
             },
             policy,
-            approve: method(options, "onPaymentRequired")?,
-            on_event: method(options, "onEvent")?,
+            approve: callback(options, "onPaymentRequired")?,
+            on_event: callback(options, "onEvent")?,
             select,
             rpc: js_to_json(&read(options, "rpc")?)?,
             facilitators: Facilitator::list(&read(options, "facilitators")?)?,
@@ -271,7 +271,7 @@ impl Inner {
         if let Value::Object(more) = extra() {
             event.extend(more);
         }
-        if let Ok(event) = json_to_js(&event) {
+        if let Ok(event) = view_to_js(&event) {
             // A listener's failure must not change the payment flow.
             for listener in listeners {
                 let _ = listener.call1(&JsValue::NULL, &event);
@@ -315,8 +315,9 @@ impl Inner {
         };
         // One request is paid at most once: not when it carries a payment already (the
         // caller's own), nor when the 402 is what a paying fetch inside this one returned
-        // after paying (`wrapFetch(wrapFetch(fetch))`, a provider given a paying fetch).
-        if request.carries_payment()? || paid_already(&first) {
+        // after paying (`wrapFetch(wrapFetch(fetch))`, a provider given a paying fetch,
+        // another copy of the package), nor when it answers a payment (PAYMENT-RESPONSE).
+        if request.carries_payment()? || paid_already(&first)? {
             return Ok(first.into());
         }
         if first.redirected() {
@@ -342,8 +343,12 @@ impl Inner {
         let response = Response402::new(402, &headers, text.as_bytes()).with_assets(&self.policy);
         let challenge = match recognize(&response) {
             Ok(challenge) => challenge,
-            // A 402 in no dialect we speak is the caller's to handle, untouched.
-            Err(Error::Unrecognized402 { .. }) => return Ok(first.into()),
+            // A 402 in no dialect we speak is the caller's to handle, untouched; so is one
+            // whose body grew past the limit as text (each byte that is not UTF-8 becomes
+            // three): the bytes read were within it.
+            Err(Error::Unrecognized402 { .. } | Error::BodyTooLarge { .. }) => {
+                return Ok(first.into());
+            }
             Err(error) => return Err(to_js(&error)),
         };
         // Finish the unread 402 body (frees the connection), noting whether it is 1ly's.

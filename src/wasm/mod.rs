@@ -9,6 +9,7 @@ mod convert;
 mod direct;
 mod error;
 mod evm;
+mod evm_key;
 mod evm_send;
 mod facilitator_pay;
 mod fetch;

@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Response;
 
-use super::convert::{js_to_json, json_to_js, read};
+use super::convert::{js_to_json, read, view_to_js};
 use super::error::{code_of, invalid_argument, to_js};
 use super::evm::{SignInputs, now_seconds, random_memo, random_nonce, sign_for};
 use super::fetch::{Call, Inner, Settled};
@@ -150,7 +150,7 @@ impl Inner {
                 .next()
                 .ok_or_else(|| to_js(&Error::NoMatchingRequirement));
         };
-        let views = json_to_js(&candidates.iter().map(|c| c.requirement).collect::<Vec<_>>())?;
+        let views = view_to_js(&candidates.iter().map(|c| c.requirement).collect::<Vec<_>>())?;
         let picked =
             JsFuture::from(Promise::resolve(&select.call1(&JsValue::NULL, &views)?)).await?;
         if picked.is_undefined() || picked.is_null() {
@@ -200,7 +200,7 @@ impl Inner {
             if let (Some(resource), Value::Object(question)) = (resource, &mut question) {
                 question.insert("resource".into(), Value::String(resource.url.clone()));
             }
-            let question = json_to_js(&question).map_err(no)?;
+            let question = view_to_js(&question).map_err(no)?;
             let answer = approve.call1(&JsValue::NULL, &question).map_err(no)?;
             let answer = until_aborted(request.signal().as_ref(), Promise::resolve(&answer))
                 .await

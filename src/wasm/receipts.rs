@@ -8,9 +8,9 @@ use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 use web_sys::Response;
 
-use super::convert::json_to_js;
+use super::convert::view_to_js;
 use super::error::js;
-use super::request::{cancel_quietly, look_deadline, read_text};
+use super::request::{cancel_quietly, look_deadline, paid_responses, read_text};
 use crate::dialect::{DialectId, MAX_BODY_LEN, Requirement};
 use crate::error::Document;
 use crate::protocol::{PaymentRequired, SettlementResponse, decode_header};
@@ -134,9 +134,11 @@ thread_local! {
     static RECEIPTS: OnceCell<WeakMap> = const { OnceCell::new() };
 }
 
-/// Remembers the receipt of a response this SDK returned.
+/// Remembers the receipt of a response this SDK returned for a payment it made, and
+/// marks the response paid (whether or not the receipt could be kept).
 pub(crate) fn remember_receipt(response: &Response, receipt: &Receipt) {
-    if let Ok(value) = json_to_js(receipt) {
+    paid_responses().add(response.as_ref());
+    if let Ok(value) = view_to_js(receipt) {
         RECEIPTS.with(|cell| {
             cell.get_or_init(WeakMap::new)
                 .set(response.as_ref(), &value);
@@ -144,10 +146,16 @@ pub(crate) fn remember_receipt(response: &Response, receipt: &Receipt) {
     }
 }
 
-/// Whether `response` is one a paying fetch returned for a payment it made (the
-/// paid retry's answer, a 402 included).
-pub(crate) fn paid_already(response: &Response) -> bool {
-    RECEIPTS.with(|cell| cell.get().is_some_and(|map| map.has(response.as_ref())))
+/// Whether `response` is one a paying fetch (of any copy of the package) returned
+/// for a payment it made (the paid retry's answer, a 402 included), or a 402 that
+/// says it answers a payment (a `PAYMENT-RESPONSE` or `X-PAYMENT-RESPONSE`: a
+/// paying fetch inside this one paid, and what it returned was rebuilt on the way).
+pub(crate) fn paid_already(response: &Response) -> Result<bool, JsValue> {
+    if paid_responses().has(response.as_ref()) {
+        return Ok(true);
+    }
+    let headers = response.headers();
+    Ok(headers.has("payment-response")? || headers.has("x-payment-response")?)
 }
 
 /// The payment receipt of a response: the one recorded when `wrapFetch` paid for
@@ -169,7 +177,7 @@ pub fn get_payment_receipt(response: &Response) -> Result<JsValue, JsValue> {
         Some(value) => {
             let settlement: SettlementResponse =
                 js(decode_header(&value, Document::SettlementResponse))?;
-            json_to_js(&Receipt::from_settlement(settlement, response.status()))
+            view_to_js(&Receipt::from_settlement(settlement, response.status()))
         }
         None => Ok(JsValue::UNDEFINED),
     }

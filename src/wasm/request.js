@@ -72,6 +72,31 @@ export async function readText(response, limit, ms) {
   return decoder.decode(bytes.subarray(0, length));
 }
 
+const PAID = Symbol.for('x402-wasm: the responses paying fetches paid for');
+let paid;
+
+/**
+ * The responses paying fetches returned for the payments they made: one set for every copy of
+ * this package in the realm (a library that bundles its own, a second version in node_modules),
+ * kept under a registered symbol on the global, so a paying fetch wrapping another copy's never
+ * pays the request again. A global that cannot take it (frozen) leaves this copy its own set.
+ * @returns {WeakSet<object>}
+ */
+export function paidResponses() {
+  if (paid) return paid;
+  let shared = globalThis[PAID];
+  if (!(shared instanceof WeakSet)) {
+    shared = new WeakSet();
+    try {
+      Object.defineProperty(globalThis, PAID, { value: shared });
+    } catch {
+      // Frozen, or taken by something else: this copy's own.
+    }
+  }
+  paid = shared;
+  return paid;
+}
+
 /** `target.cancel()` (a stream or its reader), not waited for, its rejection handled. */
 export function cancelQuietly(target) {
   try {

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, Response};
 
-use super::convert::method;
+use super::convert::{callback, method};
 use super::error::invalid_argument;
 
 /// `target[key]`, or `undefined` when it cannot be read (a getter that throws). Nothing
@@ -52,8 +52,8 @@ impl Hooks {
     /// approval for this call.
     pub(crate) fn from_js(value: &JsValue) -> Result<Self, JsValue> {
         Ok(Hooks {
-            approve: method(value, "onPaymentRequired")?,
-            on_event: method(value, "onEvent")?,
+            approve: callback(value, "onPaymentRequired")?,
+            on_event: callback(value, "onEvent")?,
         })
     }
 }
@@ -97,6 +97,11 @@ extern "C" {
     /// without leaving a rejection unhandled (the stream may have failed already).
     #[wasm_bindgen(js_name = cancelQuietly)]
     pub(crate) fn cancel_quietly(target: &JsValue);
+
+    /// The responses paying fetches (of every copy of the package in the realm)
+    /// returned for the payments they made.
+    #[wasm_bindgen(js_name = paidResponses)]
+    pub(crate) fn paid_responses() -> js_sys::WeakSet;
 }
 
 /// A response's body as text (UTF-8, malformed sequences replaced and a BOM dropped,

@@ -1,16 +1,20 @@
 //! Calls to a wallet adapter the core makes besides signing: its address, its
 //! promises (abortable, failures coded), and whether its account has code.
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{BigInt, Function, Object, Promise, Reflect};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
+use super::convert::json_to_js;
 use super::error::{invalid_argument, wallet_error};
 use super::request::stop_if_aborted;
 use super::rpc::{rpc_url_for, rpc_within};
-use crate::evm::Address;
+use crate::evm::{Address, TypedData};
 use crate::protocol::Network;
+
+/// Nesting of typed data's structs (the JSON walk in json.js has the same limit).
+const MAX_DEPTH: usize = 64;
 
 /// Whether `address` has code on `network`: the question a wallet's signature that
 /// does not recover its address leaves. A plain account (no code) made a mistake,
@@ -103,4 +107,40 @@ pub(crate) async fn wallet_address(
 fn has_bytes(code: &str) -> bool {
     code.strip_prefix("0x")
         .is_some_and(|hex| hex.len() >= 2 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Typed data for a JS wallet's `signTypedData`: the integer members of the message
+/// (`uintN` / `intN`, nested structs included) as BigInts.
+pub(crate) fn typed_data_to_js(typed: &TypedData) -> Result<JsValue, JsValue> {
+    let js = json_to_js(&serde_json::json!({
+        "domain": typed.domain,
+        "types": typed.types,
+        "primaryType": typed.primary_type,
+        "message": typed.message,
+    }))?;
+    let message = Reflect::get(&js, &JsValue::from_str("message"))?;
+    bigints(typed, &typed.primary_type, &message, 0)?;
+    Ok(js)
+}
+
+fn bigints(typed: &TypedData, ty: &str, target: &JsValue, depth: usize) -> Result<(), JsValue> {
+    let Some(fields) = typed.types.get(ty) else {
+        return Ok(());
+    };
+    if depth > MAX_DEPTH {
+        return Err(invalid_argument("typed data nested too deeply"));
+    }
+    for field in fields {
+        let key = JsValue::from_str(&field.name);
+        let value = Reflect::get(target, &key)?;
+        if field.ty.starts_with("uint") || field.ty.starts_with("int") {
+            if let Some(text) = value.as_string() {
+                let big = BigInt::new(&JsValue::from_str(&text))?;
+                Reflect::set(target, &key, &big)?;
+            }
+        } else if typed.types.contains_key(&field.ty) {
+            bigints(typed, &field.ty, &value, depth + 1)?;
+        }
+    }
+    Ok(())
 }

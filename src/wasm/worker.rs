@@ -93,7 +93,7 @@ impl X402Route {
             x_payment.as_deref(),
             &gate_options,
         );
-        json_to_js(&match decision {
+        let answer = match decision {
             Decision::Challenge => json!({ "action": "challenge" }),
             Decision::Malformed(e) => {
                 json!({ "action": "malformed", "status": 400, "code": e.code(), "message": e.to_string() })
@@ -107,6 +107,14 @@ impl X402Route {
                 // A number JS holds exactly (a route's maxTimeoutSeconds may reach 2^53 - 1).
                 "expiresAt": a.expires_at.min((1 << 53) - 1),
             }),
+        };
+        // A payment is handed to JS (and on to the facilitator) as it was sent: one holding an
+        // integer JS cannot hold exactly (past 2^53, say in its extensions) is malformed.
+        json_to_js(&answer).or_else(|_| {
+            json_to_js(&json!({
+                "action": "malformed", "status": 400, "code": "INVALID_PAYLOAD",
+                "message": "the payment holds an integer past 2^53, which JavaScript cannot hold exactly",
+            }))
         })
     }
 }

@@ -47,7 +47,7 @@ fn a_header_built_in_js_decodes() {
     )
     .call0(&JsValue::NULL)
     .unwrap();
-    let decoded = decode_header(&header.as_string().unwrap(), "PaymentRequired").unwrap();
+    let decoded = decode_header(header.clone(), "PaymentRequired".into()).unwrap();
     assert_eq!(get(&decoded, "resource.url"), "https://a.example/x");
     let headers = js_fn("h", "return new Map([['PAYMENT-REQUIRED', h]]);")
         .call1(&JsValue::NULL, &header)
@@ -59,7 +59,7 @@ fn a_header_built_in_js_decodes() {
     )
     .call1(&JsValue::NULL, &headers)
     .unwrap();
-    let challenge = recognize_payment_required(402, headers, JsValue::from_str("")).unwrap();
+    let challenge = recognize_payment_required(402.into(), headers, JsValue::from_str("")).unwrap();
     assert_eq!(get(&challenge, "dialect"), "x402-v2-header");
     assert_eq!(get(&challenge, "paymentHeader"), "PAYMENT-SIGNATURE");
     let requirement = Reflect::get_u32(&get(&challenge, "requirements"), 0).unwrap();
@@ -71,14 +71,14 @@ fn a_header_built_in_js_decodes() {
 
 #[wasm_bindgen_test]
 fn a_malformed_header_is_a_coded_error_caught_in_js() {
-    let error = caught_in_js(|| decode_header("!!!", "PaymentRequired"));
+    let error = caught_in_js(|| decode_header("!!!".into(), "PaymentRequired".into()));
     assert!(error.is_instance_of::<js_sys::Error>());
     assert_eq!(get(&error, "name"), "X402Error");
     assert_eq!(get(&error, "code"), "INVALID_HEADER");
     assert!(get(&error, "cause").is_instance_of::<js_sys::Error>());
 
     let huge = "A".repeat(40_000);
-    let error = caught_in_js(move || decode_header(&huge, "PaymentPayload"));
+    let error = caught_in_js(move || decode_header(huge.as_str().into(), "PaymentPayload".into()));
     assert_eq!(get(&error, "code"), "HEADER_TOO_LARGE");
 }
 
@@ -88,12 +88,13 @@ fn recognition_errors_and_argument_errors_are_coded() {
         "asset":"0xA","payTo":"0xB","maxTimeoutSeconds":1}]}"#;
     let headers = js_sys::Object::new();
     let error = caught_in_js(move || {
-        recognize_payment_required(402, headers.clone().into(), JsValue::from_str(body))
+        recognize_payment_required(402.into(), headers.clone().into(), JsValue::from_str(body))
     });
     assert_eq!(get(&error, "code"), "INVALID_AMOUNT");
 
-    let error =
-        caught_in_js(|| recognize_payment_required(402, js_sys::Object::new().into(), 5.into()));
+    let error = caught_in_js(|| {
+        recognize_payment_required(402.into(), js_sys::Object::new().into(), 5.into())
+    });
     assert_eq!(get(&error, "code"), "INVALID_ARGUMENT");
 
     let payload = js_fn("", "return {x402Version: 9, accepted: {}, payload: {}};")
@@ -107,11 +108,11 @@ fn recognition_errors_and_argument_errors_are_coded() {
 fn the_instance_survives_hostile_input() {
     // After a run of failures the same instance still decodes correctly.
     for bad in ["", "=", "====", "\u{0}", "eyJ", "e30", "W10=", "bnVsbA=="] {
-        let _ = decode_header(bad, "PaymentRequired");
+        let _ = decode_header(bad.into(), "PaymentRequired".into());
     }
     let ok = decode_header(
-        "eyJzdWNjZXNzIjp0cnVlLCJ0cmFuc2FjdGlvbiI6IiIsIm5ldHdvcmsiOiJ4In0=",
-        "SettlementResponse",
+        "eyJzdWNjZXNzIjp0cnVlLCJ0cmFuc2FjdGlvbiI6IiIsIm5ldHdvcmsiOiJ4In0=".into(),
+        "SettlementResponse".into(),
     )
     .unwrap();
     assert_eq!(get(&ok, "success"), JsValue::TRUE);
@@ -142,7 +143,11 @@ fn huge_byte_arrays_are_refused_by_their_length() {
     assert!(huge.length() > 1 << 20);
     let body = huge.clone();
     let error = caught_in_js(move || {
-        recognize_payment_required(402, js_sys::Object::new().into(), body.clone().into())
+        recognize_payment_required(
+            402.into(),
+            js_sys::Object::new().into(),
+            body.clone().into(),
+        )
     });
     assert_eq!(get(&error, "code"), "BODY_TOO_LARGE");
     let secret = huge.clone();
@@ -189,7 +194,7 @@ fn wide_and_throwing_values_are_coded_errors() {
 async fn an_async_export_rejects_on_a_throwing_getter() {
     let required = js_fn("", PAYMENT_REQUIRED).call0(&JsValue::NULL).unwrap();
     let wallet: JsValue = evm_private_key_wallet(
-        "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+        "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d".into(),
     )
     .unwrap()
     .into();

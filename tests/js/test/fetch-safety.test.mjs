@@ -3,7 +3,12 @@
 // call above the cap, and payments only ever sent to the origin that asked for them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { loadX402 } from '../lib/x402.mjs';
+import { packageDir } from '../lib/pkg.mjs';
 import { serverFor, usdc, countingWallet, headerNames, TEST_KEY } from '../lib/paid-server.mjs';
 
 const x402 = await loadX402();
@@ -29,6 +34,31 @@ test('safety: a server that always answers 402 gets exactly one payment; its 402
   // The returned 402 is readable and still carries the server's challenge.
   assert.ok(response.headers.get('payment-required'));
   assert.equal(await response.text(), '{}');
+});
+
+test('safety: stacked paying fetches from two copies of the package, or with a middleware rebuilding the Response, pay once', async (t) => {
+  // A library bundling its own x402-wasm: a second copy of the package, its own wasm instance.
+  const copy = join(mkdtempSync(join(tmpdir(), 'x402-wasm-copy-')), 'node_modules', 'x402-wasm');
+  cpSync(packageDir(), copy, { recursive: true });
+  const other = await import(pathToFileURL(join(copy, 'index.node.js')));
+  assert.notEqual(other.wrapFetch, x402.wrapFetch);
+  const server = await serverFor(t, { routes: {
+    '/silent': { mode: 'always402', accepts: [usdc()], noReceipt: true },
+    '/greedy': { mode: 'always402', accepts: [usdc()] },
+  } });
+  const { wallet, calls } = countingWallet(x402);
+  // The inner copy's paid 402 carries no PAYMENT-RESPONSE: only the shared mark says it was paid.
+  const stacked = x402.wrapFetch(other.wrapFetch(fetch, { wallets: [wallet] }), { wallets: [wallet] });
+  assert.equal((await stacked(server.url('/silent'))).status, 402);
+  assert.deepEqual([calls.signTypedData.length, server.payments.length], [1, 1]);
+  const reversed = other.wrapFetch(x402.wrapFetch(fetch, { wallets: [wallet] }), { wallets: [wallet] });
+  assert.equal((await reversed(server.url('/silent'))).status, 402);
+  assert.deepEqual([calls.signTypedData.length, server.payments.length], [2, 2]);
+  // A logging middleware between them returns a new Response: its PAYMENT-RESPONSE says it answers a payment.
+  const inner = x402.wrapFetch(fetch, { wallets: [wallet] });
+  const rebuilding = async (request) => { const response = await inner(request); return new Response(response.body, response); };
+  assert.equal((await x402.wrapFetch(rebuilding, { wallets: [wallet] })(server.url('/greedy'))).status, 402);
+  assert.deepEqual([calls.signTypedData.length, server.payments.length], [3, 3]);
 });
 
 test('safety: 100 concurrent paid fetches with a budget for 10 give exactly 10 signatures and 10 payments', async (t) => {

@@ -74,6 +74,41 @@ test('middleware: a facilitator failing during /verify gives the replay key back
   assert.equal(fac.calls.settle, 1);
 });
 
+test('middleware: a facilitator that verified another payer\'s payment (its /verify payer) is refused before the handler; the key is given back', async () => {
+  const payer = x402.evmPrivateKeyWallet(TEST_KEY).address;
+  const other = '0x8FF9dBe4cD2F4ff3C2a9BF1A0E7C58C0D1e9eE11';
+  let says = other;
+  const fac = facilitator({ verify: () => ({ isValid: true, payer: says }) });
+  const pay = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: fac, verifyWithFacilitator: true, replayStore: worker.memoryReplayStore() });
+  let served = 0;
+  const next = () => { served += 1; return handler(); };
+  const request = await paid(pay, 'https://api.example/weather');
+  const refused = await pay(request.clone(), {}, {}, next);
+  assert.equal(refused.status, 402);
+  assert.equal(x402.decodePaymentResponse(refused.headers.get('payment-response')).errorReason, 'invalid_payload');
+  assert.deepEqual([served, fac.calls.settle], [0, 0]);
+  // The same payer in another case is the same payer; the released key lets the payment through.
+  says = payer.toLowerCase();
+  assert.equal((await pay(request.clone(), {}, {}, next)).status, 200);
+  assert.deepEqual([served, fac.calls.settle], [1, 1]);
+});
+
+test('middleware: a payment holding an integer past 2^53 (in its extensions) is a 400 INVALID_PAYLOAD, not a thrown error', async () => {
+  const fac = facilitator();
+  const pay = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: fac, replayStore: worker.memoryReplayStore() });
+  const request = await paid(pay, 'https://api.example/weather');
+  const payment = x402.decodeHeader(request.headers.get('payment-signature'), 'PaymentPayload');
+  const text = JSON.stringify({ ...payment, extensions: { x: 1 } }).replace('"x":1', '"x":18446744073709551615');
+  let served = 0;
+  const response = await pay(new Request(request.url, { headers: { 'payment-signature': Buffer.from(text).toString('base64') } }), {}, {},
+    () => { served += 1; return handler(); });
+  assert.equal(response.status, 400);
+  assert.match(await response.text(), /INVALID_PAYLOAD/);
+  assert.deepEqual([served, fac.calls.settle], [0, 0]);
+  // The same payment without the integer is paid.
+  assert.equal((await pay(request, {}, {}, handler)).status, 200);
+});
+
 test('middleware: reasons of the wrong type from a facilitator are replaced, never passed on', async () => {
   const refusing = worker.paymentRequired({ routes: { 'GET /weather': route() }, verifyWithFacilitator: true,
     facilitator: facilitator({ verify: () => ({ isValid: false, invalidReason: 42 }) }), replayStore: worker.memoryReplayStore() });

@@ -1,0 +1,128 @@
+// The exports' arguments and what they hand back, found by an adversarial review (2026-11-22):
+// - a string argument given something else is an INVALID_ARGUMENT X402Error; before, the generated
+//   glue passed a number as a string of garbage length, the allocator trapped, and a few thousand
+//   such calls mixed with good ones ended the Node process (SIGSEGV);
+// - numbers out of range (decimals, a status) are refused instead of wrapped around;
+// - decodePaymentResponse keeps what an official server's settlement carries (errorMessage...);
+// - the v1 network names are the official SDK's (`@x402/evm/v1`);
+// - integers past 2^53 in a server's 402 are read as JSON.parse reads them in a view and an event,
+//   and the payment (signed in wasm) still echoes them exactly;
+// - a 402 body that grows past the limit only as text (bytes that are not UTF-8) comes back untouched.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EVM_NETWORK_CHAIN_ID_MAP } from '@x402/evm/v1';
+import { encodePaymentResponseHeader, decodePaymentResponseHeader } from '@x402/core/http';
+import { loadX402 } from '../lib/x402.mjs';
+import { usdc, countingWallet } from '../lib/paid-server.mjs';
+
+const x402 = await loadX402();
+const coded = (code) => (e) => e instanceof x402.X402Error && e.code === code;
+
+test('string arguments given a number, bigint, null, undefined or object are INVALID_ARGUMENT, and the module keeps working', () => {
+  const calls = {
+    parseAmount: (v) => x402.parseAmount(v),
+    parsePrice: (v) => x402.parsePrice(v, 6),
+    formatUnits: (v) => x402.formatUnits(v, 6),
+    toCaip2: (v) => x402.toCaip2(v),
+    toV1Network: (v) => x402.toV1Network(v),
+    decodeHeader: (v) => x402.decodeHeader(v, 'SettlementResponse'),
+    'decodeHeader document': (v) => x402.decodeHeader('e30=', v),
+    decodePaymentResponse: (v) => x402.decodePaymentResponse(v),
+    evmPrivateKeyWallet: (v) => x402.evmPrivateKeyWallet(v),
+    recoverTypedDataAddress: (v) => x402.recoverTypedDataAddress({ domain: {}, types: { EIP712Domain: [] }, primaryType: 'EIP712Domain', message: {} }, v),
+  };
+  for (const [name, call] of Object.entries(calls)) {
+    for (const wrong of [10000, 10000n, null, undefined, {}, ['1']]) {
+      assert.throws(() => call(wrong), coded('INVALID_ARGUMENT'), `${name}(${typeof wrong})`);
+    }
+  }
+  // What ended the process: bad calls mixed with good ones, thousands of times.
+  for (let i = 0; i < 4000; i += 1) {
+    assert.throws(() => x402.parseAmount(i), coded('INVALID_ARGUMENT'));
+    assert.equal(x402.parseAmount(String(i)), String(i));
+    assert.equal(x402.toCaip2(`eip155:${i + 1}`), `eip155:${i + 1}`);
+  }
+  assert.equal(x402.formatUnits('10000', 6), '0.01');
+});
+
+test('numbers out of range are refused, not wrapped around', () => {
+  for (const decimals of [256, 262, -1, 1.5, NaN, '6', 6n]) {
+    assert.throws(() => x402.parsePrice('1', decimals), coded('INVALID_ARGUMENT'), `parsePrice decimals ${String(decimals)}`);
+    assert.throws(() => x402.formatUnits('10000', decimals), coded('INVALID_ARGUMENT'), `formatUnits decimals ${String(decimals)}`);
+  }
+  assert.equal(x402.parsePrice('1', 70).amount, `1${'0'.repeat(70)}`);
+  assert.equal(x402.parsePrice('$1', 0).amount, '1');
+  const document = { x402Version: 2, accepts: [usdc()] };
+  const headers = { 'PAYMENT-REQUIRED': Buffer.from(JSON.stringify(document)).toString('base64') };
+  for (const status of [402 + 65536, -402, 402.5, '402']) {
+    assert.throws(() => x402.recognizePaymentRequired(status, headers, ''), coded('INVALID_ARGUMENT'), `status ${status}`);
+  }
+  assert.throws(() => x402.recognizePaymentRequired(200, headers, ''), coded('NOT_402'));
+  assert.equal(x402.recognizePaymentRequired(402, headers, '').requirements.length, 1);
+});
+
+test('decodePaymentResponse keeps every member of an official server\'s settlement (errorMessage, extra...)', () => {
+  const failure = { success: false, errorReason: 'insufficient_funds', errorMessage: 'balance 0 < 10000', payer: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C',
+    transaction: '', network: 'eip155:84532', extra: { attempt: 2 } };
+  const header = encodePaymentResponseHeader(failure);
+  assert.deepEqual(x402.decodePaymentResponse(header), decodePaymentResponseHeader(header));
+  assert.deepEqual(x402.decodePaymentResponse(header), failure);
+  // A member nobody has named yet is kept too.
+  const later = Buffer.from(JSON.stringify({ ...failure, settledAt: { block: 7 } })).toString('base64');
+  assert.deepEqual(x402.decodePaymentResponse(later).settledAt, { block: 7 });
+});
+
+test('the v1 network names are the official SDK\'s, both ways', () => {
+  const names = Object.entries(EVM_NETWORK_CHAIN_ID_MAP);
+  assert.ok(names.length >= 20, `${names.length} names`);
+  for (const [name, chainId] of names) {
+    assert.equal(x402.toCaip2(name), `eip155:${chainId}`, name);
+    assert.equal(x402.toV1Network(`eip155:${chainId}`), name, name);
+  }
+});
+
+test('integers past 2^53 in a 402: the view and the events read them as JSON.parse does; the payment echoes them exactly', async () => {
+  const big = '18446744073709551615';
+  const requirement = usdc({ extra: { name: 'USDC', version: '2', hint: 1 } });
+  const text = JSON.stringify({ x402Version: 2, resource: { url: 'http://api.test/x' }, accepts: [requirement] }).replace('"hint":1', `"hint":${big}`);
+  const headers = { 'PAYMENT-REQUIRED': Buffer.from(text).toString('base64') };
+  const view = x402.recognizePaymentRequired(402, headers, '');
+  assert.equal(view.requirements[0].extra.hint, JSON.parse(big));
+  assert.equal(view.requirements[0].amount, requirement.amount);
+  let sent;
+  const fetch402 = async (request) => {
+    const payment = request.headers.get('payment-signature');
+    if (payment === null) return new Response('{}', { status: 402, headers });
+    sent = Buffer.from(payment, 'base64').toString();
+    return new Response('{"ok":true}', { status: 200 });
+  };
+  for (const options of [{}, { onPaymentRequired: () => true }, { policy: { select: (requirements) => requirements[0].index } }]) {
+    const events = [];
+    const { wallet, calls } = countingWallet(x402);
+    const paying = x402.wrapFetch(fetch402, { wallets: [wallet], onEvent: (e) => events.push(e), ...options });
+    const response = await paying('http://api.test/x');
+    assert.equal(response.status, 200, Object.keys(options).join());
+    assert.equal(calls.signTypedData.length, 1);
+    assert.deepEqual(events.map((e) => e.type).slice(0, 2), ['payment_required', 'approved']);
+    assert.ok(events.some((e) => e.type === 'signed'));
+    assert.equal(events[0].requirements[0].extra.hint, JSON.parse(big));
+    assert.equal(events[1].requirement.extra.hint, JSON.parse(big));
+    assert.ok(sent.includes(`"hint":${big}`), 'the accepted echo changed the integer');
+  }
+});
+
+test('a 402 body that grows past the limit only as text (100 KB that is not UTF-8) is returned untouched', async () => {
+  const bytes = Buffer.alloc(100_000, 0xe9);
+  const fetch402 = async () => new Response(bytes, { status: 402, headers: { 'content-type': 'text/plain; charset=latin1' } });
+  const { wallet, calls } = countingWallet(x402);
+  const response = await x402.wrapFetch(fetch402, { wallets: [wallet] })('http://api.test/latin1');
+  assert.equal(response.status, 402);
+  assert.deepEqual(Buffer.from(await response.arrayBuffer()), bytes);
+  assert.equal(calls.signTypedData.length, 0);
+  // So is one that is really past the limit.
+  const over = Buffer.alloc(300_000, 0xe9);
+  const response2 = await x402.wrapFetch(async () => new Response(over, { status: 402 }), { wallets: [wallet] })('http://api.test/y');
+  assert.equal(response2.status, 402);
+  assert.equal((await response2.arrayBuffer()).byteLength, over.length);
+  assert.equal(calls.signTypedData.length, 0);
+});
