@@ -10,11 +10,14 @@ import { memoryReplayStore } from './replay.js';
 const EXPOSE = 'PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE';
 let defaultStore;
 
+/** A header's value when it is a string (a Request-like object's headers may return anything). */
+const text = (value) => (typeof value === 'string' ? value : undefined);
+
 /** Resolves `routeConfig` for `url`, calls `use` with it, and frees it. */
 function withRoute(routeConfig, url, use) {
   let resolved;
   try {
-    resolved = new X402Route(routeConfig, url);
+    resolved = new X402Route(routeConfig, String(url));
     return use(resolved);
   } catch (error) {
     throw toX402Error(error);
@@ -79,8 +82,8 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
     // A smart-contract wallet's signature (ERC-1271, ERC-6492) is checked on chain: only when the
     // facilitator verifies every payment before the handler may it pass the local checks.
     const decided = resolved.decide(
-      request.headers.get('payment-signature') ?? undefined,
-      request.headers.get('x-payment') ?? undefined,
+      text(request.headers.get('payment-signature')),
+      text(request.headers.get('x-payment')),
       { ...(options.now === undefined ? {} : { now: options.now }), contractSignatures: options.verifyWithFacilitator === true },
     );
     // No payment (the common first request), or one refused locally: its 402 from the same route.

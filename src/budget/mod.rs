@@ -109,11 +109,11 @@ const RETAIN_EXTRA: usize = 1_024;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ReservationId(u64);
 
+/// A committed payment.
 #[derive(Debug)]
 struct Entry {
-    id: ReservationId,
     micros: Amount,
-    /// When it was reserved, then when it was committed (Unix milliseconds).
+    /// When it was committed (Unix milliseconds).
     at_ms: u64,
 }
 
@@ -123,12 +123,13 @@ pub struct Ledger {
     limits: BudgetLimits,
     total: Amount,
     per_origin: HashMap<String, Amount>,
-    /// Every open reservation, the payments committed within the longest window of
-    /// the limits that use this ledger, and up to [`RETAIN_EXTRA`] more of the last
-    /// [`RETAIN_MS`].
+    /// The payments committed within the longest window of the limits that use this
+    /// ledger, and up to [`RETAIN_EXTRA`] more of the last [`RETAIN_MS`], in the
+    /// order they were committed.
     recent: VecDeque<Entry>,
     /// That longest window, in milliseconds (0: no window).
     horizon_ms: u64,
+    /// The open reservations (every window counts them).
     open: HashMap<ReservationId, (String, Amount)>,
     next: u64,
 }
@@ -182,20 +183,17 @@ impl Ledger {
     ) -> Result<ReservationId> {
         let micros = micros.unwrap_or(Amount::ZERO);
         self.keep_for(limits);
-        // What may still count: open reservations, payments committed within the
-        // longest window, and a bounded number more of the last day, for a window
-        // made later (the clock is compared first: it is the cheap test).
+        // What may still count: payments committed within the longest window, and a
+        // bounded number more of the last day, for a window made later. Committed
+        // payments are in order, so the ones that leave are at the front.
         let needed_after = now_ms.saturating_sub(self.horizon_ms);
         let kept_after = now_ms.saturating_sub(self.horizon_ms.max(RETAIN_MS));
-        let open = &self.open;
-        self.recent
-            .retain(|e| e.at_ms > kept_after || open.contains_key(&e.id));
-        while self.recent.len() > RETAIN_EXTRA
-            && self
-                .recent
-                .front()
-                .is_some_and(|e| e.at_ms <= needed_after && !open.contains_key(&e.id))
-        {
+        while let Some(front) = self.recent.front() {
+            let beyond = front.at_ms <= kept_after
+                || (front.at_ms <= needed_after && self.recent.len() > RETAIN_EXTRA);
+            if !beyond {
+                break;
+            }
             self.recent.pop_front();
         }
         let exceeded = |limit: &'static str, spent: Amount, cap: Amount| -> Result<()> {
@@ -222,11 +220,11 @@ impl Ledger {
         }
         if let Some((window_ms, cap)) = limits.window {
             let after = now_ms.saturating_sub(window_ms);
-            let in_window = self
-                .recent
-                .iter()
-                .filter(|e| e.at_ms > after || self.open.contains_key(&e.id))
-                .try_fold(Amount::ZERO, |sum, e| sum.checked_add(e.micros))?;
+            let committed = self.recent.iter().rev().take_while(|e| e.at_ms > after);
+            let in_window = committed
+                .map(|e| e.micros)
+                .chain(self.open.values().map(|(_, micros)| *micros))
+                .try_fold(Amount::ZERO, Amount::checked_add)?;
             exceeded("window", in_window, cap)?;
         }
         self.next += 1;
@@ -234,11 +232,6 @@ impl Ledger {
         self.total = self.total.checked_add(micros)?;
         let origin_total = self.per_origin.entry(origin.to_owned()).or_default();
         *origin_total = origin_total.checked_add(micros)?;
-        self.recent.push_back(Entry {
-            id,
-            micros,
-            at_ms: now_ms,
-        });
         self.open.insert(id, (origin.to_owned(), micros));
         Ok(id)
     }
@@ -246,12 +239,15 @@ impl Ledger {
     /// Keeps a reservation as spent (the payment settled, or may have), counted by
     /// the window from `now_ms`.
     pub fn commit(&mut self, id: ReservationId, now_ms: u64) {
-        if self.open.remove(&id).is_none() {
+        let Some((_, micros)) = self.open.remove(&id) else {
             return;
-        }
-        if let Some(entry) = self.recent.iter_mut().find(|e| e.id == id) {
-            entry.at_ms = now_ms;
-        }
+        };
+        // A clock that went back does not put it before the ones committed earlier.
+        let at_ms = self
+            .recent
+            .back()
+            .map_or(now_ms, |last| last.at_ms.max(now_ms));
+        self.recent.push_back(Entry { micros, at_ms });
     }
 
     /// Gives a reservation back (the payment failed without settling).
@@ -263,7 +259,6 @@ impl Ledger {
         if let Some(spent) = self.per_origin.get_mut(&origin) {
             *spent = spent.checked_sub(micros).unwrap_or_default();
         }
-        self.recent.retain(|e| e.id != id);
     }
 
     /// Dollars spent or reserved so far, in micro-dollars.

@@ -256,8 +256,10 @@ fn a_window_made_after_payments_counts_the_last_days_payments_a_bounded_number_o
         .reserve_under(&hourly, "b", cents(4), 4_000 + day)
         .unwrap();
     shared.commit(id, 4_000 + day);
-    // Without a window, what is kept for a later one is bounded.
+    // Without a window, what is kept for a later one is bounded, a reservation left
+    // open (an approval never answered) included.
     let mut busy = Ledger::new(none.clone());
+    let waiting = busy.reserve_under(&none, "a", cents(1), 1).unwrap();
     for at in 1..(3 * RETAIN_EXTRA as u64) {
         pay_cent(&mut busy, &none, "a", at);
     }
@@ -266,4 +268,18 @@ fn a_window_made_after_payments_counts_the_last_days_payments_a_bounded_number_o
         "{}",
         busy.recent.len()
     );
+    // The open one still counts in a window: one cent more than what is kept fits
+    // only once it is released.
+    let kept = u64::try_from(busy.recent.len()).unwrap();
+    let cap = format!("{}.{:02}", (kept + 1) / 100, (kept + 1) % 100);
+    let window = limits(None, None, Some((3_600, cap.as_str())));
+    let now = 3 * RETAIN_EXTRA as u64;
+    assert!(window_exceeded(busy.reserve_under(
+        &window,
+        "b",
+        cents(1),
+        now
+    )));
+    busy.release(waiting);
+    assert!(busy.reserve_under(&window, "b", cents(1), now).is_ok());
 }

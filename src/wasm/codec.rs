@@ -74,7 +74,7 @@ pub fn decode_payment_response(value: JsValue) -> Result<JsValue, JsValue> {
         &value,
         Document::SettlementResponse,
     ))?;
-    json_to_js(&response)
+    view_to_js(&response)
 }
 
 /// Encodes a payment payload (v1 or v2) as the `PAYMENT-SIGNATURE` / `X-PAYMENT`

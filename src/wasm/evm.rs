@@ -27,9 +27,10 @@ use crate::server::check_payment;
 
 /// A wallet for a hex secp256k1 private key (`0x` optional).
 #[wasm_bindgen(js_name = evmPrivateKeyWallet)]
-pub fn evm_private_key_wallet(hex_key: JsValue) -> Result<EvmPrivateKeyWallet, JsValue> {
+pub fn evm_private_key_wallet(hex_key: JsValue) -> Result<JsValue, JsValue> {
     let hex_key = zeroize::Zeroizing::new(string_arg(&hex_key, "the private key")?);
-    EvmPrivateKeyWallet::new(js(PrivateKeySigner::from_hex(&hex_key))?)
+    let wallet = EvmPrivateKeyWallet::new(js(PrivateKeySigner::from_hex(&hex_key))?)?;
+    Ok(super::evm_key::genuine(wallet))
 }
 
 /// Typed data `{ domain, types, primaryType, message }` from JS, or INVALID_TYPED_DATA.

@@ -33,32 +33,29 @@ impl Drop for EvmPrivateKeyWallet {
     }
 }
 
-/// The wasm-held key behind `wallet`, when `wallet` is one of ours or inherits from
-/// one without replacing its `signTypedData`. The handle is a random token, not a
-/// counter: an object that never held the wallet cannot name its key. An adapter
-/// built on a key wallet with a `signTypedData` of its own (a confirmation step) is
-/// called like any other wallet.
+thread_local! {
+    /// The JS objects of the wallets made here (not objects that copied a handle).
+    static GENUINE: js_sys::WeakSet = js_sys::WeakSet::new();
+}
+
+/// `wallet` as the JS object a caller gets, recorded as genuine.
+pub(super) fn genuine(wallet: EvmPrivateKeyWallet) -> JsValue {
+    let object = JsValue::from(wallet);
+    GENUINE.with(|set| set.add(object.unchecked_ref()));
+    object
+}
+
+/// The wasm-held key behind `wallet`, when `wallet` is a key wallet made here or
+/// inherits from one without replacing its `signTypedData`. An object that copied
+/// a wallet's members (its handle included), or an adapter with a `signTypedData`
+/// of its own (a confirmation step), is called like any other wallet.
 pub(super) fn local_key(wallet: &JsValue) -> Option<Rc<PrivateKeySigner>> {
-    const TOKEN: &str = "__x402KeyId";
     if !wallet.is_object() {
         return None;
     }
-    let text = Reflect::get(wallet, &JsValue::from_str(TOKEN))
-        .ok()?
-        .as_string()?;
-    let mut token = [0u8; 16];
-    hex::decode_to_slice(&text, &mut token).ok()?;
-    // The prototype that defines the handle (the class's) must also be where the
-    // wallet's signTypedData comes from.
     let mut holder = wallet.clone();
     for _ in 0..8 {
-        if Reflect::get_own_property_descriptor(
-            holder.unchecked_ref::<js_sys::Object>(),
-            &JsValue::from_str(TOKEN),
-        )
-        .ok()?
-        .is_object()
-        {
+        if GENUINE.with(|set| set.has(holder.unchecked_ref())) {
             let sign = JsValue::from_str("signTypedData");
             let (used, defined) = (
                 Reflect::get(wallet, &sign).ok()?,
@@ -67,10 +64,15 @@ pub(super) fn local_key(wallet: &JsValue) -> Option<Rc<PrivateKeySigner>> {
             if !used.is_function() || !JsValue::eq(&used, &defined) {
                 return None;
             }
+            let text = Reflect::get(&holder, &JsValue::from_str("__x402KeyId"))
+                .ok()?
+                .as_string()?;
+            let mut token = [0u8; 16];
+            hex::decode_to_slice(&text, &mut token).ok()?;
             return LOCAL_KEYS.with(|keys| keys.borrow().get(&token).and_then(Weak::upgrade));
         }
         holder = Reflect::get_prototype_of(&holder).ok()?.into();
-        if holder.is_null() {
+        if !holder.is_object() {
             return None;
         }
     }

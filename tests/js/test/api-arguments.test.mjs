@@ -70,6 +70,9 @@ test('decodePaymentResponse keeps every member of an official server\'s settleme
   // A member nobody has named yet is kept too.
   const later = Buffer.from(JSON.stringify({ ...failure, settledAt: { block: 7 } })).toString('base64');
   assert.deepEqual(x402.decodePaymentResponse(later).settledAt, { block: 7 });
+  // Read as JSON.parse reads it, an integer past 2^53 in such a member included.
+  const big = Buffer.from(JSON.stringify(failure).replace('"attempt":2', '"attempt":9007199254740993')).toString('base64');
+  assert.equal(x402.decodePaymentResponse(big).extra.attempt, JSON.parse('9007199254740993'));
 });
 
 test('the v1 network names are the official SDK\'s, both ways', () => {

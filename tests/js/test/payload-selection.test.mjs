@@ -80,6 +80,20 @@ test('key handles: an object naming a key wallet\'s handle without holding the w
     await assert.rejects(x402.createPaymentPayload(document, 0, forged), (e) => e instanceof x402.X402Error, `handle ${id}`);
     assert.equal(asked, 1, `handle ${id}: the forged wallet's own method was not the one used`);
   }
+  // Adapters that copy the wallet's members, its real handle included, or forward them from a class
+  // of their own: their own signTypedData is the one used.
+  let asked = 0;
+  const confirm = async () => { asked += 1; throw new Error('no key here'); };
+  const copied = { kind: 'evm', address: hidden.address, __x402KeyId: hidden.__x402KeyId, signTypedData: confirm };
+  class Forwarding {
+    get __x402KeyId() { return hidden.__x402KeyId; }
+    get address() { return hidden.address; }
+    signTypedData() { return confirm(); }
+  }
+  for (const adapter of [copied, new Forwarding()]) {
+    await assert.rejects(x402.createPaymentPayload(document, 0, adapter), (e) => e instanceof x402.X402Error);
+  }
+  assert.equal(asked, 2, 'an adapter carrying the real handle was skipped');
   // The wallet itself, and an object inheriting from it unchanged, sign with the key in place.
   const own = await x402.createPaymentPayload(document, 0, hidden);
   assert.equal(own.payload.authorization.from, hidden.address);

@@ -109,6 +109,17 @@ test('middleware: a payment holding an integer past 2^53 (in its extensions) is 
   assert.equal((await pay(request, {}, {}, handler)).status, 200);
 });
 
+test('requirePayment: a Request-like object with a URL object as url and headers returning non-strings gets its 402', async () => {
+  const requestLike = {
+    url: new URL('https://api.example/weather'), method: 'GET',
+    headers: { get: (name) => (name === 'payment-signature' ? 12345 : null), has: () => false },
+  };
+  for (let i = 0; i < 200; i += 1) {
+    const { response } = await worker.requirePayment(requestLike, route(), {}, { facilitator: facilitator() });
+    assert.equal(response.status, 402);
+  }
+});
+
 test('middleware: reasons of the wrong type from a facilitator are replaced, never passed on', async () => {
   const refusing = worker.paymentRequired({ routes: { 'GET /weather': route() }, verifyWithFacilitator: true,
     facilitator: facilitator({ verify: () => ({ isValid: false, invalidReason: 42 }) }), replayStore: worker.memoryReplayStore() });
