@@ -287,10 +287,17 @@ impl Challenge {
             .and_then(Value::as_u64)
             .and_then(at)
             .ok_or(Error::RequirementNotOffered)?;
-        let view = serde_json::to_value(found).map_err(|_| Error::RequirementNotOffered)?;
-        let shown = ["scheme", "network", "amount", "asset", "payTo"]
+        // Compared as the view shows them (strings), without serialising the requirement.
+        let terms = [
+            ("scheme", found.scheme.clone()),
+            ("network", found.network.to_string()),
+            ("amount", found.amount.to_string()),
+            ("asset", found.asset.clone()),
+            ("payTo", found.pay_to.clone()),
+        ];
+        let shown = terms
             .iter()
-            .all(|key| wanted.get(key).is_some_and(|v| Some(v) == view.get(key)));
+            .all(|(key, term)| wanted.get(key).and_then(Value::as_str) == Some(term.as_str()));
         if shown {
             Ok(found)
         } else {

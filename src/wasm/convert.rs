@@ -301,16 +301,16 @@ fn put_floats(value: &mut Value, floats: &mut std::vec::IntoIter<f64>) {
 /// an own member). An integer beyond 2^53 is refused: the value would not be what it
 /// says (a payload passed on, a decision).
 pub(crate) fn json_to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    to_js(value, true)
+    serialized_to_js(value, true)
 }
 
 /// [`json_to_js`] for what the caller only reads (a challenge's view, an event): an
 /// integer beyond 2^53 is rounded, as `JSON.parse` rounds it.
 pub(crate) fn view_to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    to_js(value, false)
+    serialized_to_js(value, false)
 }
 
-fn to_js<T: Serialize + ?Sized>(value: &T, exact: bool) -> Result<JsValue, JsValue> {
+fn serialized_to_js<T: Serialize + ?Sized>(value: &T, exact: bool) -> Result<JsValue, JsValue> {
     // Room for a payment payload without growing the buffer.
     let mut text = Vec::with_capacity(1024);
     serde_json::to_writer(&mut text, value).map_err(|e| invalid_argument(&e.to_string()))?;
