@@ -160,7 +160,7 @@ impl Inner {
                 Ok(Wallet {
                     can_sign,
                     can_send: method(&adapter, "sendTransaction")?.is_some(),
-                    own: read(&adapter, "__x402Own")?.as_bool() == Some(true),
+                    own: super::wallet::own_adapter(&adapter)?,
                     kind,
                     adapter,
                 })

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
-use super::convert::json_to_js;
+use super::convert::{json_to_js, read};
 use super::error::{invalid_argument, wallet_error};
 use super::request::stop_if_aborted;
 use super::rpc::{rpc_url_for, rpc_within};
@@ -15,6 +15,35 @@ use crate::protocol::Network;
 
 /// Nesting of typed data's structs (the JSON walk in json.js has the same limit).
 const MAX_DEPTH: usize = 64;
+
+/// Whether `adapter` is one of the package's wallets as the package made it: it
+/// says `__x402Own`, and the methods whose failures are believed (`sendTransaction`,
+/// `signTransaction`, `signTypedData`) are the ones of the object that says it. An
+/// object inheriting from such a wallet with a method of its own (a wrapper that
+/// may broadcast a transfer, then fail with any code) is not.
+pub(crate) fn own_adapter(adapter: &JsValue) -> Result<bool, JsValue> {
+    if read(adapter, "__x402Own")?.as_bool() != Some(true) {
+        return Ok(false);
+    }
+    let marker = JsValue::from_str("__x402Own");
+    let mut holder = adapter.clone();
+    for _ in 0..MAX_DEPTH {
+        if !holder.is_object() {
+            return Ok(false);
+        }
+        let target: &Object = holder.unchecked_ref();
+        if !Reflect::get_own_property_descriptor(target, &marker)?.is_undefined() {
+            for name in ["sendTransaction", "signTransaction", "signTypedData"] {
+                if !Object::is(&read(adapter, name)?, &read(&holder, name)?) {
+                    return Ok(false);
+                }
+            }
+            return Ok(true);
+        }
+        holder = Reflect::get_prototype_of(&holder)?.into();
+    }
+    Ok(false)
+}
 
 /// Whether `address` has code on `network`: the question a wallet's signature that
 /// does not recover its address leaves. A plain account (no code) made a mistake,

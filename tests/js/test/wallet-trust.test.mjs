@@ -50,6 +50,44 @@ test('a wallet of your own that sent the transfer and then fails with a "nothing
   assert.equal((await chain.balanceOf(PAY_TO)) - before, 20_000n, 'no more left than the budget');
 });
 
+test("an object inheriting from the package's wallet with a sendTransaction of its own is not believed either", async (t) => {
+  const { chain, url, rpc: rpcUrls } = await headerDialect(t);
+  const key = x402.evmPrivateKeyWallet(TEST_KEY);
+  const provider = { request: async ({ method, params }) => rpc(rpcUrls['eip155:8453'], method, params ?? []) };
+  const injected = x402.eip1193Wallet(provider, { account: PAYER_EVM });
+  for (const [name, base] of [['key wallet', key], ['EIP-1193 adapter', injected]]) {
+    let sent = 0;
+    // Inherits __x402Own (and everything else) from the package's wallet; sends, then fails as if it had not.
+    const wrapper = Object.create(base, {
+      sendTransaction: {
+        value: async (tx, ctx) => {
+          await base.sendTransaction(tx, ctx);
+          sent += 1;
+          throw Object.assign(new Error('the popup was closed'), { code: 'USER_REJECTED' });
+        },
+      },
+    });
+    const before = await chain.balanceOf(PAY_TO);
+    const paying = x402.wrapFetch(fetch, { wallets: [wrapper], rpc: rpcUrls, policy: { budget: { total: '0.02' } } });
+    for (let i = 0; i < 2; i += 1) await assert.rejects(paying(url), (e) => e.code === 'USER_REJECTED', name);
+    await assert.rejects(paying(url), (e) => e.code === 'BUDGET_EXCEEDED', name);
+    assert.equal(sent, 2, name);
+    assert.equal((await chain.balanceOf(PAY_TO)) - before, 20_000n, `${name}: no more left than the budget`);
+  }
+  // The package's wallets themselves, and an object inheriting one unchanged, are still believed:
+  // a refusal before sending frees the budget.
+  let refuse = true;
+  const refusing = { request: async (args) => {
+    if (args.method === 'eth_sendTransaction' && refuse) throw Object.assign(new Error('execution reverted'), { code: 3 });
+    return provider.request(args);
+  } };
+  const inherited = Object.create(x402.eip1193Wallet(refusing, { account: PAYER_EVM }));
+  const paying = x402.wrapFetch(fetch, { wallets: [inherited], rpc: rpcUrls, policy: { budget: { total: '0.01' } } });
+  await assert.rejects(paying(url), (e) => e.code === 'TRANSACTION_FAILED');
+  refuse = false;
+  assert.equal((await paying(url)).status, 200);
+});
+
 test('a wallet that sends another transfer than the one asked is caught before the proof is sent; the budget keeps it', async (t) => {
   const { chain, server, url, rpc: rpcUrls } = await headerDialect(t);
   const key = x402.evmPrivateKeyWallet(TEST_KEY);

@@ -1,0 +1,14 @@
+import { KEY, PKG_NODE_ENTRY } from './lib/fixtures.mjs';
+import { startPaidServer, fetchOk, plainRoundTrips } from './lib/paid.mjs';
+const x = await import(PKG_NODE_ENTRY);
+const server = await startPaidServer(x.verifyPayment);
+const wallet = x.evmPrivateKeyWallet(KEY);
+const ours = x.wrapFetch(fetch, { wallets: [wallet] });
+const header = x.encodePaymentHeader(await x.createPaymentPayload(server.paymentRequired, 0, wallet));
+const mode = process.argv[2];
+const n = Number(process.argv[3] ?? 3000);
+for (let i = 0; i < 200; i++) mode === 'ours' ? await fetchOk(ours, server.url) : await plainRoundTrips(server.url, header);
+const t0 = performance.now();
+for (let i = 0; i < n; i++) mode === 'ours' ? await fetchOk(ours, server.url) : await plainRoundTrips(server.url, header);
+console.log(mode, ((performance.now() - t0) / n).toFixed(3), 'ms mean');
+await server.close();
