@@ -1,8 +1,8 @@
 //! Verifying a Solana `exact` payment per the specification's MUST rules, before a
-//! facilitator co-signs it: instruction layout, fee-payer safety, the compute-price
-//! bound, destination, amount, memo, and the payer's signature.
+//! facilitator co-signs it: instruction layout, fee-payer safety, the bounds on the
+//! compute-unit price and the priority fee, destination, amount, memo, and the payer's signature.
 
-use super::exact::TRANSFER_CHECKED;
+use super::exact::{COMPUTE_UNIT_LIMIT, TRANSFER_CHECKED};
 use super::message::{Message, Transaction};
 use super::{
     COMPUTE_BUDGET_PROGRAM, LIGHTHOUSE_PROGRAM, MEMO_PROGRAM, Pubkey, TOKEN_2022_PROGRAM,
@@ -12,6 +12,12 @@ use crate::dialect::Requirement;
 
 /// The highest compute-unit price accepted, in micro-lamports.
 pub const MAX_COMPUTE_UNIT_PRICE: u64 = 5_000_000;
+
+/// The highest priority fee (compute-unit price times limit) accepted, in
+/// micro-lamports: what the price cap allows at the limit x402 clients request
+/// (20,000 units), 100,000 lamports. The price alone leaves the fee payer's cost
+/// to the limit: 1.4M units at the cap is 0.007 SOL for each payment.
+pub const MAX_PRIORITY_FEE: u128 = MAX_COMPUTE_UNIT_PRICE as u128 * COMPUTE_UNIT_LIMIT as u128;
 
 /// Why a Solana payment is invalid. [`SvmInvalid::reason`] is the x402 reason string.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,7 +31,8 @@ pub enum SvmInvalid {
     ComputeLimit,
     /// The second instruction is not SetComputeUnitPrice.
     ComputePrice,
-    /// The compute-unit price is above the bound.
+    /// The compute-unit price is above the bound, or the priority fee (price times
+    /// limit) is.
     ComputePriceTooHigh,
     /// The third instruction is not a TransferChecked of a token program.
     NoTransfer,
@@ -161,7 +168,14 @@ fn check_unsigned_parts(
         return Err(SvmInvalid::ComputePrice);
     }
     let micro_lamports = super::exact::compute_unit_price(&price.data).unwrap_or(u64::MAX);
-    if micro_lamports > MAX_COMPUTE_UNIT_PRICE {
+    let units = limit
+        .data
+        .get(1..5)
+        .and_then(|b| b.try_into().ok())
+        .map_or(u32::MAX, u32::from_le_bytes);
+    if micro_lamports > MAX_COMPUTE_UNIT_PRICE
+        || u128::from(micro_lamports) * u128::from(units) > MAX_PRIORITY_FEE
+    {
         return Err(SvmInvalid::ComputePriceTooHigh);
     }
     let token_program = program(transfer);

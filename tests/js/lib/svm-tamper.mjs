@@ -64,4 +64,9 @@ export const setComputePrice = (microLamports) => (m) => {
   m.instructions[1].data = new Uint8Array([3, ...u64le(microLamports)]);
 };
 
+/** Sets the SetComputeUnitLimit instruction (the first) to `units` (u32 LE). */
+export const setComputeLimit = (units) => (m) => {
+  m.instructions[0].data = new Uint8Array([2, units & 0xff, (units >>> 8) & 0xff, (units >>> 16) & 0xff, units >>> 24]);
+};
+
 export { keyIndex, fromBase58 };
