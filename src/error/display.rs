@@ -40,7 +40,7 @@ impl fmt::Display for Error {
                 f.write_str("the 402 lists no payment requirements")
             }
             Error::InvalidAmount { reason } => write!(f, "invalid amount: {reason}"),
-            Error::AmountOverflow => f.write_str("amount exceeds 2^256 - 1"),
+            Error::AmountOverflow { max } => write!(f, "amount exceeds {max}"),
             Error::InvalidPrice { reason } => write!(f, "invalid price: {reason}"),
             Error::TooManyDecimals { decimals, given } => write!(
                 f,

@@ -6,6 +6,11 @@
 
 mod display;
 
+/// The largest EVM amount (`uint256`), as [`Error::AmountOverflow`] names it.
+pub const MAX_UINT256: &str = "2^256 - 1";
+/// The largest SPL token amount (`u64`), as [`Error::AmountOverflow`] names it.
+pub const MAX_U64: &str = "2^64 - 1, the largest SPL token amount";
+
 /// A `Result` whose error defaults to this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -104,8 +109,12 @@ pub enum Error {
         /// Why it was refused.
         reason: &'static str,
     },
-    /// An atomic amount above 2^256 - 1.
-    AmountOverflow,
+    /// An atomic amount above what it may be: 2^256 - 1 ([`MAX_UINT256`]), or 2^64 - 1
+    /// for an SPL token amount ([`MAX_U64`]).
+    AmountOverflow {
+        /// The largest amount allowed, as the message says it.
+        max: &'static str,
+    },
     /// A money string such as `"$0.01"` or `"0.05 USDC"` that could not be read.
     InvalidPrice {
         /// Why it was refused.
@@ -297,7 +306,7 @@ impl Error {
             Error::NotPaymentRequired { .. } => "NOT_402",
             Error::NoValidRequirement { .. } => "NO_VALID_REQUIREMENT",
             Error::InvalidAmount { .. } => "INVALID_AMOUNT",
-            Error::AmountOverflow => "AMOUNT_OVERFLOW",
+            Error::AmountOverflow { .. } => "AMOUNT_OVERFLOW",
             Error::InvalidPrice { .. } => "INVALID_PRICE",
             Error::TooManyDecimals { .. } => "AMOUNT_PRECISION",
             Error::InvalidNetwork { .. } => "INVALID_NETWORK",

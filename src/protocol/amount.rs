@@ -10,7 +10,7 @@ use std::str::FromStr;
 use ruint::aliases::U256;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, MAX_UINT256, Result};
 
 /// The most digits a value below 2^256 can have (2^256 - 1 has 78).
 const MAX_DIGITS: usize = 78;
@@ -42,14 +42,14 @@ impl Amount {
         }
         let significant = text.trim_start_matches('0');
         if significant.len() > MAX_DIGITS {
-            return Err(Error::AmountOverflow);
+            return Err(Error::AmountOverflow { max: MAX_UINT256 });
         }
         let mut value = U256::ZERO;
         for digit in significant.bytes() {
             value = value
                 .checked_mul(U256::from(10u8))
                 .and_then(|v| v.checked_add(U256::from(digit - b'0')))
-                .ok_or(Error::AmountOverflow)?;
+                .ok_or(Error::AmountOverflow { max: MAX_UINT256 })?;
         }
         Ok(Amount(value))
     }
@@ -77,7 +77,7 @@ impl Amount {
         self.0
             .checked_add(other.0)
             .map(Amount)
-            .ok_or(Error::AmountOverflow)
+            .ok_or(Error::AmountOverflow { max: MAX_UINT256 })
     }
 
     /// Subtracts, or returns `None` when `other` is larger.
@@ -235,7 +235,7 @@ pub fn parse_price(text: &str, decimals: u8) -> Result<Price> {
         atomic.as_str()
     };
     let amount = Amount::parse(atomic).map_err(|e| match e {
-        Error::AmountOverflow => Error::AmountOverflow,
+        e @ Error::AmountOverflow { .. } => e,
         _ => Error::InvalidPrice {
             reason: "not a number",
         },

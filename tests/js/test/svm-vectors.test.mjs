@@ -182,6 +182,20 @@ test('recentBlockhash + decimals + tokenProgram in extra: no RPC call at all, sa
   assert.equal(payload.payload.transaction, c.transaction);
 });
 
+
+test('extra.decimals as a decimal string is read; one that is not a number up to 255 is ignored and the mint read', async (t) => {
+  const rpc = await startStub(t);
+  const c = V.cases[0];
+  for (const [decimals, methods] of [[String(c.decimals), []], ['six', ['getAccountInfo']], [300, ['getAccountInfo']], [null, ['getAccountInfo']], [{}, ['getAccountInfo']]]) {
+    const pr = clone(c.paymentRequired);
+    const req = pr.accepts[c.acceptedIndex];
+    req.extra = { ...req.extra, recentBlockhash: c.rpc.latestBlockhash, decimals, tokenProgram: c.tokenProgram };
+    rpc.reset();
+    const payload = await x402.createPaymentPayload(pr, c.acceptedIndex, wallet(c), options(c, rpc.url(`/v/0/cache-decimals-${typeof decimals}-${decimals}`)));
+    assert.deepEqual(rpc.calls.map((k) => k.method), methods, JSON.stringify(decimals));
+    assert.equal(payload.payload.transaction, c.transaction, `${JSON.stringify(decimals)}: the official client's bytes`);
+  }
+});
 test('mint info cache: a second payment for the same mint makes no getAccountInfo call', async (t) => {
   const rpc = await startStub(t);
   const c = V.cases[2]; // Token-2022
@@ -222,6 +236,7 @@ test('coded errors for the inputs the official client rejects', async (t) => {
         memoBytes: '00112233445566778899aabbccddeeff',
       }), expected[c.name]);
       assert.ok(e.message.length > 0);
+      if (/over u64/.test(c.name)) assert.match(e.message, /2\^64 - 1, the largest SPL token amount/);
       // Requirement errors are found before any RPC; mint errors after getAccountInfo only.
       const methods = rpc.calls.map((k) => k.method);
       if (/feePayer|memo|amount/.test(c.name)) assert.deepEqual(methods, [], `no RPC for ${c.name}`);
