@@ -32,6 +32,11 @@ fn route(accept_v1: bool) -> Route {
 
 /// A payment for the route's first requirement, as a client makes it, then `edit`ed.
 fn payment(route: &Route, version: u8, edit: impl Fn(&mut Value)) -> String {
+    payment_for(route, version, 0, edit)
+}
+
+/// A payment for the route's requirement `index`, as a client makes it, then `edit`ed.
+fn payment_for(route: &Route, version: u8, index: usize, edit: impl Fn(&mut Value)) -> String {
     let document = if version == 1 {
         route.v1_body.clone().unwrap()
     } else {
@@ -44,11 +49,12 @@ fn payment(route: &Route, version: u8, edit: impl Fn(&mut Value)) -> String {
         nonce: [7; 32],
         valid_after: None,
     };
-    let prepared = prepare(&challenge.requirements[0], signer.address(), &params).unwrap();
+    let requirement = &challenge.requirements[index];
+    let prepared = prepare(requirement, signer.address(), &params).unwrap();
     let payload = prepared
         .payload(&signer.sign_digest(&prepared.digest))
         .unwrap();
-    let mut payment = payment_payload(&challenge, &challenge.requirements[0], payload);
+    let mut payment = payment_payload(&challenge, requirement, payload);
     edit(&mut payment);
     encode_header(&payment, Document::PaymentPayload).unwrap()
 }
@@ -215,6 +221,36 @@ fn decisions_on_payment_headers() {
     );
     assert_eq!(decide("%%%", NOW), "400 INVALID_HEADER");
     assert_eq!(decide(&"A".repeat(40_000), NOW), "400 HEADER_TOO_LARGE");
+}
+
+#[test]
+fn a_payment_is_matched_to_the_requirement_of_its_transfer_method() {
+    // The same token, recipient and amount, by EIP-3009 or by Permit2: each payment is
+    // given to the facilitator with the requirement it accepted, `extra` included.
+    let config: RouteConfig = serde_json::from_value(json!({
+        "accepts": [
+            { "network": "base", "payTo": PAY_TO, "price": "$0.01" },
+            { "network": "base", "payTo": PAY_TO, "price": "$0.01", "extra": { "assetTransferMethod": "permit2" } },
+        ],
+    }))
+    .unwrap();
+    let r = Route::new(&config, "https://api.example/weather").unwrap();
+    let gate = Gate::new(&r);
+    for (index, method, member) in [
+        (0, None, "authorization"),
+        (1, Some("permit2"), "permit2Authorization"),
+    ] {
+        let header = payment_for(&r, 2, index, |_| {});
+        let Decision::Accepted(a) = gate.decide(Some(&header), None, &GateOptions::at(NOW)) else {
+            panic!("requirement {index} was not accepted");
+        };
+        assert!(a.payment["payload"].get(member).is_some());
+        assert_eq!(
+            a.requirement["extra"]["assetTransferMethod"].as_str(),
+            method,
+            "requirement {index}"
+        );
+    }
 }
 
 #[test]

@@ -123,11 +123,11 @@ pub fn check_terms(requirement: &Requirement, now: u64) -> Result<Terms<'_>> {
     let chain_id = chain_id(requirement)?;
     let pay_to = Address::parse(&requirement.pay_to)?;
     let asset = Address::parse(&requirement.asset)?;
-    let valid_before = now
-        .checked_add(requirement.max_timeout_seconds)
-        .ok_or(Error::AmountOverflow {
-            max: "2^64 - 1: maxTimeoutSeconds is too large",
-        })?;
+    let valid_before =
+        now.checked_add(requirement.max_timeout_seconds)
+            .ok_or(Error::AmountOverflow {
+                max: "2^64 - 1: maxTimeoutSeconds is too large",
+            })?;
     let domain = if TransferMethod::of(requirement) == TransferMethod::Eip3009 {
         let named = |key| requirement.extra_str(key).filter(|s| !s.is_empty());
         let (Some(name), Some(version)) = (named("name"), named("version")) else {

@@ -276,21 +276,32 @@ fn field<'v>(value: &'v Value, key: &str) -> &'v str {
     value.get(key).and_then(Value::as_str).unwrap_or_default()
 }
 
+/// A requirement's `extra.assetTransferMethod` (empty when it names none).
+fn transfer_method(requirement: &Value) -> &str {
+    requirement
+        .get("extra")
+        .map_or("", |extra| field(extra, "assetTransferMethod"))
+}
+
 /// The route requirement `accepted` designates: the one equal on every payment
-/// field, else one on the same scheme, network and asset (so the verifier names
-/// what differs), else one on the same scheme and network.
+/// field and on the transfer method (`extra.assetTransferMethod`: a route may offer
+/// one token by EIP-3009 and by Permit2), else one equal on every payment field,
+/// else one on the same scheme, network and asset (so the verifier names what
+/// differs), else one on the same scheme and network.
 fn best_match<'r>(accepts: &'r [Value], accepted: &Value) -> Option<&'r Value> {
     let network = Network::parse(field(accepted, "network")).ok()?;
-    let same = |r: &&Value, key: &str| same_asset(&network, field(r, key), field(accepted, key));
+    let same = |r: &Value, key: &str| same_asset(&network, field(r, key), field(accepted, key));
     let amount = |v: &Value| Amount::parse(field(v, "amount")).ok();
     let candidates: Vec<&Value> = accepts
         .iter()
         .filter(|r| field(r, "scheme") == field(accepted, "scheme"))
         .filter(|r| Network::parse(field(r, "network")).is_ok_and(|n| n == network))
         .collect();
+    let pays = |r: &Value| same(r, "asset") && same(r, "payTo") && amount(r) == amount(accepted);
     candidates
         .iter()
-        .find(|r| same(r, "asset") && same(r, "payTo") && amount(r) == amount(accepted))
+        .find(|r| pays(r) && transfer_method(r) == transfer_method(accepted))
+        .or_else(|| candidates.iter().find(|r| pays(r)))
         .or_else(|| candidates.iter().find(|r| same(r, "asset")))
         .or_else(|| candidates.first())
         .copied()

@@ -7,8 +7,8 @@ use super::{
     COMPUTE_BUDGET_PROGRAM, MEMO_PROGRAM, Pubkey, SolanaSigner, TOKEN_2022_PROGRAM, TOKEN_PROGRAM,
 };
 use crate::dialect::Requirement;
-use serde_json::Value;
 use crate::error::{Error, MAX_U64, Result};
+use serde_json::Value;
 
 /// The compute unit limit requested.
 pub const COMPUTE_UNIT_LIMIT: u32 = 20_000;
@@ -117,7 +117,10 @@ impl SvmTerms {
             fee_payer: key(fee_payer, "extra.feePayer is not an address")?,
             mint: key(&requirement.asset, "asset is not a mint address")?,
             pay_to: key(&requirement.pay_to, "payTo is not an address")?,
-            amount: requirement.amount.to_u64().ok_or(Error::AmountOverflow { max: MAX_U64 })?,
+            amount: requirement
+                .amount
+                .to_u64()
+                .ok_or(Error::AmountOverflow { max: MAX_U64 })?,
             memo,
             recent_blockhash,
             decimals,
