@@ -107,7 +107,20 @@ export type AnyWallet = WalletAdapter | EvmPrivateKeyWallet | SolanaPrivateKeyWa
  * accepts) or your own function, which receives one Request per attempt and nothing else, so
  * `(request) => ...` is typed without an annotation.
  */
-export type WrappableFetch = (request: Request) => Promise<Response>;
+export type WrappableFetch = (request: Request) => Promise<Response | ResponseLike>;
+
+/**
+ * A Response of another implementation (undici's package, a polyfill, an iframe's fetch): the
+ * members the paying fetch uses. One that is not paid for comes back as the same object.
+ */
+export interface ResponseLike {
+  readonly status: number;
+  readonly url: string;
+  readonly redirected: boolean;
+  readonly headers: { get(name: string): string | null; has(name: string): boolean };
+  readonly body: ReadableStream<Uint8Array> | null;
+  clone(): ResponseLike;
+}
 
 export interface WrapFetchOptions {
   wallets: readonly AnyWallet[];

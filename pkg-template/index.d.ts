@@ -59,7 +59,10 @@ export type X402ErrorCode =
   | 'INVALID_TIMESTAMP'
   | 'DISCOVERY_FAILED';
 
-/** Every error this package throws. */
+/**
+ * Every failure of the package's own. A paying fetch passes the wrapped fetch's own rejections
+ * through as they are (a network TypeError, an abort's DOMException).
+ */
 export class X402Error extends Error {
   constructor(message: string, code: X402ErrorCode | string, options?: { cause?: unknown });
   readonly name: 'X402Error';
@@ -210,8 +213,12 @@ export interface EvmSigner {
   /** The account address (or provide getAddress()). */
   address?: string;
   getAddress?(): Promise<string> | string;
-  /** Signs typed data; resolves to a 65-byte hex signature (v = 27/28). */
-  signTypedData(typedData: TypedDataDefinition): Promise<string>;
+  /**
+   * Signs typed data (a TypedDataDefinition); resolves to a 65-byte hex signature (v = 27/28).
+   * Typed loosely so that a viem LocalAccount, whose parameter is viem's own generic type, is one.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  signTypedData(typedData: any): Promise<string>;
 }
 
 /** A wallet whose secp256k1 key lives in wasm memory (zeroized on free()). */
@@ -258,7 +265,7 @@ export interface CreatePaymentOptions {
  * a recognised Requirement, or its index). v1 challenges give a v1 payload.
  */
 export function createPaymentPayload(
-  paymentRequired: PaymentRequired | Record<string, unknown>,
+  paymentRequired: PaymentRequired | Challenge | Record<string, unknown>,
   requirement: PaymentRequirements | Requirement | number,
   wallet: AnyWallet,
   options?: CreatePaymentOptions,
@@ -282,7 +289,7 @@ export interface VerifyResult {
 /** Verifies a payment payload against the requirement it must pay, without a chain. */
 export function verifyPayment(
   payment: PaymentPayload | PaymentPayloadV1,
-  requirement: PaymentRequirements,
+  requirement: PaymentRequirements | Requirement,
   options?: { now?: number; maxClockSkew?: number; minValidity?: number },
 ): VerifyResult;
 

@@ -1,6 +1,6 @@
 // Types of x402-wasm/react: React bindings over wrapFetch.
 import type { ReactElement, ReactNode } from 'react';
-import type { PaymentReceipt, Policy, Requirement, WrapFetchOptions, X402Error } from '../index.js';
+import type { PaymentReceipt, Policy, Requirement, WrapFetchOptions, WrappableFetch, X402Error } from '../index.js';
 
 /** A fetch function: what the provider wraps and what the hooks return. */
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -14,10 +14,11 @@ export interface X402ProviderProps {
    */
   policy?: Policy;
   /**
-   * The fetch to wrap (default: the global fetch, looked up at each call). Not compared: the latest
-   * render's is called, so an arrow function written in the render keeps the wrapped fetch.
+   * The fetch to wrap (default: the global fetch, looked up at each call), called as wrapFetch
+   * calls one: with one Request per attempt. Not compared: the latest render's is called, so an
+   * arrow function written in the render keeps the wrapped fetch.
    */
-  fetch?: FetchFunction;
+  fetch?: WrappableFetch;
   /** JSON-RPC endpoints by CAIP-2 network (Solana payments, direct transfers). */
   rpc?: Record<string, string>;
   /**
