@@ -91,9 +91,12 @@ export function sendError(error, what, code) {
 }
 
 /**
- * Marks an adapter made by this package: the core trusts only its errors' codes to say that a
- * transfer it was asked to send was not sent (another adapter's failure keeps the budget).
+ * Marks an adapter made by this package, whole: the core trusts only its errors' codes to say that
+ * a transfer it was asked to send was not sent (another adapter's failure keeps the budget). It is
+ * frozen, so its methods stay the package's: one replaced in place, or by a Proxy (which must report
+ * a frozen member as it is), would be believed; an object inheriting from it with methods of its own
+ * is not (the core compares them with the marked object's).
  */
 export function ownAdapter(adapter) {
-  return Object.defineProperty(adapter, '__x402Own', { value: true });
+  return Object.freeze(Object.defineProperty(adapter, '__x402Own', { value: true }));
 }

@@ -93,8 +93,11 @@ export interface PerCallHooks {
   onEvent?(event: PaymentEvent): void;
 }
 
-/** A fetch that pays 402s; an optional third argument gives per-call hooks. */
-export type PayingFetch = (input: string | URL | Request, init?: RequestInit, hooks?: PerCallHooks) => Promise<Response>;
+/**
+ * A fetch that pays 402s; an optional third argument gives per-call hooks. It resolves to what the
+ * wrapped fetch resolved to (`R`): a Response, unless that fetch is another implementation's.
+ */
+export type PayingFetch<R = Response> = (input: string | URL | Request, init?: RequestInit, hooks?: PerCallHooks) => Promise<R>;
 
 /**
  * Anything wrapFetch and createPaymentPayload take as a wallet: the adapters (eip1193Wallet,
@@ -107,19 +110,20 @@ export type AnyWallet = WalletAdapter | EvmPrivateKeyWallet | SolanaPrivateKeyWa
  * accepts) or your own function, which receives one Request per attempt and nothing else, so
  * `(request) => ...` is typed without an annotation.
  */
-export type WrappableFetch = (request: Request) => Promise<Response | ResponseLike>;
+export type WrappableFetch<R extends ResponseLike = Response> = (request: Request) => Promise<R>;
 
 /**
- * A Response of another implementation (undici's package, a polyfill, an iframe's fetch): the
- * members the paying fetch uses. One that is not paid for comes back as the same object.
+ * What the paying fetch uses of a response, which may be another implementation's (undici's
+ * package, a polyfill, an iframe's fetch): the paying fetch then resolves to that type.
  */
 export interface ResponseLike {
   readonly status: number;
   readonly url: string;
   readonly redirected: boolean;
   readonly headers: { get(name: string): string | null; has(name: string): boolean };
-  readonly body: ReadableStream<Uint8Array> | null;
-  clone(): ResponseLike;
+  /** A web ReadableStream (of this realm's or another's). */
+  readonly body: { getReader(): unknown } | null;
+  clone(): unknown;
 }
 
 export interface WrapFetchOptions {
@@ -156,11 +160,11 @@ export interface WrapFetchOptions {
    * count against the budget limits of each (each checks its own policy's). A window counts the
    * payments made since some sharing policy first had a window. Anything else is INVALID_ARGUMENT.
    */
-  shareBudgetWith?: PayingFetch;
+  shareBudgetWith?: PayingFetch<unknown>;
 }
 
 /** Wraps fetch so that x402 402s are paid; other responses come back untouched. */
-export function wrapFetch(fetch: WrappableFetch, options: WrapFetchOptions): PayingFetch;
+export function wrapFetch<R extends ResponseLike = Response>(fetch: WrappableFetch<R>, options: WrapFetchOptions): PayingFetch<R>;
 
 /** A server's discovery document (`/.well-known/x402.json`), with the URL it was read from. */
 export interface X402Discovery {

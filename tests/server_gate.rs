@@ -225,31 +225,47 @@ fn decisions_on_payment_headers() {
 
 #[test]
 fn a_payment_is_matched_to_the_requirement_of_its_transfer_method() {
-    // The same token, recipient and amount, by EIP-3009 or by Permit2: each payment is
-    // given to the facilitator with the requirement it accepted, `extra` included.
-    let config: RouteConfig = serde_json::from_value(json!({
-        "accepts": [
-            { "network": "base", "payTo": PAY_TO, "price": "$0.01" },
-            { "network": "base", "payTo": PAY_TO, "price": "$0.01", "extra": { "assetTransferMethod": "permit2" } },
-        ],
-    }))
-    .unwrap();
-    let r = Route::new(&config, "https://api.example/weather").unwrap();
-    let gate = Gate::new(&r);
-    for (index, method, member) in [
-        (0, None, "authorization"),
-        (1, Some("permit2"), "permit2Authorization"),
+    // The same token, recipient and amount, by EIP-3009 or by Permit2, in either order: each
+    // payment (v2, or v1, which names no requirement) is given to the facilitator with the
+    // requirement of its own transfer method, `extra` included.
+    let eip3009 = json!({ "network": "base", "payTo": PAY_TO, "price": "$0.01" });
+    let permit2 = json!({ "network": "base", "payTo": PAY_TO, "price": "$0.01", "extra": { "assetTransferMethod": "permit2" } });
+    for accepts in [
+        vec![eip3009.clone(), permit2.clone()],
+        vec![permit2.clone(), eip3009.clone()],
     ] {
-        let header = payment_for(&r, 2, index, |_| {});
-        let Decision::Accepted(a) = gate.decide(Some(&header), None, &GateOptions::at(NOW)) else {
-            panic!("requirement {index} was not accepted");
-        };
-        assert!(a.payment["payload"].get(member).is_some());
-        assert_eq!(
-            a.requirement["extra"]["assetTransferMethod"].as_str(),
-            method,
-            "requirement {index}"
-        );
+        let config: RouteConfig =
+            serde_json::from_value(json!({ "accepts": accepts, "acceptV1": true })).unwrap();
+        let r = Route::new(&config, "https://api.example/weather").unwrap();
+        let gate = Gate::new(&r);
+        for version in [2, 1] {
+            for index in [0, 1] {
+                let header = payment_for(&r, version, index, |p| {
+                    // "eip3009" spelled out is the same method as none.
+                    if version == 2 && p["accepted"]["extra"]["assetTransferMethod"].is_null() {
+                        p["accepted"]["extra"]["assetTransferMethod"] = json!("eip3009");
+                    }
+                });
+                let (v1, v2) = (version == 1)
+                    .then_some(&header)
+                    .map_or((None, Some(header.as_str())), |h| (Some(h.as_str()), None));
+                let Decision::Accepted(a) = gate.decide(v2, v1, &GateOptions::at(NOW)) else {
+                    panic!("v{version} requirement {index} was not accepted");
+                };
+                let method = accepts[index]["extra"]["assetTransferMethod"].as_str();
+                let member = if method.is_some() {
+                    "permit2Authorization"
+                } else {
+                    "authorization"
+                };
+                assert!(a.payment["payload"].get(member).is_some());
+                assert_eq!(
+                    a.requirement["extra"]["assetTransferMethod"].as_str(),
+                    method,
+                    "v{version} requirement {index} of {accepts:?}"
+                );
+            }
+        }
     }
 }
 

@@ -47,7 +47,7 @@ function standardAdapter(wallet, options) {
     if (!found) throw new X402Error('the wallet has no such account', 'WALLET_ACCOUNT_UNAVAILABLE');
     return found;
   }
-  const adapter = ownAdapter({ kind: 'solana', getAddress: async () => (await account()).address });
+  const adapter = { kind: 'solana', getAddress: async () => (await account()).address };
   if (signFeature) {
     adapter.signTransaction = async (bytes) => {
       const input = { account: await account(), transaction: bytes };
@@ -71,7 +71,7 @@ function standardAdapter(wallet, options) {
       throw new X402Error('signAndSendTransaction returned no signature', 'WALLET_ERROR');
     };
   }
-  return adapter;
+  return ownAdapter(adapter);
 }
 
 function adapterAdapter(adapter, options) {

@@ -126,7 +126,7 @@ pub fn check_terms(requirement: &Requirement, now: u64) -> Result<Terms<'_>> {
     let valid_before =
         now.checked_add(requirement.max_timeout_seconds)
             .ok_or(Error::AmountOverflow {
-                max: "2^64 - 1: maxTimeoutSeconds is too large",
+                max: "2^64 - 1 (validBefore, now + maxTimeoutSeconds, in seconds)",
             })?;
     let domain = if TransferMethod::of(requirement) == TransferMethod::Eip3009 {
         let named = |key| requirement.extra_str(key).filter(|s| !s.is_empty());

@@ -152,9 +152,18 @@ impl<'a> Gate<'a> {
                 found: payment.x402_version.to_string(),
             });
         }
-        let Some(raw) = self.route.v1_accepts().iter().find(|r| {
-            field(r, "scheme") == payment.scheme && field(r, "network") == payment.network
-        }) else {
+        // A v1 payment names no requirement: the first of its scheme and network, one of
+        // its transfer method (by the payload's shape) first.
+        let permit2 = payment.payload.get("permit2Authorization").is_some();
+        let candidates = || {
+            self.route.v1_accepts().iter().filter(|r| {
+                field(r, "scheme") == payment.scheme && field(r, "network") == payment.network
+            })
+        };
+        let Some(raw) = candidates()
+            .find(|r| uses_permit2(r) == permit2)
+            .or_else(|| candidates().next())
+        else {
             return Decision::Refused {
                 reason: "invalid_network",
             };
@@ -276,11 +285,12 @@ fn field<'v>(value: &'v Value, key: &str) -> &'v str {
     value.get(key).and_then(Value::as_str).unwrap_or_default()
 }
 
-/// A requirement's `extra.assetTransferMethod` (empty when it names none).
-fn transfer_method(requirement: &Value) -> &str {
+/// Whether a requirement asks for Permit2 (`extra.assetTransferMethod`); any other
+/// value, or none, is EIP-3009, as `TransferMethod::of` reads it.
+fn uses_permit2(requirement: &Value) -> bool {
     requirement
         .get("extra")
-        .map_or("", |extra| field(extra, "assetTransferMethod"))
+        .is_some_and(|extra| field(extra, "assetTransferMethod") == "permit2")
 }
 
 /// The route requirement `accepted` designates: the one equal on every payment
@@ -300,7 +310,7 @@ fn best_match<'r>(accepts: &'r [Value], accepted: &Value) -> Option<&'r Value> {
     let pays = |r: &Value| same(r, "asset") && same(r, "payTo") && amount(r) == amount(accepted);
     candidates
         .iter()
-        .find(|r| pays(r) && transfer_method(r) == transfer_method(accepted))
+        .find(|r| pays(r) && uses_permit2(r) == uses_permit2(accepted))
         .or_else(|| candidates.iter().find(|r| pays(r)))
         .or_else(|| candidates.iter().find(|r| same(r, "asset")))
         .or_else(|| candidates.first())

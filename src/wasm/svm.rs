@@ -188,13 +188,11 @@ pub(crate) async fn sign_svm_payment(
         Some(hash) => hash,
         None => latest_blockhash(&need_rpc()?, rpc_ms, signal).await?,
     };
+    // The server's decimals and program spare the mint's account only when it gives both;
+    // once the mint is read, its own are used (a TransferChecked with other decimals fails).
     let (decimals, token_program) = match (terms.decimals, terms.token_program) {
         (Some(d), Some(p)) => (d, p),
-        (d, p) => {
-            let (rpc_decimals, rpc_program) =
-                mint_info(&need_rpc()?, &terms.mint, rpc_ms, signal).await?;
-            (d.unwrap_or(rpc_decimals), p.unwrap_or(rpc_program))
-        }
+        _ => mint_info(&need_rpc()?, &terms.mint, rpc_ms, signal).await?,
     };
     let memo = terms
         .memo

@@ -195,6 +195,15 @@ test('extra.decimals as a decimal string is read; one that is not a number up to
     assert.deepEqual(rpc.calls.map((k) => k.method), methods, JSON.stringify(decimals));
     assert.equal(payload.payload.transaction, c.transaction, `${JSON.stringify(decimals)}: the official client's bytes`);
   }
+  // Decimals given without the token program: the mint is read, and its own decimals are used (a
+  // TransferChecked with the server's wrong ones would fail), as the official client does.
+  const pr = clone(c.paymentRequired);
+  const req = pr.accepts[c.acceptedIndex];
+  req.extra = { ...req.extra, recentBlockhash: c.rpc.latestBlockhash, decimals: c.decimals + 3 };
+  rpc.reset();
+  const payload = await x402.createPaymentPayload(pr, c.acceptedIndex, wallet(c), options(c, rpc.url('/v/0/cache-decimals-wrong')));
+  assert.deepEqual(rpc.calls.map((k) => k.method), ['getAccountInfo']);
+  assert.equal(payload.payload.transaction, c.transaction);
 });
 test('mint info cache: a second payment for the same mint makes no getAccountInfo call', async (t) => {
   const rpc = await startStub(t);

@@ -267,10 +267,13 @@ test('edits that are NOT violations still verify (the edit helper itself is soun
   assert.equal(verify(edited(RANDOM, setComputePrice(5_000_000)), requirementOf(RANDOM)).isValid, true);
   // A different compute-unit limit is not the verifier's business while the priority fee it makes
   // (price x limit) stays within 100,000 lamports: 200,000 units at the client's price (1 micro-lamport),
-  // the capped price at 20,000 units, 1.4M units at 71 micro-lamports (99,400 lamports).
+  // the capped price at 20,000 units, 1.4M units at 71,428 micro-lamports (99,999.2 lamports; 71,429
+  // is over).
   assert.equal(verify(edited(RANDOM, (m) => { m.instructions[0].data = new Uint8Array([2, 0x40, 0x0d, 0x03, 0]); }), requirementOf(RANDOM)).isValid, true);
   assert.equal(verify(edited(RANDOM, (m) => { setComputeLimit(20_000)(m); setComputePrice(5_000_000)(m); }), requirementOf(RANDOM)).isValid, true);
-  assert.equal(verify(edited(RANDOM, (m) => { setComputeLimit(1_400_000)(m); setComputePrice(71)(m); }), requirementOf(RANDOM)).isValid, true);
+  assert.equal(verify(edited(RANDOM, (m) => { setComputeLimit(1_400_000)(m); setComputePrice(71_428)(m); }), requirementOf(RANDOM)).isValid, true);
+  assert.equal(verify(edited(RANDOM, (m) => { setComputeLimit(1_400_000)(m); setComputePrice(71_429)(m); }), requirementOf(RANDOM)).invalidReason,
+    'invalid_exact_svm_payload_transaction_instructions_compute_price_instruction_too_high');
   // 3 instructions (no memo at all) when the server set no memo.
   assert.equal(verify(edited(RANDOM, (m) => { m.instructions.length = 3; }), requirementOf(RANDOM)).isValid, true);
 });

@@ -19,6 +19,15 @@ const SOLANA_DEVNET = {
   maxTimeoutSeconds: 60, extra: { feePayer: '2wKupLR9q6wXYppw8Gr2NvWxKBUqm4PPJKkQfoxHDBg4' },
 };
 
+/** Waits until `hash` is mined (anvil mines each transaction as it comes, but answers first). */
+async function mined(rpcUrl, hash) {
+  for (let i = 0; i < 100; i += 1) {
+    if (await rpc(rpcUrl, 'eth_getTransactionReceipt', [hash])) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`${hash} was not mined`);
+}
+
 async function headerDialect(t) {
   const chain = await startBaseUsdcChain();
   t.after(() => chain.stop());
@@ -57,11 +66,12 @@ test("an object inheriting from the package's wallet with a sendTransaction of i
   const injected = x402.eip1193Wallet(provider, { account: PAYER_EVM });
   for (const [name, base] of [['key wallet', key], ['EIP-1193 adapter', injected]]) {
     let sent = 0;
+    const hashes = [];
     // Inherits __x402Own (and everything else) from the package's wallet; sends, then fails as if it had not.
     const wrapper = Object.create(base, {
       sendTransaction: {
         value: async (tx, ctx) => {
-          await base.sendTransaction(tx, ctx);
+          hashes.push(await base.sendTransaction(tx, ctx));
           sent += 1;
           throw Object.assign(new Error('the popup was closed'), { code: 'USER_REJECTED' });
         },
@@ -72,8 +82,16 @@ test("an object inheriting from the package's wallet with a sendTransaction of i
     for (let i = 0; i < 2; i += 1) await assert.rejects(paying(url), (e) => e.code === 'USER_REJECTED', name);
     await assert.rejects(paying(url), (e) => e.code === 'BUDGET_EXCEEDED', name);
     assert.equal(sent, 2, name);
+    for (const hash of hashes) await mined(rpcUrls['eip155:8453'], hash);
     assert.equal((await chain.balanceOf(PAY_TO)) - before, 20_000n, `${name}: no more left than the budget`);
   }
+  // The package's JS adapters are frozen: a method cannot be replaced in place, nor by a Proxy
+  // (which must report a frozen member as it is), so what the core believes stays the package's.
+  assert.ok(Object.isFrozen(injected));
+  assert.throws(() => { injected.sendTransaction = async () => '0x'; }, TypeError);
+  const proxied = new Proxy(injected, { get: (t, k, r) => (k === 'sendTransaction' ? async () => '0x' : Reflect.get(t, k, r)) });
+  assert.throws(() => proxied.sendTransaction, TypeError);
+  assert.throws(() => x402.wrapFetch(fetch, { wallets: [proxied] }));
   // The package's wallets themselves, and an object inheriting one unchanged, are still believed:
   // a refusal before sending frees the budget.
   let refuse = true;

@@ -33,16 +33,25 @@ export const provider: ReactElement = createElement(X402Provider, {
   fetch: (request: Request) => fetch(request),
 });
 
-// Another implementation's Response (undici's package, a polyfill): the members the paying fetch uses.
+// Another implementation's Response (undici's package, a polyfill), with a stream type of its own:
+// the paying fetch takes it and resolves to that type, not to a DOM Response it is not.
+interface OtherStream { getReader(): { read(): Promise<{ done: boolean; value?: Uint8Array }> } }
 interface OtherResponse {
   readonly status: number;
   readonly url: string;
   readonly redirected: boolean;
   readonly headers: { get(name: string): string | null; has(name: string): boolean; forEach(f: (v: string, k: string) => void): void };
-  readonly body: ReadableStream<Uint8Array> | null;
-  readonly bodyUsed: boolean;
+  readonly body: OtherStream | null;
   clone(): OtherResponse;
   text(): Promise<string>;
 }
 declare function otherFetch(url: string, init: { method: string }): Promise<OtherResponse>;
-export const payThroughOther = wrapFetch((request) => otherFetch(request.url, { method: request.method }), { wallets: [account] });
+export const payThroughOther = wrapFetch((request) => otherFetch(request.url, { method: request.method }), { wallets: [account], shareBudgetWith: paying });
+export async function readOther(): Promise<string> {
+  const answer = await payThroughOther('https://api.example/p');
+  // @ts-expect-error: not a DOM Response, so no json()
+  void answer.json;
+  return answer.text();
+}
+// The runtime's fetch gives a paying fetch of DOM Responses.
+export const domResponse: Promise<Response> = paying('https://api.example/p');
