@@ -394,6 +394,11 @@ fn routes_no_client_could_pay_are_refused() {
         "an EIP-3009 token without its EIP-712 domain",
     );
     assert!(message.contains("EIP-712"), "{message}");
+    let message = refused(
+        json!({ "accepts": [{ "scheme": "", "network": "base", "payTo": PAY_TO, "price": "$0.01" }] }),
+        "an empty scheme, which every payment would fail",
+    );
+    assert!(message.contains("scheme is empty"), "{message}");
 
     // The same routes with what was missing are served.
     for good in [

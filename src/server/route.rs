@@ -88,6 +88,15 @@ const MAX_TIMEOUT_SECONDS: u64 = (1 << 53) - 1;
 /// Solana `extra.feePayer`...). A 402 built from a placeholder or an omission would
 /// go to every client, and none could pay it.
 fn payable(terms: &Requirement) -> Result<()> {
+    for (field, value) in [
+        ("scheme", &terms.scheme),
+        ("asset", &terms.asset),
+        ("payTo", &terms.pay_to),
+    ] {
+        if value.is_empty() {
+            return Err(invalid(format!("{field} is empty")));
+        }
+    }
     if !(1..=MAX_TIMEOUT_SECONDS).contains(&terms.max_timeout_seconds) {
         return Err(invalid(format!(
             "maxTimeoutSeconds must be 1 to {MAX_TIMEOUT_SECONDS}"
