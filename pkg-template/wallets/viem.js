@@ -85,10 +85,7 @@ function walletClientAdapter(client) {
     const { chainId, to, data, value } = checked;
     const account = await signer();
     await ensureChain(account, chainId);
-    const current = Number(await request('eth_chainId'));
-    if (current !== Number(chainId)) {
-      throw new X402Error(`the wallet is on chain ${current}, not ${chainId}`, 'CHAIN_NOT_AVAILABLE');
-    }
+    await requireChain(chainId);
     const chain = { id: Number(chainId), name: `chain ${chainId}` };
     const from = typeof account === 'string' ? account : account?.type === 'json-rpc' ? account.address : undefined;
     let hash;
@@ -109,6 +106,14 @@ function walletClientAdapter(client) {
     return transactionHash(hash, 'sendTransaction');
   }
 
+  // CHAIN_NOT_AVAILABLE unless the client's node is on `chainId`.
+  async function requireChain(chainId) {
+    const current = Number(await request('eth_chainId'));
+    if (current !== Number(chainId)) {
+      throw new X402Error(`the wallet is on chain ${current}, not ${chainId}`, 'CHAIN_NOT_AVAILABLE');
+    }
+  }
+
   // The JSON-RPC receipt (hex quantities, status 0x1 / 0x0), or null while pending.
   async function getTransactionReceipt(hash) {
     const params = [hash];
@@ -119,12 +124,7 @@ function walletClientAdapter(client) {
   // on `context.chainId`: a node on another chain would answer for another account. A read never
   // prompts a chain switch.
   async function getCode(address, context) {
-    if (context?.chainId != null) {
-      const current = Number(await request('eth_chainId'));
-      if (current !== Number(context.chainId)) {
-        throw new X402Error(`the wallet is on chain ${current}, not ${context.chainId}`, 'CHAIN_NOT_AVAILABLE');
-      }
-    }
+    if (context?.chainId != null) await requireChain(context.chainId);
     const params = [address, 'latest'];
     return viemCall('eth_getCode', () => client.request({ method: 'eth_getCode', params }));
   }

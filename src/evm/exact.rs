@@ -175,9 +175,10 @@ pub fn prepare(
         .unwrap_or_else(|| params.now.saturating_sub(DEFAULT_VALID_AFTER_LEEWAY));
     let (valid_before, valid_after) = (before.to_string(), after.to_string());
     let amount = requirement.amount.to_string();
+    // `check_terms` gives the EIP-712 domain exactly when the method is EIP-3009.
     let method = TransferMethod::of(requirement);
-    let (typed, authorization, digest) = match (method, domain) {
-        (TransferMethod::Eip3009, Some((name, version))) => {
+    let (typed, authorization, digest) = match domain {
+        Some((name, version)) => {
             let message = json!({
                 "from": from.to_checksum(),
                 "to": pay_to.to_checksum(),
@@ -203,8 +204,7 @@ pub fn prepare(
             let digest = authorization.digest(name, version, chain_id, asset);
             (typed, message, digest)
         }
-        (TransferMethod::Eip3009, None) => return Err(Error::MissingEip712Domain),
-        (TransferMethod::Permit2, _) => {
+        None => {
             let permitted = json!({ "token": asset.to_checksum(), "amount": amount });
             let nonce = U256::from_be_bytes(params.nonce).to_string();
             let witness = json!({ "to": pay_to.to_checksum(), "validAfter": valid_after });

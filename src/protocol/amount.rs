@@ -10,7 +10,7 @@ use std::str::FromStr;
 use ruint::aliases::U256;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::{Error, MAX_UINT256, Result};
+use crate::error::{Error, MAX_U64, MAX_UINT256, Result};
 
 /// The most digits a value below 2^256 can have (2^256 - 1 has 78).
 const MAX_DIGITS: usize = 78;
@@ -59,9 +59,17 @@ impl Amount {
         self.0
     }
 
-    /// The amount as a `u64`, if it fits (Solana token amounts are u64).
+    /// The amount as a `u64`, if it fits.
     pub fn to_u64(&self) -> Option<u64> {
         u64::try_from(self.0).ok()
+    }
+
+    /// The amount as an SPL token amount (a `u64`).
+    ///
+    /// # Errors
+    /// [`Error::AmountOverflow`] past 2^64 - 1.
+    pub fn to_spl_amount(&self) -> Result<u64> {
+        self.to_u64().ok_or(Error::AmountOverflow { max: MAX_U64 })
     }
 
     /// The 32-byte big-endian encoding (an ABI `uint256`).

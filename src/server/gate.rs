@@ -113,8 +113,8 @@ impl<'a> Gate<'a> {
                 ),
             ));
         }
-        let accepted = payment.get("accepted").cloned().unwrap_or(Value::Null);
-        let Some(raw) = best_match(self.route.accepts(), &accepted) else {
+        let accepted = payment.get("accepted").unwrap_or(&Value::Null);
+        let Some(raw) = best_match(self.route.accepts(), accepted) else {
             return Decision::Refused {
                 reason: "invalid_network",
             };
@@ -127,14 +127,11 @@ impl<'a> Gate<'a> {
                 };
             }
         };
-        let scheme = accepted
-            .get("scheme")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let scheme = field(accepted, "scheme").to_owned();
         finish(
             2,
-            &payment,
-            scheme,
+            payment,
+            &scheme,
             &requirement.network,
             &requirement,
             raw,
@@ -155,15 +152,10 @@ impl<'a> Gate<'a> {
         // A v1 payment names no requirement: the first of its scheme and network, one of
         // its transfer method (by the payload's shape) first.
         let permit2 = payment.payload.get("permit2Authorization").is_some();
-        let candidates = || {
-            self.route.v1_accepts().iter().filter(|r| {
-                field(r, "scheme") == payment.scheme && field(r, "network") == payment.network
-            })
-        };
-        let Some(raw) = candidates()
-            .find(|r| uses_permit2(r) == permit2)
-            .or_else(|| candidates().next())
-        else {
+        let candidates = self.route.v1_accepts().iter().filter(|r| {
+            field(r, "scheme") == payment.scheme && field(r, "network") == payment.network
+        });
+        let Some(raw) = prefer(candidates, permit2) else {
             return Decision::Refused {
                 reason: "invalid_network",
             };
@@ -179,7 +171,7 @@ impl<'a> Gate<'a> {
         let payment_json = serde_json::to_value(&payment).unwrap_or(Value::Null);
         finish(
             1,
-            &payment_json,
+            payment_json,
             &payment.scheme,
             &requirement.network,
             &requirement,
@@ -191,7 +183,7 @@ impl<'a> Gate<'a> {
 
 fn finish(
     x402_version: u8,
-    payment: &Value,
+    payment: Value,
     scheme: &str,
     network: &Network,
     requirement: &Requirement,
@@ -202,7 +194,7 @@ fn finish(
     match check_payment(scheme, network, scheme_payload, requirement, options) {
         Ok(check) => Decision::Accepted(Box::new(Accepted {
             x402_version,
-            payment: payment.clone(),
+            payment,
             requirement: raw.clone(),
             payer: check.payer,
             replay_key: check.replay_key,
@@ -307,12 +299,21 @@ fn best_match<'r>(accepts: &'r [Value], accepted: &Value) -> Option<&'r Value> {
         .filter(|r| field(r, "scheme") == field(accepted, "scheme"))
         .filter(|r| Network::parse(field(r, "network")).is_ok_and(|n| n == network))
         .collect();
-    let pays = |r: &Value| same(r, "asset") && same(r, "payTo") && amount(r) == amount(accepted);
+    let paid = amount(accepted);
+    let pays = |r: &&Value| same(r, "asset") && same(r, "payTo") && amount(r) == paid;
+    let paying: Vec<&Value> = candidates.iter().copied().filter(pays).collect();
+    prefer(paying.into_iter(), uses_permit2(accepted))
+        .or_else(|| candidates.iter().copied().find(|r| same(r, "asset")))
+        .or_else(|| candidates.first().copied())
+}
+
+/// The first of `candidates` on the transfer method `permit2` says, else the first.
+fn prefer<'r>(
+    candidates: impl Iterator<Item = &'r Value> + Clone,
+    permit2: bool,
+) -> Option<&'r Value> {
     candidates
-        .iter()
-        .find(|r| pays(r) && uses_permit2(r) == uses_permit2(accepted))
-        .or_else(|| candidates.iter().find(|r| pays(r)))
-        .or_else(|| candidates.iter().find(|r| same(r, "asset")))
-        .or_else(|| candidates.first())
-        .copied()
+        .clone()
+        .find(|r| uses_permit2(r) == permit2)
+        .or_else(|| candidates.clone().next())
 }

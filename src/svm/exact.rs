@@ -7,7 +7,7 @@ use super::{
     COMPUTE_BUDGET_PROGRAM, MEMO_PROGRAM, Pubkey, SolanaSigner, TOKEN_2022_PROGRAM, TOKEN_PROGRAM,
 };
 use crate::dialect::Requirement;
-use crate::error::{Error, MAX_U64, Result};
+use crate::error::{Error, Result};
 use serde_json::Value;
 
 /// The compute unit limit requested.
@@ -98,14 +98,10 @@ impl SvmTerms {
             .map(|p| p.0);
         // So are decimals that are not a number (or a decimal string) up to 255: the
         // mint's own are read (the reference client always reads them).
-        let decimals = requirement
-            .extra
-            .as_ref()
-            .and_then(|e| e.get("decimals"))
-            .and_then(|v| match v {
-                Value::String(text) => text.parse::<u8>().ok(),
-                other => other.as_u64().and_then(|d| u8::try_from(d).ok()),
-            });
+        let decimals = requirement.extra_value("decimals").and_then(|v| match v {
+            Value::String(text) => text.parse::<u8>().ok(),
+            other => other.as_u64().and_then(|d| u8::try_from(d).ok()),
+        });
         let token_program = match requirement.extra_str("tokenProgram") {
             Some(text) => Some(token_program(&key(
                 text,
@@ -117,10 +113,7 @@ impl SvmTerms {
             fee_payer: key(fee_payer, "extra.feePayer is not an address")?,
             mint: key(&requirement.asset, "asset is not a mint address")?,
             pay_to: key(&requirement.pay_to, "payTo is not an address")?,
-            amount: requirement
-                .amount
-                .to_u64()
-                .ok_or(Error::AmountOverflow { max: MAX_U64 })?,
+            amount: requirement.amount.to_spl_amount()?,
             memo,
             recent_blockhash,
             decimals,

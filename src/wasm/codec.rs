@@ -234,8 +234,8 @@ pub fn format_units(amount: JsValue, decimals: JsValue) -> Result<String, JsValu
 
 /// A token's decimals: a whole number from 0 to 255.
 fn decimals_arg(value: &JsValue) -> Result<u8, JsValue> {
-    let decimals = whole_arg(value, "decimals", u16::from(u8::MAX))?;
-    u8::try_from(decimals).map_err(|_| invalid_argument("decimals must be at most 255"))
+    // `whole_arg` keeps it within 0..=255.
+    Ok(whole_arg(value, "decimals", u16::from(u8::MAX))? as u8)
 }
 
 /// Normalises a network (CAIP-2 or an x402 v1 name) to CAIP-2.

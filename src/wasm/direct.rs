@@ -21,7 +21,7 @@ use super::svm::mint_info;
 use super::svm_send::{confirm_svm_signature, send_svm_transaction};
 use super::timer::{Backoff, now_millis, poll, within};
 use crate::dialect::{Challenge, DialectId, Requirement};
-use crate::error::{Error, MAX_U64};
+use crate::error::Error;
 use crate::evm::Address;
 use crate::evm::tx::receipt_has_transfer;
 use crate::svm::Pubkey;
@@ -191,10 +191,7 @@ impl Inner {
                 reason: "the mint's decimals differ from the asset's known decimals",
             }));
         }
-        let amount = requirement
-            .amount
-            .to_u64()
-            .ok_or_else(|| fail(Error::AmountOverflow { max: MAX_U64 }))?;
+        let amount = requirement.amount.to_spl_amount().map_err(fail)?;
         let transfer = SvmTransfer {
             payer: Pubkey::parse(payer).map_err(fail)?,
             recipient: Pubkey::parse(&requirement.pay_to).map_err(fail)?,

@@ -29,7 +29,7 @@ use crate::server::check_payment;
 #[wasm_bindgen(js_name = evmPrivateKeyWallet)]
 pub fn evm_private_key_wallet(hex_key: JsValue) -> Result<JsValue, JsValue> {
     let hex_key = zeroize::Zeroizing::new(string_arg(&hex_key, "the private key")?);
-    let wallet = EvmPrivateKeyWallet::new(js(PrivateKeySigner::from_hex(&hex_key))?)?;
+    let wallet = EvmPrivateKeyWallet::new(js(PrivateKeySigner::from_hex(&hex_key))?);
     Ok(super::evm_key::genuine(wallet))
 }
 

@@ -1,15 +1,16 @@
 //! The EVM key wallet: a secp256k1 key held in wasm memory, and the handle that
 //! lets payments sign with it in place.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
-use js_sys::{Promise, Reflect};
+use js_sys::{Object, Promise};
 use wasm_bindgen::prelude::*;
 
 use super::error::js;
 use super::evm::typed_data_of;
+use super::wallet::made_by_package;
 use crate::evm::PrivateKeySigner;
 
 /// A wallet holding a secp256k1 private key inside wasm memory. The key is
@@ -17,75 +18,55 @@ use crate::evm::PrivateKeySigner;
 #[wasm_bindgen]
 pub struct EvmPrivateKeyWallet {
     pub(super) signer: Rc<PrivateKeySigner>,
-    token: [u8; 16],
+    id: u32,
 }
 
 thread_local! {
-    /// The wasm-held keys, by their wallet's random token, so payments signed with
-    /// them skip the round trip through JS. Weak: freeing the wallet drops (and
-    /// zeroizes) the key.
-    static LOCAL_KEYS: RefCell<HashMap<[u8; 16], Weak<PrivateKeySigner>>> = RefCell::new(HashMap::new());
+    /// The wasm-held keys, by their wallet's id, so payments signed with them skip the
+    /// round trip through JS. Weak: freeing the wallet drops (and zeroizes) the key.
+    static LOCAL_KEYS: RefCell<HashMap<u32, Weak<PrivateKeySigner>>> = RefCell::new(HashMap::new());
+    static NEXT_ID: Cell<u32> = const { Cell::new(0) };
+    /// The JS objects of the wallets made here, to their id: only these (not an object
+    /// that copied a wallet's members) name a key.
+    static MADE: js_sys::WeakMap = js_sys::WeakMap::new();
 }
 
 impl Drop for EvmPrivateKeyWallet {
     fn drop(&mut self) {
-        LOCAL_KEYS.with(|keys| keys.borrow_mut().remove(&self.token));
+        LOCAL_KEYS.with(|keys| keys.borrow_mut().remove(&self.id));
     }
 }
 
-thread_local! {
-    /// The JS objects of the wallets made here (not objects that copied a handle).
-    static GENUINE: js_sys::WeakSet = js_sys::WeakSet::new();
-}
-
-/// `wallet` as the JS object a caller gets, recorded as genuine.
+/// `wallet` as the JS object a caller gets, recorded as made here.
 pub(super) fn genuine(wallet: EvmPrivateKeyWallet) -> JsValue {
+    let id = wallet.id;
     let object = JsValue::from(wallet);
-    GENUINE.with(|set| set.add(object.unchecked_ref()));
+    MADE.with(|made| made.set(object.unchecked_ref(), &id.into()));
     object
 }
 
 /// The wasm-held key behind `wallet`, when `wallet` is a key wallet made here or
 /// inherits from one without replacing its `signTypedData`. An object that copied
-/// a wallet's members (its handle included), or an adapter with a `signTypedData`
-/// of its own (a confirmation step), is called like any other wallet.
+/// a wallet's members, or an adapter with a `signTypedData` of its own (a
+/// confirmation step), is called like any other wallet.
 pub(super) fn local_key(wallet: &JsValue) -> Option<Rc<PrivateKeySigner>> {
-    if !wallet.is_object() {
-        return None;
-    }
-    let mut holder = wallet.clone();
-    for _ in 0..8 {
-        if GENUINE.with(|set| set.has(holder.unchecked_ref())) {
-            let sign = JsValue::from_str("signTypedData");
-            let (used, defined) = (
-                Reflect::get(wallet, &sign).ok()?,
-                Reflect::get(&holder, &sign).ok()?,
-            );
-            if !used.is_function() || !JsValue::eq(&used, &defined) {
-                return None;
-            }
-            let text = Reflect::get(&holder, &JsValue::from_str("__x402KeyId"))
-                .ok()?
-                .as_string()?;
-            let mut token = [0u8; 16];
-            hex::decode_to_slice(&text, &mut token).ok()?;
-            return LOCAL_KEYS.with(|keys| keys.borrow().get(&token).and_then(Weak::upgrade));
-        }
-        holder = Reflect::get_prototype_of(&holder).ok()?.into();
-        if !holder.is_object() {
-            return None;
-        }
-    }
-    None
+    let made = |target: &Object| Ok(MADE.with(|made| made.has(target)));
+    let holder = made_by_package(wallet, made, &["signTypedData"]).ok()??;
+    // Only ids set in `genuine` are in the map: a u32, exact as a number.
+    let id = MADE.with(|made| made.get(&holder)).as_f64()? as u32;
+    LOCAL_KEYS.with(|keys| keys.borrow().get(&id).and_then(Weak::upgrade))
 }
 
 impl EvmPrivateKeyWallet {
-    /// A wallet for `signer`, registered under a fresh random token.
-    pub(super) fn new(signer: PrivateKeySigner) -> Result<Self, JsValue> {
+    /// A wallet for `signer`, registered under a fresh id.
+    pub(super) fn new(signer: PrivateKeySigner) -> Self {
         let signer = Rc::new(signer);
-        let token = super::random::random_token()?;
-        LOCAL_KEYS.with(|keys| keys.borrow_mut().insert(token, Rc::downgrade(&signer)));
-        Ok(EvmPrivateKeyWallet { signer, token })
+        let id = NEXT_ID.with(|next| {
+            next.set(next.get().wrapping_add(1));
+            next.get()
+        });
+        LOCAL_KEYS.with(|keys| keys.borrow_mut().insert(id, Rc::downgrade(&signer)));
+        EvmPrivateKeyWallet { signer, id }
     }
 }
 
@@ -108,13 +89,6 @@ impl EvmPrivateKeyWallet {
     #[wasm_bindgen(getter, js_name = __x402Own)]
     pub fn own(&self) -> bool {
         true
-    }
-
-    /// An opaque, unguessable handle that lets payments use the key without leaving
-    /// wasm (only code holding the wallet can read it).
-    #[wasm_bindgen(getter, js_name = __x402KeyId)]
-    pub fn key_id(&self) -> String {
-        hex::encode(self.token)
     }
 
     /// Signs EIP-712 typed data `{ domain, types, primaryType, message }` (viem's

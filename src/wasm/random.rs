@@ -55,11 +55,3 @@ pub(crate) fn random_memo() -> Result<[u8; 16], JsValue> {
     fill(&mut memo)?;
     Ok(memo)
 }
-
-/// A 16-byte random capability token (a key wallet's handle): unguessable, so only
-/// code that holds the wallet object can name its key.
-pub(crate) fn random_token() -> Result<[u8; 16], JsValue> {
-    let mut token = [0u8; 16];
-    fill(&mut token)?;
-    Ok(token)
-}

@@ -6,9 +6,9 @@ use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
-use super::convert::{json_to_js, read};
+use super::convert::{json_to_js, method, read};
 use super::error::{invalid_argument, wallet_error};
-use super::request::stop_if_aborted;
+use super::request::{stop_if_aborted, with_signal};
 use super::rpc::{rpc_url_for, rpc_within};
 use crate::evm::{Address, TypedData};
 use crate::protocol::Network;
@@ -16,33 +16,54 @@ use crate::protocol::Network;
 /// Nesting of typed data's structs (the JSON walk in json.js has the same limit).
 const MAX_DEPTH: usize = 64;
 
-/// Whether `adapter` is one of the package's wallets as the package made it: it
-/// says `__x402Own`, and the methods whose failures are believed (`sendTransaction`,
-/// `signTransaction`, `signTypedData`) are the ones of the object that says it. An
-/// object inheriting from such a wallet with a method of its own (a wrapper that
-/// may broadcast a transfer, then fail with any code) is not.
+/// How far up its prototype chain a wallet is searched for the object the package
+/// made (`Object.create(wallet)` is one step).
+const MAX_PROTOTYPES: usize = 16;
+
+/// The object on `wallet`'s prototype chain (`wallet` itself first) that `is_made`
+/// says the package made, when `wallet` uses that object's own `methods` (the same
+/// functions): an object inheriting from it with a method of its own (a confirmation
+/// step, or a wrapper that may broadcast a transfer and then fail with any code) is
+/// the caller's, not the package's.
+pub(crate) fn made_by_package(
+    wallet: &JsValue,
+    is_made: impl Fn(&Object) -> Result<bool, JsValue>,
+    methods: &[&str],
+) -> Result<Option<Object>, JsValue> {
+    let mut holder = wallet.clone();
+    for _ in 0..MAX_PROTOTYPES {
+        if !holder.is_object() {
+            return Ok(None);
+        }
+        // Any object, null-prototype or from another realm (`instanceof Object` fails).
+        let target: &Object = holder.unchecked_ref();
+        if is_made(target)? {
+            for name in methods {
+                if !Object::is(&read(wallet, name)?, &read(target, name)?) {
+                    return Ok(None);
+                }
+            }
+            return Ok(Some(target.clone()));
+        }
+        holder = Reflect::get_prototype_of(&holder)?.into();
+    }
+    Ok(None)
+}
+
+/// Whether `adapter` is one of the package's wallets as the package made it (see
+/// [`made_by_package`]): only their failure codes are believed to say that nothing
+/// was sent. The package's JS adapters hold `__x402Own` themselves (and are frozen),
+/// its key wallets on their class's prototype.
 pub(crate) fn own_adapter(adapter: &JsValue) -> Result<bool, JsValue> {
     if read(adapter, "__x402Own")?.as_bool() != Some(true) {
         return Ok(false);
     }
     let marker = JsValue::from_str("__x402Own");
-    let mut holder = adapter.clone();
-    for _ in 0..MAX_DEPTH {
-        if !holder.is_object() {
-            return Ok(false);
-        }
-        let target: &Object = holder.unchecked_ref();
-        if !Reflect::get_own_property_descriptor(target, &marker)?.is_undefined() {
-            for name in ["sendTransaction", "signTransaction", "signTypedData"] {
-                if !Object::is(&read(adapter, name)?, &read(&holder, name)?) {
-                    return Ok(false);
-                }
-            }
-            return Ok(true);
-        }
-        holder = Reflect::get_prototype_of(&holder)?.into();
-    }
-    Ok(false)
+    let holds_marker = |target: &Object| {
+        Ok(!Reflect::get_own_property_descriptor(target, &marker)?.is_undefined())
+    };
+    let believed = ["sendTransaction", "signTransaction", "signTypedData"];
+    Ok(made_by_package(adapter, holds_marker, &believed)?.is_some())
 }
 
 /// Whether `address` has code on `network`: the question a wallet's signature that
@@ -66,15 +87,11 @@ pub(crate) async fn has_code(
 ) -> Result<bool, JsValue> {
     stop_if_aborted(signal)?;
     let address = address.to_checksum();
-    let get_code = Reflect::get(wallet, &JsValue::from_str("getCode"))?;
-    let code = if let Some(get_code) = get_code.dyn_ref::<Function>() {
-        let context = Object::new();
+    let code = if let Some(get_code) = method(wallet, "getCode")? {
+        let context = with_signal(signal)?;
         // Exact: a payment's chain id is at most 2^53 - 1 (`prepare` refuses others).
         if let Some(id) = network.chain_id() {
             Reflect::set(&context, &"chainId".into(), &JsValue::from_f64(id as f64))?;
-        }
-        if let Some(signal) = signal {
-            Reflect::set(&context, &"signal".into(), signal)?;
         }
         let pending = get_code
             .call2(wallet, &JsValue::from_str(&address), &context)
@@ -141,12 +158,7 @@ fn has_bytes(code: &str) -> bool {
 /// Typed data for a JS wallet's `signTypedData`: the integer members of the message
 /// (`uintN` / `intN`, nested structs included) as BigInts.
 pub(crate) fn typed_data_to_js(typed: &TypedData) -> Result<JsValue, JsValue> {
-    let js = json_to_js(&serde_json::json!({
-        "domain": typed.domain,
-        "types": typed.types,
-        "primaryType": typed.primary_type,
-        "message": typed.message,
-    }))?;
+    let js = json_to_js(typed)?;
     let message = Reflect::get(&js, &JsValue::from_str("message"))?;
     bigints(typed, &typed.primary_type, &message, 0)?;
     Ok(js)

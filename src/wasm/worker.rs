@@ -1,7 +1,7 @@
 //! Exports for the Workers verify helper (`x402-wasm/worker`): a route resolved
 //! for one request, its 402 challenge, and the decision on a payment header.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
@@ -94,27 +94,45 @@ impl X402Route {
             &gate_options,
         );
         let answer = match decision {
-            Decision::Challenge => json!({ "action": "challenge" }),
-            Decision::Malformed(e) => {
-                json!({ "action": "malformed", "status": 400, "code": e.code(), "message": e.to_string() })
-            }
+            Decision::Challenge => json_to_js(&json!({ "action": "challenge" })),
+            Decision::Malformed(e) => json_to_js(
+                &json!({ "action": "malformed", "status": 400, "code": e.code(), "message": e.to_string() }),
+            ),
             Decision::Refused { reason } => {
-                json!({ "action": "refused", "status": 402, "reason": reason })
+                json_to_js(&json!({ "action": "refused", "status": 402, "reason": reason }))
             }
-            Decision::Accepted(a) => json!({
-                "action": "accepted", "x402Version": a.x402_version, "payment": a.payment,
-                "requirement": a.requirement, "payer": a.payer, "replayKey": a.replay_key,
+            // Serialised from the payment itself, not from a copy of it.
+            Decision::Accepted(a) => json_to_js(&AcceptedAnswer {
+                action: "accepted",
+                x402_version: a.x402_version,
+                payment: &a.payment,
+                requirement: &a.requirement,
+                payer: &a.payer,
+                replay_key: &a.replay_key,
                 // A number JS holds exactly (a route's maxTimeoutSeconds may reach 2^53 - 1).
-                "expiresAt": a.expires_at.min((1 << 53) - 1),
+                expires_at: a.expires_at.min((1 << 53) - 1),
             }),
         };
         // A payment is handed to JS (and on to the facilitator) as it was sent: one holding an
         // integer JS cannot hold exactly (past 2^53, say in its extensions) is malformed.
-        json_to_js(&answer).or_else(|_| {
+        answer.or_else(|_| {
             json_to_js(&json!({
                 "action": "malformed", "status": 400, "code": "INVALID_PAYLOAD",
                 "message": "the payment holds an integer past 2^53, which JavaScript cannot hold exactly",
             }))
         })
     }
+}
+
+/// `decide`'s answer for an accepted payment.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AcceptedAnswer<'a> {
+    action: &'static str,
+    x402_version: u8,
+    payment: &'a Value,
+    requirement: &'a Value,
+    payer: &'a str,
+    replay_key: &'a str,
+    expires_at: u64,
 }
