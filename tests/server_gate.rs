@@ -246,9 +246,11 @@ fn a_payment_is_matched_to_the_requirement_of_its_transfer_method() {
                         p["accepted"]["extra"]["assetTransferMethod"] = json!("eip3009");
                     }
                 });
-                let (v1, v2) = (version == 1)
-                    .then_some(&header)
-                    .map_or((None, Some(header.as_str())), |h| (Some(h.as_str()), None));
+                let (v1, v2) = if version == 1 {
+                    (Some(header.as_str()), None)
+                } else {
+                    (None, Some(header.as_str()))
+                };
                 let Decision::Accepted(a) = gate.decide(v2, v1, &GateOptions::at(NOW)) else {
                     panic!("v{version} requirement {index} was not accepted");
                 };

@@ -33,6 +33,11 @@ export const PAY_TO = '0x209693Bc6afc0C5328bA36FaF03C514EF312287C';
 /** A throwaway test key (never funded anywhere). */
 export const TEST_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
 
+/** The headers of a v2 402 carrying `document` (a PaymentRequired) in PAYMENT-REQUIRED. */
+export function paymentRequiredHeaders(document) {
+  return { 'PAYMENT-REQUIRED': Buffer.from(JSON.stringify(document)).toString('base64') };
+}
+
 /** A v2 `exact` requirement for USDC on Base Sepolia (override any field). */
 export function usdc(overrides = {}) {
   return {

@@ -66,7 +66,13 @@ export const setComputePrice = (microLamports) => (m) => {
 
 /** Sets the SetComputeUnitLimit instruction (the first) to `units` (u32 LE). */
 export const setComputeLimit = (units) => (m) => {
-  m.instructions[0].data = new Uint8Array([2, units & 0xff, (units >>> 8) & 0xff, (units >>> 16) & 0xff, units >>> 24]);
+  m.instructions[0].data = new Uint8Array([2, ...u64le(units).subarray(0, 4)]);
+};
+
+/** Sets both compute-budget instructions: the limit in units, the price in micro-lamports. */
+export const setPriorityFee = (units, microLamports) => (m) => {
+  setComputeLimit(units)(m);
+  setComputePrice(microLamports)(m);
 };
 
 export { keyIndex, fromBase58 };

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { EVM_NETWORK_CHAIN_ID_MAP } from '@x402/evm/v1';
 import { encodePaymentResponseHeader, decodePaymentResponseHeader } from '@x402/core/http';
 import { loadX402 } from '../lib/x402.mjs';
-import { usdc, countingWallet } from '../lib/paid-server.mjs';
+import { paymentRequiredHeaders, usdc, countingWallet } from '../lib/paid-server.mjs';
 
 const x402 = await loadX402();
 const coded = (code) => (e) => e instanceof x402.X402Error && e.code === code;
@@ -53,7 +53,7 @@ test('numbers out of range are refused, not wrapped around', () => {
   assert.equal(x402.parsePrice('1', 70).amount, `1${'0'.repeat(70)}`);
   assert.equal(x402.parsePrice('$1', 0).amount, '1');
   const document = { x402Version: 2, accepts: [usdc()] };
-  const headers = { 'PAYMENT-REQUIRED': Buffer.from(JSON.stringify(document)).toString('base64') };
+  const headers = paymentRequiredHeaders(document);
   for (const status of [402 + 65536, -402, 402.5, '402']) {
     assert.throws(() => x402.recognizePaymentRequired(status, headers, ''), coded('INVALID_ARGUMENT'), `status ${status}`);
   }

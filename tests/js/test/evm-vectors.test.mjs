@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { privateKeyToAccount } from 'viem/accounts';
 import { vectors } from '../lib/pkg.mjs';
 import { loadX402 } from '../lib/x402.mjs';
+import { paymentRequiredHeaders } from '../lib/paid-server.mjs';
 
 const x402 = await loadX402();
 const { cases, eip2612 } = vectors('evm_exact.json');
@@ -131,7 +132,7 @@ test('private keys appear in no error, log or serialisation of their wallets', a
     await x402.createPaymentPayload(required, 0, wallet).then(() => assert.fail('paid'), (e) => errors.push(e));
   }
   // A paying fetch whose policy refuses; a transfer whose node is unreachable.
-  const pay = x402.wrapFetch(async () => new Response('{}', { status: 402, headers: { 'PAYMENT-REQUIRED': Buffer.from(JSON.stringify(c.paymentRequired)).toString('base64') } }), {
+  const pay = x402.wrapFetch(async () => new Response('{}', { status: 402, headers: paymentRequiredHeaders(c.paymentRequired) }), {
     wallets: [evm, solana], policy: { payTo: { deny: [c.paymentRequired.accepts[0].payTo] } },
   });
   await pay('https://example.test/').then(() => assert.fail('paid'), (e) => errors.push(e));

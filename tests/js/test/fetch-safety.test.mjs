@@ -3,7 +3,7 @@
 // call above the cap, and payments only ever sent to the origin that asked for them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -38,7 +38,9 @@ test('safety: a server that always answers 402 gets exactly one payment; its 402
 
 test('safety: stacked paying fetches from two copies of the package, or with a middleware rebuilding the Response, pay once', async (t) => {
   // A library bundling its own x402-wasm: a second copy of the package, its own wasm instance.
-  const copy = join(mkdtempSync(join(tmpdir(), 'x402-wasm-copy-')), 'node_modules', 'x402-wasm');
+  const root = mkdtempSync(join(tmpdir(), 'x402-wasm-copy-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const copy = join(root, 'node_modules', 'x402-wasm');
   cpSync(packageDir(), copy, { recursive: true });
   const other = await import(pathToFileURL(join(copy, 'index.node.js')));
   assert.notEqual(other.wrapFetch, x402.wrapFetch);

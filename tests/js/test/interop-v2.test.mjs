@@ -66,7 +66,6 @@ async function ourClient(t, token, funds = MINTED) {
   return { wallet, pay, events };
 }
 
-/** Checks the settlement on chain: a successful transferWithAuthorization that moved exactly PRICE. */
 /** The requests the server saw: first unpaid, then exactly one paid retry carrying PAYMENT-SIGNATURE. */
 function assertOnePaidRetry(server, path) {
   const hits = server.seen.filter((r) => r.path === path);

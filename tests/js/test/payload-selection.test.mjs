@@ -8,16 +8,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadX402 } from '../lib/x402.mjs';
-import { serverFor, usdc, TEST_KEY } from '../lib/paid-server.mjs';
+import { paymentRequiredHeaders as header, serverFor, usdc, TEST_KEY } from '../lib/paid-server.mjs';
 
 const x402 = await loadX402();
 
-const USDC = '0x036CbD53842c5426634e7929541eC2318f3dCF7e';
-const base = {
-  scheme: 'exact', network: 'eip155:84532', asset: USDC, payTo: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C',
-  maxTimeoutSeconds: 60, extra: { name: 'USDC', version: '2' },
-};
-const header = (document) => ({ 'PAYMENT-REQUIRED': Buffer.from(JSON.stringify(document)).toString('base64') });
+const base = usdc({ maxTimeoutSeconds: 60 });
 const signed = (payload) => payload.payload.authorization.value;
 
 test('selection: a server entry carrying a `raw` (and an `index`) of another entry is paid for itself', async () => {

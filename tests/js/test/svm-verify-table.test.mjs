@@ -12,7 +12,7 @@ import {
   encodeMessage, ensureKey, ata,
 } from '../lib/svm-wire.mjs';
 import {
-  tamper, withTransaction, setAmount, setTransferAccount, appendInstruction, memoIx, lighthouseIx, setComputePrice, setComputeLimit, TRANSFER,
+  tamper, withTransaction, setAmount, setTransferAccount, appendInstruction, memoIx, lighthouseIx, setComputePrice, setComputeLimit, setPriorityFee, TRANSFER,
 } from '../lib/svm-tamper.mjs';
 
 const x402 = await loadX402();
@@ -69,12 +69,12 @@ const BAD = [
     // cost the fee payer 7,000,000 lamports (0.007 SOL) for every payment.
     name: 'priority fee 0.007 SOL: the capped price at a 1.4M-unit limit',
     reason: 'invalid_exact_svm_payload_transaction_instructions_compute_price_instruction_too_high',
-    payload: () => edited(RANDOM, (m) => { setComputeLimit(1_400_000)(m); setComputePrice(5_000_000)(m); }),
+    payload: () => edited(RANDOM, setPriorityFee(1_400_000, 5_000_000)),
   },
   {
     name: 'priority fee just above 100,000 lamports: the capped price at 20,001 units',
     reason: 'invalid_exact_svm_payload_transaction_instructions_compute_price_instruction_too_high',
-    payload: () => edited(RANDOM, (m) => { setComputeLimit(20_001)(m); setComputePrice(5_000_000)(m); }),
+    payload: () => edited(RANDOM, setPriorityFee(20_001, 5_000_000)),
   },
   {
     name: 'third instruction is Transfer (3), not TransferChecked (12)',
@@ -269,10 +269,10 @@ test('edits that are NOT violations still verify (the edit helper itself is soun
   // (price x limit) stays within 100,000 lamports: 200,000 units at the client's price (1 micro-lamport),
   // the capped price at 20,000 units, 1.4M units at 71,428 micro-lamports (99,999.2 lamports; 71,429
   // is over).
-  assert.equal(verify(edited(RANDOM, (m) => { m.instructions[0].data = new Uint8Array([2, 0x40, 0x0d, 0x03, 0]); }), requirementOf(RANDOM)).isValid, true);
-  assert.equal(verify(edited(RANDOM, (m) => { setComputeLimit(20_000)(m); setComputePrice(5_000_000)(m); }), requirementOf(RANDOM)).isValid, true);
-  assert.equal(verify(edited(RANDOM, (m) => { setComputeLimit(1_400_000)(m); setComputePrice(71_428)(m); }), requirementOf(RANDOM)).isValid, true);
-  assert.equal(verify(edited(RANDOM, (m) => { setComputeLimit(1_400_000)(m); setComputePrice(71_429)(m); }), requirementOf(RANDOM)).invalidReason,
+  assert.equal(verify(edited(RANDOM, setComputeLimit(200_000)), requirementOf(RANDOM)).isValid, true);
+  assert.equal(verify(edited(RANDOM, setPriorityFee(20_000, 5_000_000)), requirementOf(RANDOM)).isValid, true);
+  assert.equal(verify(edited(RANDOM, setPriorityFee(1_400_000, 71_428)), requirementOf(RANDOM)).isValid, true);
+  assert.equal(verify(edited(RANDOM, setPriorityFee(1_400_000, 71_429)), requirementOf(RANDOM)).invalidReason,
     'invalid_exact_svm_payload_transaction_instructions_compute_price_instruction_too_high');
   // 3 instructions (no memo at all) when the server set no memo.
   assert.equal(verify(edited(RANDOM, (m) => { m.instructions.length = 3; }), requirementOf(RANDOM)).isValid, true);
@@ -335,7 +335,7 @@ test('a wallet that changes the payment is refused with WALLET_ALTERED_TRANSACTI
   for (const [name, edit] of [
     ['amount', setAmount(1n)],
     ['compute price over the cap', setComputePrice(10_000_000)],
-    ['priority fee over the cap', (m) => { setComputeLimit(1_400_000)(m); setComputePrice(5_000_000)(m); }],
+    ['priority fee over the cap', setPriorityFee(1_400_000, 5_000_000)],
     ['unknown program', appendInstruction(PROGRAMS.system, [0])],
   ]) {
     const wallet = { kind: 'solana', address: c.payer, signTransaction: async (bytes) => fromB64(tamper(b64(bytes), key, edit)) };

@@ -19,15 +19,6 @@ const SOLANA_DEVNET = {
   maxTimeoutSeconds: 60, extra: { feePayer: '2wKupLR9q6wXYppw8Gr2NvWxKBUqm4PPJKkQfoxHDBg4' },
 };
 
-/** Waits until `hash` is mined (anvil mines each transaction as it comes, but answers first). */
-async function mined(rpcUrl, hash) {
-  for (let i = 0; i < 100; i += 1) {
-    if (await rpc(rpcUrl, 'eth_getTransactionReceipt', [hash])) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`${hash} was not mined`);
-}
-
 async function headerDialect(t) {
   const chain = await startBaseUsdcChain();
   t.after(() => chain.stop());
@@ -82,7 +73,8 @@ test("an object inheriting from the package's wallet with a sendTransaction of i
     for (let i = 0; i < 2; i += 1) await assert.rejects(paying(url), (e) => e.code === 'USER_REJECTED', name);
     await assert.rejects(paying(url), (e) => e.code === 'BUDGET_EXCEEDED', name);
     assert.equal(sent, 2, name);
-    for (const hash of hashes) await mined(rpcUrls['eip155:8453'], hash);
+    // anvil mines each transaction as it comes, but may answer first.
+    for (const hash of hashes) await chain.publicClient.waitForTransactionReceipt({ hash });
     assert.equal((await chain.balanceOf(PAY_TO)) - before, 20_000n, `${name}: no more left than the budget`);
   }
   // The package's JS adapters are frozen: a method cannot be replaced in place, nor by a Proxy

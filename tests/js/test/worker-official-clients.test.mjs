@@ -21,7 +21,6 @@ import { loadX402 } from '../lib/x402.mjs';
 
 const x402 = await loadX402();
 
-/** Checks on chain: a successful transaction to the token that moved exactly PRICE. */
 /** The v2 Worker on a fresh chain. */
 async function setupV2(t) {
   const chain = await v2Chain(t);

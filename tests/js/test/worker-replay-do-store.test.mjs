@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Miniflare } from 'miniflare';
 import { workerRoot } from '../lib/worker-harness.mjs';
+import { startWorker } from '../lib/workerd.mjs';
 
 const SOURCE = `
 import { durableObjectReplayStore, ReplayStoreDurableObject } from './x402-wasm/worker/index.workerd.js';
@@ -18,7 +18,17 @@ export class Store extends ReplayStoreDurableObject {
   constructor(state, env) { super(state, env); this.alarms = 0; }
   async alarm() { this.alarms += 1; return super.alarm(); }
   async fetch(request) {
-    if (new URL(request.url).pathname !== '/__dump') return super.fetch(request);
+    const path = new URL(request.url).pathname;
+    if (path === '/__stale') {
+      // The expiry index entry a reservation left behind, as an alarm running between the expiry and
+      // a new reservation of the key would still find it; with the alarm the store would set for it.
+      const { key, expiresAt } = await request.json();
+      await this.storage.put('#exp/' + String(expiresAt).padStart(16, '0') + '/' + key, 1);
+      const alarm = await this.storage.getAlarm();
+      if (alarm === null || alarm > (expiresAt + 1) * 1000) await this.storage.setAlarm((expiresAt + 1) * 1000);
+      return Response.json({});
+    }
+    if (path !== '/__dump') return super.fetch(request);
     const entries = [...(await this.storage.list())];
     return Response.json({ entries, alarm: await this.storage.getAlarm(), alarms: this.alarms });
   }
@@ -41,6 +51,9 @@ export default {
       const name = url.searchParams.get('name') ?? 'x402-replay';
       return env.REPLAY.get(env.REPLAY.idFromName(name)).fetch('https://x/__dump');
     }
+    if (url.pathname === '/stale') {
+      return env.REPLAY.get(env.REPLAY.idFromName('x402-replay')).fetch('https://x/__stale', { method: 'POST', body: await request.text() });
+    }
     if (url.pathname === '/bad-shards') {
       try { durableObjectReplayStore(env.REPLAY, { shards: 0 }); return new Response('made'); } catch (e) { return new Response(e.name); }
     }
@@ -52,17 +65,8 @@ export default {
 async function start(t) {
   const root = workerRoot([]);
   writeFileSync(join(root, 'store.mjs'), SOURCE);
-  const mf = new Miniflare({
-    host: '127.0.0.1',
-    modules: true,
-    scriptPath: join(root, 'store.mjs'),
-    modulesRoot: root,
-    modulesRules: [{ type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    compatibilityDate: '2025-09-01',
-    durableObjects: { REPLAY: 'Store' },
-  });
+  const mf = await startWorker({ scriptPath: join(root, 'store.mjs'), modulesRoot: root, durableObjects: { REPLAY: 'Store' } });
   t.after(() => mf.dispose());
-  await mf.ready;
   const call = async (path, body) => {
     const response = await mf.dispatchFetch(`http://x${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
     assert.equal(response.status, 200, path);
@@ -87,7 +91,7 @@ async function waitFor(what, check, ms = 20_000) {
 test('expired reservations leave in bounded alarm batches; live ones, re-reservations and releases are kept right', async (t) => {
   const { call, mf } = await start(t);
   const many = Array.from({ length: 1300 }, (_, i) => key(i));
-  const soon = now() + 4; // the 1,300 reservations take a moment
+  const soon = now() + 8; // the 1,300 reservations take a moment: the first sweep must come after
   for (let i = 0; i < many.length; i += 100) {
     assert.deepEqual(await call('/reserve', { keys: many.slice(i, i + 100), expiresAt: soon }), Array(100).fill(true));
   }
@@ -101,6 +105,7 @@ test('expired reservations leave in bounded alarm batches; live ones, re-reserva
   // After expiry, key(1) is reserved again (and is not a duplicate); the alarm must keep it.
   await waitFor('expiry', async () => now() > soon);
   assert.deepEqual(await call('/reserve', { keys: [key(1)], expiresAt: later }), [true]);
+  await call('/stale', { key: key(1), expiresAt: soon });
   const swept = await waitFor('the sweep', async () => {
     const dump = await call('/dump');
     return dump.entries.length === 6 ? dump : null;
