@@ -289,6 +289,38 @@ fn facilitator_pay_refusals() {
     assert_eq!(with("amount", json!("$0.01")), "INVALID_PRICE");
     assert_eq!(with("amount", json!("0")), "INVALID_PRICE");
     assert_eq!(with("network", json!("base")), "INVALID_ADDRESS");
+    // An EVM payee with no `network` member: Base or another chain? Not guessed.
+    let error = {
+        let mut doc = facilitator_pay();
+        doc["payee"] = json!("0x209693Bc6afc0C5328bA36FaF03C514EF312287C");
+        body(&doc).map(|_| ()).unwrap_err()
+    };
+    assert_eq!(error.code(), "INVALID_402");
+    assert!(error.to_string().contains("names no network"), "{error}");
+}
+
+/// Seed 004's `ttl` counts from the 402's arrival (its servers refuse a proof after
+/// `issued + ttl`): the challenge expires then; no arrival time, or no ttl, no expiry.
+#[test]
+fn facilitator_pay_ttl_is_an_expiry_from_arrival() {
+    let at = |doc: &Value, now: Option<i64>| {
+        let headers: Vec<(&str, &str)> = vec![("content-type", "application/json")];
+        let text = doc.to_string();
+        let response = Response402::new(402, &headers, text.as_bytes());
+        let response = match now {
+            Some(now) => response.received_at(now),
+            None => response,
+        };
+        recognize(&response).unwrap().expires_at
+    };
+    let doc = facilitator_pay();
+    assert_eq!(at(&doc, Some(1_800_000_000)), Some(1_800_000_120));
+    assert_eq!(at(&doc, None), None);
+    let mut forever = facilitator_pay();
+    forever.as_object_mut().unwrap().remove("ttl");
+    assert_eq!(at(&forever, Some(1_800_000_000)), None);
+    forever["ttl"] = json!(0);
+    assert_eq!(at(&forever, Some(1_800_000_000)), None);
 }
 
 #[test]

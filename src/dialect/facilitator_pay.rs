@@ -54,6 +54,12 @@ fn challenge(json: &Value, response: &Response402<'_>) -> Result<Challenge> {
     // The seed's servers are configured for Solana ("mainnet-beta") and say nothing
     // in the body; a `network` member, when present, decides.
     let network = match body.network.as_deref() {
+        // Base, or another EVM chain? Paying on a guessed chain could pay the wrong one.
+        None if body.payee.starts_with("0x") => {
+            return Err(malformed(
+                "the payee is an EVM address but the body names no network: it needs a `network` member",
+            ));
+        }
         None => solana_network("mainnet-beta")?,
         Some(name) => solana_network(name).or_else(|_| Network::parse(name))?,
     };
@@ -115,6 +121,11 @@ fn challenge(json: &Value, response: &Response402<'_>) -> Result<Challenge> {
         requirements: vec![requirement],
         rejected: Vec::new(),
         extensions: None,
-        expires_at: None,
+        // The seed's servers refuse a proof once `issued + ttl` has passed: counted from
+        // the 402's arrival, so the server's clock does not matter.
+        expires_at: response
+            .arrival()
+            .filter(|_| ttl > 0)
+            .map(|at| at.saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX))),
     })
 }

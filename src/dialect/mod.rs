@@ -61,6 +61,7 @@ pub struct Response402<'a> {
     body: &'a [u8],
     body_json: OnceCell<Result<Value, BodyFault>>,
     assets: &'a dyn AssetBook,
+    received_at: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -79,7 +80,20 @@ impl<'a> Response402<'a> {
             body,
             body_json: OnceCell::new(),
             assets: &KnownAssets,
+            received_at: None,
         }
+    }
+
+    /// The time the 402 arrived (Unix seconds), from which a dialect's relative
+    /// lifetime counts (seed 004's `ttl`). Without it such a challenge has no expiry.
+    pub fn received_at(mut self, now: i64) -> Self {
+        self.received_at = Some(now);
+        self
+    }
+
+    /// The time the 402 arrived, if the caller said.
+    pub fn arrival(&self) -> Option<i64> {
+        self.received_at
     }
 
     /// Uses `assets` (e.g. the client's policy) to price dialects that name a
@@ -188,6 +202,18 @@ pub enum DialectId {
     /// Seed 004: the body names a facilitator that pays; `X-Payment-Proof` / `X-Payment-TxId`.
     FacilitatorPay,
 }
+
+/// Every header a paid retry may carry its payment or proof in, in lower case: the
+/// [`DialectId::payment_header`] of each dialect, and seed 004's `X-Payment-TxId`. A
+/// request that already carries one is not paid again.
+pub const PAYMENT_HEADERS: [&str; 6] = [
+    "payment-signature",
+    "x-payment",
+    "x-payment-reference",
+    "x-402-payment-proof",
+    "x-payment-proof",
+    "x-payment-txid",
+];
 
 impl DialectId {
     /// Whether this is x402 proper (signed authorizations the server settles)

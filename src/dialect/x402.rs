@@ -4,7 +4,9 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 
-use super::{Challenge, Dialect, DialectId, RejectedRequirement, Requirement, Response402};
+use super::{
+    Challenge, Dialect, DialectId, RejectedRequirement, Requirement, Response402, malformed,
+};
 use crate::error::{Document, Error, Result};
 use crate::protocol::headers::PAYMENT_REQUIRED;
 use crate::protocol::{ResourceInfo, decode_header};
@@ -46,6 +48,10 @@ impl Dialect for X402V2Header {
             decode_header::<Value>(&header, Document::PaymentRequired).and_then(|json| {
                 match version_of(&json) {
                     Some(2) => challenge(self.id(), 2, &json, Requirement::from_v2),
+                    // A version this crate speaks, in the wrong place: not UNSUPPORTED_VERSION.
+                    Some(1) => Err(malformed(
+                        "the PAYMENT-REQUIRED header holds an x402 v1 document (v1 sends it in the body)",
+                    )),
                     _ => Err(unsupported(&json)),
                 }
             }),
@@ -169,6 +175,26 @@ mod tests {
             "payTo": "0x209693Bc6afc0C5328bA36FaF03C514EF312287C", "maxTimeoutSeconds": 60,
             "extra": { "name": "USDC", "version": "2" }
         })
+    }
+
+    /// A v1 document in the v2 header is INVALID_402 (a version we speak, misplaced),
+    /// not UNSUPPORTED_VERSION, which the README keeps for versions other than 1 and 2.
+    #[test]
+    fn a_v1_document_in_the_header_is_invalid_not_unsupported() {
+        use base64::Engine as _;
+        let v1 = json!({ "x402Version": 1, "error": "", "accepts": [usdc()] });
+        let v3 = json!({ "x402Version": 3, "accepts": [usdc()] });
+        let header = |doc: &serde_json::Value| {
+            base64::engine::general_purpose::STANDARD.encode(doc.to_string())
+        };
+        let code = |doc| {
+            let headers = vec![("payment-required".to_owned(), header(doc))];
+            recognize(&Response402::new(402, &headers, b"{}")).unwrap_err()
+        };
+        let error = code(&v1);
+        assert_eq!(error.code(), "INVALID_402");
+        assert!(error.to_string().contains("x402 v1 document"), "{error}");
+        assert_eq!(code(&v3).code(), "UNSUPPORTED_VERSION");
     }
 
     /// F3 of the panic audit (fuzz/README.md): `challenge` reserved one `Requirement`

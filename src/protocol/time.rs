@@ -1,6 +1,7 @@
 //! RFC 3339 timestamps (`2025-12-28T12:00:00Z`), as the seed dialects send expiry
 //! times, to Unix seconds. Strict: a date, `T`, a time, optional fraction, and `Z`
-//! or an offset. No clock here: callers compare with their own "now".
+//! or an offset (`+hh:mm`, or ISO 8601's `+hhmm`); a time with no offset is refused,
+//! since it may be local or UTC. No clock here: callers compare with their own "now".
 
 use crate::error::{Error, Result};
 
@@ -73,11 +74,16 @@ pub fn parse_rfc3339(text: &str) -> Result<i64> {
         }
         rest = fraction.get(len..).unwrap_or_default();
     }
+    if rest.is_empty() {
+        // Local time or UTC? JavaScript's Date.parse says local, most servers mean UTC.
+        return Err(invalid("no UTC offset: Z or +hh:mm must follow the time"));
+    }
     let offset = match expect(rest, b"Zz+-")? {
         (b'Z' | b'z', "") => 0,
         (sign @ (b'+' | b'-'), tz) => {
             let (h, tz) = digits(tz, 2)?;
-            let (_, tz) = expect(tz, b":")?;
+            // ISO 8601's basic form (+hhmm) too.
+            let tz = tz.strip_prefix(':').unwrap_or(tz);
             let (m, tz) = digits(tz, 2)?;
             if !tz.is_empty() || h > 23 || m > 59 {
                 return Err(invalid("bad offset"));
@@ -114,6 +120,9 @@ mod tests {
             ("2000-03-01T00:00:00-05:30", 951_888_600),
             ("1969-12-31T23:59:59Z", -1),
             ("9999-12-31T23:59:59Z", 253_402_300_799),
+            // ISO 8601's basic offset form.
+            ("2024-02-29T23:59:59+0100", 1_709_247_599),
+            ("2000-03-01T00:00:00-0530", 951_888_600),
         ];
         for (text, expected) in cases {
             assert_eq!(parse_rfc3339(text).unwrap(), expected, "{text}");
@@ -132,6 +141,9 @@ mod tests {
             "2025-12-28T12:00:00+24:00",
             "2025-12-28T12:00:00Zjunk",
             "2025-12-28T12:00:00.Z",
+            "2025-12-28T12:00:00+01:",
+            "2025-12-28T12:00:00+1:00",
+            "2025-12-28T12:00:00+010",
             "+2025-12-28T12:00:00Z",
             "２025-12-28T12:00:00Z",
             "1766923200",
@@ -142,5 +154,8 @@ mod tests {
                 "{text}"
             );
         }
+        // A time with no offset (local or UTC?) says what is missing.
+        let error = parse_rfc3339("2025-12-28T12:00:00").unwrap_err();
+        assert!(error.to_string().contains("no UTC offset"), "{error}");
     }
 }

@@ -13,6 +13,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{AbortSignal, Headers, Request, Response};
 
 use super::request::{Outgoing, attempt, get, new_request, response_url, stop_if_aborted};
+use crate::dialect::PAYMENT_HEADERS;
 
 /// A call as the paying fetch took it: a plain call, or a Request built from it.
 pub(crate) enum Taken {
@@ -65,7 +66,12 @@ impl Caller {
                 given => given.unchecked_into::<Headers>(),
             },
         };
-        Ok(headers.has("payment-signature")? || headers.has("x-payment")?)
+        for name in PAYMENT_HEADERS {
+            if headers.has(name)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Any other call: its Request, built up front, and its body.

@@ -15,9 +15,10 @@ use web_sys::Response;
 
 use super::caller::{Caller, Taken};
 use super::convert::{MAX_ELEMENTS, catching, guarded_promise, is_array, items};
-use super::convert::{callback, method, read};
+use super::convert::{callback, read};
 use super::convert::{js_to_json, view_to_js};
 use super::error::{invalid_argument, js, to_js};
+use super::evm::now_seconds;
 use super::facilitator_pay::Facilitator;
 use super::headers::JsHeaders;
 use super::receipts::{one_ly_style, paid_already};
@@ -26,28 +27,11 @@ use super::request::{
 };
 use super::rpc::RPC_MS;
 use super::timer::ms_option;
+use super::wallets::Wallet;
 use crate::budget::Ledger;
-use crate::dialect::{
-    Challenge, FACILITATOR_SCHEME, MAX_BODY_LEN, Requirement, Response402, TRANSFER_SCHEME,
-    recognize,
-};
+use crate::dialect::{Challenge, MAX_BODY_LEN, Requirement, Response402, recognize};
 use crate::error::Error;
 use crate::select::{Policy, PolicyConfig};
-
-pub(super) struct Wallet {
-    kind: String,
-    pub(super) adapter: JsValue,
-    /// One of the package's wallets (key wallets, eip1193Wallet, viemWallet,
-    /// solanaWallet): only their error codes are trusted to say that a transfer the
-    /// wallet was asked to send was not sent. Any other adapter's failure keeps the
-    /// budget reservation.
-    pub(super) own: bool,
-    /// It has what an `exact` payment needs (signTypedData, signTransaction).
-    can_sign: bool,
-    /// It can send a transfer itself (sendTransaction). A Solana wallet without it
-    /// only signs, and the transfer is submitted here.
-    pub(super) can_send: bool,
-}
 
 pub(super) struct Inner {
     pub(super) fetch: Function,
@@ -148,23 +132,7 @@ impl Inner {
         }
         let wallets = items(&wallets, MAX_ELEMENTS)?
             .into_iter()
-            .map(|adapter| {
-                let signs_typed_data = method(&adapter, "signTypedData")?.is_some();
-                let kind = read(&adapter, "kind")?
-                    .as_string()
-                    .unwrap_or_else(|| if signs_typed_data { "evm" } else { "solana" }.into());
-                let can_sign = match kind.as_str() {
-                    "evm" => signs_typed_data,
-                    _ => method(&adapter, "signTransaction")?.is_some(),
-                };
-                Ok(Wallet {
-                    can_sign,
-                    can_send: method(&adapter, "sendTransaction")?.is_some(),
-                    own: super::wallet::own_adapter(&adapter)?,
-                    kind,
-                    adapter,
-                })
-            })
+            .map(Wallet::new)
             .collect::<Result<_, JsValue>>()?;
         let policy_js = read(options, "policy")?;
         let select = callback(&policy_js, "select")?;
@@ -203,53 +171,6 @@ impl Inner {
             )?,
             rpc_timeout_ms: ms_option(&read(options, "rpcTimeout")?, "rpcTimeout", RPC_MS)?,
         })
-    }
-
-    /// The wallet family of a requirement, and what a wallet of it needs to pay it:
-    /// whether a wallet can, and the method named when none can.
-    fn needs(requirement: &Requirement) -> Option<Need> {
-        let kind = match requirement.network.namespace() {
-            "eip155" => "evm",
-            "solana" => "solana",
-            _ => return None,
-        };
-        let (can, method): (fn(&Wallet) -> bool, _) = match (requirement.scheme.as_str(), kind) {
-            ("exact", "evm") => (|w| w.can_sign, "signTypedData"),
-            ("exact", _) => (|w| w.can_sign, "signTransaction"),
-            (TRANSFER_SCHEME, "evm") => (
-                |w| w.can_send,
-                "sendTransaction (evmPrivateKeyWallet, eip1193Wallet, or viemWallet with a WalletClient)",
-            ),
-            // A Solana transfer may be signed here and submitted over RPC.
-            (TRANSFER_SCHEME, _) => (
-                |w| w.can_send || w.can_sign,
-                "sendTransaction or signTransaction",
-            ),
-            (FACILITATOR_SCHEME, _) => (|_| true, "an address"),
-            _ => return None,
-        };
-        Some(Need { kind, can, method })
-    }
-
-    /// The first wallet of the requirement's family that can make this payment: one
-    /// that cannot is not asked (and not chosen) only to fail after the approval.
-    pub(super) fn wallet_for(&self, requirement: &Requirement) -> Option<&Wallet> {
-        let need = Self::needs(requirement)?;
-        self.wallets
-            .iter()
-            .find(|w| w.kind == need.kind && (need.can)(w))
-    }
-
-    /// The method a requirement needs when only wallets unable to pay it could take
-    /// it (WALLET_UNSUPPORTED, before anyone is asked to approve).
-    pub(super) fn missing_method(&self, requirement: &Requirement) -> Option<&'static str> {
-        let need = Self::needs(requirement)?;
-        let family: Vec<_> = self
-            .wallets
-            .iter()
-            .filter(|w| w.kind == need.kind)
-            .collect();
-        (!family.is_empty() && !family.iter().any(|w| (need.can)(w))).then_some(need.method)
     }
 
     pub(super) fn emit(
@@ -340,7 +261,9 @@ impl Inner {
             }
         };
         let headers = JsHeaders::new(first.headers().into());
-        let response = Response402::new(402, &headers, text.as_bytes()).with_assets(&self.policy);
+        let response = Response402::new(402, &headers, text.as_bytes())
+            .with_assets(&self.policy)
+            .received_at(i64::try_from(now_seconds()).unwrap_or(i64::MAX));
         let challenge = match recognize(&response) {
             Ok(challenge) => challenge,
             // A 402 in no dialect we speak is the caller's to handle, untouched; so is one
@@ -368,14 +291,6 @@ impl Inner {
 
 /// The default of `options.transactionTimeout`: two minutes, in milliseconds.
 const TRANSACTION_TIMEOUT_MS: u32 = 120_000;
-
-/// What a requirement asks of a wallet: its family, whether a wallet can pay it, and
-/// the method named when none can.
-struct Need {
-    kind: &'static str,
-    can: fn(&Wallet) -> bool,
-    method: &'static str,
-}
 
 /// One paying call: its hooks, the caller's request, the 402 and what it asks.
 #[derive(Clone, Copy)]

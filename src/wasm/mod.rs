@@ -23,6 +23,7 @@ mod svm;
 mod svm_send;
 mod timer;
 mod wallet;
+mod wallets;
 mod worker;
 
 pub use codec::*;

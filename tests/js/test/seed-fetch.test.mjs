@@ -141,6 +141,43 @@ test('seed 003: the user refusing the transfer in the wallet releases the budget
   await assert.rejects(second(`${server.url}/premium-data`), (e) => e.code === 'BUDGET_EXCEEDED');
 });
 
+test('seed 003: a request carrying a proof is not paid again; no transfer without a receipt to prove it', async (t) => {
+  const chain = await baseSetup(t);
+  const server = await startHeaderDialectServer({ rpcUrl: chain.rpcUrl, receiver: PAY_TO, amountUsd: '0.01' });
+  t.after(() => server.close());
+  const sent = [];
+  // A wallet that sends, but cannot read receipts.
+  const key = x402.evmPrivateKeyWallet(TEST_KEY);
+  const sender = {
+    kind: 'evm',
+    address: key.address,
+    signTypedData: (typed) => key.signTypedData(typed),
+    sendTransaction: (tx, ctx) => {
+      sent.push(tx);
+      return key.sendTransaction(tx, { ...ctx, rpcUrl: chain.rpcUrl });
+    },
+  };
+  // Every seed proof header (and x402's) marks a request as paid already: returned, not paid.
+  const paying = x402.wrapFetch(fetch, { wallets: [x402.evmPrivateKeyWallet(TEST_KEY)], rpc: { 'eip155:8453': chain.rpcUrl } });
+  for (const name of ['X-402-Payment-Proof', 'X-Payment-Proof', 'X-Payment-TxId', 'X-Payment-Reference', 'PAYMENT-SIGNATURE', 'X-PAYMENT']) {
+    const response = await paying(`${server.url}/premium-data`, { headers: { [name]: 'stale' } });
+    assert.equal(response.status, 402, name);
+  }
+  assert.equal(await chain.balanceOf(PAY_TO), 0n, 'nothing was paid');
+  // No rpc for the chain and no getTransactionReceipt: refused before the wallet is asked.
+  const blind = x402.wrapFetch(fetch, { wallets: [sender] });
+  await assert.rejects(
+    blind(`${server.url}/premium-data`),
+    (e) => e.code === 'WALLET_UNSUPPORTED' && /getTransactionReceipt/.test(e.message),
+  );
+  assert.equal(sent.length, 0, 'no transfer was sent');
+  // With the chain's RPC URL, the same wallet pays and its receipt is read there.
+  const seeing = x402.wrapFetch(fetch, { wallets: [sender], rpc: { 'eip155:8453': chain.rpcUrl } });
+  assert.equal((await seeing(`${server.url}/premium-data`)).status, 200);
+  assert.equal(sent.length, 1);
+  assert.equal(await chain.balanceOf(PAY_TO), 10_000n);
+});
+
 test('seed 004: the allowed facilitator pays; the proof is accepted once', async (t) => {
   const { world, front } = await solanaSetup(t, 'seed-004');
   const f = await startFacilitatorPay({ world, rpcUrl: front.url, mint: 'token', apiKey: 'k-123' });
@@ -185,6 +222,36 @@ test('seed 004: facilitators are opt-in; a refusal releases the budget', async (
   await assert.rejects(paying(`${f.url}/api/generate`), (e) => e.code === 'FACILITATOR_ERROR');
   approveFacilitator(world, f.facilitatorAddress, 1_000_000n);
   assert.equal((await paying(`${f.url}/api/generate`)).status, 200);
+});
+
+test('seed 004: the ttl is an expiry; an approval after it sends nothing', async (t) => {
+  const { world, front } = await solanaSetup(t, 'seed-004-ttl');
+  const f = await startFacilitatorPay({ world, rpcUrl: front.url, mint: 'token', ttl: 7 });
+  t.after(() => f.close());
+  approveFacilitator(world, f.facilitatorAddress, 1_000_000n);
+  const { atas } = world.mints.token;
+  const before = world.balance(atas.payee);
+  const wallets = [x402.solanaPrivateKeyWallet(world.keys.payer.seed)];
+  // Within 5 s of its expiry already: refused before the approval is even asked.
+  let asked = 0;
+  const short = await startFacilitatorPay({ world, rpcUrl: front.url, mint: 'token', ttl: 3 });
+  t.after(() => short.close());
+  const hasty = x402.wrapFetch(fetch, { wallets, facilitators: [short.facilitatorUrl], onPaymentRequired: () => { asked += 1; return true; } });
+  await assert.rejects(hasty(`${short.url}/api/generate`), (e) => e.code === 'PAYMENT_EXPIRED');
+  assert.equal(asked, 0);
+  // Approved after the ttl (7 s, with the 5 s margin: after 2 s): /pay is never called.
+  const slow = x402.wrapFetch(fetch, {
+    wallets,
+    facilitators: [f.facilitatorUrl],
+    onPaymentRequired: () => new Promise((resolve) => setTimeout(() => resolve(true), 2_500)),
+  });
+  await assert.rejects(slow(`${f.url}/api/generate`), (e) => e.code === 'PAYMENT_EXPIRED');
+  assert.equal(f.counters.facilitator.pay ?? 0, 0, 'the facilitator was never asked to pay');
+  assert.equal(world.balance(atas.payee), before);
+  // In time, it pays.
+  const prompt = x402.wrapFetch(fetch, { wallets, facilitators: [f.facilitatorUrl] });
+  assert.equal((await prompt(`${f.url}/api/generate`)).status, 200);
+  assert.equal(world.balance(atas.payee) - before, 10_000n);
 });
 
 test("seed 000: 1ly's _1ly metadata is on the receipt, and the body stays readable", async (t) => {
