@@ -2,7 +2,7 @@
 // Each entry initialises the wasm module its own way (init*.js), then exports these names as its
 // own bindings (see index.js for why not `export *`).
 import * as core from './x402_wasm.js';
-import { guard } from './errors.js';
+import { guard, onlyKnownOptions } from './errors.js';
 
 export { X402Error } from './errors.js';
 
@@ -41,6 +41,7 @@ export const recoverTypedDataAddress = /* @__PURE__ */ guard(core.recoverTypedDa
  * Non-402 responses come back untouched; one request is paid at most once.
  */
 export function wrapFetch(fetch, options = {}) {
+  onlyKnownOptions(options, WRAP_FETCH_OPTIONS, 'wrapFetch');
   const share = options?.shareBudgetWith;
   const given = share == null ? options : { ...options, shareBudgetWith: UNGUARDED.get(share) ?? share };
   const paying = wrapCore(fetch, given);
@@ -48,6 +49,8 @@ export function wrapFetch(fetch, options = {}) {
   UNGUARDED.set(guarded, paying);
   return guarded;
 }
+/** The options of wrapFetch (fetch.d.ts, WrapFetchOptions). */
+const WRAP_FETCH_OPTIONS = ['wallets', 'policy', 'onPaymentRequired', 'onEvent', 'rpc', 'rpcTimeout', 'facilitators', 'transactionTimeout', 'shareBudgetWith'];
 /** Each paying fetch returned above to the wasm's own, which `shareBudgetWith` must be given. */
 const UNGUARDED = new WeakMap();
 const wrapCore = /* @__PURE__ */ guard(core.wrapFetch);

@@ -100,3 +100,33 @@ export function sendError(error, what, code) {
 export function ownAdapter(adapter) {
   return Object.freeze(Object.defineProperty(adapter, '__x402Own', { value: true }));
 }
+
+/**
+ * Refuses the own keys of an options object that are not `known` (INVALID_ARGUMENT): a misspelt
+ * safety option (`onPaymentRequried`, `polciy`) must not be dropped in silence. `where` names the
+ * object in the message. Anything that is not a plain object is left to the caller's own checks.
+ */
+export function onlyKnownOptions(options, known, where) {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) return;
+  const unknown = Object.keys(options).filter((key) => !known.includes(key));
+  if (unknown.length === 0) return;
+  const close = (key) => known.find((name) => name.toLowerCase() === key.toLowerCase() || editDistance(name, key) <= 2);
+  const named = unknown.map((key) => {
+    const hint = close(key);
+    return hint ? `${key} (did you mean ${hint}?)` : key;
+  });
+  throw new X402Error(`${where}: unknown option ${named.join(', ')}; the options are ${known.join(', ')}`, 'INVALID_ARGUMENT');
+}
+
+/** Levenshtein distance of two short strings. */
+function editDistance(a, b) {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length];
+}

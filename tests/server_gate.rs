@@ -165,6 +165,19 @@ fn decisions_on_payment_headers() {
             "402 invalid_network",
         ),
         (
+            "a scheme the route does not offer on its network",
+            payment(&r, 2, |p| p["accepted"]["scheme"] = json!("upto")),
+            "402 unsupported_scheme",
+        ),
+        (
+            "another scheme on a network the route does not offer",
+            payment(&r, 2, |p| {
+                p["accepted"]["scheme"] = json!("upto");
+                p["accepted"]["network"] = json!("eip155:84532");
+            }),
+            "402 invalid_network",
+        ),
+        (
             // A facilitator would settle the Permit2 one, checked here on the EIP-3009 one.
             "a Permit2 authorization beside the EIP-3009 one",
             payment(&r, 2, |p| {
@@ -280,6 +293,22 @@ fn v1_payments_only_when_accepted() {
     let v2_only = route(false);
     let decision = Gate::new(&v2_only).decide(None, Some(&header), &GateOptions::at(NOW));
     assert_eq!(outcome(decision), "402 invalid_x402_version");
+    // A v1 payment of another scheme, on the route's network or not.
+    let decide_v1 = |edit: fn(&mut Value)| {
+        let header = payment(&v1_route, 1, edit);
+        outcome(Gate::new(&v1_route).decide(None, Some(&header), &GateOptions::at(NOW)))
+    };
+    assert_eq!(
+        decide_v1(|p| p["scheme"] = json!("upto")),
+        "402 unsupported_scheme"
+    );
+    assert_eq!(
+        decide_v1(|p| {
+            p["scheme"] = json!("upto");
+            p["network"] = json!("polygon");
+        }),
+        "402 invalid_network"
+    );
 }
 
 #[test]

@@ -105,6 +105,11 @@ try {
   cleanups.push(() => worker.dispose());
   const apiUrl = `${worker.origin}/api/report`;
   show('api', `GET ${apiUrl} costs ${usdc(PRICE)}; CORS for ${site.origin}`);
+  // What the route does not price reaches the Worker's handler unpaid: it must not serve it.
+  const posted = await fetch(apiUrl, { method: 'POST' });
+  await posted.body?.cancel();
+  if (posted.status !== 405) throw new Error(`FAIL: an unpaid POST ${apiUrl} got ${posted.status}`);
+  show('api', `unpaid POST: ${posted.status} (only GET is priced and served)`);
   config = {
     apiUrl, network: NETWORK, chainId: CHAIN_ID, rpcUrl: anvil.rpcUrl,
     token: { address: token.address, symbol: TOKEN.symbol, decimals: TOKEN.decimals },

@@ -1,15 +1,19 @@
 // createFacilitatorClient: the HTTP client of an x402 facilitator (/verify, /settle, /supported),
 // with a timeout, an auth-header hook, retries on 429 (honouring Retry-After) and a lazily
 // fetched, TTL-cached /supported. No network happens until a method is called.
-import { X402Error } from '../errors.js';
+import { X402Error, onlyKnownOptions } from '../errors.js';
 
 const MAX_RETRY_AFTER_MS = 10_000;
+/** The longest facilitator answer read (bytes): /supported, /verify and /settle answers are small. */
+const MAX_ANSWER_BYTES = 256 * 1024;
 
 /**
  * @param {{ url: string, headers?: Record<string,string> | ((req: { path: string }) => Record<string,string> | Promise<Record<string,string>>),
  *           timeoutMs?: number, retries?: number, supportedTtlMs?: number, fetch?: typeof fetch }} options
  */
-export function createFacilitatorClient({ url, headers, timeoutMs = 10_000, retries = 2, supportedTtlMs = 300_000, fetch: fetchImpl } = {}) {
+export function createFacilitatorClient(options = {}) {
+  onlyKnownOptions(options, ['url', 'headers', 'timeoutMs', 'retries', 'supportedTtlMs', 'fetch'], 'createFacilitatorClient');
+  const { url, headers, timeoutMs = 10_000, retries = 2, supportedTtlMs = 300_000, fetch: fetchImpl } = options;
   if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
     throw new X402Error('createFacilitatorClient needs an http(s) url', 'INVALID_ARGUMENT');
   }
@@ -27,18 +31,21 @@ export function createFacilitatorClient({ url, headers, timeoutMs = 10_000, retr
       let text;
       let retry = false;
       // The timeout covers the whole answer, body included: a facilitator that sends its
-      // headers and then stalls cannot hold the request.
+      // headers and then stalls cannot hold the request, nor can a custom fetch that ignores
+      // the signal.
+      const stopped = aborted(controller.signal);
       try {
-        response = await doFetch(`${base}${path}`, {
+        response = await Promise.race([doFetch(`${base}${path}`, {
           method,
           headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}), ...extra },
           body: body ? JSON.stringify(body) : undefined,
           signal: controller.signal,
-        });
+        }), stopped]);
         retry = response.status === 429 && attempt < retries;
         if (retry) response.body?.cancel().catch(() => {});
-        else text = String(await Promise.race([response.text(), aborted(controller.signal)]));
+        else text = await Promise.race([readCapped(response, path), stopped]);
       } catch (cause) {
+        if (cause instanceof X402Error) throw cause;
         throw new X402Error(`facilitator ${path} unreachable: ${cause?.message ?? cause}`,
           controller.signal.aborted ? 'FACILITATOR_TIMEOUT' : 'FACILITATOR_UNAVAILABLE', { cause });
       } finally {
@@ -48,14 +55,19 @@ export function createFacilitatorClient({ url, headers, timeoutMs = 10_000, retr
         await sleep(retryAfterMs(response.headers.get('retry-after'), attempt));
         continue;
       }
+      // A failure status says the facilitator is down or refuses us, whatever its body (often an
+      // HTML error page); 400, 402 and 412 carry its JSON answer about the payment.
+      if (response.status >= 500 || (response.status >= 400 && response.status !== 400 && response.status !== 402 && response.status !== 412)) {
+        throw new X402Error(`facilitator ${path} answered ${response.status}`, 'FACILITATOR_UNAVAILABLE', { cause: text.slice(0, 1024) });
+      }
       let json;
       try {
         json = JSON.parse(text);
       } catch {
         throw new X402Error(`facilitator ${path} answered ${response.status} without JSON`, 'INVALID_FACILITATOR_RESPONSE');
       }
-      if (response.status >= 500 || (response.status >= 400 && response.status !== 400 && response.status !== 402 && response.status !== 412)) {
-        throw new X402Error(`facilitator ${path} answered ${response.status}`, 'FACILITATOR_UNAVAILABLE', { cause: json });
+      if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+        throw new X402Error(`facilitator ${path} answered ${response.status} with JSON that is not an object`, 'INVALID_FACILITATOR_RESPONSE');
       }
       return json;
     }
@@ -95,11 +107,47 @@ function retryAfterMs(value, attempt) {
   return Math.min(250 * 2 ** attempt, MAX_RETRY_AFTER_MS);
 }
 
-/** Rejects when `signal` aborts (a custom fetch may not stop its body on abort). */
+/** Rejects when `signal` aborts (a custom fetch may not stop on abort); never unhandled. */
 function aborted(signal) {
-  return new Promise((_, reject) => {
+  const stopped = new Promise((_, reject) => {
     signal.addEventListener('abort', () => reject(signal.reason ?? new Error('aborted')), { once: true });
   });
+  stopped.catch(() => {});
+  return stopped;
+}
+
+/**
+ * A facilitator answer's body as text, read chunk by chunk and refused (cancelled) past
+ * MAX_ANSWER_BYTES: a facilitator cannot make a Worker hold an answer of any size. A custom fetch's
+ * Response-like without a stream body is read with text().
+ */
+async function readCapped(response, path) {
+  const tooLarge = () => new X402Error(`facilitator ${path} answer is larger than ${MAX_ANSWER_BYTES} bytes`, 'INVALID_FACILITATOR_RESPONSE');
+  if (typeof response.body?.getReader !== 'function') {
+    const text = String(await response.text());
+    if (text.length > MAX_ANSWER_BYTES) throw tooLarge();
+    return text;
+  }
+  const reader = response.body.getReader();
+  const chunks = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.byteLength;
+    if (length > MAX_ANSWER_BYTES) {
+      reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 function sleep(ms) {

@@ -3,12 +3,16 @@
 // HTTP: the 402 response, CORS, the replay store, and the facilitator calls, in that order.
 import { X402Route } from '../x402_wasm.js';
 import { encodeHeader } from '../api.js';
-import { X402Error, toX402Error } from '../errors.js';
+import { X402Error, onlyKnownOptions, toX402Error } from '../errors.js';
 import { createFacilitatorClient } from './facilitator.js';
 import { memoryReplayStore } from './replay.js';
 
 const EXPOSE = 'PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE';
 let defaultStore;
+/** The options of requirePayment (index.d.ts, GateOptions); paymentRequired adds its own. */
+const GATE_OPTIONS = ['facilitator', 'replayStore', 'verifyWithFacilitator', 'cors', 'now'];
+/** Marks the options of paymentRequired's middleware, which always settles: a facilitator is required. */
+const SETTLES = Symbol('x402-wasm: settles');
 
 /** A header's value when it is a string (a Request-like object's headers may return anything). */
 const text = (value) => (typeof value === 'string' ? value : undefined);
@@ -75,6 +79,17 @@ function challengeResponse({ header, body }, options, reason, failure, v1 = fals
  * Options: { facilitator, replayStore, verifyWithFacilitator, now, cors }.
  */
 export async function requirePayment(request, routeConfig, env, options = {}) {
+  onlyKnownOptions(options, GATE_OPTIONS, 'requirePayment');
+  // Both may be given as functions of env (Durable Object bindings and secrets live there). They
+  // are resolved first, for every request: a configuration mistake shows at the first 402, not
+  // after a payer signed (nor once a payment is reserved, which would use it up).
+  const given = typeof options.facilitator === 'function' ? options.facilitator(env) : options.facilitator;
+  const facilitator = given && typeof given.settle !== 'function' ? createFacilitatorClient(given) : given;
+  if (!facilitator && (options.verifyWithFacilitator || options[SETTLES])) {
+    throw new X402Error(`${options.verifyWithFacilitator ? 'verifyWithFacilitator' : 'settling'} needs a facilitator`, 'INVALID_ARGUMENT');
+  }
+  const configured = typeof options.replayStore === 'function' ? options.replayStore(env) : options.replayStore;
+  const store = configured ?? (defaultStore ??= memoryReplayStore());
   // The wasm route is freed as soon as it has answered: a burst of requests must not wait for
   // the garbage collector to give its memory back. A later refusal (rare) resolves it again.
   const challenge = (reason) => withRoute(routeConfig, request.url, (resolved) => resolved.challenge(reason));
@@ -107,14 +122,8 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
   };
   if (decision.action === 'refused') return refuse(decision.reason, answer);
 
-  // Both may be given as functions of env (Durable Object bindings and secrets live there).
-  const configured = typeof options.replayStore === 'function' ? options.replayStore(env) : options.replayStore;
-  const store = configured ?? (defaultStore ??= memoryReplayStore());
   if (!(await store.reserve(decision.replayKey, decision.expiresAt))) return refuse('duplicate_settlement');
-  const given = typeof options.facilitator === 'function' ? options.facilitator(env) : options.facilitator;
-  const facilitator = given && typeof given.settle !== 'function' ? createFacilitatorClient(given) : given;
   if (options.verifyWithFacilitator) {
-    if (!facilitator) throw new X402Error('verifyWithFacilitator needs a facilitator', 'INVALID_ARGUMENT');
     let verified;
     try {
       verified = await facilitator.verify(decision.payment, decision.requirement);
@@ -148,13 +157,15 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
       } catch (error) {
         return { success: false, errorReason: 'unexpected_settle_error', transaction: '', network, error: String(error?.message ?? error) };
       }
-      // Only `success: true` serves the resource (not "false", not a missing answer); a refusal's
-      // reason and transaction are checked where they are sent (failure()).
-      if (settlement?.success === true || settlement?.success === false) return settlement;
+      // Only `success: true` with the transaction that settled it serves the resource (not
+      // "false", not a missing answer, not a success naming no transaction); a refusal's reason
+      // and transaction are checked where they are sent (failure()).
+      if (settlement?.success === true && reasonText(settlement.transaction, '') !== '') return settlement;
+      if (settlement?.success === false) return settlement;
       return {
         success: false,
-        errorReason: reasonText(settlement?.errorReason, 'unexpected_settle_error'),
-        transaction: reasonText(settlement?.transaction, ''),
+        errorReason: settlement?.success === true ? 'unexpected_settle_error' : reasonText(settlement?.errorReason, 'unexpected_settle_error'),
+        transaction: '',
         network,
       };
     },
@@ -166,6 +177,29 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
       return challengeResponse(challenge(reason), options, reason, { network, ...settlement }, v1);
     },
   };
+}
+
+/** The most a receipt header may take (bytes of base64): clients refuse larger response headers. */
+const MAX_RECEIPT_HEADER = 8 * 1024;
+
+/**
+ * The PAYMENT-RESPONSE of a settled payment: the SettlementResponse's own members, each a short
+ * string, never the facilitator's answer copied whole (a header too large for the client would
+ * lose the response it paid for); its extensions only while the header stays small.
+ */
+function receiptHeader(settlement, network) {
+  const receipt = { success: true, transaction: reasonText(settlement.transaction, ''), network: reasonText(settlement.network, network) };
+  for (const key of ['payer', 'amount']) {
+    if (reasonText(settlement[key], '') !== '') receipt[key] = settlement[key];
+  }
+  const plain = encodeHeader(receipt);
+  if (typeof settlement.extensions !== 'object' || settlement.extensions === null) return plain;
+  try {
+    const full = encodeHeader({ ...receipt, extensions: settlement.extensions });
+    return full.length <= MAX_RECEIPT_HEADER ? full : plain;
+  } catch {
+    return plain;
+  }
 }
 
 /**
@@ -195,9 +229,9 @@ function canonicalPath(path) {
 }
 
 /**
- * The routes, parsed once: `{ method, path, under, regex, config }` with canonical paths; `under`
- * is the prefix a "/prefix/*" route covers (undefined for an exact path), `regex` the matcher of a
- * pattern (undefined for a literal path).
+ * The routes, parsed once: `{ method, path, under, pattern, config }` with canonical paths; `under`
+ * is the prefix a "/prefix/*" route covers (undefined for an exact path), `pattern` the matcher of
+ * a pattern (undefined for a literal path).
  */
 function compileRoutes(routes) {
   return Object.entries(routes).map(([pattern, config]) => {
@@ -213,7 +247,7 @@ function compileRoutes(routes) {
     const prefix = given.endsWith('/*');
     const path = canonicalPath(prefix ? given.slice(0, -2) : given);
     const under = prefix ? (path === '/' ? '/' : `${path}/`) : undefined;
-    return { method: method.toUpperCase(), path, under, regex: patternRegex(path, prefix), config };
+    return { method: method.toUpperCase(), path, under, pattern: compilePattern(path, prefix), config };
   });
 }
 
@@ -224,23 +258,61 @@ const PLACEHOLDER = /(\*|\[[^\]/]+\]|:[a-z_][a-z0-9_]*)/;
  * `*` anywhere matches any characters (slashes too), `[name]` and `:name` one path segment, and a
  * trailing `/*` (already cut off: `prefix`) the path itself or anything under it. Undefined for a
  * literal path. A pattern must never be taken literally: it would leave its paths unpaid.
+ * `{ parts, prefix }`: literal strings, ANY (`*`) and SEGMENT, matched by `patternMatches`.
  */
-function patternRegex(path, prefix) {
+function compilePattern(path, prefix) {
   if (!PLACEHOLDER.test(path)) return undefined;
-  const body = path
+  const parts = path
     .split(PLACEHOLDER)
-    .map((part, i) => (i % 2 === 0 ? part.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&') : part === '*' ? '.*' : '[^/]+'))
-    .join('');
-  return new RegExp(`^${body}${prefix ? '(?:/.*)?' : ''}$`, 's');
+    .map((part, i) => (i % 2 === 0 ? part : part === '*' ? ANY : SEGMENT))
+    .filter((part) => part !== '');
+  return { parts, prefix };
+}
+
+const ANY = Symbol('any characters');
+const SEGMENT = Symbol('one path segment');
+
+/**
+ * Whether `pathname` matches a compiled pattern. The positions the pattern's parts can reach are
+ * carried from part to part, so the work is the path's length times the number of parts, however
+ * many wildcards a route has (a backtracking regex takes polynomial time in the path's length).
+ */
+function patternMatches({ parts, prefix }, pathname) {
+  const n = pathname.length;
+  let reached = new Uint8Array(n + 1);
+  reached[0] = 1;
+  for (const part of parts) {
+    const next = new Uint8Array(n + 1);
+    if (part === ANY) {
+      const first = reached.indexOf(1);
+      if (first >= 0) next.fill(1, first);
+    } else if (part === SEGMENT) {
+      // One or more characters, none a slash, from a reached position.
+      let open = false;
+      for (let i = 0; i < n; i += 1) {
+        if (reached[i]) open = true;
+        if (pathname[i] === '/') open = false;
+        else if (open) next[i + 1] = 1;
+      }
+    } else {
+      for (let i = 0; i + part.length <= n; i += 1) {
+        if (reached[i] && pathname.startsWith(part, i)) next[i + part.length] = 1;
+      }
+    }
+    reached = next;
+  }
+  if (reached[n]) return true;
+  // A trailing "/*": the path itself (above) or anything under it.
+  return prefix && reached.some((hit, i) => hit === 1 && pathname[i] === '/');
 }
 
 /** The route config for a canonical `pathname` and a method, or undefined. */
 function matchRoute(table, pathname, method) {
   const asked = method.toUpperCase();
-  for (const { method: routeMethod, path, under, regex, config } of table) {
+  for (const { method: routeMethod, path, under, pattern, config } of table) {
     // A HEAD runs the GET handler in most routers (and in Workers' own dispatch).
     if (routeMethod !== '*' && routeMethod !== asked && !(routeMethod === 'GET' && asked === 'HEAD')) continue;
-    if (pathname === path || (under && pathname.startsWith(under)) || regex?.test(pathname)) return config;
+    if (pathname === path || (under && pathname.startsWith(under)) || (pattern && patternMatches(pattern, pathname))) return config;
   }
   return undefined;
 }
@@ -251,7 +323,12 @@ function matchRoute(table, pathname, method) {
  * answers below 400 (or before it, with settleBeforeHandler) and adds PAYMENT-RESPONSE.
  */
 export function paymentRequired(config) {
-  const { routes, settleBeforeHandler = false, ...options } = config;
+  onlyKnownOptions(config, [...GATE_OPTIONS, 'routes', 'settleBeforeHandler'], 'paymentRequired');
+  const { routes, settleBeforeHandler = false, ...given } = config;
+  if (given.facilitator === undefined || given.facilitator === null) {
+    throw new X402Error('paymentRequired needs a facilitator (its url, a client, or a function of env) to settle payments', 'INVALID_ARGUMENT');
+  }
+  const options = { ...given, [SETTLES]: true };
   const table = compileRoutes(routes);
   return async function x402Middleware(request, env, ctx, next) {
     const pathname = canonicalPath(new URL(request.url).pathname);
@@ -272,31 +349,26 @@ export function paymentRequired(config) {
       settlement = await gate.settle();
       if (!settlement.success) return gate.failure(settlement);
     }
-    let response;
+    let paid;
     try {
-      response = await next(request, env, ctx);
+      const response = await next(request, env, ctx);
+      if (!settlement && response.status >= 400) {
+        await gate.release();
+        return response;
+      }
+      // Made before settling: a handler's answer that cannot be sent (not a Response, a body
+      // already read) must not be paid for.
+      paid = new Response(response.body, response);
     } catch (error) {
       if (!settlement) await gate.release();
       throw error;
     }
     if (!settlement) {
-      if (response.status >= 400) {
-        await gate.release();
-        return response;
-      }
       settlement = await gate.settle();
       if (!settlement.success) return gate.failure(settlement);
     }
-    const paid = new Response(response.body, response);
     const name = gate.payment.x402Version === 1 ? 'X-PAYMENT-RESPONSE' : 'PAYMENT-RESPONSE';
-    let receipt;
-    try {
-      receipt = encodeHeader(settlement);
-    } catch {
-      // A facilitator's success answer of the wrong shape: the payment settled, say so plainly.
-      receipt = encodeHeader({ success: true, transaction: reasonText(settlement.transaction, ''), network: reasonText(settlement.network, gate.payment.requirement?.network ?? '') });
-    }
-    paid.headers.set(name, receipt);
+    paid.headers.set(name, receiptHeader(settlement, gate.payment.requirement?.network ?? ''));
     for (const [key, value] of Object.entries(corsHeaders(options))) if (!paid.headers.has(key)) paid.headers.set(key, value);
     // The handler's own exposed headers are kept, and the receipt's added: a page must read it.
     const exposed = paid.headers.get('access-control-expose-headers');

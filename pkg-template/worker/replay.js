@@ -1,6 +1,7 @@
 // Replay stores: a payment (network, payer, nonce) is accepted once. memoryReplayStore() serves one
 // isolate; durableObjectReplayStore(namespace) serves many, through ReplayStoreDurableObject.
 // Not KV: Workers KV is eventually consistent, so two isolates could both accept the same payment.
+import { X402Error } from '../errors.js';
 
 /** An in-memory store for one isolate. Entries expire at their payment's validBefore. */
 export function memoryReplayStore() {
@@ -33,6 +34,12 @@ export function memoryReplayStore() {
  * a key reserved before the change would be looked for in another object.
  */
 export function durableObjectReplayStore(namespace, { name = 'x402-replay', shards = 1 } = {}) {
+  // A missing binding (`env.REPLAY` undefined) would otherwise fail at the first paid request,
+  // after its payer signed.
+  if (typeof namespace?.idFromName !== 'function' || typeof namespace?.get !== 'function') {
+    throw new X402Error('durableObjectReplayStore needs a Durable Object namespace binding of ReplayStoreDurableObject '
+      + '(durable_objects.bindings in wrangler.jsonc); without one, leave replayStore out for the in-memory store', 'INVALID_ARGUMENT');
+  }
   if (!Number.isSafeInteger(shards) || shards < 1 || shards > 1024) {
     throw new RangeError('durableObjectReplayStore: shards must be an integer from 1 to 1024');
   }

@@ -115,8 +115,14 @@ impl<'a> Gate<'a> {
         }
         let accepted = payment.get("accepted").unwrap_or(&Value::Null);
         let Some(raw) = best_match(self.route.accepts(), accepted) else {
+            let network = Network::parse(field(accepted, "network")).ok();
+            let offered = self.route.accepts().iter().any(|r| {
+                network
+                    .as_ref()
+                    .is_some_and(|n| Network::parse(field(r, "network")).is_ok_and(|m| m == *n))
+            });
             return Decision::Refused {
-                reason: "invalid_network",
+                reason: unmatched(offered),
             };
         };
         let requirement = match Requirement::from_v2(0, raw) {
@@ -156,8 +162,10 @@ impl<'a> Gate<'a> {
             field(r, "scheme") == payment.scheme && field(r, "network") == payment.network
         });
         let Some(raw) = prefer(candidates, permit2) else {
+            let offered =
+                (self.route.v1_accepts().iter()).any(|r| field(r, "network") == payment.network);
             return Decision::Refused {
-                reason: "invalid_network",
+                reason: unmatched(offered),
             };
         };
         let requirement = match Requirement::from_v1(0, raw) {
@@ -305,6 +313,16 @@ fn best_match<'r>(accepts: &'r [Value], accepted: &Value) -> Option<&'r Value> {
     prefer(paying.into_iter(), uses_permit2(accepted))
         .or_else(|| candidates.iter().copied().find(|r| same(r, "asset")))
         .or_else(|| candidates.first().copied())
+}
+
+/// Why no requirement of the route takes a payment: its network is `offered` (with
+/// other schemes only), or it is not.
+fn unmatched(offered: bool) -> &'static str {
+    if offered {
+        "unsupported_scheme"
+    } else {
+        "invalid_network"
+    }
 }
 
 /// The first of `candidates` on the transfer method `permit2` says, else the first.

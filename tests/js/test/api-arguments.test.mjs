@@ -129,3 +129,22 @@ test('a 402 body that grows past the limit only as text (100 KB that is not UTF-
   assert.equal((await response2.arrayBuffer()).byteLength, over.length);
   assert.equal(calls.signTypedData.length, 0);
 });
+
+test('a misspelt wrapFetch option is refused, not dropped: an approval hook or a cap cannot vanish in silence', async () => {
+  const wallet = countingWallet(x402);
+  for (const [options, named] of [
+    [{ wallets: [wallet], onPaymentRequried: () => false }, /onPaymentRequried \(did you mean onPaymentRequired\?\)/],
+    [{ wallets: [wallet], polciy: { maxPerPayment: '0.01' } }, /polciy \(did you mean policy\?\)/],
+    [{ wallets: [wallet], onpaymentrequired: () => false }, /did you mean onPaymentRequired\?/],
+    [{ wallets: [wallet], budget: { total: '1' } }, /unknown option budget; the options are wallets, policy/],
+  ]) {
+    assert.throws(() => x402.wrapFetch(fetch, options), (e) => coded('INVALID_ARGUMENT')(e) && named.test(e.message), JSON.stringify(Object.keys(options)));
+  }
+  assert.deepEqual([wallet.calls.signTypedData.length, wallet.calls.getAddress], [0, 0]);
+  // Every documented option is taken.
+  const paying = x402.wrapFetch(fetch, {
+    wallets: [wallet], policy: {}, onPaymentRequired: () => false, onEvent: () => {}, rpc: {}, rpcTimeout: 1000,
+    facilitators: [], transactionTimeout: 1000,
+  });
+  assert.equal(typeof x402.wrapFetch(fetch, { wallets: [wallet], shareBudgetWith: paying }), 'function');
+});

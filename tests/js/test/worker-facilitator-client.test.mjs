@@ -125,3 +125,36 @@ test('a non-http url is INVALID_ARGUMENT; answers of the wrong shape are INVALID
   await assert.rejects(client.verify({ x402Version: 2 }, {}), (e) => e.code === 'INVALID_FACILITATOR_RESPONSE');
   await assert.rejects(client.settle({ x402Version: 2 }, {}), (e) => e.code === 'INVALID_FACILITATOR_RESPONSE');
 });
+
+test('an answer past 256 KiB is refused, not held whole', async (t) => {
+  const server = await scripted(t, () => ({ body: { success: true, transaction: '0x01', padding: 'x'.repeat(300 * 1024) } }));
+  const client = worker.createFacilitatorClient({ url: server.url, retries: 0 });
+  await assert.rejects(client.settle({ x402Version: 2 }, {}), { code: 'INVALID_FACILITATOR_RESPONSE', message: /larger than 262144 bytes/ });
+  // Just under the bound is read.
+  const near = await scripted(t, () => ({ body: { success: true, transaction: '0x01', padding: 'x'.repeat(200 * 1024) } }));
+  assert.equal((await worker.createFacilitatorClient({ url: near.url }).settle({ x402Version: 2 }, {})).success, true);
+});
+
+test('the timeout holds a custom fetch that ignores the abort signal', { timeout: 10_000 }, async () => {
+  const client = worker.createFacilitatorClient({ url: 'https://facilitator.example', timeoutMs: 200, fetch: () => new Promise(() => {}) });
+  await assert.rejects(client.verify({ x402Version: 2 }, {}), { code: 'FACILITATOR_TIMEOUT' });
+});
+
+test('a failure status is FACILITATOR_UNAVAILABLE whatever its body; an answer that is not a JSON object is INVALID_FACILITATOR_RESPONSE', async (t) => {
+  const answers = {
+    '/verify': { status: 503, headers: { 'content-type': 'text/html' }, body: '<html>Service Unavailable</html>' },
+    '/settle': { status: 503, body: { error: 'overloaded' } },
+    '/supported': { status: 401, headers: { 'content-type': 'text/plain' }, body: 'no key' },
+  };
+  const down = await scripted(t, (req) => answers[req.path]);
+  const client = worker.createFacilitatorClient({ url: down.url, retries: 0 });
+  await assert.rejects(client.verify({ x402Version: 2 }, {}), { code: 'FACILITATOR_UNAVAILABLE', message: /answered 503/ });
+  await assert.rejects(client.settle({ x402Version: 2 }, {}), { code: 'FACILITATOR_UNAVAILABLE', message: /answered 503/ });
+  await assert.rejects(client.supported(), { code: 'FACILITATOR_UNAVAILABLE', message: /answered 401/ });
+  for (const body of ['null', '[]', '7', '"ok"']) {
+    const odd = await scripted(t, () => ({ body }));
+    const oddClient = worker.createFacilitatorClient({ url: odd.url });
+    await assert.rejects(oddClient.verify({ x402Version: 2 }, {}), { code: 'INVALID_FACILITATOR_RESPONSE' }, body);
+    await assert.rejects(oddClient.settle({ x402Version: 2 }, {}), { code: 'INVALID_FACILITATOR_RESPONSE' }, body);
+  }
+});

@@ -275,3 +275,103 @@ test('middleware: a route no client could pay is refused when the middleware is 
   const fixed = { accepts: [{ ...solana, extra: { feePayer: 'A8pFDXgRiTVHhKsJqmMV2rYsfHok8dH2xaqdyFYwvueD' } }] };
   assert.equal(typeof worker.paymentRequired({ routes: { 'POST /fixed': fixed }, facilitator: facilitator() }), 'function');
 });
+
+test('middleware: a /settle success that names no transaction is a failed settlement, not a served resource', async () => {
+  for (const answer of [{ success: true }, { success: true, transaction: '' }, { success: true, transaction: 7 }]) {
+    let served = 0;
+    const pay = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: facilitator({ settle: () => answer }), replayStore: worker.memoryReplayStore() });
+    const response = await pay(await paid(pay, 'https://api.example/weather'), {}, {}, () => { served += 1; return handler(); });
+    assert.equal(response.status, 402, JSON.stringify(answer));
+    assert.doesNotMatch(await response.text(), /paid/, 'no resource body');
+    const settlement = x402.decodePaymentResponse(response.headers.get('payment-response'));
+    assert.deepEqual([settlement.success, settlement.errorReason], [false, 'unexpected_settle_error'], JSON.stringify(answer));
+  }
+});
+
+test('middleware: PAYMENT-RESPONSE holds the settlement\'s own members, bounded: a huge facilitator answer cannot make it too large', async () => {
+  const transaction = `0x${'cd'.repeat(32)}`;
+  const payer = x402.evmPrivateKeyWallet(TEST_KEY).address;
+  const answers = {
+    small: { success: true, transaction, network: 'eip155:84532', payer, amount: '10000', extensions: { note: 'kept' }, internal: { debug: 'x'.repeat(100) } },
+    huge: { success: true, transaction, network: 'eip155:84532', payer, extensions: { padding: 'x'.repeat(30_000) }, trace: 'y'.repeat(30_000) },
+  };
+  for (const [name, answer] of Object.entries(answers)) {
+    const pay = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: facilitator({ settle: () => answer }), replayStore: worker.memoryReplayStore() });
+    const response = await pay(await paid(pay, 'https://api.example/weather'), {}, {}, handler);
+    assert.equal(response.status, 200, name);
+    const header = response.headers.get('payment-response');
+    assert.ok(header.length <= 8 * 1024, `${name}: ${header.length} bytes`);
+    const receipt = x402.decodePaymentResponse(header);
+    assert.deepEqual([receipt.success, receipt.transaction, receipt.network, receipt.payer], [true, transaction, 'eip155:84532', payer], name);
+    assert.equal(receipt.internal ?? receipt.trace, undefined, `${name}: members that are not the settlement's stay out`);
+    assert.deepEqual(receipt.extensions, name === 'small' ? { note: 'kept' } : undefined, name);
+  }
+});
+
+test('middleware: a handler answer that cannot be sent is never settled; its payment stays usable', async () => {
+  const fac = facilitator();
+  const pay = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: fac, replayStore: worker.memoryReplayStore() });
+  const request = await paid(pay, 'https://api.example/weather');
+  const read = async () => { const r = handler(); await r.text(); return r; };
+  await assert.rejects(pay(request.clone(), {}, {}, read), TypeError);
+  await assert.rejects(pay(request.clone(), {}, {}, () => 'not a Response'), TypeError);
+  assert.equal(fac.calls.settle, 0, 'nothing settled');
+  assert.equal((await pay(request.clone(), {}, {}, handler)).status, 200, 'the key was given back');
+  assert.equal(fac.calls.settle, 1);
+});
+
+test('middleware: a missing facilitator is refused when the middleware is made, or at the first request, before a payment is reserved', async () => {
+  assert.throws(() => worker.paymentRequired({ routes: { 'GET /weather': route() } }), { code: 'INVALID_ARGUMENT', message: /facilitator/ });
+  // A function of env that finds nothing (a missing secret): refused at once, even without a payment.
+  let env = {};
+  const fac = facilitator();
+  const store = worker.memoryReplayStore();
+  const pay = worker.paymentRequired({
+    routes: { 'GET /weather': route() }, replayStore: store,
+    facilitator: (e) => (e.FACILITATOR === 'on' ? fac : e.FACILITATOR_URL && { url: e.FACILITATOR_URL }),
+  });
+  let served = 0;
+  const next = () => { served += 1; return handler(); };
+  await assert.rejects(pay(new Request('https://api.example/weather'), env, {}, next), { code: 'INVALID_ARGUMENT' });
+  env = { FACILITATOR: 'on' };
+  const request = await (async () => {
+    const challenge = await pay(new Request('https://api.example/weather'), env, {}, next);
+    const document = x402.decodeHeader(challenge.headers.get('payment-required'), 'PaymentRequired');
+    const payload = await x402.createPaymentPayload(document, 0, x402.evmPrivateKeyWallet(TEST_KEY));
+    return new Request('https://api.example/weather', { headers: { 'payment-signature': x402.encodePaymentHeader(payload) } });
+  })();
+  await assert.rejects(pay(request.clone(), {}, {}, next), { code: 'INVALID_ARGUMENT' });
+  await assert.rejects(pay(request.clone(), { FACILITATOR_URL: 'not a url' }, {}, next), { code: 'INVALID_ARGUMENT' });
+  assert.equal(served, 0, 'the handler never ran without a facilitator');
+  // The payment was never reserved: once configured, it is served and settled.
+  assert.equal((await pay(request.clone(), env, {}, next)).status, 200);
+  assert.deepEqual([served, fac.calls.settle], [1, 1]);
+});
+
+test('durableObjectReplayStore: a missing binding is refused when the store is made, in words', () => {
+  for (const namespace of [undefined, null, {}, { get() {} }]) {
+    assert.throws(() => worker.durableObjectReplayStore(namespace), (error) => {
+      assert.ok(error instanceof x402.X402Error);
+      assert.equal(error.code, 'INVALID_ARGUMENT');
+      assert.match(error.message, /Durable Object namespace binding/);
+      return true;
+    });
+  }
+});
+
+test('a misspelt option of paymentRequired, requirePayment or a facilitator client is refused, not dropped', async () => {
+  const refused = (fn, named) => assert.throws(fn, (e) => e instanceof x402.X402Error && e.code === 'INVALID_ARGUMENT' && named.test(e.message));
+  refused(() => worker.paymentRequired({ routes: { '/w': route() }, facilitator: facilitator(), verifyWithFacilitater: true }),
+    /paymentRequired: unknown option verifyWithFacilitater \(did you mean verifyWithFacilitator\?\)/);
+  refused(() => worker.paymentRequired({ routes: { '/w': route() }, facilitator: facilitator(), settleBeforehandler: true }),
+    /did you mean settleBeforeHandler\?/);
+  refused(() => worker.createFacilitatorClient({ url: 'https://f.example', timeout: 500 }), /unknown option timeout/);
+  await assert.rejects(worker.requirePayment(new Request('https://api.example/w'), route(), {}, { replaystore: worker.memoryReplayStore() }),
+    (e) => e.code === 'INVALID_ARGUMENT' && /did you mean replayStore\?/.test(e.message));
+  // The documented ones are taken.
+  const pay = worker.paymentRequired({
+    routes: { '/w': route() }, facilitator: facilitator(), replayStore: worker.memoryReplayStore(), verifyWithFacilitator: false,
+    cors: { origin: '*' }, now: 1_800_000_000, settleBeforeHandler: false,
+  });
+  assert.equal((await pay(new Request('https://api.example/w'), {}, {}, handler)).status, 402);
+});

@@ -29,6 +29,7 @@ test('the web demo: a React page pays the Worker API by clicking; the payee got 
   assert.equal(code, 0, `the web demo exited with ${code ?? signal}:\n${output}`);
   assert.doesNotMatch(output, /FAIL/);
   // The page showed the price, was clicked through, and rendered the receipt of a real transaction.
+  assert.match(output, /^ {2}api {10}unpaid POST: 405 /m);
   assert.match(output, /^ {2}page {3}\| price shown: 0\.01 USDC/m);
   assert.match(output, /^ {2}page {3}\| clicked "Connect wallet": 0x[0-9a-fA-F]{40}$/m);
   assert.match(output, /^ {2}page {3}\| clicked "Approve payment"/m);

@@ -53,7 +53,7 @@ async function startWrangler(vars) {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${log}`);
     if (Date.now() > deadline) { await stop(); throw new Error(`wrangler dev did not answer within 60 s:\n${log}`); }
-    // Any HTTP answer means workerd serves the Worker (the root is a free route: 200 {premium}).
+    // Any HTTP answer means workerd serves the Worker (the root is no route: 404).
     if (await fetch(`${origin}/`).then(() => true, () => false)) break;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -103,6 +103,9 @@ try {
   const premium = `${worker.origin}/premium`;
   const challenge = await fetch(premium);
   check(challenge.status === 402 && challenge.headers.get('payment-required'), `unpaid /premium: ${challenge.status}`);
+  // What the route does not price is not served unpaid (the handler answers GET /premium only).
+  const posted = await fetch(premium, { method: 'POST' });
+  check(posted.status === 404 && !(await posted.text()).includes('premium'), `unpaid POST /premium: ${posted.status}`);
   const offered = x402.decodeHeader(challenge.headers.get('payment-required'), 'PaymentRequired');
   check(offered.accepts[0].amount === '10000' && offered.accepts[0].network === 'eip155:84532', `offer ${JSON.stringify(offered.accepts)}`);
 

@@ -48,6 +48,9 @@ const REPORT = {
 async function handler(request, env) {
   const { pathname } = new URL(request.url);
   const cors = { 'Access-Control-Allow-Origin': env.ALLOW_ORIGIN };
+  // What the route does not price (another method, another path) reaches here unpaid.
+  const read = request.method === 'GET' || request.method === 'HEAD';
+  if (!read) return Response.json({ error: 'method not allowed' }, { status: 405, headers: { ...cors, Allow: 'GET, HEAD' } });
   if (pathname === '/api/report') {
     // Only reached with a verified payment; the middleware settles it once this answers below 400.
     return Response.json({ ...REPORT, servedAt: new Date().toISOString() }, { headers: cors });

@@ -35,6 +35,10 @@ async function payUpstream(env) {
 export default {
   fetch(request, env, ctx) {
     if (new URL(request.url).pathname === '/pay-upstream') return payUpstream(env);
-    return protect(request, env, ctx, async () => Response.json({ premium: true }));
+    // Only what the route prices is served: any other method or path reaches the handler unpaid.
+    return protect(request, env, ctx, async (req) => {
+      const priced = new URL(req.url).pathname === '/premium' && (req.method === 'GET' || req.method === 'HEAD');
+      return priced ? Response.json({ premium: true }) : new Response('Not found', { status: 404 });
+    });
   },
 };
