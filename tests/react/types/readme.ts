@@ -54,6 +54,14 @@ export async function receipt(): Promise<string | undefined> {
   return getPaymentReceipt(response)?.transaction;
 }
 
+// Quickstart: React: the wallets as the README makes them (no window on a server, maybe no wallet).
+declare global {
+  interface Window { ethereum?: EIP1193Provider }
+}
+const provider = typeof window === 'undefined' ? undefined : window.ethereum;
+const wallets = provider ? [eip1193Wallet(provider)] : [];
+export const quickstart: ReactElement = createElement(X402Provider, { wallets, policy: { maxPerPayment: '0.10' } }, null);
+
 // Quickstart: React (`error.code` of a hook's error).
 function Weather(): ReactElement {
   const { data, status, pendingPayment, receipt, error } = usePaidResource('/api/weather');
