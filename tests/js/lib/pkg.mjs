@@ -1,7 +1,7 @@
 // Installs the packed x402-wasm tarball (dist/x402-wasm-*.tgz) into a temporary
 // project, as a user would, and resolves the package from there.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -19,10 +19,17 @@ export function tarballPath() {
   return join(dist, tgz[0]);
 }
 
+/** A fresh folder under the system's temporary one, removed when the process exits. */
+export function tempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** Installs the tarball into a fresh project once per process; returns its folder. */
 export function installPackage() {
   if (installed) return installed;
-  const dir = mkdtempSync(join(tmpdir(), 'x402-wasm-user-'));
+  const dir = tempDir('x402-wasm-user-');
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'user-app', private: true, type: 'module' }));
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarballPath()], { cwd: dir, stdio: 'pipe' });
   installed = dir;

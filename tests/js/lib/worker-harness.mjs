@@ -8,8 +8,7 @@
 // The handler answers WEATHER and counts its calls; GET /__stats returns
 // { handled, startup } (startup: what the module did while it was being evaluated).
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getAddress } from 'viem';
 import { Miniflare } from 'miniflare';
@@ -17,7 +16,7 @@ import {
   anvilAccount, deployContract, deployTestUSDC, installMulticall3, startAnvil, startOfficialFacilitator,
   serveFacilitatorHttp,
 } from './chain.mjs';
-import { packageDir } from './pkg.mjs';
+import { packageDir, tempDir } from './pkg.mjs';
 
 export const NETWORK = 'eip155:31337';
 export const PRICE = 10_000n; // 0.01 TestUSDC (6 decimals)
@@ -115,7 +114,7 @@ export default {
 
 /** A folder holding the installed package and a generated Worker script (worker.mjs). */
 export function workerRoot(middlewares) {
-  const root = mkdtempSync(join(tmpdir(), 'x402-worker-helper-'));
+  const root = tempDir('x402-worker-helper-');
   cpSync(packageDir(), join(root, 'x402-wasm'), { recursive: true });
   writeFileSync(join(root, 'probe-start.mjs'), PROBE_START);
   writeFileSync(join(root, 'probe-end.mjs'), PROBE_END);

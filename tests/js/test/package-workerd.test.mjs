@@ -2,17 +2,16 @@
 // compiled module, module startup does no I/O or randomness, and the shared checks pass.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { packageDir, vectors } from '../lib/pkg.mjs';
+import { packageDir, tempDir, vectors } from '../lib/pkg.mjs';
 import { startWorker } from '../lib/workerd.mjs';
 
 const lib = join(dirname(fileURLToPath(import.meta.url)), '..', 'lib');
 
 test('the installed package passes the shared checks in workerd', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'x402-worker-'));
+  const root = tempDir('x402-worker-');
   cpSync(packageDir(), join(root, 'x402-wasm'), { recursive: true });
   cpSync(join(lib, 'checks.mjs'), join(root, 'checks.mjs'));
   writeFileSync(join(root, 'spec.json.mjs'), `export default ${JSON.stringify(vectors('spec_http.json'))};`);
