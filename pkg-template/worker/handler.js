@@ -349,19 +349,20 @@ export function paymentRequired(config) {
       settlement = await gate.settle();
       if (!settlement.success) return gate.failure(settlement);
     }
+    let response;
     let paid;
     try {
-      const response = await next(request, env, ctx);
-      if (!settlement && response.status >= 400) {
-        await gate.release();
-        return response;
-      }
+      response = await next(request, env, ctx);
       // Made before settling: a handler's answer that cannot be sent (not a Response, a body
-      // already read) must not be paid for.
-      paid = new Response(response.body, response);
+      // already read) must not be paid for. An error answer is not paid for either.
+      if (settlement || !(response.status >= 400)) paid = new Response(response.body, response);
     } catch (error) {
       if (!settlement) await gate.release();
       throw error;
+    }
+    if (!paid) {
+      await gate.release();
+      return response;
     }
     if (!settlement) {
       settlement = await gate.settle();
