@@ -376,6 +376,9 @@ export function paymentRequired(config) {
     if (!exposed.split(',').some((h) => h.trim().toLowerCase() === name.toLowerCase())) {
       paid.headers.set('access-control-expose-headers', `${exposed}, ${EXPOSE}`);
     }
+    // A shared cache must not hand this answer to a request without a payment, whatever
+    // Cache-Control the handler set: it varies on the payment headers.
+    paid.headers.append('vary', 'PAYMENT-SIGNATURE, X-PAYMENT');
     return paid;
   };
 }

@@ -209,6 +209,15 @@ test('middleware: a handler\'s own Access-Control-Expose-Headers keeps its names
   assert.equal(response.headers.get('access-control-allow-origin'), 'https://app.example', 'the handler\'s origin is kept');
 });
 
+test('middleware: a paid answer varies on the payment headers, whatever Cache-Control the handler set', async () => {
+  const pay = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: facilitator(), replayStore: worker.memoryReplayStore() });
+  const cached = () => new Response('{"paid":"weather"}', { headers: { 'cache-control': 'public, max-age=600', vary: 'Accept-Encoding' } });
+  const response = await pay(await paid(pay, 'https://api.example/weather'), {}, {}, cached);
+  assert.equal(response.status, 200);
+  const vary = response.headers.get('vary').split(',').map((h) => h.trim().toLowerCase());
+  assert.deepEqual(vary, ['accept-encoding', 'payment-signature', 'x-payment']);
+});
+
 test('middleware: only a settlement answer with success === true serves the resource', async () => {
   for (const answer of [{ success: 'false' }, { success: 1, transaction: `0x${'ab'.repeat(32)}` }, undefined, null, 'ok']) {
     const pay = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: facilitator({ settle: () => answer }), replayStore: worker.memoryReplayStore() });
