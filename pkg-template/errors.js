@@ -108,7 +108,13 @@ export function ownAdapter(adapter) {
  */
 export function onlyKnownOptions(options, known, where) {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) return;
-  const unknown = Object.keys(options).filter((key) => !known.includes(key));
+  let keys;
+  try {
+    keys = Object.keys(options);
+  } catch (cause) {
+    throw new X402Error(`${where}: its options cannot be read (${cause?.message ?? cause})`, 'INVALID_ARGUMENT', { cause });
+  }
+  const unknown = keys.filter((key) => !known.includes(key));
   if (unknown.length === 0) return;
   const close = (key) => known.find((name) => name.toLowerCase() === key.toLowerCase() || editDistance(name, key) <= 2);
   const named = unknown.map((key) => {

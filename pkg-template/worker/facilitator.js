@@ -30,6 +30,7 @@ export function createFacilitatorClient(options = {}) {
       let response;
       let text;
       let retry = false;
+      let failed = false;
       // The timeout covers the whole answer, body included: a facilitator that sends its
       // headers and then stalls cannot hold the request, nor can a custom fetch that ignores
       // the signal.
@@ -42,7 +43,10 @@ export function createFacilitatorClient(options = {}) {
           signal: controller.signal,
         }), stopped]);
         retry = response.status === 429 && attempt < retries;
-        if (retry) response.body?.cancel().catch(() => {});
+        // A failure status says the facilitator is down or refuses us, whatever its body (often
+        // an HTML error page, of any size): not read. 400, 402 and 412 carry its JSON answer.
+        failed = !retry && (response.status >= 500 || (response.status >= 400 && ![400, 402, 412].includes(response.status)));
+        if (retry || failed) response.body?.cancel().catch(() => {});
         else text = await Promise.race([readCapped(response, path), stopped]);
       } catch (cause) {
         if (cause instanceof X402Error) throw cause;
@@ -55,11 +59,7 @@ export function createFacilitatorClient(options = {}) {
         await sleep(retryAfterMs(response.headers.get('retry-after'), attempt));
         continue;
       }
-      // A failure status says the facilitator is down or refuses us, whatever its body (often an
-      // HTML error page); 400, 402 and 412 carry its JSON answer about the payment.
-      if (response.status >= 500 || (response.status >= 400 && response.status !== 400 && response.status !== 402 && response.status !== 412)) {
-        throw new X402Error(`facilitator ${path} answered ${response.status}`, 'FACILITATOR_UNAVAILABLE', { cause: text.slice(0, 1024) });
-      }
+      if (failed) throw new X402Error(`facilitator ${path} answered ${response.status}`, 'FACILITATOR_UNAVAILABLE');
       let json;
       try {
         json = JSON.parse(text);

@@ -79,7 +79,7 @@ function challengeResponse({ header, body }, options, reason, failure, v1 = fals
  * Options: { facilitator, replayStore, verifyWithFacilitator, now, cors }.
  */
 export async function requirePayment(request, routeConfig, env, options = {}) {
-  onlyKnownOptions(options, GATE_OPTIONS, 'requirePayment');
+  if (!options[SETTLES]) onlyKnownOptions(options, GATE_OPTIONS, 'requirePayment');
   // Both may be given as functions of env (Durable Object bindings and secrets live there). They
   // are resolved first, for every request: a configuration mistake shows at the first 402, not
   // after a payer signed (nor once a payment is reserved, which would use it up).
@@ -185,21 +185,30 @@ const MAX_RECEIPT_HEADER = 8 * 1024;
 /**
  * The PAYMENT-RESPONSE of a settled payment: the SettlementResponse's own members, each a short
  * string, never the facilitator's answer copied whole (a header too large for the client would
- * lose the response it paid for); its extensions only while the header stays small.
+ * lose the response it paid for); its `extra` and `extensions` objects only while the header
+ * stays small.
  */
 function receiptHeader(settlement, network) {
   const receipt = { success: true, transaction: reasonText(settlement.transaction, ''), network: reasonText(settlement.network, network) };
   for (const key of ['payer', 'amount']) {
     if (reasonText(settlement[key], '') !== '') receipt[key] = settlement[key];
   }
-  const plain = encodeHeader(receipt);
-  if (typeof settlement.extensions !== 'object' || settlement.extensions === null) return plain;
-  try {
-    const full = encodeHeader({ ...receipt, extensions: settlement.extensions });
-    return full.length <= MAX_RECEIPT_HEADER ? full : plain;
-  } catch {
-    return plain;
+  const objects = ['extra', 'extensions'].filter((key) => typeof settlement[key] === 'object' && settlement[key] !== null);
+  if (objects.length > 0) {
+    try {
+      const full = encodeHeader({ ...receipt, ...Object.fromEntries(objects.map((key) => [key, settlement[key]])) });
+      if (full.length <= MAX_RECEIPT_HEADER) return full;
+    } catch {
+      // Not JSON data: left out.
+    }
   }
+  return encodeHeader(receipt);
+}
+
+/** A Cache-Control that lets no shared cache keep the answer: `private`, without `public`/`s-maxage`. */
+function privateCacheControl(value) {
+  const kept = (value ?? '').split(',').map((d) => d.trim()).filter((d) => d !== '' && !/^(public|private|s-maxage\s*=.*)$/i.test(d));
+  return [...kept, 'private'].join(', ');
 }
 
 /**
@@ -328,7 +337,12 @@ export function paymentRequired(config) {
   if (given.facilitator === undefined || given.facilitator === null) {
     throw new X402Error('paymentRequired needs a facilitator (its url, a client, or a function of env) to settle payments', 'INVALID_ARGUMENT');
   }
-  const options = { ...given, [SETTLES]: true };
+  // A facilitator given as settings is one client for every request (a function of env is
+  // called per request: its settings may come from env).
+  const facilitator = typeof given.facilitator === 'function' || typeof given.facilitator.settle === 'function'
+    ? given.facilitator
+    : createFacilitatorClient(given.facilitator);
+  const options = { ...given, facilitator, [SETTLES]: true };
   const table = compileRoutes(routes);
   return async function x402Middleware(request, env, ctx, next) {
     const pathname = canonicalPath(new URL(request.url).pathname);
@@ -355,7 +369,8 @@ export function paymentRequired(config) {
       response = await next(request, env, ctx);
       // Made before settling: a handler's answer that cannot be sent (not a Response, a body
       // already read) must not be paid for. An error answer is not paid for either.
-      if (settlement || !(response.status >= 400)) paid = new Response(response.body, response);
+      if (!(response instanceof Response)) throw new TypeError(`the handler answered ${typeof response}, not a Response`);
+      if (settlement || response.status < 400) paid = new Response(response.body, response);
     } catch (error) {
       if (!settlement) await gate.release();
       throw error;
@@ -376,8 +391,9 @@ export function paymentRequired(config) {
     if (!exposed.split(',').some((h) => h.trim().toLowerCase() === name.toLowerCase())) {
       paid.headers.set('access-control-expose-headers', `${exposed}, ${EXPOSE}`);
     }
-    // A shared cache must not hand this answer to a request without a payment, whatever
-    // Cache-Control the handler set: it varies on the payment headers.
+    // No shared cache may keep a paid answer (it would serve it to requests that did not pay, and
+    // replays of this payment past the replay store), whatever Cache-Control the handler set.
+    paid.headers.set('cache-control', privateCacheControl(paid.headers.get('cache-control')));
     paid.headers.append('vary', 'PAYMENT-SIGNATURE, X-PAYMENT');
     return paid;
   };

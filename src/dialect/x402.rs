@@ -177,6 +177,35 @@ mod tests {
         })
     }
 
+    /// Every dialect's payment header is one a request is "already paid" by: the list
+    /// the paying fetch checks names each (the match fails to compile on a new dialect).
+    #[test]
+    fn every_payment_header_marks_a_request_paid() {
+        use crate::dialect::{DialectId, PAYMENT_HEADERS};
+        let all = [
+            DialectId::X402V2Header,
+            DialectId::X402V2Body,
+            DialectId::X402V1,
+            DialectId::SolanaPay,
+            DialectId::X402Headers,
+            DialectId::FacilitatorPay,
+        ];
+        for id in all {
+            match id {
+                DialectId::X402V2Header
+                | DialectId::X402V2Body
+                | DialectId::X402V1
+                | DialectId::SolanaPay
+                | DialectId::X402Headers
+                | DialectId::FacilitatorPay => {}
+            }
+            let header = id.payment_header().to_ascii_lowercase();
+            assert!(PAYMENT_HEADERS.contains(&header.as_str()), "{header}");
+        }
+        // Seed 004's second proof header.
+        assert!(PAYMENT_HEADERS.contains(&"x-payment-txid"));
+    }
+
     /// A v1 document in the v2 header is INVALID_402 (a version we speak, misplaced),
     /// not UNSUPPORTED_VERSION, which the README keeps for versions other than 1 and 2.
     #[test]

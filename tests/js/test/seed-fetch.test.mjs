@@ -248,9 +248,13 @@ test('seed 004: the ttl is an expiry; an approval after it sends nothing', async
   await assert.rejects(slow(`${f.url}/api/generate`), (e) => e.code === 'PAYMENT_EXPIRED');
   assert.equal(f.counters.facilitator.pay ?? 0, 0, 'the facilitator was never asked to pay');
   assert.equal(world.balance(atas.payee), before);
-  // In time, it pays.
-  const prompt = x402.wrapFetch(fetch, { wallets, facilitators: [f.facilitatorUrl] });
-  assert.equal((await prompt(`${f.url}/api/generate`)).status, 200);
+  // In time, it pays (a ttl of two minutes: no race with the clock).
+  const roomy = await startFacilitatorPay({ world, rpcUrl: front.url, mint: 'token', ttl: 120 });
+  t.after(() => roomy.close());
+  // The same facilitator key as f's (the default): its delegate approval above stands.
+  assert.equal(roomy.facilitatorAddress, f.facilitatorAddress);
+  const prompt = x402.wrapFetch(fetch, { wallets, facilitators: [roomy.facilitatorUrl] });
+  assert.equal((await prompt(`${roomy.url}/api/generate`)).status, 200);
   assert.equal(world.balance(atas.payee) - before, 10_000n);
 });
 

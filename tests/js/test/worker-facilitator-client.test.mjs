@@ -145,12 +145,16 @@ test('a failure status is FACILITATOR_UNAVAILABLE whatever its body; an answer t
     '/verify': { status: 503, headers: { 'content-type': 'text/html' }, body: '<html>Service Unavailable</html>' },
     '/settle': { status: 503, body: { error: 'overloaded' } },
     '/supported': { status: 401, headers: { 'content-type': 'text/plain' }, body: 'no key' },
+    '/big/verify': { status: 503, headers: { 'content-type': 'text/html' }, body: `<html>${'x'.repeat(300 * 1024)}</html>` },
   };
   const down = await scripted(t, (req) => answers[req.path]);
   const client = worker.createFacilitatorClient({ url: down.url, retries: 0 });
   await assert.rejects(client.verify({ x402Version: 2 }, {}), { code: 'FACILITATOR_UNAVAILABLE', message: /answered 503/ });
   await assert.rejects(client.settle({ x402Version: 2 }, {}), { code: 'FACILITATOR_UNAVAILABLE', message: /answered 503/ });
   await assert.rejects(client.supported(), { code: 'FACILITATOR_UNAVAILABLE', message: /answered 401/ });
+  // An error page of any size: the status decides, the body is not read.
+  const big = worker.createFacilitatorClient({ url: `${down.url}/big`, retries: 0 });
+  await assert.rejects(big.verify({ x402Version: 2 }, {}), { code: 'FACILITATOR_UNAVAILABLE', message: /answered 503/ });
   for (const body of ['null', '[]', '7', '"ok"']) {
     const odd = await scripted(t, () => ({ body }));
     const oddClient = worker.createFacilitatorClient({ url: odd.url });

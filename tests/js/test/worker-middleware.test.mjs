@@ -209,13 +209,16 @@ test('middleware: a handler\'s own Access-Control-Expose-Headers keeps its names
   assert.equal(response.headers.get('access-control-allow-origin'), 'https://app.example', 'the handler\'s origin is kept');
 });
 
-test('middleware: a paid answer varies on the payment headers, whatever Cache-Control the handler set', async () => {
+test('middleware: a paid answer is private and varies on the payment headers, whatever Cache-Control the handler set', async () => {
   const pay = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: facilitator(), replayStore: worker.memoryReplayStore() });
   const cached = () => new Response('{"paid":"weather"}', { headers: { 'cache-control': 'public, max-age=600', vary: 'Accept-Encoding' } });
   const response = await pay(await paid(pay, 'https://api.example/weather'), {}, {}, cached);
   assert.equal(response.status, 200);
   const vary = response.headers.get('vary').split(',').map((h) => h.trim().toLowerCase());
   assert.deepEqual(vary, ['accept-encoding', 'payment-signature', 'x-payment']);
+  assert.equal(response.headers.get('cache-control'), 'max-age=600, private');
+  const plain = await pay(await paid(pay, 'https://api.example/weather'), {}, {}, handler);
+  assert.equal(plain.headers.get('cache-control'), 'private');
 });
 
 test('middleware: only a settlement answer with success === true serves the resource', async () => {
@@ -301,7 +304,7 @@ test('middleware: PAYMENT-RESPONSE holds the settlement\'s own members, bounded:
   const transaction = `0x${'cd'.repeat(32)}`;
   const payer = x402.evmPrivateKeyWallet(TEST_KEY).address;
   const answers = {
-    small: { success: true, transaction, network: 'eip155:84532', payer, amount: '10000', extensions: { note: 'kept' }, internal: { debug: 'x'.repeat(100) } },
+    small: { success: true, transaction, network: 'eip155:84532', payer, amount: '10000', extensions: { note: 'kept' }, extra: { chargedAmount: '10000' }, internal: { debug: 'x'.repeat(100) } },
     huge: { success: true, transaction, network: 'eip155:84532', payer, extensions: { padding: 'x'.repeat(30_000) }, trace: 'y'.repeat(30_000) },
   };
   for (const [name, answer] of Object.entries(answers)) {
@@ -314,6 +317,7 @@ test('middleware: PAYMENT-RESPONSE holds the settlement\'s own members, bounded:
     assert.deepEqual([receipt.success, receipt.transaction, receipt.network, receipt.payer], [true, transaction, 'eip155:84532', payer], name);
     assert.equal(receipt.internal ?? receipt.trace, undefined, `${name}: members that are not the settlement's stay out`);
     assert.deepEqual(receipt.extensions, name === 'small' ? { note: 'kept' } : undefined, name);
+    assert.deepEqual(receipt.extra, name === 'small' ? { chargedAmount: '10000' } : undefined, name);
   }
 });
 
@@ -323,7 +327,9 @@ test('middleware: a handler answer that cannot be sent is never settled; its pay
   const request = await paid(pay, 'https://api.example/weather');
   const read = async () => { const r = handler(); await r.text(); return r; };
   await assert.rejects(pay(request.clone(), {}, {}, read), TypeError);
-  await assert.rejects(pay(request.clone(), {}, {}, () => 'not a Response'), TypeError);
+  for (const answer of ['not a Response', {}, { status: 200, ok: true }, [1, 2]]) {
+    await assert.rejects(pay(request.clone(), {}, {}, () => answer), TypeError, JSON.stringify(answer));
+  }
   assert.equal(fac.calls.settle, 0, 'nothing settled');
   assert.equal((await pay(request.clone(), {}, {}, handler)).status, 200, 'the key was given back');
   assert.equal(fac.calls.settle, 1);
