@@ -183,6 +183,7 @@ impl Ledger {
     ) -> Result<ReservationId> {
         let micros = micros.unwrap_or(Amount::ZERO);
         self.keep_for(limits);
+        self.clock_at(now_ms);
         // What may still count: payments committed within the longest window, and a
         // bounded number more of the last day, for a window made later. Committed
         // payments are in order, so the ones that leave are at the front.
@@ -230,10 +231,26 @@ impl Ledger {
         self.next += 1;
         let id = ReservationId(self.next);
         self.total = self.total.checked_add(micros)?;
-        let origin_total = self.per_origin.entry(origin.to_owned()).or_default();
-        *origin_total = origin_total.checked_add(micros)?;
+        // Only origins that cost something are kept: declined and non-dollar payments to
+        // ever new origins must not grow the ledger.
+        if micros != Amount::ZERO {
+            let origin_total = self.per_origin.entry(origin.to_owned()).or_default();
+            *origin_total = origin_total.checked_add(micros)?;
+        }
         self.open.insert(id, (origin.to_owned(), micros));
         Ok(id)
+    }
+
+    /// Brings the committed payments stamped after `now_ms` back to it: after the clock
+    /// stepped back (an NTP correction), a payment stamped "in the future" would count in
+    /// every window until the clock caught up with it, for as long as the step.
+    fn clock_at(&mut self, now_ms: u64) {
+        for entry in self.recent.iter_mut().rev() {
+            if entry.at_ms <= now_ms {
+                break;
+            }
+            entry.at_ms = now_ms;
+        }
     }
 
     /// Keeps a reservation as spent (the payment settled, or may have), counted by
@@ -242,12 +259,12 @@ impl Ledger {
         let Some((_, micros)) = self.open.remove(&id) else {
             return;
         };
-        // A clock that went back does not put it before the ones committed earlier.
-        let at_ms = self
-            .recent
-            .back()
-            .map_or(now_ms, |last| last.at_ms.max(now_ms));
-        self.recent.push_back(Entry { micros, at_ms });
+        // In order: none committed earlier is stamped later than now.
+        self.clock_at(now_ms);
+        self.recent.push_back(Entry {
+            micros,
+            at_ms: now_ms,
+        });
     }
 
     /// Gives a reservation back (the payment failed without settling).
@@ -258,6 +275,9 @@ impl Ledger {
         self.total = self.total.checked_sub(micros).unwrap_or_default();
         if let Some(spent) = self.per_origin.get_mut(&origin) {
             *spent = spent.checked_sub(micros).unwrap_or_default();
+            if *spent == Amount::ZERO {
+                self.per_origin.remove(&origin);
+            }
         }
     }
 

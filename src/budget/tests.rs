@@ -283,3 +283,48 @@ fn a_window_made_after_payments_counts_the_last_days_payments_a_bounded_number_o
     busy.release(waiting);
     assert!(busy.reserve_under(&window, "b", cents(1), now).is_ok());
 }
+
+/// A clock stepped back by an hour (after one payment stamped an hour ahead): the
+/// window is free again one window length later, not an hour later.
+#[test]
+fn a_clock_stepped_back_blocks_a_window_for_the_window_only() {
+    let lim = limits(None, None, Some((1, "0.05")));
+    let mut l = Ledger::new(lim.clone());
+    let hour = 3_600_000;
+    pay_cent(&mut l, &lim, "a", 1_000_000 + hour);
+    // Back to the right time: the stray payment counts as made now, and no longer.
+    let now = 1_000_000;
+    for i in 0..4 {
+        pay_cent(&mut l, &lim, "a", now + i);
+    }
+    assert!(window_exceeded(l.reserve("a", cents(1), now + 10)));
+    for second in 1..5 {
+        let at = now + second * 1_000;
+        for i in 0..5 {
+            pay_cent(&mut l, &lim, "a", at + i);
+        }
+        assert!(
+            window_exceeded(l.reserve("a", cents(1), at + 10)),
+            "{second}"
+        );
+    }
+}
+
+/// Origins that cost nothing (declined, non-dollar) are not kept, and one given back
+/// to zero is forgotten: an agent visiting ever new hosts does not grow the ledger.
+#[test]
+fn origins_that_cost_nothing_are_not_kept() {
+    let mut l = ledger(None, Some("0.05"), None);
+    for i in 0..1_000 {
+        let origin = format!("https://host{i}.example");
+        let declined = l.reserve(&origin, cents(1), 0).unwrap();
+        l.release(declined);
+        let free = l.reserve(&origin, NOT_DOLLARS, 0).unwrap();
+        l.commit(free, 0);
+    }
+    assert!(l.per_origin.is_empty(), "{}", l.per_origin.len());
+    let paid = l.reserve("https://paid.example", cents(2), 0).unwrap();
+    l.commit(paid, 0);
+    assert_eq!(l.spent_at("https://paid.example"), Amount::from(20_000));
+    assert_eq!(l.per_origin.len(), 1);
+}
