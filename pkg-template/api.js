@@ -75,7 +75,8 @@ function guardWallet(make) {
     const proto = Object.getPrototypeOf(wallet);
     if (!guarded.has(proto)) {
       guarded.add(proto);
-      for (const name of Object.getOwnPropertyNames(proto)) {
+      // Symbol-keyed ones too: `using` calls [Symbol.dispose] (free) at the end of a scope.
+      for (const name of Reflect.ownKeys(proto)) {
         const d = Object.getOwnPropertyDescriptor(proto, name);
         if (name === 'constructor' || !d.configurable) continue;
         if (typeof d.value === 'function') Object.defineProperty(proto, name, { ...d, value: guard(d.value) });

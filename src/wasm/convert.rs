@@ -6,19 +6,15 @@
 //! `Object.keys`): a throwing getter or Proxy trap is an INVALID_ARGUMENT error,
 //! not a JS exception unwinding through wasm frames (inside an async export such an
 //! exception escaped in a microtask, and Node exited). Sizes are checked before
-//! anything is copied or reserved. [`guarded_promise`] catches whatever is left.
+//! anything is copied or reserved. [`super::guarded`] catches whatever is left.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-use js_sys::{Array, Function, JsString, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Function, JsString, Reflect, Uint8Array};
 use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 pub(crate) use super::error::unreadable;
-use super::error::{caused, invalid_argument, is_x402_error};
+use super::error::{caused, invalid_argument};
 
 /// Array elements and object members in one converted value, all levels together.
 pub(crate) const MAX_ELEMENTS: u32 = 100_000;
@@ -39,11 +35,6 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
     fn keys_or_throw(object: &JsValue) -> Result<Array, JsValue>;
 
-    /// `Reflect.apply(f, this, args)` on a Rust closure: what its call throws (a JS
-    /// exception, or a trap such as a panic) is caught here.
-    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = apply)]
-    fn call_catching(f: &mut dyn FnMut(), this: &JsValue, args: &Array)
-    -> Result<JsValue, JsValue>;
 }
 
 /// A string argument, or INVALID_ARGUMENT naming it (wasm-bindgen's own `&str`
@@ -321,76 +312,4 @@ fn serialized_to_js<T: Serialize + ?Sized>(value: &T, exact: bool) -> Result<JsV
         )));
     }
     js_sys::JSON::parse(&text).map_err(|e| caused("JSON.parse", e))
-}
-
-/// The promise of an async export. Inputs are read with catching imports, but should a
-/// poll still throw (a non-catching import, a panic or an allocation failure: wasm
-/// traps are JS exceptions too), the exception would escape from the microtask that
-/// polled, leave the promise pending for ever, and end a Node process. Each poll runs
-/// inside [`call_catching`] instead, and the promise is rejected with INVALID_ARGUMENT
-/// (the exception as `cause`; an X402Error is kept as it is).
-pub(crate) fn guarded_promise<F>(future: F) -> Promise
-where
-    F: Future<Output = Result<JsValue, JsValue>> + 'static,
-{
-    wasm_bindgen_futures::future_to_promise(Guarded(Some(Box::pin(future))))
-}
-
-/// Runs `f`, catching what JS throws meanwhile (a caller's Proxy trap, a revoked
-/// Proxy): a paying fetch must reject, never throw, whatever it is given.
-pub(crate) fn catching<T>(f: impl FnOnce() -> Result<T, JsValue>) -> Result<T, JsValue> {
-    let mut f = Some(f);
-    let mut outcome = None;
-    let caught = call_catching(
-        &mut || outcome = f.take().map(|f| f()),
-        &JsValue::UNDEFINED,
-        &Array::new(),
-    );
-    match (caught, outcome) {
-        (Ok(_), Some(result)) => result,
-        (caught, _) => Err(thrown(caught.err().unwrap_or(JsValue::UNDEFINED))),
-    }
-}
-
-/// What a caller's value threw, as the paying fetch rejects with it: an X402Error as
-/// it is, anything else as INVALID_ARGUMENT with the exception as `cause`.
-fn thrown(exception: JsValue) -> JsValue {
-    if is_x402_error(&exception) {
-        exception
-    } else {
-        caused("the call failed on its input", exception)
-    }
-}
-
-struct Guarded<F>(Option<Pin<Box<F>>>);
-
-impl<F: Future<Output = Result<JsValue, JsValue>>> Future for Guarded<F> {
-    type Output = F::Output;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Some(inner) = self.0.as_mut() else {
-            return Poll::Ready(Err(invalid_argument("polled after completion")));
-        };
-        let mut outcome = None;
-        let caught = call_catching(
-            &mut || outcome = Some(inner.as_mut().poll(cx)),
-            &JsValue::UNDEFINED,
-            &Array::new(),
-        );
-        match (caught, outcome) {
-            (Ok(_), Some(Poll::Pending)) => Poll::Pending,
-            (Ok(_), Some(Poll::Ready(result))) => {
-                self.0 = None;
-                Poll::Ready(result)
-            }
-            (caught, _) => {
-                // The poll stopped part-way: the future's state is unknown, so it is
-                // neither polled nor dropped again (dropping could free twice).
-                if let Some(inner) = self.0.take() {
-                    std::mem::forget(inner);
-                }
-                Poll::Ready(Err(thrown(caught.err().unwrap_or(JsValue::UNDEFINED))))
-            }
-        }
-    }
 }

@@ -6,10 +6,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
-use super::convert::{guarded_promise, js_to_json, json_to_js, read, string_arg};
+use super::convert::{js_to_json, json_to_js, read, string_arg};
 use super::error::{invalid_argument, js, to_js, wallet_error};
 pub use super::evm_key::EvmPrivateKeyWallet;
 use super::evm_key::local_key;
+use super::guarded::guarded_promise;
 pub(crate) use super::random::{random_memo, random_nonce};
 use super::request::{stop_if_aborted, with_signal};
 use super::rpc::RPC_MS;

@@ -136,7 +136,7 @@ fn send_with_key(signer: &Rc<PrivateKeySigner>, tx: &JsValue, ctx: &JsValue) -> 
     match checked {
         Ok((url, request)) => {
             let signer = Rc::clone(signer);
-            super::convert::guarded_promise(async move {
+            super::guarded::guarded_promise(async move {
                 broadcast(&signer, &request, &url).await.map(JsValue::from)
             })
         }

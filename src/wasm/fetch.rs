@@ -14,21 +14,22 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::Response;
 
 use super::caller::{Caller, Taken};
-use super::convert::{MAX_ELEMENTS, catching, guarded_promise, is_array, items};
+use super::convert::{MAX_ELEMENTS, is_array, items};
 use super::convert::{callback, read};
 use super::convert::{js_to_json, view_to_js};
 use super::error::{invalid_argument, js, to_js};
 use super::evm::now_seconds;
 use super::facilitator_pay::Facilitator;
+use super::guarded::{catching, guarded_promise_abandoning};
 use super::headers::JsHeaders;
 use super::receipts::{one_ly_style, paid_already};
 use super::request::{
     Hooks, attempt, call_fetch, look_deadline, new_request, origin_of, plain_call, read_text,
 };
 use super::rpc::RPC_MS;
-use super::timer::ms_option;
+use super::timer::{ms_option, now_millis};
 use super::wallets::Wallet;
-use crate::budget::Ledger;
+use crate::budget::{Ledger, ReservationId};
 use crate::dialect::{Challenge, MAX_BODY_LEN, Requirement, Response402, recognize};
 use crate::error::Error;
 use crate::select::{Policy, PolicyConfig};
@@ -66,10 +67,24 @@ pub fn wrap_fetch(fetch: Function, options: JsValue) -> Result<Function, JsValue
             // Read now, as fetch reads its arguments: the caller may reuse or change its
             // init (or URL) as soon as the call returns.
             let taken = catching(|| Ok((inner.take(input, &init)?, Hooks::from_js(&hooks)?)));
-            guarded_promise(async move {
-                let (taken, hooks) = taken?;
-                inner.fetch(taken, hooks).await
-            })
+            // The call's open budget reservation: kept as spent if JS throws part-way (the
+            // payment may have gone out), not held open for ever.
+            let pending: Rc<Cell<Option<ReservationId>>> = Rc::default();
+            let abandoned = {
+                let (ledger, pending) = (Rc::clone(&inner.ledger), Rc::clone(&pending));
+                move || {
+                    if let (Some(id), Ok(mut ledger)) = (pending.take(), ledger.try_borrow_mut()) {
+                        ledger.commit(id, now_millis() as u64);
+                    }
+                }
+            };
+            guarded_promise_abandoning(
+                async move {
+                    let (taken, hooks) = taken?;
+                    inner.fetch(taken, hooks, &pending).await
+                },
+                abandoned,
+            )
         });
     let paying: Function = closure.into_js_value().unchecked_into();
     register_ledger(&paying, &ledger);
@@ -211,7 +226,12 @@ impl Inner {
         }
     }
 
-    async fn fetch(&self, taken: Taken, hooks: Hooks) -> Result<JsValue, JsValue> {
+    async fn fetch(
+        &self,
+        taken: Taken,
+        hooks: Hooks,
+        pending: &Cell<Option<ReservationId>>,
+    ) -> Result<JsValue, JsValue> {
         let (request, first) = match taken {
             Taken::Plain(caller) => {
                 let first = call_fetch(&self.fetch, true, &caller.first()).await?;
@@ -284,6 +304,7 @@ impl Inner {
             challenge: &challenge,
             origin: &origin,
             one_ly,
+            pending,
         };
         self.pay(&call).await
     }
@@ -302,6 +323,8 @@ pub(super) struct Call<'a> {
     pub(super) origin: &'a str,
     /// Whether the paid response may carry 1ly's `_1ly` metadata (see `one_ly_style`).
     pub(super) one_ly: bool,
+    /// The budget reservation open while the payment is made (see `wrap_fetch`).
+    pub(super) pending: &'a Cell<Option<ReservationId>>,
 }
 
 /// Whether money may have moved when a payment attempt failed.

@@ -13,6 +13,7 @@ mod evm_key;
 mod evm_send;
 mod facilitator_pay;
 mod fetch;
+mod guarded;
 mod headers;
 mod pay;
 mod random;

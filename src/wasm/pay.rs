@@ -91,7 +91,9 @@ impl Inner {
             now_ms(),
         );
         let reservation = reserved.map_err(refused)?;
+        call.pending.set(Some(reservation));
         let outcome = self.approve_sign_and_retry(call, &chosen).await;
+        call.pending.set(None);
         // Released only when nothing that can move money left the client. Once the signed
         // payment is sent, the server holds an authorization it can settle until it expires,
         // whatever it answers (a seed dialect's transfer has moved the money already).

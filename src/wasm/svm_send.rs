@@ -7,10 +7,11 @@ use js_sys::{Object, Promise, Reflect, Uint8Array};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
-use super::convert::{bytes_for, guarded_promise, method};
+use super::convert::{bytes_for, method};
 use super::error::wallet_error;
 use super::error::{invalid_argument, js, to_js};
 use super::evm::wallet_promise;
+use super::guarded::guarded_promise;
 use super::rpc::{ctx_rpc_url, rpc_or, rpc_within};
 use super::timer::{Backoff, now_millis, poll};
 use crate::error::Error;

@@ -202,4 +202,10 @@ test('passthrough: a freed key wallet is USED_AFTER_FREE, not an uncoded error',
   const paying = x402.wrapFetch(custom, { wallets: [later] });
   later.free();
   await assert.rejects(paying('https://api.example/x'), { name: 'X402Error', code: 'USED_AFTER_FREE' });
+  // Disposed by `using` after an explicit free(): coded as well, for both key wallets.
+  for (const make of [() => x402.evmPrivateKeyWallet('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'), () => x402.solanaPrivateKeyWallet(new Uint8Array(32).fill(7))]) {
+    const disposed = make();
+    disposed.free();
+    assert.throws(() => disposed[Symbol.dispose](), { name: 'X402Error', code: 'USED_AFTER_FREE' });
+  }
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadX402 } from '../lib/x402.mjs';
 import { packageDir } from '../lib/pkg.mjs';
-import { serverFor, usdc, countingWallet, headerNames, TEST_KEY } from '../lib/paid-server.mjs';
+import { serverFor, usdc, countingWallet, headerNames, paymentRequiredHeaders, TEST_KEY } from '../lib/paid-server.mjs';
 
 const x402 = await loadX402();
 
@@ -299,4 +299,41 @@ test('safety: a policy in another currency, or a recipient list entry that is no
   ]) {
     assert.throws(() => x402.wrapFetch(fetch, { wallets, policy }), { name: 'X402Error', code: 'INVALID_POLICY' }, JSON.stringify(policy));
   }
+});
+
+test('safety: a payment whose call throws part-way after it went out counts as spent for its window, not open for ever', async () => {
+  // A wrapped fetch whose paid answer is a Response-like whose headers getter throws once read
+  // twice: the call fails after the payment was sent (a JS exception inside the wasm poll).
+  const required = { x402Version: 2, resource: { url: 'https://api.example/x' }, accepts: [usdc()] };
+  let sent = 0;
+  const odd = async (request) => {
+    if (!request.headers.get('payment-signature')) return new Response('{}', { status: 402, headers: paymentRequiredHeaders(required) });
+    sent += 1;
+    const real = new Response('ok');
+    let reads = 0;
+    return {
+      status: 200, url: request.url, redirected: false, ok: true, body: real.body, clone: () => real.clone(),
+      get headers() { reads += 1; if (reads > 1) throw new TypeError('headers went away'); return real.headers; },
+    };
+  };
+  const good = async (request) => (request.headers.get('payment-signature')
+    ? new Response('ok')
+    : new Response('{}', { status: 402, headers: paymentRequiredHeaders(required) }));
+  const window = { seconds: 1, amount: '0.05' };
+  const pay = x402.wrapFetch(odd, { wallets: [x402.evmPrivateKeyWallet(TEST_KEY)], policy: { budget: { window } } });
+  for (let i = 0; i < 3; i += 1) await assert.rejects(pay('https://api.example/x'));
+  assert.equal(sent, 3, 'each payment went out');
+  // Past the 1-s window, the three count no longer: five more cents fit, not two.
+  await new Promise((resolve) => setTimeout(resolve, 1_200));
+  const probe = x402.wrapFetch(good, { wallets: [x402.evmPrivateKeyWallet(TEST_KEY)], shareBudgetWith: pay, policy: { budget: { window } } });
+  let paid = 0;
+  for (let i = 0; i < 6; i += 1) {
+    try {
+      await (await probe('https://api.example/y')).text();
+      paid += 1;
+    } catch (error) {
+      assert.equal(error.code, 'BUDGET_EXCEEDED');
+    }
+  }
+  assert.equal(paid, 5);
 });
