@@ -68,7 +68,9 @@ export function eip1193Wallet(provider, options = {}) {
     } catch (error) {
       const code = rpcCode(error);
       const chain = code === 4902 ? findChain(options.chains, chainId) : undefined;
-      if (code === 4001 || code === 4100) throw providerError(error, 'wallet_switchEthereumChain');
+      // A refusal, a request already pending (-32002) or a disconnected wallet (4900/4901) is
+      // not a chain the wallet lacks: it says what happened.
+      if (PROVIDER_STATES.includes(code)) throw providerError(error, 'wallet_switchEthereumChain');
       if (!chain) throw chainNotAvailable(chainId, error);
       await call('wallet_addEthereumChain', [{ ...chain, chainId: hex }]);
       await call('wallet_switchEthereumChain', [{ chainId: hex }]);
@@ -83,6 +85,7 @@ export function eip1193Wallet(provider, options = {}) {
       throw new X402Error('signTypedData needs typed data { domain, types, primaryType, message }', 'INVALID_ARGUMENT');
     }
     const address = await getAddress();
+    options?.signal?.throwIfAborted();
     const { domain = {}, types, primaryType, message } = typedData;
     if (domain.chainId != null) await ensureChain(toChainId(domain.chainId));
     // The call may have been aborted while the wallet switched chains.
@@ -102,11 +105,17 @@ export function eip1193Wallet(provider, options = {}) {
     return signature;
   }
 
-  /** Sends `{ chainId, to, data?, value? }` from the wallet's account on `chainId`; resolves to the hash. */
-  async function sendTransaction(tx) {
+  /**
+   * Sends `{ chainId, to, data?, value? }` from the wallet's account on `chainId`; resolves to the
+   * hash. `ctx.signal` (the paying fetch's): nothing is sent once it has aborted.
+   */
+  async function sendTransaction(tx, ctx) {
     const request = transactionRequest(tx);
     const from = await getAddress();
+    ctx?.signal?.throwIfAborted();
     await ensureChain(request.chainId);
+    // The call may have been aborted while the wallet switched chains.
+    ctx?.signal?.throwIfAborted();
     // chainId too: a wallet switched to another chain after ensureChain refuses instead of
     // sending the call to the same address on that chain.
     return transactionHash(await call('eth_sendTransaction', [rpcTransaction(from, request)], sendError), 'eth_sendTransaction');
@@ -169,6 +178,9 @@ function rpcCode(error) {
 }
 
 /** Maps an EIP-1193 error to an X402Error keeping it as cause. */
+/** Provider codes that say what state the wallet is in: refused, unsupported, busy, disconnected. */
+const PROVIDER_STATES = [4001, 4100, -32002, 4900, 4901];
+
 function providerError(error, method) {
   return walletError(error, method, rpcCode(error));
 }

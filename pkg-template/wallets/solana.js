@@ -62,6 +62,8 @@ function standardAdapter(wallet, options) {
       const chain = standardChain(ctx.network, options.chain);
       if (!chain) throw new X402Error('sendTransaction needs ctx.network or options.chain', 'INVALID_ARGUMENT');
       const input = { account: await account(), transaction: bytes, chain };
+      // Nothing is sent once the paying fetch's signal has aborted.
+      ctx.signal?.throwIfAborted();
       // Only the wallet's code says the user refused: its message may name a failure after sending.
       const [output] = await rejected(() => sendFeature.signAndSendTransaction(input), false);
       const signature = output?.signature;

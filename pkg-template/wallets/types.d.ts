@@ -33,6 +33,8 @@ export interface EvmTransactionRequest {
 export interface SendTransactionContext {
   /** The JSON-RPC URL of the chain (options.rpc). A local key needs it; wallets with their own node ignore it. */
   rpcUrl?: string;
+  /** The paying fetch's signal: send nothing once it has aborted (a prompt may take long). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -93,7 +95,7 @@ export interface SolanaWalletAdapter {
    * signature, base58 or 64 bytes. `network` is CAIP-2; `rpcUrl` the RPC the client would use.
    * Without it the client signs with signTransaction and submits over `rpcUrl` itself.
    */
-  sendTransaction?(tx: Uint8Array, ctx: { rpcUrl?: string; network: string }): Promise<string | Uint8Array>;
+  sendTransaction?(tx: Uint8Array, ctx: { rpcUrl?: string; network: string; signal?: AbortSignal }): Promise<string | Uint8Array>;
 }
 
 /** What the payment functions accept as a wallet. Narrow on `kind`. */
@@ -113,7 +115,7 @@ export interface Eip1193WalletOptions {
 /** The adapter eip1193Wallet returns. */
 export interface Eip1193WalletAdapter extends EvmWalletAdapter {
   readonly provider: EIP1193Provider;
-  /** eth_sendTransaction `{ from, to, data, value }` after switching to `tx.chainId`; `ctx` is not used. */
+  /** eth_sendTransaction `{ from, to, data, value }` after switching to `tx.chainId`; nothing is sent once `ctx.signal` has aborted. */
   sendTransaction(tx: EvmTransactionRequest, ctx?: SendTransactionContext): Promise<`0x${string}`>;
   /** eth_getTransactionReceipt on the provider. */
   getTransactionReceipt(hash: `0x${string}`): Promise<unknown | null>;

@@ -69,8 +69,9 @@ function walletClientAdapter(client) {
     try {
       await client.switchChain({ id });
     } catch (error) {
-      const code = rpcCode(error);
-      if (code === 4001 || code === 4100) throw mapError(error, 'wallet_switchEthereumChain');
+      // A refusal, a request already pending (-32002) or a disconnected wallet (4900/4901) is
+      // not a chain the wallet lacks: it says what happened.
+      if ([4001, 4100, -32002, 4900, 4901].includes(rpcCode(error))) throw mapError(error, 'wallet_switchEthereumChain');
       throw new X402Error(`the wallet cannot switch to chain ${id}`, 'CHAIN_NOT_AVAILABLE', { cause: error });
     }
   }
@@ -80,12 +81,15 @@ function walletClientAdapter(client) {
   // another chain meanwhile refuses instead of sending the call there; a local account signs for
   // the transaction's chain (`chain`, not `client.chain`, which may be unset), which another
   // chain's node refuses.
-  async function sendTransaction(tx) {
+  async function sendTransaction(tx, ctx) {
     const checked = transactionRequest(tx);
     const { chainId, to, data, value } = checked;
     const account = await signer();
+    // Nothing is sent once the paying fetch's signal has aborted (a prompt may take long).
+    ctx?.signal?.throwIfAborted();
     await ensureChain(account, chainId);
     await requireChain(chainId);
+    ctx?.signal?.throwIfAborted();
     const chain = { id: Number(chainId), name: `chain ${chainId}` };
     const from = typeof account === 'string' ? account : account?.type === 'json-rpc' ? account.address : undefined;
     let hash;
@@ -139,9 +143,11 @@ function walletClientAdapter(client) {
       const account = await signer();
       return typeof account === 'string' ? account : account.address;
     },
-    async signTypedData(typedData) {
+    async signTypedData(typedData, options) {
       const account = await signer();
+      options?.signal?.throwIfAborted();
       await ensureChain(account, typedData?.domain?.chainId);
+      options?.signal?.throwIfAborted();
       return viemCall('signTypedData', () => client.signTypedData({ ...typedData, account }));
     },
   });

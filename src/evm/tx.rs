@@ -34,31 +34,34 @@ pub const TRANSFER_TOPIC: [u8; 32] = [
     0x95, 0x2b, 0xa7, 0xf1, 0x63, 0xc4, 0xa1, 0x16, 0x28, 0xf5, 0x5a, 0x4d, 0xf5, 0x23, 0xb3, 0xef,
 ];
 
-/// Whether a transaction receipt records the ERC-20 transfer that was asked for: a
-/// `Transfer` log emitted by `token`, to `to`, of exactly `amount`. The receipt is
-/// `eth_getTransactionReceipt`'s, or viem's formatted one (the same `logs`). The sender
-/// is not compared: a wallet may send from another of its accounts than the one it
-/// named, and the money still reaches the recipient.
-pub fn receipt_has_transfer(
+/// The sender of the ERC-20 transfer that was asked for, when a transaction receipt
+/// records it: a `Transfer` log emitted by `token`, to `to`, of exactly `amount`. The
+/// receipt is `eth_getTransactionReceipt`'s, or viem's formatted one (the same `logs`).
+/// The sender is not required to be anyone: a wallet may send from another of its
+/// accounts than the one it named (the account switched), and the money still reaches
+/// the recipient; the log says who paid.
+pub fn transfer_sender(
     receipt: &serde_json::Value,
     token: &Address,
     to: &Address,
     amount: &Amount,
-) -> bool {
+) -> Option<Address> {
     let word = |v: Option<&serde_json::Value>| hex32(v?.as_str()?.strip_prefix("0x")?);
-    let Some(logs) = receipt.get("logs").and_then(serde_json::Value::as_array) else {
-        return false;
-    };
-    logs.iter().any(|log| {
+    let logs = receipt.get("logs").and_then(serde_json::Value::as_array)?;
+    logs.iter().find_map(|log| {
         let topics = log.get("topics").and_then(serde_json::Value::as_array);
         let topic = |i: usize| word(topics.and_then(|t| t.get(i)));
         let emitter = log.get("address").and_then(serde_json::Value::as_str);
-        log.get("removed").and_then(serde_json::Value::as_bool) != Some(true)
+        let matches = log.get("removed").and_then(serde_json::Value::as_bool) != Some(true)
             && emitter.and_then(|a| Address::parse_hex(a).ok()).as_ref() == Some(token)
             && topics.is_some_and(|t| t.len() == 3)
             && topic(0) == Some(TRANSFER_TOPIC)
             && topic(2) == Some(to.to_word())
-            && word(log.get("data")) == Some(amount.to_be_bytes())
+            && word(log.get("data")) == Some(amount.to_be_bytes());
+        let from = topic(1)?;
+        let (padding, address) = from.split_at(12);
+        let address: [u8; 20] = address.try_into().ok()?;
+        (matches && padding.iter().all(|b| *b == 0)).then_some(Address(address))
     })
 }
 
@@ -242,7 +245,18 @@ mod tests {
             })
         };
         let with = |logs: serde_json::Value| serde_json::json!({ "status": "0x1", "logs": logs });
-        let has = |receipt: &serde_json::Value| receipt_has_transfer(receipt, &token, &to, &amount);
+        let has =
+            |receipt: &serde_json::Value| transfer_sender(receipt, &token, &to, &amount).is_some();
+        // The sender is the log's, whoever the wallet named.
+        assert_eq!(
+            transfer_sender(
+                &with(serde_json::json!([log(&token, &to, 10_000)])),
+                &token,
+                &to,
+                &amount
+            ),
+            Some(Address([0x22; 20]))
+        );
         assert!(has(&with(serde_json::json!([log(&token, &to, 10_000)]))));
         // Among other logs, in any case of hex.
         let mut upper = log(&token, &to, 10_000);

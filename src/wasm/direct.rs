@@ -24,7 +24,7 @@ use super::wallets::Wallet;
 use crate::dialect::{Challenge, DialectId, Requirement};
 use crate::error::Error;
 use crate::evm::Address;
-use crate::evm::tx::receipt_has_transfer;
+use crate::evm::tx::transfer_sender;
 use crate::svm::Pubkey;
 use crate::svm::transfer::SvmTransfer;
 
@@ -89,13 +89,20 @@ impl Inner {
         let payer = wallet_address(&wallet.adapter, signal.as_ref())
             .await
             .map_err(no)?;
-        let (transaction, headers) = match call.challenge.dialect {
+        let (transaction, headers, payer) = match call.challenge.dialect {
+            // The payer is the transfer's sender, which the wallet may have changed since.
             DialectId::X402Headers => self.pay_erc20(call, requirement, wallet).await?,
             DialectId::SolanaPay => {
-                self.pay_solana_pay(call, requirement, wallet, &payer)
-                    .await?
+                let (transaction, headers) = self
+                    .pay_solana_pay(call, requirement, wallet, &payer)
+                    .await?;
+                (transaction, headers, payer)
             }
-            _ => self.pay_facilitator(call, requirement, &payer).await?,
+            _ => {
+                let (transaction, headers) =
+                    self.pay_facilitator(call, requirement, &payer).await?;
+                (transaction, headers, payer)
+            }
         };
         let retry = call
             .request
@@ -109,12 +116,13 @@ impl Inner {
     }
 
     /// Seed 003: `transfer(receiver, amount)` on the token, confirmed, then the proof.
+    /// Returns the transaction, the proof's header and the transfer's sender.
     async fn pay_erc20(
         &self,
         call: &Call<'_>,
         requirement: &Requirement,
         wallet: &Wallet,
-    ) -> Result<(String, Vec<(&'static str, String)>), Settled> {
+    ) -> Result<(String, Vec<(&'static str, String)>, String), Settled> {
         let signal = call.request.signal();
         let no = |e: JsValue| Settled::No(e);
         let receiver = Address::parse(&requirement.pay_to).map_err(|e| no(to_js(&e)))?;
@@ -152,18 +160,22 @@ impl Inner {
         .map_err(reverted_or_unknown)?;
         // A wallet that reports another transaction's hash is caught here, before its proof
         // is sent. What it did send is unknown, so the reservation is kept.
-        if !receipt_has_transfer(&receipt, &token, &receiver, &requirement.amount) {
+        let Some(sender) = transfer_sender(&receipt, &token, &receiver, &requirement.amount) else {
             return Err(Settled::Unknown(to_js(&Error::WalletAlteredTransaction {
                 reason: "its receipt has no Transfer of this token and amount to the recipient",
             })));
-        }
+        };
         let proof = json!({
             "txHash": hash,
             "network": text(requirement, "networkName"),
             "token": text(requirement, "token"),
             "amount": text(requirement, "amountDecimal"),
         });
-        Ok((hash, vec![("X-402-Payment-Proof", proof.to_string())]))
+        Ok((
+            hash,
+            vec![("X-402-Payment-Proof", proof.to_string())],
+            sender.to_checksum(),
+        ))
     }
 
     /// Seed 001: the transfer with the reference, confirmed, then the server's verify

@@ -220,7 +220,12 @@ async fn sign_payment(
             &with_signal(signal)?,
         )
         .map_err(wallet_error)?;
-    let signature = wallet_promise(Promise::resolve(&pending), signal).await?;
+    let signature = super::wallet::signature_within(
+        Promise::resolve(&pending),
+        requirement.max_timeout_seconds,
+        signal,
+    )
+    .await?;
     let signature = signature
         .as_string()
         .ok_or_else(|| invalid_argument("signTypedData must resolve to a hex string"))?;

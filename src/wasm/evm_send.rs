@@ -266,10 +266,7 @@ pub(crate) async fn send_evm_transaction(
                 .into(),
         }));
     };
-    let ctx = Object::new();
-    if let Some(url) = rpc_url {
-        Reflect::set(&ctx, &JsValue::from_str("rpcUrl"), &JsValue::from_str(url))?;
-    }
+    let ctx = send_context(rpc_url, signal)?;
     let pending = send
         .call2(wallet, &json_to_js(&request.to_json())?, &ctx)
         .map_err(wallet_error)?;
@@ -284,6 +281,23 @@ pub(crate) async fn send_evm_transaction(
                 js_sys::Error::new("sendTransaction must resolve to a 0x transaction hash").into(),
             )
         })
+}
+
+/// The context a wallet's `sendTransaction(tx, ctx)` gets: `rpcUrl` (a key wallet sends
+/// over it) and `signal`, the paying fetch's (an adapter sends nothing once it aborts,
+/// however long its prompts took).
+pub(crate) fn send_context(
+    rpc_url: Option<&str>,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<Object, JsValue> {
+    let ctx = Object::new();
+    if let Some(url) = rpc_url {
+        Reflect::set(&ctx, &JsValue::from_str("rpcUrl"), &JsValue::from_str(url))?;
+    }
+    if let Some(signal) = signal {
+        Reflect::set(&ctx, &JsValue::from_str("signal"), signal)?;
+    }
+    Ok(ctx)
 }
 
 /// Polls for the receipt of `hash` with backoff: `eth_getTransactionReceipt` over

@@ -228,7 +228,12 @@ pub(crate) async fn sign_svm_payment(
             &super::request::with_signal(signal)?,
         )
         .map_err(super::error::wallet_error)?;
-    let signed = super::evm::wallet_promise(Promise::resolve(&pending), signal).await?;
+    let signed = super::wallet::signature_within(
+        Promise::resolve(&pending),
+        requirement.max_timeout_seconds,
+        signal,
+    )
+    .await?;
     let signed = signed.dyn_into::<Uint8Array>().map_err(|_| {
         invalid_argument("signTransaction must resolve to the signed transaction bytes")
     })?;

@@ -3,7 +3,7 @@
 //! wallet, checked, and submitted over JSON-RPC; then waiting for confirmation.
 
 use base64::Engine as _;
-use js_sys::{Object, Promise, Reflect, Uint8Array};
+use js_sys::{Promise, Reflect, Uint8Array};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
@@ -147,10 +147,7 @@ pub(crate) async fn send_svm_transaction(
 ) -> Result<String, JsValue> {
     let bytes = Uint8Array::from(unsigned);
     if let Some(send) = method(wallet, "sendTransaction")? {
-        let ctx = Object::new();
-        if let Some(url) = rpc_url {
-            Reflect::set(&ctx, &JsValue::from_str("rpcUrl"), &JsValue::from_str(url))?;
-        }
+        let ctx = super::evm_send::send_context(rpc_url, signal)?;
         Reflect::set(
             &ctx,
             &JsValue::from_str("network"),

@@ -7,9 +7,10 @@ use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
 use super::convert::{json_to_js, method, read};
-use super::error::{invalid_argument, wallet_error};
+use super::error::{invalid_argument, to_js, wallet_error};
 use super::request::{stop_if_aborted, with_signal};
 use super::rpc::{rpc_url_for, rpc_within};
+use crate::error::Error;
 use crate::evm::{Address, TypedData};
 use crate::protocol::Network;
 
@@ -126,6 +127,31 @@ pub(crate) async fn wallet_promise(
     super::request::until_aborted(signal, promise)
         .await
         .map_err(|e| if aborted() { e } else { wallet_error(e) })
+}
+
+/// [`wallet_promise`] for a signature valid `lifetime_s` seconds (the requirement's
+/// `maxTimeoutSeconds`): a wallet that has not answered by then (a prompt closed
+/// without an answer) fails with PAYMENT_EXPIRED, so its reservation comes back,
+/// instead of holding the call and its budget for ever.
+pub(crate) async fn signature_within(
+    promise: Promise,
+    lifetime_s: u64,
+    signal: Option<&AbortSignal>,
+) -> Result<JsValue, JsValue> {
+    // setTimeout takes at most 2^31 - 1 ms (about 24.8 days); past that it fires at once.
+    let ms = u32::try_from(lifetime_s.saturating_mul(1000).min(0x7fff_ffff)).unwrap_or(0x7fff_ffff);
+    let aborted = || signal.is_some_and(AbortSignal::aborted);
+    super::timer::within(promise, ms, signal)
+        .await
+        .map_err(|e| match e.as_string().as_deref() {
+            Some(super::timer::TIMED_OUT) if !aborted() => to_js(&Error::PaymentExpired {
+                reason: format!(
+                    "the wallet did not sign within the payment's {lifetime_s} s (maxTimeoutSeconds)"
+                ),
+            }),
+            _ if aborted() => e,
+            _ => wallet_error(e),
+        })
 }
 
 /// The wallet's address (`address`, or `getAddress()` followed up to `signal`).
