@@ -31,7 +31,8 @@ const POLICY_REFUSALS = new Set([
  *
  * A change of the provider reloads only a resource whose last load failed or answered 402 (e.g.
  * once a wallet is connected): a loaded resource is not paid for again, a running load is not
- * interrupted, and none is tried again automatically when the user refused it, when it was aborted,
+ * interrupted (but one still waiting for approval when the settings change in value starts again,
+ * asking with the new wallets), and none is tried again automatically when the user refused it, when it was aborted,
  * or when its payment went out. A load the policy refused is tried again only when the provider's
  * settings change in value (wallets added, removed or of another kind, policy, rpc...), not for a new
  * wallet adapter object of the same kind (an adapter written inline is made at each render); nor is
@@ -84,10 +85,10 @@ export function usePaidResource(url, init) {
     if (done.url === key && done.round === round && (!failed || done.final)) return undefined;
     let load = running.current;
     if (load?.key !== key || load.round !== round) {
-      load = { key, round, approved: false, sent: false, controller: new AbortController() };
-      running.current = load;
       // The latest render's init and fetch (effects run in order: `latest` was set just above).
       const { init: loadInit, send: loadSend, context: loadContext } = latest.current;
+      load = { key, round, approved: false, sent: false, controller: new AbortController(), settings: loadContext.settings };
+      running.current = load;
       const { controller } = load;
       const outer = loadInit?.signal;
       const abort = () => controller.abort(outer.reason);
@@ -138,6 +139,17 @@ export function usePaidResource(url, init) {
       load.controller.abort();
     };
   }, [key, round, retryStale]);
+
+  // The provider's wallets or settings changed while the load waited for approval (its question
+  // is declined: see usePayingFetch): it starts again, asking with the new ones.
+  useEffect(() => {
+    const load = running.current;
+    if (!load || load.approved || load.settings === context.settings) return;
+    running.current = null;
+    load.detach();
+    load.controller.abort();
+    setRound({ retry: null });
+  }, [context.settings]);
 
   const refetch = useCallback(() => {
     if (!running.current) setRound({ retry: null });

@@ -24,6 +24,9 @@ export const paymentWentOut = (event) =>
 /** Why an older request of the same component is not paid: a newer one took its place. */
 const superseded = () =>
   new X402Error('a newer request of the same component replaced this one before it was approved', 'PAYMENT_SUPERSEDED');
+/** Why a question is not answered: the provider's wallets or settings changed while it was open. */
+const settingsChanged = () =>
+  new X402Error("the provider's wallets or settings changed before this payment was approved", 'PAYMENT_SUPERSEDED');
 
 /**
  * Returns `{ fetch, status, pendingPayment, receipt, error }`. `fetch` pays 402s through the
@@ -64,6 +67,15 @@ export function usePayingFetch() {
       answer.current?.(false);
     };
   }, []);
+
+  // An open question was asked with the wallets and settings of before (a wallet disconnected, the
+  // account switched): approving it would pay with those. It is declined; the caller asks again.
+  const asked = useRef(context.settings);
+  useEffect(() => {
+    if (asked.current === context.settings) return;
+    asked.current = context.settings;
+    answer.current?.(false, settingsChanged());
+  }, [context.settings]);
 
   const send = useCallback(
     (input, init, tap) => {

@@ -3,7 +3,7 @@
 // again keeps what was spent, and a loaded (paid) resource is not paid for again.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { React, X402Provider, consoleErrors, createRoot, reactVersion, usePaidResource, useX402Fetch } from '../lib/env.mjs';
+import { React, X402Provider, consoleErrors, createRoot, reactVersion, usePaidResource, useX402Fetch, x402 } from '../lib/env.mjs';
 import { inAct, mount, mountProvider, probe, tick, until } from '../lib/render.mjs';
 import { fakeServer, testWallet } from '../lib/fake-server.mjs';
 
@@ -309,4 +309,37 @@ test(`React ${reactVersion}: a load the policy refused is tried again when the p
   await until(() => page.latest.status === 'settled' && !page.latest.loading);
   assert.deepEqual(page.latest.data, { a: 1 });
   assert.equal(server.payments.length, 1);
+});
+
+const BOB_KEY = '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a';
+
+test(`React ${reactVersion}: wallets changed while a load waits for approval: it asks again, and the new wallet pays`, async (t) => {
+  const server = fakeServer(routes);
+  const page = resource(server, '/a');
+  const view = await mountProvider(t, server, [page]);
+  await until(() => page.latest.pendingPayment !== null);
+  const asked = page.latest.pendingPayment;
+  // The account switched (another wallet), then no wallet at all: each time the open question goes.
+  const bob = x402.evmPrivateKeyWallet(BOB_KEY);
+  await view.rerender([page], { wallets: [bob] });
+  await until(() => page.latest.pendingPayment !== null && page.latest.pendingPayment !== asked);
+  await inAct(() => page.latest.pendingPayment.approve());
+  await until(() => page.latest.status === 'settled' && !page.latest.loading);
+  assert.deepEqual(page.latest.data, { a: 1 });
+  assert.deepEqual(server.payments.map((p) => p.payer), [bob.address]);
+  assert.equal(view.wallet.signatures, 0, 'the wallet removed never signed');
+});
+
+test(`React ${reactVersion}: wallets changed while a useX402Fetch call waits for approval: it is declined, nothing paid`, async (t) => {
+  const server = fakeServer(routes);
+  const hook = probe(useX402Fetch);
+  const view = await mountProvider(t, server, [hook]);
+  const call = await inAct(() => hook.latest.fetch(server.url('/a')));
+  await until(() => hook.latest.pendingPayment !== null);
+  await view.rerender([hook], { wallets: [] });
+  const { error } = await call.done;
+  assert.equal(error.code, 'PAYMENT_SUPERSEDED');
+  assert.match(error.message, /wallets or settings changed/);
+  assert.equal(server.payments.length, 0);
+  assert.equal(view.wallet.signatures, 0);
 });
