@@ -97,6 +97,11 @@ export function paidResponses() {
   return paid;
 }
 
+/** Handles `promise`'s rejection: nothing awaits it any more (the call was aborted). */
+export function ignoreRejection(promise) {
+  promise.catch(() => {});
+}
+
 /** `target.cancel()` (a stream or its reader), not waited for, its rejection handled. */
 export function cancelQuietly(target) {
   try {

@@ -98,6 +98,10 @@ extern "C" {
     #[wasm_bindgen(js_name = cancelQuietly)]
     pub(crate) fn cancel_quietly(target: &JsValue);
 
+    /// Handles a promise's rejection that nobody awaits any more.
+    #[wasm_bindgen(js_name = ignoreRejection)]
+    fn ignore_rejection(promise: &Promise);
+
     /// The responses paying fetches (of every copy of the package in the realm)
     /// returned for the payments they made.
     #[wasm_bindgen(js_name = paidResponses)]
@@ -142,6 +146,9 @@ pub(crate) async fn until_aborted(
         return JsFuture::from(promise).await;
     };
     if signal.aborted() {
+        // Not awaited: its rejection (an adapter that stops on the abort) is handled here, not
+        // left to end a Node process as an unhandled rejection.
+        ignore_rejection(&promise);
         return Err(signal.reason());
     }
     let listener: RefCell<Option<Closure<dyn FnMut()>>> = RefCell::new(None);

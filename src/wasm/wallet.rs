@@ -138,19 +138,23 @@ pub(crate) async fn signature_within(
     lifetime_s: u64,
     signal: Option<&AbortSignal>,
 ) -> Result<JsValue, JsValue> {
+    // No lifetime given (0): the payment sets none (Solana's comes from its blockhash).
+    if lifetime_s == 0 {
+        return wallet_promise(promise, signal).await;
+    }
     // setTimeout takes at most 2^31 - 1 ms (about 24.8 days); past that it fires at once.
     let ms = u32::try_from(lifetime_s.saturating_mul(1000).min(0x7fff_ffff)).unwrap_or(0x7fff_ffff);
-    let aborted = || signal.is_some_and(AbortSignal::aborted);
     super::timer::within(promise, ms, signal)
         .await
-        .map_err(|e| match e.as_string().as_deref() {
-            Some(super::timer::TIMED_OUT) if !aborted() => to_js(&Error::PaymentExpired {
+        .map_err(|e| match (signal.filter(|s| s.aborted()), e.as_string().as_deref()) {
+            // An abort wins over a timer that fired at the same time.
+            (Some(signal), _) => signal.reason(),
+            (None, Some(super::timer::TIMED_OUT)) => to_js(&Error::PaymentExpired {
                 reason: format!(
                     "the wallet did not sign within the payment's {lifetime_s} s (maxTimeoutSeconds)"
                 ),
             }),
-            _ if aborted() => e,
-            _ => wallet_error(e),
+            (None, _) => wallet_error(e),
         })
 }
 

@@ -82,37 +82,49 @@ const x402Server = (requirement) => async (input, init) => {
   return new Response('{}', { status: 402, headers: paymentRequiredHeaders(required) });
 };
 
-test('an abort while the chain-switch prompt is open sends no transfer, whichever adapter', async () => {
+/**
+ * A hook that aborts `controller` while the wallet's prompt is open, then lets the provider answer
+ * as usual (the user accepts: the chain really switches).
+ */
+const abortMeanwhile = (controller) => async () => {
+  controller.abort();
+  await sleep(50);
+  return undefined;
+};
+
+test('an abort while the chain-switch prompt is open sends no transfer, whichever adapter', { timeout: 20_000 }, async () => {
   for (const [name, make] of Object.entries(adapters)) {
+    const controller = new AbortController();
     const p = provider({
       chainId: 1,
       hooks: {
-        wallet_switchEthereumChain: () => sleep(300),
+        wallet_switchEthereumChain: abortMeanwhile(controller),
         eth_sendTransaction: () => HASH,
       },
     });
     const paying = x402.wrapFetch(seed003, { wallets: [make(p)], rpc: { 'eip155:8453': 'http://127.0.0.1:9/' } });
-    const controller = new AbortController();
-    const pending = paying('https://seed.example/paid', { signal: controller.signal });
-    setTimeout(() => controller.abort(), 100);
-    await assert.rejects(pending, { name: 'AbortError' }, name);
-    await sleep(400); // the user accepts the switch afterwards
+    await assert.rejects(paying('https://seed.example/paid', { signal: controller.signal }), { name: 'AbortError' }, name);
+    await sleep(100); // the switch prompt answered after the abort
     assert.ok(p.calls.includes('wallet_switchEthereumChain'), name);
     assert.ok(!p.calls.includes('eth_sendTransaction'), `${name}: ${p.calls}`);
   }
 });
 
-test('an abort while the wallet switches chains or looks up its account asks for no signature', async () => {
+test('an abort while the wallet switches chains or looks up its account asks for no signature', { timeout: 20_000 }, async () => {
   for (const [name, make] of Object.entries(adapters)) {
-    for (const slow of ['wallet_switchEthereumChain', 'eth_accounts']) {
-      const p = provider({ chainId: 1, hooks: { [slow]: () => sleep(300) } });
-      const paying = x402.wrapFetch(x402Server(usdc()), { wallets: [make(p)] });
+    // The adapter's own account lookup (the second eth_accounts; the first is the core's), or its
+    // chain switch, is where the call is aborted.
+    for (const step of ['wallet_switchEthereumChain', 'eth_accounts']) {
       const controller = new AbortController();
-      const pending = paying('https://api.example/x', { signal: controller.signal });
-      setTimeout(() => controller.abort(), 100);
-      await assert.rejects(pending, { name: 'AbortError' }, `${name} ${slow}`);
-      await sleep(400);
-      assert.ok(!p.calls.includes('eth_signTypedData_v4'), `${name} ${slow}: ${p.calls}`);
+      const abort = abortMeanwhile(controller);
+      const hook = step === 'eth_accounts' ? (params, n) => (n === 2 ? abort().then(() => [alice.address]) : undefined) : abort;
+      const p = provider({ chainId: 1, hooks: { [step]: hook } });
+      const paying = x402.wrapFetch(x402Server(usdc()), { wallets: [make(p)] });
+      await assert.rejects(paying('https://api.example/x', { signal: controller.signal }), { name: 'AbortError' }, `${name} ${step}`);
+      await sleep(100);
+      assert.ok(controller.signal.aborted && p.calls.includes(step), `${name} ${step}: ${p.calls}`);
+      assert.ok(!p.calls.includes('eth_signTypedData_v4'), `${name} ${step}: ${p.calls}`);
+      if (step === 'eth_accounts') assert.ok(!p.calls.includes('wallet_switchEthereumChain'), `${name}: ${p.calls}`);
     }
   }
 });
@@ -133,7 +145,7 @@ test('a wallet busy with another request (-32002) or disconnected (4900) when as
   }
 });
 
-test('a signature prompt left open past maxTimeoutSeconds is PAYMENT_EXPIRED and gives the budget back', async () => {
+test('a signature prompt left open past maxTimeoutSeconds is PAYMENT_EXPIRED and gives the budget back', { timeout: 20_000 }, async () => {
   let answered = false;
   const p = provider({ chainId: 84532, hooks: { eth_signTypedData_v4: () => new Promise(() => {}) } });
   const closed = x402.wrapFetch(x402Server(usdc({ maxTimeoutSeconds: 1 })), {
