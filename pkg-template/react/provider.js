@@ -105,9 +105,15 @@ function settingsOf({ wallets, policy, rpc, facilitators, transactionTimeout, rp
   return { wallets: shapes, policy, rpc, facilitators, transactionTimeout, rpcTimeout };
 }
 
-/** An adapter's members but its functions (kind, address, provider...); a key wallet's kind and address. */
+/**
+ * An adapter's members but its functions (kind, address, provider...); a key wallet's kind and
+ * address. A viem client made in the render counts by its account and chain: it has a random `uid`.
+ */
 function walletShape(wallet) {
-  if (isPlain(wallet)) return Object.fromEntries(Object.entries(wallet).filter(([, member]) => typeof member !== 'function'));
+  if (isPlain(wallet)) {
+    const members = Object.entries(wallet).filter(([, member]) => typeof member !== 'function');
+    return Object.fromEntries(members.map(([name, member]) => [name, isViemClient(member) ? clientShape(member) : member]));
+  }
   try {
     return { kind: wallet.kind, address: wallet.address };
   } catch {
@@ -131,6 +137,14 @@ function sameValue(a, b, functions = true) {
     keys.length === Object.keys(b).length &&
     keys.every((key) => Object.hasOwn(b, key) && sameValue(a[key], b[key], functions))
   );
+}
+
+function isViemClient(value) {
+  return typeof value?.request === 'function' && typeof value.uid === 'string';
+}
+
+function clientShape(client) {
+  return { account: client.account?.address, chain: client.chain?.id, type: client.type };
 }
 
 function isPlain(value) {

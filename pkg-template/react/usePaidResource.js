@@ -1,7 +1,7 @@
 'use client';
 // usePaidResource: loads one (possibly paid) resource through the provider's paying fetch.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { paymentWentOut, usePayingFetch } from './useX402Fetch.js';
+import { isSettingsChange, paymentWentOut, usePayingFetch } from './useX402Fetch.js';
 
 const NOTHING = { url: undefined, data: undefined, response: null, error: null, loading: false };
 /** The round of loads: a new object for each refetch() (`retry: null`) and each automatic retry of `retry`. */
@@ -31,8 +31,8 @@ const POLICY_REFUSALS = new Set([
  *
  * A change of the provider reloads only a resource whose last load failed or answered 402 (e.g.
  * once a wallet is connected): a loaded resource is not paid for again, a running load is not
- * interrupted (but one still waiting for approval when the settings change in value starts again,
- * asking with the new wallets), and none is tried again automatically when the user refused it, when it was aborted,
+ * interrupted (but one whose question was declined because the settings changed in value is asked
+ * again, once, with the new wallets), and none is tried again automatically when the user refused it, when it was aborted,
  * or when its payment went out. A load the policy refused is tried again only when the provider's
  * settings change in value (wallets added, removed or of another kind, policy, rpc...), not for a new
  * wallet adapter object of the same kind (an adapter written inline is made at each render); nor is
@@ -85,10 +85,10 @@ export function usePaidResource(url, init) {
     if (done.url === key && done.round === round && (!failed || done.final)) return undefined;
     let load = running.current;
     if (load?.key !== key || load.round !== round) {
+      load = { key, round, approved: false, sent: false, controller: new AbortController() };
+      running.current = load;
       // The latest render's init and fetch (effects run in order: `latest` was set just above).
       const { init: loadInit, send: loadSend, context: loadContext } = latest.current;
-      load = { key, round, approved: false, sent: false, controller: new AbortController(), settings: loadContext.settings };
-      running.current = load;
       const { controller } = load;
       const outer = loadInit?.signal;
       const abort = () => controller.abort(outer.reason);
@@ -105,12 +105,15 @@ export function usePaidResource(url, init) {
         if (running.current !== load) return;
         running.current = null;
         const code = next.error?.code;
+        // A question declined because the wallets or settings changed is asked again with the new
+        // ones (below, retryStale), once: a load that was itself such a retry stops there.
+        const askAgain = isSettingsChange(next.error) && round.retry !== key;
         last.current = {
           url: key,
           round,
           loading: false,
           context: loadContext,
-          final: controller.signal.aborted || load.sent || USER_REFUSALS.has(code),
+          final: controller.signal.aborted || load.sent || (USER_REFUSALS.has(code) && !askAgain),
           refused: POLICY_REFUSALS.has(code),
           retried: round.retry === key,
           ...next,
@@ -139,17 +142,6 @@ export function usePaidResource(url, init) {
       load.controller.abort();
     };
   }, [key, round, retryStale]);
-
-  // The provider's wallets or settings changed while the load waited for approval (its question
-  // is declined: see usePayingFetch): it starts again, asking with the new ones.
-  useEffect(() => {
-    const load = running.current;
-    if (!load || load.approved || load.settings === context.settings) return;
-    running.current = null;
-    load.detach();
-    load.controller.abort();
-    setRound({ retry: null });
-  }, [context.settings]);
 
   const refetch = useCallback(() => {
     if (!running.current) setRound({ retry: null });

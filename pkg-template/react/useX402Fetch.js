@@ -24,9 +24,16 @@ export const paymentWentOut = (event) =>
 /** Why an older request of the same component is not paid: a newer one took its place. */
 const superseded = () =>
   new X402Error('a newer request of the same component replaced this one before it was approved', 'PAYMENT_SUPERSEDED');
-/** Why a question is not answered: the provider's wallets or settings changed while it was open. */
-const settingsChanged = () =>
-  new X402Error("the provider's wallets or settings changed before this payment was approved", 'PAYMENT_SUPERSEDED');
+/** The refusals of settingsChanged(): usePaidResource asks again, with the new settings. */
+const SETTINGS_CHANGES = new WeakSet();
+/** Why a question is not answered: the provider's wallets or settings changed since its request began. */
+const settingsChanged = () => {
+  const error = new X402Error("the provider's wallets or settings changed before this payment was approved", 'PAYMENT_SUPERSEDED');
+  SETTINGS_CHANGES.add(error);
+  return error;
+};
+/** Whether `error` declined a question because the provider's settings changed. */
+export const isSettingsChange = (error) => SETTINGS_CHANGES.has(error);
 
 /**
  * Returns `{ fetch, status, pendingPayment, receipt, error }`. `fetch` pays 402s through the
@@ -68,12 +75,13 @@ export function usePayingFetch() {
     };
   }, []);
 
-  // An open question was asked with the wallets and settings of before (a wallet disconnected, the
-  // account switched): approving it would pay with those. It is declined; the caller asks again.
-  const asked = useRef(context.settings);
+  // A request pays with the wallets and settings of when it began: once they have changed (a wallet
+  // disconnected, the account switched), its question is declined, open or still to come, since
+  // approving it would pay with those of before. The caller asks again.
+  const settings = useRef(context.settings);
   useEffect(() => {
-    if (asked.current === context.settings) return;
-    asked.current = context.settings;
+    if (settings.current === context.settings) return;
+    settings.current = context.settings;
     answer.current?.(false, settingsChanged());
   }, [context.settings]);
 
@@ -83,6 +91,7 @@ export function usePayingFetch() {
       // Already aborted: nothing starts, and the state of the request running stays as it is.
       if (signal?.aborted) return Promise.reject(signal.reason);
       const id = ++latest.current;
+      const began = context.settings;
       // An older request's open question is declined: its state is no longer shown.
       answer.current?.(false, superseded());
       // React ignores the updates of an unmounted component, and keeps those of a hidden one.
@@ -95,6 +104,7 @@ export function usePayingFetch() {
           // One question per component, the newest request's: an older request is declined.
           if (!live.current) return false;
           if (latest.current !== id) return Promise.reject(superseded());
+          if (settings.current !== began) return Promise.reject(settingsChanged());
           return new Promise((resolve, reject) => {
             const decide = (approved, error) => {
               if (answer.current !== decide) return;

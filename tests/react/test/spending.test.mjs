@@ -4,6 +4,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { React, X402Provider, consoleErrors, createRoot, reactVersion, usePaidResource, useX402Fetch, x402 } from '../lib/env.mjs';
+import { createWalletClient, custom } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import { inAct, mount, mountProvider, probe, tick, until } from '../lib/render.mjs';
 import { fakeServer, testWallet } from '../lib/fake-server.mjs';
 
@@ -313,7 +315,7 @@ test(`React ${reactVersion}: a load the policy refused is tried again when the p
 
 const BOB_KEY = '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a';
 
-test(`React ${reactVersion}: wallets changed while a load waits for approval: it asks again, and the new wallet pays`, async (t) => {
+test(`React ${reactVersion}: wallets changed while a load waits for approval: it asks again, and the new wallet pays`, { timeout: 20_000 }, async (t) => {
   const server = fakeServer(routes);
   const page = resource(server, '/a');
   const view = await mountProvider(t, server, [page]);
@@ -330,7 +332,49 @@ test(`React ${reactVersion}: wallets changed while a load waits for approval: it
   assert.equal(view.wallet.signatures, 0, 'the wallet removed never signed');
 });
 
-test(`React ${reactVersion}: wallets changed while a useX402Fetch call waits for approval: it is declined, nothing paid`, async (t) => {
+/** `server.fetch` whose first unpaid request answers only once `gate.open()` is called. */
+function gatedFetch(server) {
+  let open;
+  const gate = new Promise((resolve) => (open = resolve));
+  let first = true;
+  const fetch = async (input, init) => {
+    const unpaid = !new Headers(init?.headers ?? input?.headers).has('payment-signature');
+    if (unpaid && first) {
+      first = false;
+      await gate;
+    }
+    return server.fetch(input, init);
+  };
+  return { fetch, open };
+}
+
+test(`React ${reactVersion}: wallets changed before a useX402Fetch call's question opens: it is declined too`, { timeout: 20_000 }, async (t) => {
+  const server = fakeServer(routes);
+  const gated = gatedFetch(server);
+  const hook = probe(useX402Fetch);
+  const view = await mountProvider(t, server, [hook], { fetch: gated.fetch });
+  const call = await inAct(() => hook.latest.fetch(server.url('/a')));
+  await view.rerender([hook], { fetch: gated.fetch, wallets: [x402.evmPrivateKeyWallet(BOB_KEY)] });
+  await inAct(() => gated.open()); // its 402 arrives after the change
+  const { error } = await call.done;
+  assert.equal(error?.code, 'PAYMENT_SUPERSEDED');
+  assert.equal(server.payments.length, 0);
+  assert.equal(view.wallet.signatures, 0);
+});
+
+test(`React ${reactVersion}: wallets changed while a free load is under way: it is not sent again`, { timeout: 20_000 }, async (t) => {
+  const server = fakeServer(routes);
+  const gated = gatedFetch(server);
+  const page = resource(server, '/free');
+  const view = await mountProvider(t, server, [page], { fetch: gated.fetch });
+  await view.rerender([page], { fetch: gated.fetch, wallets: [x402.evmPrivateKeyWallet(BOB_KEY)] });
+  await inAct(() => gated.open());
+  await until(() => !page.latest.loading && page.latest.data !== undefined);
+  assert.deepEqual(page.latest.data, { free: true });
+  assert.deepEqual(server.requests, [{ path: '/free', paid: false }]);
+});
+
+test(`React ${reactVersion}: wallets changed while a useX402Fetch call waits for approval: it is declined, nothing paid`, { timeout: 20_000 }, async (t) => {
   const server = fakeServer(routes);
   const hook = probe(useX402Fetch);
   const view = await mountProvider(t, server, [hook]);
@@ -342,4 +386,23 @@ test(`React ${reactVersion}: wallets changed while a useX402Fetch call waits for
   assert.match(error.message, /wallets or settings changed/);
   assert.equal(server.payments.length, 0);
   assert.equal(view.wallet.signatures, 0);
+});
+
+test(`React ${reactVersion}: a viem WalletClient adapter written in the render of an app its events re-render: asked once, no request loop`, { timeout: 20_000 }, async (t) => {
+  const server = fakeServer(routes);
+  const page = resource(server, '/a');
+  const account = privateKeyToAccount(BOB_KEY);
+  function App() {
+    const [, setEvents] = React.useState(0);
+    // A new client (with a new random uid) at each render: the same account and chain.
+    const wallets = [x402.viemWallet(createWalletClient({ account, transport: custom({ request: async () => null }) }))];
+    return React.createElement(X402Provider, { wallets, fetch: server.fetch, onEvent: () => setEvents((n) => n + 1) }, page.element());
+  }
+  const view = await mount(React.createElement(App));
+  t.after(view.unmount);
+  await until(() => page.latest.pendingPayment !== null);
+  const asked = page.latest.pendingPayment;
+  await tick(300);
+  assert.equal(page.latest.pendingPayment, asked, 'the same question stays open');
+  assert.deepEqual(server.requests, [{ path: '/a', paid: false }]);
 });
