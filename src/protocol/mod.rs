@@ -4,16 +4,18 @@ pub mod amount;
 pub mod facilitator;
 pub mod header;
 pub mod network;
+pub mod price;
 pub mod time;
 pub mod v1;
 pub mod v2;
 
-pub use amount::{Amount, Price, parse_price};
+pub use amount::Amount;
 pub use facilitator::{SettlementResponse, SupportedKind, SupportedResponse, VerifyResponse};
 pub use header::{
     MAX_HEADER_LEN, decode_header, decode_header_text, encode_header, inexact_integer, parse_json,
 };
 pub use network::Network;
+pub use price::{Price, parse_price};
 pub use v1::{PaymentPayloadV1, PaymentRequiredV1, PaymentRequirementsV1};
 pub use v2::{PaymentPayload, PaymentRequired, PaymentRequirements, ResourceInfo};
 
