@@ -52,6 +52,12 @@ export function guard(fn) {
 }
 
 /**
+ * EIP-1193 codes that say what state a wallet is in (refused, unauthorised, a request already
+ * pending, disconnected): a chain switch failing with one is not a chain the wallet lacks.
+ */
+export const PROVIDER_STATES = [4001, 4100, -32002, 4900, 4901];
+
+/**
  * Maps a wallet failure to an X402Error by its EIP-1193 code, keeping it as `cause`:
  * 4001 (and WalletConnect's 5000) USER_REJECTED, 4100 WALLET_UNAUTHORIZED, 4200
  * WALLET_UNSUPPORTED, anything else WALLET_ERROR (saying what to do for -32002, a request already

@@ -2,7 +2,7 @@
 // WalletConnect, ...). Thin on purpose: it finds the account, puts the wallet on the chain of the
 // typed data (or transaction) and asks for eth_signTypedData_v4 (or eth_sendTransaction). What to
 // sign or send is the core's business.
-import { X402Error, ownAdapter, sendError, walletError } from '../errors.js';
+import { PROVIDER_STATES, X402Error, ownAdapter, sendError, walletError } from '../errors.js';
 import { rpcTransaction, transactionHash, transactionRequest } from './transaction.js';
 
 /** EIP-712 domain members in canonical order, with their types. */
@@ -178,9 +178,6 @@ function rpcCode(error) {
 }
 
 /** Maps an EIP-1193 error to an X402Error keeping it as cause. */
-/** Provider codes that say what state the wallet is in: refused, unsupported, busy, disconnected. */
-const PROVIDER_STATES = [4001, 4100, -32002, 4900, 4901];
-
 function providerError(error, method) {
   return walletError(error, method, rpcCode(error));
 }

@@ -2,7 +2,7 @@
 // or a viem WalletClient. Thin on purpose: viem signs (and a WalletClient sends transactions); this
 // only adapts the shape, puts a JSON-RPC wallet on the right chain, and maps viem's errors to
 // X402Error codes.
-import { X402Error, ownAdapter, sendError, walletError } from '../errors.js';
+import { PROVIDER_STATES, X402Error, ownAdapter, sendError, walletError } from '../errors.js';
 import { rpcTransaction, transactionHash, transactionRequest } from './transaction.js';
 
 /**
@@ -71,7 +71,7 @@ function walletClientAdapter(client) {
     } catch (error) {
       // A refusal, a request already pending (-32002) or a disconnected wallet (4900/4901) is
       // not a chain the wallet lacks: it says what happened.
-      if ([4001, 4100, -32002, 4900, 4901].includes(rpcCode(error))) throw mapError(error, 'wallet_switchEthereumChain');
+      if (PROVIDER_STATES.includes(rpcCode(error))) throw mapError(error, 'wallet_switchEthereumChain');
       throw new X402Error(`the wallet cannot switch to chain ${id}`, 'CHAIN_NOT_AVAILABLE', { cause: error });
     }
   }
