@@ -85,22 +85,21 @@ impl Inner {
         wallet: &Wallet,
     ) -> Result<(Response, Option<Receipt>), Settled> {
         let no = |e: JsValue| Settled::No(e);
-        let signal = call.request.signal();
-        let payer = wallet_address(&wallet.adapter, signal.as_ref())
-            .await
-            .map_err(no)?;
         let (transaction, headers, payer) = match call.challenge.dialect {
-            // The payer is the transfer's sender, which the wallet may have changed since.
+            // The payer is the transfer's sender (its Transfer log): the wallet's sendTransaction
+            // looks up its own account, so none is asked for here.
             DialectId::X402Headers => self.pay_erc20(call, requirement, wallet).await?,
-            DialectId::SolanaPay => {
-                let (transaction, headers) = self
-                    .pay_solana_pay(call, requirement, wallet, &payer)
-                    .await?;
-                (transaction, headers, payer)
-            }
-            _ => {
-                let (transaction, headers) =
-                    self.pay_facilitator(call, requirement, &payer).await?;
+            dialect => {
+                let signal = call.request.signal();
+                let payer = wallet_address(&wallet.adapter, signal.as_ref())
+                    .await
+                    .map_err(no)?;
+                let (transaction, headers) = if dialect == DialectId::SolanaPay {
+                    self.pay_solana_pay(call, requirement, wallet, &payer)
+                        .await?
+                } else {
+                    self.pay_facilitator(call, requirement, &payer).await?
+                };
                 (transaction, headers, payer)
             }
         };

@@ -168,15 +168,16 @@ test('a signature prompt left open past maxTimeoutSeconds is PAYMENT_EXPIRED and
   assert.ok(answered);
 });
 
-test('a direct transfer sent from another account than the one first named: the receipt names the sender', async () => {
+test('a direct transfer sent from another account than the one the wallet named: the receipt names the sender', async () => {
   let sender;
   const p = provider({
     chainId: 8453,
     hooks: {
-      // The account switches after the core's lookup: alice first, bob for the adapter.
-      eth_accounts: (_, n) => (n === 1 ? [alice.address] : [bob.address]),
-      eth_sendTransaction: ([tx]) => {
-        sender = tx.from;
+      // The wallet names alice, but sends from bob, its current account (the user switched
+      // while the prompt was open; the wallet ignores the `from` it was given).
+      eth_accounts: () => [alice.address],
+      eth_sendTransaction: () => {
+        sender = bob.address;
         return HASH;
       },
       eth_getTransactionReceipt: () => ({
