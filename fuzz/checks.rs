@@ -16,6 +16,7 @@ use ruint::aliases::U256;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use sha2::Digest as _;
 
 use x402_wasm::dialect::{DialectId, Requirement, Response402, challenge_from_json, recognize};
 use x402_wasm::error::Document;
@@ -780,11 +781,17 @@ pub(crate) fn svm_transaction(data: &[u8]) {
                     "accepted a message the payer did not sign"
                 );
             }
-            let signature: [u8; 64] = bs58::decode(&verified.replay_key)
+            let signature: [u8; 64] = bs58::decode(&verified.signature)
                 .into_vec()
                 .ok()
                 .and_then(|s| s.try_into().ok())
-                .expect("the replay key is a base58 signature");
+                .expect("the signature is base58");
+            // Whatever signs it, one message is one replay key.
+            assert_eq!(
+                verified.replay_key,
+                bs58::encode(sha2::Sha256::digest(&tx.message)).into_string(),
+                "the replay key is the message's SHA-256"
+            );
             assert!(tx.signatures.contains(&signature));
             assert!(verify_signature(&verified.payer, &tx.message, &signature));
             let message = Message::parse(&tx.message).expect("a verified message parses");

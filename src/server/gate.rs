@@ -253,7 +253,7 @@ pub fn check_payment(
         return Ok(PaymentCheck {
             payer: verified.payer.to_string(),
             replay_key: format!("{network}/{}", verified.replay_key),
-            nonce: verified.replay_key,
+            nonce: verified.signature,
             // A blockhash lives about 150 slots (~60-90 s): keep the key 120 s.
             expires_at: options.now.saturating_add(SVM_REPLAY_SECONDS),
         });

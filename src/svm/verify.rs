@@ -9,6 +9,7 @@ use super::{
     TOKEN_PROGRAM, verify_signature,
 };
 use crate::dialect::Requirement;
+use sha2::{Digest, Sha256};
 
 /// The highest compute-unit price accepted, in micro-lamports.
 pub const MAX_COMPUTE_UNIT_PRICE: u64 = 5_000_000;
@@ -102,7 +103,11 @@ impl SvmInvalid {
 pub struct SvmVerified {
     /// The paying wallet.
     pub payer: Pubkey,
-    /// The replay key: the payer's signature (base58), unique per transaction.
+    /// The payer's signature (base58).
+    pub signature: String,
+    /// The replay key: the SHA-256 of the signed message (base58). Not the signature: the
+    /// payer can sign one message many times with different, equally valid signatures,
+    /// all of which the chain settles as one transaction.
     pub replay_key: String,
 }
 
@@ -118,7 +123,8 @@ pub fn verify_transaction(tx: &[u8], requirement: &Requirement) -> Result<SvmVer
     }
     Ok(SvmVerified {
         payer: authority,
-        replay_key: bs58::encode(signature).into_string(),
+        signature: bs58::encode(signature).into_string(),
+        replay_key: bs58::encode(Sha256::digest(&tx.message)).into_string(),
     })
 }
 
@@ -210,6 +216,17 @@ fn check_unsigned_parts(
         [s, m, d, a] => (*s, *m, *d, *a),
         _ => return Err(SvmInvalid::NoTransfer),
     };
+    // What the chain would refuse after the fee payer paid its fee: a transfer whose token
+    // accounts are read-only (the authority's signature is checked below).
+    let at = |n: usize| {
+        transfer
+            .accounts
+            .get(n)
+            .map_or(usize::MAX, |i| usize::from(*i))
+    };
+    if !message.is_writable(at(0)) || !message.is_writable(at(2)) {
+        return Err(SvmInvalid::NoTransfer);
+    }
     let fee_payer_used = ixs
         .iter()
         .any(|ix| program(ix) == fee_payer || ix.accounts.iter().any(|i| key(*i) == fee_payer));

@@ -37,6 +37,18 @@ export const setTransferAccount = (position, address, flags = { writable: true }
   m.instructions[TRANSFER].accounts[position] = i;
 };
 
+/** Moves the transfer's account at `position` (a writable unsigned one) to the read-only accounts. */
+export const makeReadOnly = (position) => (m) => {
+  const at = m.instructions[TRANSFER].accounts[position];
+  const [key] = m.accountKeys.splice(at, 1);
+  for (const ix of m.instructions) {
+    if (ix.programIdIndex > at) ix.programIdIndex -= 1;
+    ix.accounts = ix.accounts.map((i) => (i > at ? i - 1 : i));
+  }
+  const i = ensureKey(m, key, { writable: false }); // (replaces every instruction's accounts array)
+  m.instructions[TRANSFER].accounts[position] = i;
+};
+
 /** Appends an instruction for `programId` (accounts: [{ address, signer, writable }]). */
 export const appendInstruction = (programId, data, accounts = []) => (m) => {
   const ix = { programIdIndex: ensureKey(m, programId), accounts: [], data: new Uint8Array(data) };

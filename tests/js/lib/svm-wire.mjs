@@ -6,7 +6,8 @@
 //   const tx = decodeTransaction(bytes); const m = decodeMessage(tx.message);
 //   m.instructions[2].data[1] ^= 1; tx.message = encodeMessage(m); signInto(tx, payerKey);
 //   encodeTransaction(tx)
-import { createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, randomBytes, sign as edSign, verify as edVerify } from 'node:crypto';
+import { ed25519 } from '@noble/curves/ed25519';
 import { getAddressEncoder, getBase58Decoder, getBase58Encoder, getProgramDerivedAddress } from '@solana/kit';
 
 export const PROGRAMS = {
@@ -222,6 +223,24 @@ export function signInto(tx, key) {
   while (tx.signatures.length < m.header[0]) tx.signatures.push(new Uint8Array(64));
   tx.signatures[slot] = key.sign(tx.message);
   return tx;
+}
+
+/**
+ * A second valid Ed25519 signature of `message` by `key` (from keyFromSeed): RFC 8032 draws the
+ * nonce from the key and message, so every signer normally makes one signature per message, but
+ * nothing stops a key holder from drawing it at random and making as many as it likes.
+ */
+export function signWithRandomNonce(key, message) {
+  const L = ed25519.CURVE.n;
+  const le = (bytes) => BigInt(`0x${Buffer.from(bytes).reverse().toString('hex') || '0'}`);
+  const { scalar, pointBytes } = ed25519.utils.getExtendedPublicKey(key.seed);
+  const r = (le(randomBytes(64)) % (L - 1n)) + 1n;
+  const R = ed25519.ExtendedPoint.BASE.multiply(r).toRawBytes();
+  const k = le(createHash('sha512').update(R).update(pointBytes).update(message).digest()) % L;
+  const S = Buffer.from(((r + k * scalar) % L).toString(16).padStart(64, '0'), 'hex').reverse();
+  const signature = new Uint8Array([...R, ...S]);
+  if (!verifyEd25519(key.address, message, signature)) throw new Error('signWithRandomNonce: not a valid signature');
+  return signature;
 }
 
 /** Base64 <-> bytes. */

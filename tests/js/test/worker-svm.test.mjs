@@ -13,8 +13,8 @@ import { decodePaymentResponseHeader, wrapFetchWithPayment } from '@x402/fetch';
 import { ExactSvmScheme as ExactSvmClientScheme } from '@x402/svm/exact/client';
 import { createWorld } from '../lib/svm-litesvm.mjs';
 import { startSvmFacilitator } from '../lib/svm-facilitator.mjs';
-import { tamper, withTransaction, setAmount, setTransferAccount } from '../lib/svm-tamper.mjs';
-import { decodeTransaction, encodeTransaction, fromB64, b64 } from '../lib/svm-wire.mjs';
+import { tamper, withTransaction, setAmount, setTransferAccount, makeReadOnly } from '../lib/svm-tamper.mjs';
+import { decodeTransaction, encodeTransaction, fromB64, b64, signWithRandomNonce } from '../lib/svm-wire.mjs';
 import { WEATHER, decodeJsonHeader, encodeJsonHeader, startHelperWorker } from '../lib/worker-harness.mjs';
 import { loadX402 } from '../lib/x402.mjs';
 
@@ -142,6 +142,9 @@ test('tampered Solana payments are refused with their reasons; nothing is settle
     { name: 'amount + 1 (re-signed by the payer)', reason: 'invalid_exact_svm_payload_amount_mismatch', tx: tamper(tx, payer, setAmount(AMOUNT + 1n)) },
     { name: 'amount - 1 (re-signed by the payer)', reason: 'invalid_exact_svm_payload_amount_mismatch', tx: tamper(tx, payer, setAmount(AMOUNT - 1n)) },
     { name: 'destination = the attacker\'s ATA (re-signed)', reason: 'invalid_exact_svm_payload_recipient_mismatch', tx: tamper(tx, payer, setTransferAccount(2, atas.attacker)) },
+    // The chain would fail these after the fee payer paid its fee (the token accounts must be writable).
+    { name: 'destination read-only (re-signed)', reason: 'invalid_exact_svm_payload_no_transfer_instruction', tx: tamper(tx, payer, makeReadOnly(2)) },
+    { name: 'source read-only (re-signed)', reason: 'invalid_exact_svm_payload_no_transfer_instruction', tx: tamper(tx, payer, makeReadOnly(0)) },
     { name: 'memo changed without re-signing', reason: 'invalid_exact_svm_payload_signature_invalid', tx: tamper(tx, null, (m) => { m.instructions[3].data[0] ^= 0x01; }) },
     {
       name: 'payer signature flipped',
@@ -216,4 +219,34 @@ test('a replayed Solana payment is refused (duplicate_settlement), sequentially 
   assert.equal(settleCalls(facilitator).length, 2);
   assert.equal(facilitator.sent.filter((s) => s.ok).length, 2);
   assert.equal((await worker.stats()).handled, 2);
+});
+
+test('the same Solana transaction with another valid payer signature is a replay: served and settled once', async (t) => {
+  const ctx = await setup(t, 'worker-svm-resigned');
+  const { world, facilitator, atas, worker, snapshot } = ctx;
+  const before = snapshot();
+  const payload = await officialPayload(ctx);
+  // The payer signs the same message again with a random nonce: a different, equally valid
+  // signature of the one transaction the chain would settle.
+  const decoded = decodeTransaction(fromB64(payload.payload.transaction));
+  const resigned = { ...decoded, signatures: [...decoded.signatures] };
+  resigned.signatures[1] = signWithRandomNonce(world.keys.payer, decoded.message);
+  assert.notDeepEqual(resigned.signatures[1], decoded.signatures[1]);
+  const twin = withTransaction(payload, b64(encodeTransaction(resigned)));
+  for (const p of [payload, twin]) {
+    const check = await x402.verifyPayment(p, payload.accepted);
+    assert.equal(check.isValid, true, `each copy verifies on its own: ${JSON.stringify(check)}`);
+  }
+
+  const answers = await Promise.all([payWith(ctx, payload), payWith(ctx, twin)]);
+  assert.deepEqual(answers.map((r) => r.status).sort(), [200, 402]);
+  await assertRefused(answers.find((r) => r.status === 402), 'duplicate_settlement');
+  await answers.find((r) => r.status === 200).text();
+  // And once settled, another signature of it again.
+  resigned.signatures[1] = signWithRandomNonce(world.keys.payer, decoded.message);
+  await assertRefused(await payWith(ctx, withTransaction(payload, b64(encodeTransaction(resigned)))), 'duplicate_settlement');
+
+  assert.equal(world.balance(atas.payee) - before.payee, AMOUNT, 'paid once');
+  assert.equal(settleCalls(facilitator).length, 1, 'one /settle');
+  assert.equal((await worker.stats()).handled, 1, 'the handler ran once');
 });
