@@ -256,7 +256,7 @@ export interface CreatePaymentOptions {
   now?: number;
   /** 0x + 32 bytes of hex (default: crypto.getRandomValues). */
   nonce?: string;
-  /** validAfter, Unix seconds (default: now - 600). */
+  /** validAfter, Unix seconds (default: now - 600 for EIP-3009, 0 for Permit2, as the official client). */
   validAfter?: number;
 }
 

@@ -12,7 +12,7 @@
 use serde_json::Value;
 use x402_wasm::client::payment_payload;
 use x402_wasm::dialect::challenge_from_json;
-use x402_wasm::evm::exact::{PaymentParams, PreparedPayment, prepare};
+use x402_wasm::evm::exact::{PaymentParams, PreparedPayment, TransferMethod, prepare};
 use x402_wasm::evm::verify::{Invalid, VerifyOptions, verify};
 use x402_wasm::evm::{Address, PrivateKeySigner, RecoverableSignature, TypedData, recover_address};
 
@@ -40,16 +40,18 @@ fn without_gas_sponsoring_info(mut payload: Value) -> Value {
     payload
 }
 
-/// The payment a vector case describes, prepared for `signer` (the official v2 client
-/// uses validAfter = 0; ours defaults to now - 600).
+/// The payment a vector case describes, prepared for `signer`. The official v2 client signs
+/// validAfter = 0; so does our Permit2 default (left unset here, so the vectors check it), while our
+/// EIP-3009 default is now - 600 and is set to 0 for the comparison.
 fn prepare_case(case: &Value, signer: &PrivateKeySigner) -> PreparedPayment {
     let challenge = challenge_from_json(&case["paymentRequired"]).unwrap();
     let index = case["acceptedIndex"].as_u64().unwrap();
     let requirement = challenge.find_requirement(&Value::from(index)).unwrap();
+    let permit2 = TransferMethod::of(requirement) == TransferMethod::Permit2;
     let params = PaymentParams {
         now: case["now"].as_u64().unwrap(),
         nonce: hex32(&case["nonceBytes"]),
-        valid_after: Some(0),
+        valid_after: if permit2 { None } else { Some(0) },
     };
     prepare(requirement, signer.address(), &params).unwrap()
 }

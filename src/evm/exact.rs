@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 pub const PERMIT2_ADDRESS: &str = "0x000000000022D473030F116dDEE9F6B43aC78BA3";
 /// The x402 exact Permit2 proxy: the `spender` of every x402 Permit2 payment.
 pub const PERMIT2_PROXY_ADDRESS: &str = "0x402085c248EeA27D92E8b30b2C58ed07f9E20001";
-/// Default distance of `validAfter` before `now`, in seconds.
+/// Default distance of an EIP-3009 `validAfter` before `now`, in seconds.
 pub const DEFAULT_VALID_AFTER_LEEWAY: u64 = 600;
 /// The largest chain id JavaScript numbers represent exactly (2^53 - 1).
 const MAX_SAFE_CHAIN_ID: u64 = (1 << 53) - 1;
@@ -52,7 +52,7 @@ pub struct PaymentParams {
     pub now: u64,
     /// 32 random bytes: the EIP-3009 nonce, or the Permit2 nonce as a uint256.
     pub nonce: [u8; 32],
-    /// `validAfter`; `None` means `now - 600`.
+    /// `validAfter`; `None` means `now - 600` for EIP-3009 and 0 for Permit2.
     pub valid_after: Option<u64>,
 }
 
@@ -170,9 +170,13 @@ pub fn prepare(
         valid_before: before,
         domain,
     } = check_terms(requirement, params.now)?;
-    let after = params
-        .valid_after
-        .unwrap_or_else(|| params.now.saturating_sub(DEFAULT_VALID_AFTER_LEEWAY));
+    // Permit2's default is 0, as the official client signs: the witness only needs `validAfter <= now`
+    // on chain, and 0 holds whatever the client's clock says.
+    let after = params.valid_after.unwrap_or(if domain.is_some() {
+        params.now.saturating_sub(DEFAULT_VALID_AFTER_LEEWAY)
+    } else {
+        0
+    });
     let (valid_before, valid_after) = (before.to_string(), after.to_string());
     let amount = requirement.amount.to_string();
     // `check_terms` gives the EIP-712 domain exactly when the method is EIP-3009.

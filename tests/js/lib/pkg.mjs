@@ -11,8 +11,9 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../
 
 let installed;
 
-/** The tarball built by scripts/build.sh. */
+/** The tarball built by scripts/build.sh, or the one X402_WASM_TARBALL names (to run tests against another build). */
 export function tarballPath() {
+  if (process.env.X402_WASM_TARBALL) return resolve(process.env.X402_WASM_TARBALL);
   const dist = join(repoRoot, 'dist');
   const tgz = readdirSync(dist).filter((f) => /^x402-wasm-.*\.tgz$/.test(f));
   if (tgz.length !== 1) throw new Error(`expected one tarball in ${dist}, found ${tgz}`);

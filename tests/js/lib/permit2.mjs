@@ -1,0 +1,51 @@
+// Permit2 on anvil, for the x402 exact scheme's "permit2" transfer method: Uniswap's Permit2 runtime
+// code as the npm package @uniswap/v4-periphery ships it, at Permit2's canonical address; our test-only
+// stand-in for the x402 exact Permit2 proxy (contracts/TestExactPermit2Proxy.sol) at the proxy's
+// canonical address; and a plain ERC-20 (contracts/TestPlainERC20.sol) to pay with.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { PERMIT2_ADDRESS, x402ExactPermit2ProxyAddress } from '@x402/evm';
+import { anvilClients, compileContract, deployContract, rpc } from './chain.mjs';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Permit2's runtime code, unmodified, from @uniswap/v4-periphery's copy of the Permit2 repository
+ * (lib/permit2/test/utils/DeployPermit2.sol, MIT): the precompiled code Uniswap's own tests etch at
+ * the canonical address.
+ */
+export async function permit2RuntimeCode() {
+  const dir = dirname(require.resolve('@uniswap/v4-periphery/package.json'));
+  const file = join(dir, 'lib', 'permit2', 'test', 'utils', 'DeployPermit2.sol');
+  const match = /bytecode\s*=\s*hex"([0-9a-fA-F]+)"/.exec(await readFile(file, 'utf8'));
+  if (!match) throw new Error(`no Permit2 bytecode in ${file}`);
+  return `0x${match[1]}`;
+}
+
+/**
+ * Puts Permit2 at its canonical address. That code was captured from a deployment at another address
+ * on chain 31337, so its immutables cache chain id 31337 with a domain separator for the wrong
+ * verifyingContract; on any other chain DOMAIN_SEPARATOR() is rebuilt from block.chainid and
+ * address(this), which is right. So the Permit2 chain must not be 31337 (rather than patching the code).
+ */
+export async function installPermit2({ rpcUrl, chainId }) {
+  if (chainId === 31337) throw new Error('Permit2 from DeployPermit2.sol caches a wrong domain separator on chain 31337');
+  await rpc(rpcUrl, 'anvil_setCode', [PERMIT2_ADDRESS, await permit2RuntimeCode()]);
+  return PERMIT2_ADDRESS;
+}
+
+/** Puts the test-only stand-in proxy (contracts/TestExactPermit2Proxy.sol) at x402ExactPermit2ProxyAddress. */
+export async function installExactPermit2ProxyStandIn({ rpcUrl }) {
+  const { bytecode } = await compileContract('TestExactPermit2Proxy');
+  // A creation eth_call returns the runtime code; the stand-in has no constructor state or immutables.
+  const runtime = await rpc(rpcUrl, 'eth_call', [{ data: bytecode }, 'latest']);
+  await rpc(rpcUrl, 'anvil_setCode', [x402ExactPermit2ProxyAddress, runtime]);
+  return x402ExactPermit2ProxyAddress;
+}
+
+/** Deploys contracts/TestPlainERC20.sol; returns the { address, abi, publicClient, walletClient } chain.mjs's mint and balanceOf take. */
+export async function deployPlainERC20(anvil) {
+  const address = await deployContract(anvil, 'TestPlainERC20');
+  return { address, abi: (await compileContract('TestPlainERC20')).abi, ...anvilClients(anvil) };
+}
