@@ -176,4 +176,4 @@ export interface X402Discovery {
 export function discoverX402(site: string | URL, options?: { fetch?: typeof globalThis.fetch; signal?: AbortSignal }): Promise<X402Discovery>;
 
 /** The receipt of a response returned by a wrapped fetch, or decoded from its PAYMENT-RESPONSE header. */
-export function getPaymentReceipt(response: Response): PaymentReceipt | undefined;
+export function getPaymentReceipt(response: ResponseLike): PaymentReceipt | undefined;

@@ -1,4 +1,5 @@
 // Public TypeScript types of x402-wasm.
+/// <reference lib="esnext.disposable" />
 
 /** Stable error codes. Branch on `err.code`; messages may change. */
 export type X402ErrorCode =
@@ -64,7 +65,7 @@ export type X402ErrorCode =
  * through as they are (a network TypeError, an abort's DOMException).
  */
 export class X402Error extends Error {
-  constructor(message: string, code: X402ErrorCode | string, options?: { cause?: unknown });
+  constructor(message: string, code: X402ErrorCode, options?: { cause?: unknown });
   readonly name: 'X402Error';
   readonly code: X402ErrorCode;
 }
@@ -177,6 +178,10 @@ export type DocumentName = 'PaymentRequired' | 'PaymentPayload' | 'SettlementRes
 export function decodeHeader(value: string, document: 'PaymentRequired'): PaymentRequired;
 export function decodeHeader(value: string, document: 'PaymentPayload'): PaymentPayload | PaymentPayloadV1;
 export function decodeHeader(value: string, document: 'SettlementResponse'): SettlementResponse;
+export function decodeHeader(
+  value: string,
+  document: DocumentName,
+): PaymentRequired | PaymentPayload | PaymentPayloadV1 | SettlementResponse;
 /** Decodes a PAYMENT-RESPONSE / X-PAYMENT-RESPONSE header. */
 export function decodePaymentResponse(value: string): SettlementResponse;
 /** Encodes a payment payload as the PAYMENT-SIGNATURE / X-PAYMENT value (base64, padded). */
@@ -234,9 +239,11 @@ export interface EvmPrivateKeyWallet extends EvmSigner {
    */
   sendTransaction(
     tx: import('./wallets/types.js').EvmTransactionRequest,
-    ctx: import('./wallets/types.js').SendTransactionContext,
+    ctx: import('./wallets/types.js').SendTransactionContext & { rpcUrl: string },
   ): Promise<`0x${string}`>;
   free(): void;
+  /** free(), for `using` (where the runtime has Symbol.dispose). */
+  [Symbol.dispose](): void;
 }
 
 /** A wallet for a hex secp256k1 private key (0x optional). Throws INVALID_PRIVATE_KEY. */
@@ -314,6 +321,8 @@ export interface SolanaPrivateKeyWallet {
    */
   sendTransaction(transaction: Uint8Array, ctx: { rpcUrl: string; network?: string }): Promise<string>;
   free(): void;
+  /** free(), for `using` (where the runtime has Symbol.dispose). */
+  [Symbol.dispose](): void;
 }
 
 /** A wallet for a Solana secret: 32-byte seed or 64-byte keypair, as base58, 0x hex, Uint8Array or byte array. */

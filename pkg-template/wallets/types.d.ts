@@ -86,8 +86,9 @@ export interface SignOptions {
 /** A Solana wallet: signs (partially) a serialised transaction, and may send one itself. */
 export interface SolanaWalletAdapter {
   readonly kind: 'solana';
+  /** The payer's base58 address; give it, or getAddress(). */
   readonly address?: string;
-  getAddress(): Promise<string>;
+  getAddress?(): Promise<string>;
   /** Signs (partially) a serialised transaction; `options.signal` as for EVM's signTypedData. */
   signTransaction?(tx: Uint8Array, options?: SignOptions): Promise<Uint8Array>;
   /**

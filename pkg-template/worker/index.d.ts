@@ -103,6 +103,8 @@ export interface PaymentRequiredConfig extends GateOptions {
    * and `:id` for one segment, "*" for every path). The first matching route decides.
    */
   routes: Record<string, RouteConfig>;
+  /** Required: the middleware always settles (INVALID_ARGUMENT without). */
+  facilitator: NonNullable<GateOptions['facilitator']>;
   /** Settle before calling the handler. Default false (settle after a status below 400). */
   settleBeforeHandler?: boolean;
 }

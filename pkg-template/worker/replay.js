@@ -41,7 +41,7 @@ export function durableObjectReplayStore(namespace, { name = 'x402-replay', shar
       + '(durable_objects.bindings in wrangler.jsonc); without one, leave replayStore out for the in-memory store', 'INVALID_ARGUMENT');
   }
   if (!Number.isSafeInteger(shards) || shards < 1 || shards > 1024) {
-    throw new RangeError('durableObjectReplayStore: shards must be an integer from 1 to 1024');
+    throw new X402Error('durableObjectReplayStore: shards must be an integer from 1 to 1024', 'INVALID_ARGUMENT');
   }
   const stub = (key) => namespace.get(namespace.idFromName(shards === 1 ? name : `${name}/${fnv1a(key) % shards}`));
   const send = async (body) => {

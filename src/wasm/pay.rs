@@ -8,7 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::Response;
 
 use super::convert::{js_to_json, read, view_to_js};
-use super::error::{code_of, invalid_argument, to_js};
+use super::error::{code_of, invalid_argument, is_x402_error, to_js};
 use super::evm::{SignInputs, now_seconds, random_memo, random_nonce, sign_for};
 use super::fetch::{Call, Inner, Settled};
 use super::receipts::{Receipt, one_ly_metadata, read_receipt, remember_receipt};
@@ -128,7 +128,9 @@ impl Inner {
                     Settled::No(error) => (error, json!(false)),
                     Settled::Unknown(error) => (error, json!("unknown")),
                 };
-                let code = code_of(&error);
+                // Only an X402Error's code is ours to report (its type is X402ErrorCode); a wallet's or
+                // a runtime's own `code` stays on the error the call rejects with.
+                let code = code_of(&error).filter(|_| is_x402_error(&error));
                 // A refused approval already said so ("rejected").
                 if code.as_deref() != Some("PAYMENT_REJECTED") {
                     let message = read(&error, "message").ok().and_then(|m| m.as_string());

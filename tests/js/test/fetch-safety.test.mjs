@@ -135,6 +135,22 @@ test('safety: when the paid request may have settled (the connection died), the 
   assert.equal(server.payments.length, 1);
 });
 
+test('safety: a wrapped fetch whose error has its own code (ECONNRESET) fails the event without an x402 code', async (t) => {
+  // node-fetch, axios adapters and Node's sockets reject with `code: 'ECONNRESET'`. The event's
+  // `error` is typed X402ErrorCode: it stays absent, the error itself reaches the caller unchanged.
+  const server = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
+  const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+  const resetting = (request) => (request.headers.has('payment-signature') ? Promise.reject(reset) : fetch(request));
+  const events = [];
+  const paying = x402.wrapFetch(resetting, { wallets: [countingWallet(x402).wallet], onEvent: (e) => events.push(e) });
+  await assert.rejects(paying(server.url('/paid')), (e) => e === reset);
+  const failed = events.at(-1);
+  assert.equal(failed.type, 'failed');
+  assert.equal(failed.spent, 'unknown');
+  assert.equal('error' in failed, false, `no x402 code: ${JSON.stringify(failed.error)}`);
+  assert.equal(failed.message, 'socket hang up');
+});
+
 test('safety: budget.perOrigin limits each origin separately, across two servers', async (t) => {
   const a = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
   const b = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });

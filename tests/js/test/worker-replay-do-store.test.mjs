@@ -55,7 +55,7 @@ export default {
       return env.REPLAY.get(env.REPLAY.idFromName('x402-replay')).fetch('https://x/__stale', { method: 'POST', body: await request.text() });
     }
     if (url.pathname === '/bad-shards') {
-      try { durableObjectReplayStore(env.REPLAY, { shards: 0 }); return new Response('made'); } catch (e) { return new Response(e.name); }
+      try { durableObjectReplayStore(env.REPLAY, { shards: 0 }); return new Response('made'); } catch (e) { return new Response(e.name + ' ' + e.code); }
     }
     return new Response('not found', { status: 404 });
   },
@@ -122,7 +122,7 @@ test('expired reservations leave in bounded alarm batches; live ones, re-reserva
   await call('/release', { key: key(5000) });
   assert.equal((await call('/dump')).entries.length, 4);
   assert.deepEqual(await call('/reserve', { keys: [key(5000)], expiresAt: later }), [true]);
-  assert.equal(await (await mf.dispatchFetch('http://x/bad-shards')).text(), 'RangeError');
+  assert.equal(await (await mf.dispatchFetch('http://x/bad-shards')).text(), 'X402Error INVALID_ARGUMENT');
 });
 
 test('shards spread keys over several objects; duplicates still meet in one', async (t) => {

@@ -1,0 +1,101 @@
+// Programs that must type-check against the published types: the README's quickstarts, written in
+// TypeScript, and the adapter shapes the runtime accepts. tests/js/test/types.test.mjs compiles it
+// with tsc (strict), with invalid.ts and viem.ts.
+import {
+  type AnyWallet,
+  type DocumentName,
+  type PaymentEvent,
+  type ResponseLike,
+  X402Error,
+  createPaymentPayload,
+  decodeHeader,
+  eip1193Wallet,
+  evmPrivateKeyWallet,
+  getPaymentReceipt,
+  solanaPrivateKeyWallet,
+  wrapFetch,
+} from 'x402-wasm';
+import { durableObjectReplayStore, paymentRequired } from 'x402-wasm/worker';
+
+declare const ethereum: Parameters<typeof eip1193Wallet>[0];
+declare const env: { EVM_KEY: string; SOLANA_SECRET: string };
+
+// Browser quickstart: an injected wallet, limits in dollars, an approval prompt.
+export async function browser(): Promise<void> {
+  const pay = wrapFetch(fetch, {
+    wallets: [eip1193Wallet(ethereum)],
+    policy: { maxPerPayment: '0.10', budget: { total: '5.00' } },
+    onPaymentRequired: ({ amountFormatted, origin }) => confirm(`Pay ${amountFormatted} to ${origin}?`),
+  });
+  try {
+    const response = await pay('https://api.example.com/premium-data');
+    const tx: string | undefined = getPaymentReceipt(response)?.transaction;
+    console.log(await response.json(), tx);
+  } catch (e) {
+    if (e instanceof X402Error) console.error(e.code satisfies string);
+  }
+}
+
+// Node / agent quickstart: local keys, a budget with a window, events.
+export function agent(): void {
+  const pay = wrapFetch(fetch, {
+    wallets: [evmPrivateKeyWallet(env.EVM_KEY), solanaPrivateKeyWallet(env.SOLANA_SECRET)],
+    policy: {
+      maxPerPayment: '0.05',
+      budget: { total: '20', perOrigin: '2', window: { seconds: 3600, amount: '5' } },
+      payTo: { deny: ['0x000000000000000000000000000000000000dEaD'] },
+      prefer: { networks: ['eip155:8453', 'solana:*'] },
+    },
+    onEvent: (e: PaymentEvent) => console.log(e.type),
+  });
+  void pay('https://api.example.com/agent-tool', { method: 'POST', body: '{}' });
+}
+
+// Events narrow on `type`.
+export function onEvent(e: PaymentEvent): void {
+  switch (e.type) {
+    case 'payment_required': { const n: number = e.requirements.length; void n; break; }
+    case 'settled': { const s: number = e.status; void s; break; }
+    case 'failed': { if ('receipt' in e && e.receipt) { const ok: boolean = e.receipt.success; void ok; } break; }
+    default: break;
+  }
+}
+
+// A Solana adapter of one's own with a fixed address (no getAddress): the runtime accepts it.
+export function ownSolanaAdapter(): void {
+  const payer = solanaPrivateKeyWallet(new Uint8Array(32).fill(7));
+  const adapter: AnyWallet = {
+    kind: 'solana',
+    address: payer.address,
+    signTransaction: (tx: Uint8Array) => payer.signTransaction(tx),
+  };
+  wrapFetch(fetch, { wallets: [adapter] });
+}
+
+// Local keys are disposable; a direct transfer names its RPC.
+export function localKeys(key: string): string {
+  using evm = evmPrivateKeyWallet(key);
+  using sol = solanaPrivateKeyWallet(key);
+  void evm.sendTransaction({ chainId: 8453, to: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C' }, { rpcUrl: 'http://127.0.0.1:8545' });
+  return evm.address + sol.address;
+}
+
+// decodeHeader with a document name that is not a literal; receipts of another fetch's responses.
+export function decoding(doc: DocumentName, value: string, response: ResponseLike): void {
+  const decoded = decodeHeader(value, doc);
+  void decoded.x402Version;
+  void getPaymentReceipt(response);
+}
+
+// Worker quickstart: the middleware with its facilitator and a Durable Object replay store.
+declare const REPLAY: Parameters<typeof durableObjectReplayStore>[0];
+export const protect = paymentRequired({
+  routes: {
+    'GET /weather': {
+      accepts: [{ network: 'eip155:84532', payTo: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C', price: '$0.01' }],
+      resource: { description: 'Weather API', mimeType: 'application/json' },
+    },
+  },
+  facilitator: { url: 'https://x402.org/facilitator' },
+  replayStore: () => durableObjectReplayStore(REPLAY, { shards: 4 }),
+});
