@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test tier: native Rust, wasm in Node and headless Chromium, and the
-# end-to-end JS tests of the packed package (Node, Chromium, workerd, anvil).
+# end-to-end JS tests of the packed package (Node, Chromium, workerd, anvil), and the Node-facing
+# ones again under Node 22 and 24.
 # Installs what it needs first (scripts/setup.sh). Exit status 0 means all passed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,5 +38,18 @@ wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" -
 
 step "end-to-end tests (Node, Chromium, workerd, anvil)"
 (cd tests/js && npm test --silent)
+
+step "Node $NODE_EXTRA_VERSIONS: the Node-facing tests and the user script again"
+# The Node entry, request fidelity and pass-through, the official v2 interop, Solana payment and anvil
+# settlement: what depends on
+# Node's own fetch, streams, Buffer and module loader (the whole suite under each would take minutes).
+for version in $NODE_EXTRA_VERSIONS; do
+  node_bin="$X402_TOOLS/node-$version/bin"
+  printf '  Node %s\n' "$("$node_bin/node" -v)" >&2
+  (cd tests/js && PATH="$node_bin:$PATH" node --test --test-concurrency=1 --test-timeout=180000 --test-reporter=dot \
+    test/package-node.test.mjs test/fetch-fidelity.test.mjs \
+    test/fetch-passthrough.test.mjs test/interop-v2.test.mjs test/svm-fetch.test.mjs test/evm-anvil.test.mjs)
+  (cd tests/package/node-app && PATH="$node_bin:$PATH" node main.mjs)
+done
 
 step "all tests passed"
