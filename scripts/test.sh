@@ -41,8 +41,8 @@ step "end-to-end tests (Node, Chromium, workerd, anvil)"
 
 step "Node $NODE_EXTRA_VERSIONS: the Node-facing tests and the user script again"
 # The Node entry, request fidelity and pass-through, the official v2 interop, Solana payment and anvil
-# settlement: what depends on
-# Node's own fetch, streams, Buffer and module loader (the whole suite under each would take minutes).
+# settlement: what depends on Node's own fetch, streams, Buffer and module loader (the whole suite
+# under each would take minutes).
 for version in $NODE_EXTRA_VERSIONS; do
   node_bin="$X402_TOOLS/node-$version/bin"
   printf '  Node %s\n' "$("$node_bin/node" -v)" >&2
