@@ -1,6 +1,13 @@
 // How the Node entries instantiate the wasm: read from next to this file, synchronously. Shared by
 // index.node.js and worker/index.node.js, so the wasm's path is written once, relative to the package root.
+//
+// The wasm is named with `new URL('./x402_wasm_bg.wasm', import.meta.url)`, which Node and webpack's Node
+// bundles (an emitted asset, as a file: URL) read; Next.js rewrites that form into an asset object that
+// readFileSync refuses (ERR_INVALID_ARG_TYPE) while it resolves import.meta.url itself to this file's path
+// on disk, so anything but a file: URL falls back to the path beside this file.
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { initSync } from './x402_wasm.js';
 
 let instantiated = false;
@@ -8,6 +15,10 @@ let instantiated = false;
 /** Instantiates the wasm once; later calls return at once, without reading the file again. */
 export function init() {
   if (instantiated) return;
-  initSync({ module: readFileSync(new URL('./x402_wasm_bg.wasm', import.meta.url)) });
+  const url = new URL('./x402_wasm_bg.wasm', import.meta.url);
+  const file = url instanceof URL && url.protocol === 'file:'
+    ? url
+    : join(dirname(fileURLToPath(import.meta.url)), 'x402_wasm_bg.wasm');
+  initSync({ module: readFileSync(file) });
   instantiated = true;
 }

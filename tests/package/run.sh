@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Package tests: the packed tarball dist/x402-wasm-*.tgz, installed by name the way a user would
-# (npm install <tarball>), in three user projects, each making a paid request to a local x402 v2
+# (npm install <tarball>), in four user projects, each making a paid request to a local x402 v2
 # server (lib/server.mjs, built with the package's own encodeHeader/verifyPayment):
 #   vite-app/  a page built by `vite build` (default config, no plugin) and served statically,
 #              then the `vite` dev server, each driven in headless Debian Chromium (playwright-core)
@@ -9,6 +9,10 @@
 #   node-app/  a Node 20 ESM script (main.mjs), and small scripts bundled by esbuild with tree shaking
 #              (bundle.mjs: the package is "sideEffects": false, so each entry must survive the bundler
 #              with its wasm init)
+#   next-app/  a Next.js 16 App Router app built by `next build` (Turbopack, the default) and served by
+#              `next start`: a route handler and a Server Component pay an upstream (Next bundles the
+#              Node entry and its wasm read), a route handler is protected with x402-wasm/worker; driven
+#              with plain fetch (Chromium is vite-app's)
 # Installs each project's dependencies when needed (npm ci) and the tarball every run.
 # Needs the tarball: bash scripts/build.sh first. Exit status 0 means all passed.
 set -euo pipefail
@@ -21,9 +25,9 @@ if [ "${#tarballs[@]}" -ne 1 ]; then
   exit 1
 fi
 npm_quiet=(--no-audit --no-fund --loglevel=error)
-export WRANGLER_SEND_METRICS=false
+export WRANGLER_SEND_METRICS=false NEXT_TELEMETRY_DISABLED=1
 
-for project in node-app vite-app worker; do
+for project in node-app vite-app next-app worker; do
   cd "$here/$project"
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci "${npm_quiet[@]}" >/dev/null
@@ -42,6 +46,9 @@ echo "tests/package: esbuild bundles for Node and the browser entry (tree shakin
 
 echo "tests/package: Vite app in Chromium (vite build, vite dev)" >&2
 (cd "$here/vite-app" && rm -rf dist node_modules/.vite && node_modules/.bin/vite build --logLevel warn && node test.mjs)
+
+echo "tests/package: Next.js app (next build with Turbopack, next start)" >&2
+(cd "$here/next-app" && node test.mjs)
 
 echo "tests/package: wrangler Worker (workerd)" >&2
 (cd "$here/worker" && node test.mjs)
