@@ -335,4 +335,4 @@ export function solanaPrivateKeyWallet(secret: string | Uint8Array | number[]): 
 export function solanaWallet(
   wallet: unknown,
   options?: { account?: string; chain?: string; VersionedTransaction?: { deserialize(bytes: Uint8Array): unknown } },
-): import('./wallets/types.js').SolanaWalletAdapter;
+): import('./wallets/types.js').SolanaWalletAdapter & { getAddress(): Promise<string> };

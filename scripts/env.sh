@@ -9,6 +9,14 @@ WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/,""
 WASM_BINDGEN_VERSION=${WASM_BINDGEN_VERSION:-0.2.130}
 X402_TOOLS=${X402_TOOLS:-$HOME/.cache/x402-wasm/tools}
 export PATH="$X402_TOOLS/binaryen-$BINARYEN_VERSION/node_modules/.bin:$X402_TOOLS/wasm-pack-$WASM_PACK_VERSION/bin:$X402_TOOLS/wasm-bindgen-cli-$WASM_BINDGEN_VERSION/bin:$PATH"
+# The npm node-linux-<arch> package name for this machine (Node 22/24 for the tests).
+x402_node_arch() {
+  case "$(uname -m)" in
+    x86_64) echo x64 ;;
+    aarch64 | arm64) echo arm64 ;;
+    *) echo "unsupported architecture for the extra Node releases: $(uname -m) (x86_64 or aarch64)" >&2; return 1 ;;
+  esac
+}
 export WASM_PACK_VERSION WASM_BINDGEN_VERSION BINARYEN_VERSION X402_TOOLS NODE_EXTRA_VERSIONS
 # Cargo's build output is cached beside the tools, per toolchain: a fresh clone (CI) then compiles
 # only this crate, not every dependency again. A CARGO_TARGET_DIR already set is kept.

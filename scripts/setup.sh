@@ -36,20 +36,23 @@ if [ ! -x "$binaryen/node_modules/.bin/wasm-opt" ]; then
   (cd "$binaryen" && npm install --no-audit --no-fund --loglevel=error --no-save "binaryen@$BINARYEN_VERSION")
 fi
 
-# Node 22 and 24 for the tests that also run under them: the official build, as npm publishes it
-# (node-linux-<arch>, checked against the registry's integrity), cached by version.
-case "$(uname -m)" in x86_64) node_arch=x64 ;; aarch64) node_arch=arm64 ;; *) node_arch=$(uname -m) ;; esac
-for version in $NODE_EXTRA_VERSIONS; do
-  node_dir="$X402_TOOLS/node-$version"
-  if [ ! -x "$node_dir/bin/node" ]; then
-    log "installing Node $version (npm node-linux-$node_arch) into $node_dir"
-    scratch=$(mktemp -d)
-    (cd "$scratch" && npm pack --silent "node-linux-$node_arch@$version" >/dev/null && tar xzf ./*.tgz)
-    rm -rf "$node_dir.partial" && mkdir -p "$node_dir.partial"
-    cp -a "$scratch/package/." "$node_dir.partial/" && rm -rf "$node_dir" && mv "$node_dir.partial" "$node_dir"
-    rm -rf "$scratch"
-  fi
-done
+# Node 22 and 24 for the tests that also run under them (only when scripts/test.sh asks, with
+# X402_SETUP_EXTRA_NODE=1): the official build, as npm publishes it (node-linux-<arch>, checked
+# against the registry's integrity), cached by version and architecture.
+if [ "${X402_SETUP_EXTRA_NODE:-0}" = 1 ]; then
+  node_arch=$(x402_node_arch)
+  for version in $NODE_EXTRA_VERSIONS; do
+    node_dir="$X402_TOOLS/node-$version-linux-$node_arch"
+    if [ ! -x "$node_dir/bin/node" ]; then
+      log "installing Node $version (npm node-linux-$node_arch) into $node_dir"
+      scratch=$(mktemp -d)
+      (cd "$scratch" && npm pack --silent "node-linux-$node_arch@$version" >/dev/null && tar xzf ./*.tgz)
+      rm -rf "$node_dir.partial" && mkdir -p "$node_dir.partial"
+      cp -a "$scratch/package/." "$node_dir.partial/" && rm -rf "$node_dir" && mv "$node_dir.partial" "$node_dir"
+      rm -rf "$scratch"
+    fi
+  done
+fi
 
 # Debian packages: Chromium and its driver for browser tests.
 need_apt=()

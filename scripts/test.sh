@@ -10,7 +10,7 @@ cd "$here"
 step() { printf '\n==> %s (at %ss)\n' "$*" "$SECONDS" >&2; }
 
 step "setup"
-bash scripts/setup.sh
+X402_SETUP_EXTRA_NODE=1 bash scripts/setup.sh
 
 step "native tests (cargo test)"
 cargo test --quiet --all-targets
@@ -24,7 +24,7 @@ cargo fmt --check
 step "build the package"
 bash scripts/build.sh
 
-step "package tests (Vite app in Chromium, wrangler Worker, Node 20 script, esbuild bundles)"
+step "package tests (Vite app in Chromium, wrangler Worker, Node 20 script, Next.js app, esbuild bundles)"
 bash tests/package/run.sh
 
 step "React hooks (React 18 and 19)"
@@ -43,13 +43,16 @@ step "Node $NODE_EXTRA_VERSIONS: the Node-facing tests and the user script again
 # The Node entry, request fidelity and pass-through, the official v2 interop, Solana payment and anvil
 # settlement: what depends on Node's own fetch, streams, Buffer and module loader (the whole suite
 # under each would take minutes).
+node_arch=$(x402_node_arch)
 for version in $NODE_EXTRA_VERSIONS; do
-  node_bin="$X402_TOOLS/node-$version/bin"
-  printf '  Node %s\n' "$("$node_bin/node" -v)" >&2
-  (cd tests/js && PATH="$node_bin:$PATH" node --test --test-concurrency=1 --test-timeout=180000 --test-reporter=dot \
+  node_bin="$X402_TOOLS/node-$version-linux-$node_arch/bin"
+  actual=$("$node_bin/node" -v)
+  [ "$actual" = "v$version" ] || { echo "expected Node v$version in $node_bin, found $actual" >&2; exit 1; }
+  printf '  Node %s\n' "$actual" >&2
+  (cd tests/js && PATH="$node_bin:$PATH" "$node_bin/node" --test --test-concurrency=1 --test-timeout=180000 --test-reporter=dot \
     test/package-node.test.mjs test/fetch-fidelity.test.mjs \
     test/fetch-passthrough.test.mjs test/interop-v2.test.mjs test/svm-fetch.test.mjs test/evm-anvil.test.mjs)
-  (cd tests/package/node-app && PATH="$node_bin:$PATH" node main.mjs)
+  (cd tests/package/node-app && PATH="$node_bin:$PATH" "$node_bin/node" main.mjs)
 done
 
 step "all tests passed"

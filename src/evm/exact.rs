@@ -3,9 +3,10 @@
 //! `extra.assetTransferMethod == "permit2"`), as typed data to sign and then as the
 //! scheme payload.
 //!
-//! Time and nonce are inputs. `validAfter` defaults to `now - 600`: ten minutes of
-//! tolerance for a client clock that runs ahead of the chain (the x402 v1 reference
-//! client's choice; the v2 reference client uses 0). Callers may pass their own.
+//! Time and nonce are inputs. An EIP-3009 `validAfter` defaults to `now - 600`: ten
+//! minutes of tolerance for a client clock that runs ahead of the chain (the x402 v1
+//! reference client's choice); a Permit2 witness's defaults to 0, as the v2 reference
+//! client signs. Callers may pass their own.
 
 use ruint::aliases::U256;
 use serde_json::{Value, json};
@@ -170,17 +171,16 @@ pub fn prepare(
         valid_before: before,
         domain,
     } = check_terms(requirement, params.now)?;
+    // `check_terms` gives the EIP-712 domain exactly when the method is EIP-3009.
+    let method = TransferMethod::of(requirement);
     // Permit2's default is 0, as the official client signs: the witness only needs `validAfter <= now`
     // on chain, and 0 holds whatever the client's clock says.
-    let after = params.valid_after.unwrap_or(if domain.is_some() {
-        params.now.saturating_sub(DEFAULT_VALID_AFTER_LEEWAY)
-    } else {
-        0
+    let after = params.valid_after.unwrap_or(match method {
+        TransferMethod::Eip3009 => params.now.saturating_sub(DEFAULT_VALID_AFTER_LEEWAY),
+        TransferMethod::Permit2 => 0,
     });
     let (valid_before, valid_after) = (before.to_string(), after.to_string());
     let amount = requirement.amount.to_string();
-    // `check_terms` gives the EIP-712 domain exactly when the method is EIP-3009.
-    let method = TransferMethod::of(requirement);
     let (typed, authorization, digest) = match domain {
         Some((name, version)) => {
             let message = json!({

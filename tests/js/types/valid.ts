@@ -6,6 +6,7 @@ import {
   type DocumentName,
   type PaymentEvent,
   type ResponseLike,
+  type X402ErrorCode,
   X402Error,
   createPaymentPayload,
   decodeHeader,
@@ -13,6 +14,7 @@ import {
   evmPrivateKeyWallet,
   getPaymentReceipt,
   solanaPrivateKeyWallet,
+  solanaWallet,
   wrapFetch,
 } from 'x402-wasm';
 import { durableObjectReplayStore, paymentRequired } from 'x402-wasm/worker';
@@ -32,7 +34,7 @@ export async function browser(): Promise<void> {
     const tx: string | undefined = getPaymentReceipt(response)?.transaction;
     console.log(await response.json(), tx);
   } catch (e) {
-    if (e instanceof X402Error) console.error(e.code satisfies string);
+    if (e instanceof X402Error) console.error(e.code satisfies X402ErrorCode);
   }
 }
 
@@ -70,6 +72,11 @@ export function ownSolanaAdapter(): void {
     signTransaction: (tx: Uint8Array) => payer.signTransaction(tx),
   };
   wrapFetch(fetch, { wallets: [adapter] });
+}
+
+// What solanaWallet gives always has getAddress (strict: no possibly-undefined call).
+export async function adaptedSolanaAddress(standardWallet: unknown): Promise<string> {
+  return solanaWallet(standardWallet).getAddress();
 }
 
 // Local keys are disposable; a direct transfer names its RPC.
