@@ -9,10 +9,12 @@
     clippy::panic
 )]
 
+use ruint::aliases::U256;
 use serde_json::Value;
 use x402_wasm::client::payment_payload;
-use x402_wasm::dialect::challenge_from_json;
+use x402_wasm::dialect::{Challenge, Requirement, challenge_from_json};
 use x402_wasm::evm::exact::{PaymentParams, PreparedPayment, TransferMethod, prepare};
+use x402_wasm::evm::sponsoring::{Permit, permit_domain, with_permit_info};
 use x402_wasm::evm::verify::{Invalid, VerifyOptions, verify};
 use x402_wasm::evm::{Address, PrivateKeySigner, RecoverableSignature, TypedData, recover_address};
 
@@ -30,14 +32,46 @@ fn hex_of(bytes: &[u8]) -> String {
     format!("0x{}", hex::encode(bytes))
 }
 
-/// Removes the one subtree where the clients differ on purpose: `eip2612GasSponsoring.info`.
-/// The official client replaces it with an EIP-2612 permit when its signer can read the
-/// chain (not implemented here) and drops it otherwise; we echo the server's verbatim.
-fn without_gas_sponsoring_info(mut payload: Value) -> Value {
-    if let Some(ext) = payload.pointer_mut("/extensions/eip2612GasSponsoring") {
-        ext.as_object_mut().unwrap().remove("info");
-    }
-    payload
+/// The payment with the EIP-2612 permit the official client added when its signer read the
+/// chain (the case's `stubReadContract`: Permit2's allowance and the token's nonce), built
+/// by our sponsoring code from those reads; other payments as they are (with the server's
+/// extension echoed, as the official client does when it cannot read the chain).
+fn with_permit_of_case(
+    case: &Value,
+    challenge: &Challenge,
+    requirement: &Requirement,
+    signer: &PrivateKeySigner,
+    mut payment: Value,
+) -> Value {
+    let Some(reads) = case.get("stubReadContract") else {
+        return payment;
+    };
+    let (name, version) = permit_domain(challenge.extensions.as_ref(), requirement).unwrap();
+    let allowance = U256::from_str_radix(reads["allowance"].as_str().unwrap(), 10).unwrap();
+    assert!(
+        allowance < requirement.amount.as_u256(),
+        "a case where a permit is due"
+    );
+    let deadline = payment["payload"]["permit2Authorization"]["deadline"]
+        .as_str()
+        .unwrap();
+    let permit = Permit {
+        name: name.to_owned(),
+        version: version.to_owned(),
+        chain_id: x402_wasm::evm::exact::chain_id(requirement).unwrap(),
+        token: Address::parse(&requirement.asset).unwrap(),
+        owner: signer.address(),
+        value: requirement.amount.as_u256(),
+        nonce: U256::from_str_radix(reads["nonces"].as_str().unwrap(), 10).unwrap(),
+        deadline: U256::from_str_radix(deadline, 10).unwrap(),
+    };
+    let signature = signer.sign_digest(&permit.typed_data().digest().unwrap());
+    let extensions = with_permit_info(
+        challenge.extensions.as_ref().unwrap(),
+        permit.info(&signature.to_hex()),
+    );
+    payment["extensions"] = Value::Object(extensions);
+    payment
 }
 
 /// The payment a vector case describes, prepared for `signer`. The official v2 client signs
@@ -106,11 +140,8 @@ fn payloads_match_viem_and_the_official_client() {
             requirement,
             prepared.payload(&signature).unwrap(),
         );
-        assert_eq!(
-            without_gas_sponsoring_info(payment.clone()),
-            without_gas_sponsoring_info(case["payload"].clone()),
-            "{name}: payload"
-        );
+        let payment = with_permit_of_case(case, &challenge, requirement, &signer, payment);
+        assert_eq!(payment, case["payload"], "{name}: payload");
 
         // Verified at signing time; one case has a 1 s timeout, so no settling margin.
         let options = VerifyOptions {

@@ -140,7 +140,19 @@ export function eip1193Wallet(provider, options = {}) {
     return call('eth_getCode', [address, 'latest']);
   }
 
-  return ownAdapter({ kind: 'evm', getAddress, signTypedData, sendTransaction, getTransactionReceipt, getCode, provider });
+  /**
+   * A read-only `eth_call` of `request.data` on `request.to`, on `context.chainId` as getCode: the
+   * core reads a token's Permit2 allowance and permit nonce with it (EIP-2612 gas sponsoring).
+   */
+  async function ethCall(request, context) {
+    if (context?.chainId != null) {
+      const chainId = toChainId(context.chainId);
+      if ((await currentChain()) !== chainId) throw chainNotAvailable(chainId);
+    }
+    return call('eth_call', [{ to: request.to, data: request.data }, 'latest']);
+  }
+
+  return ownAdapter({ kind: 'evm', getAddress, signTypedData, sendTransaction, getTransactionReceipt, getCode, ethCall, provider });
 }
 
 function toChainId(value) {

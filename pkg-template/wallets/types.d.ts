@@ -75,6 +75,12 @@ export interface EvmWalletAdapter {
    * `options.rpc[network]` when set, else the account is taken to have no code.
    */
   getCode?(address: `0x${string}`, context?: { chainId?: number; signal?: AbortSignal }): Promise<string>;
+  /**
+   * A read-only `eth_call` (hex result), on `context.chainId`: how the core reads a token's Permit2
+   * allowance and the payer's EIP-2612 nonce when a 402 offers `eip2612GasSponsoring`. Without it,
+   * `options.rpc[network]` when set, else no permit is signed.
+   */
+  ethCall?(request: { to: `0x${string}`; data: `0x${string}` }, context?: { chainId?: number; signal?: AbortSignal }): Promise<string>;
 }
 
 /** What a signing method is given besides what it signs. */

@@ -133,9 +133,17 @@ function walletClientAdapter(client) {
     return viemCall('eth_getCode', () => client.request({ method: 'eth_getCode', params }));
   }
 
+  // A read-only eth_call on the client's node, on `context.chainId` (see eip1193Wallet's ethCall).
+  async function ethCall(request, context) {
+    if (context?.chainId != null) await requireChain(context.chainId);
+    const params = [{ to: request.to, data: request.data }, 'latest'];
+    return viemCall('eth_call', () => client.request({ method: 'eth_call', params }));
+  }
+
   return ownAdapter({
     kind: 'evm',
     walletClient: client,
+    ethCall,
     ...(typeof client.sendTransaction === 'function' && { sendTransaction }),
     getTransactionReceipt,
     getCode,

@@ -135,6 +135,29 @@ impl Eip3009 {
     }
 }
 
+const PERMIT: &[(&str, &str)] = &[
+    ("address", "owner"),
+    ("address", "spender"),
+    ("uint256", "value"),
+    ("uint256", "nonce"),
+    ("uint256", "deadline"),
+];
+
+/// The EIP-2612 `Permit` typed data for a token (its domain as for EIP-3009).
+pub(crate) fn eip2612_typed_data(
+    name: &str,
+    version: &str,
+    chain_id: u64,
+    asset: Address,
+    message: Map<String, Value>,
+) -> TypedData {
+    let domain = json!({
+        "name": name, "version": version, "chainId": chain_id,
+        "verifyingContract": asset.to_checksum(),
+    });
+    TypedData::new(object(domain), &[("Permit", PERMIT)], "Permit", message)
+}
+
 /// The Permit2 `PermitWitnessTransferFrom` typed data (x402 witness).
 pub fn permit2_typed_data(chain_id: u64, message: Map<String, Value>) -> TypedData {
     let domain =

@@ -7,6 +7,7 @@ mod authorization;
 pub mod eip712;
 pub mod exact;
 mod keys;
+pub mod sponsoring;
 pub mod tx;
 pub mod verify;
 

@@ -14,6 +14,7 @@ use super::guarded::guarded_promise;
 pub(crate) use super::random::{random_memo, random_nonce};
 use super::request::{stop_if_aborted, with_signal};
 use super::rpc::RPC_MS;
+use super::sponsor::{Payer, sponsored_extensions};
 use super::timer::ms_option;
 use super::wallet::{has_code, typed_data_to_js};
 pub(crate) use super::wallet::{wallet_address, wallet_promise};
@@ -65,7 +66,8 @@ pub fn recover_typed_data_address(
 /// Creates the payment payload for `requirement` (one of `paymentRequired.accepts`,
 /// a recognised requirement, or its index), signed by `wallet` (any object with
 /// `address` and `signTypedData`). Options: `now` (Unix seconds), `nonce`
-/// (0x + 32 bytes hex), `validAfter` (Unix seconds; default now - 600).
+/// (0x + 32 bytes hex), `validAfter` (Unix seconds; default now - 600 for EIP-3009, 0 for
+/// Permit2).
 #[wasm_bindgen(js_name = createPaymentPayload)]
 pub fn create_payment_payload(
     payment_required: JsValue,
@@ -205,7 +207,23 @@ async fn sign_payment(
         // needs no recovery check since the signing key is known.
         let prepared = js(prepare(requirement, key.address(), params))?;
         let payload = prepared.payload_signed_by(&key.sign_digest(&prepared.digest));
-        return Ok(payment_payload(challenge, requirement, payload));
+        let sponsored = sponsored_extensions(
+            challenge,
+            requirement,
+            Payer {
+                wallet,
+                key: Some(&key),
+                address: &key.address(),
+            },
+            &payload,
+            inputs,
+            signal,
+        )
+        .await?;
+        return Ok(with_extensions(
+            payment_payload(challenge, requirement, payload),
+            sponsored,
+        ));
     }
     let from = js(Address::parse(&wallet_address(wallet, signal).await?))?;
     let prepared = js(prepare(requirement, from, params))?;
@@ -245,7 +263,34 @@ async fn sign_payment(
         }
         Err(refused) => return Err(to_js(&refused)),
     };
-    Ok(payment_payload(challenge, requirement, payload))
+    let sponsored = sponsored_extensions(
+        challenge,
+        requirement,
+        Payer {
+            wallet,
+            key: None,
+            address: &from,
+        },
+        &payload,
+        inputs,
+        signal,
+    )
+    .await?;
+    Ok(with_extensions(
+        payment_payload(challenge, requirement, payload),
+        sponsored,
+    ))
+}
+
+/// A v2 payment payload with its `extensions` replaced, when there are new ones.
+fn with_extensions(
+    mut payment: Value,
+    extensions: Option<serde_json::Map<String, Value>>,
+) -> Value {
+    if let (Some(extensions), Value::Object(payment)) = (extensions, &mut payment) {
+        payment.insert("extensions".into(), Value::Object(extensions));
+    }
+    payment
 }
 
 /// Verifies a payment payload (v1 or v2) against the requirement it must pay,

@@ -20,6 +20,7 @@ mod random;
 mod receipts;
 mod request;
 mod rpc;
+mod sponsor;
 mod svm;
 mod svm_send;
 mod timer;

@@ -3,7 +3,8 @@
 // x402 protocol description, not from its source: the same settle() ABI, witness type and checks
 // before it calls Permit2's permitWitnessTransferFrom. The chain harness puts its runtime code
 // (anvil_setCode) at the canonical proxy address, so the `spender` the payer signs is msg.sender as
-// Permit2 requires. It has no settleWithPermit (EIP-2612 gas sponsoring). Never deploy it anywhere.
+// Permit2 requires. settleWithPermit (EIP-2612 gas sponsoring) submits the payer's permit of Permit2
+// first. Never deploy it anywhere.
 pragma solidity ^0.8.24;
 
 interface ISignatureTransfer {
@@ -33,6 +34,11 @@ interface ISignatureTransfer {
     ) external;
 }
 
+interface IERC20Permit {
+    function permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
+        external;
+}
+
 contract TestExactPermit2Proxy {
     ISignatureTransfer public constant PERMIT2 = ISignatureTransfer(0x000000000022D473030F116dDEE9F6B43aC78BA3);
     // Permit2 appends this to "PermitWitnessTransferFrom(TokenPermissions permitted,address spender,
@@ -44,6 +50,14 @@ contract TestExactPermit2Proxy {
     struct Witness {
         address to;
         uint256 validAfter;
+    }
+
+    struct EIP2612Permit {
+        uint256 value;
+        uint256 deadline;
+        bytes32 r;
+        bytes32 s;
+        uint8 v;
     }
 
     error InvalidAmount();
@@ -59,6 +73,30 @@ contract TestExactPermit2Proxy {
         Witness calldata witness,
         bytes calldata signature
     ) external {
+        _settle(permit, owner, witness, signature);
+    }
+
+    /// Submits the payer's EIP-2612 permit of Permit2 for the token, then settles. A permit that fails
+    /// (already used by someone who saw it first) is ignored: the settlement then needs the allowance.
+    function settleWithPermit(
+        EIP2612Permit calldata permit2612,
+        ISignatureTransfer.PermitTransferFrom calldata permit,
+        address owner,
+        Witness calldata witness,
+        bytes calldata signature
+    ) external {
+        try IERC20Permit(permit.permitted.token).permit(
+            owner, address(PERMIT2), permit2612.value, permit2612.deadline, permit2612.v, permit2612.r, permit2612.s
+        ) {} catch {}
+        _settle(permit, owner, witness, signature);
+    }
+
+    function _settle(
+        ISignatureTransfer.PermitTransferFrom calldata permit,
+        address owner,
+        Witness calldata witness,
+        bytes calldata signature
+    ) private {
         if (permit.permitted.amount == 0) revert InvalidAmount();
         if (owner == address(0)) revert InvalidOwner();
         if (witness.to == address(0)) revert InvalidDestination();

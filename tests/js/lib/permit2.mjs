@@ -49,3 +49,9 @@ export async function deployPlainERC20(anvil) {
   const address = await deployContract(anvil, 'TestPlainERC20');
   return { address, abi: (await compileContract('TestPlainERC20')).abi, ...anvilClients(anvil) };
 }
+
+/** Deploys contracts/TestPermitERC20.sol (EIP-2612 permit, domain "Permit Token" / "1"), as deployPlainERC20. */
+export async function deployPermitERC20(anvil) {
+  const address = await deployContract(anvil, 'TestPermitERC20');
+  return { address, abi: (await compileContract('TestPermitERC20')).abi, ...anvilClients(anvil) };
+}

@@ -11,7 +11,11 @@ import { paymentRequiredHeaders } from '../lib/paid-server.mjs';
 const x402 = await loadX402();
 const { cases, eip2612 } = vectors('evm_exact.json');
 
-/** Both sides without eip2612GasSponsoring.info (see tests/evm_vectors.rs for why). */
+/**
+ * Both sides without eip2612GasSponsoring.info: the one case whose official payload carries a permit
+ * read its allowance and nonce from a stubbed chain, which these calls have no RPC for (the permit is
+ * compared whole in tests/evm_vectors.rs, and signed against a real chain in permit2-sponsoring.test.mjs).
+ */
 function comparable(payload) {
   const copy = structuredClone(payload);
   if (copy.extensions?.eip2612GasSponsoring) delete copy.extensions.eip2612GasSponsoring.info;

@@ -1,0 +1,245 @@
+//! The `eip2612GasSponsoring` extension when a payment is signed (see
+//! [`crate::evm::sponsoring`]): after the Permit2 signature, reads the payer's Permit2
+//! allowance and, when it is short of the payment, the token's permit nonce, and has
+//! the payer sign the permit the facilitator will submit with the payment.
+//!
+//! The reads go through the wallet's own `ethCall` (the EIP-1193 and viem adapters ask
+//! their node) or else `eth_call` on the user's `options.rpc[network]`; with neither, no
+//! permit is signed and the server's extension is echoed as it was (the official client
+//! does the same without a way to read the chain).
+
+use js_sys::{Function, Object, Promise, Reflect};
+use ruint::aliases::U256;
+use serde_json::{Map, Value, json};
+use wasm_bindgen::prelude::*;
+use web_sys::AbortSignal;
+
+use super::convert::method;
+use super::error::{invalid_argument, js, to_js, wallet_error};
+use super::evm::SignInputs;
+use super::request::{stop_if_aborted, with_signal};
+use super::rpc::{rpc_url_for, rpc_within};
+use super::wallet::{has_code, signature_within, typed_data_to_js, wallet_promise};
+use crate::dialect::{Challenge, Requirement};
+use crate::error::Error;
+use crate::evm::sponsoring::{
+    Permit, allowance_call, decode_uint, nonces_call, permit_domain, with_permit_info,
+};
+use crate::evm::{Address, PrivateKeySigner, RecoverableSignature, recover_address};
+
+/// Where the chain is read.
+enum Reader<'a> {
+    /// The wallet's `ethCall(request, { chainId, signal })`.
+    Wallet(&'a JsValue, Function),
+    /// `eth_call` on this JSON-RPC URL.
+    Rpc(String),
+}
+
+impl Reader<'_> {
+    /// The `uint256` that `data` called on `to` returns.
+    async fn uint(
+        &self,
+        to: &Address,
+        data: String,
+        inputs: &SignInputs<'_>,
+        chain_id: u64,
+        signal: Option<&AbortSignal>,
+    ) -> Result<U256, JsValue> {
+        stop_if_aborted(signal)?;
+        let answer = match self {
+            Reader::Wallet(wallet, eth_call) => {
+                let context = with_signal(signal)?;
+                // Exact: a payment's chain id is at most 2^53 - 1 (`prepare` refuses others).
+                Reflect::set(
+                    &context,
+                    &"chainId".into(),
+                    &JsValue::from_f64(chain_id as f64),
+                )?;
+                let request = Object::new();
+                Reflect::set(
+                    &request,
+                    &"to".into(),
+                    &JsValue::from_str(&to.to_checksum()),
+                )?;
+                Reflect::set(&request, &"data".into(), &JsValue::from_str(&data))?;
+                let pending = eth_call
+                    .call2(wallet, &request, &context)
+                    .map_err(wallet_error)?;
+                wallet_promise(Promise::resolve(&pending), signal)
+                    .await?
+                    .as_string()
+                    .ok_or_else(|| invalid_argument("ethCall must resolve to a hex string"))?
+            }
+            Reader::Rpc(url) => rpc_within(
+                url,
+                "eth_call",
+                json!([{ "to": to.to_checksum(), "data": data }, "latest"]),
+                inputs.rpc_ms,
+                signal,
+            )
+            .await?
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| to_js(&rpc_error("eth_call did not answer a hex string")))?,
+        };
+        js(decode_uint(&answer))
+    }
+}
+
+fn rpc_error(reason: &str) -> Error {
+    Error::RpcError {
+        reason: reason.into(),
+    }
+}
+
+/// Who pays: the wallet, the key when it is held here, and the address.
+pub(crate) struct Payer<'a> {
+    pub(crate) wallet: &'a JsValue,
+    pub(crate) key: Option<&'a PrivateKeySigner>,
+    pub(crate) address: &'a Address,
+}
+
+/// The payment's extensions with a signed permit, or `None` when none is needed or
+/// possible: no `eip2612GasSponsoring` in the 402, not a v2 Permit2 payment, no way to
+/// read the chain, or an allowance that already covers the payment. `payload` is the
+/// scheme payload just signed (its deadline is the permit's).
+///
+/// # Errors
+/// The nonce could not be read (RPC or wallet error), the wallet refused to sign, or
+/// it signed as another account: nothing has been sent.
+pub(crate) async fn sponsored_extensions(
+    challenge: &Challenge,
+    requirement: &Requirement,
+    payer: Payer<'_>,
+    payload: &Value,
+    inputs: &SignInputs<'_>,
+    signal: Option<&AbortSignal>,
+) -> Result<Option<Map<String, Value>>, JsValue> {
+    let Payer {
+        wallet,
+        key,
+        address: from,
+    } = payer;
+    let extensions = match (&challenge.extensions, challenge.x402_version) {
+        (Some(extensions), 2) => extensions,
+        _ => return Ok(None),
+    };
+    let Some((name, version)) = permit_domain(Some(extensions), requirement) else {
+        return Ok(None);
+    };
+    let reader = match method(wallet, "ethCall")? {
+        Some(eth_call) => Reader::Wallet(wallet, eth_call),
+        None => match rpc_url_for(inputs.rpc, &requirement.network) {
+            Some(url) => Reader::Rpc(url),
+            None => return Ok(None),
+        },
+    };
+    let chain_id = js(crate::evm::exact::chain_id(requirement))?;
+    let token = js(Address::parse(&requirement.asset))?;
+    let amount = requirement.amount.as_u256();
+    // An allowance that cannot be read counts as short (the permit is signed anyway), as
+    // the official client does; an abort stops here.
+    let allowance = reader
+        .uint(&token, allowance_call(from), inputs, chain_id, signal)
+        .await;
+    stop_if_aborted(signal)?;
+    if allowance.is_ok_and(|allowance| allowance >= amount) {
+        return Ok(None);
+    }
+    let nonce = reader
+        .uint(&token, nonces_call(from), inputs, chain_id, signal)
+        .await?;
+    let deadline = payload
+        .pointer("/permit2Authorization/deadline")
+        .and_then(Value::as_str)
+        .and_then(|d| U256::from_str_radix(d, 10).ok())
+        .ok_or_else(|| invalid_argument("the Permit2 payload has no deadline"))?;
+    let permit = Permit {
+        name: name.to_owned(),
+        version: version.to_owned(),
+        chain_id,
+        token,
+        owner: *from,
+        value: amount,
+        nonce,
+        deadline,
+    };
+    let typed = permit.typed_data();
+    let digest = js(typed.digest())?;
+    let signature = match key {
+        Some(key) => key.sign_digest(&digest).to_hex(),
+        None => {
+            let signature =
+                wallet_signature(wallet, &typed, requirement.max_timeout_seconds, signal).await?;
+            checked(
+                &signature,
+                &digest,
+                from,
+                wallet,
+                requirement,
+                inputs,
+                signal,
+            )
+            .await?
+        }
+    };
+    Ok(Some(with_permit_info(extensions, permit.info(&signature))))
+}
+
+/// The permit signed by an external wallet (`signTypedData`), as it answered.
+async fn wallet_signature(
+    wallet: &JsValue,
+    typed: &crate::evm::TypedData,
+    lifetime_s: u64,
+    signal: Option<&AbortSignal>,
+) -> Result<String, JsValue> {
+    let sign = method(wallet, "signTypedData")?
+        .ok_or_else(|| invalid_argument("wallet has no signTypedData method"))?;
+    stop_if_aborted(signal)?;
+    let pending = sign
+        .call2(wallet, &typed_data_to_js(typed)?, &with_signal(signal)?)
+        .map_err(wallet_error)?;
+    signature_within(Promise::resolve(&pending), lifetime_s, signal)
+        .await?
+        .as_string()
+        .ok_or_else(|| invalid_argument("signTypedData must resolve to a hex string"))
+}
+
+/// A wallet's permit signature, as the payment's own is checked: an ECDSA signature must
+/// recover the payer (v sent as 27/28); another one is sent as given only by an account
+/// with code (its token may accept ERC-1271 permits), else SIGNER_MISMATCH.
+async fn checked(
+    signature: &str,
+    digest: &[u8; 32],
+    from: &Address,
+    wallet: &JsValue,
+    requirement: &Requirement,
+    inputs: &SignInputs<'_>,
+    signal: Option<&AbortSignal>,
+) -> Result<String, JsValue> {
+    let recovered = RecoverableSignature::parse(signature)
+        .and_then(|s| recover_address(digest, &s).map(|signer| (s, signer)));
+    match recovered {
+        Ok((ecdsa, signer)) if signer == *from => return Ok(ecdsa.with_legacy_v().to_hex()),
+        _ => {}
+    }
+    let hex = crate::evm::signature_hex(signature).ok_or_else(|| {
+        to_js(&Error::InvalidSignature {
+            reason: "must be 0x and hex bytes",
+        })
+    })?;
+    let network = &requirement.network;
+    match has_code(wallet, from, network, inputs.rpc, inputs.rpc_ms, signal).await {
+        Ok(true) => Ok(hex.to_ascii_lowercase()),
+        _ => {
+            stop_if_aborted(signal)?;
+            Err(to_js(&Error::SignerMismatch {
+                expected: from.to_checksum(),
+                actual: match recovered {
+                    Ok((_, signer)) => signer.to_checksum(),
+                    Err(_) => "an unrecoverable signature".into(),
+                },
+            }))
+        }
+    }
+}
