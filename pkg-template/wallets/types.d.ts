@@ -128,6 +128,8 @@ export interface Eip1193WalletAdapter extends EvmWalletAdapter {
   getTransactionReceipt(hash: `0x${string}`): Promise<unknown | null>;
   /** eth_getCode on the provider; CHAIN_NOT_AVAILABLE when it is not on `context.chainId` (no prompt). */
   getCode(address: `0x${string}`, context?: { chainId?: number; signal?: AbortSignal }): Promise<string>;
+  /** eth_call on the provider (the EIP-2612 sponsoring reads); CHAIN_NOT_AVAILABLE when it is not on `context.chainId` (no prompt). */
+  ethCall(request: { to: `0x${string}`; data: `0x${string}` }, context?: { chainId?: number; signal?: AbortSignal }): Promise<string>;
 }
 
 /**
