@@ -134,7 +134,9 @@ export interface WrapFetchOptions {
   onEvent?(event: PaymentEvent): void;
   /**
    * JSON-RPC endpoints by CAIP-2 network: Solana (blockhash, mint info, sending and confirming
-   * transfers) and EVM (sending and confirming ERC-20 transfers with a local key).
+   * transfers) and EVM (sending and confirming ERC-20 transfers with a local key; an account's code;
+   * the gas-sponsoring extensions' reads: Permit2 allowance, EIP-2612 nonce, a local key's approval
+   * transaction nonce and fees).
    */
   rpc?: Record<string, string>;
   /**

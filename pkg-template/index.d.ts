@@ -250,7 +250,11 @@ export interface EvmPrivateKeyWallet extends EvmSigner {
 export function evmPrivateKeyWallet(hexKey: string): EvmPrivateKeyWallet;
 
 export interface CreatePaymentOptions {
-  /** Solana JSON-RPC URL by CAIP-2 network (defaults: the public mainnet/devnet/testnet endpoints). */
+  /**
+   * JSON-RPC URL by CAIP-2 network. Solana: the blockhash and mint (defaults: the public
+   * mainnet/devnet/testnet endpoints). EVM: an account's code, and the reads of the gas-sponsoring
+   * extensions (Permit2 allowance, EIP-2612 nonce; a local key's approval transaction nonce and fees).
+   */
   rpc?: Record<string, string>;
   /**
    * How long, in milliseconds (1 to 600000, default 30000), one JSON-RPC call (a Solana blockhash

@@ -14,7 +14,10 @@ use serde_json::Value;
 use x402_wasm::client::payment_payload;
 use x402_wasm::dialect::{Challenge, Requirement, challenge_from_json};
 use x402_wasm::evm::exact::{PaymentParams, PreparedPayment, TransferMethod, prepare};
-use x402_wasm::evm::sponsoring::{Permit, permit_domain, with_permit_info};
+use x402_wasm::evm::sponsoring::{
+    ERC20_APPROVAL_GAS_SPONSORING, Permit, approval_info, approval_offered, approval_transaction,
+    permit_domain, with_info, with_permit_info,
+};
 use x402_wasm::evm::verify::{Invalid, VerifyOptions, verify};
 use x402_wasm::evm::{Address, PrivateKeySigner, RecoverableSignature, TypedData, recover_address};
 
@@ -43,6 +46,9 @@ fn with_permit_of_case(
     signer: &PrivateKeySigner,
     mut payment: Value,
 ) -> Value {
+    if let Some(reads) = case.get("stubApproval") {
+        return with_approval_of_case(reads, challenge, requirement, signer, payment);
+    }
     let Some(reads) = case.get("stubReadContract") else {
         return payment;
     };
@@ -69,6 +75,40 @@ fn with_permit_of_case(
     let extensions = with_permit_info(
         challenge.extensions.as_ref().unwrap(),
         permit.info(&signature.to_hex()),
+    );
+    payment["extensions"] = Value::Object(extensions);
+    payment
+}
+
+/// The payment with the `approve(Permit2, 2^256 - 1)` transaction the official client signed
+/// from the case's `stubApproval` reads (allowance, transaction count, fees), built by ours.
+fn with_approval_of_case(
+    reads: &Value,
+    challenge: &Challenge,
+    requirement: &Requirement,
+    signer: &PrivateKeySigner,
+    mut payment: Value,
+) -> Value {
+    assert!(permit_domain(challenge.extensions.as_ref(), requirement).is_none());
+    assert!(approval_offered(challenge.extensions.as_ref(), requirement));
+    let allowance = U256::from_str_radix(reads["allowance"].as_str().unwrap(), 10).unwrap();
+    assert!(
+        allowance < requirement.amount.as_u256(),
+        "an approval is due"
+    );
+    let fee = |key: &str| U256::from_str_radix(reads[key].as_str().unwrap(), 10).unwrap();
+    let token = Address::parse(&requirement.asset).unwrap();
+    let tx = approval_transaction(
+        x402_wasm::evm::exact::chain_id(requirement).unwrap(),
+        token,
+        reads["transactionCount"].as_u64().unwrap(),
+        (fee("maxPriorityFeePerGas"), fee("maxFeePerGas")),
+    );
+    let info = approval_info(&signer.address(), &token, &tx.sign(signer).raw_hex());
+    let extensions = with_info(
+        challenge.extensions.as_ref().unwrap(),
+        ERC20_APPROVAL_GAS_SPONSORING,
+        info,
     );
     payment["extensions"] = Value::Object(extensions);
     payment

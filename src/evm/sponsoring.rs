@@ -5,20 +5,37 @@
 //! for the payment's amount until the payment's deadline; Permit2 still moves nothing
 //! without the payer's witness signature.
 //!
-//! The chain reads (the current allowance, the owner's permit nonce) are the caller's:
-//! here are their call data and the decoding of their answers.
+//! The `erc20ApprovalGasSponsoring` extension is the same for a token without EIP-2612:
+//! the payer signs (without sending) an EIP-1559 transaction calling the token's
+//! `approve(Permit2, 2^256 - 1)`, which the facilitator funds and broadcasts before the
+//! payment. The extension requires the unlimited amount, as for any Permit2 approval.
+//!
+//! The chain reads (the current allowance, the owner's permit nonce, the transaction
+//! nonce and fees) are the caller's: here are their call data and the decoding of their
+//! answers.
 
 use ruint::aliases::U256;
 use serde_json::{Map, Value, json};
 
 use super::authorization::{eip2612_typed_data, object};
 use super::exact::{PERMIT2_ADDRESS, TransferMethod};
-use super::{Address, TypedData};
+use super::{Address, Eip1559Transaction, TypedData};
 use crate::dialect::Requirement;
 use crate::error::{Error, Result};
+use crate::protocol::Amount;
 
 /// The extension's key in `PaymentRequired.extensions` and `PaymentPayload.extensions`.
 pub const EIP2612_GAS_SPONSORING: &str = "eip2612GasSponsoring";
+
+/// The key of the pre-signed approval transaction's extension.
+pub const ERC20_APPROVAL_GAS_SPONSORING: &str = "erc20ApprovalGasSponsoring";
+
+/// The approval transaction's gas limit (an `approve` costs under 50,000; the official
+/// client signs the same limit).
+pub const APPROVE_GAS_LIMIT: u64 = 70_000;
+
+/// `approve(address,uint256)`.
+const APPROVE_SELECTOR: [u8; 4] = [0x09, 0x5e, 0xa7, 0xb3];
 
 /// `allowance(address,address)`.
 const ALLOWANCE_SELECTOR: &str = "dd62ed3e";
@@ -39,6 +56,16 @@ pub fn permit_domain<'r>(
     let name = requirement.extra_str("name").filter(|s| !s.is_empty())?;
     let version = requirement.extra_str("version").filter(|s| !s.is_empty())?;
     Some((name, version))
+}
+
+/// Whether a payment for `requirement` may carry a pre-signed approval: a Permit2
+/// payment and a 402 that offers `erc20ApprovalGasSponsoring`.
+pub fn approval_offered(
+    extensions: Option<&Map<String, Value>>,
+    requirement: &Requirement,
+) -> bool {
+    TransferMethod::of(requirement) == TransferMethod::Permit2
+        && extensions.is_some_and(|e| e.contains_key(ERC20_APPROVAL_GAS_SPONSORING))
 }
 
 /// [`PERMIT2_ADDRESS`] as bytes.
@@ -130,17 +157,65 @@ impl Permit {
     }
 }
 
-/// The payment's extensions: the server's, with `info` added to the extension's own
-/// `info` where the server left a field out (the server's fields stay, as the official
-/// client merges them; an `info` that is not an object is replaced).
+/// The unsigned `token.approve(Permit2, 2^256 - 1)` transaction from the account
+/// whose transaction count is `nonce`, with `(maxPriorityFeePerGas, maxFeePerGas)`.
+pub fn approval_transaction(
+    chain_id: u64,
+    token: Address,
+    nonce: u64,
+    (tip, max_fee): (U256, U256),
+) -> Eip1559Transaction {
+    let mut data = Vec::with_capacity(4 + 32 + 32);
+    data.extend_from_slice(&APPROVE_SELECTOR);
+    data.extend_from_slice(&PERMIT2.to_word());
+    data.extend_from_slice(&U256::MAX.to_be_bytes::<32>());
+    Eip1559Transaction {
+        chain_id,
+        nonce,
+        max_priority_fee_per_gas: Amount::from(tip),
+        max_fee_per_gas: Amount::from(max_fee),
+        gas_limit: APPROVE_GAS_LIMIT,
+        to: token,
+        value: Amount::from(U256::ZERO),
+        data,
+    }
+}
+
+/// The `erc20ApprovalGasSponsoring` extension's `info` for the approval that `from`
+/// signed (`signed_transaction`: the raw transaction as `0x` hex).
+pub fn approval_info(
+    from: &Address,
+    token: &Address,
+    signed_transaction: &str,
+) -> Map<String, Value> {
+    object(json!({
+        "from": from.to_checksum(),
+        "asset": token.to_checksum(),
+        "spender": PERMIT2_ADDRESS,
+        "amount": U256::MAX.to_string(),
+        "signedTransaction": signed_transaction,
+        "version": "1",
+    }))
+}
+
+/// The payment's extensions with the permit's `info` (see [`with_info`]).
 pub fn with_permit_info(
     extensions: &Map<String, Value>,
     info: Map<String, Value>,
 ) -> Map<String, Value> {
+    with_info(extensions, EIP2612_GAS_SPONSORING, info)
+}
+
+/// The payment's extensions: the server's, with `info` added to extension `key`'s own
+/// `info` where the server left a field out (the server's fields stay, as the official
+/// client merges them; an `info` that is not an object is replaced).
+pub fn with_info(
+    extensions: &Map<String, Value>,
+    key: &str,
+    info: Map<String, Value>,
+) -> Map<String, Value> {
     let mut out = extensions.clone();
-    let entry = out
-        .entry(EIP2612_GAS_SPONSORING)
-        .or_insert_with(|| Value::Object(Map::new()));
+    let entry = out.entry(key).or_insert_with(|| Value::Object(Map::new()));
     if !entry.is_object() {
         *entry = Value::Object(Map::new());
     }
@@ -180,6 +255,34 @@ mod tests {
             hex::encode(&super::super::keccak256(b"nonces(address)")[..4]),
             NONCES_SELECTOR
         );
+        assert_eq!(
+            super::super::keccak256(b"approve(address,uint256)")[..4],
+            APPROVE_SELECTOR
+        );
+    }
+
+    #[test]
+    fn an_approval_is_offered_only_for_permit2_payments_whose_402_declares_it() {
+        let requirement = |method: &str| {
+            let challenge = crate::dialect::challenge_from_json(&json!({
+                "x402Version": 2,
+                "resource": { "url": "https://example.com" },
+                "accepts": [{
+                    "scheme": "exact", "network": "eip155:8453", "amount": "1",
+                    "asset": "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
+                    "payTo": "0x209693Bc6afc0C5328bA36FaF03C514EF312287C", "maxTimeoutSeconds": 60,
+                    "extra": { "assetTransferMethod": method, "name": "USD Coin", "version": "2" },
+                }],
+            }))
+            .unwrap();
+            challenge.requirements.into_iter().next().unwrap()
+        };
+        let offered = object(json!({ ERC20_APPROVAL_GAS_SPONSORING: { "info": {} } }));
+        assert!(approval_offered(Some(&offered), &requirement("permit2")));
+        assert!(!approval_offered(Some(&offered), &requirement("eip3009")));
+        assert!(!approval_offered(None, &requirement("permit2")));
+        let other = object(json!({ EIP2612_GAS_SPONSORING: { "info": {} } }));
+        assert!(!approval_offered(Some(&other), &requirement("permit2")));
     }
 
     #[test]

@@ -12,12 +12,14 @@ use wasm_bindgen::prelude::*;
 
 use super::convert::{js_to_json, json_to_js, method};
 use super::error::wallet_error;
-use super::error::{coded, invalid_argument, js, to_js};
+use super::error::{invalid_argument, js, to_js};
 use super::evm::{EvmPrivateKeyWallet, wallet_promise};
-use super::rpc::{ctx_rpc_url, rpc, rpc_or, rpc_within};
+use super::rpc::{
+    RPC_MS, check_chain, ctx_rpc_url, fees, pending_nonce, rpc, rpc_or, rpc_quantity, rpc_within,
+};
 use super::timer::{Backoff, now_millis, poll, within};
 use crate::error::Error;
-use crate::evm::eip712::{hex_u256, uint_value};
+use crate::evm::eip712::uint_value;
 use crate::evm::{Address, Eip1559Transaction, PrivateKeySigner};
 use crate::protocol::Amount;
 
@@ -98,15 +100,6 @@ fn quantity_hex(value: U256) -> String {
     format!("{value:#x}")
 }
 
-/// A quantity in a JSON-RPC answer; anything else is an RPC_ERROR naming `method`.
-fn rpc_quantity(answer: &Value, method: &str) -> Result<U256, JsValue> {
-    answer.as_str().and_then(hex_u256).ok_or_else(|| {
-        to_js(&Error::RpcError {
-            reason: format!("{method}: {answer} is not a quantity"),
-        })
-    })
-}
-
 /// A transaction hash (`0x` + 32 bytes of hex), lower-cased.
 fn tx_hash(text: &str) -> Option<String> {
     crate::evm::hex32(text.strip_prefix("0x")?).map(|_| text.to_ascii_lowercase())
@@ -155,24 +148,11 @@ async fn broadcast(
     request: &TxRequest,
     url: &str,
 ) -> Result<String, JsValue> {
-    let served = rpc_quantity(&rpc(url, "eth_chainId", json!([])).await?, "eth_chainId")?;
-    if served != U256::from(request.chain_id) {
-        return Err(coded(
-            "CHAIN_NOT_AVAILABLE",
-            &format!(
-                "the RPC serves chain {served}, the transaction is for chain {}",
-                request.chain_id
-            ),
-        ));
-    }
+    let bound = (RPC_MS, None);
+    check_chain(url, request.chain_id, bound).await?;
     let from = signer.address().to_checksum();
-    let nonce = rpc(url, "eth_getTransactionCount", json!([from, "pending"])).await?;
-    let nonce = u64::try_from(rpc_quantity(&nonce, "eth_getTransactionCount")?).map_err(|_| {
-        to_js(&Error::RpcError {
-            reason: "eth_getTransactionCount: a nonce above 2^64 - 1".into(),
-        })
-    })?;
-    let (max_priority_fee_per_gas, max_fee_per_gas) = fees(url).await?;
+    let nonce = pending_nonce(url, &signer.address(), bound).await?;
+    let (max_priority_fee_per_gas, max_fee_per_gas) = fees(url, bound).await?;
     let mut call = request.to_json();
     if let Some(call) = call.as_object_mut() {
         call.remove("chainId");
@@ -212,35 +192,6 @@ async fn broadcast(
         }));
     }
     Ok(ours)
-}
-
-/// `(maxPriorityFeePerGas, maxFeePerGas)`: twice the latest base fee plus the node's
-/// suggested tip (room for six full blocks of base-fee rises). A node without
-/// `eth_maxPriorityFeePerGas` gets `eth_gasPrice - baseFee` as the tip; a block without
-/// a base fee (a pre-London chain) gets `eth_gasPrice` for both, which is what a legacy
-/// transaction would pay.
-async fn fees(url: &str) -> Result<(U256, U256), JsValue> {
-    let block = rpc(url, "eth_getBlockByNumber", json!(["latest", false])).await?;
-    let base = match block.get("baseFeePerGas") {
-        None | Some(Value::Null) => None,
-        Some(base) => Some(rpc_quantity(base, "eth_getBlockByNumber")?),
-    };
-    let gas_price = || async {
-        let price = rpc(url, "eth_gasPrice", json!([])).await?;
-        rpc_quantity(&price, "eth_gasPrice")
-    };
-    let Some(base) = base else {
-        let price = gas_price().await?;
-        return Ok((price, price));
-    };
-    let tip = match rpc(url, "eth_maxPriorityFeePerGas", json!([])).await {
-        Ok(tip) => rpc_quantity(&tip, "eth_maxPriorityFeePerGas")?,
-        Err(_) => gas_price().await?.saturating_sub(base),
-    };
-    Ok((
-        tip,
-        base.saturating_mul(U256::from(2u8)).saturating_add(tip),
-    ))
 }
 
 /// Sends `tx` (`{ chainId, to, data?, value? }`) with `wallet.sendTransaction(tx,

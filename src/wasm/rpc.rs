@@ -1,15 +1,18 @@
 //! A minimal JSON-RPC 2.0 client over the runtime's global `fetch`, shared by the
-//! Solana and EVM code paths (blockhashes, mint info, nonces, sending and
+//! Solana and EVM code paths (blockhashes, mint info, nonces, fees, sending and
 //! confirming transactions).
 
 use js_sys::{Function, Object, Promise, Reflect};
+use ruint::aliases::U256;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
-use super::error::{invalid_argument, to_js};
+use super::error::{coded, invalid_argument, to_js};
 use super::timer::{TIMED_OUT, ms_left, now_millis, within};
 use crate::error::Error;
+use crate::evm::Address;
+use crate::evm::eip712::hex_u256;
 
 /// How long one JSON-RPC call may take by default (`options.rpcTimeout` of a paying
 /// fetch or of createPaymentPayload changes it for the calls made before signing).
@@ -197,4 +200,85 @@ pub(crate) fn ctx_rpc_url(ctx: &JsValue) -> Result<Option<String>, JsValue> {
         .filter(|u| !u.is_empty())
         .map(Some)
         .ok_or_else(|| invalid_argument("ctx.rpcUrl must be a URL string"))
+}
+
+/// A quantity in a JSON-RPC answer; anything else is an RPC_ERROR naming `method`.
+pub(crate) fn rpc_quantity(answer: &Value, method: &str) -> Result<U256, JsValue> {
+    answer.as_str().and_then(hex_u256).ok_or_else(|| {
+        to_js(&Error::RpcError {
+            reason: format!("{method}: {answer} is not a quantity"),
+        })
+    })
+}
+
+/// How long each JSON-RPC call may take, and the signal that stops it.
+pub(crate) type Bound<'s> = (u32, Option<&'s AbortSignal>);
+
+/// CHAIN_NOT_AVAILABLE unless the RPC at `url` serves `chain_id` (asked first, so
+/// nothing is signed for a node on another chain).
+pub(crate) async fn check_chain(url: &str, chain_id: u64, bound: Bound<'_>) -> Result<(), JsValue> {
+    let served = rpc_within(url, "eth_chainId", json!([]), bound.0, bound.1).await?;
+    let served = rpc_quantity(&served, "eth_chainId")?;
+    if served == U256::from(chain_id) {
+        return Ok(());
+    }
+    Err(coded(
+        "CHAIN_NOT_AVAILABLE",
+        &format!("the RPC serves chain {served}, the transaction is for chain {chain_id}"),
+    ))
+}
+
+/// The account's next nonce, counting its pending transactions.
+pub(crate) async fn pending_nonce(
+    url: &str,
+    from: &Address,
+    bound: Bound<'_>,
+) -> Result<u64, JsValue> {
+    let params = json!([from.to_checksum(), "pending"]);
+    let nonce = rpc_within(url, "eth_getTransactionCount", params, bound.0, bound.1).await?;
+    u64::try_from(rpc_quantity(&nonce, "eth_getTransactionCount")?).map_err(|_| {
+        to_js(&Error::RpcError {
+            reason: "eth_getTransactionCount: a nonce above 2^64 - 1".into(),
+        })
+    })
+}
+
+/// `(maxPriorityFeePerGas, maxFeePerGas)`: twice the latest base fee plus the node's
+/// suggested tip (room for six full blocks of base-fee rises). A node without
+/// `eth_maxPriorityFeePerGas` gets `eth_gasPrice - baseFee` as the tip; a block without
+/// a base fee (a pre-London chain) gets `eth_gasPrice` for both, which is what a legacy
+/// transaction would pay.
+pub(crate) async fn fees(url: &str, bound: Bound<'_>) -> Result<(U256, U256), JsValue> {
+    let (ms, signal) = bound;
+    let block = rpc_within(
+        url,
+        "eth_getBlockByNumber",
+        json!(["latest", false]),
+        ms,
+        signal,
+    )
+    .await?;
+    let base = match block.get("baseFeePerGas") {
+        None | Some(Value::Null) => None,
+        Some(base) => Some(rpc_quantity(base, "eth_getBlockByNumber")?),
+    };
+    let gas_price = || async {
+        let price = rpc_within(url, "eth_gasPrice", json!([]), ms, signal).await?;
+        rpc_quantity(&price, "eth_gasPrice")
+    };
+    let Some(base) = base else {
+        let price = gas_price().await?;
+        return Ok((price, price));
+    };
+    let tip = match rpc_within(url, "eth_maxPriorityFeePerGas", json!([]), ms, signal).await {
+        Ok(tip) => rpc_quantity(&tip, "eth_maxPriorityFeePerGas")?,
+        Err(_) => {
+            super::request::stop_if_aborted(signal)?;
+            gas_price().await?.saturating_sub(base)
+        }
+    };
+    Ok((
+        tip,
+        base.saturating_mul(U256::from(2u8)).saturating_add(tip),
+    ))
 }

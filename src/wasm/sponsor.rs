@@ -1,12 +1,15 @@
-//! The `eip2612GasSponsoring` extension when a payment is signed (see
+//! The gas-sponsoring extensions when a payment is signed (see
 //! [`crate::evm::sponsoring`]): after the Permit2 signature, reads the payer's Permit2
-//! allowance and, when it is short of the payment, the token's permit nonce, and has
-//! the payer sign the permit the facilitator will submit with the payment.
+//! allowance and, when it is short of the payment, has the payer sign what lets the
+//! facilitator approve Permit2 for them: the token's EIP-2612 permit
+//! (`eip2612GasSponsoring`, the permit nonce read from the token), or else an
+//! `approve` transaction (`erc20ApprovalGasSponsoring`, local keys only, the nonce and
+//! fees read from the node).
 //!
-//! The reads go through the wallet's own `ethCall` (the EIP-1193 and viem adapters ask
-//! their node) or else `eth_call` on the user's `options.rpc[network]`; with neither, no
-//! permit is signed and the server's extension is echoed as it was (the official client
-//! does the same without a way to read the chain).
+//! The permit's reads go through the wallet's own `ethCall` (the EIP-1193 and viem
+//! adapters ask their node) or else `eth_call` on the user's `options.rpc[network]`;
+//! with neither, nothing is signed and the server's extension is echoed as it was (the
+//! official client does the same without a way to read the chain).
 
 use js_sys::{Function, Object, Promise, Reflect};
 use ruint::aliases::U256;
@@ -18,12 +21,14 @@ use super::convert::method;
 use super::error::{invalid_argument, js, to_js, wallet_error};
 use super::evm::SignInputs;
 use super::request::{stop_if_aborted, with_signal};
+use super::rpc::{check_chain, fees, pending_nonce};
 use super::rpc::{rpc_url_for, rpc_within};
 use super::wallet::{has_code, signature_within, typed_data_to_js, wallet_promise};
 use crate::dialect::{Challenge, Requirement};
 use crate::error::Error;
 use crate::evm::sponsoring::{
-    Permit, allowance_call, decode_uint, nonces_call, permit_domain, with_permit_info,
+    ERC20_APPROVAL_GAS_SPONSORING, Permit, allowance_call, approval_info, approval_offered,
+    approval_transaction, decode_uint, nonces_call, permit_domain, with_info, with_permit_info,
 };
 use crate::evm::{Address, PrivateKeySigner, RecoverableSignature, recover_address};
 
@@ -99,16 +104,61 @@ pub(crate) struct Payer<'a> {
     pub(crate) address: &'a Address,
 }
 
-/// The payment's extensions with a signed permit, or `None` when none is needed or
-/// possible: no `eip2612GasSponsoring` in the 402, not a v2 Permit2 payment, no way to
-/// read the chain, or an allowance that already covers the payment. `payload` is the
-/// scheme payload just signed (its deadline is the permit's).
+/// The payment's extensions with a gas-sponsoring approval, or `None` when none is
+/// needed or possible. `eip2612GasSponsoring` first (a signed permit), else
+/// `erc20ApprovalGasSponsoring` (a signed approval transaction), as the official client
+/// tries them; only for a v2 Permit2 payment whose 402 offers the extension. `payload`
+/// is the scheme payload just signed (its deadline is the permit's).
 ///
 /// # Errors
-/// The nonce could not be read (RPC or wallet error), the wallet refused to sign, or
-/// it signed as another account: nothing has been sent.
+/// A read that decides what is signed failed (RPC or wallet error, CHAIN_NOT_AVAILABLE),
+/// the wallet refused to sign, or it signed as another account: nothing has been sent.
 pub(crate) async fn sponsored_extensions(
     challenge: &Challenge,
+    requirement: &Requirement,
+    payer: Payer<'_>,
+    payload: &Value,
+    inputs: &SignInputs<'_>,
+    signal: Option<&AbortSignal>,
+) -> Result<Option<Map<String, Value>>, JsValue> {
+    let extensions = match (&challenge.extensions, challenge.x402_version) {
+        (Some(extensions), 2) => extensions,
+        _ => return Ok(None),
+    };
+    if let Some(domain) = permit_domain(Some(extensions), requirement) {
+        let info = permit_info(domain, requirement, payer, payload, inputs, signal).await?;
+        return Ok(info.map(|info| with_permit_info(extensions, info)));
+    }
+    if approval_offered(Some(extensions), requirement) {
+        let info = approval(requirement, payer, inputs, signal).await?;
+        return Ok(info.map(|info| with_info(extensions, ERC20_APPROVAL_GAS_SPONSORING, info)));
+    }
+    Ok(None)
+}
+
+/// Whether Permit2's allowance from `from` already covers the payment; an allowance
+/// that cannot be read counts as short (the approval is signed anyway), as the
+/// official client does; an abort stops here.
+async fn allowance_covers(
+    reader: &Reader<'_>,
+    token: &Address,
+    from: &Address,
+    amount: U256,
+    inputs: &SignInputs<'_>,
+    chain_id: u64,
+    signal: Option<&AbortSignal>,
+) -> Result<bool, JsValue> {
+    let allowance = reader
+        .uint(token, allowance_call(from), inputs, chain_id, signal)
+        .await;
+    stop_if_aborted(signal)?;
+    Ok(allowance.is_ok_and(|allowance| allowance >= amount))
+}
+
+/// The `eip2612GasSponsoring` info with the payer's permit, or `None` when the chain
+/// cannot be read or the allowance already covers the payment.
+async fn permit_info(
+    (name, version): (&str, &str),
     requirement: &Requirement,
     payer: Payer<'_>,
     payload: &Value,
@@ -120,13 +170,6 @@ pub(crate) async fn sponsored_extensions(
         key,
         address: from,
     } = payer;
-    let extensions = match (&challenge.extensions, challenge.x402_version) {
-        (Some(extensions), 2) => extensions,
-        _ => return Ok(None),
-    };
-    let Some((name, version)) = permit_domain(Some(extensions), requirement) else {
-        return Ok(None);
-    };
     let reader = match method(wallet, "ethCall")? {
         Some(eth_call) => Reader::Wallet(wallet, eth_call),
         None => match rpc_url_for(inputs.rpc, &requirement.network) {
@@ -137,13 +180,7 @@ pub(crate) async fn sponsored_extensions(
     let chain_id = js(crate::evm::exact::chain_id(requirement))?;
     let token = js(Address::parse(&requirement.asset))?;
     let amount = requirement.amount.as_u256();
-    // An allowance that cannot be read counts as short (the permit is signed anyway), as
-    // the official client does; an abort stops here.
-    let allowance = reader
-        .uint(&token, allowance_call(from), inputs, chain_id, signal)
-        .await;
-    stop_if_aborted(signal)?;
-    if allowance.is_ok_and(|allowance| allowance >= amount) {
+    if allowance_covers(&reader, &token, from, amount, inputs, chain_id, signal).await? {
         return Ok(None);
     }
     let nonce = reader
@@ -183,7 +220,39 @@ pub(crate) async fn sponsored_extensions(
             .await?
         }
     };
-    Ok(Some(with_permit_info(extensions, permit.info(&signature))))
+    Ok(Some(permit.info(&signature)))
+}
+
+/// The `erc20ApprovalGasSponsoring` info: `token.approve(Permit2, 2^256 - 1)` signed as
+/// an EIP-1559 transaction (not sent: the facilitator funds and broadcasts it), with
+/// the nonce and fees read from `options.rpc[network]` after checking its chain. Only
+/// a key held here signs one (a browser wallet cannot sign a transaction without
+/// sending it); `None` for other wallets, without an RPC URL, or when the allowance
+/// already covers the payment.
+async fn approval(
+    requirement: &Requirement,
+    payer: Payer<'_>,
+    inputs: &SignInputs<'_>,
+    signal: Option<&AbortSignal>,
+) -> Result<Option<Map<String, Value>>, JsValue> {
+    let (Some(key), Some(url)) = (payer.key, rpc_url_for(inputs.rpc, &requirement.network)) else {
+        return Ok(None);
+    };
+    let from = payer.address;
+    let chain_id = js(crate::evm::exact::chain_id(requirement))?;
+    let token = js(Address::parse(&requirement.asset))?;
+    let amount = requirement.amount.as_u256();
+    let bound = (inputs.rpc_ms, signal);
+    check_chain(&url, chain_id, bound).await?;
+    let reader = Reader::Rpc(url.clone());
+    if allowance_covers(&reader, &token, from, amount, inputs, chain_id, signal).await? {
+        return Ok(None);
+    }
+    let nonce = pending_nonce(&url, from, bound).await?;
+    let fees = fees(&url, bound).await?;
+    stop_if_aborted(signal)?;
+    let signed = approval_transaction(chain_id, token, nonce, fees).sign(key);
+    Ok(Some(approval_info(from, &token, &signed.raw_hex())))
 }
 
 /// The permit signed by an external wallet (`signTypedData`), as it answered.

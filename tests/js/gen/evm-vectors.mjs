@@ -31,7 +31,9 @@ import {
   keccak256,
   maxUint256,
   numberToHex,
+  parseTransaction,
   recoverAddress,
+  recoverTransactionAddress,
   recoverTypedDataAddress,
   toHex,
 } from 'viem';
@@ -417,6 +419,15 @@ const CASES = [
     resource: { url: 'https://permit2.example/k' },
     extensions: { eip2612GasSponsoring: { info: { description: 'server pays gas for an EIP-2612 permit', version: '1' }, schema: { type: 'object' } } },
   },
+  {
+    name: 'permit2 with erc20ApprovalGasSponsoring and stub reads (allowance 0, transaction count 7, fees 3 and 1.5 gwei): official client signs the approve transaction',
+    key: 'niaj',
+    now: 1751000000,
+    stubReads: { allowance: 0n, transactionCount: 7, maxFeePerGas: 3_000_000_000n, maxPriorityFeePerGas: 1_500_000_000n },
+    accepts: [req('eip155:8453', '250000', ASSETS.base, PAYTO.a, 120, { assetTransferMethod: 'permit2' })],
+    resource: { url: 'https://permit2.example/l' },
+    extensions: { erc20ApprovalGasSponsoring: { info: { description: 'The facilitator broadcasts a pre-signed approve()', version: '1' }, schema: { type: 'object' } } },
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -549,6 +560,16 @@ async function buildCase(spec, index) {
         if (args.functionName === 'nonces') return spec.stubReads.nonces;
         fail(`stub readContract: unexpected ${args.functionName}`);
       },
+      getTransactionCount: async ({ address }) => {
+        reads.push('transactionCount');
+        check(address === account.address, `${spec.name}: transaction count of ${address}`);
+        return spec.stubReads.transactionCount;
+      },
+      estimateFeesPerGas: async () => {
+        reads.push('fees');
+        const { maxFeePerGas, maxPriorityFeePerGas } = spec.stubReads;
+        return { maxFeePerGas, maxPriorityFeePerGas };
+      },
     };
     signer = toClientEvmSigner(account, stubPublicClient);
   }
@@ -644,7 +665,26 @@ async function buildCase(spec, index) {
 
   // The EIP-2612 extension the official client added (stub readContract case).
   let eip2612 = null;
-  if (spec.stubReads) {
+  if (spec.stubReads?.transactionCount !== undefined) {
+    // The erc20ApprovalGasSponsoring transaction the official client signed, checked with viem.
+    check(reads.join(',') === 'allowance,transactionCount,fees', `${spec.name}: unexpected reads ${reads}`);
+    const info = payload.extensions?.erc20ApprovalGasSponsoring?.info;
+    check(info && info.signedTransaction, `${spec.name}: no erc20ApprovalGasSponsoring info in the official payload`);
+    const tx = parseTransaction(info.signedTransaction);
+    const approve = `0x095ea7b3${PERMIT2.slice(2).toLowerCase().padStart(64, '0')}${'f'.repeat(64)}`;
+    check(tx.type === 'eip1559' && tx.chainId === chainId && tx.nonce === spec.stubReads.transactionCount, `${spec.name}: approval transaction type, chain or nonce`);
+    check(getAddress(tx.to) === getAddress(requirement.asset), `${spec.name}: approval target`);
+    check(tx.data === approve && tx.gas === 70_000n && (tx.value ?? 0n) === 0n, `${spec.name}: approval calldata, gas or value`);
+    check(tx.maxFeePerGas === spec.stubReads.maxFeePerGas && tx.maxPriorityFeePerGas === spec.stubReads.maxPriorityFeePerGas, `${spec.name}: approval fees`);
+    check((await recoverTransactionAddress({ serializedTransaction: info.signedTransaction })) === account.address, `${spec.name}: approval signer`);
+    check(info.amount === maxUint256.toString() && getAddress(info.spender) === PERMIT2, `${spec.name}: approval info`);
+    out.stubApproval = {
+      allowance: spec.stubReads.allowance.toString(),
+      transactionCount: spec.stubReads.transactionCount,
+      maxFeePerGas: spec.stubReads.maxFeePerGas.toString(),
+      maxPriorityFeePerGas: spec.stubReads.maxPriorityFeePerGas.toString(),
+    };
+  } else if (spec.stubReads) {
     check(reads.join(',') === 'allowance,nonces', `${spec.name}: unexpected reads ${reads}`);
     const info = payload.extensions?.eip2612GasSponsoring?.info;
     check(info && info.signature, `${spec.name}: no eip2612GasSponsoring info in the official payload`);

@@ -237,6 +237,8 @@ export async function startOfficialFacilitator({
   registerExactEvmScheme(facilitator, { signer, networks: network, eip6492AllowedFactories });
   return {
     facilitator,
+    signer,
+    walletClient,
     network,
     gasPayer: walletClient.account.address,
     verify: (payload, requirements) => facilitator.verify(payload, requirements),

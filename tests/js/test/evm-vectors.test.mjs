@@ -12,13 +12,16 @@ const x402 = await loadX402();
 const { cases, eip2612 } = vectors('evm_exact.json');
 
 /**
- * Both sides without eip2612GasSponsoring.info: the one case whose official payload carries a permit
- * read its allowance and nonce from a stubbed chain, which these calls have no RPC for (the permit is
- * compared whole in tests/evm_vectors.rs, and signed against a real chain in permit2-sponsoring.test.mjs).
+ * Both sides without the gas-sponsoring extensions' info: the cases whose official payload carries a
+ * permit or a signed approval read the chain from stubs (allowance, nonces, transaction count, fees),
+ * which these calls have no RPC for (those payloads are compared whole in tests/evm_vectors.rs, and
+ * signed against a real chain in permit2-sponsoring.test.mjs).
  */
 function comparable(payload) {
   const copy = structuredClone(payload);
-  if (copy.extensions?.eip2612GasSponsoring) delete copy.extensions.eip2612GasSponsoring.info;
+  for (const key of ['eip2612GasSponsoring', 'erc20ApprovalGasSponsoring']) {
+    if (copy.extensions?.[key]) delete copy.extensions[key].info;
+  }
   return copy;
 }
 

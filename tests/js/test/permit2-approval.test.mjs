@@ -1,0 +1,177 @@
+// The erc20ApprovalGasSponsoring extension of Permit2 payments, settled on a real chain: a payer who
+// never approved Permit2, for a token without EIP-2612, signs (without sending) an EIP-1559
+// `approve(Permit2, 2^256 - 1)` transaction with the payment; the OFFICIAL @x402/evm facilitator
+// verifies it and hands it, with the settle call, to its extension signer, which funds the payer's gas
+// and broadcasts both (here a sequential sponsor written for the test, as the extension leaves that
+// signer to the facilitator's operator). x402-wasm signs with a local key, reading the nonce, fees and
+// allowance over options.rpc; the 402's extension is the official declaration (@x402/extensions); the
+// transaction is parsed and its signer recovered with viem. Real: anvil, Uniswap's Permit2 code, the
+// official facilitator and client (the control). NOT real: the x402 Permit2 proxy (a test-only
+// stand-in, see permit2-anvil.test.mjs).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeFunctionData, erc20Abi, getAddress, maxUint256, parseTransaction, recoverTransactionAddress } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { x402Client } from '@x402/core/client';
+import { PERMIT2_ADDRESS, x402ExactPermit2ProxyAddress as PROXY_ADDRESS } from '@x402/evm';
+import { registerExactEvmScheme } from '@x402/evm/exact/client';
+import { createErc20ApprovalGasSponsoringExtension, declareErc20ApprovalGasSponsoringExtension } from '@x402/extensions';
+import {
+  anvilAccount, anvilClients, balanceOf, installMulticall3, mint, rpc, startAnvil, startOfficialFacilitator,
+} from '../lib/chain.mjs';
+import { deployPlainERC20, installExactPermit2ProxyStandIn, installPermit2 } from '../lib/permit2.mjs';
+import { loadX402 } from '../lib/x402.mjs';
+
+const x402 = await loadX402();
+const CHAIN_ID = 1337; // not 31337: see lib/permit2.mjs
+const NETWORK = `eip155:${CHAIN_ID}`;
+const PRICE = 10_000n;
+const APPROVE = encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [PERMIT2_ADDRESS, maxUint256] });
+
+/**
+ * The facilitator's extension signer: for a pre-signed transaction, sends its sender exactly the gas
+ * it may burn, then broadcasts it; an unsigned call it sends itself. Sequential, each mined in turn.
+ */
+function sequentialSponsor(facilitator, anvil) {
+  const { walletClient, publicClient } = anvilClients(anvil, anvilAccount(1));
+  const mined = async (hash) => {
+    assert.equal((await publicClient.waitForTransactionReceipt({ hash })).status, 'success');
+    return hash;
+  };
+  const sent = [];
+  const sendTransactions = async (transactions) => {
+    const hashes = [];
+    for (const tx of transactions) {
+      if (typeof tx === 'string') {
+        const parsed = parseTransaction(tx);
+        const sender = await recoverTransactionAddress({ serializedTransaction: tx });
+        await mined(await walletClient.sendTransaction({ to: sender, value: parsed.gas * parsed.maxFeePerGas }));
+        hashes.push(await mined(await publicClient.sendRawTransaction({ serializedTransaction: tx })));
+        sent.push({ raw: tx, sender });
+      } else {
+        hashes.push(await mined(await walletClient.sendTransaction({ to: tx.to, data: tx.data, gas: tx.gas })));
+        sent.push({ call: tx });
+      }
+    }
+    return hashes;
+  };
+  facilitator.facilitator.registerExtension(createErc20ApprovalGasSponsoringExtension({ ...facilitator.signer, sendTransactions }));
+  return sent;
+}
+
+/** Permit2, the stand-in proxy and a plain ERC-20 (no permit) on anvil; a payer with tokens, no ETH and no approval. */
+async function setup(t) {
+  const anvil = await startAnvil({ chainId: CHAIN_ID });
+  t.after(() => anvil.stop());
+  await installMulticall3(anvil);
+  await installPermit2(anvil);
+  await installExactPermit2ProxyStandIn(anvil);
+  const token = await deployPlainERC20(anvil);
+  const facilitator = await startOfficialFacilitator({ ...anvil, network: NETWORK });
+  const sent = sequentialSponsor(facilitator, anvil);
+  const key = generatePrivateKey();
+  const payer = privateKeyToAccount(key);
+  await mint(token, payer.address, 1_000_000n);
+  const payTo = anvilAccount(2).address;
+  const requirement = {
+    scheme: 'exact', network: NETWORK, amount: String(PRICE), asset: token.address, payTo,
+    maxTimeoutSeconds: 300, extra: { assetTransferMethod: 'permit2' },
+  };
+  const extensions = declareErc20ApprovalGasSponsoringExtension();
+  const paymentRequired = { x402Version: 2, resource: { url: 'http://127.0.0.1/paid' }, accepts: [requirement], extensions };
+  const allowance = () => token.publicClient.readContract({ address: token.address, abi: erc20Abi, functionName: 'allowance', args: [payer.address, PERMIT2_ADDRESS] });
+  const balances = async () => ({ payer: await balanceOf(token, payer.address), payee: await balanceOf(token, payTo) });
+  return { anvil, token, facilitator, sent, key, payer, payTo, requirement, extensions, paymentRequired, allowance, balances };
+}
+
+/** The approval in `payload`: the payer's, to the token, approve(Permit2, max), 70,000 gas, the payer's next nonce (viem parses and recovers it). */
+async function assertApprovalInfo(s, payload, nonce = 0) {
+  const info = payload.extensions?.erc20ApprovalGasSponsoring?.info;
+  assert.ok(info?.signedTransaction, `no signed approval: ${JSON.stringify(payload.extensions)}`);
+  assert.deepEqual(
+    { from: getAddress(info.from), asset: getAddress(info.asset), spender: getAddress(info.spender), amount: info.amount, version: info.version },
+    { from: s.payer.address, asset: s.token.address, spender: PERMIT2_ADDRESS, amount: maxUint256.toString(), version: '1' },
+  );
+  const tx = parseTransaction(info.signedTransaction);
+  assert.deepEqual(
+    { type: tx.type, chainId: tx.chainId, nonce: tx.nonce, to: getAddress(tx.to), data: tx.data, gas: tx.gas, value: tx.value ?? 0n },
+    { type: 'eip1559', chainId: CHAIN_ID, nonce, to: s.token.address, data: APPROVE, gas: 70_000n, value: 0n },
+  );
+  assert.ok(tx.maxFeePerGas >= tx.maxPriorityFeePerGas && tx.maxFeePerGas > 0n, 'fees set');
+  assert.equal(await recoverTransactionAddress({ serializedTransaction: info.signedTransaction }), s.payer.address);
+  return { info, tx };
+}
+
+/** The official facilitator verifies and settles `payload`: the approval broadcast first, then the settle; the price moved. */
+async function assertSponsoredSettle(s, payload) {
+  assert.equal(await s.allowance(), 0n, 'no approval before');
+  const verified = await s.facilitator.verify(payload, s.requirement);
+  assert.equal(verified.isValid, true, `official verify: ${JSON.stringify(verified)}`);
+  const before = await s.balances();
+  const settled = await s.facilitator.settle(payload, s.requirement);
+  assert.equal(settled.success, true, `official settle: ${JSON.stringify(settled)}`);
+  assert.equal(s.sent.length, 2, 'the approval and the settle went through the extension signer');
+  assert.equal(s.sent[0].raw, payload.extensions.erc20ApprovalGasSponsoring.info.signedTransaction);
+  assert.equal(s.sent[0].sender, s.payer.address);
+  assert.equal(getAddress(s.sent[1].call.to), PROXY_ADDRESS, 'settled through the Permit2 proxy');
+  assert.deepEqual(await s.balances(), { payer: before.payer - PRICE, payee: before.payee + PRICE }, 'exactly the price moved');
+  assert.equal(await s.allowance(), maxUint256, 'Permit2 approved (an unlimited allowance is not spent down)');
+  assert.equal(await rpc(s.anvil.rpcUrl, 'eth_getTransactionCount', [s.payer.address, 'latest']), '0x1', 'the payer sent only the approval');
+}
+
+test('a local key signs the approve transaction when the 402 offers ERC-20 approval gas sponsoring; the official facilitator broadcasts it and settles', async (t) => {
+  const s = await setup(t);
+  const wallet = x402.evmPrivateKeyWallet(s.key);
+  t.after(() => wallet.free());
+  const payload = await x402.createPaymentPayload(s.paymentRequired, 0, wallet, { rpc: { [NETWORK]: s.anvil.rpcUrl } });
+  const { info } = await assertApprovalInfo(s, payload);
+  // The server's declaration stays (its description and schema), as the official client merges it.
+  assert.equal(info.description, s.extensions.erc20ApprovalGasSponsoring.info.description);
+  assert.deepEqual(payload.extensions.erc20ApprovalGasSponsoring.schema, s.extensions.erc20ApprovalGasSponsoring.schema);
+  assert.equal(x402.verifyPayment(payload, s.requirement).isValid, true, 'our verifier accepts the payment');
+  await assertSponsoredSettle(s, payload);
+});
+
+test('control: the official client signs the same approval (fees aside), and its payload settles on the same stack', async (t) => {
+  const s = await setup(t);
+  const client = new x402Client();
+  registerExactEvmScheme(client, { signer: s.payer, schemeOptions: { rpcUrl: s.anvil.rpcUrl } });
+  client.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: s.token.address }] });
+  const official = await client.createPaymentPayload(s.paymentRequired);
+  const theirs = await assertApprovalInfo(s, official);
+  const wallet = x402.evmPrivateKeyWallet(s.key);
+  t.after(() => wallet.free());
+  const ours = await assertApprovalInfo(s, await x402.createPaymentPayload(s.paymentRequired, 0, wallet, { rpc: { [NETWORK]: s.anvil.rpcUrl } }));
+  const unsigned = ({ info: { signedTransaction, ...rest } }) => rest;
+  assert.deepEqual(unsigned({ info: ours.info }), unsigned({ info: theirs.info }));
+  const fields = ({ tx: { maxFeePerGas, maxPriorityFeePerGas, r, s: sig, v, yParity, ...rest } }) => rest;
+  assert.deepEqual(fields(ours), fields(theirs));
+  await assertSponsoredSettle(s, official);
+});
+
+test('no approval is signed when the allowance covers the payment, without an RPC URL, or by a wallet that cannot sign a transaction without sending it', async (t) => {
+  const s = await setup(t);
+  const wallet = x402.evmPrivateKeyWallet(s.key);
+  t.after(() => wallet.free());
+  const rpcOption = { rpc: { [NETWORK]: s.anvil.rpcUrl } };
+  assert.deepEqual((await x402.createPaymentPayload(s.paymentRequired, 0, wallet)).extensions, s.extensions, 'no RPC URL');
+  const viem = await x402.createPaymentPayload(s.paymentRequired, 0, x402.viemWallet(s.payer), rpcOption);
+  assert.deepEqual(viem.extensions, s.extensions, 'a wallet adapter: echoed');
+  // An RPC URL serving another chain: CHAIN_NOT_AVAILABLE before anything is signed.
+  const other = await startAnvil({ chainId: 1338 });
+  t.after(() => other.stop());
+  await assert.rejects(
+    x402.createPaymentPayload(s.paymentRequired, 0, wallet, { rpc: { [NETWORK]: other.rpcUrl } }),
+    { code: 'CHAIN_NOT_AVAILABLE' },
+  );
+  // An approval already there.
+  await rpc(s.anvil.rpcUrl, 'anvil_setBalance', [s.payer.address, '0xde0b6b3a7640000']);
+  const { walletClient, publicClient } = anvilClients(s.anvil, s.payer);
+  const hash = await walletClient.writeContract({ address: s.token.address, abi: erc20Abi, functionName: 'approve', args: [PERMIT2_ADDRESS, PRICE] });
+  assert.equal((await publicClient.waitForTransactionReceipt({ hash })).status, 'success');
+  const approved = await x402.createPaymentPayload(s.paymentRequired, 0, wallet, rpcOption);
+  assert.deepEqual(approved.extensions, s.extensions, 'no approval over an allowance that covers the price');
+  // One unit short: signed again, with the payer's next nonce.
+  const short = { ...s.paymentRequired, accepts: [{ ...s.requirement, amount: String(PRICE + 1n) }] };
+  await assertApprovalInfo({ ...s, requirement: short.accepts[0] }, await x402.createPaymentPayload(short, 0, wallet, rpcOption), 1);
+});
