@@ -35,16 +35,25 @@ pub fn eip3009_typed_data(
     asset: Address,
     message: Map<String, Value>,
 ) -> TypedData {
+    token_typed_data(
+        (name, version, chain_id, asset),
+        ("TransferWithAuthorization", TRANSFER_WITH_AUTHORIZATION),
+        message,
+    )
+}
+
+/// Typed data under a token's own EIP-712 domain `{name, version, chainId,
+/// verifyingContract}` (EIP-3009 and EIP-2612 share it), with one struct type.
+fn token_typed_data(
+    (name, version, chain_id, asset): (&str, &str, u64, Address),
+    (primary, fields): (&str, &[(&str, &str)]),
+    message: Map<String, Value>,
+) -> TypedData {
     let domain = json!({
         "name": name, "version": version, "chainId": chain_id,
         "verifyingContract": asset.to_checksum(),
     });
-    TypedData::new(
-        object(domain),
-        &[("TransferWithAuthorization", TRANSFER_WITH_AUTHORIZATION)],
-        "TransferWithAuthorization",
-        message,
-    )
+    TypedData::new(object(domain), &[(primary, fields)], primary, message)
 }
 
 /// `keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")`.
@@ -151,11 +160,11 @@ pub(crate) fn eip2612_typed_data(
     asset: Address,
     message: Map<String, Value>,
 ) -> TypedData {
-    let domain = json!({
-        "name": name, "version": version, "chainId": chain_id,
-        "verifyingContract": asset.to_checksum(),
-    });
-    TypedData::new(object(domain), &[("Permit", PERMIT)], "Permit", message)
+    token_typed_data(
+        (name, version, chain_id, asset),
+        ("Permit", PERMIT),
+        message,
+    )
 }
 
 /// The Permit2 `PermitWitnessTransferFrom` typed data (x402 witness).

@@ -33,32 +33,34 @@ use crate::evm::sponsoring::{
 use crate::evm::{Address, PrivateKeySigner, RecoverableSignature, recover_address};
 
 /// Where the chain is read.
-enum Reader<'a> {
+enum Source<'a> {
     /// The wallet's `ethCall(request, { chainId, signal })`.
     Wallet(&'a JsValue, Function),
     /// `eth_call` on this JSON-RPC URL.
     Rpc(String),
 }
 
+/// Reads of the payment's chain, each within `rpc_ms` and stopped by `signal`.
+struct Reader<'a> {
+    source: Source<'a>,
+    chain_id: u64,
+    rpc_ms: u32,
+    signal: Option<&'a AbortSignal>,
+}
+
 impl Reader<'_> {
     /// The `uint256` that `data` called on `to` returns.
-    async fn uint(
-        &self,
-        to: &Address,
-        data: String,
-        inputs: &SignInputs<'_>,
-        chain_id: u64,
-        signal: Option<&AbortSignal>,
-    ) -> Result<U256, JsValue> {
+    async fn uint(&self, to: &Address, data: String) -> Result<U256, JsValue> {
+        let signal = self.signal;
         stop_if_aborted(signal)?;
-        let answer = match self {
-            Reader::Wallet(wallet, eth_call) => {
+        let answer = match &self.source {
+            Source::Wallet(wallet, eth_call) => {
                 let context = with_signal(signal)?;
                 // Exact: a payment's chain id is at most 2^53 - 1 (`prepare` refuses others).
                 Reflect::set(
                     &context,
                     &"chainId".into(),
-                    &JsValue::from_f64(chain_id as f64),
+                    &JsValue::from_f64(self.chain_id as f64),
                 )?;
                 let request = Object::new();
                 Reflect::set(
@@ -75,11 +77,11 @@ impl Reader<'_> {
                     .as_string()
                     .ok_or_else(|| invalid_argument("ethCall must resolve to a hex string"))?
             }
-            Reader::Rpc(url) => rpc_within(
+            Source::Rpc(url) => rpc_within(
                 url,
                 "eth_call",
                 json!([{ "to": to.to_checksum(), "data": data }, "latest"]),
-                inputs.rpc_ms,
+                self.rpc_ms,
                 signal,
             )
             .await?
@@ -88,6 +90,20 @@ impl Reader<'_> {
             .ok_or_else(|| to_js(&rpc_error("eth_call did not answer a hex string")))?,
         };
         js(decode_uint(&answer))
+    }
+
+    /// Whether Permit2's allowance from `from` on `token` already covers `amount`. An
+    /// allowance that cannot be read counts as short (the approval is signed anyway),
+    /// as the official client does; an abort stops here.
+    async fn allowance_covers(
+        &self,
+        token: &Address,
+        from: &Address,
+        amount: U256,
+    ) -> Result<bool, JsValue> {
+        let allowance = self.uint(token, allowance_call(from)).await;
+        stop_if_aborted(self.signal)?;
+        Ok(allowance.is_ok_and(|allowance| allowance >= amount))
     }
 }
 
@@ -136,25 +152,6 @@ pub(crate) async fn sponsored_extensions(
     Ok(None)
 }
 
-/// Whether Permit2's allowance from `from` already covers the payment; an allowance
-/// that cannot be read counts as short (the approval is signed anyway), as the
-/// official client does; an abort stops here.
-async fn allowance_covers(
-    reader: &Reader<'_>,
-    token: &Address,
-    from: &Address,
-    amount: U256,
-    inputs: &SignInputs<'_>,
-    chain_id: u64,
-    signal: Option<&AbortSignal>,
-) -> Result<bool, JsValue> {
-    let allowance = reader
-        .uint(token, allowance_call(from), inputs, chain_id, signal)
-        .await;
-    stop_if_aborted(signal)?;
-    Ok(allowance.is_ok_and(|allowance| allowance >= amount))
-}
-
 /// The `eip2612GasSponsoring` info with the payer's permit, or `None` when the chain
 /// cannot be read or the allowance already covers the payment.
 async fn permit_info(
@@ -170,22 +167,26 @@ async fn permit_info(
         key,
         address: from,
     } = payer;
-    let reader = match method(wallet, "ethCall")? {
-        Some(eth_call) => Reader::Wallet(wallet, eth_call),
+    let source = match method(wallet, "ethCall")? {
+        Some(eth_call) => Source::Wallet(wallet, eth_call),
         None => match rpc_url_for(inputs.rpc, &requirement.network) {
-            Some(url) => Reader::Rpc(url),
+            Some(url) => Source::Rpc(url),
             None => return Ok(None),
         },
     };
     let chain_id = js(crate::evm::exact::chain_id(requirement))?;
+    let reader = Reader {
+        source,
+        chain_id,
+        rpc_ms: inputs.rpc_ms,
+        signal,
+    };
     let token = js(Address::parse(&requirement.asset))?;
     let amount = requirement.amount.as_u256();
-    if allowance_covers(&reader, &token, from, amount, inputs, chain_id, signal).await? {
+    if reader.allowance_covers(&token, from, amount).await? {
         return Ok(None);
     }
-    let nonce = reader
-        .uint(&token, nonces_call(from), inputs, chain_id, signal)
-        .await?;
+    let nonce = reader.uint(&token, nonces_call(from)).await?;
     let deadline = payload
         .pointer("/permit2Authorization/deadline")
         .and_then(Value::as_str)
@@ -244,8 +245,13 @@ async fn approval(
     let amount = requirement.amount.as_u256();
     let bound = (inputs.rpc_ms, signal);
     check_chain(&url, chain_id, bound).await?;
-    let reader = Reader::Rpc(url.clone());
-    if allowance_covers(&reader, &token, from, amount, inputs, chain_id, signal).await? {
+    let reader = Reader {
+        source: Source::Rpc(url.clone()),
+        chain_id,
+        rpc_ms: inputs.rpc_ms,
+        signal,
+    };
+    if reader.allowance_covers(&token, from, amount).await? {
         return Ok(None);
     }
     let nonce = pending_nonce(&url, from, bound).await?;

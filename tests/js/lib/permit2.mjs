@@ -5,8 +5,13 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { x402Client } from '@x402/core/client';
 import { PERMIT2_ADDRESS, x402ExactPermit2ProxyAddress } from '@x402/evm';
-import { anvilClients, compileContract, deployContract, rpc } from './chain.mjs';
+import { registerExactEvmScheme } from '@x402/evm/exact/client';
+import {
+  anvilClients, compileContract, deployContract, installMulticall3, mint, rpc, startAnvil, startOfficialFacilitator,
+} from './chain.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -54,4 +59,31 @@ export async function deployPlainERC20(anvil) {
 export async function deployPermitERC20(anvil) {
   const address = await deployContract(anvil, 'TestPermitERC20');
   return { address, abi: (await compileContract('TestPermitERC20')).abi, ...anvilClients(anvil) };
+}
+
+/**
+ * anvil as chain `chainId` with Multicall3 (the facilitator's diagnostics read through it), Permit2,
+ * the stand-in proxy and a token from `deployToken`; the official facilitator; a fresh payer holding
+ * `minted` tokens and no ETH. Stopped when test `t` ends.
+ */
+export async function startPermit2Stack(t, { chainId, deployToken, minted }) {
+  const anvil = await startAnvil({ chainId });
+  t.after(() => anvil.stop());
+  await installMulticall3(anvil);
+  await installPermit2(anvil);
+  await installExactPermit2ProxyStandIn(anvil);
+  const token = await deployToken(anvil);
+  const facilitator = await startOfficialFacilitator({ ...anvil, network: `eip155:${chainId}` });
+  const key = generatePrivateKey();
+  const payer = privateKeyToAccount(key);
+  await mint(token, payer.address, minted);
+  return { anvil, token, facilitator, key, payer };
+}
+
+/** The official client paying as viem account `payer`, reading the chain over `rpcUrl` (if given), allowed to pay in `asset` on `network`. */
+export function officialPermit2Client(payer, rpcUrl, network, asset) {
+  const client = new x402Client();
+  registerExactEvmScheme(client, rpcUrl ? { signer: payer, schemeOptions: { rpcUrl } } : { signer: payer });
+  client.setSpendControls({ allowedAssets: [{ network, asset }] });
+  return client;
 }

@@ -8,16 +8,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeFunctionData, getAddress, hashDomain, maxUint256, parseAbi, recoverTypedDataAddress } from 'viem';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { x402Client } from '@x402/core/client';
 import {
   PERMIT2_ADDRESS, permit2WitnessTypes, x402ExactPermit2ProxyABI, x402ExactPermit2ProxyAddress as PROXY_ADDRESS,
 } from '@x402/evm';
-import { registerExactEvmScheme } from '@x402/evm/exact/client';
+import { anvilAccount, anvilClients, balanceOf, rpc, startAnvil } from '../lib/chain.mjs';
 import {
-  anvilAccount, anvilClients, balanceOf, installMulticall3, mint, rpc, startAnvil, startOfficialFacilitator,
-} from '../lib/chain.mjs';
-import { deployPlainERC20, installExactPermit2ProxyStandIn, installPermit2 } from '../lib/permit2.mjs';
+  deployPlainERC20, installExactPermit2ProxyStandIn, installPermit2, officialPermit2Client, startPermit2Stack,
+} from '../lib/permit2.mjs';
 import { loadX402 } from '../lib/x402.mjs';
 
 const x402 = await loadX402();
@@ -41,17 +38,8 @@ const INVALID_NONCE = /0x756688fe/; // InvalidNonce()
  * `approve` the payer approves Permit2 for the token (with viem, so the control does not rely on us).
  */
 async function setup(t, { approve = true } = {}) {
-  const anvil = await startAnvil({ chainId: CHAIN_ID });
-  t.after(() => anvil.stop());
-  await installMulticall3(anvil);
-  await installPermit2(anvil);
-  await installExactPermit2ProxyStandIn(anvil);
-  const token = await deployPlainERC20(anvil);
-  const facilitator = await startOfficialFacilitator({ ...anvil, network: NETWORK });
-  const key = generatePrivateKey();
-  const payer = privateKeyToAccount(key);
+  const { anvil, token, facilitator, key, payer } = await startPermit2Stack(t, { chainId: CHAIN_ID, deployToken: deployPlainERC20, minted: MINTED });
   await rpc(anvil.rpcUrl, 'anvil_setBalance', [payer.address, '0xde0b6b3a7640000']); // 1 ETH for the approval
-  await mint(token, payer.address, MINTED);
   if (approve) {
     const { walletClient, publicClient } = anvilClients(anvil, payer);
     const hash = await walletClient.writeContract({
@@ -160,10 +148,7 @@ test('an x402-wasm Permit2 payment is verified by both verifiers and settled by 
 
 test('control: the official client\'s Permit2 payload settles on the same stack, and our verifier accepts it', async (t) => {
   const s = await setup(t);
-  const client = new x402Client();
-  registerExactEvmScheme(client, { signer: s.payer });
-  client.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: s.token.address }] });
-  const payload = await client.createPaymentPayload(s.paymentRequired);
+  const payload = await officialPermit2Client(s.payer, undefined, NETWORK, s.token.address).createPaymentPayload(s.paymentRequired);
   assert.ok(payload.payload.permit2Authorization, `not a Permit2 payload: ${JSON.stringify(payload.payload)}`);
   const verified = await s.facilitator.verify(payload, s.requirement);
   assert.equal(verified.isValid, true, `official verify: ${JSON.stringify(verified)}`);

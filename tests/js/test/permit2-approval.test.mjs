@@ -11,15 +11,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeFunctionData, erc20Abi, getAddress, maxUint256, parseTransaction, recoverTransactionAddress } from 'viem';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { x402Client } from '@x402/core/client';
 import { PERMIT2_ADDRESS, x402ExactPermit2ProxyAddress as PROXY_ADDRESS } from '@x402/evm';
-import { registerExactEvmScheme } from '@x402/evm/exact/client';
 import { createErc20ApprovalGasSponsoringExtension, declareErc20ApprovalGasSponsoringExtension } from '@x402/extensions';
-import {
-  anvilAccount, anvilClients, balanceOf, installMulticall3, mint, rpc, startAnvil, startOfficialFacilitator,
-} from '../lib/chain.mjs';
-import { deployPlainERC20, installExactPermit2ProxyStandIn, installPermit2 } from '../lib/permit2.mjs';
+import { anvilAccount, anvilClients, balanceOf, rpc, startAnvil } from '../lib/chain.mjs';
+import { deployPlainERC20, officialPermit2Client, startPermit2Stack } from '../lib/permit2.mjs';
 import { loadX402 } from '../lib/x402.mjs';
 
 const x402 = await loadX402();
@@ -61,17 +56,8 @@ function sequentialSponsor(facilitator, anvil) {
 
 /** Permit2, the stand-in proxy and a plain ERC-20 (no permit) on anvil; a payer with tokens, no ETH and no approval. */
 async function setup(t) {
-  const anvil = await startAnvil({ chainId: CHAIN_ID });
-  t.after(() => anvil.stop());
-  await installMulticall3(anvil);
-  await installPermit2(anvil);
-  await installExactPermit2ProxyStandIn(anvil);
-  const token = await deployPlainERC20(anvil);
-  const facilitator = await startOfficialFacilitator({ ...anvil, network: NETWORK });
+  const { anvil, token, facilitator, key, payer } = await startPermit2Stack(t, { chainId: CHAIN_ID, deployToken: deployPlainERC20, minted: 1_000_000n });
   const sent = sequentialSponsor(facilitator, anvil);
-  const key = generatePrivateKey();
-  const payer = privateKeyToAccount(key);
-  await mint(token, payer.address, 1_000_000n);
   const payTo = anvilAccount(2).address;
   const requirement = {
     scheme: 'exact', network: NETWORK, amount: String(PRICE), asset: token.address, payTo,
@@ -134,10 +120,7 @@ test('a local key signs the approve transaction when the 402 offers ERC-20 appro
 
 test('control: the official client signs the same approval (fees aside), and its payload settles on the same stack', async (t) => {
   const s = await setup(t);
-  const client = new x402Client();
-  registerExactEvmScheme(client, { signer: s.payer, schemeOptions: { rpcUrl: s.anvil.rpcUrl } });
-  client.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: s.token.address }] });
-  const official = await client.createPaymentPayload(s.paymentRequired);
+  const official = await officialPermit2Client(s.payer, s.anvil.rpcUrl, NETWORK, s.token.address).createPaymentPayload(s.paymentRequired);
   const theirs = await assertApprovalInfo(s, official);
   const wallet = x402.evmPrivateKeyWallet(s.key);
   t.after(() => wallet.free());

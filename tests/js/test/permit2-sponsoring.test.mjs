@@ -10,15 +10,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getAddress, maxUint256, parseAbi, recoverTypedDataAddress } from 'viem';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { x402Client } from '@x402/core/client';
 import { PERMIT2_ADDRESS, x402ExactPermit2ProxyAddress as PROXY_ADDRESS } from '@x402/evm';
-import { registerExactEvmScheme } from '@x402/evm/exact/client';
 import { declareEip2612GasSponsoringExtension } from '@x402/extensions';
-import {
-  anvilAccount, anvilClients, balanceOf, installMulticall3, mint, rpc, startAnvil, startOfficialFacilitator,
-} from '../lib/chain.mjs';
-import { deployPermitERC20, installExactPermit2ProxyStandIn, installPermit2 } from '../lib/permit2.mjs';
+import { anvilAccount, anvilClients, balanceOf, rpc } from '../lib/chain.mjs';
+import { deployPermitERC20, officialPermit2Client, startPermit2Stack } from '../lib/permit2.mjs';
 import { loadX402 } from '../lib/x402.mjs';
 
 const x402 = await loadX402();
@@ -39,16 +34,7 @@ const PERMIT_TYPES = {
 
 /** Permit2, the stand-in proxy and an EIP-2612 token on anvil; a payer with tokens and no ETH, who never approved Permit2. */
 async function setup(t) {
-  const anvil = await startAnvil({ chainId: CHAIN_ID });
-  t.after(() => anvil.stop());
-  await installMulticall3(anvil);
-  await installPermit2(anvil);
-  await installExactPermit2ProxyStandIn(anvil);
-  const token = await deployPermitERC20(anvil);
-  const facilitator = await startOfficialFacilitator({ ...anvil, network: NETWORK });
-  const key = generatePrivateKey();
-  const payer = privateKeyToAccount(key);
-  await mint(token, payer.address, MINTED);
+  const { anvil, token, facilitator, key, payer } = await startPermit2Stack(t, { chainId: CHAIN_ID, deployToken: deployPermitERC20, minted: MINTED });
   const payTo = anvilAccount(2).address;
   const requirement = {
     scheme: 'exact', network: NETWORK, amount: String(PRICE), asset: token.address, payTo,
@@ -112,10 +98,7 @@ test('a local key signs the EIP-2612 permit when the 402 offers gas sponsoring a
 
 test('control: the official client signs the same permit fields, and its payload settles on the same stack', async (t) => {
   const s = await setup(t);
-  const client = new x402Client();
-  registerExactEvmScheme(client, { signer: s.payer, schemeOptions: { rpcUrl: s.anvil.rpcUrl } });
-  client.setSpendControls({ allowedAssets: [{ network: NETWORK, asset: s.token.address }] });
-  const official = await client.createPaymentPayload(s.paymentRequired);
+  const official = await officialPermit2Client(s.payer, s.anvil.rpcUrl, NETWORK, s.token.address).createPaymentPayload(s.paymentRequired);
   const theirs = await assertPermitInfo(s, official);
   const wallet = x402.evmPrivateKeyWallet(s.key);
   t.after(() => wallet.free());
