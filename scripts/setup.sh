@@ -65,9 +65,22 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-# npm dependencies of the JS test harness and the demo (lock files are committed). A tree installed
-# once is kept under $X402_TOOLS/npm, keyed by its lock file, and copied into a fresh clone: the
-# harness's 1 GB tree copies in seconds where npm takes half a minute.
+# npm dependencies of the JS test harness and the demo (lock files are committed), and of the folders
+# X402_EXTRA_NPM_DIRS names (the package and React test projects, the benchmarks). A tree installed
+# once is kept under $X402_TOOLS/npm, keyed by its lock file, and put into a fresh clone as hard links
+# (a real copy across file systems): seconds, where npm ci takes half a minute per project. Files are
+# only ever added to or removed from these trees (npm install <tarball>, bundler caches), except npm's
+# hidden lock file, which npm rewrites in place: each tree gets its own copy of it.
+restore_tree() { # kept-tree destination-folder
+  if cp -al "$1/node_modules" "$2/" 2>/dev/null; then
+    if [ -f "$1/node_modules/.package-lock.json" ]; then
+      cp --remove-destination "$1/node_modules/.package-lock.json" "$2/node_modules/.package-lock.json"
+    fi
+  else
+    rm -rf "$2/node_modules"
+    cp -a "$1/node_modules" "$2/"
+  fi
+}
 for dir in tests/js ${X402_EXTRA_NPM_DIRS:-}; do
   if [ -f "$here/$dir/package-lock.json" ]; then
     lock=$(sha256sum "$here/$dir/package-lock.json" | cut -c1-16)
@@ -77,7 +90,7 @@ for dir in tests/js ${X402_EXTRA_NPM_DIRS:-}; do
       if [ -d "$kept-$lock/node_modules" ]; then
         log "node_modules of $dir from $kept-$lock"
         rm -rf "$here/$dir/node_modules"
-        cp -a "$kept-$lock/node_modules" "$here/$dir/"
+        restore_tree "$kept-$lock" "$here/$dir"
       else
         log "npm ci in $dir"
         # npm ci refuses this lock because litesvm names optional platform packages that the

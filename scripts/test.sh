@@ -49,7 +49,7 @@ for version in $NODE_EXTRA_VERSIONS; do
   actual=$("$node_bin/node" -v)
   [ "$actual" = "v$version" ] || { echo "expected Node v$version in $node_bin, found $actual" >&2; exit 1; }
   printf '  Node %s\n' "$actual" >&2
-  (cd tests/js && PATH="$node_bin:$PATH" "$node_bin/node" --test --test-concurrency=1 --test-timeout=180000 --test-reporter=dot \
+  (cd tests/js && PATH="$node_bin:$PATH" "$node_bin/node" --test --test-concurrency="${X402_TEST_CONCURRENCY:-3}" --test-timeout=180000 --test-reporter=dot \
     test/package-node.test.mjs test/fetch-fidelity.test.mjs \
     test/fetch-passthrough.test.mjs test/interop-v2.test.mjs test/svm-fetch.test.mjs test/evm-anvil.test.mjs)
   (cd tests/package/node-app && PATH="$node_bin:$PATH" "$node_bin/node" main.mjs)

@@ -13,7 +13,7 @@
 #              `next start`: a route handler and a Server Component pay an upstream (Next bundles the
 #              Node entry and its wasm read), a route handler is protected with x402-wasm/worker; driven
 #              with plain fetch (Chromium is vite-app's)
-# Installs each project's dependencies when needed (npm ci) and the tarball every run.
+# Installs each project's dependencies when needed (scripts/setup.sh) and the tarball every run.
 # Needs the tarball: bash scripts/build.sh first. Exit status 0 means all passed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,11 +27,11 @@ fi
 npm_quiet=(--no-audit --no-fund --loglevel=error)
 export WRANGLER_SEND_METRICS=false NEXT_TELEMETRY_DISABLED=1
 
+# Each project's dependencies (npm ci once per lock file, then kept under the tool cache).
+X402_EXTRA_NPM_DIRS="tests/package/node-app tests/package/vite-app tests/package/next-app tests/package/worker" \
+  bash "$repo/scripts/setup.sh"
 for project in node-app vite-app next-app worker; do
   cd "$here/$project"
-  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    npm ci "${npm_quiet[@]}" >/dev/null
-  fi
   # A rebuilt tarball keeps its version: remove the old copy so npm installs the new one.
   rm -rf node_modules/x402-wasm
   npm install --no-save "${npm_quiet[@]}" "${tarballs[0]}" >/dev/null
