@@ -143,3 +143,121 @@ fn the_vectors_cover_the_edge_cases() {
     let transfers = vectors["transfers"].as_array().unwrap();
     assert!(transfers.iter().any(|c| amount(c, "amount") == max));
 }
+
+/// The code of a failed `signer_of`.
+fn refusal(tx: &Eip1559Transaction, raw: &[u8]) -> &'static str {
+    tx.signer_of(raw).unwrap_err().code()
+}
+
+#[test]
+fn a_wallets_signed_transaction_is_checked_field_by_field_and_recovered() {
+    let vectors = vectors();
+    for case in vectors["transactions"].as_array().unwrap() {
+        let name = text(case, "name");
+        let tx = transaction(case);
+        let raw = bytes(case, "signed");
+        // viem's signed bytes are this transaction, signed by the case's key.
+        let signer = tx.signer_of(&raw).unwrap();
+        assert_eq!(signer.to_checksum(), text(case, "address"), "{name}");
+
+        // Any other field than asked: the same bytes are another transaction.
+        let mut other = tx.clone();
+        other.nonce ^= 1;
+        assert_eq!(
+            refusal(&other, &raw),
+            "WALLET_ALTERED_TRANSACTION",
+            "{name}"
+        );
+        let mut other = tx.clone();
+        other.gas_limit ^= 1;
+        assert_eq!(
+            refusal(&other, &raw),
+            "WALLET_ALTERED_TRANSACTION",
+            "{name}"
+        );
+        let mut other = tx.clone();
+        other.chain_id ^= 1;
+        assert_eq!(
+            refusal(&other, &raw),
+            "WALLET_ALTERED_TRANSACTION",
+            "{name}"
+        );
+
+        // Not the canonical bytes: truncated, extended, another type, a list cut short.
+        let altered =
+            |bytes: &[u8]| assert_eq!(refusal(&tx, bytes), "WALLET_ALTERED_TRANSACTION", "{name}");
+        altered(&raw[..raw.len() - 1]);
+        altered(&[raw.as_slice(), &[0x80]].concat());
+        altered(&[&[0x01], &raw[1..]].concat());
+        altered(&raw[..1]);
+        altered(&[]);
+        altered(&tx.encode_unsigned());
+
+        // The signature changed: s flipped to its high twin (n - s, the other parity)
+        // is refused; another r recovers someone else or no one.
+        let s = bytes(case, "s");
+        let mut r = bytes(case, "r");
+        let last = r.len() - 1;
+        r[last] ^= 1;
+        let tampered = raw_with(&tx, case["yParity"].as_u64().unwrap() == 1, &r, &s);
+        match tx.signer_of(&tampered) {
+            Ok(address) => assert_ne!(address.to_checksum(), text(case, "address"), "{name}"),
+            Err(e) => assert_eq!(e.code(), "INVALID_SIGNATURE", "{name}"),
+        }
+        let high_s = secp256k1_order_minus(&s);
+        let flipped = raw_with(
+            &tx,
+            case["yParity"].as_u64().unwrap() == 0,
+            &bytes(case, "r"),
+            &high_s,
+        );
+        assert_eq!(refusal(&tx, &flipped), "INVALID_SIGNATURE", "{name}");
+    }
+}
+
+/// The signed bytes of `tx` with this signature, as viem would serialize them (the
+/// unsigned list's items, then yParity, r and s without leading zero bytes).
+fn raw_with(tx: &Eip1559Transaction, y_parity: bool, r: &[u8], s: &[u8]) -> Vec<u8> {
+    use alloy_rlp::{Encodable, Header};
+    let unsigned = tx.encode_unsigned();
+    let mut items = &unsigned[1..];
+    let payload = Header::decode_bytes(&mut items, true).unwrap().to_vec();
+    let trim = |b: &[u8]| {
+        b.iter()
+            .skip_while(|x| **x == 0)
+            .copied()
+            .collect::<Vec<u8>>()
+    };
+    let mut tail = Vec::new();
+    u8::from(y_parity).encode(&mut tail);
+    trim(r).as_slice().encode(&mut tail);
+    trim(s).as_slice().encode(&mut tail);
+    let mut out = vec![0x02];
+    Header {
+        list: true,
+        payload_length: payload.len() + tail.len(),
+    }
+    .encode(&mut out);
+    out.extend(payload);
+    out.extend(tail);
+    out
+}
+
+/// n - s for the secp256k1 group order n (big-endian, 32 bytes).
+fn secp256k1_order_minus(s: &[u8]) -> Vec<u8> {
+    let n =
+        hex::decode("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141").unwrap();
+    let mut s32 = vec![0u8; 32 - s.len()];
+    s32.extend_from_slice(s);
+    let mut out = vec![0u8; 32];
+    let mut borrow = 0i16;
+    for i in (0..32).rev() {
+        let mut d = i16::from(n[i]) - i16::from(s32[i]) - borrow;
+        borrow = i16::from(d < 0);
+        if d < 0 {
+            d += 256;
+        }
+        out[i] = u8::try_from(d).unwrap();
+    }
+    out
+}

@@ -29,6 +29,24 @@ export interface EvmTransactionRequest {
   value?: `0x${string}`;
 }
 
+/**
+ * A transaction a wallet signs without sending, in viem's shape (a viem local account's
+ * `signTransaction` takes it as is): the `approve(Permit2, 2^256 - 1)` that a 402 offering
+ * `erc20ApprovalGasSponsoring` asks for, which the facilitator funds and broadcasts.
+ */
+export interface EvmSignableTransaction {
+  type: 'eip1559';
+  chainId: number;
+  nonce: number;
+  to: `0x${string}`;
+  data: `0x${string}`;
+  value: bigint;
+  gas: bigint;
+  maxFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
+  accessList: [];
+}
+
 /** What the payer passes to `sendTransaction` besides the transaction. */
 export interface SendTransactionContext {
   /** The JSON-RPC URL of the chain (options.rpc). A local key needs it; wallets with their own node ignore it. */
@@ -60,6 +78,14 @@ export interface EvmWalletAdapter {
    * Without it, direct-transfer payments fail with WALLET_UNSUPPORTED.
    */
   sendTransaction?(tx: EvmTransactionRequest, ctx?: SendTransactionContext): Promise<`0x${string}`>;
+  /**
+   * Signs `tx` without sending it and resolves to the serialized signed transaction (0x hex,
+   * `0x02...`). Asked only for the approval of `erc20ApprovalGasSponsoring`, when Permit2's allowance
+   * is short and `options.rpc[network]` is set (the nonce and fees are read there). What comes back
+   * must be exactly `tx`, signed by this account: otherwise WALLET_ALTERED_TRANSACTION or
+   * SIGNER_MISMATCH, and nothing is paid. Without it the extension is echoed unsigned.
+   */
+  signTransaction?(tx: EvmSignableTransaction, options?: SignOptions): Promise<`0x${string}`>;
   /**
    * The JSON-RPC receipt of a transaction (status `0x1` / `0x0`, and its `logs`), or null while
    * pending. Used to wait for a direct transfer when no RPC URL is configured for its chain; the
@@ -150,11 +176,13 @@ export interface ViemAccountLike {
   readonly type?: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   signTypedData(typedData: any): Promise<`0x${string}`>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  signTransaction?(tx: any): Promise<`0x${string}`>;
 }
 
 /** The part of a viem WalletClient the adapter uses. */
 export interface ViemWalletClientLike {
-  readonly account?: { readonly address: `0x${string}`; readonly type?: string };
+  readonly account?: ViemAccountLike | { readonly address: `0x${string}`; readonly type?: string };
   readonly chain?: { readonly id: number };
   request(args: { method: string; params?: unknown }): Promise<unknown>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -170,7 +198,8 @@ export interface ViemWalletClientLike {
  * to the typed data's (or transaction's) chain first (switchChain). Direct transfers need a
  * WalletClient: after checking `eth_chainId`, a JSON-RPC account sends eth_sendTransaction naming
  * the chainId, a local account signs for that chain; a bare Account's adapter has no
- * `sendTransaction`. Errors: USER_REJECTED (viem's
+ * `sendTransaction`. A local account (`type: 'local'`, bare or the client's) also gives
+ * `signTransaction`, for the ERC-20 approval of gas sponsoring. Errors: USER_REJECTED (viem's
  * UserRejectedRequestError), WALLET_UNAUTHORIZED, CHAIN_NOT_AVAILABLE, WALLET_ACCOUNT_UNAVAILABLE,
  * WALLET_UNSUPPORTED, INVALID_ARGUMENT, WALLET_ERROR.
  */

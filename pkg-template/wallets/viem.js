@@ -33,7 +33,8 @@ export function viemWallet(accountOrWalletClient) {
  * A local account: its address never changes, so it is exposed as `address` too. It has no node
  * to send through, so no sendTransaction: direct transfers need a WalletClient
  * (`createWalletClient({ account, chain, transport: http(rpcUrl) })`), and wrapFetch picks another
- * wallet for them, or refuses with WALLET_UNSUPPORTED before asking the user.
+ * wallet for them, or refuses with WALLET_UNSUPPORTED before asking the user. Its signTransaction
+ * (signing, not sending) serves the ERC-20 approval a gas-sponsoring 402 asks for.
  */
 function accountAdapter(account) {
   return ownAdapter({
@@ -42,7 +43,24 @@ function accountAdapter(account) {
     account,
     getAddress: async () => account.address,
     signTypedData: (typedData) => viemCall('signTypedData', () => account.signTypedData(typedData)),
+    ...localSignTransaction(account),
   });
+}
+
+/**
+ * `signTransaction` for a local account (one with the key in hand: viem's `type: 'local'`), which
+ * signs without sending; a JSON-RPC account would need eth_signTransaction, which browser wallets
+ * refuse, so it gets none. The core checks what comes back: exactly the transaction asked, signed by
+ * the account (WALLET_ALTERED_TRANSACTION, SIGNER_MISMATCH otherwise).
+ */
+function localSignTransaction(account) {
+  if (account?.type !== 'local' || typeof account.signTransaction !== 'function') return {};
+  return {
+    signTransaction: async (tx, options) => {
+      options?.signal?.throwIfAborted();
+      return viemCall('signTransaction', () => account.signTransaction(tx));
+    },
+  };
 }
 
 function walletClientAdapter(client) {
@@ -145,6 +163,7 @@ function walletClientAdapter(client) {
     walletClient: client,
     ethCall,
     ...(typeof client.sendTransaction === 'function' && { sendTransaction }),
+    ...localSignTransaction(client.account),
     getTransactionReceipt,
     getCode,
     async getAddress() {

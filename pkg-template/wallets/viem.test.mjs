@@ -196,6 +196,23 @@ test('a bare Account has no sendTransaction (wrapFetch then picks a wallet that 
   assert.equal(viemWallet(minimal).sendTransaction, undefined);
 });
 
+test('signTransaction (signing without sending) only for local accounts, bare or a client\'s; never through the transport', async () => {
+  const fake = fakeWallet();
+  const tx = {
+    type: 'eip1559', chainId: 8453, nonce: 3, to: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913', data: '0x095ea7b3',
+    value: 0n, gas: 70_000n, maxFeePerGas: 2_000_000n, maxPriorityFeePerGas: 1_000_000n, accessList: [],
+  };
+  const expected = await alice.signTransaction(tx);
+  assert.equal(await viemWallet(alice).signTransaction(tx), expected);
+  const local = viemWallet(createWalletClient({ account: alice, transport: custom(fake, { retryCount: 0 }) }));
+  assert.equal(await local.signTransaction(tx), expected);
+  assert.deepEqual(fake.calls, [], 'the local account signed, the wallet was not asked');
+  assert.equal(viemWallet(jsonRpcClient(fake)).signTransaction, undefined, 'a JSON-RPC account cannot sign without sending');
+  assert.equal(viemWallet({ address: alice.address, signTypedData: alice.signTypedData }).signTransaction, undefined);
+  const aborted = AbortSignal.abort();
+  await assert.rejects(viemWallet(alice).signTransaction(tx, { signal: aborted }), { name: 'AbortError' });
+});
+
 test('eth_sendTransaction is never retried, whatever the transport would retry', async () => {
   const fake = fakeWallet();
   const failing = {

@@ -8,7 +8,8 @@
 
 use alloy_rlp::{BufMut, Encodable, Header};
 
-use super::{Address, PrivateKeySigner, hex32, keccak256};
+use super::{Address, PrivateKeySigner, RecoverableSignature, hex32, keccak256, recover_address};
+use crate::error::{Error, Result};
 use crate::protocol::Amount;
 
 /// The selector of ERC-20 `transfer(address,uint256)`: `keccak256(signature)[..4]`.
@@ -142,6 +143,34 @@ impl Eip1559Transaction {
         SignedTransaction { raw, hash }
     }
 
+    /// The signer of `raw` when it is exactly this transaction signed (as a wallet's
+    /// `signTransaction` returns it): `raw` must be the canonical encoding of these
+    /// fields with its signature, so no field (nonce, fees, gas, calldata, chain) can
+    /// differ from what was asked.
+    ///
+    /// # Errors
+    /// [`Error::WalletAlteredTransaction`] when `raw` is not an EIP-1559 transaction or
+    /// not this one; [`Error::InvalidSignature`] when its signature recovers no key (or
+    /// is high-s).
+    pub fn signer_of(&self, raw: &[u8]) -> Result<Address> {
+        let altered = |reason| Error::WalletAlteredTransaction { reason };
+        let signature = match raw.split_first() {
+            Some((&EIP1559_TX_TYPE, rest)) => signature_of(rest)
+                .ok_or_else(|| altered("the signed transaction is not RLP of 12 fields"))?,
+            _ => return Err(altered("the signed transaction is not an EIP-1559 one")),
+        };
+        if self.encode(Some(&signature)) != raw {
+            return Err(altered(
+                "the wallet signed another transaction than the one asked",
+            ));
+        }
+        let mut bytes = [0u8; 65];
+        bytes[..32].copy_from_slice(&signature.r);
+        bytes[32..64].copy_from_slice(&signature.s);
+        bytes[64] = 27 + u8::from(signature.y_parity);
+        recover_address(&self.signing_hash(), &RecoverableSignature(bytes))
+    }
+
     fn encode(&self, signature: Option<&Signature>) -> Vec<u8> {
         let max_priority_fee = Quantity(self.max_priority_fee_per_gas.to_be_bytes());
         let max_fee = Quantity(self.max_fee_per_gas.to_be_bytes());
@@ -169,6 +198,43 @@ impl Eip1559Transaction {
         alloy_rlp::encode_list::<_, dyn Encodable>(&fields, &mut out);
         out
     }
+}
+
+/// The signature of a signed transaction's RLP list (`rest` after the type byte): its
+/// last three of twelve items, `yParity` (`0x80` or `0x01`), `r` and `s` (up to 32
+/// bytes each). The other items are left for the caller's re-encoding to compare.
+fn signature_of(rest: &[u8]) -> Option<Signature> {
+    let mut outer = rest;
+    let mut items = Header::decode_bytes(&mut outer, true).ok()?;
+    if !outer.is_empty() {
+        return None;
+    }
+    let mut fields = Vec::with_capacity(12);
+    while !items.is_empty() {
+        let Header { payload_length, .. } = Header::decode(&mut items).ok()?;
+        let (payload, rest) = items.split_at_checked(payload_length)?;
+        fields.push(payload);
+        items = rest;
+    }
+    let [.., y_parity, r, s] = fields.as_slice() else {
+        return None;
+    };
+    let word = |bytes: &[u8]| {
+        let mut word = [0u8; 32];
+        let start = 32usize.checked_sub(bytes.len())?;
+        word.get_mut(start..)?.copy_from_slice(bytes);
+        Some(word)
+    };
+    let y_parity = match *y_parity {
+        [] => false,
+        [1] => true,
+        _ => return None,
+    };
+    (fields.len() == 12).then_some(Signature {
+        y_parity,
+        r: word(r)?,
+        s: word(s)?,
+    })
 }
 
 /// A 256-bit big-endian integer as RLP encodes integers: without leading zero bytes

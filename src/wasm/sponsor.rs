@@ -3,15 +3,15 @@
 //! allowance and, when it is short of the payment, has the payer sign what lets the
 //! facilitator approve Permit2 for them: the token's EIP-2612 permit
 //! (`eip2612GasSponsoring`, the permit nonce read from the token), or else an
-//! `approve` transaction (`erc20ApprovalGasSponsoring`, local keys only, the nonce and
-//! fees read from the node).
+//! `approve` transaction (`erc20ApprovalGasSponsoring`, by a local key or a wallet's
+//! `signTransaction`, the nonce and fees read from the node).
 //!
 //! The permit's reads go through the wallet's own `ethCall` (the EIP-1193 and viem
 //! adapters ask their node) or else `eth_call` on the user's `options.rpc[network]`;
 //! with neither, nothing is signed and the server's extension is echoed as it was (the
 //! official client does the same without a way to read the chain).
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{BigInt, Function, Object, Promise, Reflect};
 use ruint::aliases::U256;
 use serde_json::{Map, Value, json};
 use wasm_bindgen::prelude::*;
@@ -30,7 +30,9 @@ use crate::evm::sponsoring::{
     ERC20_APPROVAL_GAS_SPONSORING, Permit, allowance_call, approval_info, approval_offered,
     approval_transaction, decode_uint, nonces_call, permit_domain, with_info, with_permit_info,
 };
-use crate::evm::{Address, PrivateKeySigner, RecoverableSignature, recover_address};
+use crate::evm::{
+    Address, Eip1559Transaction, PrivateKeySigner, RecoverableSignature, recover_address,
+};
 
 /// Where the chain is read.
 enum Source<'a> {
@@ -226,17 +228,25 @@ async fn permit_info(
 
 /// The `erc20ApprovalGasSponsoring` info: `token.approve(Permit2, 2^256 - 1)` signed as
 /// an EIP-1559 transaction (not sent: the facilitator funds and broadcasts it), with
-/// the nonce and fees read from `options.rpc[network]` after checking its chain. Only
-/// a key held here signs one (a browser wallet cannot sign a transaction without
-/// sending it); `None` for other wallets, without an RPC URL, or when the allowance
-/// already covers the payment.
+/// the nonce and fees read from `options.rpc[network]` after checking its chain. A key
+/// held here signs it, or a wallet with `signTransaction` (a viem local account; a
+/// browser wallet cannot sign a transaction without sending it), whose answer must be
+/// exactly that transaction signed by the payer. `None` for other wallets, without an
+/// RPC URL, or when the allowance already covers the payment.
 async fn approval(
     requirement: &Requirement,
     payer: Payer<'_>,
     inputs: &SignInputs<'_>,
     signal: Option<&AbortSignal>,
 ) -> Result<Option<Map<String, Value>>, JsValue> {
-    let (Some(key), Some(url)) = (payer.key, rpc_url_for(inputs.rpc, &requirement.network)) else {
+    let signer = match payer.key {
+        Some(key) => TxSigner::Key(key),
+        None => match method(payer.wallet, "signTransaction")? {
+            Some(sign) => TxSigner::Wallet(sign),
+            None => return Ok(None),
+        },
+    };
+    let Some(url) = rpc_url_for(inputs.rpc, &requirement.network) else {
         return Ok(None);
     };
     let from = payer.address;
@@ -257,8 +267,87 @@ async fn approval(
     let nonce = pending_nonce(&url, from, bound).await?;
     let fees = fees(&url, bound).await?;
     stop_if_aborted(signal)?;
-    let signed = approval_transaction(chain_id, token, nonce, fees).sign(key);
-    Ok(Some(approval_info(from, &token, &signed.raw_hex())))
+    let tx = approval_transaction(chain_id, token, nonce, fees);
+    let raw = match signer {
+        TxSigner::Key(key) => tx.sign(key).raw_hex(),
+        TxSigner::Wallet(sign) => {
+            let lifetime_s = requirement.max_timeout_seconds;
+            wallet_transaction(payer.wallet, &sign, &tx, from, lifetime_s, signal).await?
+        }
+    };
+    Ok(Some(approval_info(from, &token, &raw)))
+}
+
+/// Who signs the approval transaction.
+enum TxSigner<'a> {
+    /// A key held here.
+    Key(&'a PrivateKeySigner),
+    /// The wallet's `signTransaction(tx, { signal })`.
+    Wallet(Function),
+}
+
+/// `tx` signed by the wallet's `signTransaction`, given viem's shape (`type: 'eip1559'`,
+/// numbers for the chain id and nonce, bigints for wei and gas) so a viem account takes
+/// it as is. The answer (`0x` hex) must be exactly `tx`, signed by `from`.
+async fn wallet_transaction(
+    wallet: &JsValue,
+    sign: &Function,
+    tx: &Eip1559Transaction,
+    from: &Address,
+    lifetime_s: u64,
+    signal: Option<&AbortSignal>,
+) -> Result<String, JsValue> {
+    let bigint = |n: &dyn ToString| BigInt::new(&JsValue::from_str(&n.to_string()));
+    let request = Object::new();
+    // Exact as numbers: the chain id is at most 2^53 - 1 (`prepare` refuses others), and
+    // so must the nonce be (no account has sent 2^53 transactions; a node saying so lies).
+    const MAX_SAFE: u64 = (1 << 53) - 1;
+    if tx.nonce > MAX_SAFE {
+        return Err(to_js(&rpc_error("a pending nonce past 2^53 - 1")));
+    }
+    let fields: [(&str, JsValue); 10] = [
+        ("type", "eip1559".into()),
+        ("chainId", JsValue::from_f64(tx.chain_id as f64)),
+        ("nonce", JsValue::from_f64(tx.nonce as f64)),
+        ("to", tx.to.to_checksum().into()),
+        ("data", format!("0x{}", hex::encode(&tx.data)).into()),
+        ("value", bigint(&tx.value)?.into()),
+        ("gas", bigint(&tx.gas_limit)?.into()),
+        ("maxFeePerGas", bigint(&tx.max_fee_per_gas)?.into()),
+        (
+            "maxPriorityFeePerGas",
+            bigint(&tx.max_priority_fee_per_gas)?.into(),
+        ),
+        ("accessList", js_sys::Array::new().into()),
+    ];
+    for (key, value) in fields {
+        Reflect::set(&request, &JsValue::from_str(key), &value)?;
+    }
+    stop_if_aborted(signal)?;
+    let pending = sign
+        .call2(wallet, &request, &with_signal(signal)?)
+        .map_err(wallet_error)?;
+    let answer = signature_within(Promise::resolve(&pending), lifetime_s, signal)
+        .await?
+        .as_string()
+        .ok_or_else(|| invalid_argument("signTransaction must resolve to a 0x hex string"))?;
+    let raw = answer
+        .strip_prefix("0x")
+        .and_then(|digits| hex::decode(digits).ok())
+        .ok_or_else(|| {
+            to_js(&Error::WalletAlteredTransaction {
+                reason: "the signed transaction is not 0x hex",
+            })
+        })?;
+    let signer = js(tx.signer_of(&raw))?;
+    if signer != *from {
+        stop_if_aborted(signal)?;
+        return Err(to_js(&Error::SignerMismatch {
+            expected: from.to_checksum(),
+            actual: signer.to_checksum(),
+        }));
+    }
+    Ok(format!("0x{}", hex::encode(raw)))
 }
 
 /// The permit signed by an external wallet (`signTypedData`), as it answered.

@@ -3,7 +3,8 @@
 // `approve(Permit2, 2^256 - 1)` transaction with the payment; the OFFICIAL @x402/evm facilitator
 // verifies it and hands it, with the settle call, to its extension signer, which funds the payer's gas
 // and broadcasts both (here a sequential sponsor written for the test, as the extension leaves that
-// signer to the facilitator's operator). x402-wasm signs with a local key, reading the nonce, fees and
+// signer to the facilitator's operator). x402-wasm signs with a local key, or a viem local account's
+// signTransaction (checked to be the transaction asked, by the payer), reading the nonce, fees and
 // allowance over options.rpc; the 402's extension is the official declaration (@x402/extensions); the
 // transaction is parsed and its signer recovered with viem. Real: anvil, Uniswap's Permit2 code, the
 // official facilitator and client (the control). NOT real: the x402 Permit2 proxy (a test-only
@@ -132,14 +133,71 @@ test('control: the official client signs the same approval (fees aside), and its
   await assertSponsoredSettle(s, official);
 });
 
+test('a viem local account signs the approval with its signTransaction, through wrapFetch; the official facilitator broadcasts it and settles', async (t) => {
+  const s = await setup(t);
+  const asked = [];
+  const account = { ...s.payer, signTransaction: (tx) => { asked.push(tx); return s.payer.signTransaction(tx); } };
+  let payload;
+  const server = async (input, init) => {
+    const header = new Headers(init?.headers ?? input.headers).get('payment-signature');
+    if (!header) {
+      return new Response('{}', { status: 402, headers: { 'PAYMENT-REQUIRED': Buffer.from(JSON.stringify(s.paymentRequired)).toString('base64') } });
+    }
+    payload = JSON.parse(Buffer.from(header, 'base64').toString());
+    return new Response('paid');
+  };
+  const paying = x402.wrapFetch(server, { wallets: [x402.viemWallet(account)], rpc: { [NETWORK]: s.anvil.rpcUrl }, policy: { assets: [{ network: NETWORK, asset: s.token.address, decimals: 6, maxPerPayment: String(PRICE) }] } });
+  assert.equal(await (await paying('http://127.0.0.1/paid')).text(), 'paid');
+  assert.equal(asked.length, 1);
+  assert.deepEqual(
+    { ...asked[0], maxFeePerGas: typeof asked[0].maxFeePerGas, maxPriorityFeePerGas: typeof asked[0].maxPriorityFeePerGas },
+    {
+      type: 'eip1559', chainId: CHAIN_ID, nonce: 0, to: s.token.address, data: APPROVE, value: 0n, gas: 70_000n,
+      maxFeePerGas: 'bigint', maxPriorityFeePerGas: 'bigint', accessList: [],
+    },
+    'viem\'s shape: numbers for the chain and nonce, bigints for wei and gas',
+  );
+  await assertApprovalInfo(s, payload);
+  await assertSponsoredSettle(s, payload);
+});
+
+test('a wallet\'s signed approval must be the transaction asked, signed by the payer: anything else is refused before the payment leaves', async (t) => {
+  const s = await setup(t);
+  const rpcOption = { rpc: { [NETWORK]: s.anvil.rpcUrl } };
+  const other = anvilAccount(3);
+  const adapter = (signTransaction) => ({
+    kind: 'evm', address: s.payer.address, getAddress: async () => s.payer.address,
+    signTypedData: (typedData) => s.payer.signTypedData(typedData), signTransaction,
+  });
+  const refused = async (signTransaction, code, what) => {
+    await assert.rejects(x402.createPaymentPayload(s.paymentRequired, 0, adapter(signTransaction), rpcOption), { code }, what);
+  };
+  await refused((tx) => s.payer.signTransaction({ ...tx, nonce: tx.nonce + 1 }), 'WALLET_ALTERED_TRANSACTION', 'another nonce');
+  await refused((tx) => s.payer.signTransaction({ ...tx, maxFeePerGas: tx.maxFeePerGas * 2n }), 'WALLET_ALTERED_TRANSACTION', 'other fees');
+  await refused((tx) => s.payer.signTransaction({ ...tx, data: APPROVE.replace(/f{8}$/, '00000000') }), 'WALLET_ALTERED_TRANSACTION', 'a smaller approval');
+  await refused((tx) => s.payer.signTransaction({ ...tx, type: 'legacy', gasPrice: tx.maxFeePerGas, maxFeePerGas: undefined, maxPriorityFeePerGas: undefined, accessList: undefined }), 'WALLET_ALTERED_TRANSACTION', 'a legacy transaction');
+  await refused(async () => 'signed', 'WALLET_ALTERED_TRANSACTION', 'not hex');
+  await refused((tx) => other.signTransaction(tx), 'SIGNER_MISMATCH', 'signed by another account');
+  // A custom adapter's refusal with one of the package's codes keeps it (types.d.ts).
+  await refused(async () => { throw Object.assign(new Error('no'), { code: 'USER_REJECTED' }); }, 'USER_REJECTED', 'refused');
+  assert.equal(await s.allowance(), 0n);
+  assert.equal(await rpc(s.anvil.rpcUrl, 'eth_getTransactionCount', [s.payer.address, 'latest']), '0x0', 'nothing sent');
+});
+
 test('no approval is signed when the allowance covers the payment, without an RPC URL, or by a wallet that cannot sign a transaction without sending it', async (t) => {
   const s = await setup(t);
   const wallet = x402.evmPrivateKeyWallet(s.key);
   t.after(() => wallet.free());
   const rpcOption = { rpc: { [NETWORK]: s.anvil.rpcUrl } };
   assert.deepEqual((await x402.createPaymentPayload(s.paymentRequired, 0, wallet)).extensions, s.extensions, 'no RPC URL');
-  const viem = await x402.createPaymentPayload(s.paymentRequired, 0, x402.viemWallet(s.payer), rpcOption);
-  assert.deepEqual(viem.extensions, s.extensions, 'a wallet adapter: echoed');
+  const viemAccount = await x402.createPaymentPayload(s.paymentRequired, 0, x402.viemWallet(s.payer));
+  assert.deepEqual(viemAccount.extensions, s.extensions, 'a viem account without an RPC URL: echoed');
+  // A JSON-RPC wallet (EIP-1193) has no way to sign a transaction without sending it.
+  const provider = { request: async ({ method, params }) => (method === 'eth_signTypedData_v4'
+    ? s.payer.signTypedData(JSON.parse(params[1]))
+    : method === 'eth_chainId' ? `0x${CHAIN_ID.toString(16)}` : [s.payer.address]) };
+  const injected = await x402.createPaymentPayload(s.paymentRequired, 0, x402.eip1193Wallet(provider), rpcOption);
+  assert.deepEqual(injected.extensions, s.extensions, 'an EIP-1193 wallet: echoed');
   // An RPC URL serving another chain: CHAIN_NOT_AVAILABLE before anything is signed.
   const other = await startAnvil({ chainId: 1338 });
   t.after(() => other.stop());

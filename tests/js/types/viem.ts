@@ -3,11 +3,20 @@
 import { createWalletClient, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { baseSepolia } from 'viem/chains';
-import { createPaymentPayload, eip1193Wallet, viemWallet, wrapFetch } from 'x402-wasm';
+import { createPaymentPayload, eip1193Wallet, viemWallet, wrapFetch, type EvmWalletAdapter } from 'x402-wasm';
 
 export function viemShapes(): void {
   const account = privateKeyToAccount('0x1111111111111111111111111111111111111111111111111111111111111111');
   const client = createWalletClient({ account, chain: baseSepolia, transport: http() });
   wrapFetch(fetch, { wallets: [viemWallet(account), viemWallet(client), eip1193Wallet(client), account] });
   void createPaymentPayload({}, 0, account);
+  // A hand-written adapter: the transaction it is asked to sign is one viem's signTransaction takes.
+  const own: EvmWalletAdapter = {
+    kind: 'evm',
+    address: account.address,
+    getAddress: async () => account.address,
+    signTypedData: viemWallet(account).signTypedData,
+    signTransaction: (tx) => account.signTransaction(tx),
+  };
+  wrapFetch(fetch, { wallets: [own] });
 }
