@@ -1,7 +1,8 @@
 // Installs the packed x402-wasm tarball (dist/x402-wasm-*.tgz) into a temporary
 // project, as a user would, and resolves the package from there.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, renameSync, statSync, utimesSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -27,14 +28,46 @@ export function tempDir(prefix) {
   return dir;
 }
 
-/** Installs the tarball into a fresh project once per process; returns its folder. */
+/**
+ * Installs the tarball into a user project (npm install <tarball>) and returns its folder. The test
+ * files, run in parallel processes, share one project per tarball content: installed once into a
+ * folder of its own, then renamed into place (atomic: a process sees a whole project or none; a
+ * loser of the race drops its copy). Projects of other tarballs left for over an hour are removed.
+ */
 export function installPackage() {
   if (installed) return installed;
-  const dir = tempDir('x402-wasm-user-');
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'user-app', private: true, type: 'module' }));
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarballPath()], { cwd: dir, stdio: 'pipe' });
+  const tarball = tarballPath();
+  const digest = createHash('sha256').update(readFileSync(tarball)).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), `${SHARED_PREFIX}${digest}`);
+  if (!existsSync(join(dir, 'package.json'))) {
+    removeStaleProjects(dir);
+    const scratch = mkdtempSync(`${dir}.partial-`);
+    try {
+      writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'user-app', private: true, type: 'module' }));
+      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: scratch, stdio: 'pipe' });
+      renameSync(scratch, dir);
+    } catch (error) {
+      rmSync(scratch, { recursive: true, force: true });
+      if (!existsSync(join(dir, 'package.json'))) throw error;
+    }
+  }
+  // Marks it in use, so that a run of another tarball does not take it for stale.
+  utimesSync(dir, new Date(), new Date());
   installed = dir;
   return dir;
+}
+
+const SHARED_PREFIX = 'x402-wasm-user-';
+
+function removeStaleProjects(keep) {
+  const hourAgo = Date.now() - 3_600_000;
+  for (const name of readdirSync(tmpdir())) {
+    const path = join(tmpdir(), name);
+    if (!name.startsWith(SHARED_PREFIX) || path === keep) continue;
+    try {
+      if (statSync(path).mtimeMs < hourAgo) rmSync(path, { recursive: true, force: true });
+    } catch { /* another process removed it */ }
+  }
 }
 
 /** The package folder inside an installed project. */
