@@ -42,7 +42,8 @@ const SUPPORTED = { kinds: [{ x402Version: 2, scheme: 'exact', network: 'eip155:
 
 test('no request at creation; /supported lazily fetched and cached for supportedTtlMs', async (t) => {
   const server = await scripted(t, () => ({ body: SUPPORTED }));
-  const client = worker.createFacilitatorClient({ url: `${server.url}/`, supportedTtlMs: 150 });
+  // A TTL long enough for two calls on a loaded machine (the suite runs files in parallel).
+  const client = worker.createFacilitatorClient({ url: `${server.url}/`, supportedTtlMs: 1500 });
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(server.requests.length, 0, 'creating the client does no network');
   assert.deepEqual(await client.supported(), SUPPORTED);
@@ -50,7 +51,7 @@ test('no request at creation; /supported lazily fetched and cached for supported
   assert.equal(server.requests.length, 1, 'cached');
   assert.equal(server.requests[0].method, 'GET');
   assert.equal(server.requests[0].path, '/supported', 'trailing slash of the url handled');
-  await new Promise((r) => setTimeout(r, 200));
+  await new Promise((r) => setTimeout(r, 1600));
   await client.supported();
   assert.equal(server.requests.length, 2, 'fetched again after the TTL');
 });
