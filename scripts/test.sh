@@ -12,6 +12,19 @@ step() { printf '\n==> %s (at %ss)\n' "$*" "$SECONDS" >&2; }
 step "setup"
 X402_SETUP_EXTRA_NODE=1 bash scripts/setup.sh
 
+# A whole-crate compile (a fresh clone) is faster without incremental compilation's bookkeeping.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
+# The release build links on one CPU (LTO, one codegen unit): it runs in the background while the
+# native and wasm boundary tests and the lints use the other (they build into other profile
+# folders, so no cargo lock is shared). Its output is shown when it ends.
+step "build the package (in the background)"
+build_log=$(mktemp)
+# In a session of its own, so that a failure elsewhere stops the whole build (cargo, wasm-opt).
+setsid bash scripts/build.sh >"$build_log" 2>&1 &
+build_pid=$!
+trap 'kill -- "-$build_pid" 2>/dev/null || true; rm -f "$build_log"' EXIT
+
 step "native tests (cargo test)"
 cargo test --quiet --all-targets
 cargo test --quiet --doc
@@ -21,20 +34,25 @@ cargo clippy --quiet --all-targets -- -D warnings
 cargo clippy --quiet --lib --target wasm32-unknown-unknown -- -D warnings
 cargo fmt --check
 
-step "build the package"
-bash scripts/build.sh
+step "wasm boundary tests in Node"
+wasm-pack test --node -- --test wasm_node
+
+step "wasm boundary tests in headless Chromium"
+wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" -- --test wasm_browser
+
+step "the package build"
+if ! wait "$build_pid"; then
+  cat "$build_log" >&2
+  echo "the package build failed" >&2
+  exit 1
+fi
+cat "$build_log" >&2
 
 step "package tests (Vite app in Chromium, wrangler Worker, Node 20 script, Next.js app, esbuild bundles)"
 bash tests/package/run.sh
 
 step "React hooks (React 18 and 19)"
 bash tests/react/run.sh
-
-step "wasm boundary tests in Node"
-wasm-pack test --node -- --test wasm_node
-
-step "wasm boundary tests in headless Chromium"
-wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" -- --test wasm_browser
 
 step "end-to-end tests (Node, Chromium, workerd, anvil)"
 (cd tests/js && npm test --silent)
