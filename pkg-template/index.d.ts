@@ -213,6 +213,15 @@ export interface TypedDataDefinition {
   message: Record<string, unknown>;
 }
 
+/**
+ * The typed data an EVM wallet adapter is asked to sign (`EvmWalletAdapter.signTypedData`): a
+ * TypedDataDefinition whose domain is as x402-wasm makes it (chainId a number, addresses and salt
+ * 0x-hex), integers of the message as bigint. It can be handed to viem's `signTypedData` as it is.
+ */
+export interface EvmTypedData extends TypedDataDefinition {
+  domain: { name?: string; version?: string; chainId?: number; verifyingContract?: `0x${string}`; salt?: `0x${string}` };
+}
+
 /** What createPaymentPayload needs of an EVM wallet: viem's custom account shape. */
 export interface EvmSigner {
   /** The account address (or provide getAddress()). */

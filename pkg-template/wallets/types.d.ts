@@ -1,5 +1,5 @@
 // Types of the wallet adapters (wallets/eip1193.js, wallets/viem.js), re-exported by index.d.ts.
-import type { TypedDataDefinition } from '../index.js';
+import type { EvmTypedData } from '../index.js';
 
 /** The one method of EIP-1193 an adapter uses (`window.ethereum`, WalletConnect, viem clients). */
 export interface EIP1193Provider {
@@ -72,7 +72,7 @@ export interface EvmWalletAdapter {
    * is the paying call's: an adapter that asks the wallet several things (a chain switch, then the
    * signature) should stop once it aborts. It is never called after the abort.
    */
-  signTypedData(typedData: TypedDataDefinition, options?: SignOptions): Promise<`0x${string}`>;
+  signTypedData(typedData: EvmTypedData, options?: SignOptions): Promise<`0x${string}`>;
   /**
    * Sends a transaction (direct transfers) and resolves to its hash once broadcast, not mined.
    * Without it, direct-transfer payments fail with WALLET_UNSUPPORTED.

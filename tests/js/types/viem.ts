@@ -10,12 +10,13 @@ export function viemShapes(): void {
   const client = createWalletClient({ account, chain: baseSepolia, transport: http() });
   wrapFetch(fetch, { wallets: [viemWallet(account), viemWallet(client), eip1193Wallet(client), account] });
   void createPaymentPayload({}, 0, account);
-  // A hand-written adapter: the transaction it is asked to sign is one viem's signTransaction takes.
+  // A hand-written adapter: the typed data and the transaction it is asked to sign are what viem's
+  // signTypedData and signTransaction take, as they are.
   const own: EvmWalletAdapter = {
     kind: 'evm',
     address: account.address,
     getAddress: async () => account.address,
-    signTypedData: viemWallet(account).signTypedData,
+    signTypedData: (typedData) => account.signTypedData(typedData),
     signTransaction: (tx) => account.signTransaction(tx),
   };
   wrapFetch(fetch, { wallets: [own] });
