@@ -104,7 +104,8 @@ export interface EvmWalletAdapter {
   /**
    * A read-only `eth_call` (hex result), on `context.chainId`: how the core reads a token's Permit2
    * allowance and the payer's EIP-2612 nonce when a 402 offers `eip2612GasSponsoring`. Without it,
-   * `options.rpc[network]` when set, else no permit is signed.
+   * `options.rpc[network]` when set, else no permit is signed. Reject with CHAIN_NOT_AVAILABLE when
+   * your node is on another chain; an answer not given within `rpcTimeout` is RPC_ERROR.
    */
   ethCall?(request: { to: `0x${string}`; data: `0x${string}` }, context?: { chainId?: number; signal?: AbortSignal }): Promise<string>;
 }

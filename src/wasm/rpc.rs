@@ -244,8 +244,8 @@ pub(crate) async fn pending_nonce(
 }
 
 /// `(maxPriorityFeePerGas, maxFeePerGas)`: twice the latest base fee plus the node's
-/// suggested tip (room for six full blocks of base-fee rises). A node without
-/// `eth_maxPriorityFeePerGas` gets `eth_gasPrice - baseFee` as the tip; a block without
+/// suggested tip (room for six full blocks of base-fee rises). A node that answers
+/// `eth_maxPriorityFeePerGas` with an error gets `eth_gasPrice - baseFee` as the tip; a block without
 /// a base fee (a pre-London chain) gets `eth_gasPrice` for both, which is what a legacy
 /// transaction would pay.
 pub(crate) async fn fees(url: &str, bound: Bound<'_>) -> Result<(U256, U256), JsValue> {
@@ -270,12 +270,18 @@ pub(crate) async fn fees(url: &str, bound: Bound<'_>) -> Result<(U256, U256), Js
         let price = gas_price().await?;
         return Ok((price, price));
     };
-    let tip = match rpc_within(url, "eth_maxPriorityFeePerGas", json!([]), ms, signal).await {
-        Ok(tip) => rpc_quantity(&tip, "eth_maxPriorityFeePerGas")?,
-        Err(_) => {
-            super::request::stop_if_aborted(signal)?;
-            gas_price().await?.saturating_sub(base)
-        }
+    // Only a node that answers with a JSON-RPC error (no such method) gets the fallback:
+    // one that fails or does not answer in time has had its time.
+    let refused = std::cell::Cell::new(false);
+    let method = "eth_maxPriorityFeePerGas";
+    let refusal = |_: &Value| {
+        refused.set(true);
+        None
+    };
+    let tip = match call(url, method, json!([]), refusal, bound).await {
+        Ok(tip) => rpc_quantity(&tip, method)?,
+        Err(_) if refused.get() => gas_price().await?.saturating_sub(base),
+        Err(error) => return Err(error),
     };
     Ok((
         tip,

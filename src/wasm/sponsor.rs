@@ -23,7 +23,8 @@ use super::evm::SignInputs;
 use super::request::{stop_if_aborted, with_signal};
 use super::rpc::{check_chain, fees, pending_nonce};
 use super::rpc::{rpc_url_for, rpc_within};
-use super::wallet::{has_code, signature_within, typed_data_to_js, wallet_promise};
+use super::timer::{TIMED_OUT, within};
+use super::wallet::{has_code, signature_within, typed_data_to_js};
 use crate::dialect::{Challenge, Requirement};
 use crate::error::Error;
 use crate::evm::sponsoring::{
@@ -74,8 +75,11 @@ impl Reader<'_> {
                 let pending = eth_call
                     .call2(wallet, &request, &context)
                     .map_err(wallet_error)?;
-                wallet_promise(Promise::resolve(&pending), signal)
-                    .await?
+                // Bounded as an RPC read is: a wallet whose node never answers must not
+                // hold the payment (and its budget reservation) for ever.
+                within(Promise::resolve(&pending), self.rpc_ms, signal)
+                    .await
+                    .map_err(|e| self.wallet_read_error(e))?
                     .as_string()
                     .ok_or_else(|| invalid_argument("ethCall must resolve to a hex string"))?
             }
@@ -92,6 +96,19 @@ impl Reader<'_> {
             .ok_or_else(|| to_js(&rpc_error("eth_call did not answer a hex string")))?,
         };
         js(decode_uint(&answer))
+    }
+
+    /// A failed `ethCall`: the signal's reason once it aborted, RPC_ERROR when it did not
+    /// answer within `rpc_ms`, the wallet's error otherwise.
+    fn wallet_read_error(&self, error: JsValue) -> JsValue {
+        match (self.signal.filter(|s| s.aborted()), error.as_string()) {
+            (Some(signal), _) => signal.reason(),
+            (None, Some(text)) if text == TIMED_OUT => to_js(&rpc_error(&format!(
+                "the wallet's ethCall did not answer within {} ms",
+                self.rpc_ms
+            ))),
+            (None, _) => wallet_error(error),
+        }
     }
 
     /// Whether Permit2's allowance from `from` on `token` already covers `amount`. An
@@ -169,14 +186,19 @@ async fn permit_info(
         key,
         address: from,
     } = payer;
+    let chain_id = js(crate::evm::exact::chain_id(requirement))?;
+    // The wallet's ethCall checks its own chain (the package's adapters do); a URL is
+    // checked here, as for the approval, so nothing is read from another chain.
     let source = match method(wallet, "ethCall")? {
         Some(eth_call) => Source::Wallet(wallet, eth_call),
         None => match rpc_url_for(inputs.rpc, &requirement.network) {
-            Some(url) => Source::Rpc(url),
+            Some(url) => {
+                check_chain(&url, chain_id, (inputs.rpc_ms, signal)).await?;
+                Source::Rpc(url)
+            }
             None => return Ok(None),
         },
     };
-    let chain_id = js(crate::evm::exact::chain_id(requirement))?;
     let reader = Reader {
         source,
         chain_id,
