@@ -161,27 +161,29 @@ fn a_wallets_signed_transaction_is_checked_field_by_field_and_recovered() {
         assert_eq!(signer.to_checksum(), text(case, "address"), "{name}");
 
         // Any other field than asked: the same bytes are another transaction.
-        let mut other = tx.clone();
-        other.nonce ^= 1;
-        assert_eq!(
-            refusal(&other, &raw),
-            "WALLET_ALTERED_TRANSACTION",
-            "{name}"
-        );
-        let mut other = tx.clone();
-        other.gas_limit ^= 1;
-        assert_eq!(
-            refusal(&other, &raw),
-            "WALLET_ALTERED_TRANSACTION",
-            "{name}"
-        );
-        let mut other = tx.clone();
-        other.chain_id ^= 1;
-        assert_eq!(
-            refusal(&other, &raw),
-            "WALLET_ALTERED_TRANSACTION",
-            "{name}"
-        );
+        let mutations: [(&str, &Mutation); 8] = [
+            ("chain id", &|t| t.chain_id ^= 1),
+            ("nonce", &|t| t.nonce ^= 1),
+            ("tip", &|t| {
+                t.max_priority_fee_per_gas = bumped(t.max_priority_fee_per_gas)
+            }),
+            ("max fee", &|t| {
+                t.max_fee_per_gas = bumped(t.max_fee_per_gas)
+            }),
+            ("gas", &|t| t.gas_limit ^= 1),
+            ("to", &|t| t.to = Address([0x11; 20])),
+            ("value", &|t| t.value = bumped(t.value)),
+            ("data", &|t| t.data.push(0)),
+        ];
+        for (field, mutate) in mutations {
+            let mut other = tx.clone();
+            mutate(&mut other);
+            assert_eq!(
+                refusal(&other, &raw),
+                "WALLET_ALTERED_TRANSACTION",
+                "{name}: another {field}"
+            );
+        }
 
         // Not the canonical bytes: truncated, extended, another type, a list cut short.
         let altered =
@@ -213,6 +215,17 @@ fn a_wallets_signed_transaction_is_checked_field_by_field_and_recovered() {
         );
         assert_eq!(refusal(&tx, &flipped), "INVALID_SIGNATURE", "{name}");
     }
+}
+
+/// A change of one field of a transaction.
+type Mutation = dyn Fn(&mut Eip1559Transaction);
+
+/// `amount` plus one, or minus one at 2^256 - 1: another amount either way.
+fn bumped(amount: Amount) -> Amount {
+    let one = Amount::parse("1").unwrap();
+    amount
+        .checked_add(one)
+        .unwrap_or_else(|_| amount.checked_sub(one).unwrap())
 }
 
 /// The signed bytes of `tx` with this signature, as viem would serialize them (the

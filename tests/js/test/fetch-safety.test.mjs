@@ -281,7 +281,7 @@ test('safety: two wrapped fetches have separate budgets; one wrapper shares its 
   assert.equal((await two(server.url('/paid'))).status, 200);
 });
 
-test('safety: a budget window counts a payment from when it was sent, to the millisecond, and an open one whatever its age', async (t) => {
+test('safety: a budget window refuses a second payment inside it, and counts an open one whatever its age (the window to the millisecond: src/budget/tests.rs)', async (t) => {
   const server = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
   const { wallet, calls } = countingWallet(x402);
   // Two payments one after the other in a window of one cent (10 s: room for a loaded machine): the second is refused.

@@ -175,13 +175,34 @@ test('a wallet\'s signed approval must be the transaction asked, signed by the p
   await refused((tx) => s.payer.signTransaction({ ...tx, nonce: tx.nonce + 1 }), 'WALLET_ALTERED_TRANSACTION', 'another nonce');
   await refused((tx) => s.payer.signTransaction({ ...tx, maxFeePerGas: tx.maxFeePerGas * 2n }), 'WALLET_ALTERED_TRANSACTION', 'other fees');
   await refused((tx) => s.payer.signTransaction({ ...tx, data: APPROVE.replace(/f{8}$/, '00000000') }), 'WALLET_ALTERED_TRANSACTION', 'a smaller approval');
+  await refused((tx) => s.payer.signTransaction({ ...tx, to: other.address }), 'WALLET_ALTERED_TRANSACTION', 'another recipient');
+  await refused((tx) => s.payer.signTransaction({ ...tx, value: 1n }), 'WALLET_ALTERED_TRANSACTION', 'value attached');
   await refused((tx) => s.payer.signTransaction({ ...tx, type: 'legacy', gasPrice: tx.maxFeePerGas, maxFeePerGas: undefined, maxPriorityFeePerGas: undefined, accessList: undefined }), 'WALLET_ALTERED_TRANSACTION', 'a legacy transaction');
   await refused(async () => 'signed', 'WALLET_ALTERED_TRANSACTION', 'not hex');
   await refused((tx) => other.signTransaction(tx), 'SIGNER_MISMATCH', 'signed by another account');
   // A custom adapter's refusal with one of the package's codes keeps it (types.d.ts).
   await refused(async () => { throw Object.assign(new Error('no'), { code: 'USER_REJECTED' }); }, 'USER_REJECTED', 'refused');
+  // Through wrapFetch: the payment never leaves (and so counts as not spent).
+  let paymentHeaders = 0;
+  const server = async (input, init) => {
+    if (new Headers(init?.headers ?? input.headers).has('payment-signature')) {
+      paymentHeaders++;
+      return new Response('paid');
+    }
+    return new Response('{}', { status: 402, headers: { 'PAYMENT-REQUIRED': Buffer.from(JSON.stringify(s.paymentRequired)).toString('base64') } });
+  };
+  const events = [];
+  const paying = x402.wrapFetch(server, {
+    wallets: [adapter((tx) => s.payer.signTransaction({ ...tx, nonce: tx.nonce + 1 }))],
+    ...rpcOption,
+    policy: { assets: [{ network: NETWORK, asset: s.token.address, decimals: 6, maxPerPayment: String(PRICE) }] },
+    onEvent: (e) => events.push(e),
+  });
+  await assert.rejects(paying('http://127.0.0.1/paid'), { code: 'WALLET_ALTERED_TRANSACTION' });
+  assert.equal(paymentHeaders, 0, 'no payment header reached the server');
+  assert.deepEqual(events.filter((e) => e.type === 'failed').map((e) => [e.error, e.spent]), [['WALLET_ALTERED_TRANSACTION', false]]);
   assert.equal(await s.allowance(), 0n);
-  assert.equal(await rpc(s.anvil.rpcUrl, 'eth_getTransactionCount', [s.payer.address, 'latest']), '0x0', 'nothing sent');
+  assert.equal(await rpc(s.anvil.rpcUrl, 'eth_getTransactionCount', [s.payer.address, 'latest']), '0x0', 'nothing broadcast');
 });
 
 test('no approval is signed when the allowance covers the payment, without an RPC URL, or by a wallet that cannot sign a transaction without sending it', async (t) => {
