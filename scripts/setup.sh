@@ -8,6 +8,11 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
+# Runs in other checkouts share the cache: one setup at a time changes it (or restores from it).
+mkdir -p "$X402_TOOLS"
+exec 9>"$X402_TOOLS/.setup.lock"
+flock 9
+
 # Rust target for wasm.
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "adding rust target wasm32-unknown-unknown"
@@ -98,7 +103,10 @@ for dir in tests/js ${X402_EXTRA_NPM_DIRS:-}; do
         (cd "$here/$dir" && { npm ci --no-audit --no-fund --loglevel=error 2>/dev/null \
           || npm install --no-save --no-audit --no-fund --loglevel=error; })
         # Kept for the next clone (the trees of older lock files go), copied whole before it counts.
-        rm -rf "$kept"-*
+        # Only this folder's trees: tests-react-<lock>, not tests-react-react19-<lock>.
+        for old in "$kept"-*; do
+          if [[ $old =~ ^"$kept"-[0-9a-f]{16}(\.partial)?$ ]]; then rm -rf "$old"; fi
+        done
         mkdir -p "$kept-$lock.partial"
         cp -a "$here/$dir/node_modules" "$kept-$lock.partial/" && mv "$kept-$lock.partial" "$kept-$lock"
       fi
@@ -106,4 +114,5 @@ for dir in tests/js ${X402_EXTRA_NPM_DIRS:-}; do
     fi
   fi
 done
+flock -u 9
 log "ready"

@@ -41,12 +41,15 @@ step "wasm boundary tests in headless Chromium"
 wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" -- --test wasm_browser
 
 step "the package build"
-if ! wait "$build_pid"; then
-  cat "$build_log" >&2
-  echo "the package build failed" >&2
+build_status=0
+wait "$build_pid" || build_status=$?
+trap - EXIT
+cat "$build_log" >&2
+rm -f "$build_log"
+if [ "$build_status" -ne 0 ]; then
+  echo "the package build failed (exit $build_status)" >&2
   exit 1
 fi
-cat "$build_log" >&2
 
 step "package tests (Vite app in Chromium, wrangler Worker, Node 20 script, Next.js app, esbuild bundles)"
 bash tests/package/run.sh

@@ -57,29 +57,31 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve, reject) => server.listen(0, '127.0.0.1', resolve).once('error', reject));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Starts anvil on 127.0.0.1 (random free port, default mnemonic). Returns { rpcUrl, chainId, stop() }. */
+/** Starts anvil on 127.0.0.1 (a port the system picks, default mnemonic). Returns { rpcUrl, chainId, stop() }. */
 export async function startAnvil({ chainId = 31337 } = {}) {
   const bin = join(dirname(require.resolve('@foundry-rs/anvil-linux-amd64/package.json')), 'bin', 'anvil');
-  const port = await freePort();
-  const child = spawn(bin, ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), '--quiet'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  // Port 0: anvil binds a free port itself and prints it (`Listening on 127.0.0.1:<port>`), so two
+  // test processes can never pick the same one (a port found free and then bound is a race), and
+  // what answers is this anvil. Its stdout (the banner, then a line per request) is drained.
+  const child = spawn(bin, ['--host', '127.0.0.1', '--port', '0', '--chain-id', String(chainId)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
   child.unref(); // never keeps the test process alive; the exit hook kills it
   let stderr = '';
   child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
   child.stderr.unref();
+  let banner = '';
+  let port;
+  child.stdout.on('data', (d) => {
+    if (port !== undefined) return;
+    banner = (banner + d).slice(-8000);
+    const listening = /Listening on 127\.0\.0\.1:(\d+)/.exec(banner);
+    if (listening) port = Number(listening[1]);
+  });
+  child.stdout.unref();
   const exited = new Promise((resolve) => child.once('exit', resolve));
 
-  const rpcUrl = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (!children.delete(child)) return;
     child.ref(); // keep the event loop alive until anvil has really gone
@@ -92,14 +94,16 @@ export async function startAnvil({ chainId = 31337 } = {}) {
       children.delete(child);
       throw new Error(`anvil exited early (${child.exitCode ?? child.signalCode}): ${stderr}`);
     }
+    const rpcUrl = port === undefined ? undefined : `http://127.0.0.1:${port}`;
     try {
+      if (rpcUrl === undefined) throw new Error('it has not said where it listens yet');
       const id = await rpc(rpcUrl, 'eth_chainId');
       if (Number(id) !== chainId) throw new Error(`anvil answered chain id ${id}, wanted ${chainId}`);
       return { rpcUrl, chainId, stop };
     } catch (err) {
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`anvil did not answer on ${rpcUrl}: ${err.message} ${stderr}`);
+        throw new Error(`anvil did not answer on ${rpcUrl ?? '(no port yet)'}: ${err.message} ${stderr}`);
       }
       await new Promise((r) => setTimeout(r, 25));
     }

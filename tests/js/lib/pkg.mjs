@@ -30,14 +30,15 @@ export function tempDir(prefix) {
 
 /**
  * Installs the tarball into a user project (npm install <tarball>) and returns its folder. The test
- * files, run in parallel processes, share one project per tarball content: installed once into a
+ * files, run in parallel processes, share one project per checkout and tarball content: installed once into a
  * folder of its own, then renamed into place (atomic: a process sees a whole project or none; a
  * loser of the race drops its copy). Projects of other tarballs left for over an hour are removed.
  */
 export function installPackage() {
   if (installed) return installed;
   const tarball = tarballPath();
-  const digest = createHash('sha256').update(readFileSync(tarball)).digest('hex').slice(0, 16);
+  // Per checkout too: the project links to this checkout's node_modules (types.test.mjs).
+  const digest = createHash('sha256').update(`${repoRoot}\0`).update(readFileSync(tarball)).digest('hex').slice(0, 16);
   const dir = join(tmpdir(), `${SHARED_PREFIX}${digest}`);
   if (!existsSync(join(dir, 'package.json'))) {
     removeStaleProjects(dir);
