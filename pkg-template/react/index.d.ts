@@ -134,8 +134,10 @@ export interface PaidResource<T = unknown> {
 /**
  * Loads one resource through the provider's paying fetch when `url` is set and whenever it changes;
  * nothing is loaded while it is null, undefined or ''. A load still running when `url` changes or
- * the component unmounts is aborted, unless its payment was approved: that one finishes (and counts
- * only if it is still the component's load). `init` is read at each load; changing it alone does
+ * the component unmounts is aborted, unless its payment was approved: that one finishes, and is
+ * taken up (never paid again) when `url` comes back to it, running or ended. `status`,
+ * `pendingPayment` and `receipt` are those of the url shown (idle for a url not loaded yet, or
+ * null). `init` is read at each load; changing it alone does
  * not reload. A component hidden and shown again by `<Activity>` keeps what it loaded and is not
  * paid again: a load hidden while waiting for approval runs again when shown, an approved one goes on.
  * When the provider's wallets or policy change, a load that failed or got a 402 is tried again (e.g.

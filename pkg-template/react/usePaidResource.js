@@ -1,9 +1,12 @@
 'use client';
 // usePaidResource: loads one (possibly paid) resource through the provider's paying fetch.
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { getPaymentReceipt } from 'x402-wasm';
 import { isSettingsChange, paymentWentOut, usePayingFetch } from './useX402Fetch.js';
 
-const NOTHING = { url: undefined, data: undefined, response: null, error: null, loading: false };
+const NOTHING = { url: undefined, data: undefined, response: null, error: null, loading: false, load: null };
+/** The payment fields of a url whose load is not this component's latest request. */
+const NO_PAYMENT = { status: 'idle', pendingPayment: null, receipt: null };
 /** The round of loads: a new object for each refetch() (`retry: null`) and each automatic retry of `retry`. */
 const FIRST = { retry: null };
 
@@ -25,7 +28,9 @@ const POLICY_REFUSALS = new Set([
  * JSON, else its text, whatever the HTTP status; `error` is what the load threw (an X402Error, a
  * network error, unparsable JSON). A load still waiting for approval (or needing none) when `url`
  * changes or the component unmounts is aborted; one whose payment was approved is not (the payment
- * is not thrown away half done): it finishes, and counts only if it is still the component's load.
+ * is not thrown away half done): it finishes, and is taken up (never paid again) when `url` comes back
+ * to it, while it runs or after it ended. `status`, `pendingPayment` and `receipt` are those of the
+ * url shown: idle for a url not loaded yet (or null).
  * `refetch()` while a load runs does nothing (the running load is the fresh one). `init` is read at
  * each load; changing it alone does not reload.
  *
@@ -54,6 +59,10 @@ export function usePaidResource(url, init) {
   const latest = useRef({ init, send, context });
   const last = useRef(NOTHING); // the last finished load
   const running = useRef(null); // the load under way
+  // Approved loads no longer the component's (the url changed, or <Activity> hid it), by url: they
+  // go on, and are taken up when their url is shown again, instead of being paid for again.
+  const adrift = useRef(new Map());
+  const newest = useRef(null); // the load of this component's latest request (whose state `state` is)
   const key = url == null ? '' : String(url);
 
   useEffect(() => {
@@ -84,7 +93,20 @@ export function usePaidResource(url, init) {
     const failed = done.error || done.response?.status === 402;
     if (done.url === key && done.round === round && (!failed || done.final)) return undefined;
     let load = running.current;
-    if (load?.key !== key || load.round !== round) {
+    const left = load?.key === key && load.round === round ? undefined : adrift.current.get(key);
+    if (left) {
+      // An approved load of this url, still paying or ended unseen: it stands for this round.
+      adrift.current.delete(key);
+      left.round = round;
+      if (left.record) {
+        last.current = { ...left.record, round };
+        setResult(last.current);
+        return undefined;
+      }
+      load = left;
+      running.current = load;
+      setResult((last) => (last.url === key ? { ...last, loading: true, error: null, load } : { ...NOTHING, url: key, loading: true, load }));
+    } else if (load?.key !== key || load.round !== round) {
       load = { key, round, approved: false, sent: false, controller: new AbortController() };
       running.current = load;
       // The latest render's init and fetch (effects run in order: `latest` was set just above).
@@ -101,29 +123,39 @@ export function usePaidResource(url, init) {
       };
       const finish = (next) => {
         load.detach();
-        // Aborted, or no longer the component's load (the url changed while it paid).
-        if (running.current !== load) return;
-        running.current = null;
+        load.done = true;
         const code = next.error?.code;
+        // The round it stands for now (taken up again in a later one: see `adrift`).
+        const { round: its } = load;
         // A question declined because the wallets or settings changed is asked again with the new
         // ones (below, retryStale), once: a load that was itself such a retry stops there.
-        const askAgain = isSettingsChange(next.error) && round.retry !== key;
-        last.current = {
+        const askAgain = isSettingsChange(next.error) && its.retry !== key;
+        const record = {
           url: key,
-          round,
+          round: its,
           loading: false,
           context: loadContext,
           final: controller.signal.aborted || load.sent || (USER_REFUSALS.has(code) && !askAgain),
           refused: POLICY_REFUSALS.has(code),
-          retried: round.retry === key,
+          retried: its.retry === key,
+          load,
           ...next,
         };
+        // Aborted, or no longer the component's load (the url changed while it paid): an approved
+        // one is kept for when its url comes back.
+        if (running.current !== load) {
+          if (adrift.current.get(key) === load) load.record = record;
+          return;
+        }
+        running.current = null;
+        last.current = record;
         // Also when the component was unmounted or hidden meanwhile: React drops the update of an
         // unmounted component and keeps a hidden one's for when it is shown.
         setResult(last.current);
         retryStale();
       };
-      setResult((last) => (last.url === key ? { ...last, loading: true, error: null } : { ...NOTHING, url: key, loading: true }));
+      setResult((last) => (last.url === key ? { ...last, loading: true, error: null, load } : { ...NOTHING, url: key, loading: true, load }));
+      newest.current = load;
       loadSend(key, { ...loadInit, signal: controller.signal }, tap).then(
         (response) =>
           readBody(response).then(
@@ -134,10 +166,13 @@ export function usePaidResource(url, init) {
       );
     }
     return () => {
-      // Approved: the payment is under way, and aborting it would not unspend it. It goes on, and
-      // is adopted when a component hidden by <Activity> is shown again.
-      if (load.approved) return;
       if (running.current === load) running.current = null;
+      // Approved: the payment is under way, and aborting it would not unspend it. It goes on, and
+      // is taken up when its url is shown again (a url changed and back, <Activity> showing it).
+      if (load.approved) {
+        if (!load.done) adrift.current.set(load.key, load);
+        return;
+      }
       load.detach();
       load.controller.abort();
     };
@@ -150,13 +185,26 @@ export function usePaidResource(url, init) {
   return {
     data: mine.data,
     response: mine.response,
-    status: state.status,
-    pendingPayment: state.pendingPayment,
-    receipt: state.receipt,
+    ...paymentOf(mine, newest.current, state),
     error: mine.error,
     loading: mine.loading,
     refetch,
   };
+}
+
+/**
+ * The payment fields of the url shown: the hook's state when its load is the component's latest
+ * request; for a load taken up again (its request no longer the latest) what its own response says;
+ * idle for nothing loaded.
+ */
+function paymentOf(shown, newest, state) {
+  const { load } = shown;
+  if (!load) return NO_PAYMENT;
+  if (load === newest) return { status: state.status, pendingPayment: state.pendingPayment, receipt: state.receipt };
+  if (shown.loading) return { ...NO_PAYMENT, status: 'paying' }; // approved: it is paying
+  const receipt = shown.response ? getPaymentReceipt(shown.response) ?? null : null;
+  const failed = shown.error || (receipt && !receipt.success);
+  return { status: failed ? 'error' : receipt ? 'settled' : 'idle', pendingPayment: null, receipt };
 }
 
 /** JSON for a JSON content-type (`null` when the body is empty), else the text. */

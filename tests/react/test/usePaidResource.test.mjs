@@ -169,6 +169,78 @@ test(`React ${reactVersion}: usePaidResource: a new url after approval loads it,
   assert.equal(hook.latest.status, 'idle', "the state is the free load's");
 });
 
+test(`React ${reactVersion}: usePaidResource: a url changed and changed back while the approved payment is out takes that load up, paid once`, async (t) => {
+  const { server, hook, view, paying } = await approvedLoad(t);
+  hook.props = { url: server.url('/free') };
+  await view.rerender([hook]);
+  await until(() => !hook.latest.loading);
+  hook.props = { url: server.url('/report') };
+  await view.rerender([hook]);
+  await tick(20);
+  assert.equal(hook.latest.pendingPayment, null, 'not asked again');
+  assert.equal(hook.latest.loading, true);
+  assert.equal(hook.latest.status, 'paying');
+  await inAct(() => paying.open());
+  await until(() => !hook.latest.loading);
+  assert.deepEqual(hook.latest.data, { temperature: 21 });
+  assert.equal(hook.latest.status, 'settled');
+  assert.equal(hook.latest.receipt.transaction, TRANSACTION);
+  assert.equal(view.wallet.signatures, 1);
+  assert.deepEqual(server.requests, [{ path: '/report', paid: false }, { path: '/report', paid: true }, { path: '/free', paid: false }]);
+});
+
+test(`React ${reactVersion}: usePaidResource: back on a url whose approved load ended meanwhile, its paid response is shown, not paid again`, async (t) => {
+  const { server, hook, view, paying } = await approvedLoad(t);
+  hook.props = { url: server.url('/free') };
+  await view.rerender([hook]);
+  await until(() => !hook.latest.loading);
+  await inAct(() => paying.open());
+  await tick(20);
+  assert.deepEqual(hook.latest.data, { free: true });
+  hook.props = { url: server.url('/report') };
+  await view.rerender([hook]);
+  await tick(20);
+  assert.equal(hook.latest.pendingPayment, null, 'not asked again');
+  assert.equal(hook.latest.loading, false);
+  assert.deepEqual(hook.latest.data, { temperature: 21 });
+  assert.equal(hook.latest.status, 'settled');
+  assert.equal(hook.latest.receipt.transaction, TRANSACTION);
+  assert.equal(view.wallet.signatures, 1);
+  assert.equal(server.requests.length, 3);
+});
+
+test(`React ${reactVersion}: usePaidResource: status, pendingPayment and receipt are the url's shown, from the first render after a change`, async (t) => {
+  const server = fakeServer({ ...routes, '/other': { price: CENT, body: { other: 1 } } });
+  const hook = resource(server, '/report');
+  const view = await mountProvider(t, server, [hook]);
+  await until(() => hook.latest.pendingPayment !== null);
+  await inAct(() => hook.latest.pendingPayment.approve());
+  await until(() => hook.latest.status === 'settled' && !hook.latest.loading);
+  const before = hook.renders.length;
+  hook.props = { url: server.url('/other') };
+  await view.rerender([hook]);
+  await until(() => hook.latest.pendingPayment !== null);
+  const questions = new Set();
+  for (const r of hook.renders.slice(before)) {
+    assert.ok(r.status !== 'settled' && r.receipt === null, `a render of /other showed the payment of /report: ${r.status}`);
+    if (r.pendingPayment) questions.add(r.pendingPayment.resource ?? r.pendingPayment.origin);
+  }
+  assert.equal(questions.size, 1, "only /other's question");
+  // The url set to null while an approved payment is out: nothing is shown as paid.
+  const paying = server.holdPaid();
+  await inAct(() => hook.latest.pendingPayment.approve());
+  await until(() => hook.latest.status === 'paying');
+  hook.props = { url: null };
+  await view.rerender([hook]);
+  await inAct(() => paying.open());
+  await tick(20);
+  assert.deepEqual(
+    { status: hook.latest.status, receipt: hook.latest.receipt, data: hook.latest.data, loading: hook.latest.loading },
+    { status: 'idle', receipt: null, data: undefined, loading: false },
+  );
+  assert.equal(server.payments.length, 2);
+});
+
 // React 19.2's <Activity> (and frameworks built on it, e.g. Next.js keeping visited routes) runs a
 // hidden component's effect cleanups and runs its effects again when it is shown, keeping its state.
 // React 18 has no <Activity>.
