@@ -54,7 +54,8 @@ export type HookError = X402Error | (Error & { code?: string | number });
  * spending (`shareBudgetWith`), so the budget carries on. Keep wallet adapters out of the render
  * (`wallets={[eip1193Wallet(window.ethereum)]}` makes a new adapter, hence a new wrapped fetch, at each
  * render). Hook requests under one provider run side by side, each asking its own user and hearing
- * only its own events.
+ * only its own events. Settings wrapFetch refuses (a policy that does not parse: INVALID_POLICY) do
+ * not throw in the render: every request rejects with that error until they are fixed.
  */
 export function X402Provider(props: X402ProviderProps): ReactElement;
 

@@ -51,18 +51,27 @@ export function X402Provider({
   const made = useMemo(() => {
     // The functions of the latest render committed, read at each call through stable wrappers.
     const live = { current: config };
-    const paying = wrapFetch(callThrough(live, config.fetch, ['fetch']), {
-      wallets: config.wallets,
-      policy: callingThrough(live, config.policy, ['policy']),
-      rpc: config.rpc,
-      facilitators: callingThrough(live, config.facilitators, ['facilitators']),
-      transactionTimeout: config.transactionTimeout,
-      rpcTimeout: config.rpcTimeout,
-      shareBudgetWith: spending.current,
-      // Nothing is approved without a hook asking its user: the per-call hooks replace this default.
-      onPaymentRequired: () => false,
-      onEvent: (event) => live.current.onEvent?.(event),
-    });
+    let paying;
+    try {
+      paying = wrapFetch(callThrough(live, config.fetch, ['fetch']), {
+        wallets: config.wallets,
+        policy: callingThrough(live, config.policy, ['policy']),
+        rpc: config.rpc,
+        facilitators: callingThrough(live, config.facilitators, ['facilitators']),
+        transactionTimeout: config.transactionTimeout,
+        rpcTimeout: config.rpcTimeout,
+        shareBudgetWith: spending.current,
+        // Nothing is approved without a hook asking its user: the per-call hooks replace this default.
+        onPaymentRequired: () => false,
+        onEvent: (event) => live.current.onEvent?.(event),
+      });
+    } catch (error) {
+      // Settings wrapFetch refuses (INVALID_POLICY, INVALID_ARGUMENT), e.g. a policy typed by the
+      // user: each request rejects with that error, as the hooks report it, instead of the render
+      // throwing; the budget goes on with the next valid settings.
+      const refused = () => Promise.reject(error);
+      return { live, value: { fetch: refused, settings } };
+    }
     spending.current = paying;
     return { live, value: { fetch: paying, settings } };
   }, [config, settings]);

@@ -62,3 +62,27 @@ test(`React ${reactVersion}: X402Provider passes rpcTimeout to the paying fetch`
   assert.equal(error?.code, 'RPC_ERROR', String(error));
   assert.deepEqual(rpcCalls, ['getLatestBlockhash']);
 });
+
+test(`React ${reactVersion}: X402Provider with settings wrapFetch refuses renders, and each request rejects with the code until they are fixed`, async (t) => {
+  let asked = 0;
+  const server = {
+    url: (path) => `https://api.example.test${path}`,
+    fetch: async () => {
+      asked++;
+      return new Response('free', { status: 200 });
+    },
+  };
+  const hook = probe(useX402Fetch);
+  const view = await mountProvider(t, server, [hook], { policy: { maxPerPayment: 'abc' } });
+  const refused = await inAct(() => hook.latest.fetch(server.url('/any')));
+  const { error } = await refused.done;
+  assert.equal(error?.code, 'INVALID_POLICY', String(error));
+  await until(() => hook.latest.status === 'error');
+  assert.equal(hook.latest.error.code, 'INVALID_POLICY');
+  assert.equal(asked, 0, 'nothing was sent');
+  await view.rerender([hook], { policy: { maxPerPayment: '0.50' } });
+  const fixed = await inAct(() => hook.latest.fetch(server.url('/any')));
+  const { value } = await fixed.done;
+  assert.equal(value?.status, 200);
+  assert.equal(asked, 1);
+});
