@@ -2,7 +2,7 @@
 // Each entry initialises the wasm module its own way (init*.js), then exports these names as its
 // own bindings (see index.js for why not `export *`).
 import * as core from './x402_wasm.js';
-import { guard, onlyKnownOptions } from './errors.js';
+import { X402Error, guard, onlyKnownOptions } from './errors.js';
 
 export { X402Error } from './errors.js';
 
@@ -41,6 +41,9 @@ export const recoverTypedDataAddress = /* @__PURE__ */ guard(core.recoverTypedDa
  * Non-402 responses come back untouched; one request is paid at most once.
  */
 export function wrapFetch(fetch, options = {}) {
+  if (typeof fetch !== 'function') {
+    throw new X402Error(`wrapFetch needs a fetch function to wrap, not ${fetch === null ? 'null' : typeof fetch}`, 'INVALID_ARGUMENT');
+  }
   onlyKnownOptions(options, WRAP_FETCH_OPTIONS, 'wrapFetch');
   const share = options?.shareBudgetWith;
   const given = share == null ? options : { ...options, shareBudgetWith: UNGUARDED.get(share) ?? share };
@@ -68,6 +71,9 @@ export const solanaPrivateKeyWallet = /* @__PURE__ */ guardWallet(core.solanaPri
  * sendTransaction, address...) throw X402Errors too, as every other export does: their class's
  * prototype is guarded once, when the first wallet is made.
  */
+/** The key wallets' methods typed (index.d.ts) as returning a Promise. */
+const ASYNC_METHODS = new Set(['signTypedData', 'signTransaction', 'sendTransaction']);
+
 function guardWallet(make) {
   const guarded = new WeakSet();
   return guard((...args) => {
@@ -79,7 +85,21 @@ function guardWallet(make) {
       for (const name of Reflect.ownKeys(proto)) {
         const d = Object.getOwnPropertyDescriptor(proto, name);
         if (name === 'constructor' || !d.configurable) continue;
-        if (typeof d.value === 'function') Object.defineProperty(proto, name, { ...d, value: guard(d.value) });
+        if (typeof d.value === 'function') {
+          const method = guard(d.value);
+          // A method typed as returning a Promise rejects rather than throws (bad input, a freed key),
+          // as an adapter's does.
+          const value = ASYNC_METHODS.has(name)
+            ? function (...args) {
+              try {
+                return method.apply(this, args);
+              } catch (error) {
+                return Promise.reject(error);
+              }
+            }
+            : method;
+          Object.defineProperty(proto, name, { ...d, value });
+        }
         else if (d.get) Object.defineProperty(proto, name, { ...d, get: guard(d.get) });
       }
     }

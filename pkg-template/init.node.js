@@ -7,7 +7,8 @@
 // on disk, so anything but a file: URL falls back to the path beside this file.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { X402Error } from './errors.js';
 import { initSync } from './x402_wasm.js';
 
 let instantiated = false;
@@ -15,10 +16,14 @@ let instantiated = false;
 /** Instantiates the wasm once; later calls return at once, without reading the file again. */
 export function init() {
   if (instantiated) return;
-  const url = new URL('./x402_wasm_bg.wasm', import.meta.url);
+  // A CommonJS bundle (esbuild's default for Node) has no import.meta.url: the wasm is read from
+  // beside the bundle, as the README asks for bundles.
+  const here = import.meta.url ?? (typeof __filename === 'string' ? pathToFileURL(__filename).href : undefined);
+  if (here === undefined) throw new X402Error('x402-wasm cannot tell where its wasm file is (no import.meta.url)', 'INVALID_ARGUMENT');
+  const url = new URL('./x402_wasm_bg.wasm', here);
   const file = url instanceof URL && url.protocol === 'file:'
     ? url
-    : join(dirname(fileURLToPath(import.meta.url)), 'x402_wasm_bg.wasm');
+    : join(dirname(fileURLToPath(here)), 'x402_wasm_bg.wasm');
   initSync({ module: readFileSync(file) });
   instantiated = true;
 }

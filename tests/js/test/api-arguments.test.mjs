@@ -12,6 +12,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EVM_NETWORK_CHAIN_ID_MAP } from '@x402/evm/v1';
 import { encodePaymentResponseHeader, decodePaymentResponseHeader } from '@x402/core/http';
+import { pathToFileURL } from 'node:url';
+import { resolveFromProject } from '../lib/pkg.mjs';
 import { loadX402 } from '../lib/x402.mjs';
 import { paymentRequiredHeaders, usdc, countingWallet } from '../lib/paid-server.mjs';
 
@@ -147,4 +149,33 @@ test('a misspelt wrapFetch option is refused, not dropped: an approval hook or a
     facilitators: [], transactionTimeout: 1000,
   });
   assert.equal(typeof x402.wrapFetch(fetch, { wallets: [wallet], shareBudgetWith: paying }), 'function');
+});
+
+// A second review (2026-11-23) of the package layer.
+test('wrapFetch given no fetch function, and paymentRequired given no config or routes, are INVALID_ARGUMENT when made', async () => {
+  for (const fetch of [null, undefined, {}, 'https://example.test']) {
+    assert.throws(() => x402.wrapFetch(fetch, { wallets: [] }), coded('INVALID_ARGUMENT'), String(fetch));
+  }
+  const worker = await import(pathToFileURL(resolveFromProject('x402-wasm/worker')));
+  for (const config of [undefined, null, {}, { facilitator: 'https://f.test' }, { routes: null, facilitator: 'https://f.test' }]) {
+    assert.throws(() => worker.paymentRequired(config), coded('INVALID_ARGUMENT'), JSON.stringify(config));
+  }
+});
+
+test("a key wallet's methods typed as returning a Promise reject (not throw) on bad input and once freed", async () => {
+  const evm = x402.evmPrivateKeyWallet(`0x${'11'.repeat(32)}`);
+  const sol = x402.solanaPrivateKeyWallet(new Uint8Array(32).fill(7));
+  const rejects = async (call, code, what) => {
+    let promise;
+    assert.doesNotThrow(() => { promise = call(); }, what);
+    assert.ok(promise instanceof Promise, what);
+    await assert.rejects(promise, coded(code), what);
+  };
+  await rejects(() => evm.signTypedData({}), 'INVALID_TYPED_DATA', 'evm signTypedData({})');
+  await rejects(() => sol.signTransaction(new Uint8Array([1, 2, 3])), 'INVALID_TRANSACTION', 'solana signTransaction(garbage)');
+  evm.free();
+  sol.free();
+  await rejects(() => evm.signTypedData({}), 'USED_AFTER_FREE', 'evm after free');
+  await rejects(() => evm.sendTransaction({}, { rpcUrl: 'http://127.0.0.1:1' }), 'USED_AFTER_FREE', 'evm sendTransaction after free');
+  await rejects(() => sol.signTransaction(new Uint8Array(3)), 'USED_AFTER_FREE', 'solana after free');
 });

@@ -6,6 +6,7 @@
 //   node     x402-wasm for platform node          -> index.node.js
 //   worker   x402-wasm/worker for platform node   -> worker/index.node.js
 //   browser  x402-wasm for platform browser       -> index.js, run in Node with fetch reading file: URLs
+//   node-cjs x402-wasm for platform node, CommonJS -> index.node.js (no import.meta.url in the bundle)
 // Exits 0 when every bundle prints what it should and tree shaking dropped an unused module.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -41,6 +42,8 @@ const cases = [
     expect: `402 ${NETWORK} 10000`,
   },
   { name: 'browser', platform: 'browser', entry: `${pkg}/index.js`, source: paying, expect: `function ${PAYER}` },
+  // CommonJS, esbuild's default for Node (serverless bundlers use it): no import.meta.url there.
+  { name: 'node-cjs', platform: 'node', format: 'cjs', entry: `${pkg}/index.node.js`, source: paying, expect: `function ${PAYER}` },
 ];
 
 // Node's fetch refuses file: URLs; the browser entry fetches its wasm from one when run from disk.
@@ -56,15 +59,15 @@ const out = mkdtempSync(join(tmpdir(), 'x402-esbuild-'));
 try {
   // A bundle's import.meta.url is its own: the entries look for the wasm next to it.
   copyFileSync(join(here, pkg, 'x402_wasm_bg.wasm'), join(out, 'x402_wasm_bg.wasm'));
-  for (const { name, platform, entry, source, expect } of cases) {
-    const outfile = join(out, `${name}.mjs`);
+  for (const { name, platform, format = 'esm', entry, source, expect } of cases) {
+    const outfile = join(out, `${name}.${format === 'cjs' ? 'cjs' : 'mjs'}`);
     const { metafile } = await esbuild.build({
       stdin: { contents: source, resolveDir: here, sourcefile: `${name}.mjs` },
       absWorkingDir: here,
       bundle: true,
       treeShaking: true,
       platform,
-      format: 'esm',
+      format,
       outfile,
       metafile: true,
       logLevel: 'silent',

@@ -1,0 +1,94 @@
+// The route table of paymentRequired: canonical paths, patterns ("/items/:id", "/files/*") and the
+// match of a request's method and path.
+
+/**
+ * A path as the routers behind the middleware may read it: percent-escapes of ASCII decoded,
+ * repeated slashes merged, dot segments resolved, no trailing slash, lower case. Matching on this
+ * form can only cover more requests than the raw path: `/%77eather`, `//weather`, `/weather/` and
+ * `/Weather` all pay for `GET /weather`, whatever the router does with them.
+ */
+export function canonicalPath(path) {
+  const segments = [];
+  for (const raw of path.split('/')) {
+    let segment = raw;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      // A malformed escape: ASCII escapes only, as a lenient router would.
+      segment = raw.replace(/%([0-7][0-9a-f])/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+    }
+    // An encoded slash or dot segment counts as what it decodes to.
+    for (const part of segment.split('/')) {
+      if (part === '' || part === '.') continue;
+      if (part === '..') segments.pop();
+      else segments.push(part);
+    }
+  }
+  return `/${segments.join('/')}`.toLowerCase();
+}
+
+const PLACEHOLDER = /(\*|\[[^\]/]+\]|:[a-z_][a-z0-9_]*)/;
+
+/**
+ * The official middleware's route syntax (@x402/core's parseRoutePattern), on a canonical path:
+ * `*` anywhere matches any characters (slashes too), `[name]` and `:name` one path segment, and a
+ * trailing `/*` (already cut off: `prefix`) the path itself or anything under it. Undefined for a
+ * literal path. A pattern must never be taken literally: it would leave its paths unpaid.
+ * `{ parts, prefix }`: literal strings, ANY (`*`) and SEGMENT, matched by `patternMatches`.
+ */
+export function compilePattern(path, prefix) {
+  if (!PLACEHOLDER.test(path)) return undefined;
+  const parts = path
+    .split(PLACEHOLDER)
+    .map((part, i) => (i % 2 === 0 ? part : part === '*' ? ANY : SEGMENT))
+    .filter((part) => part !== '');
+  return { parts, prefix };
+}
+
+const ANY = Symbol('any characters');
+const SEGMENT = Symbol('one path segment');
+
+/**
+ * Whether `pathname` matches a compiled pattern. The positions the pattern's parts can reach are
+ * carried from part to part, so the work is the path's length times the number of parts, however
+ * many wildcards a route has (a backtracking regex takes polynomial time in the path's length).
+ */
+function patternMatches({ parts, prefix }, pathname) {
+  const n = pathname.length;
+  let reached = new Uint8Array(n + 1);
+  reached[0] = 1;
+  for (const part of parts) {
+    const next = new Uint8Array(n + 1);
+    if (part === ANY) {
+      const first = reached.indexOf(1);
+      if (first >= 0) next.fill(1, first);
+    } else if (part === SEGMENT) {
+      // One or more characters, none a slash, from a reached position.
+      let open = false;
+      for (let i = 0; i < n; i += 1) {
+        if (reached[i]) open = true;
+        if (pathname[i] === '/') open = false;
+        else if (open) next[i + 1] = 1;
+      }
+    } else {
+      for (let i = 0; i + part.length <= n; i += 1) {
+        if (reached[i] && pathname.startsWith(part, i)) next[i + part.length] = 1;
+      }
+    }
+    reached = next;
+  }
+  if (reached[n]) return true;
+  // A trailing "/*": the path itself (above) or anything under it.
+  return prefix && reached.some((hit, i) => hit === 1 && pathname[i] === '/');
+}
+
+/** The route config for a canonical `pathname` and a method, or undefined. */
+export function matchRoute(table, pathname, method) {
+  const asked = method.toUpperCase();
+  for (const { method: routeMethod, path, under, pattern, config } of table) {
+    // A HEAD runs the GET handler in most routers (and in Workers' own dispatch).
+    if (routeMethod !== '*' && routeMethod !== asked && !(routeMethod === 'GET' && asked === 'HEAD')) continue;
+    if (pathname === path || (under && pathname.startsWith(under)) || (pattern && patternMatches(pattern, pathname))) return config;
+  }
+  return undefined;
+}
