@@ -66,14 +66,14 @@ export { discoverX402 } from './discovery.js';
 /** A wallet for a Solana secret (32-byte seed or 64-byte keypair; base58, 0x hex or bytes). */
 export const solanaPrivateKeyWallet = /* @__PURE__ */ guardWallet(core.solanaPrivateKeyWallet);
 
+/** The key wallets' methods typed (index.d.ts) as returning a Promise. */
+const ASYNC_METHODS = new Set(['signTypedData', 'signTransaction', 'sendTransaction']);
+
 /**
  * A key wallet's constructor whose wallets' own methods and getters (signTypedData,
  * sendTransaction, address...) throw X402Errors too, as every other export does: their class's
  * prototype is guarded once, when the first wallet is made.
  */
-/** The key wallets' methods typed (index.d.ts) as returning a Promise. */
-const ASYNC_METHODS = new Set(['signTypedData', 'signTransaction', 'sendTransaction']);
-
 function guardWallet(make) {
   const guarded = new WeakSet();
   return guard((...args) => {
@@ -85,21 +85,9 @@ function guardWallet(make) {
       for (const name of Reflect.ownKeys(proto)) {
         const d = Object.getOwnPropertyDescriptor(proto, name);
         if (name === 'constructor' || !d.configurable) continue;
-        if (typeof d.value === 'function') {
-          const method = guard(d.value);
-          // A method typed as returning a Promise rejects rather than throws (bad input, a freed key),
-          // as an adapter's does.
-          const value = ASYNC_METHODS.has(name)
-            ? function (...args) {
-              try {
-                return method.apply(this, args);
-              } catch (error) {
-                return Promise.reject(error);
-              }
-            }
-            : method;
-          Object.defineProperty(proto, name, { ...d, value });
-        }
+        // A method typed as returning a Promise rejects rather than throws (bad input, a freed
+        // key), as an adapter's does.
+        if (typeof d.value === 'function') Object.defineProperty(proto, name, { ...d, value: guard(d.value, ASYNC_METHODS.has(name)) });
         else if (d.get) Object.defineProperty(proto, name, { ...d, get: guard(d.get) });
       }
     }

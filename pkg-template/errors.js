@@ -33,13 +33,17 @@ export function toX402Error(error) {
   return error;
 }
 
-/** Wraps a wasm export so that what it throws (or its promise rejects with) is an X402Error. */
-export function guard(fn) {
+/**
+ * Wraps a wasm export so that what it throws (or its promise rejects with) is an X402Error. With
+ * `rejects`, for a function typed as returning a Promise, what it throws is a rejection instead.
+ */
+export function guard(fn, rejects = false) {
   return function guarded(...args) {
     let result;
     try {
       result = fn.apply(this, args);
     } catch (error) {
+      if (rejects) return Promise.reject(toX402Error(error));
       throw toX402Error(error);
     }
     if (result instanceof Promise) {

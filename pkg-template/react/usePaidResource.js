@@ -105,7 +105,7 @@ export function usePaidResource(url, init) {
       }
       load = left;
       running.current = load;
-      setResult((last) => (last.url === key ? { ...last, loading: true, error: null, load } : { ...NOTHING, url: key, loading: true, load }));
+      setResult(loadingWith(key, load));
     } else if (load?.key !== key || load.round !== round) {
       load = { key, round, approved: false, sent: false, controller: new AbortController() };
       running.current = load;
@@ -154,7 +154,7 @@ export function usePaidResource(url, init) {
         setResult(last.current);
         retryStale();
       };
-      setResult((last) => (last.url === key ? { ...last, loading: true, error: null, load } : { ...NOTHING, url: key, loading: true, load }));
+      setResult(loadingWith(key, load));
       newest.current = load;
       loadSend(key, { ...loadInit, signal: controller.signal }, tap).then(
         (response) =>
@@ -205,6 +205,11 @@ function paymentOf(shown, newest, state) {
   const receipt = shown.response ? getPaymentReceipt(shown.response) ?? null : null;
   const failed = shown.error || (receipt && !receipt.success);
   return { status: failed ? 'error' : receipt ? 'settled' : 'idle', pendingPayment: null, receipt };
+}
+
+/** The state update of a load of `key` under way: what was shown for `key` stays until it ends. */
+function loadingWith(key, load) {
+  return (last) => (last.url === key ? { ...last, loading: true, error: null, load } : { ...NOTHING, url: key, loading: true, load });
 }
 
 /** JSON for a JSON content-type (`null` when the body is empty), else the text. */

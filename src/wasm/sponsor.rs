@@ -23,8 +23,7 @@ use super::evm::SignInputs;
 use super::request::{stop_if_aborted, with_signal};
 use super::rpc::check_chain;
 use super::rpc::{rpc_url_for, rpc_within};
-use super::timer::{TIMED_OUT, within};
-use super::wallet::{has_code, signature_within, typed_data_to_js};
+use super::wallet::{has_code, signature_within, typed_data_to_js, wallet_within};
 use crate::dialect::{Challenge, Requirement};
 use crate::error::Error;
 use crate::evm::sponsoring::{
@@ -75,11 +74,15 @@ impl Reader<'_> {
                     .map_err(wallet_error)?;
                 // Bounded as an RPC read is: a wallet whose node never answers must not
                 // hold the payment (and its budget reservation) for ever.
-                within(Promise::resolve(&pending), self.rpc_ms, signal)
-                    .await
-                    .map_err(|e| self.wallet_read_error(e))?
-                    .as_string()
-                    .ok_or_else(|| invalid_argument("ethCall must resolve to a hex string"))?
+                let ms = self.rpc_ms;
+                wallet_within(Promise::resolve(&pending), ms, signal, || {
+                    to_js(&rpc_error(&format!(
+                        "the wallet's ethCall did not answer within {ms} ms"
+                    )))
+                })
+                .await?
+                .as_string()
+                .ok_or_else(|| invalid_argument("ethCall must resolve to a hex string"))?
             }
             Source::Rpc(url) => rpc_within(
                 url,
@@ -94,19 +97,6 @@ impl Reader<'_> {
             .ok_or_else(|| to_js(&rpc_error("eth_call did not answer a hex string")))?,
         };
         js(decode_uint(&answer))
-    }
-
-    /// A failed `ethCall`: the signal's reason once it aborted, RPC_ERROR when it did not
-    /// answer within `rpc_ms`, the wallet's error otherwise.
-    fn wallet_read_error(&self, error: JsValue) -> JsValue {
-        match (self.signal.filter(|s| s.aborted()), error.as_string()) {
-            (Some(signal), _) => signal.reason(),
-            (None, Some(text)) if text == TIMED_OUT => to_js(&rpc_error(&format!(
-                "the wallet's ethCall did not answer within {} ms",
-                self.rpc_ms
-            ))),
-            (None, _) => wallet_error(error),
-        }
     }
 
     /// Whether Permit2's allowance from `from` on `token` already covers `amount`. An

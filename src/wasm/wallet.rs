@@ -144,18 +144,33 @@ pub(crate) async fn signature_within(
     }
     // setTimeout takes at most 2^31 - 1 ms (about 24.8 days); past that it fires at once.
     let ms = u32::try_from(lifetime_s.saturating_mul(1000).min(0x7fff_ffff)).unwrap_or(0x7fff_ffff);
+    wallet_within(promise, ms, signal, || {
+        to_js(&Error::PaymentExpired {
+            reason: format!(
+                "the wallet did not sign within the payment's {lifetime_s} s (maxTimeoutSeconds)"
+            ),
+        })
+    })
+    .await
+}
+
+/// [`wallet_promise`] given at most `ms` milliseconds: past them it fails with
+/// `timed_out()`'s error (an abort wins over a timer that fired at the same time).
+pub(crate) async fn wallet_within(
+    promise: Promise,
+    ms: u32,
+    signal: Option<&AbortSignal>,
+    timed_out: impl FnOnce() -> JsValue,
+) -> Result<JsValue, JsValue> {
     super::timer::within(promise, ms, signal)
         .await
-        .map_err(|e| match (signal.filter(|s| s.aborted()), e.as_string().as_deref()) {
-            // An abort wins over a timer that fired at the same time.
-            (Some(signal), _) => signal.reason(),
-            (None, Some(super::timer::TIMED_OUT)) => to_js(&Error::PaymentExpired {
-                reason: format!(
-                    "the wallet did not sign within the payment's {lifetime_s} s (maxTimeoutSeconds)"
-                ),
-            }),
-            (None, _) => wallet_error(e),
-        })
+        .map_err(
+            |e| match (signal.filter(|s| s.aborted()), e.as_string().as_deref()) {
+                (Some(signal), _) => signal.reason(),
+                (None, Some(super::timer::TIMED_OUT)) => timed_out(),
+                (None, _) => wallet_error(e),
+            },
+        )
 }
 
 /// The wallet's address (`address`, or `getAddress()` followed up to `signal`).
