@@ -2,9 +2,9 @@
 // Each entry initialises the wasm module its own way (init*.js), then exports these names as its
 // own bindings (see index.js for why not `export *`).
 import * as core from './x402_wasm.js';
-import { X402Error, guard, onlyKnownOptions } from './errors.js';
+import { X402Error, guard, onlyKnownOptions, ready, wasmLoaded } from './errors.js';
 
-export { X402Error } from './errors.js';
+export { X402Error, ready } from './errors.js';
 
 /** Decodes an x402 header and checks its shape ("PaymentRequired" | "PaymentPayload" | "SettlementResponse"). */
 export const decodeHeader = /* @__PURE__ */ guard(core.decodeHeader);
@@ -29,7 +29,7 @@ export const toV1Network = /* @__PURE__ */ guard(core.toV1Network);
 /** A wallet for a hex secp256k1 private key; the key stays inside wasm. */
 export const evmPrivateKeyWallet = /* @__PURE__ */ guardWallet(core.evmPrivateKeyWallet);
 /** Creates a signed payment payload for one of a 402's requirements. */
-export const createPaymentPayload = /* @__PURE__ */ guard(core.createPaymentPayload);
+export const createPaymentPayload = /* @__PURE__ */ guard(core.createPaymentPayload, true);
 /** The EIP-712 digest of typed data. */
 export const hashTypedData = /* @__PURE__ */ guard(core.hashTypedData);
 /** Verifies a payment payload against a requirement, locally. */
@@ -45,12 +45,45 @@ export function wrapFetch(fetch, options = {}) {
     throw new X402Error(`wrapFetch needs a fetch function to wrap, not ${fetch === null ? 'null' : typeof fetch}`, 'INVALID_ARGUMENT');
   }
   onlyKnownOptions(options, WRAP_FETCH_OPTIONS, 'wrapFetch');
+  if (!wasmLoaded()) return wrapLater(fetch, options);
   const share = options?.shareBudgetWith;
-  const given = share == null ? options : { ...options, shareBudgetWith: UNGUARDED.get(share) ?? share };
+  const shared = LATER.get(share)?.() ?? share;
+  const given = shared == null ? options : { ...options, shareBudgetWith: UNGUARDED.get(shared) ?? shared };
   const paying = wrapCore(fetch, given);
   const guarded = guard(paying);
   UNGUARDED.set(guarded, paying);
   return guarded;
+}
+/**
+ * wrapFetch while the wasm is not loaded (its download failed: errors.js): a paying fetch that
+ * loads it at its first call (each call until one succeeds; WASM_LOAD_FAILED if it cannot), then
+ * makes the real one, once, and calls it. Nothing is sent before: the request goes out through the
+ * real one. The options are checked then (a refused policy rejects each call).
+ */
+function wrapLater(fetch, options) {
+  let made;
+  const make = () => {
+    made ??= wrapFetch(fetch, options);
+    return made;
+  };
+  const later = async function paidFetch(...args) {
+    await untilAborted(ready(), args[1]?.signal ?? (typeof Request === 'function' && args[0] instanceof Request ? args[0].signal : undefined));
+    return make()(...args);
+  };
+  LATER.set(later, () => (wasmLoaded() ? make() : undefined));
+  return later;
+}
+/** Each paying fetch made by wrapLater to the function that makes its real one, for shareBudgetWith. */
+const LATER = new WeakMap();
+/** `promise`, or a rejection with the signal's reason as soon as it aborts. */
+function untilAborted(promise, signal) {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }
 /** The options of wrapFetch (fetch.d.ts, WrapFetchOptions). */
 const WRAP_FETCH_OPTIONS = ['wallets', 'policy', 'onPaymentRequired', 'onEvent', 'rpc', 'rpcTimeout', 'facilitators', 'transactionTimeout', 'shareBudgetWith'];

@@ -33,12 +33,69 @@ export function toX402Error(error) {
   return error;
 }
 
+// The wasm's load. The browser entries (init.js) fetch the wasm: a failed download must not fail
+// the import itself (an ES module that failed to evaluate stays failed for the page's life, and
+// every later import of the package with it), so it is kept here instead: calls then throw
+// WASM_LOAD_FAILED, async ones load the wasm again first, and ready() loads it again on demand.
+// Node and workerd instantiate it synchronously, before any call: there it is loaded from the start.
+const wasm = { loaded: true, start: undefined, attempt: undefined, failure: undefined };
+
+/**
+ * Instantiates the wasm with `start` (an async function); resolves when it is loaded or has failed,
+ * never rejects (see above). Later calls share the first one's load.
+ */
+export function loadWasm(start) {
+  if (wasm.start === undefined) {
+    wasm.start = start;
+    wasm.loaded = false;
+  }
+  return ready().catch(() => {});
+}
+
+/**
+ * Resolves once the wasm is instantiated. After a failed load it loads it again (one attempt at a
+ * time, shared), and rejects with WASM_LOAD_FAILED if that fails too.
+ */
+export function ready() {
+  if (wasm.loaded) return Promise.resolve();
+  wasm.attempt ??= Promise.resolve().then(wasm.start).then(
+    () => {
+      wasm.loaded = true;
+      wasm.attempt = undefined;
+      wasm.failure = undefined;
+    },
+    (error) => {
+      wasm.attempt = undefined;
+      wasm.failure = error;
+      throw notLoaded();
+    },
+  );
+  return wasm.attempt;
+}
+
+/** Whether the wasm is instantiated (calls into it can be made now). */
+export function wasmLoaded() {
+  return wasm.loaded;
+}
+
+/** The error of a call made while the wasm is not instantiated; its cause is the load's failure. */
+export function notLoaded() {
+  const why = wasm.failure === undefined ? 'is still loading' : `failed to load (${wasm.failure?.message ?? wasm.failure})`;
+  return new X402Error(`x402-wasm's WebAssembly module ${why}: \`await ready()\` loads it again`, 'WASM_LOAD_FAILED', { cause: wasm.failure });
+}
+
 /**
  * Wraps a wasm export so that what it throws (or its promise rejects with) is an X402Error. With
- * `rejects`, for a function typed as returning a Promise, what it throws is a rejection instead.
+ * `rejects`, for a function typed as returning a Promise, what it throws is a rejection instead;
+ * such a function called before the wasm is loaded loads it first (ready()), any other throws
+ * WASM_LOAD_FAILED.
  */
 export function guard(fn, rejects = false) {
   return function guarded(...args) {
+    if (!wasm.loaded) {
+      if (rejects) return ready().then(() => guarded.apply(this, args));
+      throw notLoaded();
+    }
     let result;
     try {
       result = fn.apply(this, args);

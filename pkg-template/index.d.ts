@@ -58,7 +58,8 @@ export type X402ErrorCode =
   | 'FACILITATOR_ERROR'
   | 'PAYMENT_EXPIRED'
   | 'INVALID_TIMESTAMP'
-  | 'DISCOVERY_FAILED';
+  | 'DISCOVERY_FAILED'
+  | 'WASM_LOAD_FAILED';
 
 /**
  * Every failure of the package's own. A paying fetch passes the wrapped fetch's own rejections
@@ -69,6 +70,15 @@ export class X402Error extends Error {
   readonly name: 'X402Error';
   readonly code: X402ErrorCode;
 }
+
+/**
+ * Resolves once the WebAssembly module is instantiated. In a browser the package fetches it when
+ * first imported; if that download fails, the import still succeeds, synchronous calls throw
+ * WASM_LOAD_FAILED, asynchronous ones (a paying fetch, createPaymentPayload) load it again first,
+ * and `ready()` loads it again (rejecting with WASM_LOAD_FAILED if it still cannot). In Node and
+ * Workers it is instantiated at import: `ready()` resolves at once.
+ */
+export function ready(): Promise<void>;
 
 /** The resource a payment is for. */
 export interface ResourceInfo {

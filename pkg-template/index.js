@@ -9,6 +9,7 @@ await init();
 // Using any name below keeps this module. tests/js/test/package-entries.test.mjs keeps the list
 // equal to api.js's.
 export const X402Error = api.X402Error;
+export const ready = api.ready;
 export const decodeHeader = api.decodeHeader;
 export const decodePaymentResponse = api.decodePaymentResponse;
 export const encodePaymentHeader = api.encodePaymentHeader;

@@ -6,6 +6,7 @@ init();
 
 // Local bindings, as in index.js: a re-export would let a bundler drop this module and its init.
 export const X402Error = api.X402Error;
+export const ready = api.ready;
 export const decodeHeader = api.decodeHeader;
 export const decodePaymentResponse = api.decodePaymentResponse;
 export const encodePaymentHeader = api.encodePaymentHeader;

@@ -3,7 +3,7 @@
 // HTTP: the 402 response, CORS, the replay store, and the facilitator calls, in that order.
 import { X402Route } from '../x402_wasm.js';
 import { encodeHeader } from '../api.js';
-import { X402Error, onlyKnownOptions, toX402Error } from '../errors.js';
+import { X402Error, notLoaded, onlyKnownOptions, ready, toX402Error, wasmLoaded } from '../errors.js';
 import { createFacilitatorClient } from './facilitator.js';
 import { memoryReplayStore } from './replay.js';
 import { canonicalPath, compilePattern, matchRoute } from './routes.js';
@@ -20,6 +20,7 @@ const text = (value) => (typeof value === 'string' ? value : undefined);
 
 /** Resolves `routeConfig` for `url`, calls `use` with it, and frees it. */
 function withRoute(routeConfig, url, use) {
+  if (!wasmLoaded()) throw notLoaded();
   let resolved;
   try {
     resolved = new X402Route(routeConfig, String(url));
@@ -81,6 +82,8 @@ function challengeResponse({ header, body }, options, reason, failure, v1 = fals
  */
 export async function requirePayment(request, routeConfig, env, options = {}) {
   if (!options[SETTLES]) onlyKnownOptions(options, GATE_OPTIONS, 'requirePayment');
+  // Loads the wasm again after a failed download (browser entry only: errors.js).
+  if (!wasmLoaded()) await ready();
   // Both may be given as functions of env (Durable Object bindings and secrets live there). They
   // are resolved first, for every request: a configuration mistake shows at the first 402, not
   // after a payer signed (nor once a payment is reserved, which would use it up).

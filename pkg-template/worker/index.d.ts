@@ -1,6 +1,6 @@
 // Types of x402-wasm/worker: the Cloudflare Workers verify helper.
 import type { PaymentRequirements, SettlementResponse, X402Error } from '../index.js';
-export { X402Error } from '../index.js';
+export { X402Error, ready } from '../index.js';
 
 /** One accepted way to pay. `price`: "$0.01", "0.05 USDC", or atomic `{ amount, asset, extra? }`. */
 export interface AcceptConfig {

@@ -11,6 +11,7 @@ await init();
 // Local bindings, as in ../index.js: with re-exports a bundler would drop this module and its init,
 // and handler.js would run on a wasm nobody instantiated.
 export const X402Error = errors.X402Error;
+export const ready = errors.ready;
 export const requirePayment = handler.requirePayment;
 export const paymentRequired = handler.paymentRequired;
 export const preflight = handler.preflight;

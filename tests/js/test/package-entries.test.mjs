@@ -50,7 +50,7 @@ function parseExports(dir, file) {
 
 const sorted = (names) => [...names].sort();
 const apiNames = sorted(parseExports(template, 'api.js').names);
-const workerNames = sorted(['X402Error', ...WORKER_SOURCES.flatMap((f) => [...parseExports(template, f).names])]);
+const workerNames = sorted(['X402Error', 'ready', ...WORKER_SOURCES.flatMap((f) => [...parseExports(template, f).names])]);
 
 test('the package declares "sideEffects": false', () => {
   const pkg = JSON.parse(readFileSync(join(template, 'package.json'), 'utf8'));
@@ -61,8 +61,8 @@ test('the package declares "sideEffects": false', () => {
 const PUBLIC = ['X402Error', 'createPaymentPayload', 'decodeHeader', 'decodePaymentResponse', 'discoverX402',
   'eip1193Wallet', 'encodeHeader', 'encodePaymentHeader', 'evmPrivateKeyWallet', 'formatUnits', 'getPaymentReceipt',
   'hashTypedData', 'parseAmount', 'parsePrice', 'recognizePaymentRequired', 'recoverTypedDataAddress',
-  'solanaPrivateKeyWallet', 'solanaWallet', 'toCaip2', 'toV1Network', 'verifyPayment', 'viemWallet', 'wrapFetch'];
-const PUBLIC_WORKER = ['X402Error', 'requirePayment', 'paymentRequired', 'preflight', 'createFacilitatorClient',
+  'ready', 'solanaPrivateKeyWallet', 'solanaWallet', 'toCaip2', 'toV1Network', 'verifyPayment', 'viemWallet', 'wrapFetch'];
+const PUBLIC_WORKER = ['X402Error', 'ready', 'requirePayment', 'paymentRequired', 'preflight', 'createFacilitatorClient',
   'memoryReplayStore', 'durableObjectReplayStore', 'ReplayStoreDurableObject'];
 
 test('api.js and the worker sources still export every published name', () => {
@@ -102,7 +102,7 @@ test('the installed Node entries agree with the parse and alias the API, initial
   assert.deepEqual(Object.keys(worker), workerNames);
   const sources = await Promise.all(WORKER_SOURCES.map(load));
   for (const name of workerNames) {
-    const origin = name === 'X402Error' ? main : sources.find((s) => name in s);
+    const origin = ['X402Error', 'ready'].includes(name) ? main : sources.find((s) => name in s);
     assert.equal(worker[name], origin[name], `worker/index.node.js ${name}`);
   }
   assert.equal(main.parseAmount('0042'), '42');

@@ -337,3 +337,38 @@ test('an abort signal from an iframe\'s realm is honoured: aborted while asked, 
   assert.equal((await balances()).payee, before.payee + PRICE);
   assert.deepEqual(pageErrors, []);
 });
+
+/**
+ * Runs in the page whose first download of the package's .wasm fails: the import still succeeds, a
+ * synchronous call says why it cannot run, and a paying fetch made then downloads the wasm again
+ * at its call and pays.
+ */
+async function payAfterFailedWasmLoad({ apiUrl, policy }) {
+  const x402 = await import('/pkg/index.js');
+  let sync;
+  try {
+    sync = x402.parseAmount('1');
+  } catch (error) {
+    sync = { code: error.code, isX402Error: error instanceof x402.X402Error, cause: String(error.cause) };
+  }
+  const paidFetch = x402.wrapFetch(fetch, { wallets: [x402.eip1193Wallet(window.ethereum)], policy });
+  const response = await paidFetch(apiUrl);
+  return { sync, status: response.status, receipt: x402.getPaymentReceipt(response) ?? null, parsed: x402.parseAmount('0042') };
+}
+
+test('a page whose first .wasm download fails still imports the package; its paying fetch downloads it again and pays', { timeout: 60_000 }, async (t) => {
+  const { api, page, pageErrors, signed, balances, policy } = await setup(t, { payToIndex: 7 });
+  let downloads = 0;
+  await page.route('**/x402_wasm_bg.wasm', (route) => (++downloads === 1 ? route.abort('internetdisconnected') : route.continue()));
+  const before = await balances();
+  const result = await page.evaluate(payAfterFailedWasmLoad, { apiUrl: api.url, policy });
+  assert.equal(result.sync.code, 'WASM_LOAD_FAILED', JSON.stringify(result));
+  assert.equal(result.sync.isX402Error, true);
+  assert.equal(result.status, 200, `${JSON.stringify(result)}\nserver saw: ${seenBy(api)}`);
+  assert.equal(result.receipt?.success, true);
+  assert.equal(result.parsed, '42');
+  assert.equal(downloads, 2, 'the failed download, then the one the paying fetch made');
+  assert.equal(signed.length, 1);
+  assert.equal((await balances()).payee, before.payee + PRICE);
+  assert.deepEqual(pageErrors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e)), []);
+});

@@ -13,11 +13,12 @@ import {
   eip1193Wallet,
   evmPrivateKeyWallet,
   getPaymentReceipt,
+  ready,
   solanaPrivateKeyWallet,
   solanaWallet,
   wrapFetch,
 } from 'x402-wasm';
-import { durableObjectReplayStore, paymentRequired } from 'x402-wasm/worker';
+import { durableObjectReplayStore, paymentRequired, ready as workerReady } from 'x402-wasm/worker';
 
 declare const ethereum: Parameters<typeof eip1193Wallet>[0];
 declare const env: { EVM_KEY: string; SOLANA_SECRET: string };
@@ -35,6 +36,18 @@ export async function browser(): Promise<void> {
     console.log(await response.json(), tx);
   } catch (e) {
     if (e instanceof X402Error) console.error(e.code satisfies X402ErrorCode);
+  }
+}
+
+// A failed .wasm download: ready() tries again; its rejection is WASM_LOAD_FAILED.
+export async function retryLoad(): Promise<string> {
+  try {
+    await ready();
+    const same: Promise<void> = workerReady();
+    await same;
+    return decodeHeader('e30=', 'PaymentRequired').x402Version === 2 ? 'v2' : 'other';
+  } catch (e) {
+    return e instanceof X402Error && e.code === 'WASM_LOAD_FAILED' ? 'retry later' : 'failed';
   }
 }
 
