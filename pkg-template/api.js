@@ -47,8 +47,11 @@ export function wrapFetch(fetch, options = {}) {
   onlyKnownOptions(options, WRAP_FETCH_OPTIONS, 'wrapFetch');
   if (!wasmLoaded()) return wrapLater(fetch, options);
   const share = options?.shareBudgetWith;
-  const shared = LATER.get(share)?.() ?? share;
-  const given = shared == null ? options : { ...options, shareBudgetWith: UNGUARDED.get(shared) ?? shared };
+  let given = options;
+  if (share != null) {
+    const shared = madeLater(share);
+    given = { ...options, shareBudgetWith: shared === undefined ? undefined : UNGUARDED.get(shared) ?? shared };
+  }
   const paying = wrapCore(fetch, given);
   const guarded = guard(paying);
   UNGUARDED.set(guarded, paying);
@@ -58,9 +61,10 @@ export function wrapFetch(fetch, options = {}) {
  * wrapFetch while the wasm is not loaded (its download failed: errors.js): a paying fetch that
  * loads it at its first call (each call until one succeeds; WASM_LOAD_FAILED if it cannot), then
  * makes the real one, once, and calls it. Nothing is sent before: the request goes out through the
- * real one. The options are checked then (a refused policy rejects each call).
+ * real one. The options (as given now) are checked then: a refused policy rejects each call.
  */
-function wrapLater(fetch, options) {
+function wrapLater(fetch, given) {
+  const options = typeof given === 'object' && given !== null ? { ...given } : given;
   let made;
   const make = () => {
     made ??= wrapFetch(fetch, options);
@@ -75,6 +79,20 @@ function wrapLater(fetch, options) {
 }
 /** Each paying fetch made by wrapLater to the function that makes its real one, for shareBudgetWith. */
 const LATER = new WeakMap();
+/**
+ * What `shareBudgetWith: share` names: share itself, or the real paying fetch of one made by
+ * wrapLater. One whose own options are refused never paid anything: there is nothing to share
+ * (its error is its own calls', not this fetch's).
+ */
+function madeLater(share) {
+  const make = LATER.get(share);
+  if (make === undefined) return share;
+  try {
+    return make();
+  } catch {
+    return undefined;
+  }
+}
 /** `promise`, or a rejection with the signal's reason as soon as it aborts. */
 function untilAborted(promise, signal) {
   if (!signal) return promise;

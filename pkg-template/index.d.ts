@@ -73,10 +73,11 @@ export class X402Error extends Error {
 
 /**
  * Resolves once the WebAssembly module is instantiated. In a browser the package fetches it when
- * first imported; if that download fails, the import still succeeds, synchronous calls throw
- * WASM_LOAD_FAILED, asynchronous ones (a paying fetch, createPaymentPayload) load it again first,
- * and `ready()` loads it again (rejecting with WASM_LOAD_FAILED if it still cannot). In Node and
- * Workers it is instantiated at import: `ready()` resolves at once.
+ * first imported; if that download fails (or takes over 60 s), the import still succeeds,
+ * `ready()` downloads it again (rejecting with WASM_LOAD_FAILED if it still cannot), asynchronous
+ * calls (a paying fetch, createPaymentPayload, requirePayment) do so first, and other calls throw
+ * WASM_LOAD_FAILED (but wrapFetch, whose paying fetch checks its options once it has the wasm). In
+ * Node and Workers it is instantiated at import: `ready()` resolves at once.
  */
 export function ready(): Promise<void>;
 

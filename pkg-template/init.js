@@ -3,10 +3,21 @@
 import initWasm from './x402_wasm.js';
 import { loadWasm } from './errors.js';
 
+/** How long one download of the wasm may take before it counts as failed (a stalled connection). */
+const DOWNLOAD_TIMEOUT_MS = 60_000;
+
 /**
  * Instantiates the wasm; resolves when it is loaded or has failed to (a failure is kept for calls to
- * report, and ready() loads it again: errors.js). Later calls share the first one's load.
+ * report, and ready() loads it again: errors.js). Later calls share the first one's load. A download
+ * that stalls fails after DOWNLOAD_TIMEOUT_MS, so that it does not hold every retry; a retry
+ * bypasses the HTTP cache, which may hold the failed answer (a 404, a 503).
  */
 export function init() {
-  return loadWasm(() => initWasm({ module_or_path: new URL('./x402_wasm_bg.wasm', import.meta.url) }));
+  let attempts = 0;
+  return loadWasm(() => {
+    attempts += 1;
+    const url = new URL('./x402_wasm_bg.wasm', import.meta.url);
+    const signal = globalThis.AbortSignal?.timeout?.(DOWNLOAD_TIMEOUT_MS);
+    return initWasm({ module_or_path: new Request(url, { signal, cache: attempts > 1 ? 'reload' : 'default' }) });
+  });
 }

@@ -258,8 +258,15 @@ export function paymentRequired(config) {
     ? given.facilitator
     : createFacilitatorClient(given.facilitator);
   const options = { ...given, facilitator, [SETTLES]: true };
-  const table = compileRoutes(routes);
+  // Checked now, unless the wasm is not loaded (its download failed, in a browser: errors.js): then
+  // at the first request, once loaded again, so that a module making the middleware at its top
+  // level does not fail for good.
+  let table = wasmLoaded() ? compileRoutes(routes) : undefined;
   return async function x402Middleware(request, env, ctx, next) {
+    if (table === undefined) {
+      await ready();
+      table ??= compileRoutes(routes);
+    }
     const pathname = canonicalPath(new URL(request.url).pathname);
     if (request.method === 'OPTIONS') {
       // A preflight names the method it asks about; answer it for any paid route.

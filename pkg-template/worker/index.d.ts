@@ -115,7 +115,9 @@ export type Next<Env = unknown, Ctx = unknown> = (request: Request, env: Env, ct
  * The middleware for `config.routes`. Every route is resolved once here: a route no client could
  * pay (no `accepts`, `maxTimeoutSeconds` 0, a Solana `exact` route without `extra.feePayer`, an
  * EIP-3009 token without its EIP-712 `name` and `version`...) throws INVALID_ROUTE_CONFIG now,
- * naming the route, instead of answering its first request with an error.
+ * naming the route, instead of answering its first request with an error. (In a browser whose
+ * download of the wasm failed, the routes are checked at the first request instead, after the
+ * middleware downloads the wasm again: see `ready`.)
  */
 export function paymentRequired<Env = unknown, Ctx = unknown>(
   config: PaymentRequiredConfig,

@@ -28,17 +28,30 @@ const USDC_BASE_SEPOLIA = '0x036CbD53842c5426634e7929541eC2318f3dCF7e';
 // PAYMENT-SIGNATURE comes); and helpers to report what a call threw.
 const PRELUDE = `
 import { readFileSync } from 'node:fs';
-const { PKG, PLAN, VIEM_ACCOUNTS, VIEM } = process.env;
+const { PKG, PLAN, VIEM_ACCOUNTS, VIEM, TIMEOUT_MS } = process.env;
 const plan = JSON.parse(PLAN);
 let downloads = 0;
+const requests = [];
+// The download's time limit, asked for and shortened to TIMEOUT_MS so that a test can see it act.
+const timeouts = [];
+setInterval(() => {}, 1000); // Node's timeout signals do not keep a process alive; a page would stay open
+const timeout = AbortSignal.timeout;
+AbortSignal.timeout = (ms) => {
+  timeouts.push(ms);
+  return timeout.call(AbortSignal, Number(TIMEOUT_MS));
+};
 const runtimeFetch = globalThis.fetch;
 globalThis.fetch = async (input, init) => {
   const url = String(input instanceof Request ? input.url : input);
   if (!url.endsWith('.wasm')) return runtimeFetch(input, init);
+  const signal = input instanceof Request ? input.signal : init?.signal;
+  requests.push({ cache: input instanceof Request ? input.cache : init?.cache, signal: signal !== undefined });
   const what = plan[downloads++] ?? 'ok';
   if (what === 'fail') throw new TypeError('Failed to fetch (test: the download is refused)');
   if (what === '404') return new Response('not found', { status: 404 });
-  if (what === 'hang') return new Promise(() => {});
+  if (what === 'hang') {
+    return new Promise((resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+  }
   return new Response(readFileSync(new URL(url)), { headers: { 'content-type': 'application/wasm' } });
 };
 const { privateKeyToAccount } = await import(VIEM_ACCOUNTS);
@@ -93,13 +106,14 @@ const result = {};
 `;
 
 /** Runs `body` after PRELUDE in a child process with the .wasm download plan; returns its `result`. */
-async function scenario(name, plan, body) {
+async function scenario(name, plan, body, { timeoutMs = 50 } = {}) {
   const file = join(scratch, `${name}.mjs`);
   writeFileSync(file, `${PRELUDE}\n${body}\nprocess.stdout.write(JSON.stringify(result));\nprocess.exit(0);\n`);
   const env = {
     ...process.env,
     PKG: pathToFileURL(packageDir()).href,
     PLAN: JSON.stringify(plan),
+    TIMEOUT_MS: String(timeoutMs),
     VIEM_ACCOUNTS: import.meta.resolve('viem/accounts'),
     VIEM: import.meta.resolve('viem'),
   };
@@ -151,6 +165,7 @@ test('ready() rejects with WASM_LOAD_FAILED while downloads fail; concurrent cal
     result.stillThrows = thrown(() => x402.parseAmount('1'));
     result.loaded = await Promise.all([x402.ready(), x402.ready()]).then(() => x402.parseAmount('1'));
     result.downloads = downloads;
+    result.requests = requests;
   `);
   assertNotLoaded(r.first);
   assert.equal(r.concurrent.length, 3);
@@ -160,6 +175,25 @@ test('ready() rejects with WASM_LOAD_FAILED while downloads fail; concurrent cal
   assertNotLoaded(r.stillThrows, /\S/);
   assert.equal(r.loaded, '1');
   assert.equal(r.downloads, 5);
+  assert.deepEqual(r.requests.map((q) => q.cache), ['default', 'reload', 'reload', 'reload', 'reload'],
+    'a retry bypasses the HTTP cache, which may hold the failed answer');
+  assert.ok(r.requests.every((q) => q.signal), 'each download has a time limit');
+});
+
+test('a download that stalls fails after its time limit (60 s), and does not hold the next attempt', async () => {
+  const r = await scenario('stall', ['hang', 'hang', 'ok'], `
+    const x402 = await import(PKG + '/index.js');
+    result.atImport = thrown(() => x402.parseAmount('1'));
+    result.stalled = await rejected(x402.ready());
+    result.loaded = await x402.ready().then(() => x402.parseAmount('2'));
+    result.timeouts = timeouts;
+    result.downloads = downloads;
+  `);
+  assertNotLoaded(r.atImport, /timed? ?out|TimeoutError|aborted/i);
+  assertNotLoaded(r.stalled, /timed? ?out|TimeoutError|aborted/i);
+  assert.equal(r.loaded, '2');
+  assert.deepEqual(r.timeouts, [60_000, 60_000, 60_000]);
+  assert.equal(r.downloads, 3);
 });
 
 test('a paying fetch made while the wasm is missing loads it at its call, then pays (nothing is sent before)', async () => {
@@ -197,7 +231,7 @@ test('a paying fetch waiting for the wasm honours its abort signal', async () =>
     result.aborted = await rejected(pay('https://api.test/data', { signal: controller.signal }));
     result.preAborted = await rejected(pay(new Request('https://api.test/data', { signal: AbortSignal.abort() })));
     result.calls = api.calls;
-  `);
+  `, { timeoutMs: 10_000 });
   assert.equal(r.aborted.message, 'test: given up');
   assert.equal(r.preAborted.name, 'AbortError');
   assert.equal(r.calls, 0);
@@ -207,14 +241,38 @@ test('paying fetches made before the wasm loads share their budget (shareBudgetW
   const r = await scenario('share', ['fail', 'ok'], `
     const x402 = await import(PKG + '/index.js');
     const wallets = [x402.viemWallet(account)];
-    const first = x402.wrapFetch(paidApi, { wallets, policy: { budget: { total: '0.01' } } });
-    const second = x402.wrapFetch(paidApi, { wallets, policy: { budget: { total: '0.01' } }, shareBudgetWith: first });
-    result.second = (await second('https://api.test/data')).status;
-    result.first = await rejected(first('https://api.test/data'));
+    const policy = { budget: { total: '0.01' } };
+    const pairs = () => {
+      const first = x402.wrapFetch(paidApi, { wallets, policy });
+      return [first, x402.wrapFetch(paidApi, { wallets, policy, shareBudgetWith: first })];
+    };
+    const [a1, b1] = pairs();
+    const [a2, b2] = pairs();
+    result.sharerFirst = [(await b1('https://api.test/data')).status, await rejected(a1('https://api.test/data'))];
+    result.sharedFirst = [(await a2('https://api.test/data')).status, await rejected(b2('https://api.test/data'))];
     result.paid = api.paid.length;
   `);
-  assert.equal(r.second, 200);
-  assert.equal(r.first.code, 'BUDGET_EXCEEDED');
+  assert.equal(r.sharerFirst[0], 200);
+  assert.equal(r.sharerFirst[1].code, 'BUDGET_EXCEEDED');
+  assert.equal(r.sharedFirst[0], 200);
+  assert.equal(r.sharedFirst[1].code, 'BUDGET_EXCEEDED');
+  assert.equal(r.paid, 2);
+});
+
+test('sharing the budget of a paying fetch whose options are refused (as X402Provider does after a typo) works: it spent nothing', async () => {
+  const r = await scenario('share-refused', ['fail', 'ok'], `
+    const x402 = await import(PKG + '/index.js');
+    const wallets = [x402.viemWallet(account)];
+    const typo = x402.wrapFetch(paidApi, { wallets, policy: { maxPerPayment: 'lots' } });
+    result.typo = await rejected(typo('https://api.test/data'));
+    const fixed = x402.wrapFetch(paidApi, { wallets, policy: { maxPerPayment: '0.05' }, shareBudgetWith: typo });
+    result.fixed = (await fixed('https://api.test/data')).status;
+    result.typoAgain = await rejected(typo('https://api.test/data'));
+    result.paid = api.paid.length;
+  `);
+  assert.equal(r.typo.code, 'INVALID_POLICY');
+  assert.equal(r.fixed, 200);
+  assert.equal(r.typoAgain.code, 'INVALID_POLICY');
   assert.equal(r.paid, 1);
 });
 
@@ -222,33 +280,64 @@ test('createPaymentPayload loads the wasm first; a paying fetch with a policy wr
   const r = await scenario('payload', ['fail', 'ok'], `
     const x402 = await import(PKG + '/index.js');
     const refused = x402.wrapFetch(paidApi, { wallets: [x402.viemWallet(account)], policy: { maxPerPayment: 'lots' } });
+    const options = { wallets: [x402.viemWallet(account)] };
+    const takenNow = x402.wrapFetch(paidApi, options);
+    options.polcy = { maxPerPayment: 'lots' }; // added after wrapFetch: not its options
+    options.wallets = [];
     const payload = await x402.createPaymentPayload(paymentRequired, 0, x402.viemWallet(account), {});
     result.payload = { version: payload.x402Version, from: payload.payload.authorization.from };
     result.downloads = downloads;
     result.refused = [await rejected(refused('https://api.test/data')), await rejected(refused('https://api.test/data'))];
     result.refusedNow = thrown(() => x402.wrapFetch(paidApi, { wallets: [], policy: { maxPerPayment: 'lots' } }));
     result.calls = api.calls;
+    result.takenNow = (await takenNow('https://api.test/data')).status;
   `);
   assert.deepEqual(r.payload, { version: 2, from: PAYER });
+  assert.equal(r.takenNow, 200, 'the options as they were when wrapFetch was called');
   assert.equal(r.downloads, 2);
   for (const error of [...r.refused, r.refusedNow]) assert.equal(error.code, 'INVALID_POLICY', JSON.stringify(error));
   assert.equal(r.calls, 0);
 });
 
-test('x402-wasm/worker in a browser: paymentRequired throws WASM_LOAD_FAILED, requirePayment loads the wasm and challenges', async () => {
-  const r = await scenario('worker', ['fail', 'ok'], `
+test('x402-wasm/worker in a browser: the middleware made without the wasm and requirePayment download it at a request', async () => {
+  const r = await scenario('worker', ['fail', 'fail', 'ok'], `
     const worker = await import(PKG + '/worker/index.js');
     const route = { accepts: [{ network: 'eip155:84532', payTo: ${JSON.stringify(PAY_TO)}, price: '$0.01' }] };
-    result.middleware = thrown(() => worker.paymentRequired({ routes: { '/data': route }, facilitator: { url: 'https://facilitator.test' } }));
+    const facilitator = { url: 'https://facilitator.test' };
+    const next = () => new Response('free');
+    const middleware = worker.paymentRequired({ routes: { '/data': route }, facilitator });
+    const unpayable = worker.paymentRequired({ routes: { '/data': { accepts: [] } }, facilitator });
+    result.first = await rejected(middleware(new Request('https://api.test/data'), {}, {}, next));
+    const challenged = await middleware(new Request('https://api.test/data'), {}, {}, next);
+    result.status = challenged.status;
+    result.challenge = JSON.parse(atob(challenged.headers.get('payment-required'))).accepts[0].amount;
+    result.free = await (await middleware(new Request('https://api.test/free'), {}, {}, next)).text();
+    result.unpayable = await rejected(unpayable(new Request('https://api.test/data'), {}, {}, next));
+    result.unpayableNow = thrown(() => worker.paymentRequired({ routes: { '/data': { accepts: [] } }, facilitator }));
+    const gate = await worker.requirePayment(new Request('https://api.test/data'), route);
+    result.gate = gate.response.status;
+    result.downloads = downloads;
+  `);
+  assertNotLoaded(r.first);
+  assert.equal(r.status, 402);
+  assert.equal(r.challenge, '10000');
+  assert.equal(r.free, 'free');
+  assert.equal(r.unpayable.code, 'INVALID_ROUTE_CONFIG', 'checked at the first request instead');
+  assert.equal(r.unpayableNow.code, 'INVALID_ROUTE_CONFIG', 'checked when made once the wasm is there');
+  assert.equal(r.gate, 402);
+  assert.equal(r.downloads, 3);
+});
+
+test('x402-wasm/worker in a browser: requirePayment downloads the wasm again itself', async () => {
+  const r = await scenario('gate', ['fail', 'ok'], `
+    const worker = await import(PKG + '/worker/index.js');
+    const route = { accepts: [{ network: 'eip155:84532', payTo: ${JSON.stringify(PAY_TO)}, price: '$0.02' }] };
     const gate = await worker.requirePayment(new Request('https://api.test/data'), route);
     result.status = gate.response.status;
     result.challenge = JSON.parse(atob(gate.response.headers.get('payment-required'))).accepts[0].amount;
     result.downloads = downloads;
-    result.middlewareNow = typeof worker.paymentRequired({ routes: { '/data': route }, facilitator: { url: 'https://facilitator.test' } });
   `);
-  assertNotLoaded(r.middleware);
   assert.equal(r.status, 402);
-  assert.equal(r.challenge, '10000');
+  assert.equal(r.challenge, '20000');
   assert.equal(r.downloads, 2);
-  assert.equal(r.middlewareNow, 'function');
 });

@@ -364,6 +364,7 @@ test('a page whose first .wasm download fails still imports the package; its pay
   const result = await page.evaluate(payAfterFailedWasmLoad, { apiUrl: api.url, policy });
   assert.equal(result.sync.code, 'WASM_LOAD_FAILED', JSON.stringify(result));
   assert.equal(result.sync.isX402Error, true);
+  assert.match(result.sync.cause, /Failed to fetch/, 'the download\'s own error is the cause');
   assert.equal(result.status, 200, `${JSON.stringify(result)}\nserver saw: ${seenBy(api)}`);
   assert.equal(result.receipt?.success, true);
   assert.equal(result.parsed, '42');

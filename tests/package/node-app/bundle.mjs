@@ -50,9 +50,12 @@ const cases = [
 const fileFetch = `data:text/javascript,${encodeURIComponent(`
   import { readFile } from 'node:fs/promises';
   const net = globalThis.fetch;
-  globalThis.fetch = async (input, init) => String(input).startsWith('file:')
-    ? new Response(await readFile(new URL(String(input))), { headers: { 'content-type': 'application/wasm' } })
-    : net(input, init);
+  globalThis.fetch = async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    return url.startsWith('file:')
+      ? new Response(await readFile(new URL(url)), { headers: { 'content-type': 'application/wasm' } })
+      : net(input, init);
+  };
 `)}`;
 
 const out = mkdtempSync(join(tmpdir(), 'x402-esbuild-'));
