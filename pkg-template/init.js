@@ -18,6 +18,8 @@ export function init() {
     attempts += 1;
     const url = new URL('./x402_wasm_bg.wasm', import.meta.url);
     const signal = globalThis.AbortSignal?.timeout?.(DOWNLOAD_TIMEOUT_MS);
-    return initWasm({ module_or_path: new Request(url, { signal, cache: attempts > 1 ? 'reload' : 'default' }) });
+    // The URL itself to fetch (not a Request: some runtimes' fetch serves a bundled asset's URL
+    // only when given as one); `cache` only on a retry (not every fetch implements it).
+    return initWasm({ module_or_path: fetch(url, attempts > 1 ? { signal, cache: 'reload' } : { signal }) });
   });
 }

@@ -12,8 +12,8 @@ import { pathToFileURL } from 'node:url';
 import { packageDir, repoRoot } from '../lib/pkg.mjs';
 
 const template = join(repoRoot, 'pkg-template');
-const MAIN = ['index.js', 'index.node.js', 'index.workerd.js'];
-const WORKER = ['worker/index.js', 'worker/index.node.js', 'worker/index.workerd.js'];
+const MAIN = ['index.js', 'index.node.js', 'index.workerd.js', 'index.edge.js'];
+const WORKER = ['worker/index.js', 'worker/index.node.js', 'worker/index.workerd.js', 'worker/index.edge.js'];
 const WORKER_SOURCES = ['worker/handler.js', 'worker/facilitator.js', 'worker/replay.js'];
 
 // One `export` statement at the start of a line (the pkg-template style), in each of its forms.

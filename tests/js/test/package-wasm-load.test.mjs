@@ -45,7 +45,7 @@ globalThis.fetch = async (input, init) => {
   const url = String(input instanceof Request ? input.url : input);
   if (!url.endsWith('.wasm')) return runtimeFetch(input, init);
   const signal = input instanceof Request ? input.signal : init?.signal;
-  requests.push({ cache: input instanceof Request ? input.cache : init?.cache, signal: signal !== undefined });
+  requests.push({ cache: (input instanceof Request ? input.cache : init?.cache) ?? 'default', signal: signal !== undefined });
   const what = plan[downloads++] ?? 'ok';
   if (what === 'fail') throw new TypeError('Failed to fetch (test: the download is refused)');
   if (what === '404') return new Response('not found', { status: 404 });

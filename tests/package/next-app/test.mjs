@@ -7,7 +7,9 @@
 //      but `next build` failed on this page, ERR_INVALID_ARG_TYPE);
 //   3. a route handler protected by x402-wasm/worker's paymentRequired answers 402, accepts a payment
 //      made by the package in Node, settles through the stand-in facilitator and refuses its replay;
-//   4. the build's file traces (what `output: 'standalone'` and hosts copy) hold the package's wasm.
+//   4. the build's file traces (what `output: 'standalone'` and hosts copy) hold the package's wasm;
+//   5. Edge runtime route handlers (the package's "edge-light" entries): one pays the upstream, one
+//      answers 402 with x402-wasm/worker's requirePayment.
 // Exits non-zero on failure; stops `next start` by itself.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -142,9 +144,18 @@ try {
   check(replayReceipt.errorReason === 'duplicate_settlement', `replay refused with ${replayReceipt.errorReason}`);
   check(api.settlements.length === 3, 'the replay did not settle');
 
+  // 5. The Edge runtime (the "edge-light" entries): a route pays the upstream, another challenges.
+  const edge = await json(await fetch(`${app.origin}/api/edge-pay`), '/api/edge-pay');
+  check(edge.status === 200 && edge.data?.message === 'paid content' && edge.parsed === '42', `edge route: ${JSON.stringify(edge)}`);
+  check(api.settlements.length === 4 && edge.transaction === api.settlements[3].transaction, 'the edge route got the settled transaction');
+  const edgeChallenge = await fetch(`${app.origin}/api/edge-premium`);
+  check(edgeChallenge.status === 402, `unpaid /api/edge-premium: ${edgeChallenge.status} ${await edgeChallenge.clone().text()}`);
+  const edgeOffer = x402.decodeHeader(edgeChallenge.headers.get('payment-required'), 'PaymentRequired');
+  check(edgeOffer.accepts[0].amount === '20000', `edge offer ${JSON.stringify(edgeOffer.accepts)}`);
+
   // Next logs what a route or page threw with ⨯ even when the answer looked fine.
   check(!app.log().includes('⨯'), 'next start logged an error');
-  console.log(`next: next build (Turbopack) + next start: a route and a page paid ${api.url('/paid')}, a paymentRequired route served a paid request and refused its replay`);
+  console.log(`next: next build (Turbopack) + next start: a route and a page paid ${api.url('/paid')}, a paymentRequired route served a paid request and refused its replay; Edge routes paid and challenged`);
 } catch (error) {
   console.error(app.log());
   throw error;
