@@ -74,10 +74,10 @@ function wrapLater(fetch, given) {
     await untilAborted(ready(), args[1]?.signal ?? (typeof Request === 'function' && args[0] instanceof Request ? args[0].signal : undefined));
     return make()(...args);
   };
-  LATER.set(later, () => (wasmLoaded() ? make() : undefined));
+  LATER.set(later, make);
   return later;
 }
-/** Each paying fetch made by wrapLater to the function that makes its real one, for shareBudgetWith. */
+/** Each paying fetch made by wrapLater to the function that makes its real one (once the wasm is loaded), for shareBudgetWith. */
 const LATER = new WeakMap();
 /**
  * What `shareBudgetWith: share` names: share itself, or the real paying fetch of one made by

@@ -79,7 +79,7 @@ export function wasmLoaded() {
 }
 
 /** The error of a call made while the wasm is not instantiated; its cause is the load's failure. */
-export function notLoaded() {
+function notLoaded() {
   const why = wasm.failure === undefined ? 'is still loading' : `failed to load (${wasm.failure?.message ?? wasm.failure})`;
   return new X402Error(`x402-wasm's WebAssembly module ${why}: \`await ready()\` loads it again`, 'WASM_LOAD_FAILED', { cause: wasm.failure });
 }

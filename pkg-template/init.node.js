@@ -19,7 +19,7 @@ export function init() {
   // A CommonJS bundle (esbuild's default for Node) has no import.meta.url: the wasm is read from
   // beside the bundle, as the README asks for bundles.
   const here = import.meta.url ?? (typeof __filename === 'string' ? pathToFileURL(__filename).href : undefined);
-  if (here === undefined) throw new X402Error('x402-wasm cannot tell where its wasm file is (no import.meta.url)', 'INVALID_ARGUMENT');
+  if (here === undefined) throw new X402Error('x402-wasm cannot tell where its wasm file is (no import.meta.url)', 'WASM_LOAD_FAILED');
   const url = new URL('./x402_wasm_bg.wasm', here);
   const file = url instanceof URL && url.protocol === 'file:'
     ? url

@@ -3,7 +3,7 @@
 // HTTP: the 402 response, CORS, the replay store, and the facilitator calls, in that order.
 import { X402Route } from '../x402_wasm.js';
 import { encodeHeader } from '../api.js';
-import { X402Error, notLoaded, onlyKnownOptions, ready, toX402Error, wasmLoaded } from '../errors.js';
+import { X402Error, onlyKnownOptions, ready, toX402Error, wasmLoaded } from '../errors.js';
 import { createFacilitatorClient } from './facilitator.js';
 import { memoryReplayStore } from './replay.js';
 import { canonicalPath, compilePattern, matchRoute } from './routes.js';
@@ -20,7 +20,6 @@ const text = (value) => (typeof value === 'string' ? value : undefined);
 
 /** Resolves `routeConfig` for `url`, calls `use` with it, and frees it. */
 function withRoute(routeConfig, url, use) {
-  if (!wasmLoaded()) throw notLoaded();
   let resolved;
   try {
     resolved = new X402Route(routeConfig, String(url));

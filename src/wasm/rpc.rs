@@ -60,6 +60,25 @@ async fn call(
     refusal: impl Fn(&Value) -> Option<Error>,
     bound: (u32, Option<&AbortSignal>),
 ) -> Result<Value, JsValue> {
+    answer(url, method, params, bound)
+        .await?
+        .map_err(|error| match refusal(&error) {
+            Some(known) => to_js(&known),
+            None => to_js(&Error::RpcError {
+                reason: format!("{method}: {error}"),
+            }),
+        })
+}
+
+/// The node's answer to one call: its `result`, or the JSON-RPC `error` object it
+/// answered with (`Ok(Err(error))`). No answer in time, a failed request or an answer
+/// that is neither is RPC_ERROR; an abort rejects with the signal's reason.
+async fn answer(
+    url: &str,
+    method: &str,
+    params: Value,
+    bound: (u32, Option<&AbortSignal>),
+) -> Result<Result<Value, Value>, JsValue> {
     let fetch: Function = super::global("fetch")
         .dyn_into()
         .map_err(|_| invalid_argument("this runtime has no fetch"))?;
@@ -114,13 +133,11 @@ async fn call(
     let json: Value = serde_json::from_str(&text)
         .map_err(|_| failure(format!("HTTP {} without JSON", response.status())))?;
     if let Some(error) = json.get("error") {
-        return Err(match refusal(error) {
-            Some(known) => to_js(&known),
-            None => failure(error.to_string()),
-        });
+        return Ok(Err(error.clone()));
     }
     json.get("result")
         .cloned()
+        .map(Ok)
         .ok_or_else(|| failure("no result".into()))
 }
 
@@ -272,16 +289,10 @@ pub(crate) async fn fees(url: &str, bound: Bound<'_>) -> Result<(U256, U256), Js
     };
     // Only a node that answers with a JSON-RPC error (no such method) gets the fallback:
     // one that fails or does not answer in time has had its time.
-    let refused = std::cell::Cell::new(false);
     let method = "eth_maxPriorityFeePerGas";
-    let refusal = |_: &Value| {
-        refused.set(true);
-        None
-    };
-    let tip = match call(url, method, json!([]), refusal, bound).await {
+    let tip = match answer(url, method, json!([]), bound).await? {
         Ok(tip) => rpc_quantity(&tip, method)?,
-        Err(_) if refused.get() => gas_price().await?.saturating_sub(base),
-        Err(error) => return Err(error),
+        Err(_refused) => gas_price().await?.saturating_sub(base),
     };
     Ok((
         tip,
