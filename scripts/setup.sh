@@ -102,6 +102,8 @@ for dir in tests/js ${X402_EXTRA_NPM_DIRS:-}; do
         # registry does not have for its version; npm install still follows the lock for the rest.
         (cd "$here/$dir" && { npm ci --no-audit --no-fund --loglevel=error 2>/dev/null \
           || npm install --no-save --no-audit --no-fund --loglevel=error; })
+        # A project without dependencies gets no node_modules from npm: an empty tree is kept.
+        mkdir -p "$here/$dir/node_modules"
         # Kept for the next clone (the trees of older lock files go), copied whole before it counts.
         # Only this folder's trees: tests-react-<lock>, not tests-react-react19-<lock>.
         for old in "$kept"-*; do
