@@ -255,7 +255,11 @@ export interface EvmPrivateKeyWallet extends EvmSigner {
    * Sends `tx` from this key over `ctx.rpcUrl` (required): checks that the RPC serves `tx.chainId`
    * (else CHAIN_NOT_AVAILABLE, nothing sent), takes the pending nonce, EIP-1559 fees (2 x base fee
    * + eth_maxPriorityFeePerGas) and eth_estimateGas + 20%, signs in wasm and broadcasts. Resolves
-   * to the 0x hash once broadcast, not mined. Errors: INVALID_ARGUMENT, INVALID_ADDRESS, RPC_ERROR.
+   * to the 0x hash once broadcast, not mined. Sends from one address (by any wallet of that key)
+   * go one at a time, each after the previous has been broadcast or failed, so concurrent sends
+   * take consecutive nonces. `ctx.signal` stops a send until it is broadcast (also while it waits
+   * for its turn), with the signal's reason. Errors: INVALID_ARGUMENT, INVALID_ADDRESS,
+   * CHAIN_NOT_AVAILABLE, TRANSACTION_FAILED (it would revert: not sent), RPC_ERROR.
    */
   sendTransaction(
     tx: import('./wallets/types.js').EvmTransactionRequest,

@@ -3,19 +3,23 @@
 //! wasm-held key builds, signs and broadcasts an EIP-1559 transaction over JSON-RPC;
 //! then waiting for the receipt.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Array, Object, Promise, Reflect};
 use ruint::aliases::U256;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
+use web_sys::AbortSignal;
 
 use super::convert::{js_to_json, json_to_js, method};
 use super::error::wallet_error;
 use super::error::{invalid_argument, js, to_js};
 use super::evm::{EvmPrivateKeyWallet, wallet_promise};
+use super::request::{stop_if_aborted, until_aborted};
 use super::rpc::{
-    RPC_MS, check_chain, ctx_rpc_url, fees, pending_nonce, rpc, rpc_or, rpc_quantity, rpc_within,
+    RPC_MS, check_chain, ctx_rpc_url, ctx_signal, fees, pending_nonce, rpc, rpc_or, rpc_quantity,
+    rpc_within,
 };
 use super::timer::{Backoff, now_millis, poll, within};
 use crate::error::Error;
@@ -118,23 +122,84 @@ impl EvmPrivateKeyWallet {
 
 /// `EvmPrivateKeyWallet.sendTransaction`: sends `tx` from `signer` over `ctx.rpcUrl`
 /// (required) and resolves to the transaction hash once broadcast. Every failure is
-/// a rejection with a code.
+/// a rejection with a code. Sends from one address go one at a time ([`one_at_a_time`]);
+/// `ctx.signal` stops a send, also one waiting for its turn.
 fn send_with_key(signer: &Rc<PrivateKeySigner>, tx: &JsValue, ctx: &JsValue) -> Promise {
     let checked = (|| {
         let url = ctx_rpc_url(ctx)?.ok_or_else(|| {
             invalid_argument("sendTransaction needs ctx.rpcUrl (an EVM JSON-RPC URL)")
         })?;
-        Ok::<_, JsValue>((url, TxRequest::parse(&js_to_json(tx)?)?))
+        Ok::<_, JsValue>((url, TxRequest::parse(&js_to_json(tx)?)?, ctx_signal(ctx)?))
     })();
     match checked {
-        Ok((url, request)) => {
+        Ok((url, request, signal)) => {
             let signer = Rc::clone(signer);
-            super::guarded::guarded_promise(async move {
-                broadcast(&signer, &request, &url).await.map(JsValue::from)
+            one_at_a_time(signer.address(), signal.clone(), async move {
+                broadcast(&signer, &request, &url, signal.as_ref())
+                    .await
+                    .map(JsValue::from)
             })
         }
         Err(error) => Promise::reject(&error),
     }
+}
+
+/// The key-wallet sends under way: per sending address, the latest one's turn (so that
+/// only that send removes its entry) and a promise settled once it and every send
+/// before it have.
+#[derive(Default)]
+struct Sending {
+    turns: u64,
+    /// (address, turn, promise): a few entries at most, one per address sending now.
+    latest: Vec<(Address, u64, Promise)>,
+}
+
+thread_local! {
+    static SENDING: RefCell<Sending> = RefCell::default();
+}
+
+/// Runs `send` once every earlier send from `from` (by any key wallet of that key) has
+/// settled, whatever their outcomes. Each send reads the address's pending nonce before
+/// broadcasting, so sends started together would all read the same one, and all but
+/// one would fail ("nonce too low"). An abort of `signal` while waiting rejects at once
+/// with its reason, and that send broadcasts nothing.
+fn one_at_a_time(
+    from: Address,
+    signal: Option<AbortSignal>,
+    send: impl Future<Output = Result<JsValue, JsValue>> + 'static,
+) -> Promise {
+    let (turn, previous) = SENDING.with_borrow_mut(|sending| {
+        sending.turns += 1;
+        let previous = sending.latest.iter().find(|(a, ..)| *a == from);
+        let previous = previous.map(|(.., last)| last.clone());
+        (sending.turns, previous)
+    });
+    let before = previous.clone();
+    let promise = super::guarded::guarded_promise(async move {
+        if let Some(before) = before {
+            // Their outcomes are their callers'; only that they have settled matters here.
+            let _ = until_aborted(signal.as_ref(), before).await;
+            stop_if_aborted(signal.as_ref())?;
+        }
+        let result = send.await;
+        SENDING.with_borrow_mut(|sending| {
+            sending
+                .latest
+                .retain(|(address, last, _)| *address != from || *last != turn);
+        });
+        result
+    });
+    // The next send waits for this one and every one before it: this one may end early
+    // (its signal aborted while it waited) while the one before is still sending.
+    let done = match &previous {
+        Some(previous) => Promise::all_settled(&Array::of2(previous, &promise)),
+        None => Promise::all_settled(&Array::of1(&promise)),
+    };
+    SENDING.with_borrow_mut(|sending| {
+        sending.latest.retain(|(a, ..)| *a != from);
+        sending.latest.push((from, turn, done));
+    });
+    promise
 }
 
 /// Checks the chain, fills in nonce, fees and gas, signs and broadcasts.
@@ -142,13 +207,16 @@ fn send_with_key(signer: &Rc<PrivateKeySigner>, tx: &JsValue, ctx: &JsValue) -> 
 /// # Errors
 /// CHAIN_NOT_AVAILABLE when the RPC serves another chain (checked first, nothing is
 /// sent); RPC_ERROR for a failed call (a transfer that would revert fails in
-/// `eth_estimateGas`), or a node that answers another hash than the transaction's.
+/// `eth_estimateGas`), or a node that answers another hash than the transaction's;
+/// `signal`'s reason when it aborts before the broadcast (then nothing is sent; once
+/// broadcast, the node's answer is awaited whatever the signal does).
 async fn broadcast(
     signer: &PrivateKeySigner,
     request: &TxRequest,
     url: &str,
+    signal: Option<&AbortSignal>,
 ) -> Result<String, JsValue> {
-    let bound = (RPC_MS, None);
+    let bound = (RPC_MS, signal);
     check_chain(url, request.chain_id, bound).await?;
     let from = signer.address().to_checksum();
     let nonce = pending_nonce(url, &signer.address(), bound).await?;
@@ -185,6 +253,7 @@ async fn broadcast(
     };
     let signed = tx.sign(signer);
     let ours = signed.hash_hex();
+    stop_if_aborted(signal)?;
     let answer = rpc(url, "eth_sendRawTransaction", json!([signed.raw_hex()])).await?;
     if answer.as_str().and_then(tx_hash).as_deref() != Some(ours.as_str()) {
         return Err(to_js(&Error::RpcError {

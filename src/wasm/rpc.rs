@@ -219,6 +219,28 @@ pub(crate) fn ctx_rpc_url(ctx: &JsValue) -> Result<Option<String>, JsValue> {
         .ok_or_else(|| invalid_argument("ctx.rpcUrl must be a URL string"))
 }
 
+/// `ctx.signal` of a wallet's `sendTransaction(tx, ctx)` call, if any (the paying
+/// fetch's): a send stops at it, and broadcasts nothing once it has aborted.
+pub(crate) fn ctx_signal(ctx: &JsValue) -> Result<Option<AbortSignal>, JsValue> {
+    if !ctx.is_object() {
+        return Ok(None);
+    }
+    match Reflect::get(ctx, &JsValue::from_str("signal"))? {
+        signal if signal.is_undefined() || signal.is_null() => Ok(None),
+        // An AbortSignal, also another realm's (an iframe's), which `instanceof` misses.
+        signal
+            if signal.is_instance_of::<AbortSignal>()
+                || signal.is_object()
+                    && Reflect::get(&signal, &JsValue::from_str("aborted"))?
+                        .as_bool()
+                        .is_some() =>
+        {
+            Ok(Some(signal.unchecked_into()))
+        }
+        _ => Err(invalid_argument("ctx.signal must be an AbortSignal")),
+    }
+}
+
 /// A quantity in a JSON-RPC answer; anything else is an RPC_ERROR naming `method`.
 pub(crate) fn rpc_quantity(answer: &Value, method: &str) -> Result<U256, JsValue> {
     answer.as_str().and_then(hex_u256).ok_or_else(|| {

@@ -109,6 +109,55 @@ test('two sends before a block is mined take consecutive pending nonces; both la
   assert.equal(await nonceOf(wallet.address), 2);
 });
 
+test('concurrent sends from one key (one wallet and a second wallet of the same key) take distinct nonces; all land', async () => {
+  const secret = generatePrivateKey();
+  const wallet = x402.evmPrivateKeyWallet(secret);
+  const twin = x402.evmPrivateKeyWallet(secret);
+  await rpc(anvil.rpcUrl, 'anvil_setBalance', [wallet.address, '0xde0b6b3a7640000']);
+  await mint(token, wallet.address, 10_000_000n);
+  const payTo = freshRecipient();
+  const send = (from, amount) => from.sendTransaction(
+    { chainId: CHAIN_ID, to: token.address, data: transfer(payTo, amount) }, { rpcUrl: anvil.rpcUrl });
+  // Started together: every one reads the chain, the nonce and the fees before any is broadcast,
+  // unless the sends of one address wait for each other.
+  const amounts = [1n, 2n, 4n, 8n, 16n, 32n];
+  const hashes = await Promise.all(amounts.map((amount, i) => send(i % 2 ? twin : wallet, amount)));
+  assert.equal(new Set(hashes).size, amounts.length);
+  const txs = await Promise.all(hashes.map((hash) => token.publicClient.getTransaction({ hash })));
+  assert.deepEqual(txs.map((t) => t.nonce).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5]);
+  for (const hash of hashes) assert.equal((await receiptOf(hash)).status, 'success');
+  assert.equal(await balanceOf(token, payTo), 63n);
+  assert.equal(await nonceOf(wallet.address), amounts.length);
+  // A failed send releases the address: the next one is sent.
+  await assert.rejects(send(wallet, 10n ** 30n), (e) => e.code === 'TRANSACTION_FAILED');
+  await send(twin, 64n);
+  assert.equal(await balanceOf(token, payTo), 127n);
+});
+
+test('ctx.signal: a send aborted while waiting for its turn sends nothing, and the next still waits for the one before', async () => {
+  const wallet = await fundedKeyWallet();
+  const payTo = freshRecipient();
+  const send = (amount, signal) => wallet.sendTransaction(
+    { chainId: CHAIN_ID, to: token.address, data: transfer(payTo, amount) }, { rpcUrl: anvil.rpcUrl, signal });
+  const controller = new AbortController();
+  const reason = new Error('the caller gave up');
+  const first = send(1n);
+  const aborted = send(2n, controller.signal);
+  const third = send(4n);
+  controller.abort(reason);
+  await assert.rejects(aborted, (e) => e === reason);
+  const hashes = await Promise.all([first, third]);
+  const txs = await Promise.all(hashes.map((hash) => token.publicClient.getTransaction({ hash })));
+  assert.deepEqual(txs.map((t) => t.nonce), [0, 1]);
+  for (const hash of hashes) assert.equal((await receiptOf(hash)).status, 'success');
+  assert.equal(await balanceOf(token, payTo), 5n, 'the aborted transfer of 2 was never sent');
+  // Already aborted: refused at once, nothing sent.
+  await assert.rejects(send(8n, AbortSignal.abort(reason)), (e) => e === reason);
+  await assert.rejects(send(8n, 'not a signal'), (e) => e.code === 'INVALID_ARGUMENT' && /ctx\.signal/.test(e.message));
+  assert.equal(await nonceOf(wallet.address), 2);
+  assert.equal(await balanceOf(token, payTo), 5n);
+});
+
 test('a chain id the RPC does not serve is refused before anything is sent', async () => {
   const wallet = await fundedKeyWallet();
   const tx = { chainId: 8453, to: token.address, data: transfer(freshRecipient(), 1n) };
