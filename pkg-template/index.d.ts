@@ -345,9 +345,10 @@ export interface SolanaPrivateKeyWallet {
   signTransaction(transaction: Uint8Array): Promise<Uint8Array>;
   /**
    * Signs its slot and submits the transaction with JSON-RPC sendTransaction (base64) to
-   * `ctx.rpcUrl` (required: INVALID_ARGUMENT without); resolves to the base58 signature.
+   * `ctx.rpcUrl` (required: INVALID_ARGUMENT without); resolves to the base58 signature. Once
+   * `ctx.signal` has aborted, nothing is submitted and it rejects with the signal's reason.
    */
-  sendTransaction(transaction: Uint8Array, ctx: { rpcUrl: string; network?: string }): Promise<string>;
+  sendTransaction(transaction: Uint8Array, ctx: { rpcUrl: string; network?: string; signal?: AbortSignal }): Promise<string>;
   free(): void;
   /** free(), for `using` (where the runtime has Symbol.dispose). */
   [Symbol.dispose](): void;

@@ -12,7 +12,8 @@ use super::error::wallet_error;
 use super::error::{invalid_argument, js, to_js};
 use super::evm::wallet_promise;
 use super::guarded::guarded_promise;
-use super::rpc::{ctx_rpc_url, rpc_or, rpc_within};
+use super::request::stop_if_aborted;
+use super::rpc::{ctx_rpc_url, ctx_signal, rpc_or, rpc_within};
 use super::timer::{Backoff, now_millis, poll};
 use crate::error::Error;
 use crate::svm::SolanaSigner;
@@ -26,7 +27,8 @@ const POLL_MAX_MS: u32 = 2_000;
 
 /// `SolanaPrivateKeyWallet.sendTransaction`: signs `signer`'s slot of the wire
 /// transaction, submits it to `ctx.rpcUrl` and resolves to the base58 signature.
-/// Every failure is a rejection with a code (INVALID_ARGUMENT without `ctx.rpcUrl`).
+/// Every failure is a rejection with a code (INVALID_ARGUMENT without `ctx.rpcUrl`);
+/// once `ctx.signal` has aborted, nothing is submitted and it rejects with its reason.
 pub(crate) fn sign_and_submit(
     signer: &SolanaSigner,
     transaction: &JsValue,
@@ -41,12 +43,14 @@ pub(crate) fn sign_and_submit(
             .ok_or_else(|| invalid_argument("the transaction must be a Uint8Array"))?;
         let mut tx = js(Transaction::parse(&bytes_for(transaction, PACKET_LEN)?))?;
         js(sign_in_place(&mut tx, signer))?;
-        Ok::<_, JsValue>((url, tx.serialize()))
+        Ok::<_, JsValue>((url, tx.serialize(), ctx_signal(ctx)?))
     })();
     match signed {
-        Ok((url, signed)) => {
-            guarded_promise(async move { submit(&url, &signed).await.map(JsValue::from) })
-        }
+        Ok((url, signed, signal)) => guarded_promise(async move {
+            // Nothing is submitted once the caller's signal has aborted.
+            stop_if_aborted(signal.as_ref())?;
+            submit(&url, &signed).await.map(JsValue::from)
+        }),
         Err(error) => Promise::reject(&error),
     }
 }

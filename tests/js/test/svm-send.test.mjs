@@ -168,6 +168,14 @@ test('sendTransaction without ctx.rpcUrl, or with bytes that are not a transacti
   // A transaction this key does not sign.
   const other = await transfer('token', { payer: world.keys.attacker.address });
   await assert.rejects(wallet.sendTransaction(other.transaction, { rpcUrl: front.url }), code('SIGNER_MISMATCH'));
+  await assert.rejects(wallet.sendTransaction(built.transaction, { rpcUrl: front.url, signal: 'no' }), code('INVALID_ARGUMENT'));
+  // ctx.signal (the paying fetch's): aborted before the submission, nothing is submitted.
+  const reason = new Error('the caller gave up');
+  await assert.rejects(wallet.sendTransaction(built.transaction, { rpcUrl: front.url, signal: AbortSignal.abort(reason) }), (e) => e === reason);
+  const controller = new AbortController();
+  const pending = wallet.sendTransaction(built.transaction, { rpcUrl: front.url, signal: controller.signal });
+  controller.abort(reason);
+  await assert.rejects(pending, (e) => e === reason);
   assert.deepEqual(front.calls, [], 'no RPC call for refused input');
 });
 
