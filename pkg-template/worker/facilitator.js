@@ -4,6 +4,10 @@
 import { X402Error, onlyKnownOptions } from '../errors.js';
 
 const MAX_RETRY_AFTER_MS = 10_000;
+/** The longest delay setTimeout keeps (ms); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The most retries on 429 (each waits up to MAX_RETRY_AFTER_MS). */
+const MAX_RETRIES = 10;
 /** The longest facilitator answer read (bytes): /supported, /verify and /settle answers are small. */
 const MAX_ANSWER_BYTES = 256 * 1024;
 
@@ -16,6 +20,18 @@ export function createFacilitatorClient(options = {}) {
   const { url, headers, timeoutMs = 10_000, retries = 2, supportedTtlMs = 300_000, fetch: fetchImpl } = options;
   if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
     throw new X402Error('createFacilitatorClient needs an http(s) url', 'INVALID_ARGUMENT');
+  }
+  // Checked here, at startup: a timeout of 0, NaN (an unset env variable through Number()) or
+  // past setTimeout's range (2^31 ms, which runtimes take as 1 ms) would abort every /settle,
+  // possibly after the facilitator has received it: the buyer charged and not served.
+  wholeNumber(timeoutMs, 'timeoutMs', 1, MAX_TIMER_MS);
+  wholeNumber(retries, 'retries', 0, MAX_RETRIES);
+  wholeNumber(supportedTtlMs, 'supportedTtlMs', 0, Number.MAX_SAFE_INTEGER);
+  if (headers != null && typeof headers !== 'function' && typeof headers !== 'object') {
+    throw new X402Error('createFacilitatorClient: headers must be an object or a function of { path }', 'INVALID_ARGUMENT');
+  }
+  if (fetchImpl != null && typeof fetchImpl !== 'function') {
+    throw new X402Error('createFacilitatorClient: fetch must be a function', 'INVALID_ARGUMENT');
   }
   const base = url.replace(/\/+$/, '');
   let supported;
@@ -97,6 +113,14 @@ export function createFacilitatorClient(options = {}) {
       return supported;
     },
   };
+}
+
+/** Refuses (INVALID_ARGUMENT) anything but a whole number from `min` to `max`. */
+function wholeNumber(value, name, min, max) {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const shown = typeof value === 'number' ? String(value) : `${typeof value} ${JSON.stringify(value) ?? ''}`.trim();
+    throw new X402Error(`createFacilitatorClient: ${name} must be a whole number from ${min} to ${max}, not ${shown}`, 'INVALID_ARGUMENT');
+  }
 }
 
 function retryAfterMs(value, attempt) {

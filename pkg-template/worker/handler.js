@@ -229,12 +229,35 @@ function compileRoutes(routes) {
       if (error?.code !== 'INVALID_ROUTE_CONFIG') throw error;
       throw new X402Error(`routes[${JSON.stringify(pattern)}]: ${error.message}`, error.code, { cause: error });
     }
-    const [method, given] = pattern.includes(' ') ? pattern.split(/\s+/, 2) : ['*', pattern];
+    const [method, given] = routeKey(pattern);
     const prefix = given.endsWith('/*');
     const path = canonicalPath(prefix ? given.slice(0, -2) : given);
     const under = prefix ? (path === '/' ? '/' : `${path}/`) : undefined;
     return { method: method.toUpperCase(), path, under, pattern: compilePattern(path, prefix), config };
   });
+}
+
+/** The methods a route may name (any case); a route naming none prices every method. */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/**
+ * `[METHOD, path]` of a route key: "METHOD /path", "/path" or "*" (method "*"). A key no request
+ * could match (a typo in the method, a query string, a scheme and host, "{id}" for a placeholder,
+ * a stray space) would leave its paths unpaid: INVALID_ROUTE_CONFIG, at startup.
+ */
+function routeKey(key) {
+  const refuse = (why) => {
+    throw new X402Error(`routes[${JSON.stringify(key)}]: ${why}`, 'INVALID_ROUTE_CONFIG');
+  };
+  const parts = /^(?:([^\s/]+)\s+)?(\*|\/\S*)$/.exec(key);
+  if (!parts) refuse('a route is "METHOD /path", "/path" or "*" (a path from its leading /, without spaces, scheme or host)');
+  const [, method = '*', path] = parts;
+  if (method !== '*' && !METHODS.has(method.toUpperCase())) {
+    refuse(`${JSON.stringify(method)} is not a method this middleware prices (${[...METHODS].join(', ')}; none: every method)`);
+  }
+  if (/[?#]/.test(path)) refuse('routes match paths: no query string or fragment');
+  if (/[{}]/.test(path)) refuse('"{name}" is not a placeholder here: one path segment is ":name" or "[name]"');
+  return [method.toUpperCase(), path];
 }
 
 /**

@@ -30,9 +30,9 @@ export interface FacilitatorClient {
 export interface FacilitatorClientOptions {
   url: string;
   headers?: Record<string, string> | ((req: { path: string }) => Record<string, string> | Promise<Record<string, string>>);
-  /** Default 10000. */
+  /** Per call, the whole answer included: a whole number of ms from 1 to 2^31 - 1. Default 10000. */
   timeoutMs?: number;
-  /** Retries on 429, honouring Retry-After. Default 2. */
+  /** Retries on 429, honouring Retry-After: 0 to 10. Default 2. */
   retries?: number;
   /** /supported cache lifetime. Default 300000. */
   supportedTtlMs?: number;

@@ -97,6 +97,13 @@ fn payable(terms: &Requirement) -> Result<()> {
             return Err(invalid(format!("{field} is empty")));
         }
     }
+    if terms.scheme != "exact" {
+        // The gate verifies and settles `exact` only: every payment would be refused.
+        return Err(invalid(format!(
+            "scheme {:?}: only \"exact\" payments are verified and settled here",
+            terms.scheme
+        )));
+    }
     if !(1..=MAX_TIMEOUT_SECONDS).contains(&terms.max_timeout_seconds) {
         return Err(invalid(format!(
             "maxTimeoutSeconds must be 1 to {MAX_TIMEOUT_SECONDS}"

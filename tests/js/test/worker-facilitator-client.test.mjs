@@ -118,6 +118,32 @@ test('timeoutMs aborts a facilitator that does not answer: FACILITATOR_TIMEOUT',
   assert.ok(elapsed >= 180 && elapsed < 2000, `timed out after ${elapsed} ms`);
 });
 
+test('timeoutMs, retries and the other settings are checked when the client is made: a timeout that would abort every /settle is refused', () => {
+  const url = 'https://facilitator.example';
+  const refused = {
+    timeoutMs: [0, -1, NaN, Infinity, 2 ** 31, 1.5, '10s', '1000', null],
+    retries: [-1, 1.5, 11, 1e9, 'x', NaN],
+    supportedTtlMs: [-1, NaN, '5m'],
+    headers: ['authorization: x', 7],
+    fetch: ['fetch', {}],
+  };
+  for (const [name, values] of Object.entries(refused)) {
+    for (const value of values) {
+      assert.throws(() => worker.createFacilitatorClient({ url, [name]: value }),
+        (e) => e instanceof worker.X402Error && e.code === 'INVALID_ARGUMENT' && e.message.includes(name), `${name}: ${String(value)}`);
+    }
+  }
+  // The middleware made from settings refuses them at startup too, before any request.
+  assert.throws(() => worker.paymentRequired({
+    routes: { 'GET /weather': { accepts: [{ network: 'base-sepolia', payTo: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C', price: '$0.01' }] } },
+    facilitator: { url, timeoutMs: Number(undefined) },
+  }), (e) => e.code === 'INVALID_ARGUMENT' && /timeoutMs/.test(e.message));
+  for (const fine of [{}, { timeoutMs: 1 }, { timeoutMs: 2 ** 31 - 1 }, { retries: 0 }, { retries: 10 }, { supportedTtlMs: 0 },
+    { headers: { authorization: 'x' } }, { headers: () => ({}) }, { headers: null }, { fetch: globalThis.fetch }, { fetch: undefined }]) {
+    assert.equal(typeof worker.createFacilitatorClient({ url, ...fine }).settle, 'function', JSON.stringify(fine));
+  }
+});
+
 test('a non-http url is INVALID_ARGUMENT; answers of the wrong shape are INVALID_FACILITATOR_RESPONSE', async (t) => {
   assert.throws(() => worker.createFacilitatorClient({ url: 'ftp://example' }), (e) => e.code === 'INVALID_ARGUMENT');
   assert.throws(() => worker.createFacilitatorClient({}), (e) => e.code === 'INVALID_ARGUMENT');

@@ -270,6 +270,7 @@ test('middleware: a route no client could pay is refused when the middleware is 
     'no time to pay': [route({ accepts: [{ ...route().accepts[0], maxTimeoutSeconds: 0 }] }), /maxTimeoutSeconds/],
     'Solana without a fee payer': [{ accepts: [solana] }, /feePayer/],
     'a token without its EIP-712 domain': [{ accepts: [token] }, /EIP-712/],
+    'a scheme the gate cannot verify': [route({ accepts: [{ ...route().accepts[0], scheme: 'upto' }] }), /scheme "upto": only "exact"/],
   };
   for (const [what, [config, reason]] of Object.entries(unpayable)) {
     assert.throws(
@@ -286,6 +287,41 @@ test('middleware: a route no client could pay is refused when the middleware is 
   }
   const fixed = { accepts: [{ ...solana, extra: { feePayer: 'A8pFDXgRiTVHhKsJqmMV2rYsfHok8dH2xaqdyFYwvueD' } }] };
   assert.equal(typeof worker.paymentRequired({ routes: { 'POST /fixed': fixed }, facilitator: facilitator() }), 'function');
+});
+
+test('middleware: a route key no request could match is refused when the middleware is made; the forms that match are kept', async () => {
+  const refused = {
+    ' GET /weather': /"METHOD \/path"/,
+    'GET /weather ': /"METHOD \/path"/,
+    'GETT /weather': /"GETT" is not a method/,
+    'GET,POST /weather': /"GET,POST" is not a method/,
+    'GET /weather?city=paris': /no query string/,
+    'GET /weather#now': /no query string/,
+    'GET https://api.example/weather': /"METHOD \/path"/,
+    'api.example/weather': /"METHOD \/path"/,
+    'GET /items/{id}': /":name" or "\[name\]"/,
+    'GET /a /b': /"METHOD \/path"/,
+    '': /"METHOD \/path"/,
+  };
+  for (const [key, reason] of Object.entries(refused)) {
+    assert.throws(
+      () => worker.paymentRequired({ routes: { 'GET /fine': route(), [key]: route() }, facilitator: facilitator() }),
+      (error) => error.code === 'INVALID_ROUTE_CONFIG' && error.message.startsWith(`routes[${JSON.stringify(key)}]: `) && reason.test(error.message),
+      JSON.stringify(key),
+    );
+  }
+  // Every accepted form still asks payment for the requests it names.
+  const accepted = { 'get /a': '/a', 'POST  /b': '/b', '* /c': '/c', '/d': '/d', '/e/*': '/e/x', 'GET /f/:id': '/f/1', 'GET /g/[id]': '/g/2' };
+  const pay = worker.paymentRequired({
+    routes: Object.fromEntries(Object.keys(accepted).map((key) => [key, route()])), facilitator: facilitator(),
+  });
+  for (const [key, path] of Object.entries(accepted)) {
+    const method = key.startsWith('POST') ? 'POST' : 'GET';
+    const response = await pay(new Request(`https://api.example${path}`, { method }), {}, {}, handler);
+    assert.equal(response.status, 402, `${key}: ${method} ${path}`);
+  }
+  const everything = worker.paymentRequired({ routes: { '*': route() }, facilitator: facilitator() });
+  assert.equal((await everything(new Request('https://api.example/any/path'), {}, {}, handler)).status, 402);
 });
 
 test('middleware: a /settle success that names no transaction is a failed settlement, not a served resource', async () => {
