@@ -261,14 +261,6 @@ impl Inner {
         if request.carries_payment()? || paid_already(&first)? {
             return Ok(first.into());
         }
-        if first.redirected() {
-            let method = request.request()?.method();
-            if method != "GET" && method != "HEAD" {
-                // fetch may have turned it into a GET (301/302/303) or kept it (307/308);
-                // we cannot tell which request the server priced, so we pay for neither.
-                return Err(to_js(&Error::UnsafeRedirect { method }));
-            }
-        }
         // The v2 header is authoritative: the body is read (from a clone) only without it.
         let text = if first.headers().has("payment-required")? {
             String::new()
@@ -294,6 +286,14 @@ impl Inner {
             }
             Err(error) => return Err(to_js(&error)),
         };
+        if first.redirected() {
+            let method = request.request()?.method();
+            if method != "GET" && method != "HEAD" {
+                // fetch may have turned it into a GET (301/302/303) or kept it (307/308);
+                // we cannot tell which request the server priced, so we pay for neither.
+                return Err(to_js(&Error::UnsafeRedirect { method }));
+            }
+        }
         // Finish the unread 402 body (frees the connection), noting whether it is 1ly's.
         let one_ly = text.is_empty() && one_ly_style(&first).await;
         let origin = origin_of(&request.url_of(&first)?);

@@ -4,7 +4,6 @@
 use js_sys::Promise;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::Response;
 
 use super::convert::{js_to_json, read, view_to_js};
@@ -79,7 +78,7 @@ impl Inner {
                 })
             })
             .map_err(refused)?;
-        let chosen = self.choose(candidates).await?;
+        let chosen = self.choose(candidates, call).await?;
         let requirement = chosen.requirement;
         self.precheck(challenge, requirement).map_err(refused)?;
         // The ledger is let go before the refusal is announced: a listener may make or
@@ -105,7 +104,7 @@ impl Inner {
         match outcome {
             Ok((response, receipt)) => {
                 let mut receipt = match receipt {
-                    Some(receipt) => receipt,
+                    Some(receipt) => receipt.with_reason_of(requirement, &response).await,
                     None => Receipt::missing(requirement, &response, body_error(&response).await),
                 };
                 if call.one_ly {
@@ -147,7 +146,13 @@ impl Inner {
         }
     }
 
-    async fn choose<'a>(&self, candidates: Vec<Candidate<'a>>) -> Result<Candidate<'a>, JsValue> {
+    /// The candidate `policy.select` picks (the first without it). A select that is still
+    /// pending when the call's signal aborts rejects the call with its reason.
+    async fn choose<'a>(
+        &self,
+        candidates: Vec<Candidate<'a>>,
+        call: &Call<'_>,
+    ) -> Result<Candidate<'a>, JsValue> {
         let Some(select) = &self.select else {
             return candidates
                 .into_iter()
@@ -155,8 +160,8 @@ impl Inner {
                 .ok_or_else(|| to_js(&Error::NoMatchingRequirement));
         };
         let views = view_to_js(&candidates.iter().map(|c| c.requirement).collect::<Vec<_>>())?;
-        let picked =
-            JsFuture::from(Promise::resolve(&select.call1(&JsValue::NULL, &views)?)).await?;
+        let picked = Promise::resolve(&select.call1(&JsValue::NULL, &views)?);
+        let picked = until_aborted(call.request.signal().as_ref(), picked).await?;
         if picked.is_undefined() || picked.is_null() {
             return candidates
                 .into_iter()

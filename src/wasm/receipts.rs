@@ -57,6 +57,27 @@ impl Receipt {
         }
     }
 
+    /// A failed settlement that names no reason takes the one the response gives
+    /// otherwise (its challenge's or body's `error`, else `payment_refused` for a 402):
+    /// the same as a response without a settlement header.
+    pub(crate) async fn with_reason_of(
+        self,
+        requirement: &Requirement,
+        response: &Response,
+    ) -> Self {
+        if self.success || self.error_reason.as_deref().is_some_and(|r| !r.is_empty()) {
+            return self;
+        }
+        let error = super::request::body_error(response).await;
+        match Self::missing(requirement, response, error).error_reason {
+            Some(reason) => Receipt {
+                error_reason: Some(reason),
+                ..self
+            },
+            None => self,
+        }
+    }
+
     /// A receipt for a paid response that carried none: a success only for a 2xx.
     /// A refusal (402 again, whose challenge header or body may say why: `body_error`
     /// is the body's `error`), a failure or a redirect (3xx; 0 for a browser's opaque

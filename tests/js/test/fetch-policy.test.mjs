@@ -104,6 +104,21 @@ test('policy: select cannot bypass the policy: picking a refused requirement is 
   assert.equal(thrown.calls.signTypedData.length, 0);
 });
 
+test('policy: an abort while an async select is pending rejects at once with its reason; nothing is signed or sent', async (t) => {
+  const reason = new Error('gave up choosing');
+  const controller = new AbortController();
+  let asked = 0;
+  const started = Date.now();
+  setTimeout(() => controller.abort(reason), 50);
+  const server = await serverFor(t, { routes: { '/p': { accepts: [usdc()] } } });
+  const counting = countingWallet(x402);
+  const paying = x402.wrapFetch(fetch, { wallets: [counting.wallet], policy: { select: () => { asked += 1; return new Promise(() => {}); } } });
+  await assert.rejects(paying(server.url('/p'), { signal: controller.signal }), (e) => e === reason);
+  assert.ok(Date.now() - started < 2000, `rejected ${Date.now() - started} ms after the start`);
+  assert.equal(asked, 1);
+  assert.deepEqual([counting.calls.signTypedData.length, counting.calls.getAddress, server.requests.length], [0, 0, 1]);
+});
+
 test('policy: the per-payment cap understands decimals ("0.01" allows 10000 and refuses 10001 of 6-decimal USDC)', async (t) => {
   const policy = { maxPerPayment: '0.01' };
   assert.equal((await payOnce(t, [usdc({ amount: '10000' })], { policy })).response.status, 200);

@@ -271,6 +271,43 @@ for (const status of [302, 307]) {
   });
 }
 
+test('safety: a POST redirected to a 402 in no x402 dialect gets that 402 back, as from fetch (UNSAFE_REDIRECT is for a 402 it would pay)', async (t) => {
+  const b = await serverFor(t, { routes: { '/billing': { mode: 'plain', status: 402, body: 'Your account is past due' } } });
+  const a = await serverFor(t, { routes: { '/form': { mode: 'redirect', status: 303, to: b.url('/billing') } } });
+  const { wallet, calls } = countingWallet(x402);
+  const events = [];
+  const paying = x402.wrapFetch(fetch, { wallets: [wallet], onEvent: (e) => events.push(e.type) });
+  const response = await paying(a.url('/form'), { method: 'POST', body: 'name=value' });
+  assert.equal(response.status, 402);
+  assert.equal(await response.text(), 'Your account is past due');
+  assert.deepEqual([calls.signTypedData.length + calls.getAddress, events.length, b.payments.length], [0, 0, 0]);
+});
+
+test('safety: a refused payment whose PAYMENT-RESPONSE names no reason gets the challenge\'s or the body\'s, else payment_refused', async (t) => {
+  const refusal = (extra) => ({
+    status: 402,
+    headers: {
+      'content-type': 'application/json',
+      'payment-response': x402.encodeHeader({ success: false, transaction: '', network: usdc().network, ...extra }),
+    },
+  });
+  const challenge = x402.encodeHeader({ x402Version: 2, error: 'insufficient_funds', resource: { url: 'http://x/' }, accepts: [usdc()] });
+  const server = await serverFor(t, { routes: {
+    '/header': { accepts: [usdc()], answerPaid: { ...refusal({}), headers: { ...refusal({}).headers, 'payment-required': challenge }, body: '{}' } },
+    '/body': { accepts: [usdc()], answerPaid: { ...refusal({ errorReason: '' }), body: '{"error":"invalid_exact_evm_payload_signature"}' } },
+    '/none': { accepts: [usdc()], answerPaid: { ...refusal({}), body: '{}' } },
+    '/own': { accepts: [usdc()], answerPaid: { ...refusal({ errorReason: 'its_own' }), body: '{"error":"not_this"}' } },
+  } });
+  const paying = x402.wrapFetch(fetch, { wallets: [x402.evmPrivateKeyWallet(TEST_KEY)] });
+  for (const [path, reason] of [['/header', 'insufficient_funds'], ['/body', 'invalid_exact_evm_payload_signature'], ['/none', 'payment_refused'], ['/own', 'its_own']]) {
+    const response = await paying(server.url(path));
+    assert.equal(response.status, 402, path);
+    const receipt = x402.getPaymentReceipt(response);
+    assert.deepEqual([receipt.success, receipt.errorReason, receipt.status], [false, reason, 402], path);
+    assert.ok((await response.text()).length > 0, `${path}: the body is still readable`);
+  }
+});
+
 test('safety: two wrapped fetches have separate budgets; one wrapper shares its budget across calls', async (t) => {
   const server = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
   const key = TEST_KEY;
