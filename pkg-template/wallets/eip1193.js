@@ -72,8 +72,13 @@ export function eip1193Wallet(provider, options = {}) {
       // not a chain the wallet lacks: it says what happened.
       if (PROVIDER_STATES.includes(code)) throw providerError(error, 'wallet_switchEthereumChain');
       if (!chain) throw chainNotAvailable(chainId, error);
-      await call('wallet_addEthereumChain', [{ ...chain, chainId: hex }]);
-      await call('wallet_switchEthereumChain', [{ chainId: hex }]);
+      // After the add, as before it: a refusal or a wallet state says what happened; any other
+      // failure (invalid parameters, the chain still unknown) is a chain the wallet cannot use.
+      const cannotSwitch = (failure, method, failed) => (failed === 4001 || PROVIDER_STATES.includes(failed)
+        ? walletError(failure, method, failed)
+        : chainNotAvailable(chainId, failure));
+      await call('wallet_addEthereumChain', [{ ...chain, chainId: hex }], cannotSwitch);
+      await call('wallet_switchEthereumChain', [{ chainId: hex }], cannotSwitch);
     }
     // Some wallets resolve before switching, or ignore the request: check before signing.
     if ((await currentChain()) !== chainId) throw chainNotAvailable(chainId);

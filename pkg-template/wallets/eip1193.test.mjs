@@ -206,6 +206,29 @@ test('an unknown chain found in options.chains is added, switched to, then signe
   }
 });
 
+test('options.chains: an add the wallet fails, or a chain still unknown after it, is CHAIN_NOT_AVAILABLE; a refusal USER_REJECTED', async () => {
+  const base = { chainName: 'Base', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: ['https://mainnet.base.org'] };
+  const rpcError = (code, message) => Object.assign(new Error(message), { code });
+  const failing = (failure) => {
+    const provider = fakeProvider({ chainId: 1 });
+    const request = provider.request;
+    provider.request = (args) => (args.method === 'wallet_addEthereumChain' ? failure(args) : request(args));
+    return provider;
+  };
+  const cases = [
+    [() => Promise.reject(rpcError(-32602, 'Invalid parameters: rpcUrls')), 'CHAIN_NOT_AVAILABLE', -32602],
+    // "Added" without learning the chain: the switch after it fails with 4902 again.
+    [() => Promise.resolve(null), 'CHAIN_NOT_AVAILABLE', 4902],
+    [() => Promise.reject(rpcError(4001, 'User rejected the request.')), 'USER_REJECTED', 4001],
+  ];
+  for (const [failure, code, causeCode] of cases) {
+    const provider = failing(failure);
+    await assert.rejects(eip1193Wallet(provider, { chains: { 8453: base } }).signTypedData(eip3009(8453)), (e) =>
+      e instanceof X402Error && e.code === code && e.cause?.code === causeCode, `${code} ${causeCode}`);
+    assert.equal(provider.calls.some((c) => c.method === 'eth_signTypedData_v4'), false);
+  }
+});
+
 test('a wallet that ignores the switch is caught before signing', async () => {
   const provider = fakeProvider({ chainId: 1 });
   const request = provider.request;

@@ -241,9 +241,17 @@ pub(crate) async fn sign_svm_payment(
     let signed = bytes_for(&signed, PACKET_LEN)?;
     // The wallet may have changed the transaction (Lighthouse assertions, a new
     // compute price): use what it returned, but only if it still pays what was asked.
-    if let Err(invalid) = verify_transaction(&signed, requirement) {
-        return Err(to_js(&Error::WalletAlteredTransaction {
+    let verified = verify_transaction(&signed, requirement).map_err(|invalid| {
+        to_js(&Error::WalletAlteredTransaction {
             reason: invalid.reason(),
+        })
+    })?;
+    // Paid from the wallet's account, and no other: a wallet holding several accounts
+    // could return a transfer that another of them authorised and signed.
+    if verified.payer != payer {
+        return Err(to_js(&Error::SignerMismatch {
+            expected: payer.to_string(),
+            actual: verified.payer.to_string(),
         }));
     }
     let transaction = base64::engine::general_purpose::STANDARD.encode(&signed);

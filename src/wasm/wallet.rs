@@ -178,11 +178,12 @@ pub(crate) async fn wallet_address(
     wallet: &JsValue,
     signal: Option<&AbortSignal>,
 ) -> Result<String, JsValue> {
-    let address = Reflect::get(wallet, &JsValue::from_str("address"))?;
+    // A getter that throws is the wallet's failure (WALLET_ERROR), as a rejected getAddress().
+    let address = Reflect::get(wallet, &JsValue::from_str("address")).map_err(wallet_error)?;
     if let Some(text) = address.as_string() {
         return Ok(text);
     }
-    let getter = Reflect::get(wallet, &JsValue::from_str("getAddress"))?;
+    let getter = Reflect::get(wallet, &JsValue::from_str("getAddress")).map_err(wallet_error)?;
     if let Some(getter) = getter.dyn_ref::<Function>() {
         stop_if_aborted(signal)?;
         let pending = getter.call0(wallet).map_err(wallet_error)?;

@@ -95,6 +95,30 @@ test('wrapFetch through the solanaWallet adapter (Wallet Standard signTransactio
   assert.ok(signed[0].transaction instanceof Uint8Array);
 });
 
+test("a wallet that returns a transfer authorised and signed by another of its accounts is SIGNER_MISMATCH; nothing is sent", async (t) => {
+  const { world, front, server, policy } = await setup(t, 'fetch-other-signer', (w) => ({ '/paid': [w.requirement('token', { amount: '55' })] }));
+  // What the wallet's other account (the attacker's key here) signs for the same 402: a valid
+  // payment in itself, from the wrong account.
+  const challenge = x402.decodeHeader((await globalThis.fetch(server.url('/paid'))).headers.get('payment-required'), 'PaymentRequired');
+  const other = await x402.createPaymentPayload(challenge, 0, x402.solanaPrivateKeyWallet(world.keys.attacker.seed), { rpc: { [world.network]: front.url } });
+  const otherBytes = Uint8Array.from(Buffer.from(other.payload.transaction, 'base64'));
+  const standard = {
+    accounts: [{ address: world.keys.payer.address }],
+    features: { 'solana:signTransaction': { signTransaction: async () => [{ signedTransaction: otherBytes }] } },
+  };
+  // The wallet-adapter shape, bytes in and out.
+  const adapter = { publicKey: Keypair.fromSeed(world.keys.payer.seed).publicKey, signTransaction: async () => otherBytes };
+  for (const wallet of [x402.solanaWallet(standard, { chain: 'solana:devnet' }), x402.solanaWallet(adapter)]) {
+    const before = server.requests.length;
+    const fetch = x402.wrapFetch(globalThis.fetch, { wallets: [wallet], rpc: { [world.network]: front.url }, policy });
+    await assert.rejects(fetch(server.url('/paid')), (e) => e.code === 'SIGNER_MISMATCH'
+      && e.message.includes(world.keys.payer.address) && e.message.includes(world.keys.attacker.address));
+    assert.equal(server.requests.length - before, 1, 'only the unpaid request was sent');
+    await assert.rejects(x402.createPaymentPayload(challenge, 0, wallet, { rpc: { [world.network]: front.url } }), { code: 'SIGNER_MISMATCH' });
+  }
+  assert.equal(server.settlements.length, 0);
+});
+
 // The wallet-adapter shape (@solana/wallet-adapter's signTransaction, as Phantom's and Solflare's
 // adapters give it): a PublicKey, and signTransaction(VersionedTransaction) resolving to the signed
 // VersionedTransaction, with @solana/web3.js 1.x's class passed in. The signer is a web3.js Keypair.

@@ -194,6 +194,27 @@ test('a wallet that cannot make a payment is not chosen for it', async (t) => {
   await assert.rejects(alone(solanaOnly.url('/p')), (e) => e.code === 'WALLET_UNSUPPORTED' && /signTransaction/.test(e.message));
 });
 
+test('a wallet whose address getter throws (disconnected, revoked) fails with WALLET_ERROR, its error as cause; the budget is kept', async (t) => {
+  const server = await serverFor(t, { routes: { '/evm': { accepts: [usdc()] }, '/sol': { accepts: [SOLANA_DEVNET] } } });
+  const thrown = new Error('wallet disconnected');
+  let signed = 0;
+  const wallets = {
+    evm: { kind: 'evm', get address() { throw thrown; }, signTypedData: async () => { signed += 1; return '0x'; } },
+    sol: { kind: 'solana', get address() { throw thrown; }, signTransaction: async (bytes) => { signed += 1; return bytes; } },
+  };
+  for (const [path, wallet] of Object.entries(wallets)) {
+    const coded = (e) => e instanceof x402.X402Error && e.code === 'WALLET_ERROR' && e.cause === thrown;
+    const paying = x402.wrapFetch(fetch, { wallets: [wallet], policy: { budget: { total: '0.01' } } });
+    await assert.rejects(paying(server.url(`/${path}`)), coded, path);
+    const challenge = { x402Version: 2, resource: { url: server.url(`/${path}`) }, accepts: [path === 'evm' ? usdc() : SOLANA_DEVNET] };
+    await assert.rejects(x402.createPaymentPayload(challenge, 0, wallet), coded, path);
+    // Nothing left the client: the budget of one payment is still there (the next try reaches the wallet again).
+    await assert.rejects(paying(server.url(`/${path}`)), coded, `${path}, second try`);
+  }
+  assert.equal(signed, 0);
+  assert.equal(server.payments.length, 0);
+});
+
 test('shareBudgetWith: two paying fetches spend one budget, each under its own limits', async (t) => {
   const server = await serverFor(t, { routes: { '/p': { accepts: [usdc()] } } });
   const first = x402.wrapFetch(fetch, { wallets: [countingWallet(x402).wallet], policy: { budget: { total: '0.03' } } });
