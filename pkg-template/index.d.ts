@@ -364,4 +364,10 @@ export function solanaPrivateKeyWallet(secret: string | Uint8Array | number[]): 
 export function solanaWallet(
   wallet: unknown,
   options?: { account?: string; chain?: string; VersionedTransaction?: { deserialize(bytes: Uint8Array): unknown } },
-): import('./wallets/types.js').SolanaWalletAdapter & { getAddress(): Promise<string> };
+): import('./wallets/types.js').SolanaWalletAdapter & {
+  getAddress(): Promise<string>;
+  /** The wallet given; with a Wallet Standard wallet, `options.account` and `options.chain` too. */
+  readonly wallet: unknown;
+  readonly account?: string;
+  readonly chain?: string;
+};

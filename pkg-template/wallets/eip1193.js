@@ -157,7 +157,9 @@ export function eip1193Wallet(provider, options = {}) {
     return call('eth_call', [{ to: request.to, data: request.data }, 'latest']);
   }
 
-  return ownAdapter({ kind: 'evm', getAddress, signTypedData, sendTransaction, getTransactionReceipt, getCode, ethCall, provider });
+  // `account` is a member (not only in the closures) so that two adapters of one provider for
+  // different accounts differ in value: X402Provider declines an open question when it changes.
+  return ownAdapter({ kind: 'evm', getAddress, signTypedData, sendTransaction, getTransactionReceipt, getCode, ethCall, provider, account: options.account });
 }
 
 function toChainId(value) {

@@ -47,7 +47,12 @@ function standardAdapter(wallet, options) {
     if (!found) throw new X402Error('the wallet has no such account', 'WALLET_ACCOUNT_UNAVAILABLE');
     return found;
   }
-  const adapter = { kind: 'solana', getAddress: async () => (await account()).address };
+  // The wallet and the options are members (not only in the closures) so that adapters of two
+  // wallets, or of one wallet's two accounts, differ in value: X402Provider declines an open
+  // question when they change.
+  const adapter = {
+    kind: 'solana', wallet, account: options.account, chain: options.chain, getAddress: async () => (await account()).address,
+  };
   if (signFeature) {
     adapter.signTransaction = async (bytes) => {
       const input = { account: await account(), transaction: bytes };
@@ -79,6 +84,8 @@ function standardAdapter(wallet, options) {
 function adapterAdapter(adapter, options) {
   return ownAdapter({
     kind: 'solana',
+    // A member, as the Wallet Standard adapter's: adapters of two wallets differ in value.
+    wallet: adapter,
     async getAddress() {
       if (!adapter.publicKey && typeof adapter.connect === 'function') await rejected(() => adapter.connect());
       const key = adapter.publicKey;

@@ -149,6 +149,8 @@ export interface Eip1193WalletOptions {
 /** The adapter eip1193Wallet returns. */
 export interface Eip1193WalletAdapter extends EvmWalletAdapter {
   readonly provider: EIP1193Provider;
+  /** `options.account`, as given. */
+  readonly account: string | undefined;
   /** eth_sendTransaction `{ from, to, data, value }` after switching to `tx.chainId`; nothing is sent once `ctx.signal` has aborted. */
   sendTransaction(tx: EvmTransactionRequest, ctx?: SendTransactionContext): Promise<`0x${string}`>;
   /** eth_getTransactionReceipt on the provider. */

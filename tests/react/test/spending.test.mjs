@@ -388,6 +388,62 @@ test(`React ${reactVersion}: wallets changed while a useX402Fetch call waits for
   assert.equal(view.wallet.signatures, 0);
 });
 
+test(`React ${reactVersion}: the account switched in eip1193Wallet({ account }), or another Solana wallet, while a question is open: declined, nothing paid from the account left`, { timeout: 20_000 }, async (t) => {
+  const alice = x402.evmPrivateKeyWallet(`0x${'22'.repeat(32)}`);
+  const bob = x402.evmPrivateKeyWallet(BOB_KEY);
+  // One injected provider with both accounts connected (MetaMask with two accounts).
+  const signedBy = [];
+  const ethereum = {
+    async request({ method, params }) {
+      if (method === 'eth_accounts' || method === 'eth_requestAccounts') return [alice.address, bob.address];
+      if (method === 'eth_chainId') return '0x2105';
+      if (method === 'eth_signTypedData_v4') {
+        const [address, json] = params;
+        const { types: { EIP712Domain, ...types }, domain, primaryType, message } = JSON.parse(json);
+        const key = [alice, bob].find((k) => k.address.toLowerCase() === address.toLowerCase());
+        signedBy.push(key.address);
+        return key.signTypedData({ domain, types, primaryType, message });
+      }
+      throw Object.assign(new Error(`unsupported ${method}`), { code: 4200 });
+    },
+  };
+  const standard = (name, address) => ({
+    name, accounts: [{ address }], features: { 'solana:signTransaction': { signTransaction: async () => assert.fail('no Solana payment here') } },
+  });
+  const phantom = standard('Phantom', '9iwnHYithMG2kK9j7HnNWsvn9MaJVqSqmdEN62xyKc8K');
+  const solflare = standard('Solflare', 'A8pFDXgRiTVHhKsJqmMV2rYsfHok8dH2xaqdyFYwvueD');
+  const switches = {
+    'EVM account': [[x402.eip1193Wallet(ethereum, { account: alice.address })], [x402.eip1193Wallet(ethereum, { account: bob.address })]],
+    'Solana wallet': [[x402.eip1193Wallet(ethereum), x402.solanaWallet(phantom)], [x402.eip1193Wallet(ethereum), x402.solanaWallet(solflare)]],
+    'Solana account': [[x402.eip1193Wallet(ethereum), x402.solanaWallet(phantom, { account: 'A' })], [x402.eip1193Wallet(ethereum), x402.solanaWallet(phantom, { account: 'B' })]],
+  };
+  for (const [what, [before, after]] of Object.entries(switches)) {
+    signedBy.length = 0;
+    const server = fakeServer(routes);
+    const hook = probe(useX402Fetch);
+    const element = (wallets) => React.createElement(X402Provider, { wallets, fetch: server.fetch }, hook.element());
+    const view = await mount(element(before));
+    const call = await inAct(() => hook.latest.fetch(server.url('/a')));
+    await until(() => hook.latest.pendingPayment !== null);
+    const asked = hook.latest.pendingPayment;
+    await view.rerender(element(after));
+    const { error } = await call.done;
+    assert.equal(error?.code, 'PAYMENT_SUPERSEDED', what);
+    await inAct(() => asked.approve()); // the stale question's approval pays nothing
+    await tick(20);
+    assert.deepEqual([server.payments.length, signedBy.length], [0, 0], what);
+    // An adapter made again with the same account is the same setting: a question stays open.
+    const again = await inAct(() => hook.latest.fetch(server.url('/b')));
+    await until(() => hook.latest.pendingPayment !== null);
+    await view.rerender(element(what === 'EVM account'
+      ? [x402.eip1193Wallet(ethereum, { account: bob.address })]
+      : [x402.eip1193Wallet(ethereum), x402.solanaWallet(what === 'Solana wallet' ? solflare : phantom, what === 'Solana wallet' ? {} : { account: 'B' })]));
+    await inAct(() => hook.latest.pendingPayment.approve());
+    assert.equal((await again.done).value?.status, 200, what);
+    await view.unmount();
+  }
+});
+
 test(`React ${reactVersion}: a viem WalletClient adapter written in the render of an app its events re-render: asked once, no request loop`, { timeout: 20_000 }, async (t) => {
   const server = fakeServer(routes);
   const page = resource(server, '/a');
