@@ -80,6 +80,8 @@ fn solana_pay_reference_refusals() {
     );
     assert_eq!(with("amount", json!("0.0000001")), "AMOUNT_PRECISION");
     assert_eq!(with("amount", json!("-1")), "INVALID_PRICE");
+    // A decimal comma, or a thousands separator: either way, not a plain number.
+    assert_eq!(with("amount", json!("1,000")), "INVALID_PRICE");
     // A transfer of nothing still costs the payer its fee.
     assert_eq!(with("amount", json!("0")), "INVALID_PRICE");
     assert_eq!(with("amount", json!("0.000")), "INVALID_PRICE");
@@ -207,6 +209,8 @@ fn x402_headers_refusals() {
     );
     assert_eq!(code(&[("X-402-Amount", "0.0000001")]), "AMOUNT_PRECISION");
     assert_eq!(code(&[("X-402-Amount", "1e-3")]), "INVALID_PRICE");
+    assert_eq!(code(&[("X-402-Amount", "1,000")]), "INVALID_PRICE");
+    assert_eq!(code(&[("X-402-Amount", "0,50")]), "INVALID_PRICE");
     // An amount naming another currency than X-402-Currency is not paid in it.
     assert_eq!(code(&[("X-402-Amount", "0.5 EUR")]), "INVALID_PRICE");
     assert_eq!(code(&[("X-402-Amount", "100 JPY")]), "INVALID_PRICE");
@@ -287,6 +291,7 @@ fn facilitator_pay_refusals() {
     assert_eq!(with("ttl", json!("two minutes")), "INVALID_402");
     assert_eq!(with("currency", json!("BONK")), "ASSET_NOT_ALLOWED");
     assert_eq!(with("amount", json!("$0.01")), "INVALID_PRICE");
+    assert_eq!(with("amount", json!("1,000")), "INVALID_PRICE");
     assert_eq!(with("amount", json!("0")), "INVALID_PRICE");
     assert_eq!(with("network", json!("base")), "INVALID_ADDRESS");
     // An EVM payee with no `network` member: Base or another chain? Not guessed.

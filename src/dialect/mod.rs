@@ -163,7 +163,9 @@ pub(crate) fn transfer_amount(
         (Some(named), Some(priced)) => named.eq_ignore_ascii_case(priced),
         (Some(_), None) => false,
     };
-    if !same || text.trim() != text {
+    // No thousands separators either: "1,000" may be a decimal comma (1.000), and the
+    // seeds' own clients (float(amount)) refuse it; prices in route configs may have them.
+    if !same || text.trim() != text || text.contains(',') {
         return Err(Error::InvalidPrice {
             reason: "amount must be a plain decimal number in the challenge's currency",
         });

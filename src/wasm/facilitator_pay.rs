@@ -123,8 +123,11 @@ impl Inner {
         let refused = |reason: String| to_js(&Error::FacilitatorError { reason });
         if !response.ok() {
             let reason = field("error").unwrap_or_else(|| format!("HTTP {status}"));
-            // A 4xx is a refusal (nothing paid); anything else leaves it unknown.
-            return Err(if (400..500).contains(&status) {
+            // A 4xx is a refusal (nothing paid), but for those that may come after paying: a
+            // timeout (408), a conflict ("reference already paid", 409), too early (425) or a
+            // rate limit a proxy put in front (429). Anything else leaves it unknown too.
+            let refusal = (400..500).contains(&status) && !matches!(status, 408 | 409 | 425 | 429);
+            return Err(if refusal {
                 Settled::No(refused(reason))
             } else {
                 Settled::Unknown(refused(reason))

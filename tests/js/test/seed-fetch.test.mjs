@@ -225,6 +225,52 @@ test('seed 004: facilitators are opt-in; a refusal releases the budget', async (
   assert.equal((await paying(`${f.url}/api/generate`)).status, 200);
 });
 
+test('seed 004: a /pay answered 408, 409, 425 or 429 may have paid: the budget keeps it; a 400 or 402 refusal releases it', async (t) => {
+  const http = await import('node:http');
+  const listen = async (handler) => {
+    const server = http.createServer(async (req, res) => {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      const { status, json } = handler(req, body);
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json));
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }));
+    return `http://127.0.0.1:${server.address().port}`;
+  };
+  let answer = 409;
+  let payCalls = 0;
+  const facilitator = await listen(() => {
+    payCalls += 1;
+    return answer === 200
+      ? { status: 200, json: { txId: `tx${payCalls}`, signature: `sig${payCalls}` } }
+      : { status: answer, json: { error: 'reference already paid' } };
+  });
+  let reference = 0;
+  const resource = await listen((req) => (req.headers['x-payment-proof']
+    ? { status: 200, json: { ok: true } }
+    : { status: 402, json: { amount: '0.01', currency: 'USDC', payee: '7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU', reference: `pay_${(reference += 1)}`, facilitatorUrl: facilitator, ttl: '120' } }));
+  const wallets = [x402.solanaPrivateKeyWallet(new Uint8Array(32).fill(7))];
+  for (const status of [408, 409, 425, 429]) {
+    answer = status;
+    const failed = [];
+    const paying = x402.wrapFetch(fetch, { wallets, facilitators: [facilitator], policy: { budget: { total: '0.01' } }, onEvent: (e) => e.type === 'failed' && failed.push(e.spent) });
+    const before = payCalls;
+    await assert.rejects(paying(`${resource}/a`), (e) => e.code === 'FACILITATOR_ERROR', String(status));
+    assert.deepEqual(failed, ['unknown'], String(status));
+    answer = 200;
+    await assert.rejects(paying(`${resource}/a`), (e) => e.code === 'BUDGET_EXCEEDED', `${status}: the budget still holds the first`);
+    assert.equal(payCalls - before, 1, String(status));
+  }
+  for (const status of [400, 402]) {
+    answer = status;
+    const paying = x402.wrapFetch(fetch, { wallets, facilitators: [facilitator], policy: { budget: { total: '0.01' } } });
+    await assert.rejects(paying(`${resource}/a`), (e) => e.code === 'FACILITATOR_ERROR', String(status));
+    answer = 200;
+    assert.equal((await paying(`${resource}/a`)).status, 200, `${status}: released`);
+  }
+});
+
 test('seed 004: the ttl is an expiry; an approval after it sends nothing', async (t) => {
   const { world, front } = await solanaSetup(t, 'seed-004-ttl');
   const f = await startFacilitatorPay({ world, rpcUrl: front.url, mint: 'token', ttl: 7 });
