@@ -273,8 +273,8 @@ impl TypedData {
 fn encode_atomic(ty: &str, value: &Value) -> Result<[u8; 32]> {
     let bad = || invalid(format!("value {value} does not fit type {ty}"));
     match ty {
-        // Hashing needs the bytes only; callers that must check EIP-55 parse first.
-        "address" => Ok(Address::parse_hex(value.as_str().ok_or_else(bad)?)?.to_word()),
+        // A mixed-case address must carry its EIP-55 checksum, as viem's hashTypedData asks.
+        "address" => Ok(Address::parse(value.as_str().ok_or_else(bad)?)?.to_word()),
         "bool" => {
             let mut word = [0u8; 32];
             word[31] = u8::from(value.as_bool().ok_or_else(bad)?);

@@ -242,7 +242,8 @@ pub fn check_payment(
     options: &GateOptions,
 ) -> Result<PaymentCheck, &'static str> {
     if network.is_solana() {
-        if scheme != "exact" {
+        // The payment's scheme, and the requirement's: only `exact` is verified here.
+        if scheme != "exact" || requirement.scheme != "exact" {
             return Err("unsupported_scheme");
         }
         if *network != requirement.network {

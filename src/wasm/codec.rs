@@ -26,6 +26,13 @@ fn from_js_value<T: DeserializeOwned>(value: JsValue, document: Document) -> Res
     // exactly as the value would travel on the wire.
     let text = js_sys::JSON::stringify(&value)
         .map_err(|_| invalid_argument("value cannot be serialised to JSON"))?;
+    // `undefined`, a function, a symbol (or a toJSON answering one of them) has no JSON:
+    // stringify answers undefined, which is no string to measure.
+    if !text.is_string() {
+        return Err(invalid_argument(
+            "value has no JSON form (undefined, a function or a symbol)",
+        ));
+    }
     if text.length() > MAX_JSON_TEXT {
         return Err(invalid_argument(&format!(
             "value is over {MAX_JSON_TEXT} characters of JSON"
@@ -63,7 +70,23 @@ pub fn decode_header(value: JsValue, document: JsValue) -> Result<JsValue, JsVal
         _ => SettlementResponse::deserialize(&json).map(drop),
     };
     js(checked.map_err(|source| Error::json(document, source)))?;
+    if !matches!(document, Document::SettlementResponse) {
+        supported_version(&json)?;
+    }
     json_to_js(&json)
+}
+
+/// A document's `x402Version`: 1 or 2, else UNSUPPORTED_VERSION naming what it holds.
+fn supported_version(json: &Value) -> Result<u64, JsValue> {
+    match json.get("x402Version").and_then(Value::as_u64) {
+        Some(version @ (1 | 2)) => Ok(version),
+        _ => {
+            let found = json
+                .get("x402Version")
+                .map_or("missing".into(), Value::to_string);
+            Err(to_js(&Error::UnsupportedVersion { found }))
+        }
+    }
 }
 
 /// Decodes a `PAYMENT-RESPONSE` / `X-PAYMENT-RESPONSE` header to its settlement response.
@@ -82,15 +105,10 @@ pub fn decode_payment_response(value: JsValue) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = encodePaymentHeader)]
 pub fn encode_payment_header(payload: JsValue) -> Result<String, JsValue> {
     let json: Value = from_js_value(payload, Document::PaymentPayload)?;
-    let checked = match json.get("x402Version").and_then(Value::as_u64) {
-        Some(1) => PaymentPayloadV1::deserialize(&json).map(drop),
-        Some(2) => PaymentPayload::deserialize(&json).map(drop),
-        _ => {
-            let found = json
-                .get("x402Version")
-                .map_or("missing".into(), Value::to_string);
-            return Err(to_js(&Error::UnsupportedVersion { found }));
-        }
+    let checked = if supported_version(&json)? == 1 {
+        PaymentPayloadV1::deserialize(&json).map(drop)
+    } else {
+        PaymentPayload::deserialize(&json).map(drop)
     };
     js(checked.map_err(|source| Error::json(Document::PaymentPayload, source)))?;
     js(protocol::encode_header(&json, Document::PaymentPayload))

@@ -318,12 +318,18 @@ pub fn verify_payment(
     }
     let (scheme, network) = match payment.get("x402Version").and_then(Value::as_u64) {
         Some(1) => (payment.get("scheme"), payment.get("network")),
-        _ => {
+        Some(2) => {
             let accepted = payment.get("accepted");
             (
                 accepted.and_then(|a| a.get("scheme")),
                 accepted.and_then(|a| a.get("network")),
             )
+        }
+        // The spec's facilitator answer, as the Worker gate's.
+        _ => {
+            return json_to_js(
+                &json!({ "isValid": false, "invalidReason": "invalid_x402_version" }),
+            );
         }
     };
     let scheme = scheme.and_then(Value::as_str).unwrap_or_default();

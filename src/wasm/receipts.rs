@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 use web_sys::Response;
 
-use super::convert::view_to_js;
-use super::error::js;
+use super::convert::{method, read, view_to_js};
+use super::error::{caused, invalid_argument, js};
 use super::request::{cancel_quietly, look_deadline, paid_responses, read_text};
 use crate::dialect::{DialectId, MAX_BODY_LEN, Requirement};
 use crate::error::Document;
@@ -183,22 +183,41 @@ pub(crate) fn paid_already(response: &Response) -> Result<bool, JsValue> {
 /// it, else the decoded `PAYMENT-RESPONSE` / `X-PAYMENT-RESPONSE` header, else
 /// `undefined`.
 #[wasm_bindgen(js_name = getPaymentReceipt)]
-pub fn get_payment_receipt(response: &Response) -> Result<JsValue, JsValue> {
-    let known = RECEIPTS.with(|cell| cell.get().map(|map| map.get(response.as_ref())));
+pub fn get_payment_receipt(response: JsValue) -> Result<JsValue, JsValue> {
+    // The caller's value, read only through calls that catch what it throws (a missing
+    // argument, a getter that throws): an exception must not unwind through wasm.
+    if !response.is_object() {
+        return Err(invalid_argument("getPaymentReceipt needs a Response"));
+    }
+    let key: &js_sys::Object = response.unchecked_ref();
+    let known = RECEIPTS.with(|cell| cell.get().map(|map| map.get(key)));
     if let Some(found) = known.filter(|v| !v.is_undefined()) {
         return Ok(found);
     }
-    let headers = response.headers();
-    let header = headers
-        .get("payment-response")
-        .ok()
-        .flatten()
-        .or_else(|| headers.get("x-payment-response").ok().flatten());
-    match header {
+    let headers = read(&response, "headers")?;
+    let get = method(&headers, "get")?
+        .ok_or_else(|| invalid_argument("getPaymentReceipt needs a Response (with headers)"))?;
+    let header = |name: &str| {
+        get.call1(&headers, &JsValue::from_str(name))
+            .map(|value| value.as_string())
+            .map_err(|e| caused("response.headers.get", e))
+    };
+    let value = match header("payment-response")? {
+        Some(value) => Some(value),
+        None => header("x-payment-response")?,
+    };
+    match value {
         Some(value) => {
             let settlement: SettlementResponse =
                 js(decode_header(&value, Document::SettlementResponse))?;
-            view_to_js(&Receipt::from_settlement(settlement, response.status()))
+            let status = read(&response, "status")?.as_f64().unwrap_or(0.0);
+            // A status is a whole number from 0 to 999; anything else reads as 0.
+            let status = if (0.0..1000.0).contains(&status) {
+                status as u16
+            } else {
+                0
+            };
+            view_to_js(&Receipt::from_settlement(settlement, status))
         }
         None => Ok(JsValue::UNDEFINED),
     }

@@ -45,6 +45,45 @@ test('payloads from a wasm-held key equal the official client, field for field',
   }
 });
 
+test('verifyPayment: a valid payload under an x402 version other than 1 and 2 (or none) is invalid_x402_version', async () => {
+  const c = cases[0];
+  const wallet = x402.evmPrivateKeyWallet(c.privateKey);
+  const payload = await x402.createPaymentPayload(c.paymentRequired, c.acceptedIndex, wallet, { now: c.now, nonce: c.nonceBytes, validAfter: 0 });
+  wallet.free();
+  const requirement = c.paymentRequired.accepts[c.acceptedIndex];
+  const verdict = (p) => x402.verifyPayment(p, requirement, { now: c.now, minValidity: 0 });
+  assert.equal(verdict(payload).isValid, true);
+  const { x402Version, ...unversioned } = payload;
+  assert.equal(x402Version, 2);
+  for (const p of [{ ...payload, x402Version: 3 }, { ...payload, x402Version: 0 }, { ...payload, x402Version: '2' }, unversioned]) {
+    assert.deepEqual(verdict(p), { isValid: false, invalidReason: 'invalid_x402_version' }, JSON.stringify(p.x402Version));
+  }
+  // Nor does decodeHeader take such a document (the header as a server would receive it).
+  for (const version of [0, 3, 255]) {
+    assert.throws(() => x402.decodeHeader(x402.encodeHeader({ ...payload, x402Version: version }), 'PaymentPayload'),
+      (e) => e.code === 'UNSUPPORTED_VERSION' && e.message.includes(String(version)));
+    assert.throws(() => x402.decodeHeader(x402.encodeHeader({ ...c.paymentRequired, x402Version: version }), 'PaymentRequired'),
+      (e) => e.code === 'UNSUPPORTED_VERSION');
+  }
+  assert.equal(x402.decodeHeader(x402.encodePaymentHeader(payload), 'PaymentPayload').x402Version, 2);
+});
+
+test('hashTypedData refuses a mixed-case address with a wrong EIP-55 checksum, as viem does; lower case is taken', async () => {
+  const { hashTypedData } = await import('viem');
+  const typed = (to) => ({
+    domain: { name: 'USD Coin', version: '2', chainId: 8453, verifyingContract: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913' },
+    types: { Mail: [{ name: 'to', type: 'address' }] },
+    primaryType: 'Mail',
+    message: { to },
+  });
+  const good = '0x209693Bc6afc0C5328bA36FaF03C514EF312287C';
+  const wrong = '0x209693bC6afc0C5328bA36FaF03C514EF312287C';
+  assert.equal(x402.hashTypedData(typed(good)), hashTypedData(typed(good)));
+  assert.equal(x402.hashTypedData(typed(good.toLowerCase())), hashTypedData(typed(good.toLowerCase())));
+  assert.throws(() => hashTypedData(typed(wrong)), 'viem refuses it too');
+  assert.throws(() => x402.hashTypedData(typed(wrong)), (e) => e.code === 'INVALID_ADDRESS' && /checksum/.test(e.message));
+});
+
 test('a viem account as the wallet gives the same payloads (BigInt typed data)', async () => {
   for (const c of cases.slice(0, 8)) {
     const account = privateKeyToAccount(c.privateKey);

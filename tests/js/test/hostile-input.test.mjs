@@ -291,6 +291,40 @@ const CASES = {
     },
     after: (x402) => payNormally(x402),
   },
+  // A JS exception unwinding through wasm frames leaks their stack (and a borrowed argument's
+  // slot): thousands of such calls used to leave every export failing for good.
+  'values with no JSON form, thousands of times: INVALID_ARGUMENT each time, the instance intact': {
+    want: ['INVALID_ARGUMENT'],
+    async hostile(x402) {
+      const seen = new Set();
+      for (let i = 0; i < 5000; i += 1) {
+        for (const value of [undefined, () => 1, Symbol('s'), { toJSON: () => undefined }]) {
+          seen.add(await outcome(() => x402.encodeHeader(value)));
+          seen.add(await outcome(() => x402.encodePaymentHeader(value)));
+        }
+      }
+      return [...seen];
+    },
+    after: (x402) => x402.parseAmount('1') === '1' && x402.encodeHeader({ a: 1 }).length > 0,
+  },
+  'getPaymentReceipt of something that is no Response, thousands of times: INVALID_ARGUMENT, the instance intact': {
+    want: ['INVALID_ARGUMENT'],
+    async hostile(x402) {
+      const seen = new Set();
+      const noHeaders = { get headers() { return throwing(); } };
+      const badGet = { headers: { get: throwing } };
+      for (let i = 0; i < 3000; i += 1) {
+        for (const value of [undefined, null, 7, {}, noHeaders, badGet]) seen.add(await outcome(() => x402.getPaymentReceipt(value)));
+      }
+      return [...seen];
+    },
+    after(x402) {
+      const settlement = { success: true, transaction: `0x${'ab'.repeat(32)}`, network: 'eip155:8453' };
+      const response = new Response('ok', { headers: { 'PAYMENT-RESPONSE': x402.encodeHeader(settlement) } });
+      const receipt = x402.getPaymentReceipt(response);
+      return receipt.success === true && receipt.status === 200 && x402.getPaymentReceipt(new Response('x')) === undefined;
+    },
+  },
 };
 
 if (process.env.X402_HOSTILE_CASE) {

@@ -229,6 +229,18 @@ const BAD = [
     payload: () => RANDOM.payload,
     requirement: () => ({ ...requirementOf(RANDOM), network: V.constants.networks.devnet }),
   },
+  {
+    name: 'a requirement of another scheme than exact (the payment is a valid exact one)',
+    reason: 'unsupported_scheme',
+    payload: () => RANDOM.payload,
+    requirement: () => ({ ...requirementOf(RANDOM), scheme: 'upto' }),
+  },
+  {
+    name: 'a payload of an x402 version other than 1 and 2, or none',
+    reason: 'invalid_x402_version',
+    payload: () => ({ ...RANDOM.payload, x402Version: 3 }),
+    requirement: () => requirementOf(RANDOM),
+  },
 ];
 
 test('the base vectors verify as they are', () => {
