@@ -17,6 +17,11 @@ const SETTLES = Symbol('x402-wasm: settles');
 
 /** A header's value when it is a string (a Request-like object's headers may return anything). */
 const text = (value) => (typeof value === 'string' ? value : undefined);
+// A paid answer shares its body stream with the handler's Response, which stays reachable from
+// it: Node's fetch cancels the body of a fetch Response once that Response is garbage-collected
+// (undici), and a handler answering `fetch(upstream)` would otherwise be paid for a body that
+// fails to read.
+const bodyOwners = new WeakMap();
 
 /** Resolves `routeConfig` for `url`, calls `use` with it, and frees it. */
 function withRoute(routeConfig, url, use) {
@@ -314,7 +319,10 @@ export function paymentRequired(config) {
       // Made before settling: a handler's answer that cannot be sent (not a Response, a body
       // already read) must not be paid for. An error answer is not paid for either.
       if (!(response instanceof Response)) throw new TypeError(`the handler answered ${typeof response}, not a Response`);
-      if (settlement || response.status < 400) paid = new Response(response.body, response);
+      if (settlement || response.status < 400) {
+        paid = new Response(response.body, response);
+        bodyOwners.set(paid, response);
+      }
     } catch (error) {
       if (!settlement) await gate.release();
       throw error;

@@ -139,6 +139,21 @@ function workerOptions(name, root, durableObjects) {
   };
 }
 
+const NULL_BODY_STATUSES = [101, 103, 204, 205, 304];
+
+/**
+ * Miniflare's fetch answers `new Response(inner.body, inner)` and drops `inner`, whose body stream
+ * undici cancels when `inner` is garbage-collected (if nothing has locked the stream yet). A body
+ * read after a later task (e.g. once every response of a Promise.all has come in) then fails now
+ * and then with "Body is unusable". Call this in the same microtask chain as the fetch: it locks
+ * the stream at once and hands back a buffered copy.
+ */
+async function buffered(response) {
+  const body = await response.arrayBuffer();
+  const { status, statusText, headers } = response;
+  return new Response(NULL_BODY_STATUSES.includes(status) ? null : body, { status, statusText, headers });
+}
+
 /**
  * Starts Workers in one workerd (Miniflare) on 127.0.0.1. `middlewares` as workerSource.
  * `copies` > 1 runs the same script as that many separate Workers (separate isolates: `w0`, `w1`,
@@ -158,7 +173,7 @@ export async function startHelperWorker(t, { middlewares, copies = 1, durableObj
   t.after(() => mf.dispose());
   const url = (await mf.ready).toString();
   const fetchers = await Promise.all(workers.map((w) => mf.getWorker(w.name)));
-  const fetchAt = (i, path, init) => fetchers[i].fetch(new URL(path, 'http://127.0.0.1').toString(), init);
+  const fetchAt = (i, path, init) => fetchers[i].fetch(new URL(path, 'http://127.0.0.1').toString(), init).then(buffered);
   return {
     mf,
     url,

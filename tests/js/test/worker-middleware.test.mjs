@@ -8,8 +8,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { resolveFromProject } from '../lib/pkg.mjs';
 import { TEST_KEY } from '../lib/paid-server.mjs';
+
+setFlagsFromString('--expose-gc');
+/** A full garbage collection, then a task turn for finalizers (this file runs without --expose-gc). */
+const collect = async () => {
+  runInNewContext('gc')();
+  await new Promise((resolve) => { setTimeout(resolve, 20); });
+};
 
 const worker = await import(pathToFileURL(resolveFromProject('x402-wasm/worker')));
 const x402 = await import(pathToFileURL(resolveFromProject('x402-wasm')));
@@ -425,4 +434,28 @@ test('a misspelt option of paymentRequired, requirePayment or a facilitator clie
     cors: { origin: '*' }, now: 1_800_000_000, settleBeforeHandler: false,
   });
   assert.equal((await pay(new Request('https://api.example/w'), {}, {}, handler)).status, 402);
+});
+
+test('middleware: a handler answering with an upstream fetch Response is paid for a body that still reads in full, garbage collection meanwhile', async (t) => {
+  // Node's fetch cancels the body of a fetch Response once it is garbage-collected; the paid answer
+  // shares that body, so the handler's Response must live as long as the paid one.
+  const upstream = createServer((request, response) => { response.end('U'.repeat(100_000)); });
+  await new Promise((resolve) => { upstream.listen(0, '127.0.0.1', resolve); });
+  t.after(() => upstream.close());
+  const next = () => fetch(`http://127.0.0.1:${upstream.address().port}/`);
+  for (const settleBeforeHandler of [false, true]) {
+    const settling = facilitator({
+      settle: async () => {
+        await collect();
+        return { success: true, transaction: `0x${'ab'.repeat(32)}`, network: 'eip155:84532' };
+      },
+    });
+    const pay = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: settling, settleBeforeHandler });
+    const response = await pay(await paid(pay, 'https://api.example/weather'), {}, {}, next);
+    assert.equal(response.status, 200);
+    assert.equal(settling.calls.settle, 1);
+    await collect();
+    await collect();
+    assert.equal((await response.text()).length, 100_000, `settleBeforeHandler: ${settleBeforeHandler}`);
+  }
 });
