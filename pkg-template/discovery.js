@@ -1,8 +1,11 @@
 // discoverX402: reads a server's x402 discovery document, /.well-known/x402.json (seed 001).
-import { X402Error } from './errors.js';
+import { aborted, discard, readCapped, wholeNumber } from './body.js';
+import { X402Error, onlyKnownOptions } from './errors.js';
 
 /** The largest discovery document read (256 KiB). */
 const MAX_LEN = 256 * 1024;
+/** How long the whole read may take by default (ms), answer and body. */
+const TIMEOUT_MS = 10_000;
 
 function failed(message, cause) {
   return new X402Error(`x402 discovery failed: ${message}`, 'DISCOVERY_FAILED', cause ? { cause } : undefined);
@@ -11,12 +14,18 @@ function failed(message, cause) {
 /**
  * Fetches `<origin>/.well-known/x402.json` for a URL or origin and returns the document (a JSON
  * object) with the `url` it was read from. Sends no credentials and follows no redirect to another
- * origin. Errors: DISCOVERY_FAILED (unreachable, not 200, not a JSON object, over 256 KiB).
+ * origin. The whole read (answer and body) is bounded by `timeoutMs` (10 s by default) and the body
+ * by 256 KiB, read no further. Errors: DISCOVERY_FAILED (unreachable, too slow, not 200, not a
+ * JSON object, over 256 KiB), INVALID_ARGUMENT; an abort of `signal` rejects with its reason.
  *
  * @param {string | URL} site any URL on the site (only its origin is used)
- * @param {{ fetch?: typeof fetch, signal?: AbortSignal }} [options]
+ * @param {{ fetch?: typeof fetch, signal?: AbortSignal, timeoutMs?: number }} [options]
  */
 export async function discoverX402(site, options = {}) {
+  if (typeof options !== 'object' || options === null) throw new X402Error('discoverX402: options must be an object', 'INVALID_ARGUMENT');
+  onlyKnownOptions(options, ['fetch', 'signal', 'timeoutMs'], 'discoverX402');
+  const { signal, timeoutMs = TIMEOUT_MS } = options;
+  wholeNumber(timeoutMs, 'discoverX402', 'timeoutMs', 1, 2 ** 31 - 1);
   let origin;
   try {
     origin = new URL(String(site)).origin;
@@ -26,23 +35,52 @@ export async function discoverX402(site, options = {}) {
   if (origin === 'null') throw new X402Error(`discoverX402 needs an http(s) URL, got ${site}`, 'INVALID_ARGUMENT');
   const url = `${origin}/.well-known/x402.json`;
   const fetcher = options.fetch ?? globalThis.fetch;
+  signal?.throwIfAborted();
+  // One signal for the fetch and the body: the caller's abort, or the deadline.
+  const controller = new AbortController();
+  const timedOut = failed(`${url} did not answer within ${timeoutMs} ms`);
+  const timer = setTimeout(() => controller.abort(timedOut), timeoutMs);
+  const onAbort = () => controller.abort(signal.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const stopped = aborted(controller.signal);
   let response;
   try {
-    response = await fetcher(url, { credentials: 'omit', headers: { accept: 'application/json' }, signal: options.signal });
-  } catch (error) {
-    if (options.signal?.aborted) throw error;
-    throw failed(`${url} is unreachable`, error);
+    try {
+      response = await Promise.race([
+        fetcher(url, { credentials: 'omit', headers: { accept: 'application/json' }, signal: controller.signal }),
+        stopped,
+      ]);
+    } catch (error) {
+      if (controller.signal.aborted) throw controller.signal.reason;
+      throw failed(`${url} is unreachable`, error);
+    }
+    if (response.status !== 200) {
+      discard(response);
+      throw failed(`${url} answered HTTP ${response.status}`);
+    }
+    if (response.url && new URL(response.url).origin !== origin) {
+      discard(response);
+      throw failed(`${url} redirected to another origin`);
+    }
+    let text;
+    try {
+      text = await Promise.race([readCapped(response, MAX_LEN, () => failed(`${url} is larger than ${MAX_LEN} bytes`)), stopped]);
+    } catch (error) {
+      discard(response);
+      if (controller.signal.aborted) throw controller.signal.reason;
+      if (error instanceof X402Error) throw error;
+      throw failed(`${url} could not be read`, error);
+    }
+    let document;
+    try {
+      document = JSON.parse(text);
+    } catch (error) {
+      throw failed(`${url} is not JSON`, error);
+    }
+    if (!document || typeof document !== 'object' || Array.isArray(document)) throw failed(`${url} is not a JSON object`);
+    return { ...document, url };
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
   }
-  if (response.status !== 200) throw failed(`${url} answered HTTP ${response.status}`);
-  if (response.url && new URL(response.url).origin !== origin) throw failed(`${url} redirected to another origin`);
-  const text = await response.text();
-  if (text.length > MAX_LEN) throw failed(`${url} is larger than ${MAX_LEN} bytes`);
-  let document;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw failed(`${url} is not JSON`, error);
-  }
-  if (!document || typeof document !== 'object' || Array.isArray(document)) throw failed(`${url} is not a JSON object`);
-  return { ...document, url };
 }

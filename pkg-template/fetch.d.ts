@@ -174,8 +174,14 @@ export interface X402Discovery {
   [key: string]: unknown;
 }
 
-/** Reads `<origin>/.well-known/x402.json` (no credentials). Errors: DISCOVERY_FAILED, INVALID_ARGUMENT. */
-export function discoverX402(site: string | URL, options?: { fetch?: typeof globalThis.fetch; signal?: AbortSignal }): Promise<X402Discovery>;
+/**
+ * Reads `<origin>/.well-known/x402.json` (no credentials, at most 256 KiB, within `timeoutMs`:
+ * 10 000 by default). Errors: DISCOVERY_FAILED, INVALID_ARGUMENT; an abort rejects with its reason.
+ */
+export function discoverX402(
+  site: string | URL,
+  options?: { fetch?: typeof globalThis.fetch; signal?: AbortSignal; timeoutMs?: number },
+): Promise<X402Discovery>;
 
 /** The receipt of a response returned by a wrapped fetch, or decoded from its PAYMENT-RESPONSE header. */
 export function getPaymentReceipt(response: ResponseLike): PaymentReceipt | undefined;

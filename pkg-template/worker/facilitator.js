@@ -1,6 +1,7 @@
 // createFacilitatorClient: the HTTP client of an x402 facilitator (/verify, /settle, /supported),
 // with a timeout, an auth-header hook, retries on 429 (honouring Retry-After) and a lazily
 // fetched, TTL-cached /supported. No network happens until a method is called.
+import { aborted, readCapped, wholeNumber } from '../body.js';
 import { X402Error, onlyKnownOptions } from '../errors.js';
 
 const MAX_RETRY_AFTER_MS = 10_000;
@@ -24,9 +25,9 @@ export function createFacilitatorClient(options = {}) {
   // Checked here, at startup: a timeout of 0, NaN (an unset env variable through Number()) or
   // past setTimeout's range (2^31 ms, which runtimes take as 1 ms) would abort every /settle,
   // possibly after the facilitator has received it: the buyer charged and not served.
-  wholeNumber(timeoutMs, 'timeoutMs', 1, MAX_TIMER_MS);
-  wholeNumber(retries, 'retries', 0, MAX_RETRIES);
-  wholeNumber(supportedTtlMs, 'supportedTtlMs', 0, Number.MAX_SAFE_INTEGER);
+  wholeNumber(timeoutMs, 'createFacilitatorClient', 'timeoutMs', 1, MAX_TIMER_MS);
+  wholeNumber(retries, 'createFacilitatorClient', 'retries', 0, MAX_RETRIES);
+  wholeNumber(supportedTtlMs, 'createFacilitatorClient', 'supportedTtlMs', 0, Number.MAX_SAFE_INTEGER);
   if (headers != null && typeof headers !== 'function' && typeof headers !== 'object') {
     throw new X402Error('createFacilitatorClient: headers must be an object or a function of { path }', 'INVALID_ARGUMENT');
   }
@@ -63,7 +64,7 @@ export function createFacilitatorClient(options = {}) {
         // an HTML error page, of any size): not read. 400, 402 and 412 carry its JSON answer.
         failed = !retry && (response.status >= 500 || (response.status >= 400 && ![400, 402, 412].includes(response.status)));
         if (retry || failed) response.body?.cancel().catch(() => {});
-        else text = await Promise.race([readCapped(response, path), stopped]);
+        else text = await Promise.race([readCapped(response, MAX_ANSWER_BYTES, () => tooLarge(path)), stopped]);
       } catch (cause) {
         if (cause instanceof X402Error) throw cause;
         throw new X402Error(`facilitator ${path} unreachable: ${cause?.message ?? cause}`,
@@ -115,14 +116,6 @@ export function createFacilitatorClient(options = {}) {
   };
 }
 
-/** Refuses (INVALID_ARGUMENT) anything but a whole number from `min` to `max`. */
-function wholeNumber(value, name, min, max) {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    const shown = typeof value === 'number' ? String(value) : `${typeof value} ${JSON.stringify(value) ?? ''}`.trim();
-    throw new X402Error(`createFacilitatorClient: ${name} must be a whole number from ${min} to ${max}, not ${shown}`, 'INVALID_ARGUMENT');
-  }
-}
-
 function retryAfterMs(value, attempt) {
   const seconds = Number(value);
   if (value && Number.isFinite(seconds)) return Math.min(seconds * 1000, MAX_RETRY_AFTER_MS);
@@ -131,47 +124,9 @@ function retryAfterMs(value, attempt) {
   return Math.min(250 * 2 ** attempt, MAX_RETRY_AFTER_MS);
 }
 
-/** Rejects when `signal` aborts (a custom fetch may not stop on abort); never unhandled. */
-function aborted(signal) {
-  const stopped = new Promise((_, reject) => {
-    signal.addEventListener('abort', () => reject(signal.reason ?? new Error('aborted')), { once: true });
-  });
-  stopped.catch(() => {});
-  return stopped;
-}
-
-/**
- * A facilitator answer's body as text, read chunk by chunk and refused (cancelled) past
- * MAX_ANSWER_BYTES: a facilitator cannot make a Worker hold an answer of any size. A custom fetch's
- * Response-like without a stream body is read with text().
- */
-async function readCapped(response, path) {
-  const tooLarge = () => new X402Error(`facilitator ${path} answer is larger than ${MAX_ANSWER_BYTES} bytes`, 'INVALID_FACILITATOR_RESPONSE');
-  if (typeof response.body?.getReader !== 'function') {
-    const text = String(await response.text());
-    if (text.length > MAX_ANSWER_BYTES) throw tooLarge();
-    return text;
-  }
-  const reader = response.body.getReader();
-  const chunks = [];
-  let length = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    length += value.byteLength;
-    if (length > MAX_ANSWER_BYTES) {
-      reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
+/** A facilitator cannot make a Worker hold an answer of any size. */
+function tooLarge(path) {
+  return new X402Error(`facilitator ${path} answer is larger than ${MAX_ANSWER_BYTES} bytes`, 'INVALID_FACILITATOR_RESPONSE');
 }
 
 function sleep(ms) {

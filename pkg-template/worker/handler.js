@@ -333,7 +333,12 @@ export function paymentRequired(config) {
     }
     if (!settlement) {
       settlement = await gate.settle();
-      if (!settlement.success) return gate.failure(settlement);
+      if (!settlement.success) {
+        // The handler's answer is not sent: its body, unread, would hold its connection (an
+        // upstream fetch's socket, in Node, for as long as the upstream keeps it open).
+        paid.body?.cancel().catch(() => {});
+        return gate.failure(settlement);
+      }
     }
     const name = gate.payment.x402Version === 1 ? 'X-PAYMENT-RESPONSE' : 'PAYMENT-RESPONSE';
     paid.headers.set(name, receiptHeader(settlement, gate.payment.requirement?.network ?? ''));

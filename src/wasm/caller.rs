@@ -12,7 +12,9 @@ use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 use web_sys::{AbortSignal, Headers, Request, Response};
 
-use super::request::{Outgoing, attempt, get, new_request, response_url, stop_if_aborted};
+use super::request::{
+    Outgoing, attempt, get, new_request, redirected, response_url, stop_if_aborted, url_of_response,
+};
 use crate::dialect::PAYMENT_HEADERS;
 
 /// A call as the paying fetch took it: a plain call, or a Request built from it.
@@ -122,7 +124,7 @@ impl Caller {
 
     /// The URL a response came from (the request's, when the response names none).
     pub(crate) fn url_of(&self, response: &Response) -> Result<String, JsValue> {
-        match response.url() {
+        match url_of_response(response)? {
             url if url.is_empty() => Ok(self.request()?.url()),
             url => Ok(url),
         }
@@ -139,8 +141,8 @@ impl Caller {
         first: &Response,
         payment: &[(&str, String)],
     ) -> Result<Outgoing, JsValue> {
-        let url = first.url();
-        if self.plain && !first.redirected() && !url.is_empty() {
+        let url = url_of_response(first)?;
+        if self.plain && !redirected(first)? && !url.is_empty() {
             let flat = Array::new();
             for (name, value) in payment {
                 flat.push(&JsValue::from_str(name));
@@ -149,7 +151,7 @@ impl Caller {
             return Ok(Outgoing::new(url, retry_init(&self.init, &flat)?));
         }
         let request = self.request()?;
-        let url = response_url(first, request);
+        let url = response_url(first, request)?;
         attempt(request, self.body.as_ref(), Some((&url, payment)))
     }
 }

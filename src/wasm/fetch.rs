@@ -24,7 +24,8 @@ use super::guarded::{catching, guarded_promise_abandoning};
 use super::headers::JsHeaders;
 use super::receipts::{one_ly_style, paid_already};
 use super::request::{
-    Hooks, attempt, call_fetch, look_deadline, new_request, origin_of, plain_call, read_text,
+    Hooks, attempt, call_fetch, cancel_quietly, look_deadline, new_request, origin_of, plain_call,
+    read_text, redirected, status_of,
 };
 use super::rpc::RPC_MS;
 use super::timer::{ms_option, now_millis};
@@ -235,7 +236,7 @@ impl Inner {
         let (request, first) = match taken {
             Taken::Plain(caller) => {
                 let first = call_fetch(&self.fetch, true, &caller.first()).await?;
-                if first.status() != 402 {
+                if status_of(&first)? != 402 {
                     return Ok(first.into());
                 }
                 (caller, first)
@@ -248,17 +249,37 @@ impl Inner {
                 };
                 let out = attempt(&request, body.as_ref(), None)?;
                 let first = call_fetch(&self.fetch, self.native, &out).await?;
-                if first.status() != 402 {
+                if status_of(&first)? != 402 {
                     return Ok(first.into());
                 }
                 (Caller::built(request, body), first)
             }
         };
+        let answer = self.answer_402(&request, &first, hooks, pending).await;
+        // A 402 we return nothing for is dropped: its unread body would hold the connection
+        // (Node's fetch keeps the socket of a body never read nor cancelled, past collection).
+        if answer.is_err() {
+            if let Some(body) = first.body() {
+                cancel_quietly(&body);
+            }
+        }
+        answer
+    }
+
+    /// The rest of [`Self::fetch`] once the first answer is a 402: `Ok` with `first`
+    /// itself when it is not ours to pay, else the paid answer.
+    async fn answer_402(
+        &self,
+        request: &Caller,
+        first: &Response,
+        hooks: Hooks,
+        pending: &Cell<Option<ReservationId>>,
+    ) -> Result<JsValue, JsValue> {
         // One request is paid at most once: not when it carries a payment already (the
         // caller's own), nor when the 402 is what a paying fetch inside this one returned
         // after paying (`wrapFetch(wrapFetch(fetch))`, a provider given a paying fetch,
         // another copy of the package), nor when it answers a payment (PAYMENT-RESPONSE).
-        if request.carries_payment()? || paid_already(&first)? {
+        if request.carries_payment()? || paid_already(first)? {
             return Ok(first.into());
         }
         // The v2 header is authoritative: the body is read (from a clone) only without it.
@@ -286,7 +307,7 @@ impl Inner {
             }
             Err(error) => return Err(to_js(&error)),
         };
-        if first.redirected() {
+        if redirected(first)? {
             let method = request.request()?.method();
             if method != "GET" && method != "HEAD" {
                 // fetch may have turned it into a GET (301/302/303) or kept it (307/308);
@@ -295,12 +316,12 @@ impl Inner {
             }
         }
         // Finish the unread 402 body (frees the connection), noting whether it is 1ly's.
-        let one_ly = text.is_empty() && one_ly_style(&first).await;
-        let origin = origin_of(&request.url_of(&first)?);
+        let one_ly = text.is_empty() && one_ly_style(first).await;
+        let origin = origin_of(&request.url_of(first)?);
         let call = Call {
             hooks: &hooks,
-            request: &request,
-            first: &first,
+            request,
+            first,
             challenge: &challenge,
             origin: &origin,
             one_ly,

@@ -324,9 +324,50 @@ fn response_like(value: &JsValue) -> bool {
         && method(value, "clone").is_ok_and(|clone| clone.is_some())
 }
 
-pub(crate) fn response_url(response: &Response, request: &Request) -> String {
-    let url = response.url();
-    if url.is_empty() { request.url() } else { url }
+pub(crate) fn response_url(response: &Response, request: &Request) -> Result<String, JsValue> {
+    let url = url_of_response(response)?;
+    Ok(if url.is_empty() { request.url() } else { url })
+}
+
+/// A member of the wrapped fetch's Response, read through a catching call: one of
+/// another implementation whose getter throws, or answers the wrong type, is
+/// INVALID_ARGUMENT, never an exception thrown through wasm (which would leave what
+/// the unwound frames held allocated).
+fn response_member(response: &Response, key: &str) -> Result<JsValue, JsValue> {
+    Reflect::get(response, &JsValue::from_str(key)).map_err(|_| {
+        invalid_argument(&format!(
+            "the wrapped fetch's response.{key} cannot be read"
+        ))
+    })
+}
+
+fn wrong_member(key: &str) -> JsValue {
+    invalid_argument(&format!(
+        "the wrapped fetch's response.{key} has the wrong type"
+    ))
+}
+
+/// `response.status` (see [`response_member`]).
+pub(crate) fn status_of(response: &Response) -> Result<u16, JsValue> {
+    response_member(response, "status")?
+        .as_f64()
+        .filter(|status| status.fract() == 0.0 && (0.0..1000.0).contains(status))
+        .map(|status| status as u16)
+        .ok_or_else(|| wrong_member("status"))
+}
+
+/// `response.redirected` (see [`response_member`]).
+pub(crate) fn redirected(response: &Response) -> Result<bool, JsValue> {
+    response_member(response, "redirected")?
+        .as_bool()
+        .ok_or_else(|| wrong_member("redirected"))
+}
+
+/// `response.url` (see [`response_member`]).
+pub(crate) fn url_of_response(response: &Response) -> Result<String, JsValue> {
+    response_member(response, "url")?
+        .as_string()
+        .ok_or_else(|| wrong_member("url"))
 }
 
 /// `scheme://host[:port]` of a URL.

@@ -9,15 +9,33 @@ use web_sys::AbortSignal;
 use super::error::invalid_argument;
 use super::request::until_aborted;
 
-/// Resolves after `ms` milliseconds; rejects with the signal's reason if it aborts first.
+/// Resolves after `ms` milliseconds; rejects with the signal's reason if it aborts first
+/// (the timer is cleared then: it would keep a process alive to its end).
 pub(crate) async fn sleep(ms: u32, signal: Option<&web_sys::AbortSignal>) -> Result<(), JsValue> {
-    let set_timeout: Function = super::global("setTimeout")
-        .dyn_into()
-        .map_err(|_| invalid_argument("this runtime has no setTimeout"))?;
-    let timer = Promise::new(&mut |resolve, _reject| {
-        let _ = set_timeout.call2(&JsValue::NULL, &resolve, &JsValue::from(ms));
+    let (set_timeout, clear_timeout) = timers()?;
+    let mut timer = JsValue::UNDEFINED;
+    let slept = Promise::new(&mut |resolve, _reject| {
+        timer = set_timeout
+            .call2(&JsValue::NULL, &resolve, &JsValue::from(ms))
+            .unwrap_or(JsValue::UNDEFINED);
     });
-    until_aborted(signal, timer).await.map(|_| ())
+    let outcome = until_aborted(signal, slept).await;
+    if outcome.is_err() {
+        let _ = clear_timeout.call1(&JsValue::NULL, &timer);
+    }
+    outcome.map(|_| ())
+}
+
+/// The runtime's `setTimeout` and `clearTimeout`.
+fn timers() -> Result<(Function, Function), JsValue> {
+    Ok((
+        super::global("setTimeout")
+            .dyn_into()
+            .map_err(|_| invalid_argument("this runtime has no setTimeout"))?,
+        super::global("clearTimeout")
+            .dyn_into()
+            .map_err(|_| invalid_argument("this runtime has no clearTimeout"))?,
+    ))
 }
 
 /// The current time in milliseconds (`Date.now()`).
@@ -59,14 +77,7 @@ pub(crate) async fn within(
     ms: u32,
     signal: Option<&AbortSignal>,
 ) -> Result<JsValue, JsValue> {
-    let (set_timeout, clear_timeout): (Function, Function) = (
-        super::global("setTimeout")
-            .dyn_into()
-            .map_err(|_| invalid_argument("this runtime has no setTimeout"))?,
-        super::global("clearTimeout")
-            .dyn_into()
-            .map_err(|_| invalid_argument("this runtime has no clearTimeout"))?,
-    );
+    let (set_timeout, clear_timeout) = timers()?;
     let mut timer = JsValue::UNDEFINED;
     let timeout = Promise::new(&mut |_resolve, reject| {
         timer = set_timeout

@@ -307,6 +307,38 @@ const CASES = {
     },
     after: (x402) => x402.parseAmount('1') === '1' && x402.encodeHeader({ a: 1 }).length > 0,
   },
+  // The members of a wrapped fetch's Response are read through catching calls: a getter of a
+  // foreign Response that throws once it has been read used to unwind through wasm, leaving the
+  // pending payment's memory (about 6 KB a call) allocated for good.
+  'a wrapped fetch Response whose redirected getter throws, thousands of times: INVALID_ARGUMENT, no wasm memory kept': {
+    want: ['INVALID_ARGUMENT'],
+    async hostile(x402) {
+      const { initSync } = await import(new URL('./x402_wasm.js', process.env.X402_ENTRY).href);
+      const memory = () => initSync().memory.buffer.byteLength;
+      const header = x402.encodeHeader(paymentRequired());
+      const foreign = () => {
+        const real = new Response('{}', { status: 402, headers: { 'payment-required': header, 'content-type': 'application/json' } });
+        let reads = 0;
+        return {
+          status: 402,
+          url: 'https://api.example/paid',
+          get redirected() { reads += 1; return reads > 1 ? throwing() : false; },
+          headers: real.headers,
+          body: real.body,
+          clone: () => real.clone(),
+        };
+      };
+      const paying = x402.wrapFetch(async () => foreign(), { wallets: [evmWallet(x402)] });
+      const seen = new Set();
+      for (let i = 0; i < 50; i += 1) seen.add(await outcome(() => paying('https://api.example/paid')));
+      const before = memory();
+      for (let i = 0; i < 3000; i += 1) seen.add(await outcome(() => paying('https://api.example/paid')));
+      const grown = memory() - before;
+      if (grown > 1024 * 1024) seen.add(`wasm memory grew by ${grown} bytes`);
+      return [...seen];
+    },
+    after: (x402) => payNormally(x402),
+  },
   'getPaymentReceipt of something that is no Response, thousands of times: INVALID_ARGUMENT, the instance intact': {
     want: ['INVALID_ARGUMENT'],
     async hostile(x402) {

@@ -207,3 +207,36 @@ test('options.transactionTimeout must be whole milliseconds from 1 to 600000', (
   }
   for (const good of [1, 400, 600_000, undefined, null]) x402.wrapFetch(fetch, { wallets, transactionTimeout: good });
 });
+
+test('seed 001: an abort while the status poll waits to ask again leaves no timer keeping the process alive', async (t) => {
+  const { world, front, policy } = await solanaSetup(t, 'seed-001-abort-backoff', { confirm: false });
+  const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25' });
+  t.after(() => server.close());
+  // Every timer made from the signature on, until the call has rejected: which are still armed.
+  const { setTimeout: set, clearTimeout: clear } = globalThis;
+  const armed = new Set();
+  let watching = false;
+  globalThis.setTimeout = function watched(callback, ms, ...rest) {
+    const timer = set((...args) => { armed.delete(timer); callback(...args); }, ms, ...rest);
+    if (watching) armed.add(timer);
+    return timer;
+  };
+  globalThis.clearTimeout = (timer) => { armed.delete(timer); clear(timer); };
+  t.after(() => { globalThis.setTimeout = set; globalThis.clearTimeout = clear; });
+  const controller = new AbortController();
+  const polled = () => front.calls.filter((c) => c.method === 'getSignatureStatuses').length;
+  const pending = x402.wrapFetch(fetch, {
+    wallets: [x402.solanaPrivateKeyWallet(world.keys.payer.seed)], rpc: { [world.network]: front.url }, policy,
+    onEvent: (e) => {
+      if (e.type !== 'signed') return;
+      watching = true;
+      // Once the status was asked twice, the poll is in its backoff (250 ms, then 500 ms, ...).
+      const abortInBackoff = () => (polled() >= 2 ? controller.abort(new Error('stop')) : set(abortInBackoff, 5));
+      abortInBackoff();
+    },
+  })(`${server.url}/api/hello`, { method: 'POST', signal: controller.signal });
+  await assert.rejects(pending, /stop/);
+  watching = false;
+  const alive = [...armed].filter((timer) => timer.hasRef());
+  assert.deepEqual(alive.map((timer) => timer._idleTimeout), [], 'timers left armed after the abort');
+});
