@@ -3,6 +3,7 @@
 // with tsc (strict), with invalid.ts and viem.ts.
 import {
   type AnyWallet,
+  type EIP1193Provider,
   type DocumentName,
   type PaymentEvent,
   type ResponseLike,
@@ -20,13 +21,16 @@ import {
 } from 'x402-wasm';
 import { durableObjectReplayStore, paymentRequired, ready as workerReady } from 'x402-wasm/worker';
 
-declare const ethereum: Parameters<typeof eip1193Wallet>[0];
+// The README's declaration of the injected wallet, for TypeScript users.
+declare global {
+  interface Window { ethereum?: EIP1193Provider }
+}
 declare const env: { EVM_KEY: string; SOLANA_SECRET: string };
 
 // Browser quickstart: an injected wallet, limits in dollars, an approval prompt.
 export async function browser(): Promise<void> {
   const pay = wrapFetch(fetch, {
-    wallets: [eip1193Wallet(ethereum)],
+    wallets: [eip1193Wallet(window.ethereum!)],
     policy: { maxPerPayment: '0.10', budget: { total: '5.00' } },
     onPaymentRequired: ({ amountFormatted, origin }) => confirm(`Pay ${amountFormatted} to ${origin}?`),
   });
