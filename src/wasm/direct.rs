@@ -15,7 +15,9 @@ use super::evm_send::{send_evm_transaction, wait_for_evm_receipt};
 use super::facilitator_pay::Facilitator;
 use super::fetch::{Call, Inner, Settled};
 use super::receipts::Receipt;
-use super::request::{Outgoing, as_response, call_fetch, fetch_promise, read_json};
+use super::request::{
+    Outgoing, as_response, call_fetch, cancel_quietly, fetch_promise, read_json, status_of,
+};
 use super::rpc::{latest_blockhash, need_rpc_url, rpc_url_for};
 use super::svm::mint_info;
 use super::svm_send::{confirm_svm_signature, send_svm_transaction};
@@ -279,7 +281,10 @@ impl Inner {
             else {
                 return Ok(None);
             };
-            if response.status() == 404 {
+            if status_of(&response)? == 404 {
+                if let Some(body) = response.body() {
+                    cancel_quietly(&body);
+                }
                 return Err(to_js(&Error::PaymentExpired {
                     reason: format!("the server no longer knows reference {reference}"),
                 }));
