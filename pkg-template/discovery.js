@@ -16,7 +16,7 @@ function failed(message, cause) {
  * object) with the `url` it was read from. Sends no credentials and follows no redirect to another
  * origin. The whole read (answer and body) is bounded by `timeoutMs` (10 s by default) and the body
  * by 256 KiB, read no further. Errors: DISCOVERY_FAILED (unreachable, too slow, not 200, not a
- * JSON object, over 256 KiB), INVALID_ARGUMENT; an abort of `signal` rejects with its reason.
+ * JSON object, over 256 KiB), INVALID_ARGUMENT (options); an abort of `signal` rejects with its reason.
  *
  * @param {string | URL} site any URL on the site (only its origin is used)
  * @param {{ fetch?: typeof fetch, signal?: AbortSignal, timeoutMs?: number }} [options]
@@ -26,6 +26,11 @@ export async function discoverX402(site, options = {}) {
   onlyKnownOptions(options, ['fetch', 'signal', 'timeoutMs'], 'discoverX402');
   const { signal, timeoutMs = TIMEOUT_MS } = options;
   wholeNumber(timeoutMs, 'discoverX402', 'timeoutMs', 1, 2 ** 31 - 1);
+  if (signal !== undefined && signal !== null && !(typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function')) {
+    throw new X402Error('discoverX402: signal must be an AbortSignal', 'INVALID_ARGUMENT');
+  }
+  const fetcher = options.fetch ?? globalThis.fetch;
+  if (typeof fetcher !== 'function') throw new X402Error('discoverX402: fetch must be a function', 'INVALID_ARGUMENT');
   let origin;
   try {
     origin = new URL(String(site)).origin;
@@ -34,8 +39,7 @@ export async function discoverX402(site, options = {}) {
   }
   if (origin === 'null') throw new X402Error(`discoverX402 needs an http(s) URL, got ${site}`, 'INVALID_ARGUMENT');
   const url = `${origin}/.well-known/x402.json`;
-  const fetcher = options.fetch ?? globalThis.fetch;
-  signal?.throwIfAborted();
+  if (signal?.aborted) throw signal.reason;
   // One signal for the fetch and the body: the caller's abort, or the deadline.
   const controller = new AbortController();
   const timedOut = failed(`${url} did not answer within ${timeoutMs} ms`);
@@ -81,6 +85,6 @@ export async function discoverX402(site, options = {}) {
     return { ...document, url };
   } finally {
     clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener?.('abort', onAbort);
   }
 }

@@ -61,6 +61,13 @@ pub fn decode_header(value: JsValue, document: JsValue) -> Result<JsValue, JsVal
     let document = document_named(&string_arg(&document, "document")?)?;
     let value = string_arg(&value, "the header value")?;
     let json: Value = js(protocol::decode_header(&value, document))?;
+    // A version given as a number other than 1 or 2 is a document of another version,
+    // whatever its shape (a missing or malformed one is the shape's error).
+    if !matches!(document, Document::SettlementResponse)
+        && json.get("x402Version").is_some_and(Value::is_number)
+    {
+        supported_version(&json)?;
+    }
     let checked = match document {
         Document::PaymentRequired => PaymentRequired::deserialize(&json).map(drop),
         Document::PaymentPayload => match json.get("x402Version").and_then(Value::as_u64) {

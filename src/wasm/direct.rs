@@ -16,7 +16,7 @@ use super::facilitator_pay::Facilitator;
 use super::fetch::{Call, Inner, Settled};
 use super::receipts::Receipt;
 use super::request::{
-    Outgoing, as_response, call_fetch, cancel_quietly, fetch_promise, read_json, status_of,
+    Outgoing, as_response, call_fetch, cancel_body, fetch_promise, read_json, status_of,
 };
 use super::rpc::{latest_blockhash, need_rpc_url, rpc_url_for};
 use super::svm::mint_info;
@@ -282,9 +282,7 @@ impl Inner {
                 return Ok(None);
             };
             if status_of(&response)? == 404 {
-                if let Some(body) = response.body() {
-                    cancel_quietly(&body);
-                }
+                cancel_body(&response);
                 return Err(to_js(&Error::PaymentExpired {
                     reason: format!("the server no longer knows reference {reference}"),
                 }));

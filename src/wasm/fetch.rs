@@ -24,7 +24,7 @@ use super::guarded::{catching, guarded_promise_abandoning};
 use super::headers::JsHeaders;
 use super::receipts::{one_ly_style, paid_already};
 use super::request::{
-    Hooks, attempt, call_fetch, cancel_quietly, look_deadline, new_request, origin_of, plain_call,
+    Hooks, attempt, call_fetch, cancel_body, look_deadline, new_request, origin_of, plain_call,
     read_text, redirected, status_of,
 };
 use super::rpc::RPC_MS;
@@ -236,7 +236,7 @@ impl Inner {
         let (request, first) = match taken {
             Taken::Plain(caller) => {
                 let first = call_fetch(&self.fetch, true, &caller.first()).await?;
-                if status_of(&first)? != 402 {
+                if status_of(&first).inspect_err(|_| cancel_body(&first))? != 402 {
                     return Ok(first.into());
                 }
                 (caller, first)
@@ -249,7 +249,7 @@ impl Inner {
                 };
                 let out = attempt(&request, body.as_ref(), None)?;
                 let first = call_fetch(&self.fetch, self.native, &out).await?;
-                if status_of(&first)? != 402 {
+                if status_of(&first).inspect_err(|_| cancel_body(&first))? != 402 {
                     return Ok(first.into());
                 }
                 (Caller::built(request, body), first)
@@ -259,9 +259,7 @@ impl Inner {
         // A 402 we return nothing for is dropped: its unread body would hold the connection
         // (Node's fetch keeps the socket of a body never read nor cancelled, past collection).
         if answer.is_err() {
-            if let Some(body) = first.body() {
-                cancel_quietly(&body);
-            }
+            cancel_body(&first);
         }
         answer
     }

@@ -347,6 +347,16 @@ fn wrong_member(key: &str) -> JsValue {
     ))
 }
 
+/// Cancels the body of a response that will not be read, read through a catching call
+/// (see [`response_member`]): an unread body holds its connection.
+pub(crate) fn cancel_body(response: &Response) {
+    if let Ok(body) = response_member(response, "body") {
+        if body.is_object() {
+            cancel_quietly(&body);
+        }
+    }
+}
+
 /// `response.status` (see [`response_member`]).
 pub(crate) fn status_of(response: &Response) -> Result<u16, JsValue> {
     response_member(response, "status")?

@@ -114,4 +114,6 @@ test('discoverX402: a refused answer gives its connection back; a huge one is re
   await assert.rejects(x402.discoverX402(local, { fetch: stalling, signal: controller.signal }), (e) => e === reason);
   await assert.rejects(x402.discoverX402(local, { timeoutMs: 0 }), { code: 'INVALID_ARGUMENT' });
   await assert.rejects(x402.discoverX402(local, { timeout: 5 }), { code: 'INVALID_ARGUMENT' });
+  await assert.rejects(x402.discoverX402(local, { signal: {} }), { code: 'INVALID_ARGUMENT' });
+  await assert.rejects(x402.discoverX402(local, { fetch: 5 }), { code: 'INVALID_ARGUMENT' });
 });

@@ -65,6 +65,13 @@ test('verifyPayment: a valid payload under an x402 version other than 1 and 2 (o
     assert.throws(() => x402.decodeHeader(x402.encodeHeader({ ...c.paymentRequired, x402Version: version }), 'PaymentRequired'),
       (e) => e.code === 'UNSUPPORTED_VERSION');
   }
+  // A later version is named as such whatever its shape (a v1-shaped or odd document too).
+  const { accepted, ...v1Shaped } = payload;
+  for (const [document, doc] of [['PaymentPayload', { ...v1Shaped, scheme: 'exact', network: 'base', x402Version: 3 }],
+    ['PaymentRequired', { x402Version: 3, accepts: 'x' }]]) {
+    assert.throws(() => x402.decodeHeader(x402.encodeHeader(doc), document), (e) => e.code === 'UNSUPPORTED_VERSION', document);
+  }
+  assert.ok(accepted);
   assert.equal(x402.decodeHeader(x402.encodePaymentHeader(payload), 'PaymentPayload').x402Version, 2);
 });
 

@@ -339,6 +339,35 @@ const CASES = {
     },
     after: (x402) => payNormally(x402),
   },
+  // A 402 refused with an error has its body cancelled, the body read through a catching call:
+  // a foreign Response whose body getter throws keeps the refusal's code and leaks nothing.
+  'a refused 402 whose body getter throws, thousands of times: its own code (INVALID_HEADER), no wasm memory kept': {
+    want: ['INVALID_HEADER'],
+    async hostile(x402) {
+      const { initSync } = await import(new URL('./x402_wasm.js', process.env.X402_ENTRY).href);
+      const memory = () => initSync().memory.buffer.byteLength;
+      const foreign = () => {
+        const real = new Response('{}', { status: 402, headers: { 'payment-required': 'not base64 !!' } });
+        return {
+          status: 402,
+          url: 'https://api.example/paid',
+          redirected: false,
+          headers: real.headers,
+          get body() { return throwing(); },
+          clone: () => real.clone(),
+        };
+      };
+      const paying = x402.wrapFetch(async () => foreign(), { wallets: [evmWallet(x402)] });
+      const seen = new Set();
+      for (let i = 0; i < 50; i += 1) seen.add(await outcome(() => paying('https://api.example/paid')));
+      const before = memory();
+      for (let i = 0; i < 2000; i += 1) seen.add(await outcome(() => paying('https://api.example/paid')));
+      const grown = memory() - before;
+      if (grown > 1024 * 1024) seen.add(`wasm memory grew by ${grown} bytes`);
+      return [...seen];
+    },
+    after: (x402) => payNormally(x402),
+  },
   'getPaymentReceipt of something that is no Response, thousands of times: INVALID_ARGUMENT, the instance intact': {
     want: ['INVALID_ARGUMENT'],
     async hostile(x402) {
