@@ -102,7 +102,19 @@ export interface X402FetchState {
    * the payment had gone out, since it may still settle: do not tell the user nothing was paid.
    */
   error: HookError | null;
+  /** See {@link PaymentSpent}. */
+  spent: PaymentSpent;
 }
+
+/**
+ * Whether the latest request's payment moved money: `false` when nothing that can move money left
+ * the client (also after a refusal or an abort before the payment went out); `'unknown'` once a
+ * payment or transfer went out without a successful receipt (the connection died after sending it,
+ * the server answered a failure, the request was aborted while paying): it may have settled, so do
+ * not tell the user nothing was paid, nor offer to pay again without saying so; `true` with a
+ * successful receipt.
+ */
+export type PaymentSpent = false | 'unknown' | true;
 
 /**
  * The provider's paying fetch, with the state of this component's latest request. Each component
@@ -126,6 +138,8 @@ export interface PaidResource<T = unknown> {
   receipt: PaymentReceipt | null;
   /** What the load threw (X402Error, network error, abort) or the JSON parse error. */
   error: HookError | null;
+  /** See {@link PaymentSpent}: of the url shown. */
+  spent: PaymentSpent;
   /** True from the moment a load is due until it ends. */
   loading: boolean;
   /** Loads the resource again (paying again if the server asks again). */

@@ -6,7 +6,7 @@ import { isSettingsChange, paymentWentOut, usePayingFetch } from './useX402Fetch
 
 const NOTHING = { url: undefined, data: undefined, response: null, error: null, loading: false, load: null };
 /** The payment fields of a url whose load is not this component's latest request. */
-const NO_PAYMENT = { status: 'idle', pendingPayment: null, receipt: null };
+const NO_PAYMENT = { status: 'idle', pendingPayment: null, receipt: null, spent: false };
 /** The round of loads: a new object for each refetch() (`retry: null`) and each automatic retry of `retry`. */
 const FIRST = { retry: null };
 
@@ -200,11 +200,13 @@ export function usePaidResource(url, init) {
 function paymentOf(shown, newest, state) {
   const { load } = shown;
   if (!load) return NO_PAYMENT;
-  if (load === newest) return { status: state.status, pendingPayment: state.pendingPayment, receipt: state.receipt };
-  if (shown.loading) return { ...NO_PAYMENT, status: 'paying' }; // approved: it is paying
+  if (load === newest) return { status: state.status, pendingPayment: state.pendingPayment, receipt: state.receipt, spent: state.spent };
+  // Taken up again while it runs: approved, so it is paying (or about to: it may move money).
+  if (shown.loading) return { ...NO_PAYMENT, status: 'paying', spent: 'unknown' };
   const receipt = shown.response ? getPaymentReceipt(shown.response) ?? null : null;
   const failed = shown.error || (receipt && !receipt.success);
-  return { status: failed ? 'error' : receipt ? 'settled' : 'idle', pendingPayment: null, receipt };
+  const spent = receipt?.success ? true : load.sent ? 'unknown' : false;
+  return { status: failed ? 'error' : receipt ? 'settled' : 'idle', pendingPayment: null, receipt, spent };
 }
 
 /** The state update of a load of `key` under way: what was shown for `key` stays until it ends. */

@@ -5,16 +5,22 @@ import { useCallback, useContext, useEffect, useRef, useState } from 'react';
 import { X402Error } from 'x402-wasm';
 import { X402Context } from './provider.js';
 
-const IDLE = { status: 'idle', pendingPayment: null, receipt: null, error: null };
+const IDLE = { status: 'idle', pendingPayment: null, receipt: null, error: null, spent: false };
 
 /** How each event of the wrapped fetch moves the state. */
 const ON_EVENT = {
   approved: () => ({ status: 'signing', pendingPayment: null }),
   rejected: () => ({ pendingPayment: null }),
-  signed: () => ({ status: 'paying' }),
-  settled: (event) => ({ status: 'settled', receipt: event.receipt ?? null }),
-  // A policy refusal carries no receipt; the error thrown next sets `error`.
-  failed: (event) => ({ status: 'error', pendingPayment: null, receipt: event.receipt ?? null }),
+  signed: () => ({ status: 'paying', spent: 'unknown' }),
+  settled: (event) => ({ status: 'settled', receipt: event.receipt ?? null, spent: true }),
+  // A policy refusal carries no receipt; the error thrown next sets `error`. A paid request that
+  // failed went out: what it moved is not known here (a transfer may have been sent).
+  failed: (event) => ({
+    status: 'error',
+    pendingPayment: null,
+    receipt: event.receipt ?? null,
+    spent: paymentWentOut(event) ? 'unknown' : false,
+  }),
 };
 
 /** Whether `event` says the payment left the client (it may settle, whatever happens next). */
@@ -99,6 +105,7 @@ export function usePayingFetch() {
       const update = (patch) => set((state) => ({ ...state, ...patch }));
       let decision = null; // this request's open question, if any
       let sent = false; // the payment left the client
+      let told; // `spent` as the request's settled or failed event said it
       const owner = {
         ask(question) {
           // One question per component, the newest request's: an older request is declined.
@@ -131,6 +138,7 @@ export function usePayingFetch() {
           if (paymentWentOut(event)) sent = true;
           tap?.(event);
           const patch = ON_EVENT[event.type]?.(event);
+          if (patch && 'spent' in patch && event.type !== 'signed') told = patch.spent;
           if (patch) update(patch);
         },
       };
@@ -148,7 +156,10 @@ export function usePayingFetch() {
           settle();
           // A request its caller aborted before anything was paid is simply over; once the payment
           // went out, it may still settle: the abort is an error, not a return to 'idle'.
-          set(signal?.aborted && !sent ? IDLE : (state) => ({ ...state, status: 'error', pendingPayment: null, error }));
+          // Once it went out, it may have settled, unless its last event said what it spent.
+          set(signal?.aborted && !sent ? IDLE : (state) => ({
+            ...state, status: 'error', pendingPayment: null, error, spent: told ?? (sent ? 'unknown' : false),
+          }));
           throw error;
         },
       );

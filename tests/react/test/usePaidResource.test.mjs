@@ -348,3 +348,36 @@ if (reactVersion !== '18') {
     await until(() => hook.latest.pendingPayment !== null);
   });
 }
+
+// A network failure is an Error without a code whether or not the payment reached the server:
+// `spent` tells them apart, so a page never says "nothing was paid" (nor offers to pay again
+// silently) when it may have been.
+test(`React ${reactVersion}: usePaidResource spent: false before any payment, 'unknown' once it went out, true when settled`, async (t) => {
+  const results = {};
+  for (const when of ['refused', 'before', 'after', 'settled']) {
+    const server = fakeServer(routes);
+    const net = async (request) => {
+      if (when === 'before') throw new TypeError('Failed to fetch');
+      const response = await server.fetch(request);
+      // The paid request reached the server (it verified and recorded the payment); the answer is lost.
+      if (when === 'after' && request.headers.get('payment-signature')) throw new TypeError('Failed to fetch');
+      return response;
+    };
+    const hook = resource(server, '/report');
+    await mountProvider(t, server, [hook], { fetch: net });
+    await until(() => hook.latest.pendingPayment || !hook.latest.loading);
+    if (hook.latest.pendingPayment) {
+      const { pendingPayment } = hook.latest;
+      await inAct(() => (when === 'refused' ? pendingPayment.reject() : pendingPayment.approve()));
+    }
+    await until(() => !hook.latest.loading);
+    await tick(10);
+    results[when] = { status: hook.latest.status, spent: hook.latest.spent, paid: server.payments.length };
+  }
+  assert.deepEqual(results, {
+    refused: { status: 'error', spent: false, paid: 0 },
+    before: { status: 'error', spent: false, paid: 0 },
+    after: { status: 'error', spent: 'unknown', paid: 1 },
+    settled: { status: 'settled', spent: true, paid: 1 },
+  });
+});
