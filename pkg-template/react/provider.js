@@ -81,11 +81,18 @@ export function X402Provider({
   return createElement(X402Context.Provider, { value: made.value }, children);
 }
 
-/** `value`, or the one of an earlier render when `same` says they are equal. */
+/**
+ * `value`, or the committed one when `same` says they are equal. Compared with what was committed,
+ * not with the last render: a render React discards (a transition that suspended) must not leave
+ * its value behind, or the next render would see a change back and make a new paying fetch.
+ */
 function useSameValue(value, same) {
-  const kept = useRef(value);
-  if (!same(kept.current, value)) kept.current = value;
-  return kept.current;
+  const committed = useRef(value);
+  const current = same(committed.current, value) ? committed.current : value;
+  useEffect(() => {
+    committed.current = current;
+  });
+  return current;
 }
 
 /**

@@ -2,9 +2,9 @@
 // question open, aborting a request that waits for its turn or for the user.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { React, consoleErrors, expectConsoleErrors, reactVersion, useX402Fetch } from '../lib/env.mjs';
+import { React, X402Provider, consoleErrors, expectConsoleErrors, reactVersion, usePaidResource, useX402Fetch } from '../lib/env.mjs';
 import { inAct, mount, mountProvider, probe, tick, until } from '../lib/render.mjs';
-import { fakeServer } from '../lib/fake-server.mjs';
+import { fakeServer, testWallet } from '../lib/fake-server.mjs';
 
 const CENT = '10000';
 
@@ -100,4 +100,46 @@ test(`React ${reactVersion}: aborting one of two requests waiting for the user l
   assert.equal((await third.done).value.status, 200);
   await tick();
   assert.deepEqual(server.payments.map((p) => p.path), ['/b']);
+});
+
+// A transition that sets a new policy and suspends is never committed: the provider's settings did
+// not change, so a later urgent render must not decline the open question (it compared with the
+// discarded render's policy, made a new paying fetch and asked again).
+test(`React ${reactVersion}: a render React discards (a suspended transition) does not change the provider's settings`, async (t) => {
+  const h = React.createElement;
+  const server = fakeServer({ '/a': { price: CENT, body: { a: 1 } } });
+  const wallets = [testWallet()];
+  const never = new Promise(() => {});
+  const app = {};
+  const seen = {};
+  const committed = [];
+  function Suspender() { throw never; }
+  function Page() {
+    const resource = usePaidResource(server.url('/a'));
+    React.useEffect(() => { Object.assign(seen, resource); });
+    return null;
+  }
+  function App() {
+    const [policy, setPolicy] = React.useState({ maxPerPayment: '0.10' });
+    const [suspend, setSuspend] = React.useState(false);
+    const [, setCount] = React.useState(0);
+    Object.assign(app, { setPolicy, setSuspend, setCount });
+    React.useEffect(() => { committed.push(policy.maxPerPayment); }, [policy]);
+    return h(React.Suspense, { fallback: 'loading' },
+      h(X402Provider, { wallets, policy, fetch: server.fetch }, h(Page), suspend ? h(Suspender) : null));
+  }
+  const view = await mount(h(App));
+  t.after(view.unmount);
+  await until(() => seen.pendingPayment);
+  const question = seen.pendingPayment;
+  await inAct(() => React.startTransition(() => { app.setPolicy({ maxPerPayment: '0.20' }); app.setSuspend(true); }));
+  await tick(10);
+  await inAct(() => app.setCount((c) => c + 1)); // an urgent render of the provider's parent
+  await tick(20);
+  assert.deepEqual(committed, ['0.10'], 'the transition was not committed');
+  assert.equal(seen.pendingPayment, question, 'the open question was replaced');
+  assert.equal(server.requests.filter((r) => !r.paid).length, 1, 'the 402 was asked for again');
+  await inAct(() => question.approve());
+  await until(() => seen.status === 'settled');
+  assert.equal(server.payments.length, 1);
 });
