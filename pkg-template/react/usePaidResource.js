@@ -119,7 +119,11 @@ export function usePaidResource(url, init) {
       load.detach = () => outer?.removeEventListener('abort', abort);
       const tap = (event) => {
         if (event.type === 'approved') load.approved = true;
-        if (paymentWentOut(event)) load.sent = true;
+        if (paymentWentOut(event) && !load.sent) {
+          load.sent = true;
+          // A load taken up again is shown from its own fields, not the hook's state: render it.
+          if (newest.current !== load) setResult((shown) => (shown.load === load ? { ...shown } : shown));
+        }
       };
       const finish = (next) => {
         load.detach();
@@ -201,8 +205,8 @@ function paymentOf(shown, newest, state) {
   const { load } = shown;
   if (!load) return NO_PAYMENT;
   if (load === newest) return { status: state.status, pendingPayment: state.pendingPayment, receipt: state.receipt, spent: state.spent };
-  // Taken up again while it runs: approved, so it is paying (or about to: it may move money).
-  if (shown.loading) return { ...NO_PAYMENT, status: 'paying', spent: 'unknown' };
+  // Taken up again while it runs: approved, so it is signing, or paying once the payment went out.
+  if (shown.loading) return { ...NO_PAYMENT, status: load.sent ? 'paying' : 'signing', spent: load.sent ? 'unknown' : false };
   const receipt = shown.response ? getPaymentReceipt(shown.response) ?? null : null;
   const failed = shown.error || (receipt && !receipt.success);
   const spent = receipt?.success ? true : load.sent ? 'unknown' : false;

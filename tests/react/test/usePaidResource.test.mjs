@@ -381,3 +381,29 @@ test(`React ${reactVersion}: usePaidResource spent: false before any payment, 'u
     settled: { status: 'settled', spent: true, paid: 1 },
   });
 });
+
+test(`React ${reactVersion}: usePaidResource: a load taken up while its wallet still signs shows 'signing' (nothing out yet), then 'paying'`, async (t) => {
+  const server = fakeServer(routes);
+  const hook = resource(server, '/report');
+  const view = await mountProvider(t, server, [hook], { fetch: abortable(server) });
+  const signing = view.wallet.holdSigning();
+  const paying = server.holdPaid();
+  await until(() => hook.latest.pendingPayment !== null);
+  await inAct(() => hook.latest.pendingPayment.approve());
+  await until(() => hook.latest.status === 'signing');
+  hook.props = { url: server.url('/free') };
+  await view.rerender([hook]);
+  await until(() => !hook.latest.loading);
+  hook.props = { url: server.url('/report') };
+  await view.rerender([hook]);
+  await tick(20);
+  assert.deepEqual([hook.latest.status, hook.latest.spent, hook.latest.loading], ['signing', false, true]);
+  await inAct(() => signing.open());
+  await until(() => hook.latest.status === 'paying');
+  assert.equal(hook.latest.spent, 'unknown');
+  await inAct(() => paying.open());
+  await until(() => !hook.latest.loading);
+  assert.deepEqual([hook.latest.status, hook.latest.spent], ['settled', true]);
+  assert.equal(view.wallet.signatures, 1);
+  assert.equal(server.payments.length, 1);
+});
