@@ -16,7 +16,8 @@ use super::facilitator_pay::Facilitator;
 use super::fetch::{Call, Inner, Settled};
 use super::receipts::Receipt;
 use super::request::{
-    Outgoing, as_response, call_fetch, cancel_body, fetch_promise, read_json, status_of,
+    Outgoing, as_response, call_fetch, cancel_body, fetch_promise, is_ok, read_json, status_of,
+    status_or_zero,
 };
 use super::rpc::{latest_blockhash, need_rpc_url, rpc_url_for};
 use super::svm::mint_info;
@@ -288,7 +289,8 @@ impl Inner {
                 }));
             }
             let answer = read_json(&response, deadline_ms).await;
-            let paid = response.ok() && answer.get("paid") == Some(&Value::Bool(true));
+            let paid =
+                is_ok(status_or_zero(&response)) && answer.get("paid") == Some(&Value::Bool(true));
             Ok(paid.then_some(()))
         };
         poll(

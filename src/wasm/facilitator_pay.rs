@@ -11,7 +11,7 @@ use super::convert::{MAX_ELEMENTS, entries, is_array, items, unreadable};
 use super::direct::text;
 use super::error::{invalid_argument, to_js};
 use super::fetch::{Call, Inner, Settled};
-use super::request::{Outgoing, call_fetch, read_json};
+use super::request::{Outgoing, call_fetch, is_ok, read_json, status_or_zero};
 use crate::dialect::Requirement;
 use crate::error::Error;
 
@@ -117,11 +117,11 @@ impl Inner {
         let response = call_fetch(&self.fetch, self.native, &out)
             .await
             .map_err(Settled::Unknown)?;
-        let status = response.status();
+        let status = status_or_zero(&response);
         let answer = read_json(&response, super::request::look_deadline()).await;
         let field = |name: &str| answer.get(name).and_then(Value::as_str).map(str::to_owned);
         let refused = |reason: String| to_js(&Error::FacilitatorError { reason });
-        if !response.ok() {
+        if !is_ok(status) {
             let reason = field("error").unwrap_or_else(|| format!("HTTP {status}"));
             // A 4xx is a refusal (nothing paid), but for those that may come after paying: a
             // timeout (408), a conflict ("reference already paid", 409), too early (425) or a

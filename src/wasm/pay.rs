@@ -11,7 +11,7 @@ use super::error::{code_of, invalid_argument, is_x402_error, to_js};
 use super::evm::{SignInputs, now_seconds, random_memo, random_nonce, sign_for};
 use super::fetch::{Call, Inner, Settled};
 use super::receipts::{Receipt, one_ly_metadata, read_receipt, remember_receipt};
-use super::request::{body_error, call_fetch, until_aborted};
+use super::request::{body_error, call_fetch, status_or_zero, until_aborted};
 use super::timer::now_millis;
 use crate::client::exact_terms_problem;
 use crate::dialect::Requirement;
@@ -115,7 +115,7 @@ impl Inner {
                     hooks,
                     kind,
                     Some(requirement),
-                    || json!({ "receipt": receipt, "status": response.status() }),
+                    || json!({ "receipt": receipt, "status": status_or_zero(&response) }),
                 );
                 remember_receipt(&response, &receipt);
                 Ok(response.into())

@@ -10,7 +10,9 @@ use web_sys::Response;
 
 use super::convert::{method, read, view_to_js};
 use super::error::{caused, invalid_argument, js};
-use super::request::{cancel_quietly, look_deadline, paid_responses, read_text};
+use super::request::{
+    cancel_body, is_ok, look_deadline, paid_responses, read_text, status_or_zero,
+};
 use crate::dialect::{DialectId, MAX_BODY_LEN, Requirement};
 use crate::error::Document;
 use crate::protocol::{PaymentRequired, SettlementResponse, decode_header};
@@ -87,7 +89,7 @@ impl Receipt {
         response: &Response,
         body_error: Option<String>,
     ) -> Self {
-        let status = response.status();
+        let status = status_or_zero(response);
         let success = (200..300).contains(&status);
         let error_reason = (!success).then(|| {
             response
@@ -125,7 +127,7 @@ impl Receipt {
         transaction: String,
         payer: String,
     ) -> Self {
-        let status = response.status();
+        let status = status_or_zero(response);
         let success = (200..300).contains(&status);
         Receipt {
             success,
@@ -236,7 +238,10 @@ pub(crate) fn read_receipt(response: &Response, dialect: DialectId) -> Option<Re
         .find_map(|name| headers.get(name).ok().flatten())?;
     let settlement: SettlementResponse =
         decode_header(&value, Document::SettlementResponse).ok()?;
-    Some(Receipt::from_settlement(settlement, response.status()))
+    Some(Receipt::from_settlement(
+        settlement,
+        status_or_zero(response),
+    ))
 }
 
 /// Finishes an x402 v2 402 whose body was not needed (its `PAYMENT-REQUIRED`
@@ -247,9 +252,7 @@ pub(crate) fn read_receipt(response: &Response, dialect: DialectId) -> Option<Re
 /// unread: a Worker's unread subrequest body holds one of its few connections.
 pub(crate) async fn one_ly_style(first: &Response) -> bool {
     if !is_json(first) || too_short_for_a_document(first) {
-        if let Some(stream) = first.body() {
-            cancel_quietly(&stream);
-        }
+        cancel_body(first);
         return false;
     }
     // `{}` or an error message is not the document; 1ly's repeat names its accepts.
@@ -283,7 +286,7 @@ fn is_json(response: &Response) -> bool {
 /// The `_1ly` member of a paid JSON response (1ly's purchase metadata), read from
 /// a clone so the caller still gets the whole body. Only small JSON bodies are read.
 pub(crate) async fn one_ly_metadata(response: &Response) -> Option<Value> {
-    if !response.ok() || !is_json(response) {
+    if !is_ok(status_or_zero(response)) || !is_json(response) {
         return None;
     }
     let text = read_text(&response.clone().ok()?, 1 << 20, look_deadline())

@@ -69,7 +69,7 @@ pub(crate) fn look_deadline() -> f64 {
 
 /// The `error` member of a failed response's JSON body (read from a clone).
 pub(crate) async fn body_error(response: &Response) -> Option<String> {
-    if response.status() < 400 {
+    if status_or_zero(response) < 400 {
         return None;
     }
     let json = read_json(&response.clone().ok()?, look_deadline()).await;
@@ -355,6 +355,17 @@ pub(crate) fn cancel_body(response: &Response) {
             cancel_quietly(&body);
         }
     }
+}
+
+/// `response.status`, or 0 when it cannot be read (see [`response_member`]): for a
+/// response that answers a payment already sent, a failure to report, not an error.
+pub(crate) fn status_or_zero(response: &Response) -> u16 {
+    status_of(response).unwrap_or(0)
+}
+
+/// Whether `status` is a success (2xx), as `response.ok` says.
+pub(crate) fn is_ok(status: u16) -> bool {
+    (200..300).contains(&status)
 }
 
 /// `response.status` (see [`response_member`]).

@@ -368,6 +368,47 @@ const CASES = {
     },
     after: (x402) => payNormally(x402),
   },
+  // The paid retry's Response is read through catching calls too: once the payment went out, a
+  // status that cannot be read is a failed receipt (status 0) with its 'failed' event, the response
+  // handed back, never a rejection that skips the event and leaves the call's memory allocated.
+  'a paid retry whose status getter throws once read, a thousand times: the response back, a failed receipt, no memory kept': {
+    want: ['NO_ERROR failed 0'],
+    async hostile(x402) {
+      const { initSync } = await import(new URL('./x402_wasm.js', process.env.X402_ENTRY).href);
+      const memory = () => initSync().memory.buffer.byteLength;
+      const header = x402.encodeHeader(paymentRequired());
+      const respond = async (request) => {
+        if (!request.headers.get('payment-signature')) return new Response('{}', { status: 402, headers: { 'payment-required': header } });
+        const real = new Response('paid');
+        let reads = 0;
+        return {
+          get status() { reads += 1; return reads > 1 ? throwing() : 200; },
+          url: 'https://api.example/paid',
+          redirected: false,
+          headers: real.headers,
+          body: real.body,
+          clone: () => real.clone(),
+        };
+      };
+      let last;
+      const paying = x402.wrapFetch(respond, {
+        wallets: [evmWallet(x402)], policy: { budget: { total: '100' } }, onEvent: (event) => { last = event; },
+      });
+      const once = async () => {
+        const response = await paying('https://api.example/paid').catch((error) => error);
+        if (!('headers' in response)) return `${response.code ?? response}`;
+        return `NO_ERROR ${last.type} ${x402.getPaymentReceipt(response)?.status}`;
+      };
+      const seen = new Set();
+      for (let i = 0; i < 20; i += 1) seen.add(await once());
+      const before = memory();
+      for (let i = 0; i < 1000; i += 1) seen.add(await once());
+      const grown = memory() - before;
+      if (grown > 1024 * 1024) seen.add(`wasm memory grew by ${grown} bytes`);
+      return [...seen];
+    },
+    after: (x402) => payNormally(x402),
+  },
   'getPaymentReceipt of something that is no Response, thousands of times: INVALID_ARGUMENT, the instance intact': {
     want: ['INVALID_ARGUMENT'],
     async hostile(x402) {
