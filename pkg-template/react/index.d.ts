@@ -157,6 +157,8 @@ export interface PaidResource<T = unknown> {
  * paid again: a load hidden while waiting for approval runs again when shown, an approved one goes on.
  * When the provider's wallets or policy change, a load that failed or got a 402 is tried again (e.g.
  * once a wallet connects), but not one the user refused, one aborted, or one whose payment went out;
+ * one the budget refused (BUDGET_EXCEEDED) is tried again when another request gives its reservation
+ * back (its question declined);
  * one the policy refused, or that was itself such a retry, only when the settings change in value
  * (not for a wallet adapter made again at a render).
  */

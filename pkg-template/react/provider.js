@@ -46,6 +46,10 @@ export function X402Provider({
   const props = { wallets, policy, fetch, rpc, facilitators, transactionTimeout, rpcTimeout, onEvent };
   // The newest wrapped fetch: the next one shares its spending, even if React drops this memo.
   const spending = useRef(undefined);
+  // Told when a budget reservation is given back (a question declined, a wallet that refused):
+  // a load the budget refused meanwhile may now be paid (usePaidResource tries it again).
+  const releases = useRef(null);
+  releases.current ??= new Set();
   const config = useSameValue(props, sameConfig);
   const settings = useSameValue(settingsOf(config), sameValue);
   const made = useMemo(() => {
@@ -63,22 +67,41 @@ export function X402Provider({
         shareBudgetWith: spending.current,
         // Nothing is approved without a hook asking its user: the per-call hooks replace this default.
         onPaymentRequired: () => false,
-        onEvent: (event) => live.current.onEvent?.(event),
+        onEvent: (event) => {
+          if (releasesBudget(event)) for (const listener of [...releases.current]) listener();
+          live.current.onEvent?.(event);
+        },
       });
     } catch (error) {
       // Settings wrapFetch refuses (INVALID_POLICY, INVALID_ARGUMENT), e.g. a policy typed by the
       // user: each request rejects with that error, as the hooks report it, instead of the render
       // throwing; the budget goes on with the next valid settings.
       const refused = () => Promise.reject(error);
-      return { live, value: { fetch: refused, settings } };
+      return { live, value: { fetch: refused, settings, onRelease: subscribe(releases.current) } };
     }
     spending.current = paying;
-    return { live, value: { fetch: paying, settings } };
+    return { live, value: { fetch: paying, settings, onRelease: subscribe(releases.current) } };
   }, [config, settings]);
   useEffect(() => {
     made.live.current = props;
   });
   return createElement(X402Context.Provider, { value: made.value }, children);
+}
+
+/**
+ * Whether `event` gives a reservation back: one was made (the event names its requirement) and
+ * nothing left the client (declined, or failed before sending).
+ */
+function releasesBudget(event) {
+  return event.requirement != null && (event.type === 'rejected' || (event.type === 'failed' && event.spent === false));
+}
+
+/** `onRelease(listener)` of the context: adds `listener` to `set`; returns its removal. */
+function subscribe(set) {
+  return (listener) => {
+    set.add(listener);
+    return () => set.delete(listener);
+  };
 }
 
 /**

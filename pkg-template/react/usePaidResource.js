@@ -82,6 +82,17 @@ export function usePaidResource(url, init) {
   }, [key]);
   useEffect(retryStale, [context, retryStale]);
 
+  // A load the budget refused is tried again once a reservation is given back (another request's
+  // question declined): the budget it was refused for was only held, not spent.
+  useEffect(
+    () =>
+      context.onRelease?.(() => {
+        const done = last.current;
+        if (!running.current && done.url === key && done.error?.code === 'BUDGET_EXCEEDED') setRound({ retry: key });
+      }),
+    [context, key],
+  );
+
   useEffect(() => {
     if (key === '') return undefined;
     // Effects run again, with the state kept, when a component hidden by React's <Activity> is

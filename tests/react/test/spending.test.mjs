@@ -462,3 +462,27 @@ test(`React ${reactVersion}: a viem WalletClient adapter written in the render o
   assert.equal(page.latest.pendingPayment, asked, 'the same question stays open');
   assert.deepEqual(server.requests, [{ path: '/a', paid: false }]);
 });
+
+// An open question holds its budget reservation; a load the budget refused meanwhile is tried again
+// once the question is declined (the cent was only held), not left in BUDGET_EXCEEDED.
+test(`React ${reactVersion}: a load refused BUDGET_EXCEEDED while another's question held the budget is asked again once that question is declined`, async (t) => {
+  const h = React.createElement;
+  const server = fakeServer({ '/a': { price: '10000', body: { a: 1 } }, '/b': { price: '10000', body: { b: 2 } } });
+  const wallets = [testWallet()];
+  const policy = { budget: { total: '0.01' } };
+  const a = probe(({ url }) => usePaidResource(url), { url: server.url('/a') });
+  const b = probe(({ url }) => usePaidResource(url), { url: server.url('/b') });
+  const view = await mount(h(X402Provider, { wallets, fetch: server.fetch, policy }, a.element()));
+  t.after(view.unmount);
+  await until(() => a.latest.pendingPayment);
+  await view.rerender(h(X402Provider, { wallets, fetch: server.fetch, policy }, a.element(), b.element()));
+  await until(() => !b.latest.loading);
+  assert.equal(b.latest.error?.code, 'BUDGET_EXCEEDED');
+  await inAct(() => a.latest.pendingPayment.reject());
+  await until(() => b.latest.pendingPayment);
+  await inAct(() => b.latest.pendingPayment.approve());
+  await until(() => !b.latest.loading);
+  assert.deepEqual(b.latest.data, { b: 2 });
+  assert.equal(a.latest.error?.code, 'PAYMENT_REJECTED');
+  assert.deepEqual(server.payments.map((p) => p.path), ['/b']);
+});
