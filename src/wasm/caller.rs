@@ -12,9 +12,8 @@ use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 use web_sys::{AbortSignal, Headers, Request, Response};
 
-use super::request::{
-    Outgoing, attempt, get, new_request, redirected, response_url, stop_if_aborted, url_of_response,
-};
+use super::request::{Outgoing, attempt, get, new_request, stop_if_aborted};
+use super::response::{redirected, response_url, url_of_response};
 use crate::dialect::PAYMENT_HEADERS;
 
 /// A call as the paying fetch took it: a plain call, or a Request built from it.

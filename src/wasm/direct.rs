@@ -15,10 +15,8 @@ use super::evm_send::{send_evm_transaction, wait_for_evm_receipt};
 use super::facilitator_pay::Facilitator;
 use super::fetch::{Call, Inner, Settled};
 use super::receipts::Receipt;
-use super::request::{
-    Outgoing, as_response, call_fetch, cancel_body, fetch_promise, is_ok, read_json, status_of,
-    status_or_zero,
-};
+use super::request::{Outgoing, call_fetch, fetch_promise, read_json};
+use super::response::{as_response, cancel_body, is_ok, status_of, status_or_zero};
 use super::rpc::{latest_blockhash, need_rpc_url, rpc_url_for};
 use super::svm::mint_info;
 use super::svm_send::{confirm_svm_signature, send_svm_transaction};

@@ -11,7 +11,8 @@ use super::convert::{MAX_ELEMENTS, entries, is_array, items, unreadable};
 use super::direct::text;
 use super::error::{invalid_argument, to_js};
 use super::fetch::{Call, Inner, Settled};
-use super::request::{Outgoing, call_fetch, is_ok, read_json, status_or_zero};
+use super::request::{Outgoing, call_fetch, read_json};
+use super::response::{is_ok, status_or_zero};
 use crate::dialect::Requirement;
 use crate::error::Error;
 

@@ -24,9 +24,9 @@ use super::guarded::{catching, guarded_promise_abandoning};
 use super::headers::JsHeaders;
 use super::receipts::{one_ly_style, paid_already};
 use super::request::{
-    Hooks, attempt, call_fetch, cancel_body, look_deadline, new_request, origin_of, plain_call,
-    read_text, redirected, status_of,
+    Hooks, attempt, call_fetch, look_deadline, new_request, origin_of, plain_call, read_text,
 };
+use super::response::{cancel_body, redirected, status_of};
 use super::rpc::RPC_MS;
 use super::timer::{ms_option, now_millis};
 use super::wallets::Wallet;

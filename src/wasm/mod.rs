@@ -20,6 +20,7 @@ mod pay;
 mod random;
 mod receipts;
 mod request;
+mod response;
 mod rpc;
 mod sponsor;
 mod svm;

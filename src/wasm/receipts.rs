@@ -10,9 +10,8 @@ use web_sys::Response;
 
 use super::convert::{method, read, view_to_js};
 use super::error::{caused, invalid_argument, js};
-use super::request::{
-    cancel_body, is_ok, look_deadline, paid_responses, read_text, status_or_zero,
-};
+use super::request::{look_deadline, paid_responses, read_text};
+use super::response::{cancel_body, is_ok, status_or_zero};
 use crate::dialect::{DialectId, MAX_BODY_LEN, Requirement};
 use crate::error::Document;
 use crate::protocol::{PaymentRequired, SettlementResponse, decode_header};
