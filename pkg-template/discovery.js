@@ -70,7 +70,7 @@ export async function discoverX402(site, options = {}) {
     try {
       text = await Promise.race([readCapped(response, MAX_LEN, () => failed(`${url} is larger than ${MAX_LEN} bytes`)), stopped]);
     } catch (error) {
-      discard(response);
+      // The reader was cancelled (readCapped) or errored by the abort: nothing left to discard.
       if (controller.signal.aborted) throw controller.signal.reason;
       if (error instanceof X402Error) throw error;
       throw failed(`${url} could not be read`, error);

@@ -138,7 +138,7 @@ export function usePayingFetch() {
           if (paymentWentOut(event)) sent = true;
           tap?.(event);
           const patch = ON_EVENT[event.type]?.(event);
-          if (patch && 'spent' in patch && event.type !== 'signed') told = patch.spent;
+          if (event.type === 'settled' || event.type === 'failed') told = patch.spent;
           if (patch) update(patch);
         },
       };

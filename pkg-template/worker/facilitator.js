@@ -1,7 +1,7 @@
 // createFacilitatorClient: the HTTP client of an x402 facilitator (/verify, /settle, /supported),
 // with a timeout, an auth-header hook, retries on 429 (honouring Retry-After) and a lazily
 // fetched, TTL-cached /supported. No network happens until a method is called.
-import { aborted, readCapped, wholeNumber } from '../body.js';
+import { aborted, discard, readCapped, wholeNumber } from '../body.js';
 import { X402Error, onlyKnownOptions } from '../errors.js';
 
 const MAX_RETRY_AFTER_MS = 10_000;
@@ -63,7 +63,7 @@ export function createFacilitatorClient(options = {}) {
         // A failure status says the facilitator is down or refuses us, whatever its body (often
         // an HTML error page, of any size): not read. 400, 402 and 412 carry its JSON answer.
         failed = !retry && (response.status >= 500 || (response.status >= 400 && ![400, 402, 412].includes(response.status)));
-        if (retry || failed) response.body?.cancel().catch(() => {});
+        if (retry || failed) discard(response);
         else text = await Promise.race([readCapped(response, MAX_ANSWER_BYTES, () => tooLarge(path)), stopped]);
       } catch (cause) {
         if (cause instanceof X402Error) throw cause;

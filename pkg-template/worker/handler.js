@@ -2,6 +2,7 @@
 // Worker's fetch handler). Protocol decisions are the wasm core's (X402Route); this file moves
 // HTTP: the 402 response, CORS, the replay store, and the facilitator calls, in that order.
 import { X402Route } from '../x402_wasm.js';
+import { discard } from '../body.js';
 import { encodeHeader } from '../api.js';
 import { X402Error, onlyKnownOptions, ready, toX402Error, wasmLoaded } from '../errors.js';
 import { createFacilitatorClient } from './facilitator.js';
@@ -336,7 +337,7 @@ export function paymentRequired(config) {
       if (!settlement.success) {
         // The handler's answer is not sent: its body, unread, would hold its connection (an
         // upstream fetch's socket, in Node, for as long as the upstream keeps it open).
-        paid.body?.cancel().catch(() => {});
+        discard(paid);
         return gate.failure(settlement);
       }
     }

@@ -56,6 +56,28 @@ const throwing = () => {
   throw new Error('hostile getter');
 };
 
+/** A Response-like of another fetch implementation around `real`, with `members` (getters kept) over its own. */
+function foreignResponse(real, members = {}) {
+  const like = { status: real.status, url: 'https://api.example/paid', redirected: false, headers: real.headers, body: real.body, clone: () => real.clone() };
+  return Object.defineProperties(like, Object.getOwnPropertyDescriptors(members));
+}
+
+/**
+ * The outcomes of `call`, run `warm` times and then `times` times, with one more entry when the wasm
+ * memory grew by over 1 MiB over the `times` calls (what a call leaves allocated stays for good).
+ */
+async function outcomesKeepingMemory(call, warm, times) {
+  const { initSync } = await import(new URL('./x402_wasm.js', process.env.X402_ENTRY).href);
+  const memory = () => initSync().memory.buffer.byteLength;
+  const seen = new Set();
+  for (let i = 0; i < warm; i += 1) seen.add(await call());
+  const before = memory();
+  for (let i = 0; i < times; i += 1) seen.add(await call());
+  const grown = memory() - before;
+  if (grown > 1024 * 1024) seen.add(`wasm memory grew by ${grown} bytes`);
+  return [...seen];
+}
+
 /** A fetch standing in for a server: a 402 (`challenge`), then 200 for a request with a proof. */
 function fakeServer(challenge) {
   const seen = [];
@@ -313,29 +335,14 @@ const CASES = {
   'a wrapped fetch Response whose redirected getter throws, thousands of times: INVALID_ARGUMENT, no wasm memory kept': {
     want: ['INVALID_ARGUMENT'],
     async hostile(x402) {
-      const { initSync } = await import(new URL('./x402_wasm.js', process.env.X402_ENTRY).href);
-      const memory = () => initSync().memory.buffer.byteLength;
       const header = x402.encodeHeader(paymentRequired());
       const foreign = () => {
-        const real = new Response('{}', { status: 402, headers: { 'payment-required': header, 'content-type': 'application/json' } });
         let reads = 0;
-        return {
-          status: 402,
-          url: 'https://api.example/paid',
-          get redirected() { reads += 1; return reads > 1 ? throwing() : false; },
-          headers: real.headers,
-          body: real.body,
-          clone: () => real.clone(),
-        };
+        const real = new Response('{}', { status: 402, headers: { 'payment-required': header, 'content-type': 'application/json' } });
+        return foreignResponse(real, { get redirected() { reads += 1; return reads > 1 ? throwing() : false; } });
       };
       const paying = x402.wrapFetch(async () => foreign(), { wallets: [evmWallet(x402)] });
-      const seen = new Set();
-      for (let i = 0; i < 50; i += 1) seen.add(await outcome(() => paying('https://api.example/paid')));
-      const before = memory();
-      for (let i = 0; i < 3000; i += 1) seen.add(await outcome(() => paying('https://api.example/paid')));
-      const grown = memory() - before;
-      if (grown > 1024 * 1024) seen.add(`wasm memory grew by ${grown} bytes`);
-      return [...seen];
+      return outcomesKeepingMemory(() => outcome(() => paying('https://api.example/paid')), 50, 3000);
     },
     after: (x402) => payNormally(x402),
   },
@@ -344,27 +351,12 @@ const CASES = {
   'a refused 402 whose body getter throws, thousands of times: its own code (INVALID_HEADER), no wasm memory kept': {
     want: ['INVALID_HEADER'],
     async hostile(x402) {
-      const { initSync } = await import(new URL('./x402_wasm.js', process.env.X402_ENTRY).href);
-      const memory = () => initSync().memory.buffer.byteLength;
       const foreign = () => {
         const real = new Response('{}', { status: 402, headers: { 'payment-required': 'not base64 !!' } });
-        return {
-          status: 402,
-          url: 'https://api.example/paid',
-          redirected: false,
-          headers: real.headers,
-          get body() { return throwing(); },
-          clone: () => real.clone(),
-        };
+        return foreignResponse(real, { get body() { return throwing(); } });
       };
       const paying = x402.wrapFetch(async () => foreign(), { wallets: [evmWallet(x402)] });
-      const seen = new Set();
-      for (let i = 0; i < 50; i += 1) seen.add(await outcome(() => paying('https://api.example/paid')));
-      const before = memory();
-      for (let i = 0; i < 2000; i += 1) seen.add(await outcome(() => paying('https://api.example/paid')));
-      const grown = memory() - before;
-      if (grown > 1024 * 1024) seen.add(`wasm memory grew by ${grown} bytes`);
-      return [...seen];
+      return outcomesKeepingMemory(() => outcome(() => paying('https://api.example/paid')), 50, 2000);
     },
     after: (x402) => payNormally(x402),
   },
@@ -374,21 +366,11 @@ const CASES = {
   'a paid retry whose status getter throws once read, a thousand times: the response back, a failed receipt, no memory kept': {
     want: ['NO_ERROR failed 0'],
     async hostile(x402) {
-      const { initSync } = await import(new URL('./x402_wasm.js', process.env.X402_ENTRY).href);
-      const memory = () => initSync().memory.buffer.byteLength;
       const header = x402.encodeHeader(paymentRequired());
       const respond = async (request) => {
         if (!request.headers.get('payment-signature')) return new Response('{}', { status: 402, headers: { 'payment-required': header } });
-        const real = new Response('paid');
         let reads = 0;
-        return {
-          get status() { reads += 1; return reads > 1 ? throwing() : 200; },
-          url: 'https://api.example/paid',
-          redirected: false,
-          headers: real.headers,
-          body: real.body,
-          clone: () => real.clone(),
-        };
+        return foreignResponse(new Response('paid'), { get status() { reads += 1; return reads > 1 ? throwing() : 200; } });
       };
       let last;
       const paying = x402.wrapFetch(respond, {
@@ -399,13 +381,7 @@ const CASES = {
         if (!('headers' in response)) return `${response.code ?? response}`;
         return `NO_ERROR ${last.type} ${x402.getPaymentReceipt(response)?.status}`;
       };
-      const seen = new Set();
-      for (let i = 0; i < 20; i += 1) seen.add(await once());
-      const before = memory();
-      for (let i = 0; i < 1000; i += 1) seen.add(await once());
-      const grown = memory() - before;
-      if (grown > 1024 * 1024) seen.add(`wasm memory grew by ${grown} bytes`);
-      return [...seen];
+      return outcomesKeepingMemory(once, 20, 1000);
     },
     after: (x402) => payNormally(x402),
   },

@@ -145,6 +145,16 @@ async function approvedLoad(t, wrap = (element) => element) {
   return { server, hook, events, view, paying };
 }
 
+/** Shows /free until it has loaded, then /report again (whose approved load is still out). */
+async function awayAndBack(server, hook, view) {
+  hook.props = { url: server.url('/free') };
+  await view.rerender([hook]);
+  await until(() => !hook.latest.loading);
+  hook.props = { url: server.url('/report') };
+  await view.rerender([hook]);
+  await tick(20);
+}
+
 test(`React ${reactVersion}: usePaidResource: unmounted after approval, the payment is not aborted and React logs nothing`, async (t) => {
   const { server, hook, events, view, paying } = await approvedLoad(t);
   await view.rerender([]);
@@ -171,12 +181,7 @@ test(`React ${reactVersion}: usePaidResource: a new url after approval loads it,
 
 test(`React ${reactVersion}: usePaidResource: a url changed and changed back while the approved payment is out takes that load up, paid once`, async (t) => {
   const { server, hook, view, paying } = await approvedLoad(t);
-  hook.props = { url: server.url('/free') };
-  await view.rerender([hook]);
-  await until(() => !hook.latest.loading);
-  hook.props = { url: server.url('/report') };
-  await view.rerender([hook]);
-  await tick(20);
+  await awayAndBack(server, hook, view);
   assert.equal(hook.latest.pendingPayment, null, 'not asked again');
   assert.equal(hook.latest.loading, true);
   assert.equal(hook.latest.status, 'paying');
@@ -391,12 +396,7 @@ test(`React ${reactVersion}: usePaidResource: a load taken up while its wallet s
   await until(() => hook.latest.pendingPayment !== null);
   await inAct(() => hook.latest.pendingPayment.approve());
   await until(() => hook.latest.status === 'signing');
-  hook.props = { url: server.url('/free') };
-  await view.rerender([hook]);
-  await until(() => !hook.latest.loading);
-  hook.props = { url: server.url('/report') };
-  await view.rerender([hook]);
-  await tick(20);
+  await awayAndBack(server, hook, view);
   assert.deepEqual([hook.latest.status, hook.latest.spent, hook.latest.loading], ['signing', false, true]);
   await inAct(() => signing.open());
   await until(() => hook.latest.status === 'paying');
