@@ -20,7 +20,7 @@ use super::response::{as_response, cancel_body, is_ok, status_of, status_or_zero
 use super::rpc::{latest_blockhash, need_rpc_url, rpc_url_for};
 use super::svm::mint_info;
 use super::svm_send::{confirm_svm_signature, send_svm_transaction};
-use super::timer::{Backoff, now_millis, poll, within};
+use super::timer::{Backoff, now_millis, poll, request_signal, within};
 use super::wallets::Wallet;
 use crate::dialect::{Challenge, DialectId, Requirement};
 use crate::error::Error;
@@ -268,9 +268,13 @@ impl Inner {
         let url = format!("{}/api/verify?reference={reference}", call.origin);
         let verified = async |left: u32| {
             let init = Object::new();
-            if let Some(signal) = &signal {
-                Reflect::set(&init, &"signal".into(), signal)?;
-            }
+            // A request given up (out of time) is aborted, not left to hold its connection.
+            let own = web_sys::AbortController::new()?;
+            Reflect::set(
+                &init,
+                &"signal".into(),
+                &request_signal(&own, signal.as_ref()),
+            )?;
             let out = Outgoing::new(url.as_str(), init);
             // A failed, hung or stalled request is retried until the deadline, not past it.
             let pending = fetch_promise(&self.fetch, self.native, &out)?;
@@ -278,6 +282,7 @@ impl Inner {
                 .await
                 .and_then(as_response)
             else {
+                own.abort();
                 return Ok(None);
             };
             if status_of(&response)? == 404 {

@@ -26,7 +26,7 @@ use super::receipts::{one_ly_style, paid_already};
 use super::request::{
     Hooks, attempt, call_fetch, look_deadline, new_request, origin_of, plain_call, read_text,
 };
-use super::response::{cancel_body, redirected, status_of};
+use super::response::{cancel_body, headers_of, redirected, status_of};
 use super::rpc::RPC_MS;
 use super::timer::{ms_option, now_millis};
 use super::wallets::Wallet;
@@ -281,7 +281,7 @@ impl Inner {
             return Ok(first.into());
         }
         // The v2 header is authoritative: the body is read (from a clone) only without it.
-        let text = if first.headers().has("payment-required")? {
+        let text = if headers_of(first)?.has("payment-required")? {
             String::new()
         } else {
             // A body too large is not read further (X-402-* headers may still be read); one
@@ -291,7 +291,7 @@ impl Inner {
                 Err(_) => return request.check_aborted().map(|()| first.into()),
             }
         };
-        let headers = JsHeaders::new(first.headers().into());
+        let headers = JsHeaders::new(headers_of(first)?.into());
         let response = Response402::new(402, &headers, text.as_bytes())
             .with_assets(&self.policy)
             .received_at(i64::try_from(now_seconds()).unwrap_or(i64::MAX));

@@ -11,7 +11,7 @@ use web_sys::Response;
 use super::convert::{method, read, view_to_js};
 use super::error::{caused, invalid_argument, js};
 use super::request::{look_deadline, paid_responses, read_text};
-use super::response::{cancel_body, is_ok, status_or_zero};
+use super::response::{cancel_body, header_value, headers_of, is_ok, status_or_zero};
 use crate::dialect::{DialectId, MAX_BODY_LEN, Requirement};
 use crate::error::Document;
 use crate::protocol::{PaymentRequired, SettlementResponse, decode_header};
@@ -91,11 +91,7 @@ impl Receipt {
         let status = status_or_zero(response);
         let success = (200..300).contains(&status);
         let error_reason = (!success).then(|| {
-            response
-                .headers()
-                .get("payment-required")
-                .ok()
-                .flatten()
+            header_value(response, "payment-required")
                 .and_then(|h| decode_header::<PaymentRequired>(&h, Document::PaymentRequired).ok())
                 .and_then(|c| c.error)
                 .or(body_error)
@@ -176,7 +172,7 @@ pub(crate) fn paid_already(response: &Response) -> Result<bool, JsValue> {
     if paid_responses().has(response.as_ref()) {
         return Ok(true);
     }
-    let headers = response.headers();
+    let headers = headers_of(response)?;
     Ok(headers.has("payment-response")? || headers.has("x-payment-response")?)
 }
 
@@ -231,10 +227,9 @@ pub(crate) fn read_receipt(response: &Response, dialect: DialectId) -> Option<Re
         DialectId::X402V1 => ["x-payment-response", "payment-response"],
         _ => ["payment-response", "x-payment-response"],
     };
-    let headers = response.headers();
     let value = names
         .into_iter()
-        .find_map(|name| headers.get(name).ok().flatten())?;
+        .find_map(|name| header_value(response, name))?;
     let settlement: SettlementResponse =
         decode_header(&value, Document::SettlementResponse).ok()?;
     Some(Receipt::from_settlement(
@@ -266,20 +261,14 @@ pub(crate) async fn one_ly_style(first: &Response) -> bool {
 /// A browser hides Content-Encoding from cross-origin code, so the length may be a
 /// compressed one there; 1ly's document (random addresses) never compresses to 64.
 fn too_short_for_a_document(response: &Response) -> bool {
-    let headers = response.headers();
-    let header = |name: &str| headers.get(name).ok().flatten();
+    let header = |name: &str| header_value(response, name);
     header("content-encoding").is_none_or(|e| e.trim().eq_ignore_ascii_case("identity"))
         && header("content-length").is_some_and(|n| n.trim().parse::<u64>().is_ok_and(|n| n <= 64))
 }
 
 /// Whether a response's content-type names JSON.
 fn is_json(response: &Response) -> bool {
-    response
-        .headers()
-        .get("content-type")
-        .ok()
-        .flatten()
-        .is_some_and(|t| t.to_ascii_lowercase().contains("json"))
+    header_value(response, "content-type").is_some_and(|t| t.to_ascii_lowercase().contains("json"))
 }
 
 /// The `_1ly` member of a paid JSON response (1ly's purchase metadata), read from

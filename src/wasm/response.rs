@@ -100,3 +100,19 @@ pub(crate) fn url_of_response(response: &Response) -> Result<String, JsValue> {
         .as_string()
         .ok_or_else(|| wrong_member("url"))
 }
+
+/// `response.headers` (see [`response_member`]): an object, whose `get` and `has`
+/// calls catch what they throw.
+pub(crate) fn headers_of(response: &Response) -> Result<web_sys::Headers, JsValue> {
+    let headers = response_member(response, "headers")?;
+    if !headers.is_object() {
+        return Err(wrong_member("headers"));
+    }
+    Ok(headers.unchecked_into())
+}
+
+/// The value of header `name` of `response`, `None` when absent or when the headers
+/// cannot be read: for reading what a server said, where a failure is not an error.
+pub(crate) fn header_value(response: &Response, name: &str) -> Option<String> {
+    headers_of(response).ok()?.get(name).ok().flatten()
+}

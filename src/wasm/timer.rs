@@ -144,3 +144,23 @@ pub(crate) async fn poll<T>(
         backoff.wait(signal).await?;
     }
 }
+
+/// The signal for a request made on behalf of a caller whose signal is `caller`: it
+/// aborts when `own` does (the wait for the request was given up) or when the
+/// caller's does, so an abandoned request does not hold its connection. Without
+/// `AbortSignal.any` in the runtime, the caller's signal (or `own`'s when there is none).
+pub(crate) fn request_signal(
+    own: &web_sys::AbortController,
+    caller: Option<&web_sys::AbortSignal>,
+) -> web_sys::AbortSignal {
+    let Some(caller) = caller else {
+        return own.signal();
+    };
+    let any = js_sys::Reflect::get(&super::global("AbortSignal"), &"any".into())
+        .ok()
+        .and_then(|any| any.dyn_into::<js_sys::Function>().ok());
+    let both = js_sys::Array::of2(caller, &own.signal());
+    any.and_then(|any| any.call1(&super::global("AbortSignal"), &both).ok())
+        .and_then(|signal| signal.dyn_into::<web_sys::AbortSignal>().ok())
+        .unwrap_or_else(|| caller.clone())
+}

@@ -385,6 +385,48 @@ const CASES = {
     },
     after: (x402) => payNormally(x402),
   },
+  // Its headers are read through a catching call too: a headers getter that throws once read
+  // (response-like checks read it first) is INVALID_ARGUMENT, nothing left allocated.
+  'a wrapped fetch 402 whose headers getter throws once read, thousands of times: INVALID_ARGUMENT, no wasm memory kept': {
+    want: ['INVALID_ARGUMENT'],
+    async hostile(x402) {
+      const header = x402.encodeHeader(paymentRequired());
+      const foreign = () => {
+        let reads = 0;
+        const real = new Response('{}', { status: 402, headers: { 'payment-required': header } });
+        return foreignResponse(real, { get headers() { reads += 1; return reads > 1 ? throwing() : real.headers; } });
+      };
+      const paying = x402.wrapFetch(async () => foreign(), { wallets: [evmWallet(x402)] });
+      return outcomesKeepingMemory(() => outcome(() => paying('https://api.example/paid')), 50, 3000);
+    },
+    after: (x402) => payNormally(x402),
+  },
+  // ... and on the paid retry's answer: with no settlement header read, the payment is reported
+  // settled with the receipt of its status and the response handed back, never a rejection after
+  // the payment went out.
+  'a paid retry whose headers getter throws once read, a thousand times: the response back, no memory kept': {
+    want: ['NO_ERROR settled receipt'],
+    async hostile(x402) {
+      const header = x402.encodeHeader(paymentRequired());
+      const respond = async (request) => {
+        if (!request.headers.get('payment-signature')) return new Response('{}', { status: 402, headers: { 'payment-required': header } });
+        let reads = 0;
+        const real = new Response('paid');
+        return foreignResponse(real, { get headers() { reads += 1; return reads > 1 ? throwing() : real.headers; } });
+      };
+      let last;
+      const paying = x402.wrapFetch(respond, {
+        wallets: [evmWallet(x402)], policy: { budget: { total: '100' } }, onEvent: (event) => { last = event; },
+      });
+      const once = async () => {
+        const response = await paying('https://api.example/paid').catch((error) => error);
+        if (!('clone' in response)) return `${response.code ?? response}`;
+        return `NO_ERROR ${last.type} ${x402.getPaymentReceipt(response) ? 'receipt' : 'no receipt'}`;
+      };
+      return outcomesKeepingMemory(once, 20, 1000);
+    },
+    after: (x402) => payNormally(x402),
+  },
   'getPaymentReceipt of something that is no Response, thousands of times: INVALID_ARGUMENT, the instance intact': {
     want: ['INVALID_ARGUMENT'],
     async hostile(x402) {

@@ -120,6 +120,28 @@ test('seed 001: a server whose verify endpoint never confirms cannot hold the ca
   assert.equal(front.sent.length, 1);
 });
 
+test('seed 001: a verify request that never answers is aborted when the poll gives it up, not left open', async (t) => {
+  const { world, front, policy } = await solanaSetup(t, 'seed-001-verify-silent');
+  const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25', ttlMs: 315_360_000_000 });
+  t.after(() => server.close());
+  const verifies = [];
+  const silent = async (request) => {
+    if (new URL(request.url).pathname !== '/api/verify') return fetch(request);
+    verifies.push(request.signal);
+    // A server that takes the request and never answers: only an abort ends it.
+    return new Promise((resolve, reject) => request.signal.addEventListener('abort', () => reject(request.signal.reason)));
+  };
+  const paying = x402.wrapFetch(silent, {
+    wallets: [x402.solanaPrivateKeyWallet(world.keys.payer.seed)],
+    rpc: { [world.network]: front.url },
+    policy,
+    transactionTimeout: 1_500,
+  });
+  await assert.rejects(paying(`${server.url}/api/hello`, { method: 'POST' }), (e) => e.code === 'PAYMENT_EXPIRED');
+  assert.ok(verifies.length >= 1, 'the verify endpoint was polled');
+  assert.deepEqual(verifies.map((signal) => signal.aborted), verifies.map(() => true), 'every verify request given up was aborted');
+});
+
 test('seed 001: a reference that expires before the server confirms it is PAYMENT_EXPIRED, budget kept', async (t) => {
   const { world, front, policy } = await solanaSetup(t, 'seed-001-expire');
   const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25' });
