@@ -3,7 +3,7 @@
 // typed data (or transaction) and asks for eth_signTypedData_v4 (or eth_sendTransaction). What to
 // sign or send is the core's business.
 import { PROVIDER_STATES, X402Error, ownAdapter, sendError, walletError } from '../errors.js';
-import { rpcTransaction, transactionHash, transactionRequest } from './transaction.js';
+import { rpcTransaction, switchedTo, transactionHash, transactionRequest } from './transaction.js';
 
 /** EIP-712 domain members in canonical order, with their types. */
 const DOMAIN_FIELDS = [
@@ -39,8 +39,19 @@ export function eip1193Wallet(provider, options = {}) {
     }
   };
 
+  /** The accounts the page may use without asking: none when it is not connected yet. */
+  async function connectedAccounts() {
+    try {
+      return await provider.request({ method: 'eth_accounts' });
+    } catch (error) {
+      // The Coinbase Wallet SDK refuses eth_accounts (4100) until the page is connected.
+      if (rpcCode(error) === 4100) return [];
+      throw providerError(error, 'eth_accounts');
+    }
+  }
+
   async function getAddress() {
-    let accounts = await call('eth_accounts');
+    let accounts = await connectedAccounts();
     // Only a page that is not connected yet asks the user; a connected one must not re-prompt.
     if (!Array.isArray(accounts) || accounts.length === 0) accounts = await call('eth_requestAccounts');
     const list = Array.isArray(accounts) ? accounts.filter((a) => typeof a === 'string') : [];
@@ -60,7 +71,7 @@ export function eip1193Wallet(provider, options = {}) {
     return id;
   }
 
-  async function ensureChain(chainId) {
+  async function ensureChain(chainId, signal) {
     if ((await currentChain()) === chainId) return;
     const hex = `0x${chainId.toString(16)}`;
     try {
@@ -81,7 +92,7 @@ export function eip1193Wallet(provider, options = {}) {
       await call('wallet_switchEthereumChain', [{ chainId: hex }], cannotSwitch);
     }
     // Some wallets resolve before switching, or ignore the request: check before signing.
-    if ((await currentChain()) !== chainId) throw chainNotAvailable(chainId);
+    if (!(await switchedTo(currentChain, chainId, signal))) throw chainNotAvailable(chainId);
   }
 
   /** `options.signal` (the paying fetch's): no signature is asked for once it has aborted. */
@@ -92,7 +103,7 @@ export function eip1193Wallet(provider, options = {}) {
     const address = await getAddress();
     options?.signal?.throwIfAborted();
     const { domain = {}, types, primaryType, message } = typedData;
-    if (domain.chainId != null) await ensureChain(toChainId(domain.chainId));
+    if (domain.chainId != null) await ensureChain(toChainId(domain.chainId), options?.signal);
     // The call may have been aborted while the wallet switched chains.
     options?.signal?.throwIfAborted();
     const present = DOMAIN_FIELDS.filter(([name]) => domain[name] != null);
@@ -118,7 +129,7 @@ export function eip1193Wallet(provider, options = {}) {
     const request = transactionRequest(tx);
     const from = await getAddress();
     ctx?.signal?.throwIfAborted();
-    await ensureChain(request.chainId);
+    await ensureChain(request.chainId, ctx?.signal);
     // The call may have been aborted while the wallet switched chains.
     ctx?.signal?.throwIfAborted();
     // chainId too: a wallet switched to another chain after ensureChain refuses instead of

@@ -19,25 +19,32 @@ const alice = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88
 const bob = privateKeyToAccount('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a');
 
 /** A MetaMask-like provider: records requests, keeps a chain, signs with viem accounts. */
-function fakeProvider({ accounts = [alice], connected = true, chainId = 84532, known = [1, 84532], reject = false } = {}) {
+/**
+ * `switchLag`: for this long (ms) after a switch it accepted, the wallet still reports (and signs
+ * for) the old chain, as MetaMask does for about half a second. `refuseAccounts`: eth_accounts is
+ * refused 4100 until connected, as the Coinbase Wallet SDK does.
+ */
+function fakeProvider({ accounts = [alice], connected = true, chainId = 84532, known = [1, 84532], reject = false, switchLag = 0, refuseAccounts = false } = {}) {
   const rpcError = (code, message) => Object.assign(new Error(message), { code });
-  const state = { accounts, connected, chainId, known: new Set(known), reject };
+  const state = { accounts, connected, chainId, known: new Set(known), reject, previous: chainId, switchedAt: 0 };
+  const active = () => (Date.now() - state.switchedAt < switchLag ? state.previous : state.chainId);
   const calls = [];
   const request = async ({ method, params }) => {
     calls.push({ method, params });
     switch (method) {
       case 'eth_accounts':
+        if (!state.connected && refuseAccounts) throw rpcError(4100, "Must call 'eth_requestAccounts' before other methods");
         return state.connected ? state.accounts.map((a) => a.address.toLowerCase()) : [];
       case 'eth_requestAccounts':
         if (state.reject) throw rpcError(4001, 'User rejected the request.');
         state.connected = true;
         return state.accounts.map((a) => a.address.toLowerCase());
       case 'eth_chainId':
-        return `0x${state.chainId.toString(16)}`;
+        return `0x${active().toString(16)}`;
       case 'wallet_switchEthereumChain': {
         const id = Number(BigInt(params[0].chainId));
         if (!state.known.has(id)) throw rpcError(4902, `Unrecognized chain ID "${params[0].chainId}".`);
-        state.chainId = id;
+        Object.assign(state, { previous: active(), chainId: id, switchedAt: Date.now() });
         return null;
       }
       case 'wallet_addEthereumChain': {
@@ -53,7 +60,7 @@ function fakeProvider({ accounts = [alice], connected = true, chainId = 84532, k
         const signer = state.connected && state.accounts.find((a) => a.address.toLowerCase() === from.toLowerCase());
         if (!signer) throw rpcError(4100, 'The requested account has not been authorized by the user.');
         const { types: { EIP712Domain, ...types }, domain, primaryType, message } = JSON.parse(json);
-        if (Number(domain.chainId) !== state.chainId) {
+        if (Number(domain.chainId) !== active()) {
           throw rpcError(-32603, `Provided chainId "${domain.chainId}" must match the active chainId "${state.chainId}"`);
         }
         assert.deepEqual(EIP712Domain, getTypesForEIP712Domain({ domain }));
@@ -152,6 +159,18 @@ test('a page not connected yet asks once with eth_requestAccounts', async () => 
   assert.deepEqual(provider.methods(), ['eth_accounts', 'eth_requestAccounts', 'eth_accounts']);
 });
 
+test('eth_accounts refused 4100 until connected (Coinbase Wallet SDK) asks eth_requestAccounts, then signs', async () => {
+  const provider = fakeProvider({ connected: false, refuseAccounts: true });
+  const wallet = eip1193Wallet(provider);
+  assert.equal(await wallet.getAddress(), alice.address.toLowerCase());
+  const signature = await wallet.signTypedData(eip3009());
+  assert.equal(await recoverTypedDataAddress({ ...eip3009(), signature }), alice.address);
+  assert.deepEqual(provider.methods().slice(0, 3), ['eth_accounts', 'eth_requestAccounts', 'eth_accounts']);
+  // Other failures of eth_accounts are still the wallet's errors, and nothing is prompted.
+  const broken = { request: async ({ method }) => Promise.reject(Object.assign(new Error(`${method} failed`), { code: -32603 })) };
+  await assert.rejects(eip1193Wallet(broken).getAddress(), (e) => e.code === 'WALLET_ERROR' && e.cause.message === 'eth_accounts failed');
+});
+
 test('options.account picks an account case-insensitively, or fails WALLET_ACCOUNT_UNAVAILABLE', async () => {
   const provider = fakeProvider({ accounts: [alice, bob] });
   assert.equal(await eip1193Wallet(provider, { account: bob.address }).getAddress(), bob.address.toLowerCase());
@@ -229,12 +248,26 @@ test('options.chains: an add the wallet fails, or a chain still unknown after it
   }
 });
 
+test('a switch the wallet accepts before it takes effect (MetaMask) is waited for, then signed on', async () => {
+  const provider = fakeProvider({ chainId: 1, switchLag: 400 });
+  const signature = await eip1193Wallet(provider).signTypedData(eip3009());
+  assert.equal(await recoverTypedDataAddress({ ...eip3009(), signature }), alice.address);
+  assert.ok(provider.methods().filter((m) => m === 'eth_chainId').length > 2, 'the chain was read again');
+  // So is a transaction's.
+  const sender = fakeProvider({ chainId: 1, switchLag: 400 });
+  assert.equal(await eip1193Wallet(sender).sendTransaction({ chainId: 84532, to: alice.address }), `0x${'5e'.repeat(32)}`);
+});
+
 test('a wallet that ignores the switch is caught before signing', async () => {
   const provider = fakeProvider({ chainId: 1 });
   const request = provider.request;
   const sloppy = { request: (args) => (args.method === 'wallet_switchEthereumChain' ? Promise.resolve(null) : request(args)) };
   await assert.rejects(eip1193Wallet(sloppy).signTypedData(eip3009()), { code: 'CHAIN_NOT_AVAILABLE' });
   assert.equal(provider.calls.some((c) => c.method === 'eth_signTypedData_v4'), false);
+  // An abort while waiting for the chain rejects at once with the signal's reason.
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new Error('left the page')), 60);
+  await assert.rejects(eip1193Wallet(sloppy).signTypedData(eip3009(), { signal: controller.signal }), { message: 'left the page' });
 });
 
 test('4001 becomes USER_REJECTED keeping the cause; 4100 WALLET_UNAUTHORIZED; others WALLET_ERROR', async () => {

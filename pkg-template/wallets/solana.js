@@ -27,20 +27,40 @@ export function standardChain(network, chain) {
  *   a transaction object instead of bytes.
  */
 export function solanaWallet(wallet, options = {}) {
-  const features = wallet?.features;
-  if (features?.['solana:signTransaction'] || features?.['solana:signAndSendTransaction']) {
-    return standardAdapter(wallet, options);
+  if (isStandard(wallet)) return standardAdapter(wallet, options);
+  // @solana/wallet-adapter's StandardWalletAdapter (how wallet-adapter-react wraps Phantom, Solflare,
+  // Backpack), or useWallet()'s value around one, wraps a Wallet Standard wallet: it is signed with
+  // directly (no VersionedTransaction needed), and connected through the adapter, connected or not yet.
+  const wrapper = isStandard(wallet?.wallet) ? wallet : wallet?.wallet?.adapter;
+  if (isStandard(wrapper?.wallet) && typeof wrapper.connect === 'function') {
+    return standardAdapter(wrapper.wallet, options, wrapper);
   }
-  if (wallet && typeof wallet.signTransaction === 'function') return adapterAdapter(wallet, options);
+  // An adapter has signTransaction, or (not connected yet) a publicKey member and connect().
+  if (wallet && (typeof wallet.signTransaction === 'function' || ('publicKey' in wallet && typeof wallet.connect === 'function'))) {
+    return adapterAdapter(wallet, options);
+  }
   throw new X402Error('solanaWallet needs a Wallet Standard wallet or an adapter with signTransaction', 'INVALID_ARGUMENT');
 }
 
-function standardAdapter(wallet, options) {
+/** Whether `wallet` is a Wallet Standard wallet with a Solana signing feature. */
+function isStandard(wallet) {
+  const features = wallet?.features;
+  return Boolean(features?.['solana:signTransaction'] || features?.['solana:signAndSendTransaction']);
+}
+
+/**
+ * `wrapper`, when given, is the wallet-adapter object around `wallet`: a wallet with no account
+ * yet is connected through it (so the page's wallet state follows), else with `standard:connect`.
+ */
+function standardAdapter(wallet, options, wrapper) {
   const signFeature = wallet.features['solana:signTransaction'];
   const sendFeature = wallet.features['solana:signAndSendTransaction'];
   async function account() {
     let accounts = wallet.accounts ?? [];
-    if (accounts.length === 0 && wallet.features['standard:connect']) {
+    if (accounts.length === 0 && wrapper) {
+      await rejected(() => wrapper.connect());
+      accounts = wallet.accounts ?? [];
+    } else if (accounts.length === 0 && wallet.features['standard:connect']) {
       accounts = (await rejected(() => wallet.features['standard:connect'].connect())).accounts ?? [];
     }
     const found = options.account ? accounts.find((a) => a.address === options.account) : accounts[0];
@@ -93,8 +113,23 @@ function adapterAdapter(adapter, options) {
       return typeof key === 'string' ? key : key.toBase58();
     },
     async signTransaction(bytes) {
+      // Looked up now: a wallet-adapter has it only once connected.
+      if (typeof adapter.signTransaction !== 'function') {
+        throw new X402Error('the wallet cannot sign transactions (not connected?)', 'WALLET_UNSUPPORTED');
+      }
       const input = options.VersionedTransaction ? options.VersionedTransaction.deserialize(bytes) : bytes;
-      const signed = await rejected(() => adapter.signTransaction(input));
+      const signed = await rejected(() => adapter.signTransaction(input)).catch((error) => {
+        // A wallet-adapter handed bytes instead of its transaction object fails inside its own code
+        // with a TypeError (wallet-adapter's WalletSignTransactionError keeps it as `error`).
+        const failure = error?.cause;
+        const typeError = failure instanceof TypeError || failure?.error instanceof TypeError;
+        if (options.VersionedTransaction || !typeError) throw error;
+        throw new X402Error(
+          'the wallet could not take the transaction as bytes: pass solanaWallet(adapter, { VersionedTransaction }) with VersionedTransaction from @solana/web3.js',
+          'INVALID_ARGUMENT',
+          { cause: error.cause },
+        );
+      });
       if (signed && typeof signed.serialize === 'function') return new Uint8Array(signed.serialize());
       return bytesOf(signed, 'signTransaction');
     },

@@ -45,3 +45,40 @@ function integer(value) {
     return undefined;
   }
 }
+
+/** The pauses (ms) between reads of the wallet's chain while a switch it accepted takes effect. */
+const SWITCH_WAITS = [50, 100, 200, 400, 750];
+
+/**
+ * Whether `readChain()` reports `chainId` after a chain switch the wallet accepted: MetaMask
+ * resolves wallet_switchEthereumChain before eth_chainId says so (by about half a second), and
+ * refuses typed data for the old chain meanwhile, so the chain is read again for up to 1.5 s.
+ * Rejects with `signal`'s reason once it aborts.
+ *
+ * @param {() => Promise<bigint | number>} readChain
+ * @param {bigint | number} chainId
+ * @param {AbortSignal} [signal]
+ */
+export async function switchedTo(readChain, chainId, signal) {
+  const wanted = BigInt(chainId);
+  for (const wait of SWITCH_WAITS) {
+    if (BigInt(await readChain()) === wanted) return true;
+    signal?.throwIfAborted();
+    await pause(wait, signal);
+    signal?.throwIfAborted();
+  }
+  return BigInt(await readChain()) === wanted;
+}
+
+/** Resolves after `ms` milliseconds, or as soon as `signal` aborts. */
+function pause(ms, signal) {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -65,6 +65,12 @@ export interface EvmWalletAdapter {
   readonly kind: 'evm';
   /** Set only when the address cannot change (a local key); otherwise call getAddress(). */
   readonly address?: `0x${string}`;
+  /**
+   * The CAIP-2 networks (`eip155:8453`) this wallet pays on, when it cannot pay on every chain (a
+   * smart account is bound to its chain): a paying fetch does not choose it for another network's
+   * payment. Absent: every EVM network. Read once, when the paying fetch is made.
+   */
+  readonly networks?: readonly string[];
   getAddress(): Promise<`0x${string}`>;
   /**
    * Signs viem-shaped typed data (no EIP712Domain in types); a 0x 65-byte signature, or a
@@ -121,6 +127,8 @@ export interface SolanaWalletAdapter {
   readonly kind: 'solana';
   /** The payer's base58 address; give it, or getAddress(). */
   readonly address?: string;
+  /** The CAIP-2 networks this wallet pays on, as EvmWalletAdapter's. Absent: every Solana network. */
+  readonly networks?: readonly string[];
   getAddress?(): Promise<string>;
   /** Signs (partially) a serialised transaction; `options.signal` as for EVM's signTypedData. */
   signTransaction?(tx: Uint8Array, options?: SignOptions): Promise<Uint8Array>;
@@ -176,7 +184,9 @@ export function eip1193Wallet(provider: EIP1193Provider, options?: Eip1193Wallet
  */
 export interface ViemAccountLike {
   readonly address: `0x${string}`;
+  /** `'smart'` for a smart account, which pays on its client's chain only (`networks`). */
   readonly type?: string;
+  readonly client?: { readonly chain?: { readonly id: number } };
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   signTypedData(typedData: any): Promise<`0x${string}`>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -202,7 +212,8 @@ export interface ViemWalletClientLike {
  * WalletClient: after checking `eth_chainId`, a JSON-RPC account sends eth_sendTransaction naming
  * the chainId, a local account signs for that chain; a bare Account's adapter has no
  * `sendTransaction`. A local account (`type: 'local'`, bare or the client's) also gives
- * `signTransaction`, for the ERC-20 approval of gas sponsoring. Errors: USER_REJECTED (viem's
+ * `signTransaction`, for the ERC-20 approval of gas sponsoring. A smart account (`type: 'smart'`)
+ * pays on its client's chain only: its adapter's `networks` says so. Errors: USER_REJECTED (viem's
  * UserRejectedRequestError), WALLET_UNAUTHORIZED, CHAIN_NOT_AVAILABLE, WALLET_ACCOUNT_UNAVAILABLE,
  * WALLET_UNSUPPORTED, INVALID_ARGUMENT, WALLET_ERROR.
  */

@@ -3,7 +3,7 @@
 // only adapts the shape, puts a JSON-RPC wallet on the right chain, and maps viem's errors to
 // X402Error codes.
 import { PROVIDER_STATES, X402Error, ownAdapter, sendError, walletError } from '../errors.js';
-import { rpcTransaction, transactionHash, transactionRequest } from './transaction.js';
+import { rpcTransaction, switchedTo, transactionHash, transactionRequest } from './transaction.js';
 
 /**
  * Wraps a viem Account or WalletClient as an x402 EVM wallet. viem is not imported: any object of
@@ -37,12 +37,25 @@ export function viemWallet(accountOrWalletClient) {
  * (signing, not sending) serves the ERC-20 approval a gas-sponsoring 402 asks for.
  */
 function accountAdapter(account) {
+  // A smart account (toCoinbaseSmartAccount, toSafeSmartAccount...) signs for the chain of its
+  // client (its replay-safe hash, its deployment): a signature for another chain's payment would
+  // not verify there. It pays on that chain only, and says so (`networks`), so it is not chosen
+  // for another.
+  const chain = account.type === 'smart' ? account.client?.chain?.id : undefined;
+  const bound = chain === undefined ? {} : { networks: [`eip155:${chain}`] };
   return ownAdapter({
     kind: 'evm',
     address: account.address,
     account,
+    ...bound,
     getAddress: async () => account.address,
-    signTypedData: (typedData) => viemCall('signTypedData', () => account.signTypedData(typedData)),
+    signTypedData: async (typedData) => {
+      const wanted = typedData?.domain?.chainId;
+      if (chain !== undefined && wanted != null && String(wanted) !== String(chain) && Number(wanted) !== Number(chain)) {
+        throw new X402Error(`this smart account signs on chain ${chain} only, not ${wanted}`, 'CHAIN_NOT_AVAILABLE');
+      }
+      return viemCall('signTypedData', () => account.signTypedData(typedData));
+    },
     ...localSignTransaction(account),
   });
 }
@@ -66,23 +79,31 @@ function localSignTransaction(account) {
 function walletClientAdapter(client) {
   const request = (method) => viemCall(method, () => client.request({ method }));
 
-  // The client's hoisted account if it has one, else what the wallet gives (asking only when not connected).
+  // The client's hoisted account if it has one, else what the wallet gives (asking only when not
+  // connected: no accounts, or eth_accounts refused 4100 until then, as the Coinbase Wallet SDK does).
   async function signer() {
     if (client.account) return client.account;
-    let accounts = await request('eth_accounts');
-    if (!Array.isArray(accounts) || accounts.length === 0) accounts = await request('eth_requestAccounts');
+    let accounts = await client.request({ method: 'eth_accounts' }).catch((error) => {
+      if (rpcCode(error) === 4100) return [];
+      throw mapError(error, 'eth_accounts');
+    });
+    if (!Array.isArray(accounts) || accounts.length === 0) {
+      // A prompt is never repeated: viem retries a failed request unless told not to.
+      accounts = await viemCall('eth_requestAccounts', () => client.request({ method: 'eth_requestAccounts' }, { retryCount: 0 }));
+    }
     const address = Array.isArray(accounts) ? accounts.find((a) => typeof a === 'string') : undefined;
     if (!address) throw new X402Error('the wallet did not give an account', 'WALLET_ACCOUNT_UNAVAILABLE');
     return address;
   }
 
   // A JSON-RPC wallet refuses to sign for a chain other than its own; a local key does not care.
-  async function ensureChain(account, chainId) {
+  async function ensureChain(account, chainId, signal) {
     if (chainId == null || account?.type === 'local' || typeof client.switchChain !== 'function') return;
     const id = Number(chainId);
-    const current = typeof client.getChainId === 'function'
-      ? await viemCall('eth_chainId', () => client.getChainId())
-      : client.chain?.id;
+    const readChain = typeof client.getChainId === 'function'
+      ? () => viemCall('eth_chainId', () => client.getChainId())
+      : undefined;
+    const current = readChain ? await readChain() : client.chain?.id;
     if (current === undefined || Number(current) === id) return;
     try {
       await client.switchChain({ id });
@@ -91,6 +112,10 @@ function walletClientAdapter(client) {
       // not a chain the wallet lacks: it says what happened.
       if (PROVIDER_STATES.includes(rpcCode(error))) throw mapError(error, 'wallet_switchEthereumChain');
       throw new X402Error(`the wallet cannot switch to chain ${id}`, 'CHAIN_NOT_AVAILABLE', { cause: error });
+    }
+    // The switch may take effect after it resolved (MetaMask): signing before would be refused.
+    if (readChain && !(await switchedTo(readChain, id, signal))) {
+      throw new X402Error(`the wallet did not switch to chain ${id}`, 'CHAIN_NOT_AVAILABLE');
     }
   }
 
@@ -105,7 +130,7 @@ function walletClientAdapter(client) {
     const account = await signer();
     // Nothing is sent once the paying fetch's signal has aborted (a prompt may take long).
     ctx?.signal?.throwIfAborted();
-    await ensureChain(account, chainId);
+    await ensureChain(account, chainId, ctx?.signal);
     await requireChain(chainId);
     ctx?.signal?.throwIfAborted();
     const chain = { id: Number(chainId), name: `chain ${chainId}` };
@@ -173,7 +198,7 @@ function walletClientAdapter(client) {
     async signTypedData(typedData, options) {
       const account = await signer();
       options?.signal?.throwIfAborted();
-      await ensureChain(account, typedData?.domain?.chainId);
+      await ensureChain(account, typedData?.domain?.chainId, options?.signal);
       options?.signal?.throwIfAborted();
       return viemCall('signTypedData', () => client.signTypedData({ ...typedData, account }));
     },

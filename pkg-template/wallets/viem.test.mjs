@@ -39,26 +39,34 @@ const typedData = (chainId = 84532) => ({
 });
 
 /** A local stand-in for a browser wallet behind a viem custom transport: one account, one chain. */
-function fakeWallet({ chainId = 84532, known = [1, 84532], reject = false, connected = true } = {}) {
+/**
+ * `switchLag`: for this long (ms) after a switch the wallet accepted, it still reports (and signs
+ * for) the old chain, as MetaMask does for about half a second. `refuseAccounts`: eth_accounts is
+ * refused 4100 until connected, as the Coinbase Wallet SDK does.
+ */
+function fakeWallet({ chainId = 84532, known = [1, 84532], reject = false, connected = true, switchLag = 0, refuseAccounts = false } = {}) {
   const rpcError = (code, message) => Object.assign(new Error(message), { code });
   const calls = [];
-  const state = { chainId, connected };
+  const state = { chainId, connected, previous: chainId, switchedAt: 0 };
+  const active = () => (Date.now() - state.switchedAt < switchLag ? state.previous : state.chainId);
   const request = async ({ method, params }) => {
     calls.push(method);
     switch (method) {
-      case 'eth_accounts': return state.connected ? [alice.address] : [];
+      case 'eth_accounts':
+        if (!state.connected && refuseAccounts) throw rpcError(4100, "Must call 'eth_requestAccounts' before other methods");
+        return state.connected ? [alice.address] : [];
       case 'eth_requestAccounts': state.connected = true; return [alice.address];
-      case 'eth_chainId': return `0x${state.chainId.toString(16)}`;
+      case 'eth_chainId': return `0x${active().toString(16)}`;
       case 'wallet_switchEthereumChain': {
         const id = Number(BigInt(params[0].chainId));
         if (!known.includes(id)) throw rpcError(4902, 'Unrecognized chain ID');
-        state.chainId = id;
+        Object.assign(state, { previous: active(), chainId: id, switchedAt: Date.now() });
         return null;
       }
       case 'eth_signTypedData_v4': {
         const { types: { EIP712Domain, ...types }, domain, primaryType, message } = JSON.parse(params[1]);
         if (reject) throw rpcError(4001, 'User denied message signature.');
-        if (Number(domain.chainId) !== state.chainId) throw rpcError(-32603, 'chainId must match the active chainId');
+        if (Number(domain.chainId) !== active()) throw rpcError(-32603, 'chainId must match the active chainId');
         return alice.signTypedData({ domain, types, primaryType, message: bigints(types, primaryType, message) });
       }
       case 'eth_sendTransaction':
@@ -122,8 +130,68 @@ test('a JSON-RPC WalletClient on another chain is switched before signing', asyn
   const typed = typedData(84532);
   const signature = await viemWallet(jsonRpcClient(fake)).signTypedData(typed);
   assert.equal(await recoverTypedDataAddress({ ...typed, signature }), alice.address);
-  assert.deepEqual(fake.calls, ['eth_chainId', 'wallet_switchEthereumChain', 'eth_signTypedData_v4']);
+  // The chain is read again after the switch: a wallet may accept it before it takes effect.
+  assert.deepEqual(fake.calls, ['eth_chainId', 'wallet_switchEthereumChain', 'eth_chainId', 'eth_signTypedData_v4']);
   assert.equal(fake.state.chainId, 84532);
+});
+
+test('a switch the wallet accepts before it takes effect (MetaMask) is waited for, then signed on', async () => {
+  const fake = fakeWallet({ chainId: 1, switchLag: 400 });
+  const typed = typedData(84532);
+  const signature = await viemWallet(jsonRpcClient(fake)).signTypedData(typed);
+  assert.equal(await recoverTypedDataAddress({ ...typed, signature }), alice.address);
+  assert.ok(fake.calls.filter((m) => m === 'eth_chainId').length > 2, 'the chain was read again');
+});
+
+test('a switch the wallet accepts but never makes is CHAIN_NOT_AVAILABLE, nothing signed', async () => {
+  const fake = fakeWallet({ chainId: 1, switchLag: Infinity });
+  const started = Date.now();
+  await assert.rejects(viemWallet(jsonRpcClient(fake)).signTypedData(typedData(84532)), (e) =>
+    e instanceof X402Error && e.code === 'CHAIN_NOT_AVAILABLE');
+  assert.equal(fake.calls.includes('eth_signTypedData_v4'), false);
+  assert.ok(Date.now() - started < 5_000);
+  // An abort ends the wait at once, with the signal's reason.
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new Error('left the page')), 60);
+  await assert.rejects(
+    viemWallet(jsonRpcClient(fakeWallet({ chainId: 1, switchLag: Infinity }))).signTypedData(typedData(84532), { signal: controller.signal }),
+    { message: 'left the page' },
+  );
+});
+
+test('eth_accounts refused 4100 until connected (Coinbase Wallet SDK): eth_requestAccounts is asked, once', async () => {
+  const fake = fakeWallet({ connected: false, refuseAccounts: true });
+  // The transport's default retry policy: the prompt must not be repeated by it.
+  const wallet = viemWallet(createWalletClient({ transport: custom(fake) }));
+  assert.equal(await wallet.getAddress(), alice.address);
+  assert.deepEqual(fake.calls, ['eth_accounts', 'eth_requestAccounts']);
+  const failing = { request: async (args) => {
+    fake.calls.push(args.method);
+    if (args.method === 'eth_accounts') throw Object.assign(new Error('not connected'), { code: 4100 });
+    throw Object.assign(new Error('Internal error'), { code: -32603 });
+  } };
+  fake.calls.length = 0;
+  await assert.rejects(viemWallet(createWalletClient({ transport: custom(failing) })).getAddress(), { code: 'WALLET_ERROR' });
+  assert.deepEqual(fake.calls, ['eth_accounts', 'eth_requestAccounts']);
+});
+
+test("a smart account pays on its client's chain only: it says so (networks), and refuses another chain's typed data", async () => {
+  const { toCoinbaseSmartAccount } = await viemEsm('./account-abstraction');
+  const { createPublicClient } = await viemEsm('.');
+  const { base } = await viemEsm('./chains');
+  const node = { request: async ({ method }) => {
+    if (method === 'eth_getCode') return '0x'; // not deployed yet: ERC-6492 signatures
+    if (method === 'eth_chainId') return '0x2105';
+    throw new Error(`unexpected ${method}`);
+  } };
+  const client = createPublicClient({ chain: base, transport: custom(node, { retryCount: 0 }) });
+  const account = await toCoinbaseSmartAccount({ client, owners: [alice], address: '0x1111111111111111111111111111111111111111', version: '1.1' });
+  const wallet = viemWallet(account);
+  assert.deepEqual(wallet.networks, ['eip155:8453']);
+  await assert.rejects(wallet.signTypedData(typedData(84532)), (e) => e instanceof X402Error && e.code === 'CHAIN_NOT_AVAILABLE');
+  assert.match(await wallet.signTypedData(typedData(8453)), /6492649264926492649264926492649264926492649264926492649264926492$/);
+  // A local account is bound to no chain.
+  assert.equal(viemWallet(alice).networks, undefined);
 });
 
 test('a chain the wallet does not know is CHAIN_NOT_AVAILABLE', async () => {
@@ -172,7 +240,7 @@ test('a JSON-RPC WalletClient is switched to the chain, then sends with eth_send
   const wallet = viemWallet(jsonRpcClient(fake));
   const hash = await wallet.sendTransaction(transferTx(84532), { rpcUrl: 'http://ignored.invalid' });
   assert.equal(hash, `0x${'5e'.repeat(32)}`);
-  assert.deepEqual(fake.calls, ['eth_chainId', 'wallet_switchEthereumChain', 'eth_chainId', 'eth_sendTransaction']);
+  assert.deepEqual(fake.calls, ['eth_chainId', 'wallet_switchEthereumChain', 'eth_chainId', 'eth_chainId', 'eth_sendTransaction']);
   // chainId in the request: a wallet switched to another chain meanwhile refuses it.
   const expected = { ...transferTx(), chainId: '0x14a34' };
   assert.deepEqual({ ...fake.state.sent, from: undefined }, { ...expected, from: undefined });

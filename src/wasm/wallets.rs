@@ -4,6 +4,7 @@
 use wasm_bindgen::prelude::*;
 
 use super::convert::{method, read};
+use super::error::invalid_argument;
 use super::fetch::Inner;
 use super::rpc::rpc_url_for;
 use crate::dialect::{FACILITATOR_SCHEME, Requirement, TRANSFER_SCHEME};
@@ -24,6 +25,9 @@ pub(super) struct Wallet {
     /// It can read a transaction's receipt (getTransactionReceipt): an EVM transfer's
     /// proof needs it when `options.rpc` has no URL for the chain.
     reads_receipts: bool,
+    /// The CAIP-2 networks it pays on, when it says (`networks`: a smart account is
+    /// bound to its chain); `None` for every network of its family.
+    networks: Option<Vec<String>>,
 }
 
 impl Wallet {
@@ -38,6 +42,7 @@ impl Wallet {
             _ => method(&adapter, "signTransaction")?.is_some(),
         };
         Ok(Wallet {
+            networks: networks(&read(&adapter, "networks")?)?,
             can_sign,
             can_send: method(&adapter, "sendTransaction")?.is_some(),
             reads_receipts: method(&adapter, "getTransactionReceipt")?.is_some(),
@@ -45,6 +50,38 @@ impl Wallet {
             kind,
             adapter,
         })
+    }
+}
+
+/// An adapter's `networks`: absent (`undefined` or `null`), or a list of CAIP-2
+/// network strings; anything else is INVALID_ARGUMENT.
+fn networks(value: &JsValue) -> Result<Option<Vec<String>>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    let wrong = || invalid_argument("a wallet's networks must be a list of CAIP-2 network strings");
+    if !js_sys::Array::is_array(value) {
+        return Err(wrong());
+    }
+    let list: &js_sys::Array = value.unchecked_ref();
+    if list.length() > 1_000 {
+        return Err(wrong());
+    }
+    let mut networks = Vec::new();
+    for index in 0..list.length() {
+        let item = js_sys::Reflect::get_u32(list, index).map_err(|_| wrong())?;
+        networks.push(item.as_string().ok_or_else(wrong)?);
+    }
+    Ok(Some(networks))
+}
+
+impl Wallet {
+    /// Whether it pays on `network` (every network of its family unless it says).
+    fn serves(&self, network: &crate::protocol::Network) -> bool {
+        let network = network.to_string();
+        self.networks
+            .as_ref()
+            .is_none_or(|list| list.contains(&network))
     }
 }
 
@@ -85,6 +122,7 @@ impl Inner {
     /// the wallet is not asked, since its transfer would go out with no proof to follow.
     fn able(&self, need: &Need, wallet: &Wallet, requirement: &Requirement) -> bool {
         wallet.kind == need.kind
+            && wallet.serves(&requirement.network)
             && (need.can)(wallet)
             && (!need.receipts
                 || wallet.reads_receipts
@@ -107,7 +145,7 @@ impl Inner {
         let family: Vec<_> = self
             .wallets
             .iter()
-            .filter(|w| w.kind == need.kind)
+            .filter(|w| w.kind == need.kind && w.serves(&requirement.network))
             .collect();
         if family.is_empty() || family.iter().any(|w| self.able(&need, w, requirement)) {
             return None;

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadX402 } from '../lib/x402.mjs';
-import { paymentRequiredHeaders as header, serverFor, usdc, TEST_KEY } from '../lib/paid-server.mjs';
+import { baseUsdc, paymentRequiredHeaders as header, serverFor, usdc, TEST_KEY } from '../lib/paid-server.mjs';
 
 const x402 = await loadX402();
 
@@ -138,4 +138,31 @@ test('callbacks: onPaymentRequired, onEvent and policy.select that are not funct
   const paying = x402.wrapFetch(fetch, { wallets: [wallet], onPaymentRequired: null, onEvent: undefined });
   assert.equal((await paying(server.url('/paid'), {}, { onPaymentRequired: undefined })).status, 200);
   assert.deepEqual([signatures, server.payments.length], [1, 1]);
+});
+
+test('networks: a wallet that names its networks (a smart account) is chosen only on them; other wallets and entries are', async (t) => {
+  const server = await serverFor(t, { routes: { '/sepolia': { accepts: [usdc()] }, '/both': { accepts: [usdc(), baseUsdc()] } } });
+  const key = x402.evmPrivateKeyWallet(TEST_KEY);
+  const asked = [];
+  const counting = (name, extra) => ({
+    kind: 'evm', address: key.address, ...extra,
+    signTypedData: (d, o) => { asked.push([name, d.domain.chainId]); return key.signTypedData(d, o); },
+  });
+  const bound = counting('bound', { networks: ['eip155:8453'] });
+  // Alone, it pays nothing on Base Sepolia, and is not asked.
+  await assert.rejects(x402.wrapFetch(fetch, { wallets: [bound] })(server.url('/sepolia')), { code: 'NO_MATCHING_REQUIREMENT' });
+  assert.deepEqual(asked, []);
+  // Offered both chains (Sepolia first), it pays on its own.
+  assert.equal((await x402.wrapFetch(fetch, { wallets: [bound] })(server.url('/both'))).status, 200);
+  assert.deepEqual(asked, [['bound', 8453]]);
+  // Behind it, a wallet for every chain takes Sepolia's payment.
+  const paying = x402.wrapFetch(fetch, { wallets: [bound, counting('any')] });
+  assert.equal((await paying(server.url('/sepolia'))).status, 200);
+  assert.deepEqual(asked.at(-1), ['any', 84532]);
+  assert.equal(server.payments.length, 2);
+  // networks is a list of CAIP-2 strings, or absent.
+  for (const wrong of ['eip155:8453', [8453], {}, true]) {
+    assert.throws(() => x402.wrapFetch(fetch, { wallets: [counting('wrong', { networks: wrong })] }), { code: 'INVALID_ARGUMENT' }, JSON.stringify(wrong));
+  }
+  x402.wrapFetch(fetch, { wallets: [counting('absent', { networks: null })] });
 });
