@@ -8,11 +8,11 @@ export interface Policy {
   /** Cap per payment in a USD stablecoin, in dollars. Default "1". */
   maxPerPayment?: string;
   /** Assets allowed besides the known stablecoins, each with its own cap (atomic units). */
-  assets?: { network: string; asset: string; decimals: number; symbol?: string; usd?: boolean; maxPerPayment: string }[];
+  assets?: readonly { network: string; asset: string; decimals: number; symbol?: string; usd?: boolean; maxPerPayment: string }[];
   /** Recipient allow and deny lists. */
-  payTo?: { allow?: string[]; deny?: string[] };
+  payTo?: { allow?: readonly string[]; deny?: readonly string[] };
   /** Preference order (CAIP-2 or v1 names or "eip155:*"; addresses or symbols; schemes). */
-  prefer?: { networks?: string[]; assets?: string[]; schemes?: string[] };
+  prefer?: { networks?: readonly string[]; assets?: readonly string[]; schemes?: readonly string[] };
   /** Cumulative limits in dollars; they count payments in USD assets only (known stablecoins and `assets` with `usd: true`). */
   budget?: { total?: string; perOrigin?: string; window?: { seconds: number; amount: string } };
   /** Picks one of the allowed requirements (most preferred first); return it, its `index` (position in the server's list), or nothing for the default. */
@@ -150,7 +150,7 @@ export interface WrapFetchOptions {
    * (credentials) to send them. A 402 naming any other facilitator is refused with
    * FACILITATOR_NOT_ALLOWED. URLs are compared exactly (a trailing slash ignored).
    */
-  facilitators?: Array<string | { url: string; headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>) }>;
+  facilitators?: ReadonlyArray<string | { url: string; headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>) }>;
   /**
    * How long, in milliseconds (1 to 600000, default 120000), a transfer the client sent itself
    * (seed dialects) may take to confirm before the call fails with TRANSACTION_TIMEOUT. The

@@ -103,6 +103,30 @@ export interface PaymentRequirements {
   [key: string]: unknown;
 }
 
+/** One way to pay in x402 v1 (`accepts` of a v1 402 body). */
+export interface PaymentRequirementsV1 {
+  scheme: string;
+  /** A v1 network name, e.g. "base-sepolia". */
+  network: string;
+  /** Atomic units, decimal string. */
+  maxAmountRequired: string;
+  resource: string;
+  description?: string;
+  mimeType?: string;
+  payTo: string;
+  maxTimeoutSeconds: number;
+  asset: string;
+  extra?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** The 402 challenge of x402 v1 (the JSON body). */
+export interface PaymentRequiredV1 {
+  x402Version: 1;
+  error?: string;
+  accepts: PaymentRequirementsV1[];
+}
+
 /** The 402 challenge (x402 v2). */
 export interface PaymentRequired {
   x402Version: 2;
@@ -135,8 +159,13 @@ export interface SettlementResponse {
   success: boolean;
   errorReason?: string;
   payer?: string;
-  transaction: string;
-  network: string;
+  /**
+   * As the server (or facilitator) sent it: a failure may leave it out, and nothing but `success`
+   * is checked here (decodePaymentResponse and getPaymentReceipt give `''` instead).
+   */
+  transaction?: string;
+  /** As `transaction`. */
+  network?: string;
   amount?: string;
   extensions?: Record<string, unknown>;
   /** A facilitator's explanation of errorReason (official servers send it). */
@@ -193,8 +222,8 @@ export function decodeHeader(
   value: string,
   document: DocumentName,
 ): PaymentRequired | PaymentPayload | PaymentPayloadV1 | SettlementResponse;
-/** Decodes a PAYMENT-RESPONSE / X-PAYMENT-RESPONSE header. */
-export function decodePaymentResponse(value: string): SettlementResponse;
+/** Decodes a PAYMENT-RESPONSE / X-PAYMENT-RESPONSE header (`transaction` and `network` `''` when absent). */
+export function decodePaymentResponse(value: string): SettlementResponse & { transaction: string; network: string };
 /** Encodes a payment payload as the PAYMENT-SIGNATURE / X-PAYMENT value (base64, padded). */
 export function encodePaymentHeader(payload: PaymentPayload | PaymentPayloadV1): string;
 /** Encodes any x402 document as a header value. */
@@ -300,8 +329,8 @@ export interface CreatePaymentOptions {
  * a recognised Requirement, or its index). v1 challenges give a v1 payload.
  */
 export function createPaymentPayload(
-  paymentRequired: PaymentRequired | Challenge | Record<string, unknown>,
-  requirement: PaymentRequirements | Requirement | number,
+  paymentRequired: PaymentRequired | PaymentRequiredV1 | Challenge | Record<string, unknown>,
+  requirement: PaymentRequirements | PaymentRequirementsV1 | Requirement | number,
   wallet: AnyWallet,
   options?: CreatePaymentOptions,
 ): Promise<PaymentPayload | PaymentPayloadV1>;

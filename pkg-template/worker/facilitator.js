@@ -108,7 +108,9 @@ export function createFacilitatorClient(options = {}) {
     async supported() {
       const now = Date.now();
       if (!supported || now - supportedAt > supportedTtlMs) {
-        supported = await call('/supported', 'GET');
+        const json = await call('/supported', 'GET');
+        if (!Array.isArray(json.kinds)) throw new X402Error('facilitator /supported answer lacks kinds (a list)', 'INVALID_FACILITATOR_RESPONSE');
+        supported = json;
         supportedAt = now;
       }
       return supported;

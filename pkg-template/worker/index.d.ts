@@ -15,13 +15,15 @@ export interface AcceptConfig {
 }
 
 export interface RouteConfig {
-  accepts: AcceptConfig[];
+  accepts: readonly AcceptConfig[];
   resource?: { url?: string; description?: string; mimeType?: string };
   /** Accept x402 v1 X-PAYMENT (the 402 body is then the v1 document). Default false. */
   acceptV1?: boolean;
 }
 
 export interface FacilitatorClient {
+  /** The facilitator's base URL, as given (without a trailing slash). */
+  readonly url: string;
   verify(paymentPayload: unknown, paymentRequirements: unknown): Promise<{ isValid: boolean; invalidReason?: string; payer?: string }>;
   settle(paymentPayload: unknown, paymentRequirements: unknown): Promise<SettlementResponse>;
   supported(): Promise<{ kinds: { x402Version: number; scheme: string; network: string; extra?: unknown }[] }>;

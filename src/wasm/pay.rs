@@ -11,7 +11,7 @@ use super::error::{code_of, invalid_argument, is_x402_error, to_js};
 use super::evm::{SignInputs, now_seconds, random_memo, random_nonce, sign_for};
 use super::fetch::{Call, Inner, Settled};
 use super::receipts::{Receipt, one_ly_metadata, read_receipt, remember_receipt};
-use super::request::{body_error, call_fetch, until_aborted};
+use super::request::{Hooks, body_error, call_fetch, until_aborted};
 use super::response::status_or_zero;
 use super::timer::now_millis;
 use crate::client::exact_terms_problem;
@@ -79,7 +79,14 @@ impl Inner {
                 })
             })
             .map_err(refused)?;
-        let chosen = self.choose(candidates, call).await?;
+        // A select that fails, or picks what it was not given, ends the call as a refusal does.
+        let chosen = match self.choose(candidates, call).await {
+            Ok(chosen) => chosen,
+            Err(error) => {
+                self.emit_failed(hooks, None, &error, json!(false));
+                return Err(error);
+            }
+        };
         let requirement = chosen.requirement;
         self.precheck(challenge, requirement).map_err(refused)?;
         // The ledger is let go before the refusal is announced: a listener may make or
@@ -128,23 +135,35 @@ impl Inner {
                     Settled::No(error) => (error, json!(false)),
                     Settled::Unknown(error) => (error, json!("unknown")),
                 };
-                // Only an X402Error's code is ours to report (its type is X402ErrorCode); a wallet's or
-                // a runtime's own `code` stays on the error the call rejects with.
-                let code = code_of(&error).filter(|_| is_x402_error(&error));
-                // A refused approval already said so ("rejected").
-                if code.as_deref() != Some("PAYMENT_REJECTED") {
-                    let message = read(&error, "message").ok().and_then(|m| m.as_string());
-                    self.emit(hooks, "failed", Some(requirement), || {
-                        let mut about = serde_json::Map::new();
-                        about.insert("spent".to_owned(), spent);
-                        about.extend(code.map(|c| ("error".to_owned(), Value::String(c))));
-                        about.extend(message.map(|m| ("message".to_owned(), Value::String(m))));
-                        Value::Object(about)
-                    });
-                }
+                self.emit_failed(hooks, Some(requirement), &error, spent);
                 Err(error)
             }
         }
+    }
+
+    /// The `failed` event of a call that rejects with `error` (`spent` as the event
+    /// says it), unless a refused approval already said so (`rejected`).
+    fn emit_failed(
+        &self,
+        hooks: &Hooks,
+        requirement: Option<&Requirement>,
+        error: &JsValue,
+        spent: Value,
+    ) {
+        // Only an X402Error's code is ours to report (its type is X402ErrorCode); a wallet's or
+        // a runtime's own `code` stays on the error the call rejects with.
+        let code = code_of(error).filter(|_| is_x402_error(error));
+        if code.as_deref() == Some("PAYMENT_REJECTED") {
+            return;
+        }
+        let message = read(error, "message").ok().and_then(|m| m.as_string());
+        self.emit(hooks, "failed", requirement, || {
+            let mut about = serde_json::Map::new();
+            about.insert("spent".to_owned(), spent);
+            about.extend(code.map(|c| ("error".to_owned(), Value::String(c))));
+            about.extend(message.map(|m| ("message".to_owned(), Value::String(m))));
+            Value::Object(about)
+        });
     }
 
     /// The candidate `policy.select` picks (the first without it). A select that is still

@@ -37,6 +37,12 @@ impl Wallet {
         let kind = read(&adapter, "kind")?
             .as_string()
             .unwrap_or_else(|| if signs_typed_data { "evm" } else { "solana" }.into());
+        // Refused now, not after the user approved a payment it cannot make.
+        if !read(&adapter, "address")?.is_string() && method(&adapter, "getAddress")?.is_none() {
+            return Err(invalid_argument(
+                "a wallet needs an address (a string) or getAddress()",
+            ));
+        }
         let can_sign = match kind.as_str() {
             "evm" => signs_typed_data,
             _ => method(&adapter, "signTransaction")?.is_some(),

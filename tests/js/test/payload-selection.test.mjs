@@ -166,3 +166,43 @@ test('networks: a wallet that names its networks (a smart account) is chosen onl
   }
   x402.wrapFetch(fetch, { wallets: [counting('absent', { networks: null })] });
 });
+
+test('misspelt: a per-call hook or a policy function not in the API is refused, never dropped; so is a wallet without an address', async (t) => {
+  const server = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
+  let signatures = 0;
+  const key = x402.evmPrivateKeyWallet(TEST_KEY);
+  const wallet = { kind: 'evm', address: key.address, signTypedData: (d, o) => { signatures += 1; return key.signTypedData(d, o); } };
+  const paying = x402.wrapFetch(fetch, { wallets: [wallet], onPaymentRequired: () => false });
+  // Held in a variable, a typo escapes TypeScript's excess-property check: the runtime refuses it.
+  const hooks = { onPaymentRequried: () => true };
+  await assert.rejects(paying(server.url('/paid'), {}, hooks), (e) => e.code === 'INVALID_ARGUMENT' && /onPaymentRequried/.test(e.message));
+  const policy = { selct: (requirements) => requirements[0] };
+  assert.throws(() => x402.wrapFetch(fetch, { wallets: [wallet], policy }), (e) => e.code === 'INVALID_POLICY' && /selct/.test(e.message));
+  assert.deepEqual([signatures, server.payments.length], [0, 0]);
+  // Refused when the paying fetch is made, not after the user approved a payment it cannot sign.
+  for (const nameless of [{ kind: 'evm', signTypedData: wallet.signTypedData }, { kind: 'solana', signTransaction: async (b) => b }]) {
+    assert.throws(() => x402.wrapFetch(fetch, { wallets: [nameless] }), (e) => e.code === 'INVALID_ARGUMENT' && /address/.test(e.message));
+  }
+  // The API's own members still work.
+  const ok = x402.wrapFetch(fetch, { wallets: [wallet], policy: { select: (r) => r[0] } });
+  assert.equal((await ok(server.url('/paid'), {}, { onPaymentRequired: () => true, onEvent: () => {} })).status, 200);
+  assert.deepEqual([signatures, server.payments.length], [1, 1]);
+});
+
+test('policy.select that fails or picks what it was not given: the call rejects with a failed event (spent false), nothing signed', async (t) => {
+  const server = await serverFor(t, { routes: { '/paid': { accepts: [usdc()] } } });
+  const key = x402.evmPrivateKeyWallet(TEST_KEY);
+  for (const [select, check] of [
+    [() => 42, (e) => e.code === 'INVALID_ARGUMENT'],
+    [() => { throw new Error('selector broke'); }, (e) => e.message === 'selector broke'],
+    [async () => { throw new Error('async selector broke'); }, (e) => e.message === 'async selector broke'],
+  ]) {
+    const events = [];
+    const paying = x402.wrapFetch(fetch, { wallets: [key], policy: { select }, onEvent: (e) => events.push(e) });
+    await assert.rejects(paying(server.url('/paid')), check);
+    assert.deepEqual(events.map((e) => e.type), ['payment_required', 'failed']);
+    assert.equal(events[1].spent, false);
+    assert.equal(typeof events[1].message, 'string');
+  }
+  assert.equal(server.payments.length, 0);
+});

@@ -188,4 +188,11 @@ test('a failure status is FACILITATOR_UNAVAILABLE whatever its body; an answer t
     await assert.rejects(oddClient.verify({ x402Version: 2 }, {}), { code: 'INVALID_FACILITATOR_RESPONSE' }, body);
     await assert.rejects(oddClient.settle({ x402Version: 2 }, {}), { code: 'INVALID_FACILITATOR_RESPONSE' }, body);
   }
+  // /supported must list its kinds (what the types promise), and the client says where it goes.
+  for (const body of [{}, { kinds: 'exact' }, { kinds: null }]) {
+    const odd = await scripted(t, () => ({ body }));
+    const oddClient = worker.createFacilitatorClient({ url: odd.url });
+    assert.equal(oddClient.url, odd.url);
+    await assert.rejects(oddClient.supported(), { code: 'INVALID_FACILITATOR_RESPONSE' }, JSON.stringify(body));
+  }
 });

@@ -1,6 +1,6 @@
 // Programs the published types must refuse, each a mistake the runtime would reject: every
 // `@ts-expect-error` fails the compile (TS2578) if its line type-checks after all.
-import { X402Error, createPaymentPayload, evmPrivateKeyWallet, wrapFetch } from 'x402-wasm';
+import { X402Error, createPaymentPayload, decodeHeader, evmPrivateKeyWallet, wrapFetch } from 'x402-wasm';
 import { paymentRequired } from 'x402-wasm/worker';
 
 // An error code that does not exist (a typo of USER_REJECTED).
@@ -25,3 +25,9 @@ wrapFetch(fetch, { wallets: [key], policy: { maxPerPayment: 0.05 } });
 // createPaymentPayload needs a wallet.
 // @ts-expect-error TS2554
 void createPaymentPayload({}, 0);
+
+// A settlement as a server sent it may lack its transaction (a failure does).
+export function unchecked(header: string): string {
+  // @ts-expect-error TS2532
+  return decodeHeader(header, 'SettlementResponse').transaction.slice(2);
+}

@@ -5,12 +5,15 @@ import {
   type AnyWallet,
   type EIP1193Provider,
   type DocumentName,
+  type EvmWalletAdapter,
   type PaymentEvent,
+  type PaymentRequiredV1,
   type ResponseLike,
   type X402ErrorCode,
   X402Error,
   createPaymentPayload,
   decodeHeader,
+  decodePaymentResponse,
   eip1193Wallet,
   evmPrivateKeyWallet,
   getPaymentReceipt,
@@ -19,7 +22,7 @@ import {
   solanaWallet,
   wrapFetch,
 } from 'x402-wasm';
-import { durableObjectReplayStore, paymentRequired, ready as workerReady } from 'x402-wasm/worker';
+import { createFacilitatorClient, durableObjectReplayStore, paymentRequired, ready as workerReady } from 'x402-wasm/worker';
 
 // The README's declaration of the injected wallet, for TypeScript users.
 declare global {
@@ -123,3 +126,34 @@ export const protect = paymentRequired({
   facilitator: { url: 'https://x402.org/facilitator' },
   replayStore: () => durableObjectReplayStore(REPLAY, { shards: 4 }),
 });
+
+// Frozen configuration (as const) is taken as it is: lists are readonly in the types.
+const allow = ['0x209693Bc6afc0C5328bA36FaF03C514EF312287C'] as const;
+const facilitatorList = ['https://x402.org/facilitator'] as const;
+export const frozen = wrapFetch(fetch, {
+  wallets: [evmPrivateKeyWallet('0x' + '11'.repeat(32))],
+  policy: { payTo: { allow }, prefer: { networks: ['eip155:8453'] as const } },
+  facilitators: facilitatorList,
+});
+const frozenAccepts = [{ network: 'eip155:84532', payTo: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C', price: '$0.01' }] as const;
+export const frozenRoutes = paymentRequired({ routes: { '/paid': { accepts: frozenAccepts } }, facilitator: { url: 'https://x402.org/facilitator' } });
+
+// A v1 402 body and one of its entries, paid as they are; a facilitator client's URL.
+export async function payV1(body: PaymentRequiredV1): Promise<string> {
+  const payload = await createPaymentPayload(body, body.accepts[0], evmPrivateKeyWallet('0x' + '11'.repeat(32)));
+  return `${payload.x402Version} ${createFacilitatorClient({ url: 'https://x402.org/facilitator' }).url}`;
+}
+
+// A settlement as sent may lack its transaction; decodePaymentResponse fills it in.
+export function transactionOf(header: string): string {
+  const raw = decodeHeader(header, 'SettlementResponse');
+  return raw.transaction ?? decodePaymentResponse(header).transaction;
+}
+
+// An adapter of one's own that pays on Base only.
+export const baseOnly: EvmWalletAdapter = {
+  kind: 'evm',
+  networks: ['eip155:8453'],
+  getAddress: async () => '0x209693Bc6afc0C5328bA36FaF03C514EF312287C',
+  signTypedData: async () => '0x',
+};
