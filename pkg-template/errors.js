@@ -11,6 +11,13 @@ export class X402Error extends Error {
     super(message, options);
     this.name = 'X402Error';
     this.code = code;
+    // What a program may act on besides the code (BUDGET_EXCEEDED: which limit, what is left, when it frees).
+    if (options?.details !== undefined) this.details = options.details;
+  }
+
+  /** `JSON.stringify(error)` keeps what a log needs: name, code, message and details. */
+  toJSON() {
+    return { name: this.name, code: this.code, message: this.message, ...(this.details !== undefined && { details: this.details }) };
   }
 }
 
@@ -25,7 +32,7 @@ const FREED = 'null pointer passed to rust';
 export function toX402Error(error) {
   if (error instanceof X402Error) return error;
   if (error instanceof Error && error.name === 'X402Error' && typeof error.code === 'string') {
-    return new X402Error(error.message, error.code, { cause: error.cause });
+    return new X402Error(error.message, error.code, { cause: error.cause, details: error.details });
   }
   if (error instanceof Error && error.message === FREED) {
     return new X402Error('a wallet (or other x402-wasm object) was used after its free()', 'USED_AFTER_FREE', { cause: error });

@@ -80,8 +80,9 @@ export type PaymentEvent = PaymentEventFields &
     /** The paid response: `receipt.success` tells settled from failed. */
     | { type: 'settled' | 'failed'; requirement: Requirement; receipt: PaymentReceipt; status: number }
     /**
-     * The call failed without a paid response: a policy refusal before any wallet call (no
-     * `requirement`, `spent: false`), or a failure after one was chosen (the wallet refused or
+     * The call failed without a paid response: a policy refusal before any wallet call, or a 402
+     * refused as malformed or after an unsafe redirect (no `requirement`, `spent: false`), or a
+     * failure after one was chosen (the wallet refused or
      * failed, the paid request could not be sent, a transfer was not confirmed...): see `spent`.
      */
     | { type: 'failed'; spent: false | 'unknown'; error?: X402ErrorCode; message?: string }

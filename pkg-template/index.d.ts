@@ -65,10 +65,24 @@ export type X402ErrorCode =
  * Every failure of the package's own. A paying fetch passes the wrapped fetch's own rejections
  * through as they are (a network TypeError, an abort's DOMException).
  */
+/** What a BUDGET_EXCEEDED refusal says besides its message. */
+export interface BudgetExceededDetails {
+  /** The limit the payment would pass. */
+  limit: 'total' | 'perOrigin' | 'window';
+  /** Dollars left under it, a decimal string. */
+  remaining: string;
+  /** For a window: in how many ms enough of what it counts leaves it for this payment to fit. */
+  retryAfterMs?: number;
+}
+
 export class X402Error extends Error {
-  constructor(message: string, code: X402ErrorCode, options?: { cause?: unknown });
+  constructor(message: string, code: X402ErrorCode, options?: { cause?: unknown; details?: BudgetExceededDetails });
   readonly name: 'X402Error';
   readonly code: X402ErrorCode;
+  /** Set on BUDGET_EXCEEDED. */
+  readonly details?: BudgetExceededDetails;
+  /** `{ name, code, message, details? }`: what JSON.stringify writes. */
+  toJSON(): { name: 'X402Error'; code: X402ErrorCode; message: string; details?: BudgetExceededDetails };
 }
 
 /**

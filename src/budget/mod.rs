@@ -115,6 +115,10 @@ struct Entry {
     micros: Amount,
     /// When it was committed (Unix milliseconds).
     at_ms: u64,
+    /// The sum of its and every earlier kept payment's `micros` since the ledger was
+    /// made (or last empty): what a window counts is a difference of two of them, so
+    /// checking a window costs the same however many payments it holds.
+    running: Amount,
 }
 
 /// What has been spent or reserved.
@@ -132,6 +136,9 @@ pub struct Ledger {
     /// The open reservations (every window counts them).
     open: HashMap<ReservationId, (String, Amount)>,
     next: u64,
+    /// Whether a limit per origin uses this ledger: only then is `per_origin` kept, so
+    /// that paying ever new origins (a crawler, a host per tenant) does not grow it.
+    by_origin: bool,
 }
 
 impl Ledger {
@@ -151,6 +158,7 @@ impl Ledger {
         if let Some((window_ms, _)) = limits.window {
             self.horizon_ms = self.horizon_ms.max(window_ms);
         }
+        self.by_origin |= limits.per_origin.is_some();
     }
 
     /// Reserves `micros` (the payment's dollar value; `None` for a non-dollar
@@ -197,43 +205,59 @@ impl Ledger {
             }
             self.recent.pop_front();
         }
-        let exceeded = |limit: &'static str, spent: Amount, cap: Amount| -> Result<()> {
-            match spent.checked_add(micros) {
-                Ok(sum) if sum <= cap => Ok(()),
-                _ => Err(Error::BudgetExceeded {
-                    limit,
-                    remaining: cap
-                        .checked_sub(spent)
-                        .unwrap_or(Amount::ZERO)
-                        .format_units(6),
-                }),
+        let over =
+            |spent: Amount, cap: Amount| spent.checked_add(micros).map_or(true, |sum| sum > cap);
+        let exceeded = |limit: &'static str, spent: Amount, cap: Amount, retry_after_ms| {
+            Error::BudgetExceeded {
+                limit,
+                remaining: cap
+                    .checked_sub(spent)
+                    .unwrap_or(Amount::ZERO)
+                    .format_units(6),
+                retry_after_ms,
             }
         };
-        if let Some(cap) = limits.total {
-            exceeded("total", self.total, cap)?;
+        if let Some(cap) = limits.total
+            && over(self.total, cap)
+        {
+            return Err(exceeded("total", self.total, cap, None));
         }
-        if let Some(cap) = limits.per_origin {
-            exceeded(
-                "perOrigin",
-                self.per_origin.get(origin).copied().unwrap_or_default(),
-                cap,
-            )?;
+        let at_origin = self.per_origin.get(origin).copied().unwrap_or_default();
+        if let Some(cap) = limits.per_origin
+            && over(at_origin, cap)
+        {
+            return Err(exceeded("perOrigin", at_origin, cap, None));
         }
         if let Some((window_ms, cap)) = limits.window {
             let after = now_ms.saturating_sub(window_ms);
-            let committed = self.recent.iter().rev().take_while(|e| e.at_ms > after);
-            let in_window = committed
-                .map(|e| e.micros)
-                .chain(self.open.values().map(|(_, micros)| *micros))
-                .try_fold(Amount::ZERO, Amount::checked_add)?;
-            exceeded("window", in_window, cap)?;
+            // Committed payments are in time order: those in the window are a suffix.
+            let first = self.recent.partition_point(|e| e.at_ms <= after);
+            let committed = match (self.recent.get(first), self.recent.back()) {
+                (Some(first), Some(last)) => last
+                    .running
+                    .checked_sub(first.running)
+                    .unwrap_or_default()
+                    .checked_add(first.micros)?,
+                _ => Amount::ZERO,
+            };
+            let in_window = self
+                .open
+                .values()
+                .map(|(_, micros)| *micros)
+                .try_fold(committed, Amount::checked_add)?;
+            if over(in_window, cap) {
+                let needed = in_window.checked_add(micros)?;
+                let retry = self.frees_in(first, needed, cap, window_ms, now_ms);
+                return Err(exceeded("window", in_window, cap, retry));
+            }
         }
         self.next += 1;
         let id = ReservationId(self.next);
         self.total = self.total.checked_add(micros)?;
-        // Only origins that cost something are kept: declined and non-dollar payments to
-        // ever new origins must not grow the ledger.
-        if micros != Amount::ZERO {
+        // Only origins that cost something are kept, and only for a limit per origin:
+        // declined and non-dollar payments, and payments to ever new origins with no
+        // such limit, must not grow the ledger.
+        if micros != Amount::ZERO && self.by_origin {
             let origin_total = self.per_origin.entry(origin.to_owned()).or_default();
             *origin_total = origin_total.checked_add(micros)?;
         }
@@ -253,6 +277,29 @@ impl Ledger {
         }
     }
 
+    /// In how many milliseconds enough of the committed payments in a window (from
+    /// `first` in `recent`) leave it for `needed` (what it counts plus the payment) to
+    /// fit under `cap`; `None` when what would be left, open reservations included,
+    /// is still too much.
+    fn frees_in(
+        &self,
+        first: usize,
+        needed: Amount,
+        cap: Amount,
+        window_ms: u64,
+        now_ms: u64,
+    ) -> Option<u64> {
+        let mut excess = needed.checked_sub(cap)?;
+        for entry in self.recent.iter().skip(first) {
+            match excess.checked_sub(entry.micros) {
+                Some(rest) if rest != Amount::ZERO => excess = rest,
+                // This one leaving is enough: it leaves when its window has passed.
+                _ => return Some((entry.at_ms + window_ms).saturating_sub(now_ms)),
+            }
+        }
+        None
+    }
+
     /// Keeps a reservation as spent (the payment settled, or may have), counted by
     /// the window from `now_ms`.
     pub fn commit(&mut self, id: ReservationId, now_ms: u64) {
@@ -261,9 +308,12 @@ impl Ledger {
         };
         // In order: none committed earlier is stamped later than now.
         self.clock_at(now_ms);
+        let before = self.recent.back().map_or(Amount::ZERO, |last| last.running);
         self.recent.push_back(Entry {
             micros,
             at_ms: now_ms,
+            // Past 2^256 micro-dollars in all: never, but the sum must not wrap.
+            running: before.checked_add(micros).unwrap_or(before),
         });
     }
 

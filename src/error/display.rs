@@ -124,11 +124,19 @@ impl fmt::Display for Error {
                 write!(f, "not an RFC 3339 timestamp: {reason}")
             }
             Error::DiscoveryFailed { reason } => write!(f, "x402 discovery failed: {reason}"),
-            Error::BudgetExceeded { limit, remaining } => {
+            Error::BudgetExceeded {
+                limit,
+                remaining,
+                retry_after_ms,
+            } => {
                 write!(
                     f,
                     "payment would exceed the {limit} budget (${remaining} left)"
-                )
+                )?;
+                match retry_after_ms {
+                    Some(ms) => write!(f, "; it fits again in {} s", ms.div_ceil(1000)),
+                    None => Ok(()),
+                }
             }
         }
     }

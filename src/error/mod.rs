@@ -280,6 +280,9 @@ pub enum Error {
         limit: &'static str,
         /// Dollars left under that limit.
         remaining: String,
+        /// For a window: in how many milliseconds enough of what it counts leaves it
+        /// for this payment to fit (`None` when open reservations alone are too much).
+        retry_after_ms: Option<u64>,
     },
 }
 

@@ -13,6 +13,22 @@ pub(crate) fn to_js(error: &Error) -> JsValue {
     let js = js_sys::Error::new(&error.to_string());
     js.set_name("X402Error");
     set(&js, "code", &JsValue::from_str(error.code()));
+    if let Error::BudgetExceeded {
+        limit,
+        remaining,
+        retry_after_ms,
+    } = error
+    {
+        // What a program needs to decide (wait, try another origin, stop) without
+        // reading the message.
+        let details = js_sys::Object::new();
+        let _ = Reflect::set(&details, &"limit".into(), &JsValue::from_str(limit));
+        let _ = Reflect::set(&details, &"remaining".into(), &JsValue::from_str(remaining));
+        if let Some(ms) = retry_after_ms {
+            let _ = Reflect::set(&details, &"retryAfterMs".into(), &JsValue::from(*ms as f64));
+        }
+        set(&js, "details", &details.into());
+    }
     if let Some(source) = error.source() {
         set(
             &js,

@@ -314,14 +314,14 @@ impl Inner {
             Err(Error::Unrecognized402 { .. } | Error::BodyTooLarge { .. }) => {
                 return Ok(first.into());
             }
-            Err(error) => return Err(to_js(&error)),
+            Err(error) => return Err(self.refused_before(&hooks, &error)),
         };
         if redirected(first)? {
             let method = request.request()?.method();
             if method != "GET" && method != "HEAD" {
                 // fetch may have turned it into a GET (301/302/303) or kept it (307/308);
                 // we cannot tell which request the server priced, so we pay for neither.
-                return Err(to_js(&Error::UnsafeRedirect { method }));
+                return Err(self.refused_before(&hooks, &Error::UnsafeRedirect { method }));
             }
         }
         // Finish the unread 402 body (frees the connection), noting whether it is 1ly's.
@@ -337,6 +337,16 @@ impl Inner {
             pending,
         };
         self.pay(&call).await
+    }
+}
+
+impl Inner {
+    /// A 402 refused before any requirement was chosen (malformed, unsafe): the call
+    /// rejects with `error`, and its listeners hear a `failed` event saying so.
+    fn refused_before(&self, hooks: &Hooks, error: &Error) -> JsValue {
+        let error = to_js(error);
+        self.emit_failed(hooks, None, &error, serde_json::json!(false));
+        error
     }
 }
 

@@ -35,13 +35,9 @@ impl Inner {
             || json!({ "origin": origin, "requirements": challenge.requirements }),
         );
         let refused = |error: Error| {
-            self.emit(
-                hooks,
-                "failed",
-                None,
-                || json!({ "error": error.code(), "message": error.to_string(), "spent": false }),
-            );
-            to_js(&error)
+            let error = to_js(&error);
+            self.emit_failed(hooks, None, &error, json!(false));
+            error
         };
         // Terms no wallet can pay (no fee payer, no EIP-712 domain...) are left out
         // before anyone is asked, as requirements no wallet can sign are.
@@ -143,7 +139,7 @@ impl Inner {
 
     /// The `failed` event of a call that rejects with `error` (`spent` as the event
     /// says it), unless a refused approval already said so (`rejected`).
-    fn emit_failed(
+    pub(super) fn emit_failed(
         &self,
         hooks: &Hooks,
         requirement: Option<&Requirement>,

@@ -37,8 +37,11 @@ impl Wallet {
         let kind = read(&adapter, "kind")?
             .as_string()
             .unwrap_or_else(|| if signs_typed_data { "evm" } else { "solana" }.into());
-        // Refused now, not after the user approved a payment it cannot make.
-        if !read(&adapter, "address")?.is_string() && method(&adapter, "getAddress")?.is_none() {
+        // Refused now, not after the user approved a payment it cannot make. `address` is
+        // looked for, not read: its getter may fail until the wallet is connected.
+        let has_address = adapter.is_object()
+            && js_sys::Reflect::has(&adapter, &"address".into()).unwrap_or(false);
+        if !has_address && method(&adapter, "getAddress")?.is_none() {
             return Err(invalid_argument(
                 "a wallet needs an address (a string) or getAddress()",
             ));

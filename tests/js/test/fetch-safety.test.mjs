@@ -388,3 +388,49 @@ test('safety: a payment whose call throws part-way after it went out counts as s
   }
   assert.equal(paid, 5);
 });
+
+test('BUDGET_EXCEEDED says which limit, what is left and, for a window, when the payment fits again', async () => {
+  const required = { x402Version: 2, resource: { url: 'https://api.example/x' }, accepts: [usdc({ amount: '10000' })] };
+  const server = async (request) => (request.headers.get('payment-signature')
+    ? new Response('ok')
+    : new Response('{}', { status: 402, headers: paymentRequiredHeaders(required) }));
+  const refusal = async (budget, times) => {
+    const paying = x402.wrapFetch(server, { wallets: [x402.evmPrivateKeyWallet(TEST_KEY)], policy: { budget } });
+    for (let i = 0; i < times; i += 1) await (await paying(`https://t${i % 2}.example/x`)).text();
+    return paying('https://t0.example/x').then(() => assert.fail('paid past the budget'), (error) => error);
+  };
+  const total = await refusal({ total: '0.025' }, 2);
+  assert.deepEqual([total.code, total.details], ['BUDGET_EXCEEDED', { limit: 'total', remaining: '0.005' }]);
+  const perOrigin = await refusal({ perOrigin: '0.01' }, 1);
+  assert.deepEqual(perOrigin.details, { limit: 'perOrigin', remaining: '0' });
+  const started = Date.now();
+  const window = await refusal({ window: { seconds: 60, amount: '0.02' } }, 2);
+  assert.equal(window.details.limit, 'window');
+  assert.equal(window.details.remaining, '0');
+  // The first of the two payments leaves the window 60 s after it was made.
+  assert.ok(window.details.retryAfterMs > 60_000 - (Date.now() - started) - 1_000 && window.details.retryAfterMs <= 60_000, `${window.details.retryAfterMs}`);
+  assert.match(window.message, /fits again in \d+ s/);
+  // A log line keeps the message and the details.
+  const logged = JSON.parse(JSON.stringify(window));
+  assert.deepEqual(logged, { name: 'X402Error', code: 'BUDGET_EXCEEDED', message: window.message, details: window.details });
+  assert.deepEqual(JSON.parse(JSON.stringify(new x402.X402Error('m', 'WALLET_ERROR'))), { name: 'X402Error', code: 'WALLET_ERROR', message: 'm' });
+});
+
+test('a 402 refused before any requirement is chosen (malformed, unsafe redirect) is a failed event too', async () => {
+  const events = [];
+  const malformed = async () => new Response('{}', { status: 402, headers: { 'payment-required': 'not base64 !!' } });
+  const paying = x402.wrapFetch(malformed, { wallets: [x402.evmPrivateKeyWallet(TEST_KEY)], onEvent: (e) => events.push(e) });
+  await assert.rejects(paying('https://api.example/x'), { code: 'INVALID_HEADER' });
+  assert.deepEqual(events.map((e) => [e.type, e.error, e.spent, typeof e.message]), [['failed', 'INVALID_HEADER', false, 'string']]);
+  const required = { x402Version: 2, resource: { url: 'https://api.example/x' }, accepts: [usdc()] };
+  const redirected = async (request) => {
+    const response = new Response('{}', { status: 402, headers: paymentRequiredHeaders(required) });
+    Object.defineProperty(response, 'redirected', { value: true });
+    Object.defineProperty(response, 'url', { value: request.url.replace('/x', '/elsewhere') });
+    return response;
+  };
+  events.length = 0;
+  const posting = x402.wrapFetch(redirected, { wallets: [x402.evmPrivateKeyWallet(TEST_KEY)], onEvent: (e) => events.push(e) });
+  await assert.rejects(posting('https://api.example/x', { method: 'POST', body: 'x' }), { code: 'UNSAFE_REDIRECT' });
+  assert.deepEqual(events.map((e) => [e.type, e.error, e.spent]), [['failed', 'UNSAFE_REDIRECT', false]]);
+});
