@@ -153,6 +153,20 @@ export function walletError(error, what, code) {
 }
 
 /**
+ * The accounts a page may use without prompting (`request()` asks eth_accounts): none when it is not
+ * connected yet, which the Coinbase Wallet SDK says by refusing with 4100 (`codeOf(error)`) instead
+ * of answering []. Any other failure is `mapError(error)`.
+ */
+export async function accountsWithoutPrompt(request, codeOf, mapError) {
+  try {
+    return await request();
+  } catch (error) {
+    if (codeOf(error) === 4100) return [];
+    throw mapError(error);
+  }
+}
+
+/**
  * A failed eth_sendTransaction: code 3 (execution reverted) is the wallet's own gas estimate
  * refusing the call, so nothing was sent: TRANSACTION_FAILED. Anything else as walletError.
  */

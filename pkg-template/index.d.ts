@@ -61,10 +61,6 @@ export type X402ErrorCode =
   | 'DISCOVERY_FAILED'
   | 'WASM_LOAD_FAILED';
 
-/**
- * Every failure of the package's own. A paying fetch passes the wrapped fetch's own rejections
- * through as they are (a network TypeError, an abort's DOMException).
- */
 /** What a BUDGET_EXCEEDED refusal says besides its message. */
 export interface BudgetExceededDetails {
   /** The limit the payment would pass. */
@@ -75,6 +71,10 @@ export interface BudgetExceededDetails {
   retryAfterMs?: number;
 }
 
+/**
+ * Every failure of the package's own. A paying fetch passes the wrapped fetch's own rejections
+ * through as they are (a network TypeError, an abort's DOMException).
+ */
 export class X402Error extends Error {
   constructor(message: string, code: X402ErrorCode, options?: { cause?: unknown; details?: BudgetExceededDetails });
   readonly name: 'X402Error';

@@ -2,7 +2,7 @@
 // WalletConnect, ...). Thin on purpose: it finds the account, puts the wallet on the chain of the
 // typed data (or transaction) and asks for eth_signTypedData_v4 (or eth_sendTransaction). What to
 // sign or send is the core's business.
-import { PROVIDER_STATES, X402Error, ownAdapter, sendError, walletError } from '../errors.js';
+import { PROVIDER_STATES, X402Error, accountsWithoutPrompt, ownAdapter, sendError, walletError } from '../errors.js';
 import { rpcTransaction, switchedTo, transactionHash, transactionRequest } from './transaction.js';
 
 /** EIP-712 domain members in canonical order, with their types. */
@@ -39,19 +39,12 @@ export function eip1193Wallet(provider, options = {}) {
     }
   };
 
-  /** The accounts the page may use without asking: none when it is not connected yet. */
-  async function connectedAccounts() {
-    try {
-      return await provider.request({ method: 'eth_accounts' });
-    } catch (error) {
-      // The Coinbase Wallet SDK refuses eth_accounts (4100) until the page is connected.
-      if (rpcCode(error) === 4100) return [];
-      throw providerError(error, 'eth_accounts');
-    }
-  }
-
   async function getAddress() {
-    let accounts = await connectedAccounts();
+    let accounts = await accountsWithoutPrompt(
+      () => provider.request({ method: 'eth_accounts' }),
+      rpcCode,
+      (error) => providerError(error, 'eth_accounts'),
+    );
     // Only a page that is not connected yet asks the user; a connected one must not re-prompt.
     if (!Array.isArray(accounts) || accounts.length === 0) accounts = await call('eth_requestAccounts');
     const list = Array.isArray(accounts) ? accounts.filter((a) => typeof a === 'string') : [];

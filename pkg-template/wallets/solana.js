@@ -57,7 +57,9 @@ function standardAdapter(wallet, options, wrapper) {
   const sendFeature = wallet.features['solana:signAndSendTransaction'];
   async function account() {
     let accounts = wallet.accounts ?? [];
-    if (accounts.length === 0 && wrapper) {
+    // Through the adapter whenever it says it is not connected (the page disconnected it, though
+    // the wallet may still list accounts): nothing is signed for a page that shows "disconnected".
+    if (wrapper && (accounts.length === 0 || wrapper.connected === false)) {
       await rejected(() => wrapper.connect());
       accounts = wallet.accounts ?? [];
     } else if (accounts.length === 0 && wallet.features['standard:connect']) {

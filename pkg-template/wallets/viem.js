@@ -2,7 +2,7 @@
 // or a viem WalletClient. Thin on purpose: viem signs (and a WalletClient sends transactions); this
 // only adapts the shape, puts a JSON-RPC wallet on the right chain, and maps viem's errors to
 // X402Error codes.
-import { PROVIDER_STATES, X402Error, ownAdapter, sendError, walletError } from '../errors.js';
+import { PROVIDER_STATES, X402Error, accountsWithoutPrompt, ownAdapter, sendError, walletError } from '../errors.js';
 import { rpcTransaction, switchedTo, transactionHash, transactionRequest } from './transaction.js';
 
 /**
@@ -83,10 +83,11 @@ function walletClientAdapter(client) {
   // connected: no accounts, or eth_accounts refused 4100 until then, as the Coinbase Wallet SDK does).
   async function signer() {
     if (client.account) return client.account;
-    let accounts = await client.request({ method: 'eth_accounts' }).catch((error) => {
-      if (rpcCode(error) === 4100) return [];
-      throw mapError(error, 'eth_accounts');
-    });
+    let accounts = await accountsWithoutPrompt(
+      () => client.request({ method: 'eth_accounts' }),
+      rpcCode,
+      (error) => mapError(error, 'eth_accounts'),
+    );
     if (!Array.isArray(accounts) || accounts.length === 0) {
       // A prompt is never repeated: viem retries a failed request unless told not to.
       accounts = await viemCall('eth_requestAccounts', () => client.request({ method: 'eth_requestAccounts' }, { retryCount: 0 }));

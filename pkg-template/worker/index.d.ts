@@ -22,8 +22,8 @@ export interface RouteConfig {
 }
 
 export interface FacilitatorClient {
-  /** The facilitator's base URL, as given (without a trailing slash). */
-  readonly url: string;
+  /** The facilitator's base URL, without a trailing slash (createFacilitatorClient's clients have it). */
+  readonly url?: string;
   verify(paymentPayload: unknown, paymentRequirements: unknown): Promise<{ isValid: boolean; invalidReason?: string; payer?: string }>;
   settle(paymentPayload: unknown, paymentRequirements: unknown): Promise<SettlementResponse>;
   supported(): Promise<{ kinds: { x402Version: number; scheme: string; network: string; extra?: unknown }[] }>;
@@ -41,7 +41,15 @@ export interface FacilitatorClientOptions {
   fetch?: typeof fetch;
 }
 
-export function createFacilitatorClient(options: FacilitatorClientOptions): FacilitatorClient;
+export function createFacilitatorClient(options: FacilitatorClientOptions): FacilitatorClient & { readonly url: string };
+
+/**
+ * What a gate's `settle()` resolves to: on success, always the transaction that settled it (a
+ * facilitator's success naming none is made a failure); a failure as the facilitator sent it.
+ */
+export type GateSettlement =
+  | (SettlementResponse & { success: true; transaction: string })
+  | (SettlementResponse & { success: false });
 
 /** A replay store: reserve(key) is true the first time a payment is seen. */
 export interface ReplayStore {
@@ -96,7 +104,7 @@ export function requirePayment(
   request: Request, routeConfig: RouteConfig, env?: unknown, options?: GateOptions,
 ): Promise<
   | { response: Response; reason?: string }
-  | { response?: undefined; payment: VerifiedPayment; settle(): Promise<SettlementResponse>; release(): Promise<void>; failure(s: SettlementResponse): Response }
+  | { response?: undefined; payment: VerifiedPayment; settle(): Promise<GateSettlement>; release(): Promise<void>; failure(s: SettlementResponse): Response }
 >;
 
 export interface PaymentRequiredConfig extends GateOptions {

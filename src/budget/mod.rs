@@ -133,8 +133,9 @@ pub struct Ledger {
     recent: VecDeque<Entry>,
     /// That longest window, in milliseconds (0: no window).
     horizon_ms: u64,
-    /// The open reservations (every window counts them).
-    open: HashMap<ReservationId, (String, Amount)>,
+    /// The open reservations (every window counts them), with their origin when they
+    /// were counted in `per_origin` (and only then taken off it when given back).
+    open: HashMap<ReservationId, (Option<String>, Amount)>,
     next: u64,
     /// Whether a limit per origin uses this ledger: only then is `per_origin` kept, so
     /// that paying ever new origins (a crawler, a host per tenant) does not grow it.
@@ -257,11 +258,13 @@ impl Ledger {
         // Only origins that cost something are kept, and only for a limit per origin:
         // declined and non-dollar payments, and payments to ever new origins with no
         // such limit, must not grow the ledger.
-        if micros != Amount::ZERO && self.by_origin {
+        let counted = micros != Amount::ZERO && self.by_origin;
+        if counted {
             let origin_total = self.per_origin.entry(origin.to_owned()).or_default();
             *origin_total = origin_total.checked_add(micros)?;
         }
-        self.open.insert(id, (origin.to_owned(), micros));
+        self.open
+            .insert(id, (counted.then(|| origin.to_owned()), micros));
         Ok(id)
     }
 
@@ -323,6 +326,9 @@ impl Ledger {
             return;
         };
         self.total = self.total.checked_sub(micros).unwrap_or_default();
+        let Some(origin) = origin else {
+            return;
+        };
         if let Some(spent) = self.per_origin.get_mut(&origin) {
             *spent = spent.checked_sub(micros).unwrap_or_default();
             if *spent == Amount::ZERO {

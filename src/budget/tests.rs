@@ -435,3 +435,18 @@ fn origins_are_kept_only_for_a_limit_per_origin() {
     );
     assert_eq!(l.spent_at("https://a.example"), Amount::from(10_000));
 }
+
+#[test]
+fn a_reservation_made_before_a_limit_per_origin_is_given_back_without_touching_it() {
+    // A reservation open in a ledger with no limit per origin; then a fetch sharing it
+    // brings one, and pays the same origin.
+    let mut l = ledger(None, None, None);
+    let early = l.reserve("x", cents(1), 0).unwrap();
+    let per_origin = limits(None, Some("0.015"), None);
+    let paid = l.reserve_under(&per_origin, "x", cents(1), 0).unwrap();
+    l.commit(paid, 0);
+    // Declined: the early one is given back; what was paid at x is still counted.
+    l.release(early);
+    assert_eq!(l.spent_at("x"), Amount::from(10_000));
+    assert!(l.reserve_under(&per_origin, "x", cents(1), 0).is_err());
+}

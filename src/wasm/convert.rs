@@ -127,25 +127,6 @@ fn entries_within(
     Ok(out)
 }
 
-/// The own enumerable keys of `object` (`what` names it in errors) that `known` does not
-/// list: a misspelt option must be refused, not dropped. A value that is no object has none.
-pub(crate) fn unknown_keys(
-    object: &JsValue,
-    known: &[&str],
-    what: &str,
-) -> Result<Vec<String>, JsValue> {
-    if !object.is_object() {
-        return Ok(Vec::new());
-    }
-    let keys = keys_or_throw(object).map_err(|e| unreadable(what, e))?;
-    Budget::new(MAX_ELEMENTS).elements(keys.length())?;
-    Ok(keys
-        .iter()
-        .filter_map(|key| key.as_string())
-        .filter(|key| !known.contains(&key.as_str()))
-        .collect())
-}
-
 /// What one conversion may still take.
 struct Budget {
     limit: u32,

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, Response};
 
-use super::convert::{callback, unknown_keys};
+use super::convert::{callback, entries};
 use super::error::invalid_argument;
 use super::response::{as_response, status_or_zero};
 
@@ -52,12 +52,17 @@ impl Hooks {
     /// A getter that throws is INVALID_ARGUMENT: ignoring it would drop the caller's
     /// approval for this call.
     pub(crate) fn from_js(value: &JsValue) -> Result<Self, JsValue> {
-        // A misspelt `onPaymentRequired` must not let this call pay unasked.
-        let unknown = unknown_keys(value, &["onPaymentRequired", "onEvent"], "the call's hooks")?;
-        if let Some(key) = unknown.first() {
-            return Err(invalid_argument(&format!(
-                "unknown per-call option {key}: the options are onPaymentRequired and onEvent"
-            )));
+        // A misspelt `onPaymentRequired` must not let this call pay unasked: a function
+        // under another name is refused (other members, a class instance's own state,
+        // are not hooks, and are left alone).
+        if value.is_object() {
+            for (key, member) in entries(value, "the call's hooks")? {
+                if member.is_function() && key != "onPaymentRequired" && key != "onEvent" {
+                    return Err(invalid_argument(&format!(
+                        "unknown per-call hook {key}: the hooks are onPaymentRequired and onEvent"
+                    )));
+                }
+            }
         }
         Ok(Hooks {
             approve: callback(value, "onPaymentRequired")?,

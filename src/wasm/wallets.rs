@@ -3,11 +3,12 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::convert::{method, read};
+use super::convert::{items, method, read};
 use super::error::invalid_argument;
 use super::fetch::Inner;
 use super::rpc::rpc_url_for;
 use crate::dialect::{FACILITATOR_SCHEME, Requirement, TRANSFER_SCHEME};
+use crate::protocol::Network;
 
 pub(super) struct Wallet {
     kind: String,
@@ -25,9 +26,9 @@ pub(super) struct Wallet {
     /// It can read a transaction's receipt (getTransactionReceipt): an EVM transfer's
     /// proof needs it when `options.rpc` has no URL for the chain.
     reads_receipts: bool,
-    /// The CAIP-2 networks it pays on, when it says (`networks`: a smart account is
-    /// bound to its chain); `None` for every network of its family.
-    networks: Option<Vec<String>>,
+    /// The networks it pays on, when it says (`networks`: a smart account is bound to
+    /// its chain); `None` for every network of its family.
+    networks: Option<Vec<Network>>,
 }
 
 impl Wallet {
@@ -38,10 +39,10 @@ impl Wallet {
             .as_string()
             .unwrap_or_else(|| if signs_typed_data { "evm" } else { "solana" }.into());
         // Refused now, not after the user approved a payment it cannot make. `address` is
-        // looked for, not read: its getter may fail until the wallet is connected.
-        let has_address = adapter.is_object()
-            && js_sys::Reflect::has(&adapter, &"address".into()).unwrap_or(false);
-        if !has_address && method(&adapter, "getAddress")?.is_none() {
+        // looked for, not read: its getter may fail until the wallet is connected. (An
+        // entry that is no object, a `null` hole, is no wallet: never chosen.)
+        let has_address = js_sys::Reflect::has(&adapter, &"address".into()).unwrap_or(false);
+        if adapter.is_object() && !has_address && method(&adapter, "getAddress")?.is_none() {
             return Err(invalid_argument(
                 "a wallet needs an address (a string) or getAddress()",
             ));
@@ -62,35 +63,39 @@ impl Wallet {
     }
 }
 
-/// An adapter's `networks`: absent (`undefined` or `null`), or a list of CAIP-2
-/// network strings; anything else is INVALID_ARGUMENT.
-fn networks(value: &JsValue) -> Result<Option<Vec<String>>, JsValue> {
+/// An adapter's `networks`: absent (`undefined` or `null`), or a list of networks,
+/// CAIP-2 or x402 v1 names (as `policy.prefer.networks` takes them); anything else is
+/// INVALID_ARGUMENT.
+fn networks(value: &JsValue) -> Result<Option<Vec<Network>>, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    let wrong = || invalid_argument("a wallet's networks must be a list of CAIP-2 network strings");
+    let wrong = |what: &str| {
+        invalid_argument(&format!(
+            "a wallet's networks must be a list of networks (CAIP-2, e.g. eip155:8453): {what}"
+        ))
+    };
     if !js_sys::Array::is_array(value) {
-        return Err(wrong());
+        return Err(wrong("not a list"));
     }
-    let list: &js_sys::Array = value.unchecked_ref();
-    if list.length() > 1_000 {
-        return Err(wrong());
-    }
-    let mut networks = Vec::new();
-    for index in 0..list.length() {
-        let item = js_sys::Reflect::get_u32(list, index).map_err(|_| wrong())?;
-        networks.push(item.as_string().ok_or_else(wrong)?);
-    }
-    Ok(Some(networks))
+    items(value, 1_000)?
+        .iter()
+        .map(|item| {
+            let text = item
+                .as_string()
+                .ok_or_else(|| wrong("an entry is not a string"))?;
+            Network::parse(&text).map_err(|_| wrong(&format!("{text:?} is no network")))
+        })
+        .collect::<Result<_, _>>()
+        .map(Some)
 }
 
 impl Wallet {
     /// Whether it pays on `network` (every network of its family unless it says).
-    fn serves(&self, network: &crate::protocol::Network) -> bool {
-        let network = network.to_string();
+    fn serves(&self, network: &Network) -> bool {
         self.networks
             .as_ref()
-            .is_none_or(|list| list.contains(&network))
+            .is_none_or(|list| list.contains(network))
     }
 }
 

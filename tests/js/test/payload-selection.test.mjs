@@ -160,11 +160,14 @@ test('networks: a wallet that names its networks (a smart account) is chosen onl
   assert.equal((await paying(server.url('/sepolia'))).status, 200);
   assert.deepEqual(asked.at(-1), ['any', 84532]);
   assert.equal(server.payments.length, 2);
-  // networks is a list of CAIP-2 strings, or absent.
-  for (const wrong of ['eip155:8453', [8453], {}, true]) {
+  // networks is a list of networks (CAIP-2 or v1 names, as policy.prefer takes them), or absent.
+  for (const wrong of ['eip155:8453', [8453], {}, true, ['eip155:84532 '], ['base sepolia']]) {
     assert.throws(() => x402.wrapFetch(fetch, { wallets: [counting('wrong', { networks: wrong })] }), { code: 'INVALID_ARGUMENT' }, JSON.stringify(wrong));
   }
   x402.wrapFetch(fetch, { wallets: [counting('absent', { networks: null })] });
+  const v1Named = x402.wrapFetch(fetch, { wallets: [counting('v1 name', { networks: ['base-sepolia'] })] });
+  assert.equal((await v1Named(server.url('/sepolia'))).status, 200);
+  assert.deepEqual(asked.at(-1), ['v1 name', 84532]);
 });
 
 test('misspelt: a per-call hook or a policy function not in the API is refused, never dropped; so is a wallet without an address', async (t) => {
@@ -183,10 +186,19 @@ test('misspelt: a per-call hook or a policy function not in the API is refused, 
   for (const nameless of [{ kind: 'evm', signTypedData: wallet.signTypedData }, { kind: 'solana', signTransaction: async (b) => b }]) {
     assert.throws(() => x402.wrapFetch(fetch, { wallets: [nameless] }), (e) => e.code === 'INVALID_ARGUMENT' && /address/.test(e.message));
   }
-  // The API's own members still work.
-  const ok = x402.wrapFetch(fetch, { wallets: [wallet], policy: { select: (r) => r[0] } });
+  // The API's own members still work; so do hooks with state of their own (a class instance), and
+  // holes in the wallet list (`[evm, connected ? sol : null]`) are skipped as before.
+  const ok = x402.wrapFetch(fetch, { wallets: [null, wallet, undefined], policy: { select: (r) => r[0] } });
   assert.equal((await ok(server.url('/paid'), {}, { onPaymentRequired: () => true, onEvent: () => {} })).status, 200);
-  assert.deepEqual([signatures, server.payments.length], [1, 1]);
+  class Logger {
+    seen = [];
+    onEvent(event) { this.seen.push(event.type); }
+  }
+  const logger = new Logger();
+  logger.onEvent = logger.onEvent.bind(logger);
+  assert.equal((await ok(server.url('/paid'), {}, logger)).status, 200);
+  assert.deepEqual(logger.seen, ['payment_required', 'approved', 'signed', 'settled']);
+  assert.deepEqual([signatures, server.payments.length], [2, 2]);
 });
 
 test('policy.select that fails or picks what it was not given: the call rejects with a failed event (spent false), nothing signed', async (t) => {

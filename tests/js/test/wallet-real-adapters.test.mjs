@@ -124,6 +124,21 @@ test('StandardWalletAdapter, not connected yet: solanaWallet connects through it
   assert.deepEqual(log, ['connect', 'signTransaction', 'signTransaction']);
 });
 
+test('StandardWalletAdapter the page disconnected, its wallet still listing the account: connected through the adapter again before signing', async () => {
+  const { wallet, address, log } = standardWallet();
+  // A wallet without standard:disconnect keeps its accounts after the page's disconnect.
+  const adapter = new StandardWalletAdapter({ wallet });
+  await adapter.connect();
+  await adapter.disconnect();
+  assert.equal(adapter.connected, false);
+  assert.equal(wallet.accounts.length, 1);
+  log.length = 0;
+  await pays(x402.solanaWallet(adapter), address);
+  // The adapter's connect asks the wallet nothing when it lists accounts: the page's state follows.
+  assert.deepEqual(log, ['signTransaction']);
+  assert.equal(adapter.connected, true, 'the page sees the wallet connected');
+});
+
 test("useWallet()'s value before connecting (signTransaction undefined) pays through its adapter", async () => {
   const { wallet, address, log } = standardWallet();
   const adapter = new StandardWalletAdapter({ wallet });

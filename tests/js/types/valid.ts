@@ -22,7 +22,7 @@ import {
   solanaWallet,
   wrapFetch,
 } from 'x402-wasm';
-import { createFacilitatorClient, durableObjectReplayStore, paymentRequired, ready as workerReady } from 'x402-wasm/worker';
+import { createFacilitatorClient, durableObjectReplayStore, paymentRequired, ready as workerReady, requirePayment } from 'x402-wasm/worker';
 
 // The README's declaration of the injected wallet, for TypeScript users.
 declare global {
@@ -157,3 +157,20 @@ export const baseOnly: EvmWalletAdapter = {
   getAddress: async () => '0x209693Bc6afc0C5328bA36FaF03C514EF312287C',
   signTypedData: async () => '0x',
 };
+
+// A facilitator client of one's own (no url), and a gate's settled transaction after the success check.
+export const ownFacilitator = paymentRequired({
+  routes: { '/paid': { accepts: [{ network: 'eip155:84532', payTo: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C', price: '$0.01' }] } },
+  facilitator: {
+    verify: async () => ({ isValid: true }),
+    settle: async () => ({ success: true, transaction: '0x01', network: 'eip155:84532' }),
+    supported: async () => ({ kinds: [] }),
+  },
+});
+export async function gate(request: Request): Promise<string> {
+  const gated = await requirePayment(request, { accepts: [{ network: 'eip155:84532', payTo: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C', price: '$0.01' }] });
+  if (gated.response) return 'answered';
+  const settlement = await gated.settle();
+  if (!settlement.success) return settlement.errorReason ?? 'failed';
+  return settlement.transaction.slice(2);
+}
