@@ -66,7 +66,7 @@ export interface EvmWalletAdapter {
   /** Set only when the address cannot change (a local key); otherwise call getAddress(). */
   readonly address?: `0x${string}`;
   /**
-   * The CAIP-2 networks (`eip155:8453`) this wallet pays on, when it cannot pay on every chain (a
+   * The networks (CAIP-2 `eip155:8453`, or x402 v1 names) this wallet pays on, when it cannot pay on every chain (a
    * smart account is bound to its chain): a paying fetch does not choose it for another network's
    * payment. Absent: every EVM network. Read once, when the paying fetch is made.
    */
