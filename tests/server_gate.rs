@@ -549,3 +549,39 @@ fn contract_wallet_signatures_pass_only_when_a_facilitator_verifies() {
         assert!(!decided.starts_with("accepted"), "{not_hex}: {decided}");
     }
 }
+
+#[test]
+fn a_v1_payment_is_matched_to_the_requirement_its_authorization_pays() {
+    // Two offers on one network (another price, another recipient): a v1 payment names no
+    // requirement, so the one its authorization's recipient and amount (and Permit2 token) pay
+    // is the one checked and settled, whichever of them it is.
+    const OTHER: &str = "0x1111111111111111111111111111111111111111";
+    let accepts = json!([
+        { "network": "base", "payTo": PAY_TO, "price": "$0.05" },
+        { "network": "base", "payTo": OTHER, "price": "$0.01" },
+        { "network": "base", "payTo": OTHER, "price": "$0.02", "extra": { "assetTransferMethod": "permit2" } },
+    ]);
+    let config: RouteConfig =
+        serde_json::from_value(json!({ "accepts": accepts, "acceptV1": true })).unwrap();
+    let r = Route::new(&config, "https://api.example/weather").unwrap();
+    for (index, amount) in [(0, "50000"), (1, "10000"), (2, "20000")] {
+        let header = payment_for(&r, 1, index, |_| {});
+        let Decision::Accepted(a) =
+            Gate::new(&r).decide(None, Some(&header), &GateOptions::at(NOW))
+        else {
+            panic!("the v1 payment of requirement {index} was not accepted");
+        };
+        assert_eq!(
+            a.requirement["maxAmountRequired"], amount,
+            "requirement {index}"
+        );
+    }
+    // One that pays none of them is still refused (checked against the first of its method).
+    let tampered = payment_for(&r, 1, 1, |p| {
+        p["payload"]["authorization"]["value"] = json!("30000");
+    });
+    assert!(
+        outcome(Gate::new(&r).decide(None, Some(&tampered), &GateOptions::at(NOW)))
+            .starts_with("402 ")
+    );
+}

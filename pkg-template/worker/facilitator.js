@@ -14,11 +14,13 @@ const MAX_ANSWER_BYTES = 256 * 1024;
 
 /**
  * @param {{ url: string, headers?: Record<string,string> | ((req: { path: string }) => Record<string,string> | Promise<Record<string,string>>),
- *           timeoutMs?: number, retries?: number, supportedTtlMs?: number, fetch?: typeof fetch }} options
+ *           timeoutMs?: number, settleTimeoutMs?: number, retries?: number, supportedTtlMs?: number, fetch?: typeof fetch }} options
  */
 export function createFacilitatorClient(options = {}) {
-  onlyKnownOptions(options, ['url', 'headers', 'timeoutMs', 'retries', 'supportedTtlMs', 'fetch'], 'createFacilitatorClient');
-  const { url, headers, timeoutMs = 10_000, retries = 2, supportedTtlMs = 300_000, fetch: fetchImpl } = options;
+  onlyKnownOptions(options, ['url', 'headers', 'timeoutMs', 'settleTimeoutMs', 'retries', 'supportedTtlMs', 'fetch'], 'createFacilitatorClient');
+  // /settle gets longer (the official client's 90 s): a facilitator answers once the transaction is
+  // mined, and a /settle given up on may still settle, the payer then charged and not served.
+  const { url, headers, timeoutMs = 10_000, settleTimeoutMs = 90_000, retries = 2, supportedTtlMs = 300_000, fetch: fetchImpl } = options;
   if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
     throw new X402Error('createFacilitatorClient needs an http(s) url', 'INVALID_ARGUMENT');
   }
@@ -26,6 +28,7 @@ export function createFacilitatorClient(options = {}) {
   // past setTimeout's range (2^31 ms, which runtimes take as 1 ms) would abort every /settle,
   // possibly after the facilitator has received it: the buyer charged and not served.
   wholeNumber(timeoutMs, 'createFacilitatorClient', 'timeoutMs', 1, MAX_TIMER_MS);
+  wholeNumber(settleTimeoutMs, 'createFacilitatorClient', 'settleTimeoutMs', 1, MAX_TIMER_MS);
   wholeNumber(retries, 'createFacilitatorClient', 'retries', 0, MAX_RETRIES);
   wholeNumber(supportedTtlMs, 'createFacilitatorClient', 'supportedTtlMs', 0, Number.MAX_SAFE_INTEGER);
   if (headers != null && typeof headers !== 'function' && typeof headers !== 'object') {
@@ -38,12 +41,12 @@ export function createFacilitatorClient(options = {}) {
   let supported;
   let supportedAt = 0;
 
-  async function call(path, method, body) {
+  async function call(path, method, body, ms = timeoutMs) {
     const doFetch = fetchImpl ?? globalThis.fetch;
     for (let attempt = 0; ; attempt += 1) {
       const extra = typeof headers === 'function' ? await headers({ path }) : headers;
       const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), timeoutMs);
+      const timer = setTimeout(() => controller.abort(), ms);
       let response;
       let text;
       let retry = false;
@@ -100,7 +103,7 @@ export function createFacilitatorClient(options = {}) {
     },
     /** POST /settle -> SettlementResponse */
     async settle(paymentPayload, paymentRequirements) {
-      const json = await call('/settle', 'POST', { x402Version: paymentPayload.x402Version, paymentPayload, paymentRequirements });
+      const json = await call('/settle', 'POST', { x402Version: paymentPayload.x402Version, paymentPayload, paymentRequirements }, settleTimeoutMs);
       if (typeof json.success !== 'boolean') throw new X402Error('facilitator /settle answer lacks success', 'INVALID_FACILITATOR_RESPONSE');
       return json;
     },

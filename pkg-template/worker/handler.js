@@ -5,11 +5,11 @@ import { X402Route } from '../x402_wasm.js';
 import { discard } from '../body.js';
 import { encodeHeader } from '../api.js';
 import { X402Error, onlyKnownOptions, ready, toX402Error, wasmLoaded } from '../errors.js';
+import { EXPOSE, checkCors, corsHeaders } from './cors.js';
 import { createFacilitatorClient } from './facilitator.js';
 import { memoryReplayStore } from './replay.js';
 import { canonicalPath, compilePattern, matchRoute } from './routes.js';
 
-const EXPOSE = 'PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE';
 let defaultStore;
 /** The options of requirePayment (index.d.ts, GateOptions); paymentRequired adds its own. */
 const GATE_OPTIONS = ['facilitator', 'replayStore', 'verifyWithFacilitator', 'cors', 'now'];
@@ -37,12 +37,9 @@ function withRoute(routeConfig, url, use) {
   }
 }
 
-function corsHeaders(options, extra = {}) {
-  return { 'Access-Control-Allow-Origin': options.cors?.origin ?? '*', 'Access-Control-Expose-Headers': EXPOSE, ...extra };
-}
-
 /** The answer to a CORS preflight: allows the payment headers. */
 export function preflight(request, options = {}) {
+  checkCors(options.cors);
   const asked = request.headers.get('access-control-request-headers');
   const allowed = ['PAYMENT-SIGNATURE', 'X-PAYMENT', 'Content-Type', ...(asked ? asked.split(',').map((h) => h.trim()) : [])];
   return new Response(null, {
@@ -51,7 +48,7 @@ export function preflight(request, options = {}) {
       'Access-Control-Allow-Methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
       'Access-Control-Allow-Headers': [...new Set(allowed.map((h) => h.toLowerCase()))].join(', '),
       'Access-Control-Max-Age': '600',
-    }),
+    }, request),
   });
 }
 
@@ -69,8 +66,8 @@ function reasonText(value, fallback) {
  * The 402 of a refused or unsettled payment (or of no payment, without `reason`). A v1 payment
  * (X-PAYMENT) gets its failure in X-PAYMENT-RESPONSE and the reason as the v1 body's `error`.
  */
-function challengeResponse({ header, body }, options, reason, failure, v1 = false) {
-  const headers = corsHeaders(options, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'PAYMENT-REQUIRED': header });
+function challengeResponse(request, { header, body }, options, reason, failure, v1 = false) {
+  const headers = corsHeaders(options, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'PAYMENT-REQUIRED': header }, request);
   if (failure) {
     const settlement = { success: false, errorReason: reason, transaction: reasonText(failure.transaction, ''), network: reasonText(failure.network, '') };
     headers[v1 ? 'X-PAYMENT-RESPONSE' : 'PAYMENT-RESPONSE'] = encodeHeader(settlement);
@@ -86,7 +83,10 @@ function challengeResponse({ header, body }, options, reason, failure, v1 = fals
  * Options: { facilitator, replayStore, verifyWithFacilitator, now, cors }.
  */
 export async function requirePayment(request, routeConfig, env, options = {}) {
-  if (!options[SETTLES]) onlyKnownOptions(options, GATE_OPTIONS, 'requirePayment');
+  if (!options[SETTLES]) {
+    onlyKnownOptions(options, GATE_OPTIONS, 'requirePayment');
+    checkCors(options.cors);
+  }
   // Loads the wasm again after a failed download (browser entry only: errors.js).
   if (!wasmLoaded()) await ready();
   // Both may be given as functions of env (Durable Object bindings and secrets live there). They
@@ -115,10 +115,10 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
     const asked = decided.action === 'challenge' || decided.action === 'refused';
     return { decision: decided, answer: asked ? resolved.challenge(reason) : undefined };
   });
-  if (decision.action === 'challenge') return { response: challengeResponse(answer, options) };
+  if (decision.action === 'challenge') return { response: challengeResponse(request, answer, options) };
   if (decision.action === 'malformed') {
     const body = JSON.stringify({ error: decision.code, message: decision.message });
-    return { response: new Response(body, { status: 400, headers: corsHeaders(options, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }) }) };
+    return { response: new Response(body, { status: 400, headers: corsHeaders(options, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, request) }) };
   }
   const network = decision.requirement?.network;
   // On a route that takes v1, a request paying with X-PAYMENT alone is a v1 client (a refusal
@@ -127,7 +127,7 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
   const v1 = routeConfig?.acceptV1 === true && (decision.x402Version === 1 || xPaymentOnly);
   const refuse = (given, made) => {
     const reason = reasonText(given, 'invalid_payment');
-    return { response: challengeResponse(made ?? challenge(reason), options, reason, { network }, v1), reason };
+    return { response: challengeResponse(request, made ?? challenge(reason), options, reason, { network }, v1), reason };
   };
   if (decision.action === 'refused') return refuse(decision.reason, answer);
 
@@ -183,7 +183,7 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
     /** The 402 to send when settlement failed (PAYMENT-RESPONSE success=false, no resource body). */
     failure: (settlement) => {
       const reason = reasonText(settlement?.errorReason, 'settlement_failed');
-      return challengeResponse(challenge(reason), options, reason, { network, ...settlement }, v1);
+      return challengeResponse(request, challenge(reason), options, reason, { network, ...settlement }, v1);
     },
   };
 }
@@ -271,6 +271,12 @@ function routeKey(key) {
  * "/prefix/*") to a route config; other requests go straight to `next`. Settles after the handler
  * answers below 400 (or before it, with settleBeforeHandler) and adds PAYMENT-RESPONSE.
  */
+/** The answer to a request whose client has gone, its payment given back unsettled: nobody reads it. */
+async function gone(gate) {
+  await gate.release();
+  return new Response(null, { status: 499, statusText: 'Client Closed Request' });
+}
+
 export function paymentRequired(config) {
   if (config?.routes === null || typeof config?.routes !== 'object') {
     throw new X402Error('paymentRequired needs { routes: { "METHOD /path": route, ... }, facilitator }', 'INVALID_ARGUMENT');
@@ -285,6 +291,7 @@ export function paymentRequired(config) {
   const facilitator = typeof given.facilitator === 'function' || typeof given.facilitator.settle === 'function'
     ? given.facilitator
     : createFacilitatorClient(given.facilitator);
+  checkCors(given.cors);
   const options = { ...given, facilitator, [SETTLES]: true };
   // Checked now, unless the wasm is not loaded (its download failed, in a browser: errors.js): then
   // at the first request, once loaded again, so that a module making the middleware at its top
@@ -310,6 +317,7 @@ export function paymentRequired(config) {
     if (gate.response) return gate.response;
     let settlement;
     if (settleBeforeHandler) {
+      if (request.signal?.aborted) return gone(gate);
       settlement = await gate.settle();
       if (!settlement.success) return gate.failure(settlement);
     }
@@ -333,6 +341,12 @@ export function paymentRequired(config) {
       return response;
     }
     if (!settlement) {
+      // The client left while the handler ran (a runtime that keeps running it, as Node and
+      // local workerd do): nothing is settled, and its payment stays usable.
+      if (request.signal?.aborted) {
+        discard(paid);
+        return gone(gate);
+      }
       settlement = await gate.settle();
       if (!settlement.success) {
         // The handler's answer is not sent: its body, unread, would hold its connection (an
@@ -343,7 +357,10 @@ export function paymentRequired(config) {
     }
     const name = gate.payment.x402Version === 1 ? 'X-PAYMENT-RESPONSE' : 'PAYMENT-RESPONSE';
     paid.headers.set(name, receiptHeader(settlement, gate.payment.requirement?.network ?? ''));
-    for (const [key, value] of Object.entries(corsHeaders(options))) if (!paid.headers.has(key)) paid.headers.set(key, value);
+    for (const [key, value] of Object.entries(corsHeaders(options, {}, request))) {
+      if (key === 'Vary') paid.headers.append('vary', value);
+      else if (!paid.headers.has(key)) paid.headers.set(key, value);
+    }
     // The handler's own exposed headers are kept, and the receipt's added: a page must read it.
     const exposed = paid.headers.get('access-control-expose-headers');
     if (!exposed.split(',').some((h) => h.trim().toLowerCase() === name.toLowerCase())) {

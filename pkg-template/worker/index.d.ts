@@ -32,8 +32,13 @@ export interface FacilitatorClient {
 export interface FacilitatorClientOptions {
   url: string;
   headers?: Record<string, string> | ((req: { path: string }) => Record<string, string> | Promise<Record<string, string>>);
-  /** Per call, the whole answer included: a whole number of ms from 1 to 2^31 - 1. Default 10000. */
+  /** Per /verify and /supported call, the whole answer included: a whole number of ms from 1 to 2^31 - 1. Default 10000. */
   timeoutMs?: number;
+  /**
+   * Per /settle call, as timeoutMs. Default 90000: a facilitator answers once the transaction is
+   * mined, and a /settle given up on may still settle (the payer charged, the resource not served).
+   */
+  settleTimeoutMs?: number;
   /** Retries on 429, honouring Retry-After: 0 to 10. Default 2. */
   retries?: number;
   /** /supported cache lifetime. Default 300000. */
@@ -88,7 +93,12 @@ export interface GateOptions {
    * refused (`invalid_exact_evm_payload_signature` or `invalid_payload`).
    */
   verifyWithFacilitator?: boolean;
-  cors?: { origin?: string };
+  /**
+   * CORS of the 402s and paid answers. `origin`: a fixed Access-Control-Allow-Origin ('*' by
+   * default), or the origins allowed (a list, or a function of the request's Origin), reflected
+   * with `Vary: Origin`. `credentials: true` allows cookies and HTTP auth (not with '*').
+   */
+  cors?: CorsOptions;
   /** Clock override, Unix seconds. */
   now?: number;
 }
@@ -133,4 +143,9 @@ export function paymentRequired<Env = unknown, Ctx = unknown>(
   config: PaymentRequiredConfig,
 ): (request: Request, env: Env, ctx: Ctx, next: Next<Env, Ctx>) => Promise<Response>;
 
-export function preflight(request: Request, options?: { cors?: { origin?: string } }): Response;
+export function preflight(request: Request, options?: { cors?: CorsOptions }): Response;
+
+export interface CorsOptions {
+  origin?: string | readonly string[] | ((origin: string) => boolean);
+  credentials?: boolean;
+}

@@ -155,13 +155,26 @@ impl<'a> Gate<'a> {
                 found: payment.x402_version.to_string(),
             });
         }
-        // A v1 payment names no requirement: the first of its scheme and network, one of
-        // its transfer method (by the payload's shape) first.
+        // A v1 payment names no requirement: the one of its scheme and network whose
+        // recipient, amount (and token) its authorization carries, else the first of its
+        // scheme and network; one of its transfer method (by the payload's shape) first.
         let permit2 = payment.payload.get("permit2Authorization").is_some();
         let candidates = self.route.v1_accepts().iter().filter(|r| {
             field(r, "scheme") == payment.scheme && field(r, "network") == payment.network
         });
-        let Some(raw) = prefer(candidates, permit2) else {
+        let paid = v1_terms(&payment.payload);
+        let pays = |r: &&Value| {
+            paid.as_ref().is_some_and(|(to, amount, token)| {
+                field(r, "payTo").eq_ignore_ascii_case(to)
+                    && Amount::parse(amount).is_ok_and(|paid| {
+                        Amount::parse(field(r, "maxAmountRequired")).is_ok_and(|a| a == paid)
+                    })
+                    && token.is_none_or(|t| field(r, "asset").eq_ignore_ascii_case(t))
+            })
+        };
+        let Some(raw) = prefer(candidates.clone().filter(pays), permit2)
+            .or_else(|| prefer(candidates, permit2))
+        else {
             let offered =
                 (self.route.v1_accepts().iter()).any(|r| field(r, "network") == payment.network);
             return Decision::Refused {
@@ -314,6 +327,25 @@ fn best_match<'r>(accepts: &'r [Value], accepted: &Value) -> Option<&'r Value> {
     prefer(paying.into_iter(), uses_permit2(accepted))
         .or_else(|| candidates.iter().copied().find(|r| same(r, "asset")))
         .or_else(|| candidates.first().copied())
+}
+
+/// The recipient, amount and (Permit2) token an EVM v1 payment's authorization names:
+/// EIP-3009's `authorization.to` / `value`, or Permit2's `witness.to` /
+/// `permitted.amount` / `permitted.token`. `None` for other payloads (Solana's
+/// transaction, a malformed one), which the checks after the choice refuse if wrong.
+fn v1_terms(payload: &Value) -> Option<(&str, &str, Option<&str>)> {
+    fn text<'v>(v: &'v Value, path: &str) -> Option<&'v str> {
+        v.pointer(path).and_then(Value::as_str)
+    }
+    if let Some(auth) = payload.get("authorization") {
+        return Some((text(auth, "/to")?, text(auth, "/value")?, None));
+    }
+    let permit = payload.get("permit2Authorization")?;
+    Some((
+        text(permit, "/witness/to")?,
+        text(permit, "/permitted/amount")?,
+        Some(text(permit, "/permitted/token")?),
+    ))
 }
 
 /// Why no requirement of the route takes a payment: its network is `offered` (with

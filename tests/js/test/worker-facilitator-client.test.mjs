@@ -109,13 +109,15 @@ test('429 beyond the retries is an error, not a verification result', async (t) 
   assert.equal(server.requests.length, 2, 'one try and one retry');
 });
 
-test('timeoutMs aborts a facilitator that does not answer: FACILITATOR_TIMEOUT', async (t) => {
+test('timeoutMs (settleTimeoutMs for /settle) aborts a facilitator that does not answer: FACILITATOR_TIMEOUT', async (t) => {
   const server = await scripted(t, () => 'hang');
-  const client = worker.createFacilitatorClient({ url: server.url, timeoutMs: 200 });
-  const started = Date.now();
-  await assert.rejects(client.settle({ x402Version: 2 }, {}), (e) => e instanceof worker.X402Error && e.code === 'FACILITATOR_TIMEOUT');
-  const elapsed = Date.now() - started;
-  assert.ok(elapsed >= 180 && elapsed < 2000, `timed out after ${elapsed} ms`);
+  const client = worker.createFacilitatorClient({ url: server.url, timeoutMs: 200, settleTimeoutMs: 200 });
+  for (const call of [() => client.verify({ x402Version: 2 }, {}), () => client.settle({ x402Version: 2 }, {})]) {
+    const started = Date.now();
+    await assert.rejects(call(), (e) => e instanceof worker.X402Error && e.code === 'FACILITATOR_TIMEOUT');
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 180 && elapsed < 2000, `timed out after ${elapsed} ms`);
+  }
 });
 
 test('timeoutMs, retries and the other settings are checked when the client is made: a timeout that would abort every /settle is refused', () => {
@@ -194,5 +196,20 @@ test('a failure status is FACILITATOR_UNAVAILABLE whatever its body; an answer t
     const oddClient = worker.createFacilitatorClient({ url: odd.url });
     assert.equal(oddClient.url, odd.url);
     await assert.rejects(oddClient.supported(), { code: 'INVALID_FACILITATOR_RESPONSE' }, JSON.stringify(body));
+  }
+});
+
+test('/settle has its own, longer timeout (settleTimeoutMs, default 90 s): a facilitator answering once mined is waited for', async (t) => {
+  const late = await scripted(t, async (req) => {
+    await new Promise((resolve) => { setTimeout(resolve, 600); });
+    return { body: req.path === '/settle' ? { success: true, transaction: '0x01', network: 'eip155:84532' } : { isValid: true } };
+  });
+  const client = worker.createFacilitatorClient({ url: late.url, timeoutMs: 200, retries: 0 });
+  await assert.rejects(client.verify({ x402Version: 2 }, {}), { code: 'FACILITATOR_TIMEOUT' });
+  assert.equal((await client.settle({ x402Version: 2 }, {})).success, true, 'the default /settle timeout waited');
+  const short = worker.createFacilitatorClient({ url: late.url, settleTimeoutMs: 200, retries: 0 });
+  await assert.rejects(short.settle({ x402Version: 2 }, {}), { code: 'FACILITATOR_TIMEOUT' });
+  for (const wrong of [0, NaN, 2 ** 31, '90000']) {
+    assert.throws(() => worker.createFacilitatorClient({ url: late.url, settleTimeoutMs: wrong }), { code: 'INVALID_ARGUMENT' }, String(wrong));
   }
 });

@@ -181,7 +181,7 @@ test('createFacilitatorClient: a facilitator that sends its headers and then sta
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => { server.closeAllConnections(); server.close(); });
-  const client = worker.createFacilitatorClient({ url: `http://127.0.0.1:${server.address().port}`, timeoutMs: 300 });
+  const client = worker.createFacilitatorClient({ url: `http://127.0.0.1:${server.address().port}`, settleTimeoutMs: 300 });
   const started = Date.now();
   await assert.rejects(client.settle({ x402Version: 2 }, {}), { code: 'FACILITATOR_TIMEOUT' });
   assert.ok(Date.now() - started < 5_000, 'the stalled body held the call');
@@ -457,5 +457,62 @@ test('middleware: a handler answering with an upstream fetch Response is paid fo
     await collect();
     await collect();
     assert.equal((await response.text()).length, 100_000, `settleBeforeHandler: ${settleBeforeHandler}`);
+  }
+});
+
+test('middleware: a client that leaves while the handler runs is not charged; its payment stays usable', async () => {
+  for (const settleBeforeHandler of [false, true]) {
+    const fac = facilitator();
+    const pay = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: fac, replayStore: worker.memoryReplayStore(), settleBeforeHandler });
+    const request = await paid(pay, 'https://api.example/weather');
+    const left = new AbortController();
+    const leaving = new Request(request, { signal: left.signal });
+    // Gone before the handler (settling first) or while it runs.
+    if (settleBeforeHandler) left.abort();
+    const slow = async () => { left.abort(); return handler(); };
+    const response = await pay(leaving, {}, {}, slow);
+    assert.equal(response.status, 499, `settleBeforeHandler ${settleBeforeHandler}`);
+    assert.equal(fac.calls.settle, 0, 'nothing settled for a client that left');
+    assert.equal((await pay(request.clone(), {}, {}, handler)).status, 200, 'the payment was given back');
+    assert.equal(fac.calls.settle, 1);
+  }
+});
+
+test('cors: origins from a list (or a function) are reflected with Vary: Origin, credentials allowed when asked; "*" with credentials refused', async () => {
+  const fac = facilitator();
+  const cors = { origin: ['https://app.example', 'https://www.app.example'], credentials: true };
+  const pay = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: fac, replayStore: worker.memoryReplayStore(), cors });
+  const from = (origin, init = {}) => new Request('https://api.example/weather', { ...init, headers: { ...init.headers, origin } });
+  const challenge = await pay(from('https://app.example'), {}, {}, handler);
+  assert.equal(challenge.status, 402);
+  assert.equal(challenge.headers.get('access-control-allow-origin'), 'https://app.example');
+  assert.equal(challenge.headers.get('access-control-allow-credentials'), 'true');
+  assert.match(challenge.headers.get('vary'), /Origin/);
+  const stranger = await pay(from('https://evil.example'), {}, {}, handler);
+  assert.equal(stranger.headers.get('access-control-allow-origin'), null, 'an origin not listed is not allowed');
+  const preflight = await pay(from('https://www.app.example', { method: 'OPTIONS', headers: { 'access-control-request-method': 'GET' } }), {}, {}, handler);
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://www.app.example');
+  assert.equal(preflight.headers.get('access-control-allow-credentials'), 'true');
+  // The paid answer: reflected too, Vary keeps the handler's and gains Origin and the payment headers.
+  const request = await paid(pay, 'https://api.example/weather');
+  const paidFrom = new Request(request, { headers: { ...Object.fromEntries(request.headers), origin: 'https://app.example' } });
+  const answer = await pay(paidFrom, {}, {}, () => new Response('ok', { headers: { vary: 'Accept' } }));
+  assert.equal(answer.status, 200);
+  assert.equal(answer.headers.get('access-control-allow-origin'), 'https://app.example');
+  assert.equal(answer.headers.get('access-control-allow-credentials'), 'true');
+  assert.deepEqual(answer.headers.get('vary').split(',').map((v) => v.trim()), ['Accept', 'Origin', 'PAYMENT-SIGNATURE', 'X-PAYMENT']);
+  // A function decides; one that throws allows nothing.
+  const byFunction = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: fac, cors: { origin: (o) => o.endsWith('.app.example') } });
+  assert.equal((await byFunction(from('https://a.app.example'), {}, {}, handler)).headers.get('access-control-allow-origin'), 'https://a.app.example');
+  const throwing = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: fac, cors: { origin: () => { throw new Error('x'); } } });
+  assert.equal((await throwing(from('https://a.app.example'), {}, {}, handler)).headers.get('access-control-allow-origin'), null);
+  // The default is unchanged: '*', no credentials, no Vary on Origin.
+  const plain = await worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: fac })(from('https://x.example'), {}, {}, handler);
+  assert.equal(plain.headers.get('access-control-allow-origin'), '*');
+  assert.equal(plain.headers.get('access-control-allow-credentials'), null);
+  // Refused when made: what browsers would refuse, and what is no origin.
+  for (const wrong of [{ credentials: true }, { origin: '*', credentials: true }, { origin: 7 }, { origin: ['a', 1] }, { credentials: 'yes' }, { origins: ['a'] }, 'x']) {
+    assert.throws(() => worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: fac, cors: wrong }), { code: 'INVALID_ARGUMENT' }, JSON.stringify(wrong));
   }
 });
