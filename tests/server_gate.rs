@@ -585,3 +585,30 @@ fn a_v1_payment_is_matched_to_the_requirement_its_authorization_pays() {
             .starts_with("402 ")
     );
 }
+
+#[test]
+fn a_v1_payment_in_the_second_of_two_tokens_at_one_price_is_accepted_for_that_token() {
+    // The same recipient and amount in two tokens: an EIP-3009 authorization names no token
+    // (its signature's domain does), so the offer whose token its signature is for is the one.
+    const TOKEN: &str = "0x2222222222222222222222222222222222222222";
+    let accepts = json!([
+        { "network": "base", "payTo": PAY_TO, "price": "$0.01" },
+        { "network": "base", "payTo": PAY_TO, "price": { "amount": "10000", "asset": TOKEN, "extra": { "name": "Euro Coin", "version": "2" } } },
+    ]);
+    let config: RouteConfig =
+        serde_json::from_value(json!({ "accepts": accepts, "acceptV1": true })).unwrap();
+    let r = Route::new(&config, "https://api.example/weather").unwrap();
+    for index in [0, 1] {
+        let header = payment_for(&r, 1, index, |_| {});
+        let Decision::Accepted(a) =
+            Gate::new(&r).decide(None, Some(&header), &GateOptions::at(NOW))
+        else {
+            panic!("the v1 payment in token {index} was not accepted");
+        };
+        assert_eq!(
+            a.requirement["asset"],
+            r.v1_accepts()[index]["asset"],
+            "token {index}"
+        );
+    }
+}

@@ -172,33 +172,46 @@ impl<'a> Gate<'a> {
                     && token.is_none_or(|t| field(r, "asset").eq_ignore_ascii_case(t))
             })
         };
-        let Some(raw) = prefer(candidates.clone().filter(pays), permit2)
-            .or_else(|| prefer(candidates, permit2))
-        else {
+        let payment_json = serde_json::to_value(&payment).unwrap_or(Value::Null);
+        let decide = |raw: &Value| match Requirement::from_v1(0, raw) {
+            Ok(requirement) => finish(
+                1,
+                payment_json.clone(),
+                &payment.scheme,
+                &requirement.network,
+                &requirement,
+                raw,
+                options,
+            ),
+            Err(_) => Decision::Refused {
+                reason: "invalid_payment_requirements",
+            },
+        };
+        // An EIP-3009 authorization does not name its token (its signature's domain does):
+        // of the offers it pays, the first that verifies, its own transfer method first.
+        let paying = candidates.clone().filter(pays);
+        let ordered = (paying.clone().filter(|r| uses_permit2(r) == permit2))
+            .chain(paying.filter(|r| uses_permit2(r) != permit2));
+        let mut refused = None;
+        for raw in ordered {
+            match decide(raw) {
+                accepted @ Decision::Accepted(_) => return accepted,
+                other => {
+                    refused.get_or_insert(other);
+                }
+            }
+        }
+        if let Some(refused) = refused {
+            return refused;
+        }
+        let Some(raw) = prefer(candidates, permit2) else {
             let offered =
                 (self.route.v1_accepts().iter()).any(|r| field(r, "network") == payment.network);
             return Decision::Refused {
                 reason: unmatched(offered),
             };
         };
-        let requirement = match Requirement::from_v1(0, raw) {
-            Ok(r) => r,
-            Err(_) => {
-                return Decision::Refused {
-                    reason: "invalid_payment_requirements",
-                };
-            }
-        };
-        let payment_json = serde_json::to_value(&payment).unwrap_or(Value::Null);
-        finish(
-            1,
-            payment_json,
-            &payment.scheme,
-            &requirement.network,
-            &requirement,
-            raw,
-            options,
-        )
+        decide(raw)
     }
 }
 
