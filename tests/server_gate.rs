@@ -612,3 +612,46 @@ fn a_v1_payment_in_the_second_of_two_tokens_at_one_price_is_accepted_for_that_to
         );
     }
 }
+
+#[test]
+fn a_v1_solana_payment_is_accepted_for_whichever_offer_it_pays() {
+    use base64::Engine as _;
+    use x402_wasm::svm::SolanaSigner;
+    use x402_wasm::svm::exact::{SvmPayment, SvmTerms};
+    // Two prices on one network: a v1 payment names no offer, and its terms are inside the
+    // transaction, so each offer is tried until one verifies.
+    let fee_payer = "A8pFDXgRiTVHhKsJqmMV2rYsfHok8dH2xaqdyFYwvueD";
+    let pay_to = "9iwnHYithMG2kK9j7HnNWsvn9MaJVqSqmdEN62xyKc8K";
+    let config: RouteConfig = serde_json::from_value(json!({ "acceptV1": true, "accepts": [
+        { "network": "solana-devnet", "payTo": pay_to, "price": "$0.01", "extra": { "feePayer": fee_payer } },
+        { "network": "solana-devnet", "payTo": pay_to, "price": "$0.05", "extra": { "feePayer": fee_payer } },
+    ] }))
+    .unwrap();
+    let route = Route::new(&config, "https://api.example/sol").unwrap();
+    let challenge = challenge_from_json(&route.v1_body.clone().unwrap()).unwrap();
+    for (index, amount) in [(0, "10000"), (1, "50000")] {
+        let requirement = &challenge.requirements[index];
+        let terms = SvmTerms::from_requirement(requirement).unwrap();
+        let signer = SolanaSigner::from_bytes(&[9u8; 32]).unwrap();
+        let payment = SvmPayment {
+            payer: signer.pubkey(),
+            fee_payer: terms.fee_payer,
+            mint: terms.mint,
+            pay_to: terms.pay_to,
+            amount: terms.amount,
+            decimals: 6,
+            token_program: x402_wasm::svm::Pubkey::parse(x402_wasm::svm::TOKEN_PROGRAM).unwrap(),
+            recent_blockhash: [3; 32],
+            memo: b"0123456789abcdef0123456789abcdef".to_vec(),
+        };
+        let tx = base64::engine::general_purpose::STANDARD
+            .encode(payment.sign(&signer).unwrap().serialize());
+        let document = payment_payload(&challenge, requirement, json!({ "transaction": tx }));
+        let header = encode_header(&document, Document::PaymentPayload).unwrap();
+        let decision = Gate::new(&route).decide(None, Some(&header), &GateOptions::at(NOW));
+        let Decision::Accepted(accepted) = decision else {
+            panic!("offer {index}: {}", outcome(decision))
+        };
+        assert_eq!(accepted.requirement["maxAmountRequired"], amount);
+    }
+}

@@ -5,7 +5,7 @@ import { X402Route } from '../x402_wasm.js';
 import { discard } from '../body.js';
 import { encodeHeader } from '../api.js';
 import { X402Error, onlyKnownOptions, ready, toX402Error, wasmLoaded } from '../errors.js';
-import { EXPOSE, checkCors, corsHeaders } from './cors.js';
+import { EXPOSE, addVary, checkCors, corsHeaders, withCors } from './cors.js';
 import { createFacilitatorClient } from './facilitator.js';
 import { memoryReplayStore } from './replay.js';
 import { canonicalPath, compilePattern, matchRoute } from './routes.js';
@@ -315,9 +315,13 @@ export function paymentRequired(config) {
     if (!routeConfig) return next(request, env, ctx);
     const gate = await requirePayment(request, routeConfig, env, options);
     if (gate.response) return gate.response;
+    // A client that has left (a runtime that keeps going, as Node and local workerd do) is
+    // neither served nor charged, and its payment stays usable. Checked only before the handler
+    // runs: once it has done the paid work, the payment is settled whoever reads the answer (a
+    // client aborting each time would otherwise get the work done for free, again and again).
+    if (request.signal?.aborted) return gone(gate);
     let settlement;
     if (settleBeforeHandler) {
-      if (request.signal?.aborted) return gone(gate);
       settlement = await gate.settle();
       if (!settlement.success) return gate.failure(settlement);
     }
@@ -341,12 +345,6 @@ export function paymentRequired(config) {
       return response;
     }
     if (!settlement) {
-      // The client left while the handler ran (a runtime that keeps running it, as Node and
-      // local workerd do): nothing is settled, and its payment stays usable.
-      if (request.signal?.aborted) {
-        discard(paid);
-        return gone(gate);
-      }
       settlement = await gate.settle();
       if (!settlement.success) {
         // The handler's answer is not sent: its body, unread, would hold its connection (an
@@ -357,10 +355,7 @@ export function paymentRequired(config) {
     }
     const name = gate.payment.x402Version === 1 ? 'X-PAYMENT-RESPONSE' : 'PAYMENT-RESPONSE';
     paid.headers.set(name, receiptHeader(settlement, gate.payment.requirement?.network ?? ''));
-    for (const [key, value] of Object.entries(corsHeaders(options, {}, request))) {
-      if (key === 'Vary') paid.headers.append('vary', value);
-      else if (!paid.headers.has(key)) paid.headers.set(key, value);
-    }
+    withCors(paid.headers, corsHeaders(options, {}, request), options);
     // The handler's own exposed headers are kept, and the receipt's added: a page must read it.
     const exposed = paid.headers.get('access-control-expose-headers');
     if (!exposed.split(',').some((h) => h.trim().toLowerCase() === name.toLowerCase())) {
@@ -369,7 +364,7 @@ export function paymentRequired(config) {
     // No shared cache may keep a paid answer (it would serve it to requests that did not pay, and
     // replays of this payment past the replay store), whatever Cache-Control the handler set.
     paid.headers.set('cache-control', privateCacheControl(paid.headers.get('cache-control')));
-    paid.headers.append('vary', 'PAYMENT-SIGNATURE, X-PAYMENT');
+    addVary(paid.headers, 'PAYMENT-SIGNATURE, X-PAYMENT');
     return paid;
   };
 }

@@ -163,8 +163,9 @@ impl<'a> Gate<'a> {
             field(r, "scheme") == payment.scheme && field(r, "network") == payment.network
         });
         let paid = v1_terms(&payment.payload);
+        // A payload whose terms are not read here (Solana's transaction) may pay any of them.
         let pays = |r: &&Value| {
-            paid.as_ref().is_some_and(|(to, amount, token)| {
+            paid.as_ref().is_none_or(|(to, amount, token)| {
                 field(r, "payTo").eq_ignore_ascii_case(to)
                     && Amount::parse(amount).is_ok_and(|paid| {
                         Amount::parse(field(r, "maxAmountRequired")).is_ok_and(|a| a == paid)
@@ -187,8 +188,9 @@ impl<'a> Gate<'a> {
                 reason: "invalid_payment_requirements",
             },
         };
-        // An EIP-3009 authorization does not name its token (its signature's domain does):
-        // of the offers it pays, the first that verifies, its own transfer method first.
+        // An EIP-3009 authorization does not name its token (its signature's domain does),
+        // and a Solana transaction's terms are read by the check: of the offers it may pay,
+        // the first that verifies, its own transfer method first.
         let paying = candidates.clone().filter(pays);
         let ordered = (paying.clone().filter(|r| uses_permit2(r) == permit2))
             .chain(paying.filter(|r| uses_permit2(r) != permit2));
@@ -345,7 +347,7 @@ fn best_match<'r>(accepts: &'r [Value], accepted: &Value) -> Option<&'r Value> {
 /// The recipient, amount and (Permit2) token an EVM v1 payment's authorization names:
 /// EIP-3009's `authorization.to` / `value`, or Permit2's `witness.to` /
 /// `permitted.amount` / `permitted.token`. `None` for other payloads (Solana's
-/// transaction, a malformed one), which the checks after the choice refuse if wrong.
+/// transaction, a malformed one): each offer of their scheme and network is then tried.
 fn v1_terms(payload: &Value) -> Option<(&str, &str, Option<&str>)> {
     fn text<'v>(v: &'v Value, path: &str) -> Option<&'v str> {
         v.pointer(path).and_then(Value::as_str)

@@ -460,21 +460,26 @@ test('middleware: a handler answering with an upstream fetch Response is paid fo
   }
 });
 
-test('middleware: a client that leaves while the handler runs is not charged; its payment stays usable', async () => {
+test('middleware: a client gone before the handler runs is neither served nor charged; once the handler has run, the payment is settled', async () => {
   for (const settleBeforeHandler of [false, true]) {
     const fac = facilitator();
     const pay = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: fac, replayStore: worker.memoryReplayStore(), settleBeforeHandler });
     const request = await paid(pay, 'https://api.example/weather');
+    let runs = 0;
+    const work = () => { runs += 1; return handler(); };
     const left = new AbortController();
-    const leaving = new Request(request, { signal: left.signal });
-    // Gone before the handler (settling first) or while it runs.
-    if (settleBeforeHandler) left.abort();
-    const slow = async () => { left.abort(); return handler(); };
-    const response = await pay(leaving, {}, {}, slow);
+    left.abort();
+    const response = await pay(new Request(request, { signal: left.signal }), {}, {}, work);
     assert.equal(response.status, 499, `settleBeforeHandler ${settleBeforeHandler}`);
-    assert.equal(fac.calls.settle, 0, 'nothing settled for a client that left');
-    assert.equal((await pay(request.clone(), {}, {}, handler)).status, 200, 'the payment was given back');
-    assert.equal(fac.calls.settle, 1);
+    assert.deepEqual([runs, fac.calls.settle], [0, 0], 'neither served nor charged');
+    // Leaving while the handler runs: its work is done, so the payment is settled, and is then spent.
+    const leaving = new AbortController();
+    const slow = () => { leaving.abort(); return work(); };
+    assert.equal((await pay(new Request(request, { signal: leaving.signal }), {}, {}, slow)).status, 200);
+    assert.deepEqual([runs, fac.calls.settle], [1, 1]);
+    const again = await pay(request.clone(), {}, {}, work);
+    assert.equal(again.status, 402, 'the settled payment cannot buy the work again');
+    assert.equal(runs, 1);
   }
 });
 
@@ -515,4 +520,22 @@ test('cors: origins from a list (or a function) are reflected with Vary: Origin,
   for (const wrong of [{ credentials: true }, { origin: '*', credentials: true }, { origin: 7 }, { origin: ['a', 1] }, { credentials: 'yes' }, { origins: ['a'] }, 'x']) {
     assert.throws(() => worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: fac, cors: wrong }), { code: 'INVALID_ARGUMENT' }, JSON.stringify(wrong));
   }
+  // What meant the default before these options still does.
+  for (const old of [true, false, null, { origin: null }, { origin: null, credentials: null }]) {
+    const made = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: fac, cors: old });
+    assert.equal((await made(from('https://x.example'), {}, {}, handler)).headers.get('access-control-allow-origin'), '*', JSON.stringify(old));
+  }
+  // A handler's own CORS on the paid answer: its origin kept, unless '*' where credentials are on.
+  const paidAgain = async (headers) => {
+    const again = await paid(pay, 'https://api.example/weather');
+    const fromApp = new Request(again, { headers: { ...Object.fromEntries(again.headers), origin: 'https://app.example' } });
+    return pay(fromApp, {}, {}, () => new Response('ok', { headers }));
+  };
+  const star = await paidAgain({ 'access-control-allow-origin': '*', vary: 'Origin' });
+  assert.equal(star.headers.get('access-control-allow-origin'), 'https://app.example');
+  assert.equal(star.headers.get('access-control-allow-credentials'), 'true');
+  assert.deepEqual(star.headers.get('vary').split(',').map((v) => v.trim()), ['Origin', 'PAYMENT-SIGNATURE', 'X-PAYMENT']);
+  const own = await paidAgain({ 'access-control-allow-origin': 'https://partner.example' });
+  assert.equal(own.headers.get('access-control-allow-origin'), 'https://partner.example');
+  assert.equal(own.headers.get('access-control-allow-credentials'), null);
 });
