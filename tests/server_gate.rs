@@ -598,18 +598,24 @@ fn a_v1_payment_in_the_second_of_two_tokens_at_one_price_is_accepted_for_that_to
     let config: RouteConfig =
         serde_json::from_value(json!({ "accepts": accepts, "acceptV1": true })).unwrap();
     let r = Route::new(&config, "https://api.example/weather").unwrap();
-    for index in [0, 1] {
-        let header = payment_for(&r, 1, index, |_| {});
-        let Decision::Accepted(a) =
-            Gate::new(&r).decide(None, Some(&header), &GateOptions::at(NOW))
-        else {
-            panic!("the v1 payment in token {index} was not accepted");
+    // Also where smart-account signatures pass (verifyWithFacilitator), which any offer's
+    // domain would take: the offer whose domain the signature recovers under is preferred.
+    for contract_signatures in [false, true] {
+        let options = GateOptions {
+            contract_signatures,
+            ..GateOptions::at(NOW)
         };
-        assert_eq!(
-            a.requirement["asset"],
-            r.v1_accepts()[index]["asset"],
-            "token {index}"
-        );
+        for index in [0, 1] {
+            let header = payment_for(&r, 1, index, |_| {});
+            let Decision::Accepted(a) = Gate::new(&r).decide(None, Some(&header), &options) else {
+                panic!("the v1 payment in token {index} was not accepted");
+            };
+            assert_eq!(
+                a.requirement["asset"],
+                r.v1_accepts()[index]["asset"],
+                "token {index}, contract signatures {contract_signatures}"
+            );
+        }
     }
 }
 

@@ -73,6 +73,13 @@ export function withCors(headers, ours, options) {
   }
   // Ours allow no origin for this request: the handler's '*' must not stand with credentials.
   if (replace && !('Access-Control-Allow-Origin' in ours)) headers.delete('access-control-allow-origin');
+  // The handler allowed the very origin ours allow (a generic cors() reflecting it) but said nothing
+  // of credentials: the page was told on the 402 that credentials are allowed, and paid with them.
+  const credentials = ours['Access-Control-Allow-Credentials'];
+  if (!replace && credentials && theirs.trim() === ours['Access-Control-Allow-Origin']
+    && !headers.has('access-control-allow-credentials')) {
+    headers.set('Access-Control-Allow-Credentials', credentials);
+  }
 }
 
 /** Appends to Vary the comma-separated `names` it does not list yet (case-insensitive). */

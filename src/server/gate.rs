@@ -174,7 +174,7 @@ impl<'a> Gate<'a> {
             })
         };
         let payment_json = serde_json::to_value(&payment).unwrap_or(Value::Null);
-        let decide = |raw: &Value| match Requirement::from_v1(0, raw) {
+        let decide = |raw: &Value, options: &GateOptions| match Requirement::from_v1(0, raw) {
             Ok(requirement) => finish(
                 1,
                 payment_json.clone(),
@@ -189,17 +189,33 @@ impl<'a> Gate<'a> {
             },
         };
         // An EIP-3009 authorization does not name its token (its signature's domain does),
-        // and a Solana transaction's terms are read by the check: of the offers it may pay,
-        // the first that verifies, its own transfer method first.
+        // and a Solana transaction's terms are read by the check: of the offers it may pay
+        // (at most MAX_V1_TRIES, each costing a signature check), the first that verifies,
+        // its own transfer method first. A signature that passes only as a smart account's
+        // passes for any of them: one that recovers the payer under an offer's domain is
+        // looked for first.
         let paying = candidates.clone().filter(pays);
-        let ordered = (paying.clone().filter(|r| uses_permit2(r) == permit2))
-            .chain(paying.filter(|r| uses_permit2(r) != permit2));
+        let ordered: Vec<&Value> = (paying.clone().filter(|r| uses_permit2(r) == permit2))
+            .chain(paying.filter(|r| uses_permit2(r) != permit2))
+            .take(MAX_V1_TRIES)
+            .collect();
+        let strict = GateOptions {
+            contract_signatures: false,
+            ..*options
+        };
+        let passes: &[&GateOptions] = if options.contract_signatures && ordered.len() > 1 {
+            &[&strict, options]
+        } else {
+            &[options]
+        };
         let mut refused = None;
-        for raw in ordered {
-            match decide(raw) {
-                accepted @ Decision::Accepted(_) => return accepted,
-                other => {
-                    refused.get_or_insert(other);
+        for pass in passes {
+            for raw in &ordered {
+                match decide(raw, pass) {
+                    accepted @ Decision::Accepted(_) => return accepted,
+                    other => {
+                        refused.get_or_insert(other);
+                    }
                 }
             }
         }
@@ -213,7 +229,7 @@ impl<'a> Gate<'a> {
                 reason: unmatched(offered),
             };
         };
-        decide(raw)
+        decide(raw, options)
     }
 }
 
@@ -343,6 +359,10 @@ fn best_match<'r>(accepts: &'r [Value], accepted: &Value) -> Option<&'r Value> {
         .or_else(|| candidates.iter().copied().find(|r| same(r, "asset")))
         .or_else(|| candidates.first().copied())
 }
+
+/// The most offers a v1 payment is checked against (each check costs a signature
+/// recovery): a route offering more at one recipient and price takes the first ones.
+const MAX_V1_TRIES: usize = 4;
 
 /// The recipient, amount and (Permit2) token an EVM v1 payment's authorization names:
 /// EIP-3009's `authorization.to` / `value`, or Permit2's `witness.to` /

@@ -538,4 +538,9 @@ test('cors: origins from a list (or a function) are reflected with Vary: Origin,
   const own = await paidAgain({ 'access-control-allow-origin': 'https://partner.example' });
   assert.equal(own.headers.get('access-control-allow-origin'), 'https://partner.example');
   assert.equal(own.headers.get('access-control-allow-credentials'), null);
+  // A handler reflecting the page's own origin (a generic cors()) without credentials: they are added,
+  // as the 402 and the preflight promised the page that paid with them.
+  const reflecting = await paidAgain({ 'access-control-allow-origin': 'https://app.example' });
+  assert.equal(reflecting.headers.get('access-control-allow-origin'), 'https://app.example');
+  assert.equal(reflecting.headers.get('access-control-allow-credentials'), 'true');
 });
