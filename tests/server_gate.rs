@@ -628,14 +628,17 @@ fn a_v1_solana_payment_is_accepted_for_whichever_offer_it_pays() {
     // transaction, so each offer is tried until one verifies.
     let fee_payer = "A8pFDXgRiTVHhKsJqmMV2rYsfHok8dH2xaqdyFYwvueD";
     let pay_to = "9iwnHYithMG2kK9j7HnNWsvn9MaJVqSqmdEN62xyKc8K";
-    let config: RouteConfig = serde_json::from_value(json!({ "acceptV1": true, "accepts": [
-        { "network": "solana-devnet", "payTo": pay_to, "price": "$0.01", "extra": { "feePayer": fee_payer } },
-        { "network": "solana-devnet", "payTo": pay_to, "price": "$0.05", "extra": { "feePayer": fee_payer } },
-    ] }))
-    .unwrap();
+    // Five prices (more than the offers an EVM payment is tried against: a Solana one may be
+    // for any of them).
+    let accepts: Vec<Value> = ["$0.01", "$0.02", "$0.03", "$0.04", "$0.05"]
+        .iter()
+        .map(|price| json!({ "network": "solana-devnet", "payTo": pay_to, "price": price, "extra": { "feePayer": fee_payer } }))
+        .collect();
+    let config: RouteConfig =
+        serde_json::from_value(json!({ "acceptV1": true, "accepts": accepts })).unwrap();
     let route = Route::new(&config, "https://api.example/sol").unwrap();
     let challenge = challenge_from_json(&route.v1_body.clone().unwrap()).unwrap();
-    for (index, amount) in [(0, "10000"), (1, "50000")] {
+    for (index, amount) in [(0, "10000"), (1, "20000"), (4, "50000")] {
         let requirement = &challenge.requirements[index];
         let terms = SvmTerms::from_requirement(requirement).unwrap();
         let signer = SolanaSigner::from_bytes(&[9u8; 32]).unwrap();
@@ -659,5 +662,32 @@ fn a_v1_solana_payment_is_accepted_for_whichever_offer_it_pays() {
             panic!("offer {index}: {}", outcome(decision))
         };
         assert_eq!(accepted.requirement["maxAmountRequired"], amount);
+    }
+}
+
+#[test]
+fn a_smart_account_v1_payment_is_refused_for_its_own_reason_whatever_the_offers() {
+    // Under verifyWithFacilitator a signature that is no ECDSA one (ERC-1271, 330 bytes here)
+    // is checked on chain later; an expired authorization is refused as expired, with one
+    // offer or two at its price (trying each offer strictly first must not change the reason).
+    const TOKEN: &str = "0x2222222222222222222222222222222222222222";
+    let options = GateOptions {
+        contract_signatures: true,
+        ..GateOptions::at(NOW + 100_000)
+    };
+    let usdc = json!({ "network": "base", "payTo": PAY_TO, "price": "$0.01" });
+    let token = json!({ "network": "base", "payTo": PAY_TO, "price": { "amount": "10000", "asset": TOKEN, "extra": { "name": "Euro Coin", "version": "2" } } });
+    for accepts in [json!([usdc.clone()]), json!([usdc, token])] {
+        let config: RouteConfig =
+            serde_json::from_value(json!({ "accepts": accepts, "acceptV1": true })).unwrap();
+        let r = Route::new(&config, "https://api.example/weather").unwrap();
+        let header = payment_for(&r, 1, 0, |p| {
+            p["payload"]["signature"] = json!(format!("0x{}", "cd".repeat(330)));
+        });
+        assert_eq!(
+            outcome(Gate::new(&r).decide(None, Some(&header), &options)),
+            "402 invalid_exact_evm_payload_authorization_valid_before",
+            "{accepts}"
+        );
     }
 }

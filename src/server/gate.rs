@@ -195,9 +195,16 @@ impl<'a> Gate<'a> {
         // passes for any of them: one that recovers the payer under an offer's domain is
         // looked for first.
         let paying = candidates.clone().filter(pays);
+        // Capped only where the terms were read (the offers are then one recipient and price):
+        // a Solana payment may be for any offer of its network, each cheap to rule out.
+        let cap = if paid.is_some() {
+            MAX_V1_TRIES
+        } else {
+            usize::MAX
+        };
         let ordered: Vec<&Value> = (paying.clone().filter(|r| uses_permit2(r) == permit2))
             .chain(paying.filter(|r| uses_permit2(r) != permit2))
-            .take(MAX_V1_TRIES)
+            .take(cap)
             .collect();
         let strict = GateOptions {
             contract_signatures: false,
@@ -210,6 +217,9 @@ impl<'a> Gate<'a> {
         };
         let mut refused = None;
         for pass in passes {
+            // The reason told is the last pass's (the caller's own options): a strict pass
+            // refuses a smart account's signature as malformed before any other check.
+            refused = None;
             for raw in &ordered {
                 match decide(raw, pass) {
                     accepted @ Decision::Accepted(_) => return accepted,
@@ -360,7 +370,7 @@ fn best_match<'r>(accepts: &'r [Value], accepted: &Value) -> Option<&'r Value> {
         .or_else(|| candidates.first().copied())
 }
 
-/// The most offers a v1 payment is checked against (each check costs a signature
+/// The most offers an EVM v1 payment is checked against (each check costs a signature
 /// recovery): a route offering more at one recipient and price takes the first ones.
 const MAX_V1_TRIES: usize = 4;
 
