@@ -350,3 +350,5 @@ impl Ledger {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_ledger;

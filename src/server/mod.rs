@@ -3,6 +3,7 @@
 //! Settlement and replay storage are the shell's part (they need I/O).
 
 pub mod gate;
+mod offers;
 pub mod route;
 
 pub use gate::{Decision, Gate, GateOptions, PaymentCheck, check_payment};
