@@ -129,7 +129,9 @@ test('seed 003: the user refusing the transfer in the wallet releases the budget
   await assert.rejects(paying(`${server.url}/premium-data`), (e) => e.code === 'USER_REJECTED');
   // Nothing was sent, so the whole budget is still there for a payment that goes through...
   mode = 'pay';
-  assert.equal((await paying(`${server.url}/premium-data`)).status, 200);
+  const paid = await paying(`${server.url}/premium-data`);
+  // What the server said, should it refuse (seen once under a loaded make test, not reproduced).
+  assert.equal(paid.status, 200, `${await paid.clone().text()} ${JSON.stringify(server.counters)} ${JSON.stringify(x402.getPaymentReceipt(paid))}`);
   // ...and a failure that may have happened after submitting keeps its reservation.
   const second = x402.wrapFetch(fetch, {
     wallets: [x402.eip1193Wallet(provider, { account: PAYER_EVM })],
