@@ -146,7 +146,13 @@ export async function startHeaderDialectServer({
     const receipt = await rpc(rpcUrl, 'eth_getTransactionReceipt', [proof.txHash]);
     if (!receipt) return 'transaction not found';
     if (receipt.status !== '0x1') return 'transaction failed';
-    const head = BigInt(await rpc(rpcUrl, 'eth_blockNumber'));
+    // The head is read after the receipt; a node may serve a just-mined block's receipt a moment
+    // before its head says so (suspected of anvil under load): read it again before refusing.
+    let head = BigInt(await rpc(rpcUrl, 'eth_blockNumber'));
+    for (let tries = 0; head < BigInt(receipt.blockNumber) && tries < 20; tries += 1) {
+      await new Promise((resolve) => { setTimeout(resolve, 50); });
+      head = BigInt(await rpc(rpcUrl, 'eth_blockNumber'));
+    }
     if (head - BigInt(receipt.blockNumber) + 1n < BigInt(confirmations)) return 'not enough confirmations';
     let paid = 0n;
     for (const log of receipt.logs ?? []) {
