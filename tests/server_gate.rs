@@ -68,6 +68,30 @@ fn outcome(decision: Decision) -> String {
     }
 }
 
+/// A Solana `exact` transaction (base64) paying `requirement`, signed by the test payer,
+/// and that payer's address.
+fn solana_transaction(requirement: &x402_wasm::dialect::Requirement) -> (String, String) {
+    use base64::Engine as _;
+    use x402_wasm::svm::SolanaSigner;
+    use x402_wasm::svm::exact::{SvmPayment, SvmTerms};
+    let terms = SvmTerms::from_requirement(requirement).unwrap();
+    let signer = SolanaSigner::from_bytes(&[9u8; 32]).unwrap();
+    let payment = SvmPayment {
+        payer: signer.pubkey(),
+        fee_payer: terms.fee_payer,
+        mint: terms.mint,
+        pay_to: terms.pay_to,
+        amount: terms.amount,
+        decimals: 6,
+        token_program: x402_wasm::svm::Pubkey::parse(x402_wasm::svm::TOKEN_PROGRAM).unwrap(),
+        recent_blockhash: [3; 32],
+        memo: b"0123456789abcdef0123456789abcdef".to_vec(),
+    };
+    let tx = base64::engine::general_purpose::STANDARD
+        .encode(payment.sign(&signer).unwrap().serialize());
+    (tx, signer.pubkey().to_string())
+}
+
 #[test]
 fn money_prices_resolve_through_the_known_asset_table() {
     let r = route(true);
@@ -328,9 +352,6 @@ fn replay_keys_identify_the_authorization() {
 
 #[test]
 fn solana_payments_pass_the_gate_once_verified() {
-    use base64::Engine as _;
-    use x402_wasm::svm::SolanaSigner;
-    use x402_wasm::svm::exact::{SvmPayment, SvmTerms};
     let mint = "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU";
     let fee_payer = "A8pFDXgRiTVHhKsJqmMV2rYsfHok8dH2xaqdyFYwvueD";
     let pay_to = "9iwnHYithMG2kK9j7HnNWsvn9MaJVqSqmdEN62xyKc8K";
@@ -347,21 +368,7 @@ fn solana_payments_pass_the_gate_once_verified() {
         ),
         ("10000", mint)
     );
-    let terms = SvmTerms::from_requirement(requirement).unwrap();
-    let signer = SolanaSigner::from_bytes(&[9u8; 32]).unwrap();
-    let payment = SvmPayment {
-        payer: signer.pubkey(),
-        fee_payer: terms.fee_payer,
-        mint: terms.mint,
-        pay_to: terms.pay_to,
-        amount: terms.amount,
-        decimals: 6,
-        token_program: x402_wasm::svm::Pubkey::parse(x402_wasm::svm::TOKEN_PROGRAM).unwrap(),
-        recent_blockhash: [3; 32],
-        memo: b"0123456789abcdef0123456789abcdef".to_vec(),
-    };
-    let tx = base64::engine::general_purpose::STANDARD
-        .encode(payment.sign(&signer).unwrap().serialize());
+    let (tx, payer) = solana_transaction(requirement);
     let header = |payload: Value| {
         let document = payment_payload(&challenge, requirement, payload);
         encode_header(&document, Document::PaymentPayload).unwrap()
@@ -375,7 +382,7 @@ fn solana_payments_pass_the_gate_once_verified() {
     let Decision::Accepted(accepted) = decision else {
         panic!("{}", outcome(decision))
     };
-    assert_eq!(accepted.payer, signer.pubkey().to_string());
+    assert_eq!(accepted.payer, payer);
     assert!(
         accepted
             .replay_key
@@ -621,10 +628,7 @@ fn a_v1_payment_in_the_second_of_two_tokens_at_one_price_is_accepted_for_that_to
 
 #[test]
 fn a_v1_solana_payment_is_accepted_for_whichever_offer_it_pays() {
-    use base64::Engine as _;
-    use x402_wasm::svm::SolanaSigner;
-    use x402_wasm::svm::exact::{SvmPayment, SvmTerms};
-    // Two prices on one network: a v1 payment names no offer, and its terms are inside the
+    // Several prices on one network: a v1 payment names no offer, and its terms are inside the
     // transaction, so each offer is tried until one verifies.
     let fee_payer = "A8pFDXgRiTVHhKsJqmMV2rYsfHok8dH2xaqdyFYwvueD";
     let pay_to = "9iwnHYithMG2kK9j7HnNWsvn9MaJVqSqmdEN62xyKc8K";
@@ -640,21 +644,7 @@ fn a_v1_solana_payment_is_accepted_for_whichever_offer_it_pays() {
     let challenge = challenge_from_json(&route.v1_body.clone().unwrap()).unwrap();
     for (index, amount) in [(0, "10000"), (1, "20000"), (4, "50000")] {
         let requirement = &challenge.requirements[index];
-        let terms = SvmTerms::from_requirement(requirement).unwrap();
-        let signer = SolanaSigner::from_bytes(&[9u8; 32]).unwrap();
-        let payment = SvmPayment {
-            payer: signer.pubkey(),
-            fee_payer: terms.fee_payer,
-            mint: terms.mint,
-            pay_to: terms.pay_to,
-            amount: terms.amount,
-            decimals: 6,
-            token_program: x402_wasm::svm::Pubkey::parse(x402_wasm::svm::TOKEN_PROGRAM).unwrap(),
-            recent_blockhash: [3; 32],
-            memo: b"0123456789abcdef0123456789abcdef".to_vec(),
-        };
-        let tx = base64::engine::general_purpose::STANDARD
-            .encode(payment.sign(&signer).unwrap().serialize());
+        let (tx, _) = solana_transaction(requirement);
         let document = payment_payload(&challenge, requirement, json!({ "transaction": tx }));
         let header = encode_header(&document, Document::PaymentPayload).unwrap();
         let decision = Gate::new(&route).decide(None, Some(&header), &GateOptions::at(NOW));

@@ -51,7 +51,7 @@ function accountAdapter(account) {
     getAddress: async () => account.address,
     signTypedData: async (typedData) => {
       const wanted = typedData?.domain?.chainId;
-      if (chain !== undefined && wanted != null && String(wanted) !== String(chain) && Number(wanted) !== Number(chain)) {
+      if (chain !== undefined && wanted != null && Number(wanted) !== chain) {
         throw new X402Error(`this smart account signs on chain ${chain} only, not ${wanted}`, 'CHAIN_NOT_AVAILABLE');
       }
       return viemCall('signTypedData', () => account.signTypedData(typedData));

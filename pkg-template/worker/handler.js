@@ -266,17 +266,17 @@ function routeKey(key) {
   return [method.toUpperCase(), path];
 }
 
-/**
- * A middleware for a Worker's fetch handler. `config.routes` maps "METHOD /path" (or "/path",
- * "/prefix/*") to a route config; other requests go straight to `next`. Settles after the handler
- * answers below 400 (or before it, with settleBeforeHandler) and adds PAYMENT-RESPONSE.
- */
 /** The answer to a request whose client has gone, its payment given back unsettled: nobody reads it. */
 async function gone(gate) {
   await gate.release();
   return new Response(null, { status: 499, statusText: 'Client Closed Request' });
 }
 
+/**
+ * A middleware for a Worker's fetch handler. `config.routes` maps "METHOD /path" (or "/path",
+ * "/prefix/*") to a route config; other requests go straight to `next`. Settles after the handler
+ * answers below 400 (or before it, with settleBeforeHandler) and adds PAYMENT-RESPONSE.
+ */
 export function paymentRequired(config) {
   if (config?.routes === null || typeof config?.routes !== 'object') {
     throw new X402Error('paymentRequired needs { routes: { "METHOD /path": route, ... }, facilitator }', 'INVALID_ARGUMENT');

@@ -127,6 +127,23 @@ fn entries_within(
     Ok(out)
 }
 
+/// The first own member of `object` (`what` names it in errors) that is a function
+/// under a name `known` does not list: a misspelt callback, which a conversion to JSON
+/// would drop (functions are not data) rather than refuse. Other members are left alone.
+pub(crate) fn stray_function(
+    object: &JsValue,
+    known: &[&str],
+    what: &str,
+) -> Result<Option<String>, JsValue> {
+    if !object.is_object() {
+        return Ok(None);
+    }
+    Ok(entries(object, what)?
+        .into_iter()
+        .find(|(key, member)| member.is_function() && !known.contains(&key.as_str()))
+        .map(|(key, _)| key))
+}
+
 /// What one conversion may still take.
 struct Budget {
     limit: u32,

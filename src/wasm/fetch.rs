@@ -15,7 +15,7 @@ use web_sys::Response;
 
 use super::caller::{Caller, Taken};
 use super::convert::{MAX_ELEMENTS, is_array, items};
-use super::convert::{callback, entries, read};
+use super::convert::{callback, read, stray_function};
 use super::convert::{js_to_json, view_to_js};
 use super::error::{invalid_argument, js, to_js};
 use super::evm::now_seconds;
@@ -157,14 +157,10 @@ impl Inner {
         } else {
             // Functions are not data: one other than `select` is a misspelt member, which
             // the conversion below would drop rather than refuse.
-            for (key, value) in entries(&policy_js, "options.policy")? {
-                if value.is_function() && key != "select" {
-                    return Err(to_js(&Error::InvalidPolicy {
-                        reason: format!(
-                            "unknown policy member {key} (a function; only select is one)"
-                        ),
-                    }));
-                }
+            if let Some(key) = stray_function(&policy_js, &["select"], "options.policy")? {
+                return Err(to_js(&Error::InvalidPolicy {
+                    reason: format!("unknown policy member {key} (a function; only select is one)"),
+                }));
             }
             let config: PolicyConfig = PolicyConfig::deserialize(&js_to_json(&policy_js)?)
                 .map_err(|e| {

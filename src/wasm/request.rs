@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, Response};
 
-use super::convert::{callback, entries};
+use super::convert::{callback, stray_function};
 use super::error::invalid_argument;
 use super::response::{as_response, status_or_zero};
 
@@ -55,14 +55,11 @@ impl Hooks {
         // A misspelt `onPaymentRequired` must not let this call pay unasked: a function
         // under another name is refused (other members, a class instance's own state,
         // are not hooks, and are left alone).
-        if value.is_object() {
-            for (key, member) in entries(value, "the call's hooks")? {
-                if member.is_function() && key != "onPaymentRequired" && key != "onEvent" {
-                    return Err(invalid_argument(&format!(
-                        "unknown per-call hook {key}: the hooks are onPaymentRequired and onEvent"
-                    )));
-                }
-            }
+        let known = ["onPaymentRequired", "onEvent"];
+        if let Some(key) = stray_function(value, &known, "the call's hooks")? {
+            return Err(invalid_argument(&format!(
+                "unknown per-call hook {key}: the hooks are onPaymentRequired and onEvent"
+            )));
         }
         Ok(Hooks {
             approve: callback(value, "onPaymentRequired")?,

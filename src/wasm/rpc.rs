@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
 use super::error::{coded, invalid_argument, to_js};
-use super::timer::{TIMED_OUT, ms_left, now_millis, within};
+use super::timer::{TIMED_OUT, ms_left, now_millis, request_signal, within};
 use crate::error::Error;
 use crate::evm::Address;
 use crate::evm::eip712::hex_u256;
@@ -90,15 +90,11 @@ async fn answer(
     Reflect::set(&headers, &"content-type".into(), &"application/json".into())?;
     Reflect::set(&init, &"headers".into(), &headers)?;
     let (ms, signal) = bound;
-    // The request's own signal: aborted when the call gives up (out of time, or the
-    // caller's signal aborted), so an abandoned request does not hold its socket (and
-    // a Node process) until the runtime's own timeouts.
-    let own = web_sys::AbortController::new().ok();
-    if let Some(own) = &own {
-        Reflect::set(&init, &"signal".into(), &own.signal())?;
-    } else if let Some(signal) = signal {
-        Reflect::set(&init, &"signal".into(), signal)?;
-    }
+    // Aborted when the call gives up (out of time) or the caller's signal aborts, so an
+    // abandoned request does not hold its socket (and a Node process) until the runtime's
+    // own timeouts.
+    let own = web_sys::AbortController::new()?;
+    Reflect::set(&init, &"signal".into(), &request_signal(&own, signal))?;
     let failure = |reason: String| {
         to_js(&Error::RpcError {
             reason: format!("{method}: {reason}"),
@@ -107,9 +103,7 @@ async fn answer(
     // An abort rejects with the signal's reason, as fetch does; running out of time
     // or a failed request is an RPC_ERROR.
     let lost = |error: JsValue, what: &str| {
-        if let Some(own) = &own {
-            own.abort();
-        }
+        own.abort();
         match signal.filter(|s| s.aborted()) {
             Some(signal) => signal.reason(),
             None if error.as_string().as_deref() == Some(TIMED_OUT) => {

@@ -41,8 +41,8 @@ impl Wallet {
         // Refused now, not after the user approved a payment it cannot make. `address` is
         // looked for, not read: its getter may fail until the wallet is connected. (An
         // entry that is no object, a `null` hole, is no wallet: never chosen.)
-        let has_address = js_sys::Reflect::has(&adapter, &"address".into()).unwrap_or(false);
-        if adapter.is_object() && !has_address && method(&adapter, "getAddress")?.is_none() {
+        let has_address = || js_sys::Reflect::has(&adapter, &"address".into()).unwrap_or(false);
+        if adapter.is_object() && !has_address() && method(&adapter, "getAddress")?.is_none() {
             return Err(invalid_argument(
                 "a wallet needs an address (a string) or getAddress()",
             ));
@@ -60,6 +60,13 @@ impl Wallet {
             kind,
             adapter,
         })
+    }
+
+    /// Whether it pays on `network` (every network of its family unless it says).
+    fn serves(&self, network: &Network) -> bool {
+        self.networks
+            .as_ref()
+            .is_none_or(|list| list.contains(network))
     }
 }
 
@@ -88,15 +95,6 @@ fn networks(value: &JsValue) -> Result<Option<Vec<Network>>, JsValue> {
         })
         .collect::<Result<_, _>>()
         .map(Some)
-}
-
-impl Wallet {
-    /// Whether it pays on `network` (every network of its family unless it says).
-    fn serves(&self, network: &Network) -> bool {
-        self.networks
-            .as_ref()
-            .is_none_or(|list| list.contains(network))
-    }
 }
 
 impl Inner {

@@ -62,6 +62,33 @@ function foreignResponse(real, members = {}) {
   return Object.defineProperties(like, Object.getOwnPropertyDescriptors(members));
 }
 
+/** A foreign Response around `real` whose `member` getter answers as `real`'s once, then throws. */
+function throwingOnceRead(real, member) {
+  let reads = 0;
+  const first = real[member];
+  return foreignResponse(real, { get [member]() { reads += 1; return reads > 1 ? throwing() : first; } });
+}
+
+/**
+ * The outcomes of a thousand paid calls (kept as outcomesKeepingMemory keeps them) whose paid retry
+ * `paidAnswer()` answers, after an ordinary 402: `describe(response, lastEvent)`, or the rejection's code.
+ */
+async function paidRetryOutcomes(x402, paidAnswer, describe) {
+  const header = x402.encodeHeader(paymentRequired());
+  const respond = async (request) => (request.headers.get('payment-signature')
+    ? paidAnswer()
+    : new Response('{}', { status: 402, headers: { 'payment-required': header } }));
+  let last;
+  const paying = x402.wrapFetch(respond, {
+    wallets: [evmWallet(x402)], policy: { budget: { total: '100' } }, onEvent: (event) => { last = event; },
+  });
+  const once = async () => {
+    const response = await paying('https://api.example/paid').catch((error) => error);
+    return response instanceof Error ? `${response.code ?? response}` : describe(response, last);
+  };
+  return outcomesKeepingMemory(once, 20, 1000);
+}
+
 /**
  * The outcomes of `call`, run `warm` times and then `times` times, with one more entry when the wasm
  * memory grew by over 1 MiB over the `times` calls (what a call leaves allocated stays for good).
@@ -336,11 +363,10 @@ const CASES = {
     want: ['INVALID_ARGUMENT'],
     async hostile(x402) {
       const header = x402.encodeHeader(paymentRequired());
-      const foreign = () => {
-        let reads = 0;
-        const real = new Response('{}', { status: 402, headers: { 'payment-required': header, 'content-type': 'application/json' } });
-        return foreignResponse(real, { get redirected() { reads += 1; return reads > 1 ? throwing() : false; } });
-      };
+      const foreign = () => throwingOnceRead(
+        new Response('{}', { status: 402, headers: { 'payment-required': header, 'content-type': 'application/json' } }),
+        'redirected',
+      );
       const paying = x402.wrapFetch(async () => foreign(), { wallets: [evmWallet(x402)] });
       return outcomesKeepingMemory(() => outcome(() => paying('https://api.example/paid')), 50, 3000);
     },
@@ -366,22 +392,11 @@ const CASES = {
   'a paid retry whose status getter throws once read, a thousand times: the response back, a failed receipt, no memory kept': {
     want: ['NO_ERROR failed 0'],
     async hostile(x402) {
-      const header = x402.encodeHeader(paymentRequired());
-      const respond = async (request) => {
-        if (!request.headers.get('payment-signature')) return new Response('{}', { status: 402, headers: { 'payment-required': header } });
-        let reads = 0;
-        return foreignResponse(new Response('paid'), { get status() { reads += 1; return reads > 1 ? throwing() : 200; } });
-      };
-      let last;
-      const paying = x402.wrapFetch(respond, {
-        wallets: [evmWallet(x402)], policy: { budget: { total: '100' } }, onEvent: (event) => { last = event; },
-      });
-      const once = async () => {
-        const response = await paying('https://api.example/paid').catch((error) => error);
-        if (!('headers' in response)) return `${response.code ?? response}`;
-        return `NO_ERROR ${last.type} ${x402.getPaymentReceipt(response)?.status}`;
-      };
-      return outcomesKeepingMemory(once, 20, 1000);
+      return paidRetryOutcomes(
+        x402,
+        () => throwingOnceRead(new Response('paid'), 'status'),
+        (response, last) => `NO_ERROR ${last.type} ${x402.getPaymentReceipt(response)?.status}`,
+      );
     },
     after: (x402) => payNormally(x402),
   },
@@ -391,11 +406,7 @@ const CASES = {
     want: ['INVALID_ARGUMENT'],
     async hostile(x402) {
       const header = x402.encodeHeader(paymentRequired());
-      const foreign = () => {
-        let reads = 0;
-        const real = new Response('{}', { status: 402, headers: { 'payment-required': header } });
-        return foreignResponse(real, { get headers() { reads += 1; return reads > 1 ? throwing() : real.headers; } });
-      };
+      const foreign = () => throwingOnceRead(new Response('{}', { status: 402, headers: { 'payment-required': header } }), 'headers');
       const paying = x402.wrapFetch(async () => foreign(), { wallets: [evmWallet(x402)] });
       return outcomesKeepingMemory(() => outcome(() => paying('https://api.example/paid')), 50, 3000);
     },
@@ -407,23 +418,11 @@ const CASES = {
   'a paid retry whose headers getter throws once read, a thousand times: the response back, no memory kept': {
     want: ['NO_ERROR settled receipt'],
     async hostile(x402) {
-      const header = x402.encodeHeader(paymentRequired());
-      const respond = async (request) => {
-        if (!request.headers.get('payment-signature')) return new Response('{}', { status: 402, headers: { 'payment-required': header } });
-        let reads = 0;
-        const real = new Response('paid');
-        return foreignResponse(real, { get headers() { reads += 1; return reads > 1 ? throwing() : real.headers; } });
-      };
-      let last;
-      const paying = x402.wrapFetch(respond, {
-        wallets: [evmWallet(x402)], policy: { budget: { total: '100' } }, onEvent: (event) => { last = event; },
-      });
-      const once = async () => {
-        const response = await paying('https://api.example/paid').catch((error) => error);
-        if (!('clone' in response)) return `${response.code ?? response}`;
-        return `NO_ERROR ${last.type} ${x402.getPaymentReceipt(response) ? 'receipt' : 'no receipt'}`;
-      };
-      return outcomesKeepingMemory(once, 20, 1000);
+      return paidRetryOutcomes(
+        x402,
+        () => throwingOnceRead(new Response('paid'), 'headers'),
+        (response, last) => `NO_ERROR ${last.type} ${x402.getPaymentReceipt(response) ? 'receipt' : 'no receipt'}`,
+      );
     },
     after: (x402) => payNormally(x402),
   },
