@@ -92,6 +92,13 @@ export type PaymentEvent = PaymentEventFields &
 export interface PerCallHooks {
   onPaymentRequired?(question: PaymentQuestion): boolean | Promise<boolean>;
   onEvent?(event: PaymentEvent): void;
+  /**
+   * The idempotency key of this call's payment, sent when the server declares the x402
+   * `payment-identifier` extension (16 to 128 letters, digits, `_` or `-`; INVALID_ARGUMENT
+   * otherwise). Default: a random `pay_` id, also only where declared. Give the same id again to
+   * ask such a server for what that payment already bought.
+   */
+  paymentId?: string;
 }
 
 /**

@@ -336,6 +336,11 @@ export interface CreatePaymentOptions {
   nonce?: string;
   /** validAfter, Unix seconds (default: now - 600 for EIP-3009, 0 for Permit2, as the official client). */
   validAfter?: number;
+  /**
+   * x402 v2: the `payment-identifier` extension's id, when the server declared the extension
+   * (16 to 128 letters, digits, `_` or `-`; default: a random `pay_` id).
+   */
+  paymentId?: string;
 }
 
 /**

@@ -54,6 +54,44 @@ pub fn payment_payload(challenge: &Challenge, requirement: &Requirement, payload
     Value::Object(out)
 }
 
+/// The x402 v2 extension through which a server takes an idempotency key with each
+/// payment: `extensions["payment-identifier"].info.id`.
+pub const PAYMENT_IDENTIFIER: &str = "payment-identifier";
+
+/// Whether `id` may be a payment identifier: 16 to 128 ASCII letters, digits, `_` and `-`,
+/// as the extension's schema says.
+pub fn is_payment_id(id: &str) -> bool {
+    (16..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Gives a v2 payment payload's `payment-identifier` extension its `info.id` when the
+/// server declared the extension (an object with an `info` object, echoed from the
+/// 402): the id `id()` makes, called only then. An `info.id` already there is kept (an
+/// echoed extension is added to, never overwritten); a payload without the extension is
+/// left as it is.
+///
+/// # Errors
+/// What `id()` returns.
+pub fn identify_payment<E>(
+    payment: &mut Value,
+    id: impl FnOnce() -> std::result::Result<String, E>,
+) -> std::result::Result<(), E> {
+    let info = payment
+        .get_mut("extensions")
+        .and_then(|extensions| extensions.get_mut(PAYMENT_IDENTIFIER))
+        .and_then(|extension| extension.get_mut("info"))
+        .and_then(Value::as_object_mut);
+    if let Some(info) = info
+        && !info.contains_key("id")
+    {
+        info.insert("id".into(), Value::String(id()?));
+    }
+    Ok(())
+}
+
 /// The header to retry with: its name for the challenge's dialect, and its value.
 ///
 /// # Errors
@@ -63,4 +101,63 @@ pub fn payment_header(challenge: &Challenge, payment: &Value) -> Result<(&'stati
         challenge.dialect.payment_header(),
         encode_header(payment, Document::PaymentPayload)?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payment_ids_follow_the_extension_schema() {
+        assert!(is_payment_id("pay_7d5d747be160e280504c099d984bcfe0"));
+        assert!(is_payment_id("order-2026-11-23_A"));
+        assert!(is_payment_id(&"a".repeat(128)));
+        assert!(!is_payment_id("pay_short"));
+        assert!(!is_payment_id(&"a".repeat(129)));
+        assert!(!is_payment_id("pay_7d5d747be160e2805 4c099d984bcfe0"));
+        assert!(!is_payment_id("pay_7d5d747be160e280é04c099d984bcfe"));
+    }
+
+    #[test]
+    fn an_identifier_goes_only_where_the_server_declared_the_extension() {
+        let declared = json!({ "x402Version": 2, "extensions": {
+            "payment-identifier": { "info": { "required": true }, "schema": { "type": "object" } },
+            "other": { "info": {} }
+        }});
+        let mut payment = declared.clone();
+        identify_payment(&mut payment, || Ok::<_, ()>("pay_0123456789abcdef".into())).unwrap();
+        assert_eq!(
+            payment["extensions"]["payment-identifier"],
+            json!({ "info": { "required": true, "id": "pay_0123456789abcdef" }, "schema": { "type": "object" } })
+        );
+        assert_eq!(payment["extensions"]["other"], json!({ "info": {} }));
+
+        for undeclared in [
+            json!({ "x402Version": 2 }),
+            json!({ "x402Version": 2, "extensions": { "other": { "info": {} } } }),
+            json!({ "x402Version": 2, "extensions": { "payment-identifier": true } }),
+            json!({ "x402Version": 2, "extensions": { "payment-identifier": { "info": "x" } } }),
+            json!({ "x402Version": 1, "payload": {} }),
+        ] {
+            let mut payment = undeclared.clone();
+            identify_payment(&mut payment, || -> std::result::Result<String, ()> {
+                panic!("no id is made for {undeclared}")
+            })
+            .unwrap();
+            assert_eq!(payment, undeclared);
+        }
+
+        // An id already in the echoed extension is kept; a failing id() is the caller's error.
+        let mut payment = json!({ "extensions": { "payment-identifier": { "info": { "id": "server_given_id_0001" } } } });
+        identify_payment(&mut payment, || Err::<String, _>("unused")).unwrap();
+        assert_eq!(
+            payment["extensions"]["payment-identifier"]["info"]["id"],
+            "server_given_id_0001"
+        );
+        let mut payment = declared;
+        assert_eq!(
+            identify_payment(&mut payment, || Err::<String, _>("no randomness")),
+            Err("no randomness")
+        );
+    }
 }

@@ -7,6 +7,7 @@ import { encodeHeader } from '../api.js';
 import { X402Error, onlyKnownOptions, ready, toX402Error, wasmLoaded } from '../errors.js';
 import { EXPOSE, addVary, checkCors, corsHeaders, withCors } from './cors.js';
 import { createFacilitatorClient } from './facilitator.js';
+import { byPaymentId } from './idempotency.js';
 import { memoryReplayStore } from './replay.js';
 import { canonicalPath, compilePattern, matchRoute } from './routes.js';
 
@@ -154,7 +155,22 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
   }
   const payment = {
     x402Version: decision.x402Version, payer: decision.payer, payload: decision.payment, requirement: decision.requirement,
+    ...(decision.paymentId === undefined ? {} : { paymentId: decision.paymentId }),
   };
+  /** The 402 to send when settlement failed (PAYMENT-RESPONSE success=false, no resource body). */
+  const failure = (settlement) => {
+    const reason = reasonText(settlement?.errorReason, 'settlement_failed');
+    return challengeResponse(request, challenge(reason), options, reason, { network, ...settlement }, v1);
+  };
+  // payment-identifier: a payment whose id this payer already settled for this request is served
+  // on that settlement, not settled again; one whose id is being settled right now waits (409).
+  const identified = await byPaymentId(request, routeConfig, decision, store, options);
+  // A payment not used (answered 409, or served on an earlier one) is given back unsettled.
+  if (identified?.response || identified?.settled) await store.release(decision.replayKey);
+  if (identified?.response) return identified;
+  const { settled } = identified ?? {};
+  if (settled) return { payment: { ...payment, alreadySettled: settled }, settle: async () => settled, release: async () => {}, failure };
+  const claim = identified?.claim;
   return {
     payment,
     /** Settles through the facilitator; resolves to the SettlementResponse. */
@@ -164,12 +180,17 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
       try {
         settlement = await facilitator.settle(decision.payment, decision.requirement);
       } catch (error) {
+        if (claim) await store.release(claim.key);
         return { success: false, errorReason: 'unexpected_settle_error', transaction: '', network, error: String(error?.message ?? error) };
       }
       // Only `success: true` with the transaction that settled it serves the resource (not
       // "false", not a missing answer, not a success naming no transaction); a refusal's reason
       // and transaction are checked where they are sent (failure()).
-      if (settlement?.success === true && reasonText(settlement.transaction, '') !== '') return settlement;
+      if (settlement?.success === true && reasonText(settlement.transaction, '') !== '') {
+        if (claim) await claim.remember(settlement);
+        return settlement;
+      }
+      if (claim) await store.release(claim.key);
       if (settlement?.success === false) return settlement;
       return {
         success: false,
@@ -178,13 +199,12 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
         network,
       };
     },
-    /** Frees the replay key of a payment that was not used (the handler failed). */
-    release: () => store.release(decision.replayKey),
-    /** The 402 to send when settlement failed (PAYMENT-RESPONSE success=false, no resource body). */
-    failure: (settlement) => {
-      const reason = reasonText(settlement?.errorReason, 'settlement_failed');
-      return challengeResponse(request, challenge(reason), options, reason, { network, ...settlement }, v1);
+    /** Frees the replay key of a payment that was not used (the handler failed), and its id. */
+    async release() {
+      await store.release(decision.replayKey);
+      if (claim) await store.release(claim.key);
     },
+    failure,
   };
 }
 

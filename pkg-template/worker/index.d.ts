@@ -19,6 +19,16 @@ export interface RouteConfig {
   resource?: { url?: string; description?: string; mimeType?: string };
   /** Accept x402 v1 X-PAYMENT (the 402 body is then the v1 document). Default false. */
   acceptV1?: boolean;
+  /**
+   * Declare the x402 `payment-identifier` extension (v2 idempotency keys): `true` (ids optional) or
+   * `{ required: true }` (a payment without one is refused, `payment_identifier_required`). An id
+   * that is not 16 to 128 letters, digits, `_` or `-` is refused (`invalid_payment_identifier`);
+   * a valid one is `payment.paymentId`. With a store that can remember (both built-in ones), a payer
+   * repeating an id it settled (for the same method, resource and terms) within `ttlSeconds`
+   * (default 3600, at most 30 days) is served on that settlement, its new payment not settled; a
+   * repeat while the first is still being settled is answered 409 (`Retry-After: 1`). Default false.
+   */
+  paymentIdentifier?: boolean | { required?: boolean; ttlSeconds?: number };
 }
 
 export interface FacilitatorClient {
@@ -60,6 +70,13 @@ export type GateSettlement =
 export interface ReplayStore {
   reserve(key: string, expiresAt: number): Promise<boolean>;
   release(key: string): Promise<void>;
+  /**
+   * Optional (payment-identifier): keep `value` (JSON data) under `key`, a key that was reserved,
+   * until `expiresAt` (Unix seconds); `recall` gives it back until then. A reserved key is not
+   * free again until released or expired, remembered or not. Without both, ids are not deduplicated.
+   */
+  remember?(key: string, value: unknown, expiresAt: number): Promise<void>;
+  recall?(key: string): Promise<unknown>;
 }
 export function memoryReplayStore(): ReplayStore;
 /**
@@ -108,6 +125,13 @@ export interface VerifiedPayment {
   payer: string;
   payload: unknown;
   requirement: PaymentRequirements | Record<string, unknown>;
+  /** The payment's `payment-identifier` id, on a route that declares the extension (paymentIdentifier). */
+  paymentId?: string;
+  /**
+   * This payer settled this id before for the same purchase: what that settlement said. `settle()`
+   * then resolves to it and this payment is not settled.
+   */
+  alreadySettled?: SettlementResponse;
 }
 
 export function requirePayment(

@@ -1,29 +1,48 @@
 // Replay stores: a payment (network, payer, nonce) is accepted once. memoryReplayStore() serves one
-// isolate; durableObjectReplayStore(namespace) serves many, through ReplayStoreDurableObject.
+// isolate; durableObjectReplayStore(namespace) serves many, through ReplayStoreDurableObject. Both
+// also remember, for a while, what a payment with a payment-identifier id bought (remember/recall).
 // Not KV: Workers KV is eventually consistent, so two isolates could both accept the same payment.
 import { X402Error } from '../errors.js';
 
-/** An in-memory store for one isolate. Entries expire at their payment's validBefore. */
+/**
+ * An in-memory store for one isolate. Entries expire at their payment's validBefore; remembered
+ * ones (payment-identifier: what a settled payment bought) when their time to live ends.
+ */
 export function memoryReplayStore() {
-  const entries = new Map();
+  const entries = new Map(); // key -> expiresAt, or { expiresAt, value } once remembered
   let nextSweep = 0;
+  const live = (key, now) => {
+    const entry = entries.get(key);
+    return entry !== undefined && expiryOf(entry) > now ? entry : undefined;
+  };
   return {
     async reserve(key, expiresAt) {
       const now = Math.floor(Date.now() / 1000);
       // Expired entries go at most once a second, so a large store costs O(1) per call on average.
       if (entries.size > 1024 && now >= nextSweep) {
-        for (const [k, exp] of entries) if (exp <= now) entries.delete(k);
+        for (const [k, entry] of entries) if (expiryOf(entry) <= now) entries.delete(k);
         nextSweep = now + 1;
       }
-      const existing = entries.get(key);
-      if (existing !== undefined && existing > now) return false;
+      if (live(key, now) !== undefined) return false;
       entries.set(key, expiresAt);
       return true;
     },
     async release(key) {
       entries.delete(key);
     },
+    async remember(key, value, expiresAt) {
+      entries.set(key, { expiresAt, value: structuredClone(value) });
+    },
+    async recall(key) {
+      const entry = live(key, Math.floor(Date.now() / 1000));
+      return typeof entry === 'object' ? structuredClone(entry.value) : undefined;
+    },
   };
+}
+
+/** When a stored entry expires: a reservation is its expiry; a remembered entry carries one. */
+function expiryOf(entry) {
+  return typeof entry === 'number' ? entry : entry.expiresAt;
 }
 
 /**
@@ -57,11 +76,18 @@ export function durableObjectReplayStore(namespace, { name = 'x402-replay', shar
     async release(key) {
       await send({ op: 'release', key });
     },
+    async remember(key, value, expiresAt) {
+      await send({ op: 'remember', key, value, expiresAt });
+    },
+    async recall(key) {
+      const { value } = await send({ op: 'recall', key });
+      return value ?? undefined;
+    },
   };
 }
 
 /** FNV-1a (32 bits) of a string's UTF-16 code units: a stable spread of keys over shards. */
-function fnv1a(text) {
+export function fnv1a(text) {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
   return hash;
@@ -91,23 +117,28 @@ export class ReplayStoreDurableObject {
   }
 
   async fetch(request) {
-    const { op, key, expiresAt } = await request.json();
+    const { op, key, expiresAt, value } = await request.json();
     if (typeof key !== 'string' || key.startsWith('#')) return Response.json({ error: 'key required' }, { status: 400 });
     const existing = await this.storage.get(key);
-    const stale = existing === undefined ? [] : [indexKey(existing, key)];
+    const stale = existing === undefined ? [] : [indexKey(expiryOf(existing), key)];
+    const now = Math.floor(Date.now() / 1000);
     if (op === 'release') {
       await this.storage.delete([key, ...stale]);
       return Response.json({ released: true });
     }
+    if (op === 'recall') {
+      const live = typeof existing === 'object' && existing !== null && existing.expiresAt > now;
+      return Response.json({ value: live ? existing.value : null });
+    }
     if (!Number.isSafeInteger(expiresAt) || expiresAt < 0) return Response.json({ error: 'expiresAt required' }, { status: 400 });
-    const now = Math.floor(Date.now() / 1000);
-    if (existing !== undefined && existing > now) return Response.json({ reserved: false });
+    if (op === 'reserve' && existing !== undefined && expiryOf(existing) > now) return Response.json({ reserved: false });
+    if (op !== 'reserve' && (op !== 'remember' || value === undefined)) return Response.json({ error: 'unknown op' }, { status: 400 });
     if (stale.length) await this.storage.delete(stale);
-    await this.storage.put({ [key]: expiresAt, [indexKey(expiresAt, key)]: 1 });
+    await this.storage.put({ [key]: op === 'remember' ? { expiresAt, value } : expiresAt, [indexKey(expiresAt, key)]: 1 });
     const alarm = await this.storage.getAlarm();
     const due = (expiresAt + 1) * 1000;
     if (alarm === null || alarm > due) await this.storage.setAlarm(due);
-    return Response.json({ reserved: true });
+    return Response.json(op === 'remember' ? { remembered: true } : { reserved: true });
   }
 
   async alarm() {
@@ -118,7 +149,7 @@ export class ReplayStoreDurableObject {
       const keys = chunk.map((k) => k.slice(INDEX.length + 17));
       const current = await this.storage.get(keys);
       // A key reserved again since (a later expiry) stays; its old index entry goes.
-      const gone = keys.filter((k) => { const e = current.get(k); return e !== undefined && e <= now; });
+      const gone = keys.filter((k) => { const e = current.get(k); return e !== undefined && expiryOf(e) <= now; });
       await this.storage.delete(chunk);
       if (gone.length) await this.storage.delete(gone);
     }

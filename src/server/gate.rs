@@ -49,6 +49,8 @@ pub struct Accepted {
     pub replay_key: String,
     /// Unix seconds after which the payment can no longer settle.
     pub expires_at: u64,
+    /// The `payment-identifier` id it carries, on a route that declares the extension.
+    pub payment_id: Option<String>,
 }
 
 /// The gate of one resolved route.
@@ -113,6 +115,10 @@ impl<'a> Gate<'a> {
                 ),
             ));
         }
+        let payment_id = match self.payment_id(&payment) {
+            Ok(id) => id,
+            Err(reason) => return Decision::Refused { reason },
+        };
         let accepted = payment.get("accepted").unwrap_or(&Value::Null);
         let Some(raw) = best_match(self.route.accepts(), accepted) else {
             let network = Network::parse(field(accepted, "network")).ok();
@@ -134,7 +140,7 @@ impl<'a> Gate<'a> {
             }
         };
         let scheme = field(accepted, "scheme").to_owned();
-        finish(
+        let decision = finish(
             2,
             payment,
             &scheme,
@@ -142,7 +148,35 @@ impl<'a> Gate<'a> {
             &requirement,
             raw,
             options,
-        )
+        );
+        match decision {
+            Decision::Accepted(mut accepted) => {
+                accepted.payment_id = payment_id;
+                Decision::Accepted(accepted)
+            }
+            other => other,
+        }
+    }
+
+    /// The `payment-identifier` id of a v2 payment, on a route that declares the
+    /// extension (`None` elsewhere: an id nobody asked for is not looked at). One that is
+    /// not 16 to 128 letters, digits, `_` or `-` is refused, and so is a payment without
+    /// one where the route requires it.
+    fn payment_id(&self, payment: &Value) -> Result<Option<String>, &'static str> {
+        let Some(required) = self.route.payment_identifier else {
+            return Ok(None);
+        };
+        let id = payment
+            .get("extensions")
+            .and_then(|extensions| extensions.get(crate::client::PAYMENT_IDENTIFIER))
+            .and_then(|extension| extension.get("info"))
+            .and_then(|info| info.get("id"));
+        match id {
+            None | Some(Value::Null) if required => Err("payment_identifier_required"),
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(id)) if crate::client::is_payment_id(id) => Ok(Some(id.clone())),
+            Some(_) => Err("invalid_payment_identifier"),
+        }
     }
 
     fn decide_v1(&self, header: &str, options: &GateOptions) -> Decision {
@@ -261,6 +295,7 @@ fn finish(
             payer: check.payer,
             replay_key: check.replay_key,
             expires_at: check.expires_at,
+            payment_id: None,
         })),
         Err(reason) => Decision::Refused { reason },
     }

@@ -3,6 +3,7 @@
 //! Settlement and replay storage are the shell's part (they need I/O).
 
 pub mod gate;
+mod identifier;
 mod offers;
 pub mod route;
 

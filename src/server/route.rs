@@ -12,6 +12,9 @@ use crate::evm::Address;
 use crate::protocol::{Amount, Network, parse_price};
 use crate::svm::Pubkey;
 
+use super::identifier::payment_identifier_declaration;
+pub use super::identifier::{PaymentIdentifierConfig, PaymentIdentifierOptions};
+
 /// A route's payment terms, as users write them.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -24,6 +27,9 @@ pub struct RouteConfig {
     /// Whether x402 v1 clients (X-PAYMENT) are accepted; then the 402 body is v1.
     #[serde(default)]
     pub accept_v1: bool,
+    /// The `payment-identifier` extension: `true` (optional ids) or `{ required }`.
+    #[serde(default)]
+    pub payment_identifier: Option<PaymentIdentifierConfig>,
 }
 
 /// One accepted way to pay.
@@ -136,6 +142,8 @@ pub struct Route {
     v1_all: Vec<Value>,
     /// Whether v1 payments are accepted.
     pub accept_v1: bool,
+    /// `Some(required)` when the route declares the `payment-identifier` extension.
+    pub payment_identifier: Option<bool>,
 }
 
 fn invalid(reason: String) -> Error {
@@ -212,12 +220,28 @@ impl Route {
         if let Some(m) = &resource.mime_type {
             resource_json.insert("mimeType".into(), json!(m));
         }
-        let payment_required = json!({
+        let payment_identifier = config
+            .payment_identifier
+            .as_ref()
+            .and_then(PaymentIdentifierConfig::declared);
+        if let Some(config) = &config.payment_identifier {
+            config.check().map_err(invalid)?;
+        }
+        let mut payment_required = json!({
             "x402Version": 2,
             "error": "Payment required",
             "resource": resource_json,
             "accepts": accepts,
         });
+        if let (Some(required), Value::Object(document)) =
+            (payment_identifier, &mut payment_required)
+        {
+            let declaration = payment_identifier_declaration(required);
+            document.insert(
+                "extensions".into(),
+                json!({ crate::client::PAYMENT_IDENTIFIER: declaration }),
+            );
+        }
         let v1_body = config.accept_v1.then(|| {
             json!({
                 "x402Version": 1, "error": "X-PAYMENT header is required", "accepts": v1_accepts,
@@ -228,6 +252,7 @@ impl Route {
             v1_body,
             v1_all,
             accept_v1: config.accept_v1,
+            payment_identifier,
         })
     }
 

@@ -11,14 +11,15 @@ use super::error::{invalid_argument, js, to_js, wallet_error};
 pub use super::evm_key::EvmPrivateKeyWallet;
 use super::evm_key::local_key;
 use super::guarded::guarded_promise;
+use super::random::random_payment_id;
 pub(crate) use super::random::{random_memo, random_nonce};
-use super::request::{stop_if_aborted, with_signal};
+use super::request::{payment_id_option, stop_if_aborted, with_signal};
 use super::rpc::RPC_MS;
 use super::sponsor::{Payer, sponsored_extensions};
 use super::timer::ms_option;
 use super::wallet::{has_code, typed_data_to_js};
 pub(crate) use super::wallet::{wallet_address, wallet_promise};
-use crate::client::payment_payload;
+use crate::client::{identify_payment, payment_payload};
 use crate::dialect::challenge_from_json;
 use crate::error::Error;
 use crate::evm::exact::{PaymentParams, prepare};
@@ -67,7 +68,8 @@ pub fn recover_typed_data_address(
 /// a recognised requirement, or its index), signed by `wallet` (any object with
 /// `address` and `signTypedData`). Options: `now` (Unix seconds), `nonce`
 /// (0x + 32 bytes hex), `validAfter` (Unix seconds; default now - 600 for EIP-3009, 0 for
-/// Permit2).
+/// Permit2), `paymentId` (the `payment-identifier` extension's id, when the server
+/// declared it; a random `pay_` id otherwise).
 #[wasm_bindgen(js_name = createPaymentPayload)]
 pub fn create_payment_payload(
     payment_required: JsValue,
@@ -81,6 +83,7 @@ pub fn create_payment_payload(
         let requirement = js(challenge.find_requirement(&js_to_json(&requirement)?))?;
         // Read as wrapFetch reads it: one parser for the option.
         let rpc_ms = ms_option(&read(&options, "rpcTimeout")?, "rpcTimeout", RPC_MS)?;
+        let payment_id = payment_id_option(&read(&options, "paymentId")?)?;
         let options = js_to_json(&options)?;
         let params = PaymentParams {
             now: option_u64(&options, "now")?.unwrap_or_else(now_seconds),
@@ -107,6 +110,7 @@ pub fn create_payment_payload(
             memo,
             rpc,
             rpc_ms,
+            payment_id: payment_id.as_deref(),
         };
         json_to_js(&sign_for(&challenge, requirement, &wallet, &inputs, None).await?)
     })
@@ -122,6 +126,9 @@ pub(crate) struct SignInputs<'a> {
     pub(crate) rpc: &'a Value,
     /// How long one JSON-RPC call may take.
     pub(crate) rpc_ms: u32,
+    /// The caller's `payment-identifier` id; a random one when `None` (sent only when
+    /// the server declared the extension).
+    pub(crate) payment_id: Option<&'a str>,
 }
 
 /// Signs `requirement` with `wallet`, on whichever chain family it is.
@@ -132,7 +139,7 @@ pub(crate) async fn sign_for(
     inputs: &SignInputs<'_>,
     signal: Option<&web_sys::AbortSignal>,
 ) -> Result<Value, JsValue> {
-    if requirement.network.is_solana() {
+    let mut payment = if requirement.network.is_solana() {
         super::svm::sign_svm_payment(
             challenge,
             requirement,
@@ -142,10 +149,15 @@ pub(crate) async fn sign_for(
             inputs.memo,
             signal,
         )
-        .await
+        .await?
     } else {
-        sign_payment(challenge, requirement, wallet, inputs, signal).await
-    }
+        sign_payment(challenge, requirement, wallet, inputs, signal).await?
+    };
+    identify_payment(&mut payment, || match inputs.payment_id {
+        Some(id) => Ok(id.to_owned()),
+        None => random_payment_id(),
+    })?;
+    Ok(payment)
 }
 
 /// A recognised challenge (the object `recognizePaymentRequired` returns) turned

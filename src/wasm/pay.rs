@@ -268,6 +268,7 @@ impl Inner {
             },
             rpc: &self.rpc,
             rpc_ms: self.rpc_timeout_ms,
+            payment_id: hooks.payment_id.as_deref(),
         };
         let payment = sign_for(
             challenge,

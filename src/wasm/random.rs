@@ -55,3 +55,11 @@ pub(crate) fn random_memo() -> Result<[u8; 16], JsValue> {
     fill(&mut memo)?;
     Ok(memo)
 }
+
+/// A payment identifier as the official client makes them: `pay_` and 32 hex digits
+/// (128 random bits).
+pub(crate) fn random_payment_id() -> Result<String, JsValue> {
+    let mut bytes = [0u8; 16];
+    fill(&mut bytes)?;
+    Ok(format!("pay_{}", hex::encode(bytes)))
+}

@@ -9,9 +9,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, Response};
 
-use super::convert::{callback, stray_function};
+use super::convert::{callback, read, stray_function};
 use super::error::invalid_argument;
 use super::response::{as_response, status_or_zero};
+use crate::client::is_payment_id;
 
 /// `target[key]`, or `undefined` when it cannot be read (a getter that throws). Nothing
 /// is read from `undefined` or `null`: that would throw, and a thrown error is costly.
@@ -40,12 +41,14 @@ pub(crate) fn with_signal(signal: Option<&web_sys::AbortSignal>) -> Result<JsVal
     Ok(options.into())
 }
 
-/// Callbacks given for one call (`paying(input, init, { onPaymentRequired, onEvent })`):
-/// its approval replaces the wrapper's, its listener hears this call's events too.
+/// Callbacks given for one call (`paying(input, init, { onPaymentRequired, onEvent,
+/// paymentId })`): its approval replaces the wrapper's, its listener hears this call's
+/// events too; `paymentId` is the `payment-identifier` id its payment carries.
 #[derive(Default)]
 pub(crate) struct Hooks {
     pub(crate) approve: Option<Function>,
     pub(crate) on_event: Option<Function>,
+    pub(crate) payment_id: Option<String>,
 }
 
 impl Hooks {
@@ -64,7 +67,23 @@ impl Hooks {
         Ok(Hooks {
             approve: callback(value, "onPaymentRequired")?,
             on_event: callback(value, "onEvent")?,
+            payment_id: payment_id_option(&read(value, "paymentId")?)?,
         })
+    }
+}
+
+/// The `paymentId` option (wrapFetch's per-call hooks, createPaymentPayload's options): a
+/// string the `payment-identifier` extension takes, or INVALID_ARGUMENT before anything
+/// is signed.
+pub(crate) fn payment_id_option(value: &JsValue) -> Result<Option<String>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    match value.as_string() {
+        Some(id) if is_payment_id(&id) => Ok(Some(id)),
+        _ => Err(invalid_argument(
+            "paymentId must be 16 to 128 letters, digits, '_' or '-' (the payment-identifier extension)",
+        )),
     }
 }
 

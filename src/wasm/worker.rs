@@ -111,6 +111,7 @@ impl X402Route {
                 replay_key: &a.replay_key,
                 // A number JS holds exactly (a route's maxTimeoutSeconds may reach 2^53 - 1).
                 expires_at: a.expires_at.min((1 << 53) - 1),
+                payment_id: a.payment_id.as_deref(),
             }),
         };
         // A payment is handed to JS (and on to the facilitator) as it was sent: one holding an
@@ -135,4 +136,6 @@ struct AcceptedAnswer<'a> {
     payer: &'a str,
     replay_key: &'a str,
     expires_at: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment_id: Option<&'a str>,
 }

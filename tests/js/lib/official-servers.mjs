@@ -69,7 +69,7 @@ export function exactEvmOption({ network, payTo, asset, amount, name, version, m
 /**
  * Starts an official v2 server. `facilitator` is any object with verify/settle/getSupported (an
  * x402Facilitator) or what chain.mjs startOfficialFacilitator returns. `routes` is a list of
- * { method, path, accepts: PaymentOption | PaymentOption[], description?, mimeType?, handler(req, res) }.
+ * { method, path, accepts: PaymentOption | PaymentOption[], description?, mimeType?, extensions?, handler(req, res) }.
  * Returns { url, close(), seen, handled, facilitatorCalls, resourceServer }.
  */
 export async function startOfficialV2Server({ facilitator, routes }) {
@@ -101,6 +101,7 @@ export async function startOfficialV2Server({ facilitator, routes }) {
       accepts: r.accepts,
       description: r.description ?? `${r.method} ${r.path}`,
       mimeType: r.mimeType ?? 'application/json',
+      ...(r.extensions ? { extensions: r.extensions } : {}),
     };
   }
   const { app, seen, handled } = buildApp(paymentMiddlewareV2(config, resourceServer), routes);

@@ -185,7 +185,8 @@ export async function startHelperWorker(t, { middlewares, copies = 1, durableObj
 
 /**
  * Wraps a facilitator (verify/settle/getSupported) so every call is counted, then serves it on
- * 127.0.0.1. Returns { url, close(), calls: { verify, settle, supported }, log: [op], verified: [payload] }.
+ * 127.0.0.1. Returns { url, close(), calls: { verify, settle, supported }, log: [op], verified: [payload],
+ * hold() }: hold() makes every /settle wait until the function it returns is called.
  */
 export async function countingFacilitatorHttp(t, facilitator) {
   const inner = facilitator.facilitator ?? facilitator;
@@ -208,12 +209,23 @@ export async function countingFacilitatorHttp(t, facilitator) {
     },
     settle: async (payload, requirements) => {
       count('settle');
+      await held;
       return inner.settle(payload, requirements);
     },
   };
+  let held;
+  /** Holds every /settle until the returned function is called. */
+  const hold = () => {
+    let release;
+    held = new Promise((resolve) => { release = resolve; });
+    return () => {
+      held = undefined;
+      release();
+    };
+  };
   const server = await serveFacilitatorHttp(counted);
   t.after(() => server.close());
-  return { ...server, calls, log, verified };
+  return { ...server, calls, log, verified, hold };
 }
 
 /**

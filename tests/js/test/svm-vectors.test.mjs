@@ -314,3 +314,17 @@ test('a getLatestBlockhash answer without a valid blockhash is RPC_ERROR', async
     });
   }
 });
+
+test('a Solana payment carries the payment-identifier id where declared; the transaction is the official bytes', async (t) => {
+  const { declarePaymentIdentifierExtension, extractAndValidatePaymentIdentifier } = await import('@x402/extensions/payment-identifier');
+  const rpc = await startStub(t);
+  const c = V.cases[0];
+  const pr = clone(c.paymentRequired);
+  const req = pr.accepts[c.acceptedIndex];
+  req.extra = { ...req.extra, recentBlockhash: c.rpc.latestBlockhash, decimals: c.decimals, tokenProgram: c.tokenProgram };
+  pr.extensions = { 'payment-identifier': declarePaymentIdentifierExtension(false) };
+  const payload = await x402.createPaymentPayload(pr, c.acceptedIndex, wallet(c), { ...options(c, rpc.url('/v/0')), paymentId: 'svm_payment_id_000001' });
+  assert.equal(payload.payload.transaction, c.transaction, 'the id is not part of what is signed');
+  assert.deepEqual(extractAndValidatePaymentIdentifier(payload), { id: 'svm_payment_id_000001', validation: { valid: true } });
+  assert.equal(x402.verifyPayment(payload, req).isValid, true);
+});

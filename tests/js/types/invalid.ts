@@ -31,3 +31,7 @@ export function unchecked(header: string): string {
   // @ts-expect-error TS2532
   return decodeHeader(header, 'SettlementResponse').transaction.slice(2);
 }
+
+// A payment id is a string; paymentIdentifier is a flag or its options.
+// @ts-expect-error TS2322
+void wrapFetch(fetch, { wallets: [key] })('https://api.example.com', {}, { paymentId: 42 });

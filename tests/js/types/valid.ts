@@ -71,6 +71,8 @@ export function agent(): void {
     onEvent: (e: PaymentEvent) => console.log(e.type),
   });
   void pay('https://api.example.com/agent-tool', { method: 'POST', body: '{}' });
+  // An idempotency key for servers declaring payment-identifier.
+  void pay('https://api.example.com/order', { method: 'POST' }, { paymentId: 'task_2026_11_23_0001' });
 }
 
 // Events narrow on `type`.
@@ -121,6 +123,10 @@ export const protect = paymentRequired({
     'GET /weather': {
       accepts: [{ network: 'eip155:84532', payTo: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C', price: '$0.01' }],
       resource: { description: 'Weather API', mimeType: 'application/json' },
+    },
+    'POST /order': {
+      accepts: [{ network: 'eip155:84532', payTo: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C', price: '$0.50' }],
+      paymentIdentifier: { required: true, ttlSeconds: 86400 },
     },
   },
   facilitator: { url: 'https://x402.org/facilitator' },
