@@ -95,8 +95,9 @@ export interface PerCallHooks {
   /**
    * The idempotency key of this call's payment, sent when the server declares the x402
    * `payment-identifier` extension (16 to 128 letters, digits, `_` or `-`; INVALID_ARGUMENT
-   * otherwise). Default: a random `pay_` id, also only where declared. Give the same id again to
-   * ask such a server for what that payment already bought.
+   * otherwise). Default: a random `pay_` id, also only where declared. A server deduplicating ids
+   * refuses a second payment under the same id (409), so repeating a purchase with its id is never
+   * charged twice.
    */
   paymentId?: string;
 }

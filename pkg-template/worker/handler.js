@@ -7,7 +7,8 @@ import { encodeHeader } from '../api.js';
 import { X402Error, onlyKnownOptions, ready, toX402Error, wasmLoaded } from '../errors.js';
 import { EXPOSE, addVary, checkCors, corsHeaders, withCors } from './cors.js';
 import { createFacilitatorClient } from './facilitator.js';
-import { byPaymentId } from './idempotency.js';
+import { byPaymentId, waitUntilOf } from './idempotency.js';
+import { reasonText, receiptHeader } from './receipt.js';
 import { memoryReplayStore } from './replay.js';
 import { canonicalPath, compilePattern, matchRoute } from './routes.js';
 
@@ -16,6 +17,8 @@ let defaultStore;
 const GATE_OPTIONS = ['facilitator', 'replayStore', 'verifyWithFacilitator', 'cors', 'now'];
 /** Marks the options of paymentRequired's middleware, which always settles: a facilitator is required. */
 const SETTLES = Symbol('x402-wasm: settles');
+/** A gate's hook for the middleware's answer, on a payment with a new payment-identifier id. */
+const KEEP = Symbol('x402-wasm: keep the answer');
 
 /** A header's value when it is a string (a Request-like object's headers may return anything). */
 const text = (value) => (typeof value === 'string' ? value : undefined);
@@ -58,11 +61,6 @@ function samePayer(a, b) {
   return a.startsWith('0x') && b.startsWith('0x') ? a.toLowerCase() === b.toLowerCase() : a === b;
 }
 
-/** A reason given by a facilitator (or anyone): short text, or `fallback` for anything else. */
-function reasonText(value, fallback) {
-  return typeof value === 'string' && value.length > 0 && value.length <= 256 ? value : fallback;
-}
-
 /**
  * The 402 of a refused or unsettled payment (or of no payment, without `reason`). A v1 payment
  * (X-PAYMENT) gets its failure in X-PAYMENT-RESPONSE and the reason as the v1 body's `error`.
@@ -78,9 +76,10 @@ function challengeResponse(request, { header, body }, options, reason, failure, 
 }
 
 /**
- * Checks a request's payment for one route. Resolves to `{ response }` (a 402 or 400 to send)
- * or `{ payment, settle(), release() }` once the payment is decoded, matched, verified locally,
- * reserved against replays and (when options.verifyWithFacilitator) verified by the facilitator.
+ * Checks a request's payment for one route. Resolves to `{ response }` (a 402 or 400 to send; on a
+ * route with paymentIdentifier, a 409 or the answer kept for a payment sent again) or
+ * `{ payment, settle(), release(), failure() }` once the payment is decoded, matched, verified
+ * locally, reserved against replays and (when options.verifyWithFacilitator) verified by the facilitator.
  * Options: { facilitator, replayStore, verifyWithFacilitator, now, cors }.
  */
 export async function requirePayment(request, routeConfig, env, options = {}) {
@@ -132,24 +131,37 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
   };
   if (decision.action === 'refused') return refuse(decision.reason, answer);
 
-  if (!(await store.reserve(decision.replayKey, decision.expiresAt))) return refuse('duplicate_settlement');
+  // payment-identifier, before the replay reservation: a payment sent again under its id is
+  // answered with what it bought; another payment under a used id is 409 (byPaymentId).
+  const identified = await byPaymentId(request, routeConfig, decision, store, options);
+  if (identified?.response) return identified;
+  const claim = identified?.claim;
+  if (!(await store.reserve(decision.replayKey, decision.expiresAt))) {
+    await claim?.release();
+    return refuse('duplicate_settlement');
+  }
+  /** Gives back what this request reserved: nothing was served or settled. */
+  const unreserve = async () => {
+    await store.release(decision.replayKey);
+    await claim?.release();
+  };
   if (options.verifyWithFacilitator) {
     let verified;
     try {
       verified = await facilitator.verify(decision.payment, decision.requirement);
     } catch (error) {
       // Nothing was served or settled: the payer may use the same payment once it answers.
-      await store.release(decision.replayKey);
+      await unreserve();
       throw error;
     }
     if (verified?.isValid !== true) {
-      await store.release(decision.replayKey);
+      await unreserve();
       return refuse(verified?.invalidReason);
     }
     // The facilitator verified someone else's payment than the one checked here (and reserved
     // against replays): it would settle that one.
     if (typeof verified.payer === 'string' && verified.payer !== '' && !samePayer(verified.payer, decision.payer)) {
-      await store.release(decision.replayKey);
+      await unreserve();
       return refuse('invalid_payload');
     }
   }
@@ -162,15 +174,6 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
     const reason = reasonText(settlement?.errorReason, 'settlement_failed');
     return challengeResponse(request, challenge(reason), options, reason, { network, ...settlement }, v1);
   };
-  // payment-identifier: a payment whose id this payer already settled for this request is served
-  // on that settlement, not settled again; one whose id is being settled right now waits (409).
-  const identified = await byPaymentId(request, routeConfig, decision, store, options);
-  // A payment not used (answered 409, or served on an earlier one) is given back unsettled.
-  if (identified?.response || identified?.settled) await store.release(decision.replayKey);
-  if (identified?.response) return identified;
-  const { settled } = identified ?? {};
-  if (settled) return { payment: { ...payment, alreadySettled: settled }, settle: async () => settled, release: async () => {}, failure };
-  const claim = identified?.claim;
   return {
     payment,
     /** Settles through the facilitator; resolves to the SettlementResponse. */
@@ -180,18 +183,22 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
       try {
         settlement = await facilitator.settle(decision.payment, decision.requirement);
       } catch (error) {
-        if (claim) await store.release(claim.key);
+        // No answer: the payment may have settled, so its id stays taken.
+        await claim?.unknown();
         return { success: false, errorReason: 'unexpected_settle_error', transaction: '', network, error: String(error?.message ?? error) };
       }
       // Only `success: true` with the transaction that settled it serves the resource (not
       // "false", not a missing answer, not a success naming no transaction); a refusal's reason
       // and transaction are checked where they are sent (failure()).
       if (settlement?.success === true && reasonText(settlement.transaction, '') !== '') {
-        if (claim) await claim.remember(settlement);
+        await claim?.settled(!options[SETTLES]);
         return settlement;
       }
-      if (claim) await store.release(claim.key);
-      if (settlement?.success === false) return settlement;
+      if (settlement?.success === false) {
+        await claim?.release();
+        return settlement;
+      }
+      await claim?.unknown();
       return {
         success: false,
         errorReason: settlement?.success === true ? 'unexpected_settle_error' : reasonText(settlement?.errorReason, 'unexpected_settle_error'),
@@ -200,38 +207,11 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
       };
     },
     /** Frees the replay key of a payment that was not used (the handler failed), and its id. */
-    async release() {
-      await store.release(decision.replayKey);
-      if (claim) await store.release(claim.key);
-    },
+    release: unreserve,
+    /** The middleware: keeps the answer to send again for this payment under its id (see claimOf). */
+    [KEEP]: claim ? (response, waitUntil) => claim.keep(response, waitUntil) : undefined,
     failure,
   };
-}
-
-/** The most a receipt header may take (bytes of base64): clients refuse larger response headers. */
-const MAX_RECEIPT_HEADER = 8 * 1024;
-
-/**
- * The PAYMENT-RESPONSE of a settled payment: the SettlementResponse's own members, each a short
- * string, never the facilitator's answer copied whole (a header too large for the client would
- * lose the response it paid for); its `extra` and `extensions` objects only while the header
- * stays small.
- */
-function receiptHeader(settlement, network) {
-  const receipt = { success: true, transaction: reasonText(settlement.transaction, ''), network: reasonText(settlement.network, network) };
-  for (const key of ['payer', 'amount']) {
-    if (reasonText(settlement[key], '') !== '') receipt[key] = settlement[key];
-  }
-  const objects = ['extra', 'extensions'].filter((key) => typeof settlement[key] === 'object' && settlement[key] !== null);
-  if (objects.length > 0) {
-    try {
-      const full = encodeHeader({ ...receipt, ...Object.fromEntries(objects.map((key) => [key, settlement[key]])) });
-      if (full.length <= MAX_RECEIPT_HEADER) return full;
-    } catch {
-      // Not JSON data: left out.
-    }
-  }
-  return encodeHeader(receipt);
 }
 
 /** A Cache-Control that lets no shared cache keep the answer: `private`, without `public`/`s-maxage`. */
@@ -358,6 +338,7 @@ export function paymentRequired(config) {
       }
     } catch (error) {
       if (!settlement) await gate.release();
+      else gate[KEEP]?.(null, waitUntilOf(ctx)); // settled first: its id keeps no answer
       throw error;
     }
     if (!paid) {
@@ -385,6 +366,9 @@ export function paymentRequired(config) {
     // replays of this payment past the replay store), whatever Cache-Control the handler set.
     paid.headers.set('cache-control', privateCacheControl(paid.headers.get('cache-control')));
     addVary(paid.headers, 'PAYMENT-SIGNATURE, X-PAYMENT');
-    return paid;
+    // A payment with a payment-identifier id: its answer is kept for the same payment sent again.
+    const kept = gate[KEEP]?.(paid, waitUntilOf(ctx)) ?? paid;
+    if (kept !== paid) bodyOwners.set(kept, response);
+    return kept;
   };
 }

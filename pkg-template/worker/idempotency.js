@@ -1,56 +1,157 @@
-// The payment-identifier extension in the Worker helper: a payer repeating an id it settled for the
-// same purchase is served on that settlement, never charged twice (requirePayment's step between
-// the replay reservation and the handler).
-import { corsHeaders } from './cors.js';
-import { fnv1a } from './replay.js';
+// The payment-identifier extension in the Worker helper, as its specification's table says: a new
+// id is processed normally; the same id with the same payment (a client resending its request after
+// a lost answer) gets the answer that payment bought, kept from the first time; the same id with
+// another payment is 409 Conflict, so one id is never charged twice. Runs in requirePayment between
+// the local checks and the replay reservation (a resent payment is a replay otherwise).
+import { addVary, corsHeaders } from './cors.js';
 
-/** How long a settled payment's id is remembered by default (paymentIdentifier.ttlSeconds). */
+/** How long a settled payment's id and answer are kept by default (paymentIdentifier.ttlSeconds). */
 const PAYMENT_ID_TTL = 3600;
+/**
+ * The least time an id stays claimed while its payment is served and settled (seconds): longer than
+ * a handler and a slow /settle (90 s by default) take, so the id is never free while it may settle.
+ */
+const CLAIM_SECONDS = 900;
+/** The largest answer body kept for a resent payment (bytes); a larger one is not kept. */
+const MAX_KEPT_BODY = 256 * 1024;
+/** Headers of a kept answer that are not sent again: set for the first request, or recomputed. */
+const NOT_KEPT = /^(set-cookie|access-control-.*|content-length|content-encoding|transfer-encoding)$/i;
+
+const seconds = () => Math.floor(Date.now() / 1000);
+const hex = (bytes) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** The 409 of an id that cannot be served now (`error`: payment_in_progress or payment_identifier_conflict). */
+function conflict(request, options, error, message, retry) {
+  const headers = corsHeaders(options, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...(retry ? { 'Retry-After': '1' } : {}) }, request);
+  return { response: new Response(JSON.stringify({ error, message }), { status: 409, headers }), reason: error };
+}
 
 /**
- * The payment-identifier step of requirePayment, for a payment carrying an id on a route that
- * declares the extension, with a store that can remember (both built-in ones): `undefined` (no
- * id, or a store without remember/recall), `{ claim }` (a new id: this request settles it, then
- * `claim.remember(settlement)`), `{ settled }` (this payer settled it before, for the same method,
- * resource and terms) or `{ response }` (409: it is being settled by another request). The key
- * names the network, the payer and a hash of what was bought, so an id is one purchase of one
- * payer; what is remembered is checked whole against this request's.
+ * The payment-identifier step, for a v2 payment with an id on a route that declares the extension,
+ * with a store that can remember (both built-in ones; otherwise `undefined`, ids not deduplicated):
+ * `{ claim }` for a new id (this request serves and settles it), or `{ response }`: the kept answer
+ * of this same payment, or a 409. Keyed by network, payer and id: one payer's id is one purchase.
  */
 export async function byPaymentId(request, routeConfig, decision, store, options) {
   if (decision.paymentId === undefined || typeof store.remember !== 'function' || typeof store.recall !== 'function') return undefined;
-  const resource = routeConfig.resource?.url ?? String(request.url);
-  const scope = JSON.stringify([request.method, resource, decision.requirement]);
-  const network = decision.requirement?.network ?? '';
-  const key = `pid/${network}/${decision.payer}/${fnv1a(scope).toString(16)}/${decision.paymentId}`;
-  if (await store.reserve(key, decision.expiresAt)) {
-    const ttl = routeConfig.paymentIdentifier?.ttlSeconds ?? PAYMENT_ID_TTL;
-    return {
-      claim: {
-        key,
-        async remember(settlement) {
-          const kept = { success: true };
-          for (const name of ['transaction', 'network', 'payer', 'amount']) {
-            if (typeof settlement[name] === 'string') kept[name] = settlement[name];
-          }
-          try {
-            await store.remember(key, { scope, settlement: kept }, Math.floor(Date.now() / 1000) + ttl);
-          } catch {
-            // Settled all the same: the answer is served; a repeat of the id is then settled anew.
-            await store.release(key).catch(() => {});
-          }
-        },
-      },
-    };
+  const header = request.headers.get('payment-signature') ?? '';
+  const hash = hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(header)));
+  const key = `pid/${decision.requirement?.network ?? ''}/${decision.payer}/${decision.paymentId}`;
+  const ttl = routeConfig.paymentIdentifier?.ttlSeconds ?? PAYMENT_ID_TTL;
+  if (await store.reserve(key, Math.max(decision.expiresAt, seconds() + CLAIM_SECONDS))) return { claim: claimOf(store, key, hash, ttl) };
+  const kept = await store.recall(key);
+  if (kept === undefined || kept === null) {
+    return conflict(request, options, 'payment_in_progress', 'a payment with this payment-identifier id is being served; try again shortly', true);
   }
-  const prior = await store.recall(key);
-  if (prior?.scope === scope && prior.settlement?.success === true) return { settled: prior.settlement };
-  if (prior !== undefined) return undefined; // another purchase under this key (a hash collision): not deduplicated
-  const body = JSON.stringify({ error: 'payment_in_progress', message: 'a payment with this payment-identifier id is being settled; try again shortly' });
+  if (kept.hash !== hash) {
+    return conflict(request, options, 'payment_identifier_conflict', 'this payment-identifier id was used by another payment');
+  }
+  if (kept.answer) return { response: keptResponse(kept.answer, request, options) };
+  if (kept.state === 'serving') {
+    return conflict(request, options, 'payment_in_progress', 'this payment is being served; try again shortly', true);
+  }
+  const why = kept.state === 'unknown'
+    ? "this payment's settlement did not answer: it may have settled"
+    : 'this payment was settled; its answer was not kept';
+  return conflict(request, options, 'payment_identifier_conflict', why);
+}
+
+/**
+ * A new id's claim: `settled(final)` after a successful settlement (final: no answer will be kept,
+ * for requirePayment's own callers), `keep(response, waitUntil)` (the middleware: the answer to
+ * keep, or null for none; returns the Response to send), `unknown()` when /settle failed without an answer (the
+ * payment may have settled: the id stays taken), `release()` when nothing was charged.
+ */
+function claimOf(store, key, hash, ttl) {
+  const remember = async (value) => {
+    try {
+      await store.remember(key, { hash, ...value }, seconds() + ttl);
+    } catch {
+      // Not kept: the id stays claimed until its claim expires, and repeats are told to wait.
+    }
+  };
   return {
-    response: new Response(body, {
-      status: 409,
-      headers: corsHeaders(options, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Retry-After': '1' }, request),
-    }),
-    reason: 'payment_in_progress',
+    async settled(final) {
+      await remember({ state: final ? 'settled' : 'serving' });
+    },
+    async unknown() {
+      await remember({ state: 'unknown' });
+    },
+    release: () => store.release(key),
+    /** Keeps `response` (a small body is read from a copy) and returns what to send instead. */
+    keep(response, waitUntil) {
+      if (response === null) {
+        waitUntil(remember({ state: 'settled' }));
+        return null;
+      }
+      const length = Number(response.headers.get('content-length') ?? NaN);
+      if (response.body === null || length > MAX_KEPT_BODY) {
+        const done = response.body === null ? remember({ state: 'settled', answer: answerOf(response, '') }) : remember({ state: 'settled' });
+        waitUntil(done);
+        return response;
+      }
+      const [sent, read] = response.body.tee();
+      waitUntil(readAtMost(read, MAX_KEPT_BODY).then(
+        (bytes) => remember(bytes === null ? { state: 'settled' } : { state: 'settled', answer: answerOf(response, base64(bytes)) }),
+        () => remember({ state: 'settled' }),
+      ));
+      return new Response(sent, response);
+    },
+  };
+}
+
+/** What is kept of an answer: status and headers (less NOT_KEPT), and the body as base64. */
+function answerOf(response, body) {
+  const headers = [...response.headers].filter(([name]) => !NOT_KEPT.test(name));
+  return { status: response.status, statusText: response.statusText, headers, body };
+}
+
+/** The kept answer for a resent payment, with this request's CORS. */
+function keptResponse(answer, request, options) {
+  const headers = new Headers(answer.headers);
+  for (const [name, value] of Object.entries(corsHeaders(options, {}, request))) {
+    if (name === 'Vary') addVary(headers, value);
+    else headers.set(name, value);
+  }
+  addVary(headers, 'PAYMENT-SIGNATURE, X-PAYMENT');
+  const body = answer.body === '' ? null : Uint8Array.from(atob(answer.body), (c) => c.charCodeAt(0));
+  return new Response(body, { status: answer.status, statusText: answer.statusText, headers });
+}
+
+/** The bytes of `stream` when it ends within `limit` bytes, else null (the rest is cancelled). */
+async function readAtMost(stream, limit) {
+  const reader = stream.getReader();
+  const chunks = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.byteLength;
+    if (length > limit) {
+      reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return bytes;
+}
+
+function base64(bytes) {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+/** ctx.waitUntil where the runtime has it (Workers); elsewhere the work runs on unawaited. */
+export function waitUntilOf(ctx) {
+  if (typeof ctx?.waitUntil === 'function') return (promise) => ctx.waitUntil(promise);
+  return (promise) => {
+    promise.catch(() => {});
   };
 }

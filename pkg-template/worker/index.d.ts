@@ -22,11 +22,12 @@ export interface RouteConfig {
   /**
    * Declare the x402 `payment-identifier` extension (v2 idempotency keys): `true` (ids optional) or
    * `{ required: true }` (a payment without one is refused, `payment_identifier_required`). An id
-   * that is not 16 to 128 letters, digits, `_` or `-` is refused (`invalid_payment_identifier`);
-   * a valid one is `payment.paymentId`. With a store that can remember (both built-in ones), a payer
-   * repeating an id it settled (for the same method, resource and terms) within `ttlSeconds`
-   * (default 3600, at most 30 days) is served on that settlement, its new payment not settled; a
-   * repeat while the first is still being settled is answered 409 (`Retry-After: 1`). Default false.
+   * that is not 16 to 128 letters, digits, `_` or `-` is refused (`invalid_payment_identifier`); a
+   * valid one is `payment.paymentId`. With a store that can remember (both built-in ones), per payer
+   * and for `ttlSeconds` (default 3600, at most 30 days): the same payment sent again gets the answer
+   * it bought (the middleware keeps bodies up to 256 KB), another payment under a used id is 409
+   * `payment_identifier_conflict`, and any request under an id being settled is 409
+   * `payment_in_progress` (`Retry-After: 1`). Default false.
    */
   paymentIdentifier?: boolean | { required?: boolean; ttlSeconds?: number };
 }
@@ -72,8 +73,9 @@ export interface ReplayStore {
   release(key: string): Promise<void>;
   /**
    * Optional (payment-identifier): keep `value` (JSON data) under `key`, a key that was reserved,
-   * until `expiresAt` (Unix seconds); `recall` gives it back until then. A reserved key is not
-   * free again until released or expired, remembered or not. Without both, ids are not deduplicated.
+   * until `expiresAt` (Unix seconds); `recall` gives it back until then (`undefined` for a key only
+   * reserved). A key is not free to reserve again until released or expired, remembered or not.
+   * Without both, ids are checked but not deduplicated.
    */
   remember?(key: string, value: unknown, expiresAt: number): Promise<void>;
   recall?(key: string): Promise<unknown>;
@@ -127,11 +129,6 @@ export interface VerifiedPayment {
   requirement: PaymentRequirements | Record<string, unknown>;
   /** The payment's `payment-identifier` id, on a route that declares the extension (paymentIdentifier). */
   paymentId?: string;
-  /**
-   * This payer settled this id before for the same purchase: what that settlement said. `settle()`
-   * then resolves to it and this payment is not settled.
-   */
-  alreadySettled?: SettlementResponse;
 }
 
 export function requirePayment(

@@ -87,7 +87,7 @@ export function durableObjectReplayStore(namespace, { name = 'x402-replay', shar
 }
 
 /** FNV-1a (32 bits) of a string's UTF-16 code units: a stable spread of keys over shards. */
-export function fnv1a(text) {
+function fnv1a(text) {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
   return hash;

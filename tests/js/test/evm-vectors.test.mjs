@@ -39,6 +39,15 @@ test('payloads from a wasm-held key equal the official client, field for field',
     const payload = await x402.createPaymentPayload(c.paymentRequired, c.acceptedIndex, wallet, {
       now: c.now, nonce: c.nonceBytes, validAfter: 0,
     });
+    // Where the server declares payment-identifier, ours adds a random id (the official client adds
+    // one only through its hook, appendPaymentIdentifierToExtensions); everything else is equal.
+    const identifier = payload.extensions?.['payment-identifier'];
+    if (c.paymentRequired.extensions?.['payment-identifier']) {
+      assert.match(identifier.info.id, /^pay_[0-9a-f]{32}$/, c.name);
+      delete identifier.info.id;
+    } else {
+      assert.equal(identifier, undefined, c.name);
+    }
     assert.deepEqual(comparable(payload), comparable(c.payload), c.name);
     assert.equal(x402.verifyPayment(payload, c.paymentRequired.accepts[c.acceptedIndex], { now: c.now, minValidity: 0 }).isValid, true, c.name);
     wallet.free();

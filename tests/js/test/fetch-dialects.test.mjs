@@ -26,7 +26,13 @@ test('dialect v2 header: the retry carries PAYMENT-SIGNATURE with the requiremen
   assert.equal(payment.payload.x402Version, 2);
   assert.equal(JSON.stringify(payment.payload.accepted), JSON.stringify(requirement));
   assert.deepEqual(payment.payload.resource, { url: 'https://example.test/v2', description: 'd', extraKey: true });
-  for (const [k, v] of Object.entries(extensions)) assert.deepEqual(payment.payload.extensions?.[k], v, `extension ${k}`);
+  // Echoed as declared; payment-identifier with the id the client adds to its info.
+  const id = payment.payload.extensions?.['payment-identifier']?.info?.id;
+  assert.match(id, /^pay_[0-9a-f]{32}$/);
+  for (const [k, v] of Object.entries(extensions)) {
+    const expected = k === 'payment-identifier' ? { ...v, info: { ...v.info, id } } : v;
+    assert.deepEqual(payment.payload.extensions?.[k], expected, `extension ${k}`);
+  }
   assert.deepEqual(payment.verification, { isValid: true, payer: address, nonce: payment.payload.payload.authorization.nonce });
   assert.equal(payment.payload.payload.authorization.to, PAY_TO);
   assert.equal(payment.payload.payload.authorization.value, '10000');

@@ -75,7 +75,7 @@ async function paymentFor(helper, path, wallet, paymentId) {
 const send = (helper, path, header) => helper.fetch(path, { headers: { 'PAYMENT-SIGNATURE': header } });
 
 for (const store of ['memory', 'do']) {
-  test(`(${store} store) a repeated id is served on its first settlement: one charge, the same receipt`, async (t) => {
+  test(`(${store} store) a payment sent again gets the answer it bought; another payment under its id is 409: one charge`, async (t) => {
     const setupped = await setup(t, store);
     const { token, payTo, facilitator, worker: helper } = setupped;
     // The 402 declares the extension exactly as the official helper does.
@@ -92,23 +92,32 @@ for (const store of ['memory', 'do']) {
     const first = await pay('/weather', { paymentId });
     const firstReceipt = x402.getPaymentReceipt(first);
     await assertServedWeather(first);
+
+    // Another payment (a new authorization) under the same id: refused, not charged.
     const again = await pay('/weather', { paymentId });
-    await assertServedWeather(again);
-    const againReceipt = decodeJsonHeader(again.headers.get('payment-response'));
-    assert.equal(againReceipt.success, true);
-    assert.equal(againReceipt.transaction, firstReceipt.transaction, 'the repeat carries the first settlement');
+    assert.equal(again.status, 409);
+    assert.equal((await again.json()).error, 'payment_identifier_conflict');
     assert.equal(facilitator.calls.settle, 1, 'settled once');
     assert.equal(await balanceOf(token, wallet.address), before.payer - PRICE, 'charged once');
     assert.equal(await balanceOf(token, payTo), before.payee + PRICE);
-    assert.equal((await helper.stats()).handled, 2, 'served twice');
 
-    // Another id (here a random one) is another purchase.
-    await assertServedWeather(await pay('/weather'));
+    // The same payment sent again (a lost answer): the kept answer, its receipt, no handler run.
+    const { header: resent } = await paymentFor(helper, '/weather', wallet, 'resent_order_000000001');
+    await assertServedWeather(await send(helper, '/weather', resent));
+    const handled = (await helper.stats()).handled;
+    for (const path of ['/weather', '/weather?other=1']) {
+      const answer = await send(helper, path, resent);
+      await assertServedWeather(answer);
+      assert.equal(decodeJsonHeader(answer.headers.get('payment-response')).success, true);
+      assert.match(answer.headers.get('access-control-expose-headers') ?? '', /PAYMENT-RESPONSE/);
+    }
+    assert.equal((await helper.stats()).handled, handled, 'the kept answer is sent; the handler does not run again');
     assert.equal(facilitator.calls.settle, 2);
     assert.equal(await balanceOf(token, wallet.address), before.payer - 2n * PRICE);
+    assert.equal(firstReceipt.success, true);
   });
 
-  test(`(${store} store) the same id sent twice at once: one is settled, the other is told 409 and then served on it`, async (t) => {
+  test(`(${store} store) the same id twice at once: the second is told 409 while the first settles`, async (t) => {
     const setupped = await setup(t, store);
     const { token, facilitator, worker: helper } = setupped;
     const { wallet } = await ourPayer(t, setupped);
@@ -117,27 +126,30 @@ for (const store of ['memory', 'do']) {
     const a = await paymentFor(helper, '/weather', wallet, paymentId);
     const b = await paymentFor(helper, '/weather', wallet, paymentId);
     assert.notEqual(a.payload.payload.authorization.nonce, b.payload.payload.authorization.nonce);
-    // The first to claim the id waits in /settle until the other has been answered.
+    // a claims the id and waits in /settle; meanwhile b, and a itself sent again, are told to wait.
     const release = facilitator.hold();
-    const pending = [send(helper, '/weather', a.header), send(helper, '/weather', b.header)];
-    const busy = await Promise.race(pending);
+    const first = send(helper, '/weather', a.header);
+    while (facilitator.calls.settle === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (const meanwhile of [b, a]) {
+      const busy = await send(helper, '/weather', meanwhile.header);
+      assert.equal(busy.status, 409);
+      assert.equal(busy.headers.get('retry-after'), '1');
+      assert.equal((await busy.json()).error, 'payment_in_progress');
+    }
     release();
-    const answers = await Promise.all(pending);
-    assert.deepEqual(answers.map((r) => r.status).sort(), [200, 409]);
-    assert.equal(busy.status, 409);
-    assert.equal(busy.headers.get('retry-after'), '1');
-    assert.equal((await busy.json()).error, 'payment_in_progress');
+    await assertServedWeather(await first);
     assert.equal(facilitator.calls.settle, 1);
-    // The payment told to wait is served on the first one's settlement when sent again.
-    const waited = answers[0].status === 409 ? a : b;
-    const retried = await send(helper, '/weather', waited.header);
-    await assertServedWeather(retried);
+    // Afterwards: a is answered from what it bought, b (another payment under the id) is refused.
+    await assertServedWeather(await send(helper, '/weather', a.header));
+    const refused = await send(helper, '/weather', b.header);
+    assert.equal(refused.status, 409);
+    assert.equal((await refused.json()).error, 'payment_identifier_conflict');
     assert.equal(facilitator.calls.settle, 1);
     assert.equal(await balanceOf(token, wallet.address), before - PRICE);
   });
 }
 
-test('the official @x402/fetch client with appendPaymentIdentifierToExtensions: a repeated id is charged once', async (t) => {
+test('the official @x402/fetch client with appendPaymentIdentifierToExtensions: a second payment under its id is refused, one charge', async (t) => {
   const setupped = await setup(t);
   const { token, facilitator, worker: helper } = setupped;
   const account = privateKeyToAccount(generatePrivateKey());
@@ -152,29 +164,29 @@ test('the official @x402/fetch client with appendPaymentIdentifierToExtensions: 
   });
   const pay = wrapFetchWithPayment(viaWorker(helper), client);
   const before = await balanceOf(token, account.address);
-  const receipts = [];
-  for (let i = 0; i < 2; i++) {
-    const response = await pay('http://127.0.0.1/premium/report');
-    await response.text();
-    assert.equal(response.status, 200);
-    receipts.push(decodePaymentResponseHeader(response.headers.get('payment-response')));
-  }
-  assert.equal(receipts[1].transaction, receipts[0].transaction);
+  const first = await pay('http://127.0.0.1/premium/report');
+  assert.equal(first.status, 200, await first.text());
+  assert.equal(decodePaymentResponseHeader(first.headers.get('payment-response')).success, true);
+  const second = await pay('http://127.0.0.1/premium/report');
+  assert.equal(second.status, 409, await second.text());
   assert.equal(facilitator.calls.settle, 1);
   assert.equal(await balanceOf(token, account.address), before - PRICE);
 });
 
-test('an id is one purchase of one payer: another resource or another payer with the same id is settled anew', async (t) => {
+test('an id is one payer\'s: another payer with the same id pays its own purchase; the same payer elsewhere is 409', async (t) => {
   const setupped = await setup(t);
   const { facilitator } = setupped;
   const paymentId = 'shared_identifier_0001';
   const one = await ourPayer(t, setupped);
   const two = await ourPayer(t, setupped);
-  for (const [payer, path] of [[one, '/premium/a'], [one, '/premium/b'], [two, '/premium/a'], [one, '/premium/a']]) {
+  const statuses = [];
+  for (const [payer, path] of [[one, '/premium/a'], [two, '/premium/a'], [one, '/premium/b']]) {
     const response = await payer.pay(path, { paymentId });
-    assert.equal(response.status, 200, await response.text());
+    await response.text();
+    statuses.push(response.status);
   }
-  assert.equal(facilitator.calls.settle, 3, 'the last call repeats the first purchase');
+  assert.deepEqual(statuses, [200, 200, 409]);
+  assert.equal(facilitator.calls.settle, 2);
 });
 
 test('refused before settling: no id where required, a malformed id; a failed settlement frees its id', async (t) => {
@@ -212,4 +224,86 @@ test('paymentIdentifier settings are checked at startup', () => {
   for (const bad of [{ ttlSeconds: 0 }, { ttlSeconds: 30 * 24 * 3600 + 1 }, { required: 'yes' }, { requred: true }, 'true']) {
     assert.throws(() => make(bad), (error) => error.code === 'INVALID_ROUTE_CONFIG', JSON.stringify(bad));
   }
+});
+
+/** paymentRequired in Node with a scripted facilitator; `call(path, header?)` runs one request. */
+function nodeMiddleware(t, { settle, handler, settleBeforeHandler = false }) {
+  const accepts = [{ network: 'eip155:8453', payTo: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C', price: '$0.01' }];
+  const calls = { settle: 0, handler: 0 };
+  const middleware = worker.paymentRequired({
+    routes: { 'GET /x': { accepts, paymentIdentifier: true } },
+    facilitator: { verify: async () => ({ isValid: true }), settle: async (...args) => { calls.settle += 1; return settle(...args); } },
+    replayStore: worker.memoryReplayStore(),
+    settleBeforeHandler,
+  });
+  const wallet = x402.evmPrivateKeyWallet(generatePrivateKey());
+  t.after(() => wallet.free());
+  const call = async (header) => {
+    const pending = [];
+    const request = new Request('https://api.example/x', header ? { headers: { 'PAYMENT-SIGNATURE': header } } : {});
+    const next = async () => {
+      calls.handler += 1;
+      return handler();
+    };
+    const response = await middleware(request, {}, { waitUntil: (p) => pending.push(p) }, next);
+    const body = Buffer.from(await response.arrayBuffer());
+    await Promise.all(pending);
+    return { status: response.status, body, headers: response.headers };
+  };
+  const payment = async (paymentId) => {
+    const unpaid = await call();
+    const paymentRequired = decodeJsonHeader(unpaid.headers.get('payment-required'));
+    return encodeJsonHeader(await x402.createPaymentPayload(paymentRequired, 0, wallet, { paymentId }));
+  };
+  return { call, payment, calls };
+}
+
+const settled = async (_payload, requirement) => ({ success: true, transaction: `0x${'ab'.repeat(32)}`, network: requirement.network });
+const conflictOf = (answer) => {
+  assert.equal(answer.status, 409);
+  return JSON.parse(answer.body.toString()).error;
+};
+
+test('an answer too large to keep is sent whole once; the payment sent again is 409, never served or settled again', async (t) => {
+  const big = new Uint8Array(300 * 1024).fill(97);
+  const { call, payment, calls } = nodeMiddleware(t, { settle: settled, handler: () => new Response(big) });
+  const header = await payment('large_answer_order_0001');
+  const first = await call(header);
+  assert.equal(first.status, 200);
+  assert.equal(first.body.length, big.length);
+  assert.equal(conflictOf(await call(header)), 'payment_identifier_conflict');
+  assert.deepEqual(calls, { settle: 1, handler: 1 });
+});
+
+test('a /settle without an answer keeps the id taken (the payment may have settled); an explicit failure frees it', async (t) => {
+  let outcome = 'throw';
+  const settle = async (...args) => {
+    if (outcome === 'throw') throw new Error('facilitator timed out');
+    if (outcome === 'fail') return { success: false, errorReason: 'insufficient_funds', transaction: '', network: args[1].network };
+    return settled(...args);
+  };
+  const { call, payment, calls } = nodeMiddleware(t, { settle, handler: () => Response.json({ ok: true }) });
+  const lost = await payment('lost_settlement_00001');
+  assert.equal((await call(lost)).status, 402);
+  assert.equal(conflictOf(await call(lost)), 'payment_identifier_conflict');
+  assert.equal(conflictOf(await call(await payment('lost_settlement_00001'))), 'payment_identifier_conflict');
+  assert.equal(calls.settle, 1, 'nothing under that id is settled again');
+
+  outcome = 'fail';
+  assert.equal((await call(await payment('refused_settlement_001'))).status, 402);
+  outcome = 'settle';
+  const retried = await call(await payment('refused_settlement_001'));
+  assert.equal(retried.status, 200, 'a refused settlement frees the id');
+  assert.equal(calls.settle, 3);
+});
+
+test('settleBeforeHandler with a handler that throws: the id keeps no answer, and is not charged again', async (t) => {
+  const { call, payment, calls } = nodeMiddleware(t, {
+    settle: settled, settleBeforeHandler: true, handler: () => { throw new Error('handler failed'); },
+  });
+  const header = await payment('settled_then_threw_0001');
+  await assert.rejects(call(header), /handler failed/);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(conflictOf(await call(header)), 'payment_identifier_conflict');
+  assert.deepEqual(calls, { settle: 1, handler: 1 });
 });
