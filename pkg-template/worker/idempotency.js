@@ -67,7 +67,9 @@ function claimOf(store, key, hash, ttl) {
     try {
       await store.remember(key, { hash, ...value }, seconds() + ttl);
     } catch {
-      // Not kept: the id stays claimed until its claim expires, and repeats are told to wait.
+      // A store that cannot take the answer (a value too large) keeps the rest; one that takes
+      // nothing leaves the id claimed until its claim expires, repeats told to wait.
+      if (value.answer) await remember({ ...value, answer: undefined });
     }
   };
   return {

@@ -9,8 +9,9 @@ import { X402Error } from '../errors.js';
  * ones (payment-identifier: what a settled payment bought) when their time to live ends.
  */
 export function memoryReplayStore() {
-  const entries = new Map(); // key -> expiresAt, or { expiresAt, value } once remembered
+  const entries = new Map(); // key -> expiresAt, or { expiresAt, value, size } once remembered
   let nextSweep = 0;
+  let kept = 0; // bytes of kept answers (their JSON)
   const live = (key, now) => {
     const entry = entries.get(key);
     return entry !== undefined && expiryOf(entry) > now ? entry : undefined;
@@ -20,18 +21,41 @@ export function memoryReplayStore() {
       const now = Math.floor(Date.now() / 1000);
       // Expired entries go at most once a second, so a large store costs O(1) per call on average.
       if (entries.size > 1024 && now >= nextSweep) {
-        for (const [k, entry] of entries) if (expiryOf(entry) <= now) entries.delete(k);
+        for (const [k, entry] of entries) {
+          if (expiryOf(entry) > now) continue;
+          if (typeof entry === 'object') kept -= entry.size;
+          entries.delete(k);
+        }
         nextSweep = now + 1;
       }
       if (live(key, now) !== undefined) return false;
+      const expired = entries.get(key);
+      if (typeof expired === 'object') kept -= expired.size;
       entries.set(key, expiresAt);
       return true;
     },
     async release(key) {
+      const entry = entries.get(key);
+      if (typeof entry === 'object') kept -= entry.size;
       entries.delete(key);
     },
     async remember(key, value, expiresAt) {
-      entries.set(key, { expiresAt, value: structuredClone(value) });
+      // Kept answers take at most MAX_KEPT bytes in all: past that, the oldest are dropped (a
+      // payment sent again then gets 409, its answer not kept), so paid requests cannot fill memory.
+      const size = value?.answer ? JSON.stringify(value.answer).length : 0;
+      const previous = entries.get(key);
+      if (typeof previous === 'object') kept -= previous.size;
+      for (const [k, entry] of entries) {
+        if (kept + size <= MAX_KEPT) break;
+        if (typeof entry === 'object' && entry.size > 0) {
+          kept -= entry.size;
+          entries.set(k, { ...entry, value: { ...entry.value, answer: undefined }, size: 0 });
+        }
+      }
+      const fits = kept + size <= MAX_KEPT;
+      const stored = fits ? structuredClone(value) : { ...structuredClone(value), answer: undefined };
+      kept += fits ? size : 0;
+      entries.set(key, { expiresAt, value: stored, size: fits ? size : 0 });
     },
     async recall(key) {
       const entry = live(key, Math.floor(Date.now() / 1000));
@@ -39,6 +63,9 @@ export function memoryReplayStore() {
     },
   };
 }
+
+/** The most bytes of kept answers (payment-identifier) one memory store holds: 16 MB. */
+const MAX_KEPT = 16 * 1024 * 1024;
 
 /** When a stored entry expires: a reservation is its expiry; a remembered entry carries one. */
 function expiryOf(entry) {

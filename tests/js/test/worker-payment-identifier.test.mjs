@@ -227,13 +227,13 @@ test('paymentIdentifier settings are checked at startup', () => {
 });
 
 /** paymentRequired in Node with a scripted facilitator; `call(path, header?)` runs one request. */
-function nodeMiddleware(t, { settle, handler, settleBeforeHandler = false }) {
+function nodeMiddleware(t, { settle, handler, settleBeforeHandler = false, replayStore = worker.memoryReplayStore() }) {
   const accepts = [{ network: 'eip155:8453', payTo: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C', price: '$0.01' }];
   const calls = { settle: 0, handler: 0 };
   const middleware = worker.paymentRequired({
     routes: { 'GET /x': { accepts, paymentIdentifier: true } },
     facilitator: { verify: async () => ({ isValid: true }), settle: async (...args) => { calls.settle += 1; return settle(...args); } },
-    replayStore: worker.memoryReplayStore(),
+    replayStore,
     settleBeforeHandler,
   });
   const wallet = x402.evmPrivateKeyWallet(generatePrivateKey());
@@ -306,4 +306,32 @@ test('settleBeforeHandler with a handler that throws: the id keeps no answer, an
   await new Promise((resolve) => setTimeout(resolve, 20));
   assert.equal(conflictOf(await call(header)), 'payment_identifier_conflict');
   assert.deepEqual(calls, { settle: 1, handler: 1 });
+});
+
+test('kept answers are bounded: past 16 MB in one memory store the oldest are dropped; a store refusing an answer keeps the rest', async (t) => {
+  const answer = new Uint8Array(200 * 1024).fill(98); // about 270 KB once kept as base64
+  const { call, payment, calls } = nodeMiddleware(t, { settle: settled, handler: () => new Response(answer) });
+  const headers = [];
+  for (let i = 0; i < 70; i++) {
+    const header = await payment(`bounded_memory_${String(i).padStart(6, '0')}`);
+    assert.equal((await call(header)).status, 200);
+    headers.push(header);
+  }
+  assert.equal(conflictOf(await call(headers[0])), 'payment_identifier_conflict', 'the oldest answer was dropped');
+  const last = await call(headers.at(-1));
+  assert.equal(last.status, 200);
+  assert.equal(last.body.length, answer.length, 'the newest is kept whole');
+  assert.equal(calls.settle, 70);
+
+  // A store that cannot take an answer (a Durable Object value too large) still learns that the id settled.
+  const inner = worker.memoryReplayStore();
+  const refusing = { ...inner, remember: async (key, value, expiresAt) => {
+    if (value.answer) throw new Error('value too large');
+    return inner.remember(key, value, expiresAt);
+  } };
+  const other = nodeMiddleware(t, { settle: settled, handler: () => Response.json({ ok: true }), replayStore: refusing });
+  const header = await other.payment('refused_answer_000001');
+  assert.equal((await other.call(header)).status, 200);
+  assert.equal(conflictOf(await other.call(header)), 'payment_identifier_conflict');
+  assert.equal(other.calls.settle, 1);
 });
