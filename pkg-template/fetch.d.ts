@@ -53,6 +53,11 @@ export interface PaymentEventFields {
   requirements?: Requirement[];
   /** approved: true when no onPaymentRequired was asked. */
   automatic?: boolean;
+  /**
+   * approved: true when the call's `paymentId` was paid by this fetch before for the same purchase,
+   * and that payment is sent again (not asked, signed or counted again).
+   */
+  sentAgain?: boolean;
   /** signed, for payments the client makes itself (seed dialects): the hash / signature / facilitator txId. */
   transaction?: string;
   /** settled / failed: the receipt of the paid response. */
@@ -95,9 +100,10 @@ export interface PerCallHooks {
   /**
    * The idempotency key of this call's payment, sent when the server declares the x402
    * `payment-identifier` extension (16 to 128 letters, digits, `_` or `-`; INVALID_ARGUMENT
-   * otherwise). Default: a random `pay_` id, also only where declared. A server deduplicating ids
-   * refuses a second payment under the same id (409), so repeating a purchase with its id is never
-   * charged twice.
+   * otherwise). Default: a random `pay_` id, also only where declared. A call repeating a purchase
+   * this fetch paid under the same id (same origin and requirement, while the payment is valid) sends
+   * that payment again, which cannot be charged twice: a server deduplicating ids answers it with
+   * what it bought. A new payment under a used id is refused by such a server (409).
    */
   paymentId?: string;
 }

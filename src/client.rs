@@ -92,6 +92,16 @@ pub fn identify_payment<E>(
     Ok(())
 }
 
+/// The `payment-identifier` id a payment payload carries, if any.
+pub fn payment_id_of(payment: &Value) -> Option<&str> {
+    payment
+        .get("extensions")?
+        .get(PAYMENT_IDENTIFIER)?
+        .get("info")?
+        .get("id")?
+        .as_str()
+}
+
 /// The header to retry with: its name for the challenge's dialect, and its value.
 ///
 /// # Errors

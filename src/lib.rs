@@ -25,6 +25,9 @@ pub mod dialect;
 pub mod error;
 pub mod evm;
 pub mod protocol;
+// Used by the wasm layer only; compiled everywhere so that its tests run natively.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod resend;
 pub mod select;
 pub mod server;
 pub mod svm;

@@ -33,6 +33,7 @@ use super::wallets::Wallet;
 use crate::budget::{Ledger, ReservationId};
 use crate::dialect::{Challenge, MAX_BODY_LEN, Requirement, Response402, recognize};
 use crate::error::Error;
+use crate::resend::SentPayments;
 use crate::select::{Policy, PolicyConfig};
 
 pub(super) struct Inner {
@@ -54,6 +55,8 @@ pub(super) struct Inner {
     pub(super) transaction_timeout_ms: u32,
     /// How long one JSON-RPC call before signing may take (`options.rpcTimeout`).
     pub(super) rpc_timeout_ms: u32,
+    /// Payments made under callers' `paymentId`s, sent again for the same purchase.
+    pub(super) sent: RefCell<SentPayments>,
 }
 
 /// Wraps `fetch` so that x402 402 responses are paid by `options.wallets` under
@@ -193,6 +196,7 @@ impl Inner {
                 TRANSACTION_TIMEOUT_MS,
             )?,
             rpc_timeout_ms: ms_option(&read(options, "rpcTimeout")?, "rpcTimeout", RPC_MS)?,
+            sent: RefCell::default(),
         })
     }
 

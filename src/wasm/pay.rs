@@ -85,28 +85,25 @@ impl Inner {
         };
         let requirement = chosen.requirement;
         self.precheck(challenge, requirement).map_err(refused)?;
-        // The ledger is let go before the refusal is announced: a listener may make or
-        // call a paying fetch that shares it.
-        let reserved = self.ledger.borrow_mut().reserve_under(
-            &self.policy.budget,
-            origin,
-            chosen.valuation.usd_micros,
-            now_ms(),
-        );
-        let reservation = reserved.map_err(refused)?;
-        call.pending.set(Some(reservation));
-        let outcome = self.approve_sign_and_retry(call, &chosen).await;
-        call.pending.set(None);
-        // Released only when nothing that can move money left the client. Once the signed
-        // payment is sent, the server holds an authorization it can settle until it expires,
-        // whatever it answers (a seed dialect's transfer has moved the money already).
-        if matches!(outcome, Err(Settled::No(_))) {
-            self.ledger.borrow_mut().release(reservation);
-        } else {
-            self.ledger.borrow_mut().commit(reservation, now_ms());
-        }
+        // The same purchase under the caller's paymentId, paid by this fetch before: its
+        // payment is sent again (it cannot be charged twice), unasked and not counted again.
+        let again = hooks.payment_id.as_deref().and_then(|id| {
+            let raw = requirement.raw.to_string();
+            let purchase = purchase_of(call)?;
+            self.sent.borrow().find(id, &purchase, &raw, now_seconds())
+        });
+        let outcome = match again {
+            Some(header) => self.send_again(call, requirement, header).await,
+            None => self.pay_once(call, &chosen).await.map_err(refused)?,
+        };
         match outcome {
             Ok((response, receipt)) => {
+                // A payment the server refused is not sent again: the next call makes a new one.
+                if let Some(id) = hooks.payment_id.as_deref()
+                    && status_or_zero(&response) == 402
+                {
+                    self.sent.borrow_mut().forget(id);
+                }
                 let mut receipt = match receipt {
                     Some(receipt) => receipt.with_reason_of(requirement, &response).await,
                     None => Receipt::missing(requirement, &response, body_error(&response).await),
@@ -135,6 +132,61 @@ impl Inner {
                 Err(error)
             }
         }
+    }
+
+    /// Reserves the budget, asks, signs and sends the paid request; the reservation is
+    /// kept once a payment left the client. `Err` is a budget refusal.
+    async fn pay_once(
+        &self,
+        call: &Call<'_>,
+        chosen: &Candidate<'_>,
+    ) -> Result<Result<(Response, Option<Receipt>), Settled>, Error> {
+        // The ledger is let go before the refusal is announced: a listener may make or
+        // call a paying fetch that shares it.
+        let reserved = self.ledger.borrow_mut().reserve_under(
+            &self.policy.budget,
+            call.origin,
+            chosen.valuation.usd_micros,
+            now_ms(),
+        );
+        let reservation = reserved?;
+        call.pending.set(Some(reservation));
+        let outcome = self.approve_sign_and_retry(call, chosen).await;
+        call.pending.set(None);
+        // Released only when nothing that can move money left the client. Once the signed
+        // payment is sent, the server holds an authorization it can settle until it expires,
+        // whatever it answers (a seed dialect's transfer has moved the money already).
+        if matches!(outcome, Err(Settled::No(_))) {
+            self.ledger.borrow_mut().release(reservation);
+        } else {
+            self.ledger.borrow_mut().commit(reservation, now_ms());
+        }
+        Ok(outcome)
+    }
+
+    /// Sends the payment made earlier under the call's paymentId again.
+    async fn send_again(
+        &self,
+        call: &Call<'_>,
+        requirement: &Requirement,
+        header: (&'static str, String),
+    ) -> Result<(Response, Option<Receipt>), Settled> {
+        self.emit(
+            call.hooks,
+            "approved",
+            Some(requirement),
+            || json!({ "automatic": true, "sentAgain": true }),
+        );
+        call.request.check_aborted().map_err(Settled::No)?;
+        let retry = call
+            .request
+            .retry(call.first, &[header])
+            .map_err(Settled::No)?;
+        let response = call_fetch(&self.fetch, self.native, &retry)
+            .await
+            .map_err(Settled::Unknown)?;
+        let receipt = read_receipt(&response, call.challenge.dialect);
+        Ok((response, receipt))
     }
 
     /// The `failed` event of a call that rejects with `error` (`spent` as the event
@@ -294,6 +346,18 @@ impl Inner {
         request.check_aborted().map_err(no)?;
         let header =
             crate::client::payment_header(challenge, &payment).map_err(|e| no(to_js(&e)))?;
+        // A payment under the caller's id (where the server declared the extension) is kept
+        // to be sent again for the same purchase.
+        if let Some(id) = hooks.payment_id.as_deref()
+            && crate::client::payment_id_of(&payment) == Some(id)
+            && let Some(purchase) = purchase_of(call)
+        {
+            let raw = requirement.raw.to_string();
+            let now = now_seconds();
+            self.sent
+                .borrow_mut()
+                .keep(id, &purchase, raw, header.clone(), valid_until, now);
+        }
         let retry = request.retry(first, &[header]).map_err(no)?;
         // From here the server may have settled even if we see an error.
         let response = call_fetch(&self.fetch, self.native, &retry)
@@ -302,6 +366,16 @@ impl Inner {
         let receipt = read_receipt(&response, challenge.dialect);
         Ok((response, receipt))
     }
+}
+
+/// What a payment under a caller's id buys, for sending it again: the method and the
+/// URL the 402 came from (`None` when either cannot be read: nothing is sent again).
+fn purchase_of(call: &Call<'_>) -> Option<String> {
+    let method = call.request.request().ok()?.method();
+    Some(format!(
+        "{method} {}",
+        call.request.url_of(call.first).ok()?
+    ))
 }
 
 /// The clock of the budget's windows: Unix milliseconds.

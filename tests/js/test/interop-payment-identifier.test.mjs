@@ -100,15 +100,24 @@ test('a route requiring payment-identifier is paid with an id the official helpe
   assert.notEqual(again.id, id);
 });
 
-test('a per-call paymentId is the id sent, on every payment that names it; only where the server declared the extension', async (t) => {
-  const { server, pay } = await setup(t);
+test('a per-call paymentId is the id sent; repeated, the same payment is sent again, which the official server does not charge twice', async (t) => {
+  const { token, server, wallet, pay } = await setup(t);
   const paymentId = 'order_2026-11-23_0001';
-  for (let i = 0; i < 2; i++) {
-    assert.deepEqual(await json(await pay(`${server.url}/optional`, undefined, { paymentId })), { id: paymentId });
-  }
-  const sent = paidTo(server, '/optional');
+  const before = await balanceOf(token, wallet.address);
+  assert.deepEqual(await json(await pay(`${server.url}/optional`, undefined, { paymentId })), { id: paymentId });
+  // The official server keeps no ids: the payment sent again is refused as already used (402).
+  const again = await pay(`${server.url}/optional`, undefined, { paymentId });
+  assert.equal(again.status, 402, await again.text());
+  assert.equal(x402.getPaymentReceipt(again)?.success, false);
+  const sent = server.seen.filter((r) => r.path === '/optional' && r.headers['payment-signature']);
   assert.equal(sent.length, 2);
-  for (const payment of sent) assert.deepEqual(payment.extensions[PAYMENT_IDENTIFIER].info, { required: false, id: paymentId });
+  assert.equal(sent[1].headers['payment-signature'], sent[0].headers['payment-signature'], 'the same payment');
+  assert.deepEqual(paymentOf(sent[0]).extensions[PAYMENT_IDENTIFIER].info, { required: false, id: paymentId });
+  assert.equal(await balanceOf(token, wallet.address), before - PRICE, 'charged once');
+  // Refused, it is not sent a third time: the next call under the id makes a new payment.
+  assert.deepEqual(await json(await pay(`${server.url}/optional`, undefined, { paymentId })), { id: paymentId });
+  const third = server.seen.filter((r) => r.path === '/optional' && r.headers['payment-signature']).at(-1);
+  assert.notEqual(third.headers['payment-signature'], sent[0].headers['payment-signature']);
 
   // A route that declares nothing gets no extension, whatever the caller asked.
   assert.deepEqual(await json(await pay(`${server.url}/plain`, undefined, { paymentId })), { extensions: null });

@@ -94,7 +94,7 @@ for (const store of ['memory', 'do']) {
     await assertServedWeather(first);
 
     // Another payment (a new authorization) under the same id: refused, not charged.
-    const again = await pay('/weather', { paymentId });
+    const again = await send(helper, '/weather', (await paymentFor(helper, '/weather', wallet, paymentId)).header);
     assert.equal(again.status, 409);
     assert.equal((await again.json()).error, 'payment_identifier_conflict');
     assert.equal(facilitator.calls.settle, 1, 'settled once');
@@ -148,6 +148,57 @@ for (const store of ['memory', 'do']) {
     assert.equal(await balanceOf(token, wallet.address), before - PRICE);
   });
 }
+
+test('our wrapFetch sends the same payment again for a repeated paymentId after a lost answer: served, charged once', async (t) => {
+  const setupped = await setup(t);
+  const { token, payTo, facilitator, worker: helper } = setupped;
+  const wallet = x402.evmPrivateKeyWallet(generatePrivateKey());
+  t.after(() => wallet.free());
+  await mint(token, wallet.address, MINTED);
+  // The first paid request reaches the Worker, and its answer is lost on the way back.
+  let loseNextPaidAnswer = true;
+  const sent = [];
+  const through = viaWorker(helper);
+  const flaky = async (input, init) => {
+    const request = new Request(input, init);
+    const header = request.headers.get('payment-signature');
+    if (header) sent.push(header);
+    const response = await through(request);
+    if (header && loseNextPaidAnswer) {
+      loseNextPaidAnswer = false;
+      throw new TypeError('fetch failed: connection reset');
+    }
+    return response;
+  };
+  const events = [];
+  const pay = x402.wrapFetch(flaky, {
+    wallets: [wallet],
+    policy: { assets: [{ network: NETWORK, asset: token.address, decimals: 6, symbol: 'USDC', usd: true, maxPerPayment: '1000000' }] },
+    onEvent: (e) => events.push(e),
+  });
+  const before = { payer: await balanceOf(token, wallet.address), payee: await balanceOf(token, payTo) };
+  const paymentId = 'agent_task_0000000042';
+  await assert.rejects(pay('http://127.0.0.1/weather', undefined, { paymentId }), /connection reset/);
+  const again = await pay('http://127.0.0.1/weather', undefined, { paymentId });
+  await assertServedWeather(again);
+  assert.equal(sent.length, 2);
+  assert.equal(sent[1], sent[0], 'the same signed payment was sent again');
+  assert.ok(events.some((e) => e.type === 'approved' && e.sentAgain === true));
+  assert.equal(events.filter((e) => e.type === 'signed').length, 1, 'signed once');
+  assert.equal(facilitator.calls.settle, 1);
+  assert.equal((await helper.stats()).handled, 1, 'the kept answer, not a second run of the handler');
+  assert.equal(await balanceOf(token, wallet.address), before.payer - PRICE);
+  assert.equal(await balanceOf(token, payTo), before.payee + PRICE);
+
+  // Another purchase (a new id) is paid anew. The old id for another URL (same price and terms) is
+  // not sent again: a new payment under it, which the Worker refuses (409), not charged.
+  await assertServedWeather(await pay('http://127.0.0.1/weather', undefined, { paymentId: 'agent_task_0000000043' }));
+  assert.equal(facilitator.calls.settle, 2);
+  const elsewhere = await pay('http://127.0.0.1/premium/x', undefined, { paymentId });
+  assert.equal(elsewhere.status, 409, await elsewhere.text());
+  assert.notEqual(sent.at(-1), sent[0]);
+  assert.equal(facilitator.calls.settle, 2);
+});
 
 test('the official @x402/fetch client with appendPaymentIdentifierToExtensions: a second payment under its id is refused, one charge', async (t) => {
   const setupped = await setup(t);
