@@ -251,6 +251,21 @@ export async function startOfficialFacilitator({
   };
 }
 
+/**
+ * A fresh anvil (chain 31337) with TestUSDC (address checksummed) and Multicall3, the official v2
+ * facilitator in-process, and the payee (anvil account 2). Stops anvil at t.after.
+ * Returns { anvil, token, facilitator, payTo }.
+ */
+export async function officialChain(t, network = 'eip155:31337') {
+  const anvil = await startAnvil({ chainId: 31337 });
+  t.after(() => anvil.stop());
+  const token = await deployTestUSDC(anvil);
+  token.address = getAddress(token.address);
+  await installMulticall3(anvil);
+  const facilitator = await startOfficialFacilitator({ ...anvil, network });
+  return { anvil, token, facilitator, payTo: anvilAccount(2).address };
+}
+
 /** Serves a facilitator on 127.0.0.1 (POST /verify, POST /settle, GET /supported). Returns { url, close() }. */
 export async function serveFacilitatorHttp(facilitator) {
   const f = facilitator.facilitator ?? facilitator; // accept startOfficialFacilitator's result too

@@ -6,14 +6,13 @@
 // the echoed info against the declared JSON schema with ajv).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getAddress } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
 import {
   PAYMENT_IDENTIFIER, declarePaymentIdentifierExtension, extractAndValidatePaymentIdentifier,
   validatePaymentIdentifierRequirement,
 } from '@x402/extensions/payment-identifier';
 import {
-  anvilAccount, assertSettled, balanceOf, deployTestUSDC, installMulticall3, mint, startAnvil, startOfficialFacilitator,
+  assertSettled, balanceOf, mint, officialChain,
 } from '../lib/chain.mjs';
 import { decodeBase64Json, exactEvmOption, startOfficialV2Server } from '../lib/official-servers.mjs';
 import { loadX402 } from '../lib/x402.mjs';
@@ -33,13 +32,7 @@ const paymentOf = (req) => decodeBase64Json(req.headers['payment-signature']);
  * way the official examples do and answer with the id they were given.
  */
 async function setup(t) {
-  const anvil = await startAnvil({ chainId: 31337 });
-  t.after(() => anvil.stop());
-  const token = await deployTestUSDC(anvil);
-  token.address = getAddress(token.address);
-  await installMulticall3(anvil);
-  const facilitator = await startOfficialFacilitator({ ...anvil, network: NETWORK });
-  const payTo = anvilAccount(2).address;
+  const { token, facilitator, payTo } = await officialChain(t, NETWORK);
   const accepts = exactEvmOption({ network: NETWORK, payTo, asset: token.address, amount: PRICE, name: 'USDC', version: '2' });
   const identified = (required) => (req, res) => {
     const payment = paymentOf(req);

@@ -12,7 +12,7 @@ import { x402Client } from '@x402/core/client';
 import { registerExactEvmScheme as registerExactEvmClientScheme } from '@x402/evm/exact/client';
 import { decodePaymentResponseHeader, wrapFetchWithPayment } from '@x402/fetch';
 import {
-  anvilAccount, assertSettled, balanceOf, deployTestUSDC, installMulticall3, mint, startAnvil, startOfficialFacilitator,
+  assertSettled, balanceOf, mint, officialChain,
 } from '../lib/chain.mjs';
 import { decodeBase64Json, exactEvmOption, startOfficialV2Server } from '../lib/official-servers.mjs';
 import { loadX402 } from '../lib/x402.mjs';
@@ -26,13 +26,7 @@ const WEATHER = { city: 'Lisbon', weather: 'sunny', temperatureC: 21 };
 
 /** Fresh anvil + TestUSDC + Multicall3 + official facilitator + official v2 server. */
 async function setup(t) {
-  const anvil = await startAnvil({ chainId: 31337 });
-  t.after(() => anvil.stop());
-  const token = await deployTestUSDC(anvil);
-  token.address = getAddress(token.address);
-  await installMulticall3(anvil);
-  const facilitator = await startOfficialFacilitator({ ...anvil, network: NETWORK });
-  const payTo = anvilAccount(2).address;
+  const { anvil, token, facilitator, payTo } = await officialChain(t, NETWORK);
   const accepts = exactEvmOption({
     network: NETWORK, payTo, asset: token.address, amount: PRICE, name: 'USDC', version: '2',
   });
