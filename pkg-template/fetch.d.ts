@@ -101,7 +101,7 @@ export interface PerCallHooks {
    * The idempotency key of this call's payment, sent when the server declares the x402
    * `payment-identifier` extension (16 to 128 letters, digits, `_` or `-`; INVALID_ARGUMENT
    * otherwise). Default: a random `pay_` id, also only where declared. A call repeating a purchase
-   * this fetch paid under the same id (same origin and requirement, while the payment is valid) sends
+   * this fetch paid under the same id (same method, URL and requirement, while the payment is valid) sends
    * that payment again, which cannot be charged twice: a server deduplicating ids answers it with
    * what it bought. A new payment under a used id is refused by such a server (409).
    */

@@ -3,7 +3,7 @@
 // a lost answer) gets the answer that payment bought, kept from the first time; the same id with
 // another payment is 409 Conflict, so one id is never charged twice. Runs in requirePayment between
 // the local checks and the replay reservation (a resent payment is a replay otherwise).
-import { addVary, corsHeaders } from './cors.js';
+import { addVary, corsHeaders, withCors } from './cors.js';
 
 /** How long a settled payment's id and answer are kept by default (paymentIdentifier.ttlSeconds). */
 const PAYMENT_ID_TTL = 3600;
@@ -14,8 +14,8 @@ const PAYMENT_ID_TTL = 3600;
 const CLAIM_SECONDS = 900;
 /** The largest answer body kept for a resent payment (bytes); a larger one is not kept. */
 const MAX_KEPT_BODY = 256 * 1024;
-/** Headers of a kept answer that are not sent again: set for the first request, or recomputed. */
-const NOT_KEPT = /^(set-cookie|access-control-.*|content-length|content-encoding|transfer-encoding)$/i;
+/** Headers of a kept answer that are not sent again: meant for the first request only, or recomputed. */
+const NOT_KEPT = /^(set-cookie|content-length|content-encoding|transfer-encoding)$/i;
 
 const seconds = () => Math.floor(Date.now() / 1000);
 const hex = (bytes) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -34,11 +34,17 @@ function conflict(request, options, error, message, retry) {
  */
 export async function byPaymentId(request, routeConfig, decision, store, options) {
   if (decision.paymentId === undefined || typeof store.remember !== 'function' || typeof store.recall !== 'function') return undefined;
-  const header = request.headers.get('payment-signature') ?? '';
-  const hash = hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(header)));
+  // "The same payment" is the same payment header sent again for the same request: method, URL and
+  // the credentials the answer may depend on. The header alone would hand the payer's answer (made
+  // for its Authorization or Cookie) to whoever else sends it, on any route of the same price.
+  const same = [request.method, String(request.url), ...['payment-signature', 'authorization', 'cookie'].map((h) => request.headers.get(h) ?? '')];
+  const hash = hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(same))));
   const key = `pid/${decision.requirement?.network ?? ''}/${decision.payer}/${decision.paymentId}`;
   const ttl = routeConfig.paymentIdentifier?.ttlSeconds ?? PAYMENT_ID_TTL;
-  if (await store.reserve(key, Math.max(decision.expiresAt, seconds() + CLAIM_SECONDS))) return { claim: claimOf(store, key, hash, ttl) };
+  // Until then the id stays taken whatever happens: the payment may settle until it expires, and a
+  // handler and a slow /settle take their time.
+  const claimed = Math.max(decision.expiresAt, seconds() + CLAIM_SECONDS);
+  if (await store.reserve(key, claimed)) return { claim: claimOf(store, key, hash, ttl, claimed) };
   const kept = await store.recall(key);
   if (kept === undefined || kept === null) {
     return conflict(request, options, 'payment_in_progress', 'a payment with this payment-identifier id is being served; try again shortly', true);
@@ -62,10 +68,13 @@ export async function byPaymentId(request, routeConfig, decision, store, options
  * keep, or null for none; returns the Response to send), `unknown()` when /settle failed without an answer (the
  * payment may have settled: the id stays taken), `release()` when nothing was charged.
  */
-function claimOf(store, key, hash, ttl) {
+function claimOf(store, key, hash, ttl, claimed) {
   const remember = async (value) => {
+    // A state that is not final ('serving', 'unknown') lasts at least as long as the claim: a short
+    // ttlSeconds must not free an id whose payment may still settle, or whose answer is being made.
+    const until = value.state === 'settled' ? seconds() + ttl : Math.max(seconds() + ttl, claimed);
     try {
-      await store.remember(key, { hash, ...value }, seconds() + ttl);
+      await store.remember(key, { hash, ...value }, until);
     } catch {
       // A store that cannot take the answer (a value too large) keeps the rest; one that takes
       // nothing leaves the id claimed until its claim expires, repeats told to wait.
@@ -80,24 +89,32 @@ function claimOf(store, key, hash, ttl) {
       await remember({ state: 'unknown' });
     },
     release: () => store.release(key),
-    /** Keeps `response` (a small body is read from a copy) and returns what to send instead. */
+    /** Keeps `response` (its body copied as the client reads it) and returns what to send instead. */
     keep(response, waitUntil) {
+      let finished = () => {};
       if (response === null) {
         waitUntil(remember({ state: 'settled' }));
         return null;
       }
+      // A server error (settled first, with settleBeforeHandler) is not kept as what was bought.
       const length = Number(response.headers.get('content-length') ?? NaN);
-      if (response.body === null || length > MAX_KEPT_BODY) {
-        const done = response.body === null ? remember({ state: 'settled', answer: answerOf(response, '') }) : remember({ state: 'settled' });
-        waitUntil(done);
+      if (response.status >= 500 || length > MAX_KEPT_BODY) {
+        waitUntil(remember({ state: 'settled' }));
         return response;
       }
-      const [sent, read] = response.body.tee();
-      waitUntil(readAtMost(read, MAX_KEPT_BODY).then(
-        (bytes) => remember(bytes === null ? { state: 'settled' } : { state: 'settled', answer: answerOf(response, base64(bytes)) }),
-        () => remember({ state: 'settled' }),
-      ));
-      return new Response(sent, response);
+      if (response.body === null) {
+        waitUntil(remember({ state: 'settled', answer: answerOf(response, '') }));
+        return response;
+      }
+      waitUntil(new Promise((resolve) => {
+        finished = resolve;
+      }));
+      return new Response(copying(response.body, (bytes) => {
+        const kept = bytes === null ? { state: 'settled' } : { state: 'settled', answer: answerOf(response, base64(bytes)) };
+        const done = remember(kept);
+        finished(done);
+        return done;
+      }), response);
     },
   };
 }
@@ -108,33 +125,62 @@ function answerOf(response, body) {
   return { status: response.status, statusText: response.statusText, headers, body };
 }
 
-/** The kept answer for a resent payment, with this request's CORS. */
+/** The kept answer for a resent payment, with this request's CORS as the first answer had them. */
 function keptResponse(answer, request, options) {
   const headers = new Headers(answer.headers);
-  for (const [name, value] of Object.entries(corsHeaders(options, {}, request))) {
-    if (name === 'Vary') addVary(headers, value);
-    else headers.set(name, value);
-  }
+  withCors(headers, corsHeaders(options, {}, request), options);
   addVary(headers, 'PAYMENT-SIGNATURE, X-PAYMENT');
   const body = answer.body === '' ? null : Uint8Array.from(atob(answer.body), (c) => c.charCodeAt(0));
   return new Response(body, { status: answer.status, statusText: answer.statusText, headers });
 }
 
-/** The bytes of `stream` when it ends within `limit` bytes, else null (the rest is cancelled). */
-async function readAtMost(stream, limit) {
+/**
+ * `stream` passed on as it is read, its first MAX_KEPT_BODY bytes copied: `done(bytes)` when it ends
+ * within them, `done(null)` as soon as it passes them, is cancelled (the client left: the cancel
+ * goes on upstream) or fails. Nothing is read that the client does not read.
+ */
+function copying(stream, done) {
   const reader = stream.getReader();
-  const chunks = [];
+  let chunks = [];
   let length = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    length += value.byteLength;
-    if (length > limit) {
-      reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
+  let told = false;
+  const tell = (bytes) => {
+    if (told) return;
+    told = true;
+    chunks = null;
+    done(bytes).catch(() => {});
+  };
+  return new ReadableStream({
+    async pull(controller) {
+      let step;
+      try {
+        step = await reader.read();
+      } catch (error) {
+        tell(null);
+        controller.error(error);
+        return;
+      }
+      if (step.done) {
+        tell(chunks === null ? null : joined(chunks, length));
+        controller.close();
+        return;
+      }
+      if (chunks !== null) {
+        length += step.value.byteLength;
+        if (length > MAX_KEPT_BODY) tell(null);
+        else chunks.push(step.value);
+      }
+      controller.enqueue(step.value);
+    },
+    cancel(reason) {
+      tell(null);
+      return reader.cancel(reason);
+    },
+  });
+}
+
+/** `chunks` (of `length` bytes in all) as one array. */
+function joined(chunks, length) {
   const bytes = new Uint8Array(length);
   let at = 0;
   for (const chunk of chunks) {

@@ -24,8 +24,9 @@ export interface RouteConfig {
    * `{ required: true }` (a payment without one is refused, `payment_identifier_required`). An id
    * that is not 16 to 128 letters, digits, `_` or `-` is refused (`invalid_payment_identifier`); a
    * valid one is `payment.paymentId`. With a store that can remember (both built-in ones), per payer
-   * and for `ttlSeconds` (default 3600, at most 30 days): the same payment sent again gets the answer
-   * it bought (the middleware keeps bodies up to 256 KB), another payment under a used id is 409
+   * and for `ttlSeconds` after settling (default 3600, at most 30 days): the same payment sent again
+   * for the same request while it is valid gets the answer it bought (the middleware keeps bodies up
+   * to 256 KB), another payment under a used id is 409
    * `payment_identifier_conflict`, and any request under an id being settled is 409
    * `payment_in_progress` (`Retry-After: 1`). Default false.
    */

@@ -105,12 +105,12 @@ for (const store of ['memory', 'do']) {
     const { header: resent } = await paymentFor(helper, '/weather', wallet, 'resent_order_000000001');
     await assertServedWeather(await send(helper, '/weather', resent));
     const handled = (await helper.stats()).handled;
-    for (const path of ['/weather', '/weather?other=1']) {
-      const answer = await send(helper, path, resent);
-      await assertServedWeather(answer);
-      assert.equal(decodeJsonHeader(answer.headers.get('payment-response')).success, true);
-      assert.match(answer.headers.get('access-control-expose-headers') ?? '', /PAYMENT-RESPONSE/);
-    }
+    const answer = await send(helper, '/weather', resent);
+    await assertServedWeather(answer);
+    assert.equal(decodeJsonHeader(answer.headers.get('payment-response')).success, true);
+    assert.match(answer.headers.get('access-control-expose-headers') ?? '', /PAYMENT-RESPONSE/);
+    // The same header for another request (another URL) is not that request's answer.
+    assert.equal((await send(helper, '/weather?other=1', resent)).status, 409);
     assert.equal((await helper.stats()).handled, handled, 'the kept answer is sent; the handler does not run again');
     assert.equal(facilitator.calls.settle, 2);
     assert.equal(await balanceOf(token, wallet.address), before.payer - 2n * PRICE);
@@ -278,25 +278,30 @@ test('paymentIdentifier settings are checked at startup', () => {
 });
 
 /** paymentRequired in Node with a scripted facilitator; `call(path, header?)` runs one request. */
-function nodeMiddleware(t, { settle, handler, settleBeforeHandler = false, replayStore = worker.memoryReplayStore() }) {
+function nodeMiddleware(t, { settle, handler, settleBeforeHandler = false, replayStore = worker.memoryReplayStore(), paymentIdentifier = true, cors }) {
   const accepts = [{ network: 'eip155:8453', payTo: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C', price: '$0.01' }];
   const calls = { settle: 0, handler: 0 };
   const middleware = worker.paymentRequired({
-    routes: { 'GET /x': { accepts, paymentIdentifier: true } },
+    ...(cors ? { cors } : {}),
+    routes: { 'GET /x': { accepts, paymentIdentifier } },
     facilitator: { verify: async () => ({ isValid: true }), settle: async (...args) => { calls.settle += 1; return settle(...args); } },
     replayStore,
     settleBeforeHandler,
   });
   const wallet = x402.evmPrivateKeyWallet(generatePrivateKey());
   t.after(() => wallet.free());
-  const call = async (header) => {
+  const respond = async (header, extra = {}) => {
     const pending = [];
-    const request = new Request('https://api.example/x', header ? { headers: { 'PAYMENT-SIGNATURE': header } } : {});
+    const request = new Request('https://api.example/x', { headers: { ...(header ? { 'PAYMENT-SIGNATURE': header } : {}), ...extra } });
     const next = async () => {
       calls.handler += 1;
       return handler();
     };
     const response = await middleware(request, {}, { waitUntil: (p) => pending.push(p) }, next);
+    return { response, pending };
+  };
+  const call = async (header, extra) => {
+    const { response, pending } = await respond(header, extra);
     const body = Buffer.from(await response.arrayBuffer());
     await Promise.all(pending);
     return { status: response.status, body, headers: response.headers };
@@ -306,7 +311,7 @@ function nodeMiddleware(t, { settle, handler, settleBeforeHandler = false, repla
     const paymentRequired = decodeJsonHeader(unpaid.headers.get('payment-required'));
     return encodeJsonHeader(await x402.createPaymentPayload(paymentRequired, 0, wallet, { paymentId }));
   };
-  return { call, payment, calls };
+  return { call, respond, payment, calls };
 }
 
 const settled = async (_payload, requirement) => ({ success: true, transaction: `0x${'ab'.repeat(32)}`, network: requirement.network });
@@ -385,4 +390,78 @@ test('kept answers are bounded: past 16 MB in one memory store the oldest are dr
   assert.equal((await other.call(header)).status, 200);
   assert.equal(conflictOf(await other.call(header)), 'payment_identifier_conflict');
   assert.equal(other.calls.settle, 1);
+});
+
+test('a kept answer is the same request\'s: another Authorization or Cookie is 409; the handler\'s CORS come back with it', async (t) => {
+  const cors = { origin: ['https://app.example'], credentials: true };
+  const { call, payment, calls } = nodeMiddleware(t, {
+    settle: settled,
+    cors,
+    handler: () => Response.json({ secret: 'for Bearer A' }, { headers: { 'Access-Control-Expose-Headers': 'X-Request-Id', 'X-Request-Id': 'r1' } }),
+  });
+  const header = await payment('bound_to_request_0001');
+  const asker = { Authorization: 'Bearer A', Origin: 'https://app.example' };
+  const first = await call(header, asker);
+  assert.equal(first.status, 200);
+  for (const other of [{ Origin: 'https://app.example' }, { ...asker, Authorization: 'Bearer B' }, { ...asker, Cookie: 'session=x' }]) {
+    assert.equal(conflictOf(await call(header, other)), 'payment_identifier_conflict', JSON.stringify(other));
+  }
+  const again = await call(header, asker);
+  assert.equal(again.status, 200);
+  assert.deepEqual(JSON.parse(again.body.toString()), { secret: 'for Bearer A' });
+  for (const name of ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers', 'x-request-id']) {
+    assert.equal(again.headers.get(name), first.headers.get(name), name);
+  }
+  assert.deepEqual(calls, { settle: 1, handler: 1 });
+});
+
+test('a short ttlSeconds does not free an id whose settlement gave no answer while its payment may still settle', async (t) => {
+  const { call, payment, calls } = nodeMiddleware(t, {
+    settle: async () => { throw new Error('facilitator timed out'); },
+    paymentIdentifier: { ttlSeconds: 1 },
+    handler: () => Response.json({ ok: true }),
+  });
+  assert.equal((await call(await payment('short_ttl_order_00001'))).status, 402);
+  await new Promise((resolve) => setTimeout(resolve, 2100));
+  assert.equal(conflictOf(await call(await payment('short_ttl_order_00001'))), 'payment_identifier_conflict');
+  assert.equal(calls.settle, 1);
+});
+
+test('a streamed answer the client stops reading: the cancel reaches the handler\'s stream, and the id is not left in progress', async (t) => {
+  let pulls = 0;
+  let cancelled = false;
+  const { respond, call, payment, calls } = nodeMiddleware(t, {
+    settle: settled,
+    handler: () => new Response(new ReadableStream({
+      pull(controller) {
+        pulls += 1;
+        controller.enqueue(new Uint8Array(1024));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    })),
+  });
+  const header = await payment('streamed_answer_000001');
+  const { response, pending } = await respond(header);
+  const reader = response.body.getReader();
+  await reader.read();
+  const read = pulls;
+  await reader.cancel();
+  await Promise.all(pending);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(cancelled, true, 'cancelled upstream');
+  assert.ok(pulls <= read + 2, `read on after the client left: ${pulls - read} more chunks`);
+  assert.equal(conflictOf(await call(header)), 'payment_identifier_conflict', 'settled, its answer not kept');
+  assert.equal(calls.settle, 1);
+});
+
+test('settleBeforeHandler and a 5xx answer: paid, not kept as what was bought (the payment sent again is 409)', async (t) => {
+  const { call, payment, calls } = nodeMiddleware(t, {
+    settle: settled, settleBeforeHandler: true, handler: () => new Response('upstream down', { status: 503 }),
+  });
+  const header = await payment('settled_then_503_00001');
+  assert.equal((await call(header)).status, 503);
+  assert.equal(conflictOf(await call(header)), 'payment_identifier_conflict');
+  assert.deepEqual(calls, { settle: 1, handler: 1 });
 });
