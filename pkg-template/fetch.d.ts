@@ -54,8 +54,8 @@ export interface PaymentEventFields {
   /** approved: true when no onPaymentRequired was asked. */
   automatic?: boolean;
   /**
-   * approved: true when the call's `paymentId` was paid by this fetch before for the same purchase,
-   * and that payment is sent again (not asked, signed or counted again).
+   * approved, settled, failed: true when the call's `paymentId` was paid by this fetch before for the
+   * same purchase, and that payment is sent again (not signed or counted again).
    */
   sentAgain?: boolean;
   /** signed, for payments the client makes itself (seed dialects): the hash / signature / facilitator txId. */

@@ -4,7 +4,7 @@
 //! which can never be charged twice (its nonce, or its transaction, is single-use),
 //! so a server that deduplicates ids answers it with what the first one bought.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
 /// How many payments are kept; past that the oldest goes.
 const MAX_KEPT: usize = 256;
@@ -26,6 +26,8 @@ struct Sent {
 #[derive(Default)]
 pub(crate) struct SentPayments {
     sent: VecDeque<Sent>,
+    /// The ids a call is paying under right now (asking, signing, sending).
+    paying: HashSet<String>,
 }
 
 impl SentPayments {
@@ -51,6 +53,16 @@ impl SentPayments {
             header,
             valid_until,
         });
+    }
+
+    /// Marks `id` as being paid under; false when a call already is.
+    pub(crate) fn start(&mut self, id: &str) -> bool {
+        self.paying.insert(id.to_owned())
+    }
+
+    /// The call paying under `id` has ended.
+    pub(crate) fn end(&mut self, id: &str) {
+        self.paying.remove(id);
     }
 
     /// Forgets the payment made under `id`: the server refused it, it is spent or void.
@@ -125,6 +137,16 @@ mod tests {
         );
         sent.forget(ID);
         assert_eq!(sent.find(ID, GET, "{\"amount\":\"1\"}", 150), None);
+    }
+
+    #[test]
+    fn one_call_at_a_time_pays_under_an_id() {
+        let mut sent = SentPayments::default();
+        assert!(sent.start(ID));
+        assert!(!sent.start(ID));
+        assert!(sent.start("another_task_00000001"));
+        sent.end(ID);
+        assert!(sent.start(ID));
     }
 
     #[test]

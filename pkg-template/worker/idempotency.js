@@ -17,6 +17,9 @@ const MAX_KEPT_BODY = 256 * 1024;
 /** Headers of a kept answer that are not sent again: meant for the first request only, or recomputed. */
 const NOT_KEPT = /^(set-cookie|content-length|content-encoding|transfer-encoding)$/i;
 
+/** Request headers a kept answer is not matched on by its Vary: in the hash already, or CORS's own. */
+const UNVARIED = new Set(['origin', 'authorization', 'cookie', 'payment-signature', 'x-payment', 'accept-encoding']);
+
 const seconds = () => Math.floor(Date.now() / 1000);
 const hex = (bytes) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
 
@@ -44,7 +47,7 @@ export async function byPaymentId(request, routeConfig, decision, store, options
   // Until then the id stays taken whatever happens: the payment may settle until it expires, and a
   // handler and a slow /settle take their time.
   const claimed = Math.max(decision.expiresAt, seconds() + CLAIM_SECONDS);
-  if (await store.reserve(key, claimed)) return { claim: claimOf(store, key, hash, ttl, claimed) };
+  if (await store.reserve(key, claimed)) return { claim: claimOf(store, key, hash, ttl, claimed, request) };
   const kept = await store.recall(key);
   if (kept === undefined || kept === null) {
     return conflict(request, options, 'payment_in_progress', 'a payment with this payment-identifier id is being served; try again shortly', true);
@@ -52,6 +55,9 @@ export async function byPaymentId(request, routeConfig, decision, store, options
   if (kept.hash !== hash) {
     return conflict(request, options, 'payment_identifier_conflict', 'this payment-identifier id was used by another payment');
   }
+  // An answer that varies on other request headers (its Vary) is only for a request that has them too.
+  const varies = (kept.answer?.vary ?? []).some(([name, value]) => (request.headers.get(name) ?? '') !== value);
+  if (varies) return conflict(request, options, 'payment_identifier_conflict', 'this payment was made for another request');
   if (kept.answer) return { response: keptResponse(kept.answer, request, options) };
   if (kept.state === 'serving') {
     return conflict(request, options, 'payment_in_progress', 'this payment is being served; try again shortly', true);
@@ -68,7 +74,7 @@ export async function byPaymentId(request, routeConfig, decision, store, options
  * keep, or null for none; returns the Response to send), `unknown()` when /settle failed without an answer (the
  * payment may have settled: the id stays taken), `release()` when nothing was charged.
  */
-function claimOf(store, key, hash, ttl, claimed) {
+function claimOf(store, key, hash, ttl, claimed, request) {
   const remember = async (value) => {
     // A state that is not final ('serving', 'unknown') lasts at least as long as the claim: a short
     // ttlSeconds must not free an id whose payment may still settle, or whose answer is being made.
@@ -97,20 +103,22 @@ function claimOf(store, key, hash, ttl, claimed) {
         return null;
       }
       // A server error (settled first, with settleBeforeHandler) is not kept as what was bought.
+      // Nor is one that varies on everything (Vary: *), which no request can be told to match.
       const length = Number(response.headers.get('content-length') ?? NaN);
-      if (response.status >= 500 || length > MAX_KEPT_BODY) {
+      const anything = (response.headers.get('vary') ?? '').split(',').some((n) => n.trim() === '*');
+      if (response.status >= 500 || length > MAX_KEPT_BODY || anything) {
         waitUntil(remember({ state: 'settled' }));
         return response;
       }
       if (response.body === null) {
-        waitUntil(remember({ state: 'settled', answer: answerOf(response, '') }));
+        waitUntil(remember({ state: 'settled', answer: answerOf(response, '', request) }));
         return response;
       }
       waitUntil(new Promise((resolve) => {
         finished = resolve;
       }));
       return new Response(copying(response.body, (bytes) => {
-        const kept = bytes === null ? { state: 'settled' } : { state: 'settled', answer: answerOf(response, base64(bytes)) };
+        const kept = bytes === null ? { state: 'settled' } : { state: 'settled', answer: answerOf(response, base64(bytes), request) };
         const done = remember(kept);
         finished(done);
         return done;
@@ -119,10 +127,15 @@ function claimOf(store, key, hash, ttl, claimed) {
   };
 }
 
-/** What is kept of an answer: status and headers (less NOT_KEPT), and the body as base64. */
-function answerOf(response, body) {
+/**
+ * What is kept of an answer: status and headers (less NOT_KEPT), the body as base64, and the values
+ * the request had of the headers its Vary names (those the hash does not cover already).
+ */
+function answerOf(response, body, request) {
   const headers = [...response.headers].filter(([name]) => !NOT_KEPT.test(name));
-  return { status: response.status, statusText: response.statusText, headers, body };
+  const names = (response.headers.get('vary') ?? '').split(',').map((n) => n.trim().toLowerCase()).filter((n) => n && !UNVARIED.has(n));
+  const vary = names.map((name) => [name, request.headers.get(name) ?? '']);
+  return { status: response.status, statusText: response.statusText, headers, body, vary };
 }
 
 /** The kept answer for a resent payment, with this request's CORS as the first answer had them. */
@@ -166,9 +179,12 @@ function copying(stream, done) {
         return;
       }
       if (chunks !== null) {
-        length += step.value.byteLength;
-        if (length > MAX_KEPT_BODY) tell(null);
-        else chunks.push(step.value);
+        // Kept as bytes, copied (a producer may reuse its buffer): any view or ArrayBuffer a
+        // runtime accepts in a body; anything else (a string) is not kept.
+        const bytes = bytesOf(step.value);
+        length += bytes?.byteLength ?? 0;
+        if (bytes === null || length > MAX_KEPT_BODY) tell(null);
+        else chunks.push(bytes.slice());
       }
       controller.enqueue(step.value);
     },
@@ -177,6 +193,13 @@ function copying(stream, done) {
       return reader.cancel(reason);
     },
   });
+}
+
+/** A body chunk's bytes, or null for a chunk that is not bytes. */
+function bytesOf(chunk) {
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  return null;
 }
 
 /** `chunks` (of `length` bytes in all) as one array. */

@@ -79,6 +79,9 @@ impl fmt::Display for Error {
                 )
             }
             Error::PaymentRejected => f.write_str("the payment was not approved"),
+            Error::PaymentInProgress => f.write_str(
+                "another call is paying under this paymentId: wait for it, then call again (its payment is then sent again)",
+            ),
             Error::InvalidRouteConfig { reason } => write!(f, "invalid route config: {reason}"),
             Error::UnsafeRedirect { method } => write!(
                 f,

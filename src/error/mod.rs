@@ -232,6 +232,8 @@ pub enum Error {
     },
     /// The approval callback (`onPaymentRequired`) declined the payment.
     PaymentRejected,
+    /// Another call of the same paying fetch is paying under the same `paymentId`.
+    PaymentInProgress,
     /// An on-chain transaction the client sent failed (reverted, or an error status).
     TransactionFailed {
         /// The transaction hash or signature.
@@ -329,6 +331,7 @@ impl Error {
             Error::PaymentLimitExceeded { .. } => "PAYMENT_LIMIT_EXCEEDED",
             Error::BudgetExceeded { .. } => "BUDGET_EXCEEDED",
             Error::PaymentRejected => "PAYMENT_REJECTED",
+            Error::PaymentInProgress => "PAYMENT_IN_PROGRESS",
             Error::InvalidRouteConfig { .. } => "INVALID_ROUTE_CONFIG",
             Error::UnsafeRedirect { .. } => "UNSAFE_REDIRECT",
             Error::InvalidTransaction { .. } => "INVALID_TRANSACTION",

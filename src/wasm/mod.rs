@@ -3,6 +3,7 @@
 //! Every export takes and returns plain JS values; every failure is thrown as an
 //! `Error` whose `name` is `"X402Error"` and whose `code` is [`Error::code`].
 
+mod again;
 mod approval;
 mod caller;
 mod codec;

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use web_sys::Response;
 
+use super::again::{Paying, marked, purchase_of};
 use super::convert::{js_to_json, read, view_to_js};
 use super::error::{code_of, invalid_argument, is_x402_error, to_js};
 use super::evm::{SignInputs, now_seconds, random_memo, random_nonce, sign_for};
@@ -92,9 +93,21 @@ impl Inner {
             let purchase = purchase_of(call)?;
             self.sent.borrow().find(id, &purchase, &raw, now_seconds())
         });
+        let sent_again = again.is_some();
         let outcome = match again {
-            Some(header) => self.send_again(call, requirement, header).await,
-            None => self.pay_once(call, &chosen).await.map_err(refused)?,
+            Some(header) => self.send_again(call, &chosen, header).await,
+            None => {
+                // One call at a time pays under an id: two would both be asked, signed and
+                // counted, and a deduplicating server would take one and refuse the other.
+                let _paying = match hooks.payment_id.as_deref() {
+                    Some(id) => Some(
+                        Paying::start(&self.sent, id)
+                            .ok_or_else(|| refused(Error::PaymentInProgress))?,
+                    ),
+                    None => None,
+                };
+                self.pay_once(call, &chosen).await.map_err(refused)?
+            }
         };
         match outcome {
             Ok((response, receipt)) => {
@@ -112,12 +125,10 @@ impl Inner {
                     receipt.one_ly = one_ly_metadata(&response).await;
                 }
                 let kind = if receipt.success { "settled" } else { "failed" };
-                self.emit(
-                    hooks,
-                    kind,
-                    Some(requirement),
-                    || json!({ "receipt": receipt, "status": status_or_zero(&response) }),
-                );
+                self.emit(hooks, kind, Some(requirement), || {
+                    let about = json!({ "receipt": receipt, "status": status_or_zero(&response) });
+                    marked(about, sent_again)
+                });
                 remember_receipt(&response, &receipt);
                 Ok(response.into())
             }
@@ -162,31 +173,6 @@ impl Inner {
             self.ledger.borrow_mut().commit(reservation, now_ms());
         }
         Ok(outcome)
-    }
-
-    /// Sends the payment made earlier under the call's paymentId again.
-    async fn send_again(
-        &self,
-        call: &Call<'_>,
-        requirement: &Requirement,
-        header: (&'static str, String),
-    ) -> Result<(Response, Option<Receipt>), Settled> {
-        self.emit(
-            call.hooks,
-            "approved",
-            Some(requirement),
-            || json!({ "automatic": true, "sentAgain": true }),
-        );
-        call.request.check_aborted().map_err(Settled::No)?;
-        let retry = call
-            .request
-            .retry(call.first, &[header])
-            .map_err(Settled::No)?;
-        let response = call_fetch(&self.fetch, self.native, &retry)
-            .await
-            .map_err(Settled::Unknown)?;
-        let receipt = read_receipt(&response, call.challenge.dialect);
-        Ok((response, receipt))
     }
 
     /// The `failed` event of a call that rejects with `error` (`spent` as the event
@@ -248,15 +234,17 @@ impl Inner {
             })
     }
 
-    async fn approve_sign_and_retry(
+    /// Asks the call's (or the wrapper's) `onPaymentRequired`, if any, and says what it
+    /// answered (`approved`, with `sentAgain` for a payment sent again, or `rejected`).
+    pub(super) async fn ask(
         &self,
         call: &Call<'_>,
         chosen: &Candidate<'_>,
-    ) -> Result<(Response, Option<Receipt>), Settled> {
+        sent_again: bool,
+    ) -> Result<(), Settled> {
         let Call {
             hooks,
             request,
-            first,
             challenge,
             origin,
             ..
@@ -286,15 +274,32 @@ impl Inner {
                 self.emit(hooks, "rejected", Some(requirement), || json!({}));
                 return Err(no(to_js(&Error::PaymentRejected)));
             }
-            self.emit(hooks, "approved", Some(requirement), || json!({}));
+            self.emit(hooks, "approved", Some(requirement), || {
+                marked(json!({}), sent_again)
+            });
         } else {
-            self.emit(
-                hooks,
-                "approved",
-                Some(requirement),
-                || json!({ "automatic": true }),
-            );
+            self.emit(hooks, "approved", Some(requirement), || {
+                marked(json!({ "automatic": true }), sent_again)
+            });
         }
+        Ok(())
+    }
+
+    async fn approve_sign_and_retry(
+        &self,
+        call: &Call<'_>,
+        chosen: &Candidate<'_>,
+    ) -> Result<(Response, Option<Receipt>), Settled> {
+        let Call {
+            hooks,
+            request,
+            first,
+            challenge,
+            ..
+        } = *call;
+        let requirement = chosen.requirement;
+        let no = Settled::No;
+        self.ask(call, chosen, false).await?;
         request.check_aborted().map_err(no)?;
         let wallet = self
             .wallet_for(requirement)
@@ -366,16 +371,6 @@ impl Inner {
         let receipt = read_receipt(&response, challenge.dialect);
         Ok((response, receipt))
     }
-}
-
-/// What a payment under a caller's id buys, for sending it again: the method and the
-/// URL the 402 came from (`None` when either cannot be read: nothing is sent again).
-fn purchase_of(call: &Call<'_>) -> Option<String> {
-    let method = call.request.request().ok()?.method();
-    Some(format!(
-        "{method} {}",
-        call.request.url_of(call.first).ok()?
-    ))
 }
 
 /// The clock of the budget's windows: Unix milliseconds.

@@ -5,7 +5,8 @@
 // A test Worker is generated from a list of middleware configs (JSON, baked into the script), each
 // with `store: 'memory' | 'do'` (memoryReplayStore() built at module scope, or
 // durableObjectReplayStore(env.REPLAY) built on first request) and any paymentRequired options.
-// The handler answers WEATHER and counts its calls; GET /__stats returns
+// The handler answers WEATHER (under /chunks/<arraybuffer|dataview|uint16>, streamed in chunks of
+// that kind) and counts its calls; GET /__stats returns
 // { handled, startup } (startup: what the module did while it was being evaluated).
 import assert from 'node:assert/strict';
 import { cpSync, writeFileSync } from 'node:fs';
@@ -99,6 +100,20 @@ async function handler(request) {
   const url = new URL(request.url);
   stats.handled += 1;
   stats.handledPaths.push(url.pathname);
+  // /chunks/<kind>: the answer streamed as chunks of another kind than Uint8Array (workerd takes them).
+  const kind = url.pathname.startsWith('/chunks/') ? url.pathname.slice(8) : undefined;
+  if (kind) {
+    const text = new TextEncoder().encode(JSON.stringify({ ...WEATHER, path: url.pathname, run: stats.handled }));
+    const chunk = { arraybuffer: () => text.slice().buffer, dataview: () => new DataView(text.slice().buffer),
+      uint16: () => new Uint16Array(text.slice(0, text.length - (text.length % 2)).buffer) }[kind];
+    return new Response(new ReadableStream({
+      start(controller) {
+        controller.enqueue(chunk());
+        if (text.length % 2 === 1 && kind === 'uint16') controller.enqueue(text.slice(-1));
+        controller.close();
+      },
+    }), { headers: { 'content-type': 'application/json' } });
+  }
   return Response.json({ ...WEATHER, path: url.pathname });
 }
 

@@ -35,6 +35,7 @@ async function setup(t, store = 'memory') {
       routes: {
         'GET /weather': route({ required: true }),
         'GET /premium/*': route(true),
+        'GET /chunks/*': route(true),
         'GET /plain': route(false),
       },
       facilitator: { url: chain.facilitator.url },
@@ -198,6 +199,64 @@ test('our wrapFetch sends the same payment again for a repeated paymentId after 
   assert.equal(elsewhere.status, 409, await elsewhere.text());
   assert.notEqual(sent.at(-1), sent[0]);
   assert.equal(facilitator.calls.settle, 2);
+});
+
+test('an answer streamed in ArrayBuffer, DataView or Uint16Array chunks is kept byte for byte', async (t) => {
+  const setupped = await setup(t);
+  const { worker: helper } = setupped;
+  const { wallet } = await ourPayer(t, setupped);
+  for (const kind of ['arraybuffer', 'dataview', 'uint16']) {
+    const path = `/chunks/${kind}`;
+    const { header } = await paymentFor(helper, path, wallet, `chunk_kind_${kind}_000001`);
+    const first = await send(helper, path, header);
+    const text = await first.text();
+    assert.equal(first.status, 200, text);
+    const again = await send(helper, path, header);
+    assert.equal(again.status, 200);
+    assert.equal(await again.text(), text, kind);
+    assert.equal(JSON.parse(text).path, path);
+  }
+});
+
+test('our wrapFetch: a second call under a paymentId while the first is paying is PAYMENT_IN_PROGRESS; a payment sent again is asked about again', async (t) => {
+  const setupped = await setup(t);
+  const { token, facilitator, worker: helper } = setupped;
+  const wallet = x402.evmPrivateKeyWallet(generatePrivateKey());
+  t.after(() => wallet.free());
+  await mint(token, wallet.address, MINTED);
+  let unreachable = false; // the paid request fails before reaching the Worker
+  const through = viaWorker(helper);
+  const pay = x402.wrapFetch(async (input, init) => {
+    const request = new Request(input, init);
+    if (unreachable && request.headers.has('payment-signature')) throw new TypeError('fetch failed: connect ECONNREFUSED');
+    return through(request);
+  }, {
+    wallets: [wallet],
+    policy: { assets: [{ network: NETWORK, asset: token.address, decimals: 6, symbol: 'USDC', usd: true, maxPerPayment: '1000000' }] },
+  });
+  const paymentId = 'in_progress_task_000001';
+  let approve;
+  const asked = new Promise((resolve) => { approve = resolve; });
+  let answer;
+  const first = pay('http://127.0.0.1/weather', undefined, {
+    paymentId, onPaymentRequired: () => new Promise((resolve) => { answer = resolve; approve(); }),
+  });
+  await asked;
+  await assert.rejects(pay('http://127.0.0.1/weather', undefined, { paymentId }), (e) => e.code === 'PAYMENT_IN_PROGRESS');
+  unreachable = true;
+  answer(true);
+  await assert.rejects(first, /ECONNREFUSED/);
+  unreachable = false;
+  // The payment never reached the Worker: sending it again would settle it, so the call is asked.
+  await assert.rejects(pay('http://127.0.0.1/weather', undefined, { paymentId, onPaymentRequired: () => false }),
+    (e) => e.code === 'PAYMENT_REJECTED');
+  assert.equal(facilitator.calls.settle, 0);
+  const events = [];
+  const sent = await pay('http://127.0.0.1/weather', undefined, { paymentId, onPaymentRequired: () => true, onEvent: (e) => events.push(e) });
+  await assertServedWeather(sent);
+  assert.deepEqual(events.filter((e) => e.sentAgain).map((e) => e.type), ['approved', 'settled']);
+  assert.equal(events.filter((e) => e.type === 'signed').length, 0);
+  assert.equal(facilitator.calls.settle, 1);
 });
 
 test('the official @x402/fetch client with appendPaymentIdentifierToExtensions: a second payment under its id is refused, one charge', async (t) => {
@@ -463,5 +522,20 @@ test('settleBeforeHandler and a 5xx answer: paid, not kept as what was bought (t
   const header = await payment('settled_then_503_00001');
   assert.equal((await call(header)).status, 503);
   assert.equal(conflictOf(await call(header)), 'payment_identifier_conflict');
+  assert.deepEqual(calls, { settle: 1, handler: 1 });
+});
+
+test('a kept answer that varies on another request header (its Vary) is only for a request with the same value', async (t) => {
+  const { call, payment, calls } = nodeMiddleware(t, {
+    settle: settled,
+    handler: () => Response.json({ account: 'data of alice-key' }, { headers: { Vary: 'X-Api-Key' } }),
+  });
+  const header = await payment('varies_on_api_key_0001');
+  assert.equal((await call(header, { 'X-Api-Key': 'alice-key' })).status, 200);
+  assert.equal(conflictOf(await call(header)), 'payment_identifier_conflict');
+  assert.equal(conflictOf(await call(header, { 'X-Api-Key': 'mallory' })), 'payment_identifier_conflict');
+  const again = await call(header, { 'X-Api-Key': 'alice-key' });
+  assert.equal(again.status, 200);
+  assert.deepEqual(JSON.parse(again.body.toString()), { account: 'data of alice-key' });
   assert.deepEqual(calls, { settle: 1, handler: 1 });
 });

@@ -1,0 +1,78 @@
+//! Paying again under a caller's `paymentId` (the x402 `payment-identifier`
+//! extension): the payment this paying fetch made for the same purchase is sent again
+//! (see [`crate::resend`]), and one call at a time pays under an id.
+
+use serde_json::Value;
+use web_sys::Response;
+
+use super::fetch::{Call, Inner, Settled};
+use super::receipts::{Receipt, read_receipt};
+use super::request::call_fetch;
+use crate::select::Candidate;
+
+impl Inner {
+    /// Sends the payment made earlier under the call's paymentId again, once approved (it
+    /// may not have reached the server the first time: sending it may settle it).
+    pub(super) async fn send_again(
+        &self,
+        call: &Call<'_>,
+        chosen: &Candidate<'_>,
+        header: (&'static str, String),
+    ) -> Result<(Response, Option<Receipt>), Settled> {
+        self.ask(call, chosen, true).await?;
+        call.request.check_aborted().map_err(Settled::No)?;
+        let retry = call
+            .request
+            .retry(call.first, &[header])
+            .map_err(Settled::No)?;
+        let response = call_fetch(&self.fetch, self.native, &retry)
+            .await
+            .map_err(Settled::Unknown)?;
+        let receipt = read_receipt(&response, call.challenge.dialect);
+        Ok((response, receipt))
+    }
+}
+
+/// An event's fields, with `sentAgain: true` for a payment sent again.
+pub(super) fn marked(mut about: Value, sent_again: bool) -> Value {
+    if let (true, Value::Object(fields)) = (sent_again, &mut about) {
+        fields.insert("sentAgain".into(), Value::Bool(true));
+    }
+    about
+}
+
+/// A call paying under a caller's id: the id is free again when it ends, however.
+pub(super) struct Paying<'a> {
+    sent: &'a std::cell::RefCell<crate::resend::SentPayments>,
+    id: String,
+}
+
+impl<'a> Paying<'a> {
+    pub(super) fn start(
+        sent: &'a std::cell::RefCell<crate::resend::SentPayments>,
+        id: &str,
+    ) -> Option<Self> {
+        sent.borrow_mut().start(id).then(|| Paying {
+            sent,
+            id: id.to_owned(),
+        })
+    }
+}
+
+impl Drop for Paying<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut sent) = self.sent.try_borrow_mut() {
+            sent.end(&self.id);
+        }
+    }
+}
+
+/// What a payment under a caller's id buys, for sending it again: the method and the
+/// URL the 402 came from (`None` when either cannot be read: nothing is sent again).
+pub(super) fn purchase_of(call: &Call<'_>) -> Option<String> {
+    let method = call.request.request().ok()?.method();
+    Some(format!(
+        "{method} {}",
+        call.request.url_of(call.first).ok()?
+    ))
+}
