@@ -5,6 +5,12 @@ import type { PaymentReceipt, Policy, Requirement, WrapFetchOptions, WrappableFe
 /** A fetch function: what the provider wraps and what the hooks return. */
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
+/**
+ * useX402Fetch's fetch: `options.paymentId` is the payment's idempotency key, sent where the server
+ * declares the x402 `payment-identifier` extension (as wrapFetch's per-call `paymentId`).
+ */
+export type X402FetchFunction = (input: string | URL | Request, init?: RequestInit, options?: { paymentId?: string }) => Promise<Response>;
+
 export interface X402ProviderProps {
   /** The wallets payments may use (default none: every 402 then fails with NO_MATCHING_REQUIREMENT). */
   wallets?: WrapFetchOptions['wallets'];
@@ -84,7 +90,7 @@ export interface X402FetchState {
    * Stable while the provider's wallets, policy, rpc, facilitators and transactionTimeout are (its
    * functions may change). Rejects like wrapFetch's fetch.
    */
-  fetch: FetchFunction;
+  fetch: X402FetchFunction;
   /**
    * 'idle' before and during a request that needs no payment (and after one aborted before its
    * payment went out); 'awaiting-approval' while `pendingPayment` is set; 'signing' once approved;

@@ -55,13 +55,14 @@ export const isSettingsChange = (error) => SETTINGS_CHANGES.has(error);
  */
 export function useX402Fetch() {
   const { send, state } = usePayingFetch();
-  const fetch = useCallback((input, init) => send(input, init), [send]);
+  const fetch = useCallback((input, init, options) => send(input, init, undefined, options), [send]);
   return { fetch, ...state };
 }
 
 /**
- * What useX402Fetch is built on: `send(input, init, tap)` is its fetch, where `tap` (optional)
- * hears the request's events too; `context` is the provider's.
+ * What useX402Fetch is built on: `send(input, init, tap, options)` is its fetch, where `tap`
+ * (optional) hears the request's events too and `options.paymentId` is the payment's idempotency
+ * key (see wrapFetch); `context` is the provider's.
  */
 export function usePayingFetch() {
   const context = useContext(X402Context);
@@ -92,7 +93,7 @@ export function usePayingFetch() {
   }, [context.settings]);
 
   const send = useCallback(
-    (input, init, tap) => {
+    (input, init, tap, options) => {
       const signal = init?.signal ?? input?.signal;
       // Already aborted: nothing starts, and the state of the request running stays as it is.
       if (signal?.aborted) return Promise.reject(signal.reason);
@@ -147,7 +148,9 @@ export function usePayingFetch() {
         if (decision && answer.current === decision) answer.current = null;
       };
       set(IDLE);
-      return context.fetch(input, init, { onPaymentRequired: owner.ask, onEvent: owner.event }).then(
+      // A caller's paymentId (payment-identifier) goes to the core, which checks it.
+      const keyed = options?.paymentId === undefined ? {} : { paymentId: options.paymentId };
+      return context.fetch(input, init, { onPaymentRequired: owner.ask, onEvent: owner.event, ...keyed }).then(
         (response) => {
           settle();
           return response;

@@ -23,7 +23,7 @@ export function usdcOnBase(amount) {
 }
 
 /**
- * `routes`: { '/path': { price?: atomic amount, body: string | object, type?: content-type } }.
+ * `routes`: { '/path': { price?: atomic amount, body: string | object, type?: content-type, extensions? } }.
  * Returns { fetch, url(path), requests, payments, holdPaid() }: `requests` holds every request as
  * { path, paid }, `payments` the verified payments; holdPaid() returns a gate that the next paid
  * response waits for.
@@ -51,6 +51,7 @@ export function fakeServer(routes) {
         error,
         resource: { url: request.url, description: `paid ${path}`, mimeType: type },
         accepts: [requirement],
+        ...(route.extensions ? { extensions: route.extensions } : {}),
       };
       return new Response(JSON.stringify(required), {
         status: 402,

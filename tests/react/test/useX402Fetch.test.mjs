@@ -151,6 +151,25 @@ test(`React ${reactVersion}: the provider's budget counts the payments of every 
   assert.deepEqual(server.payments.map((p) => p.path), ['/a']);
 });
 
+test(`React ${reactVersion}: fetch(url, init, { paymentId }) sends that payment-identifier id where the server declares it`, async (t) => {
+  const declared = { 'payment-identifier': { info: { required: true } } };
+  const server = fakeServer({ '/order': { price: CENT, body: 'ok', extensions: declared }, '/plain': { price: CENT, body: 'ok' } });
+  const hook = probe(useX402Fetch);
+  await mountProvider(t, server, [hook], { policy: { maxPerPayment: '1' }, onPaymentRequired: () => true });
+  for (const path of ['/order', '/plain']) {
+    const { done } = await inAct(() => hook.latest.fetch(server.url(path), undefined, { paymentId: 'react_order_0000000001' }));
+    await until(() => hook.latest.pendingPayment !== null || hook.latest.status === 'settled');
+    if (hook.latest.pendingPayment) await inAct(() => hook.latest.pendingPayment.approve());
+    assert.equal((await done).value.status, 200);
+  }
+  assert.deepEqual(server.payments.map((p) => p.payment.extensions?.['payment-identifier']?.info ?? null), [
+    { required: true, id: 'react_order_0000000001' },
+    null,
+  ]);
+  const { done } = await inAct(() => hook.latest.fetch(server.url('/order'), undefined, { paymentId: 'short' }));
+  assert.equal((await done).error.code, 'INVALID_ARGUMENT');
+});
+
 test(`React ${reactVersion}: a component's newer request declines its older open question`, async (t) => {
   const server = fakeServer({ '/a': { price: CENT, body: 'a' }, '/b': { price: CENT, body: 'b' } });
   const hook = probe(useX402Fetch);
