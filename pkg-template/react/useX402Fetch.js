@@ -72,6 +72,7 @@ export function usePayingFetch() {
   const live = useRef(true);
   const answer = useRef(null); // resolves the open approval question
   const latest = useRef(0); // the id of this component's newest request: only it moves the state
+  const paying = useRef(new Set()); // the paymentIds of this component's requests under way
 
   useEffect(() => {
     live.current = true;
@@ -97,6 +98,12 @@ export function usePayingFetch() {
       const signal = init?.signal ?? input?.signal;
       // Already aborted: nothing starts, and the state of the request running stays as it is.
       if (signal?.aborted) return Promise.reject(signal.reason);
+      // A request under a paymentId this component is paying under already (a second click) is
+      // refused as the core would, but without taking the state over from the one that pays.
+      const keyed = options?.paymentId === undefined ? {} : { paymentId: options.paymentId };
+      if (keyed.paymentId !== undefined && paying.current.has(keyed.paymentId)) {
+        return Promise.reject(new X402Error('another request of this component is paying under this paymentId: wait for it', 'PAYMENT_IN_PROGRESS'));
+      }
       const id = ++latest.current;
       const began = context.settings;
       // An older request's open question is declined: its state is no longer shown.
@@ -149,14 +156,18 @@ export function usePayingFetch() {
       };
       set(IDLE);
       // A caller's paymentId (payment-identifier) goes to the core, which checks it.
-      const keyed = options?.paymentId === undefined ? {} : { paymentId: options.paymentId };
+      if (keyed.paymentId !== undefined) paying.current.add(keyed.paymentId);
+      const done = () => {
+        settle();
+        if (keyed.paymentId !== undefined) paying.current.delete(keyed.paymentId);
+      };
       return context.fetch(input, init, { onPaymentRequired: owner.ask, onEvent: owner.event, ...keyed }).then(
         (response) => {
-          settle();
+          done();
           return response;
         },
         (error) => {
-          settle();
+          done();
           // A request its caller aborted before anything was paid is simply over; once the payment
           // went out, it may still settle: the abort is an error, not a return to 'idle'.
           // Once it went out, it may have settled, unless its last event said what it spent.

@@ -17,6 +17,9 @@ const MAX_KEPT_BODY = 256 * 1024;
 /** Headers of a kept answer that are not sent again: meant for the first request only, or recomputed. */
 const NOT_KEPT = /^(set-cookie|content-length|content-encoding|transfer-encoding)$/i;
 
+/** A header name: RFC 9110 token characters, less `*` (Vary: * is not a name). */
+const TOKEN = /^[!#$%&'+.^_`|~0-9A-Za-z-]+$/;
+
 /** Request headers a kept answer is not matched on by its Vary: in the hash already, or CORS's own. */
 const UNVARIED = new Set(['origin', 'authorization', 'cookie', 'payment-signature', 'x-payment', 'accept-encoding']);
 
@@ -103,9 +106,10 @@ function claimOf(store, key, hash, ttl, claimed, request) {
         return null;
       }
       // A server error (settled first, with settleBeforeHandler) is not kept as what was bought.
-      // Nor is one that varies on everything (Vary: *), which no request can be told to match.
+      // Nor is one that varies on everything (Vary: *) or on what is no header name: no request can
+      // be told to match it.
       const length = Number(response.headers.get('content-length') ?? NaN);
-      const anything = (response.headers.get('vary') ?? '').split(',').some((n) => n.trim() === '*');
+      const anything = (response.headers.get('vary') ?? '').split(',').some((n) => !TOKEN.test(n.trim()) && n.trim() !== '');
       if (response.status >= 500 || length > MAX_KEPT_BODY || anything) {
         waitUntil(remember({ state: 'settled' }));
         return response;

@@ -41,20 +41,26 @@ pub(super) fn marked(mut about: Value, sent_again: bool) -> Value {
     about
 }
 
-/// A call paying under a caller's id: the id is free again when it ends, however.
+/// A call paying under a caller's id: the id is free again when it ends, however (and,
+/// through `holding`, when JS threw part-way and the call was abandoned: see `wrap_fetch`).
 pub(super) struct Paying<'a> {
     sent: &'a std::cell::RefCell<crate::resend::SentPayments>,
     id: String,
+    holding: std::rc::Rc<std::cell::Cell<bool>>,
 }
 
 impl<'a> Paying<'a> {
     pub(super) fn start(
         sent: &'a std::cell::RefCell<crate::resend::SentPayments>,
         id: &str,
+        holding: &std::rc::Rc<std::cell::Cell<bool>>,
     ) -> Option<Self> {
-        sent.borrow_mut().start(id).then(|| Paying {
+        let started = sent.borrow_mut().start(id);
+        holding.set(started);
+        started.then(|| Paying {
             sent,
             id: id.to_owned(),
+            holding: std::rc::Rc::clone(holding),
         })
     }
 }
@@ -63,6 +69,7 @@ impl Drop for Paying<'_> {
     fn drop(&mut self) {
         if let Ok(mut sent) = self.sent.try_borrow_mut() {
             sent.end(&self.id);
+            self.holding.set(false);
         }
     }
 }

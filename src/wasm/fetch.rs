@@ -74,11 +74,22 @@ pub fn wrap_fetch(fetch: Function, options: JsValue) -> Result<Function, JsValue
             // The call's open budget reservation: kept as spent if JS throws part-way (the
             // payment may have gone out), not held open for ever.
             let pending: Rc<Cell<Option<ReservationId>>> = Rc::default();
+            // And the paymentId it pays under, if it holds one: free for the next call.
+            let held = taken.as_ref().ok().and_then(|(_, hooks)| {
+                let id = hooks.payment_id.clone()?;
+                Some((id, Rc::clone(&hooks.holding)))
+            });
             let abandoned = {
                 let (ledger, pending) = (Rc::clone(&inner.ledger), Rc::clone(&pending));
+                let inner = Rc::clone(&inner);
                 move || {
                     if let (Some(id), Ok(mut ledger)) = (pending.take(), ledger.try_borrow_mut()) {
                         ledger.commit(id, now_millis() as u64);
+                    }
+                    if let (Some((id, holding)), Ok(mut sent)) = (held, inner.sent.try_borrow_mut())
+                        && holding.get()
+                    {
+                        sent.end(&id);
                     }
                 }
             };

@@ -86,8 +86,17 @@ impl Inner {
         };
         let requirement = chosen.requirement;
         self.precheck(challenge, requirement).map_err(refused)?;
+        // One call at a time pays under an id: two would both be asked (and signed, and
+        // counted), and a deduplicating server would take one and refuse the other.
+        let _paying = match hooks.payment_id.as_deref() {
+            Some(id) => Some(
+                Paying::start(&self.sent, id, &hooks.holding)
+                    .ok_or_else(|| refused(Error::PaymentInProgress))?,
+            ),
+            None => None,
+        };
         // The same purchase under the caller's paymentId, paid by this fetch before: its
-        // payment is sent again (it cannot be charged twice), unasked and not counted again.
+        // payment is sent again (it cannot be charged twice), not signed or counted again.
         let again = hooks.payment_id.as_deref().and_then(|id| {
             let raw = requirement.raw.to_string();
             let purchase = purchase_of(call)?;
@@ -96,18 +105,7 @@ impl Inner {
         let sent_again = again.is_some();
         let outcome = match again {
             Some(header) => self.send_again(call, &chosen, header).await,
-            None => {
-                // One call at a time pays under an id: two would both be asked, signed and
-                // counted, and a deduplicating server would take one and refuse the other.
-                let _paying = match hooks.payment_id.as_deref() {
-                    Some(id) => Some(
-                        Paying::start(&self.sent, id)
-                            .ok_or_else(|| refused(Error::PaymentInProgress))?,
-                    ),
-                    None => None,
-                };
-                self.pay_once(call, &chosen).await.map_err(refused)?
-            }
+            None => self.pay_once(call, &chosen).await.map_err(refused)?,
         };
         match outcome {
             Ok((response, receipt)) => {
@@ -139,7 +137,7 @@ impl Inner {
                     Settled::No(error) => (error, json!(false)),
                     Settled::Unknown(error) => (error, json!("unknown")),
                 };
-                self.emit_failed(hooks, Some(requirement), &error, spent);
+                self.emit_failed_marked(hooks, Some(requirement), &error, spent, sent_again);
                 Err(error)
             }
         }
@@ -184,6 +182,18 @@ impl Inner {
         error: &JsValue,
         spent: Value,
     ) {
+        self.emit_failed_marked(hooks, requirement, error, spent, false);
+    }
+
+    /// [`Self::emit_failed`], with `sentAgain: true` for a payment sent again.
+    fn emit_failed_marked(
+        &self,
+        hooks: &Hooks,
+        requirement: Option<&Requirement>,
+        error: &JsValue,
+        spent: Value,
+        sent_again: bool,
+    ) {
         // Only an X402Error's code is ours to report (its type is X402ErrorCode); a wallet's or
         // a runtime's own `code` stays on the error the call rejects with.
         let code = code_of(error).filter(|_| is_x402_error(error));
@@ -196,7 +206,7 @@ impl Inner {
             about.insert("spent".to_owned(), spent);
             about.extend(code.map(|c| ("error".to_owned(), Value::String(c))));
             about.extend(message.map(|m| ("message".to_owned(), Value::String(m))));
-            Value::Object(about)
+            marked(Value::Object(about), sent_again)
         });
     }
 

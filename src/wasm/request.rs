@@ -49,6 +49,8 @@ pub(crate) struct Hooks {
     pub(crate) approve: Option<Function>,
     pub(crate) on_event: Option<Function>,
     pub(crate) payment_id: Option<String>,
+    /// Whether this call holds `payment_id` (one call at a time pays under an id).
+    pub(crate) holding: std::rc::Rc<std::cell::Cell<bool>>,
 }
 
 impl Hooks {
@@ -68,6 +70,7 @@ impl Hooks {
             approve: callback(value, "onPaymentRequired")?,
             on_event: callback(value, "onEvent")?,
             payment_id: payment_id_option(&read(value, "paymentId")?)?,
+            holding: std::rc::Rc::default(),
         })
     }
 }

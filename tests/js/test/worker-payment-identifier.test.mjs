@@ -251,9 +251,23 @@ test('our wrapFetch: a second call under a paymentId while the first is paying i
   await assert.rejects(pay('http://127.0.0.1/weather', undefined, { paymentId, onPaymentRequired: () => false }),
     (e) => e.code === 'PAYMENT_REJECTED');
   assert.equal(facilitator.calls.settle, 0);
+  // Sent again and lost again: its failed event says so too.
+  const lost = [];
+  unreachable = true;
+  await assert.rejects(pay('http://127.0.0.1/weather', undefined, { paymentId, onEvent: (e) => lost.push(e) }), /ECONNREFUSED/);
+  unreachable = false;
+  assert.deepEqual(lost.filter((e) => e.sentAgain).map((e) => [e.type, e.spent]), [['approved', undefined], ['failed', 'unknown']]);
+  // While the payment sent again is at the server (its /settle held), another call under the id is refused at once.
   const events = [];
-  const sent = await pay('http://127.0.0.1/weather', undefined, { paymentId, onPaymentRequired: () => true, onEvent: (e) => events.push(e) });
-  await assertServedWeather(sent);
+  const release = facilitator.hold();
+  const sending = pay('http://127.0.0.1/weather', undefined, { paymentId, onPaymentRequired: () => true, onEvent: (e) => events.push(e) });
+  while (facilitator.calls.settle === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  let asked2 = 0;
+  await assert.rejects(pay('http://127.0.0.1/weather', undefined, { paymentId, onPaymentRequired: () => { asked2 += 1; return true; } }),
+    (e) => e.code === 'PAYMENT_IN_PROGRESS');
+  assert.equal(asked2, 0);
+  release();
+  await assertServedWeather(await sending);
   assert.deepEqual(events.filter((e) => e.sentAgain).map((e) => e.type), ['approved', 'settled']);
   assert.equal(events.filter((e) => e.type === 'signed').length, 0);
   assert.equal(facilitator.calls.settle, 1);
@@ -370,7 +384,16 @@ function nodeMiddleware(t, { settle, handler, settleBeforeHandler = false, repla
     const paymentRequired = decodeJsonHeader(unpaid.headers.get('payment-required'));
     return encodeJsonHeader(await x402.createPaymentPayload(paymentRequired, 0, wallet, { paymentId }));
   };
-  return { call, respond, payment, calls };
+  /** A fetch whose requests the middleware answers (for wrapFetch). */
+  const fetchFn = (input, init) => {
+    const next = async () => {
+      calls.handler += 1;
+      return handler();
+    };
+    // What waitUntil is given ends once the answer's body has been read: not waited for here.
+    return middleware(new Request(input, init), {}, { waitUntil: () => {} }, next);
+  };
+  return { call, respond, payment, calls, fetchFn, wallet };
 }
 
 const settled = async (_payload, requirement) => ({ success: true, transaction: `0x${'ab'.repeat(32)}`, network: requirement.network });
@@ -538,4 +561,28 @@ test('a kept answer that varies on another request header (its Vary) is only for
   assert.equal(again.status, 200);
   assert.deepEqual(JSON.parse(again.body.toString()), { account: 'data of alice-key' });
   assert.deepEqual(calls, { settle: 1, handler: 1 });
+});
+
+test('a call abandoned part-way (JS threw inside it) frees its paymentId for the next call', async (t) => {
+  const { fetchFn, wallet } = nodeMiddleware(t, { settle: settled, handler: () => Response.json({ ok: true }) });
+  const pay = x402.wrapFetch(fetchFn, { wallets: [wallet], policy: { maxPerPayment: '1' } });
+  const hostile = Promise.resolve(true);
+  Object.defineProperty(hostile, 'constructor', { get() { throw new Error('boom'); } });
+  const paymentId = 'abandoned_call_0000001';
+  await assert.rejects(pay('https://api.example/x', undefined, { paymentId, onPaymentRequired: () => hostile }));
+  const next = await pay('https://api.example/x', undefined, { paymentId, onPaymentRequired: () => true });
+  assert.equal(next.status, 200);
+});
+
+test('an answer whose Vary names no header (a quoted or spaced name) is served once and not kept; nothing throws', async (t) => {
+  for (const vary of ['"Accept-Language"', 'Accept Language']) {
+    const { call, payment, calls } = nodeMiddleware(t, {
+      settle: settled, handler: () => Response.json({ ok: true }, { headers: { Vary: vary } }),
+    });
+    const header = await payment('odd_vary_header_000001');
+    const first = await call(header);
+    assert.equal(first.status, 200, vary);
+    assert.equal(conflictOf(await call(header)), 'payment_identifier_conflict', vary);
+    assert.deepEqual(calls, { settle: 1, handler: 1 });
+  }
 });

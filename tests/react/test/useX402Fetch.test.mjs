@@ -170,6 +170,22 @@ test(`React ${reactVersion}: fetch(url, init, { paymentId }) sends that payment-
   assert.equal((await done).error.code, 'INVALID_ARGUMENT');
 });
 
+test(`React ${reactVersion}: a second request under the paymentId being paid is PAYMENT_IN_PROGRESS and leaves the first its state`, async (t) => {
+  const server = fakeServer({ '/order': { price: CENT, body: 'ok', extensions: { 'payment-identifier': { info: { required: false } } } } });
+  const hook = probe(useX402Fetch);
+  await mountProvider(t, server, [hook]);
+  const paymentId = 'react_double_click_001';
+  const first = await inAct(() => hook.latest.fetch(server.url('/order'), undefined, { paymentId }));
+  await until(() => hook.latest.status === 'awaiting-approval');
+  const second = await inAct(() => hook.latest.fetch(server.url('/order'), undefined, { paymentId }));
+  assert.equal((await second.done).error.code, 'PAYMENT_IN_PROGRESS');
+  assert.equal(hook.latest.status, 'awaiting-approval');
+  await inAct(() => hook.latest.pendingPayment.approve());
+  assert.equal((await first.done).value.status, 200);
+  await until(() => hook.latest.status === 'settled');
+  assert.equal(server.payments.length, 1);
+});
+
 test(`React ${reactVersion}: a component's newer request declines its older open question`, async (t) => {
   const server = fakeServer({ '/a': { price: CENT, body: 'a' }, '/b': { price: CENT, body: 'b' } });
   const hook = probe(useX402Fetch);
