@@ -92,14 +92,19 @@ pub fn identify_payment<E>(
     Ok(())
 }
 
-/// The `payment-identifier` id a payment payload carries, if any.
-pub fn payment_id_of(payment: &Value) -> Option<&str> {
+/// The `payment-identifier` id a payment payload carries, if any (of any JSON type:
+/// the server side refuses one that is not a valid id).
+pub fn payment_id_value(payment: &Value) -> Option<&Value> {
     payment
         .get("extensions")?
         .get(PAYMENT_IDENTIFIER)?
         .get("info")?
-        .get("id")?
-        .as_str()
+        .get("id")
+}
+
+/// The `payment-identifier` id a payment payload carries, if it is a string.
+pub fn payment_id_of(payment: &Value) -> Option<&str> {
+    payment_id_value(payment)?.as_str()
 }
 
 /// The header to retry with: its name for the challenge's dialect, and its value.

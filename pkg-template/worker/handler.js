@@ -209,7 +209,7 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
     /** Frees the replay key of a payment that was not used (the handler failed), and its id. */
     release: unreserve,
     /** The middleware: keeps the answer to send again for this payment under its id (see claimOf). */
-    [KEEP]: claim ? (response, waitUntil) => claim.keep(response, waitUntil) : undefined,
+    [KEEP]: claim?.keep,
     failure,
   };
 }

@@ -166,12 +166,7 @@ impl<'a> Gate<'a> {
         let Some(required) = self.route.payment_identifier else {
             return Ok(None);
         };
-        let id = payment
-            .get("extensions")
-            .and_then(|extensions| extensions.get(crate::client::PAYMENT_IDENTIFIER))
-            .and_then(|extension| extension.get("info"))
-            .and_then(|info| info.get("id"));
-        match id {
+        match crate::client::payment_id_value(payment) {
             None | Some(Value::Null) if required => Err("payment_identifier_required"),
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(id)) if crate::client::is_payment_id(id) => Ok(Some(id.clone())),
