@@ -174,7 +174,8 @@ export interface WrapFetchOptions {
   transactionTimeout?: number;
   /**
    * Another paying fetch made by wrapFetch whose spending this one shares: the payments of both
-   * count against the budget limits of each (each checks its own policy's). A window counts the
+   * count against the budget limits of each (each checks its own policy's), and a payment made
+   * under a `paymentId` by either is sent again by the other for the same purchase. A window counts the
    * payments made since some sharing policy first had a window. Anything else is INVALID_ARGUMENT.
    */
   shareBudgetWith?: PayingFetch<unknown>;

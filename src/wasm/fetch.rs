@@ -55,8 +55,9 @@ pub(super) struct Inner {
     pub(super) transaction_timeout_ms: u32,
     /// How long one JSON-RPC call before signing may take (`options.rpcTimeout`).
     pub(super) rpc_timeout_ms: u32,
-    /// Payments made under callers' `paymentId`s, sent again for the same purchase.
-    pub(super) sent: RefCell<SentPayments>,
+    /// Payments made under callers' `paymentId`s, sent again for the same purchase;
+    /// shared, as the ledger, with the paying fetches of `shareBudgetWith`.
+    pub(super) sent: Rc<RefCell<SentPayments>>,
 }
 
 /// Wraps `fetch` so that x402 402 responses are paid by `options.wallets` under
@@ -64,7 +65,10 @@ pub(super) struct Inner {
 #[wasm_bindgen(js_name = wrapFetch)]
 pub fn wrap_fetch(fetch: Function, options: JsValue) -> Result<Function, JsValue> {
     let inner = Rc::new(Inner::new(fetch, &options)?);
-    let ledger = Rc::clone(&inner.ledger);
+    let spending = Spending {
+        ledger: Rc::downgrade(&inner.ledger),
+        sent: Rc::downgrade(&inner.sent),
+    };
     let closure =
         Closure::<dyn Fn(JsValue, JsValue, JsValue) -> Promise>::new(move |input, init, hooks| {
             let inner = Rc::clone(&inner);
@@ -102,52 +106,62 @@ pub fn wrap_fetch(fetch: Function, options: JsValue) -> Result<Function, JsValue
             )
         });
     let paying: Function = closure.into_js_value().unchecked_into();
-    register_ledger(&paying, &ledger);
+    register_spending(&paying, spending);
     Ok(paying)
 }
 
-thread_local! {
-    /// The ledgers of the paying fetches made so far, by id.
-    static LEDGERS: RefCell<Vec<(u32, Weak<RefCell<Ledger>>)>> = const { RefCell::new(Vec::new()) };
-    static NEXT_LEDGER: Cell<u32> = const { Cell::new(0) };
-    /// Each paying fetch (the function itself) to its ledger's id: only the functions
-    /// made here are found, not a look-alike or one from another copy of the package.
-    static LEDGER_OF: js_sys::WeakMap = js_sys::WeakMap::new();
+/// What paying fetches made with `shareBudgetWith` share: the ledger, and the payments
+/// made under callers' ids (a call under an id through the newer fetch sends the older
+/// one's payment again, rather than paying a second time for the same purchase).
+struct Spending {
+    ledger: Weak<RefCell<Ledger>>,
+    sent: Weak<RefCell<SentPayments>>,
 }
 
-fn register_ledger(paying: &Function, ledger: &Rc<RefCell<Ledger>>) {
-    let id = NEXT_LEDGER.with(|next| {
+/// A shared ledger and the payments made under callers' ids.
+type Shared = (Rc<RefCell<Ledger>>, Rc<RefCell<SentPayments>>);
+
+thread_local! {
+    /// The spending of the paying fetches made so far, by id.
+    static SPENDINGS: RefCell<Vec<(u32, Spending)>> = const { RefCell::new(Vec::new()) };
+    static NEXT_SPENDING: Cell<u32> = const { Cell::new(0) };
+    /// Each paying fetch (the function itself) to its spending's id: only the functions
+    /// made here are found, not a look-alike or one from another copy of the package.
+    static SPENDING_OF: js_sys::WeakMap = js_sys::WeakMap::new();
+}
+
+fn register_spending(paying: &Function, spending: Spending) {
+    let id = NEXT_SPENDING.with(|next| {
         next.set(next.get().wrapping_add(1));
         next.get()
     });
-    LEDGERS.with(|all| {
+    SPENDINGS.with(|all| {
         let mut all = all.borrow_mut();
-        all.retain(|(_, ledger)| ledger.strong_count() > 0);
-        all.push((id, Rc::downgrade(ledger)));
+        all.retain(|(_, each)| each.ledger.strong_count() > 0);
+        all.push((id, spending));
     });
-    LEDGER_OF.with(|map| map.set(paying.unchecked_ref(), &id.into()));
+    SPENDING_OF.with(|map| map.set(paying.unchecked_ref(), &id.into()));
 }
 
-/// `options.shareBudgetWith`: the ledger of another paying fetch made by wrapFetch,
+/// `options.shareBudgetWith`: the spending of another paying fetch made by wrapFetch,
 /// so that the payments of both count against the limits of each.
-fn shared_ledger(options: &JsValue) -> Result<Option<Rc<RefCell<Ledger>>>, JsValue> {
+fn shared_spending(options: &JsValue) -> Result<Option<Shared>, JsValue> {
     let other = read(options, "shareBudgetWith")?;
     if other.is_undefined() || other.is_null() {
         return Ok(None);
     }
     let id = match other.dyn_ref::<Object>() {
-        Some(other) => LEDGER_OF.with(|map| map.get(other)).as_f64(),
+        Some(other) => SPENDING_OF.with(|map| map.get(other)).as_f64(),
         None => None,
     };
-    let ledger = id.and_then(|id| {
-        LEDGERS.with(|all| {
-            all.borrow()
-                .iter()
-                .find(|(each, _)| f64::from(*each) == id)
-                .and_then(|(_, ledger)| ledger.upgrade())
+    let shared = id.and_then(|id| {
+        SPENDINGS.with(|all| {
+            let all = all.borrow();
+            let (_, spending) = all.iter().find(|(each, _)| f64::from(*each) == id)?;
+            Some((spending.ledger.upgrade()?, spending.sent.upgrade()?))
         })
     });
-    ledger.map(Some).ok_or_else(|| {
+    shared.map(Some).ok_or_else(|| {
         invalid_argument("options.shareBudgetWith must be a paying fetch returned by wrapFetch")
     })
 }
@@ -184,17 +198,21 @@ impl Inner {
                 })?;
             js(Policy::new(config))?
         };
+        let (ledger, sent) = match shared_spending(options)? {
+            Some((ledger, sent)) => {
+                ledger.borrow_mut().keep_for(&policy.budget);
+                (ledger, sent)
+            }
+            None => (
+                Rc::new(RefCell::new(Ledger::new(policy.budget.clone()))),
+                Rc::default(),
+            ),
+        };
         Ok(Inner {
             native: Object::is(&fetch, &super::global("fetch")),
             fetch,
             wallets,
-            ledger: match shared_ledger(options)? {
-                Some(ledger) => {
-                    ledger.borrow_mut().keep_for(&policy.budget);
-                    ledger
-                }
-                None => Rc::new(RefCell::new(Ledger::new(policy.budget.clone()))),
-            },
+            ledger,
             policy,
             approve: callback(options, "onPaymentRequired")?,
             on_event: callback(options, "onEvent")?,
@@ -207,7 +225,7 @@ impl Inner {
                 TRANSACTION_TIMEOUT_MS,
             )?,
             rpc_timeout_ms: ms_option(&read(options, "rpcTimeout")?, "rpcTimeout", RPC_MS)?,
-            sent: RefCell::default(),
+            sent,
         })
     }
 

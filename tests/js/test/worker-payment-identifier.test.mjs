@@ -201,6 +201,67 @@ test('our wrapFetch sends the same payment again for a repeated paymentId after 
   assert.equal(facilitator.calls.settle, 2);
 });
 
+test('a paying fetch made with shareBudgetWith (a provider\'s new settings) sends the older one\'s payment again for its id: charged once, counted once', async (t) => {
+  const { token, payTo, facilitator, worker: helper } = await setup(t);
+  const wallet = x402.evmPrivateKeyWallet(generatePrivateKey());
+  t.after(() => wallet.free());
+  await mint(token, wallet.address, MINTED);
+  let loseNextPaidAnswer = true;
+  let whilePaying = null; // run when a paid request arrives, before it goes on
+  const sent = [];
+  const through = viaWorker(helper);
+  const flaky = async (input, init) => {
+    const request = new Request(input, init);
+    const header = request.headers.get('payment-signature');
+    if (header) sent.push(header);
+    if (header && whilePaying) await whilePaying();
+    const response = await through(request);
+    if (header && loseNextPaidAnswer) {
+      loseNextPaidAnswer = false;
+      throw new TypeError('fetch failed: connection reset');
+    }
+    return response;
+  };
+  // A budget for one payment and a half: the payment sent again must not count a second time.
+  const policy = (maxPerPayment) => ({
+    budget: { total: '0.015' },
+    assets: [{ network: NETWORK, asset: token.address, decimals: 6, symbol: 'USDC', usd: true, maxPerPayment }],
+  });
+  const events = [];
+  const onEvent = (e) => events.push(e);
+  const first = x402.wrapFetch(flaky, { wallets: [wallet], policy: policy('1000000'), onEvent });
+  // As X402Provider makes one when its settings change: another policy, the spending shared.
+  const later = x402.wrapFetch(flaky, { wallets: [wallet], policy: policy('500000'), shareBudgetWith: first, onEvent });
+  const before = { payer: await balanceOf(token, wallet.address), payee: await balanceOf(token, payTo) };
+  const paymentId = 'agent_task_0000000077';
+  await assert.rejects(first('http://127.0.0.1/weather', undefined, { paymentId }), /connection reset/);
+  assert.equal(events.filter((e) => e.type === 'signed').length, 1);
+
+  // While the newer fetch sends the payment again, a call under the id through the older one is
+  // told to wait (one call at a time pays under an id, across fetches sharing their spending).
+  let meanwhile;
+  whilePaying = async () => {
+    whilePaying = null;
+    meanwhile = await first('http://127.0.0.1/weather', undefined, { paymentId }).then(
+      () => assert.fail('a second call under the id was paid'),
+      (error) => error,
+    );
+  };
+  await assertServedWeather(await later('http://127.0.0.1/weather', undefined, { paymentId }));
+  assert.equal(meanwhile?.code, 'PAYMENT_IN_PROGRESS', String(meanwhile?.stack));
+  assert.equal(sent.length, 2);
+  assert.equal(sent[1], sent[0], 'the newer fetch sent the same signed payment again');
+  assert.ok(events.some((e) => e.type === 'approved' && e.sentAgain === true));
+  assert.equal(events.filter((e) => e.type === 'signed').length, 1, 'nothing signed again');
+  assert.equal(facilitator.calls.settle, 1);
+  assert.equal((await helper.stats()).handled, 1);
+  // 0.01 of 0.015 spent, counted once: another purchase is over the shared budget.
+  await assert.rejects(later('http://127.0.0.1/weather', undefined, { paymentId: 'agent_task_0000000078' }), { code: 'BUDGET_EXCEEDED' });
+  assert.equal(sent.length, 2);
+  assert.equal(await balanceOf(token, wallet.address), before.payer - PRICE);
+  assert.equal(await balanceOf(token, payTo), before.payee + PRICE);
+});
+
 test('an answer streamed in ArrayBuffer, DataView or Uint16Array chunks is kept byte for byte', async (t) => {
   const setupped = await setup(t);
   const { worker: helper } = setupped;

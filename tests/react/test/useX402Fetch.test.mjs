@@ -186,6 +186,41 @@ test(`React ${reactVersion}: a second request under the paymentId being paid is 
   assert.equal(server.payments.length, 1);
 });
 
+test(`React ${reactVersion}: after the provider's settings change, a request under a paymentId sends the payment made before again`, async (t) => {
+  const server = fakeServer({ '/order': { price: CENT, body: 'ok', extensions: { 'payment-identifier': { info: { required: false } } } } });
+  // The first paid answer is lost on the way back (the server got the payment).
+  let lose = true;
+  const flaky = async (input, init) => {
+    const response = await server.fetch(input, init);
+    if (new Request(input, init).headers.has('payment-signature') && lose) {
+      lose = false;
+      throw new TypeError('fetch failed: connection reset');
+    }
+    return response;
+  };
+  const hook = probe(useX402Fetch);
+  const view = await mountProvider(t, { fetch: flaky }, [hook], { policy: { maxPerPayment: '0.05', budget: { total: '0.015' } } });
+  const paymentId = 'react_order_0000000077';
+  const order = async () => {
+    const { done } = await inAct(() => hook.latest.fetch(server.url('/order'), undefined, { paymentId }));
+    await until(() => hook.latest.status === 'awaiting-approval');
+    await inAct(() => hook.latest.pendingPayment.approve());
+    return done;
+  };
+  assert.match((await order()).error.message, /connection reset/);
+  const before = hook.latest.fetch;
+  // A new policy: the provider makes a new paying fetch, sharing the old one's spending.
+  await view.rerender([hook], { policy: { maxPerPayment: '0.10', budget: { total: '0.015' } } });
+  assert.notEqual(hook.latest.fetch, before);
+  assert.equal((await order()).value.status, 200);
+  await until(() => hook.latest.status === 'settled');
+  assert.equal(server.payments.length, 2);
+  assert.deepEqual(server.payments[1].payment, server.payments[0].payment, 'the same signed payment, sent again');
+  // Counted once: $0.005 of the budget is left.
+  const { done } = await inAct(() => hook.latest.fetch(server.url('/order'), undefined, { paymentId: 'react_order_0000000078' }));
+  assert.equal((await done).error.code, 'BUDGET_EXCEEDED');
+});
+
 test(`React ${reactVersion}: a component's newer request declines its older open question`, async (t) => {
   const server = fakeServer({ '/a': { price: CENT, body: 'a' }, '/b': { price: CENT, body: 'b' } });
   const hook = probe(useX402Fetch);
