@@ -167,5 +167,20 @@ export interface PaidResource<T = unknown> {
  * back (its question declined);
  * one the policy refused, or that was itself such a retry, only when the settings change in value
  * (not for a wallet adapter made again at a render).
+ *
+ * `options` is read at each load, as `init`. With `options.paymentId` (16 to 128 of
+ * `[A-Za-z0-9_-]`), the payment carries that payment-identifier id where the server declares it,
+ * and a load repeated under it (`refetch()` after an answer that never came) sends the same
+ * payment again while it is valid instead of paying anew. One id is one purchase: give each url its own.
  */
-export function usePaidResource<T = unknown>(url: string | URL | null | undefined, init?: RequestInit): PaidResource<T>;
+export function usePaidResource<T = unknown>(
+  url: string | URL | null | undefined,
+  init?: RequestInit,
+  options?: PaidResourceOptions,
+): PaidResource<T>;
+
+/** The third argument of usePaidResource. */
+export interface PaidResourceOptions {
+  /** The payment's payment-identifier id (idempotency key): see wrapFetch's per-call `paymentId`. */
+  paymentId?: string;
+}

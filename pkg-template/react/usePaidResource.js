@@ -32,7 +32,10 @@ const POLICY_REFUSALS = new Set([
  * to it, while it runs or after it ended. `status`, `pendingPayment` and `receipt` are those of the
  * url shown: idle for a url not loaded yet (or null).
  * `refetch()` while a load runs does nothing (the running load is the fresh one). `init` is read at
- * each load; changing it alone does not reload.
+ * each load; changing it alone does not reload. So is `options`: with `options.paymentId`, the
+ * payment carries that payment-identifier id where the server declares it, and a load repeated under
+ * it (refetch() after an answer that never came) sends the same payment again while it is valid,
+ * rather than paying anew (see useX402Fetch's paymentId). One id is one purchase: give each url its own.
  *
  * A change of the provider reloads only a resource whose last load failed or answered 402 (e.g.
  * once a wallet is connected): a loaded resource is not paid for again, a running load is not
@@ -51,12 +54,13 @@ const POLICY_REFUSALS = new Set([
  *
  * @param {string | URL | null | undefined} url nothing is loaded while it is null, undefined or ''.
  * @param {RequestInit} [init]
+ * @param {{ paymentId?: string }} [options]
  */
-export function usePaidResource(url, init) {
+export function usePaidResource(url, init, options) {
   const { send, context, state } = usePayingFetch();
   const [result, setResult] = useState(NOTHING);
   const [round, setRound] = useState(FIRST);
-  const latest = useRef({ init, send, context });
+  const latest = useRef({ init, options, send, context });
   const last = useRef(NOTHING); // the last finished load
   const running = useRef(null); // the load under way
   // Approved loads no longer the component's (the url changed, or <Activity> hid it), by url: they
@@ -66,7 +70,7 @@ export function usePaidResource(url, init) {
   const key = url == null ? '' : String(url);
 
   useEffect(() => {
-    latest.current = { init, send, context };
+    latest.current = { init, options, send, context };
   });
 
   // A load that failed, or was answered 402, with an older provider fetch than the current one (the
@@ -121,7 +125,7 @@ export function usePaidResource(url, init) {
       load = { key, round, approved: false, sent: false, controller: new AbortController() };
       running.current = load;
       // The latest render's init and fetch (effects run in order: `latest` was set just above).
-      const { init: loadInit, send: loadSend, context: loadContext } = latest.current;
+      const { init: loadInit, options: loadOptions, send: loadSend, context: loadContext } = latest.current;
       const { controller } = load;
       const outer = loadInit?.signal;
       const abort = () => controller.abort(outer.reason);
@@ -171,7 +175,8 @@ export function usePaidResource(url, init) {
       };
       setResult(loadingWith(key, load));
       newest.current = load;
-      loadSend(key, { ...loadInit, signal: controller.signal }, tap).then(
+      const keyed = loadOptions?.paymentId === undefined ? undefined : { paymentId: loadOptions.paymentId };
+      loadSend(key, { ...loadInit, signal: controller.signal }, tap, keyed).then(
         (response) =>
           readBody(response).then(
             (data) => finish({ data, response, error: null }),

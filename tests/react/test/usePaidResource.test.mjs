@@ -407,3 +407,37 @@ test(`React ${reactVersion}: usePaidResource: a load taken up while its wallet s
   assert.equal(view.wallet.signatures, 1);
   assert.equal(server.payments.length, 1);
 });
+
+test(`React ${reactVersion}: usePaidResource with a paymentId: refetch() after a lost answer sends the same payment again`, async (t) => {
+  const declared = { 'payment-identifier': { info: { required: false } } };
+  const server = fakeServer({ '/report': { ...routes['/report'], extensions: declared } });
+  let lose = true;
+  const net = async (request) => {
+    const response = await server.fetch(request);
+    if (lose && request.headers.get('payment-signature')) {
+      lose = false;
+      throw new TypeError('Failed to fetch');
+    }
+    return response;
+  };
+  const paymentId = 'report_0000000000001';
+  const hook = probe(({ url }) => usePaidResource(url, undefined, { paymentId }), { url: server.url('/report') });
+  await mountProvider(t, server, [hook], { fetch: net });
+  const approve = async () => {
+    await until(() => hook.latest.pendingPayment !== null);
+    await inAct(() => hook.latest.pendingPayment.approve());
+    await until(() => !hook.latest.loading);
+  };
+  await approve();
+  assert.equal(hook.latest.status, 'error');
+  assert.equal(hook.latest.spent, 'unknown');
+  assert.equal(server.payments.length, 1);
+  assert.equal(server.payments[0].payment.extensions['payment-identifier'].info.id, paymentId);
+
+  await inAct(() => hook.latest.refetch());
+  await approve();
+  assert.deepEqual(hook.latest.data, { temperature: 21 });
+  assert.equal(hook.latest.status, 'settled');
+  assert.equal(server.payments.length, 2);
+  assert.deepEqual(server.payments[1].payment, server.payments[0].payment, 'the same signed payment, sent again');
+});

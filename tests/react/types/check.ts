@@ -39,6 +39,9 @@ function Report(): ReactElement {
   const settled: boolean = report.status === 'settled' && report.response?.ok === true;
   usePaidResource(null);
   usePaidResource(new URL('https://api.example.test/r'), { headers: { accept: 'application/json' } });
+  usePaidResource('https://api.example.test/order', undefined, { paymentId: 'order_0000000000000001' });
+  // @ts-expect-error a paymentId is a string
+  usePaidResource('https://api.example.test/order', undefined, { paymentId: 42 });
   return createElement('button', { onClick: report.refetch, disabled: loading || settled }, temperature);
 }
 
