@@ -128,6 +128,35 @@ pub fn verify_transaction(tx: &[u8], requirement: &Requirement) -> Result<SvmVer
     })
 }
 
+/// Whether the wire transaction `tx` has a Lighthouse instruction before its first
+/// token-program instruction: the layout of Phantom's transaction protection since
+/// 2026, which the specification's verifier rules (and so facilitators) refuse.
+pub fn lighthouse_before_transfer(tx: &[u8]) -> bool {
+    let Some(message) = Transaction::parse(tx)
+        .ok()
+        .and_then(|tx| Message::parse(&tx.message).ok())
+    else {
+        return false;
+    };
+    let program = |ix: &super::message::CompiledInstruction| {
+        message
+            .account_keys
+            .get(usize::from(ix.program_id_index))
+            .copied()
+    };
+    let token = [
+        Pubkey::known(TOKEN_PROGRAM),
+        Pubkey::known(TOKEN_2022_PROGRAM),
+    ];
+    let before = message
+        .instructions
+        .iter()
+        .take_while(|ix| program(ix).is_none_or(|p| !token.contains(&p)));
+    before
+        .clone()
+        .any(|ix| program(ix) == Some(Pubkey::known(LIGHTHOUSE_PROGRAM)))
+}
+
 /// Checks everything [`verify_transaction`] does but the payer's signature: what a
 /// client checks of the transaction it built before its wallet is asked to sign.
 ///

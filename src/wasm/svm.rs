@@ -18,7 +18,7 @@ use crate::dialect::{Challenge, Requirement};
 use crate::error::Error;
 use crate::svm::exact::{SvmPayment, SvmTerms, token_program};
 use crate::svm::message::{PACKET_LEN, Transaction};
-use crate::svm::verify::{check_unsigned, verify_transaction};
+use crate::svm::verify::{check_unsigned, lighthouse_before_transfer, verify_transaction};
 use crate::svm::{Pubkey, SolanaSigner};
 
 /// A Solana keypair held in wasm memory (zeroized when freed).
@@ -242,9 +242,14 @@ pub(crate) async fn sign_svm_payment(
     // The wallet may have changed the transaction (Lighthouse assertions, a new
     // compute price): use what it returned, but only if it still pays what was asked.
     let verified = verify_transaction(&signed, requirement).map_err(|invalid| {
-        to_js(&Error::WalletAlteredTransaction {
-            reason: invalid.reason(),
-        })
+        // Phantom's protection: said plainly, rather than as the rule it breaks.
+        let reason = if lighthouse_before_transfer(&signed) {
+            "Lighthouse guard instructions before the transfer (Phantom's transaction protection \
+             adds them), a layout the x402 exact-SVM verifier rules refuse; nothing was sent"
+        } else {
+            invalid.reason()
+        };
+        to_js(&Error::WalletAlteredTransaction { reason })
     })?;
     // Paid from the wallet's account, and no other: a wallet holding several accounts
     // could return a transfer that another of them authorised and signed.

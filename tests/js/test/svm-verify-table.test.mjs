@@ -351,6 +351,31 @@ test('a wallet that changes the payment is refused with WALLET_ALTERED_TRANSACTI
     ['unknown program', appendInstruction(PROGRAMS.system, [0])],
   ]) {
     const wallet = { kind: 'solana', address: c.payer, signTransaction: async (bytes) => fromB64(tamper(b64(bytes), key, edit)) };
-    await assert.rejects(x402.createPaymentPayload(pr, 0, wallet, {}), (e) => e.name === 'X402Error' && e.code === 'WALLET_ALTERED_TRANSACTION', name);
+    await assert.rejects(x402.createPaymentPayload(pr, 0, wallet, {}), (e) => e.name === 'X402Error' && e.code === 'WALLET_ALTERED_TRANSACTION' && !/Lighthouse/.test(e.message), name);
   }
+});
+
+test("Phantom's newer layout (Lighthouse guards before the transfer) is refused before sending, saying why", async () => {
+  const c = RANDOM;
+  const key = payerOf(c);
+  const extra = { ...requirementOf(c).extra, recentBlockhash: c.rpc.latestBlockhash, decimals: c.decimals, tokenProgram: c.tokenProgram };
+  const pr = { ...c.paymentRequired, accepts: [{ ...requirementOf(c), extra }] };
+  // [limit, price, LH, LH, LH, transfer, memo, LH], as x402 pull request #3318 shows Phantom signing;
+  // and one guard alone before the transfer (5 instructions: the third is then no transfer).
+  const guardsFirst = (before, after) => (m) => {
+    for (let i = 0; i < before; i += 1) lighthouseIx()(m);
+    m.instructions.splice(2, 0, ...m.instructions.splice(-before));
+    for (let i = 0; i < after; i += 1) lighthouseIx()(m);
+  };
+  for (const [name, edit] of [['3 before, 1 after', guardsFirst(3, 1)], ['1 before', guardsFirst(1, 0)]]) {
+    const wallet = { kind: 'solana', address: c.payer, signTransaction: async (bytes) => fromB64(tamper(b64(bytes), key, edit)) };
+    await assert.rejects(x402.createPaymentPayload(pr, 0, wallet, {}), (e) => {
+      assert.equal(e.code, 'WALLET_ALTERED_TRANSACTION', name);
+      assert.match(e.message, /Lighthouse guard instructions before the transfer \(Phantom's transaction protection/, name);
+      return true;
+    });
+  }
+  // The Worker helper's verifier refuses it too, with the rule's own reason.
+  const r = verify(edited(c, guardsFirst(3, 1)), requirementOf(c));
+  assert.deepEqual([r.isValid, r.invalidReason], [false, 'invalid_exact_svm_payload_transaction_instructions_length']);
 });
