@@ -94,7 +94,8 @@ export interface X402FetchState {
   /**
    * 'idle' before and during a request that needs no payment (and after one aborted before its
    * payment went out); 'awaiting-approval' while `pendingPayment` is set; 'signing' once approved;
-   * 'paying' while the paid retry is out; 'settled' with a successful `receipt`; 'error' when the
+   * 'paying' while the paid retry is out (at once after approval for a payment sent again under a
+   * `paymentId`: it is signed already); 'settled' with a successful `receipt`; 'error' when the
    * request threw (also when it was aborted after the payment went out: it may still settle) or the
    * server refused the payment (`receipt.success === false`).
    */

@@ -9,7 +9,8 @@ const IDLE = { status: 'idle', pendingPayment: null, receipt: null, error: null,
 
 /** How each event of the wrapped fetch moves the state. */
 const ON_EVENT = {
-  approved: () => ({ status: 'signing', pendingPayment: null }),
+  // A payment sent again (paymentId) is signed already, and went out before: it is paid at once.
+  approved: (event) => (event.sentAgain ? { status: 'paying', pendingPayment: null, spent: 'unknown' } : { status: 'signing', pendingPayment: null }),
   rejected: () => ({ pendingPayment: null }),
   signed: () => ({ status: 'paying', spent: 'unknown' }),
   settled: (event) => ({ status: 'settled', receipt: event.receipt ?? null, spent: true }),
@@ -25,7 +26,8 @@ const ON_EVENT = {
 
 /** Whether `event` says the payment left the client (it may settle, whatever happens next). */
 export const paymentWentOut = (event) =>
-  event.type === 'signed' || event.type === 'settled' || event.receipt != null || (event.type === 'failed' && event.spent === 'unknown');
+  event.type === 'signed' || event.type === 'settled' || event.receipt != null || (event.type === 'failed' && event.spent === 'unknown') ||
+  (event.type === 'approved' && event.sentAgain === true);
 
 /** Why an older request of the same component is not paid: a newer one took its place. */
 const superseded = () =>

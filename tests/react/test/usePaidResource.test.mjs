@@ -434,8 +434,15 @@ test(`React ${reactVersion}: usePaidResource with a paymentId: refetch() after a
   assert.equal(server.payments.length, 1);
   assert.equal(server.payments[0].payment.extensions['payment-identifier'].info.id, paymentId);
 
+  const seen = hook.statuses.length;
+  const paying = server.holdPaid();
   await inAct(() => hook.latest.refetch());
-  await approve();
+  await until(() => hook.latest.pendingPayment !== null);
+  await inAct(() => hook.latest.pendingPayment.approve());
+  await until(() => hook.latest.status === 'paying');
+  paying.open();
+  await until(() => !hook.latest.loading);
+  assert.deepEqual(hook.statuses.slice(seen), ['idle', 'awaiting-approval', 'paying', 'settled'], 'nothing to sign: paying once approved');
   assert.deepEqual(hook.latest.data, { temperature: 21 });
   assert.equal(hook.latest.status, 'settled');
   assert.equal(server.payments.length, 2);

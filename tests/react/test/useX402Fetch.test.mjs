@@ -212,13 +212,22 @@ test(`React ${reactVersion}: after the provider's settings change, a request und
   // A new policy: the provider makes a new paying fetch, sharing the old one's spending.
   await view.rerender([hook], { policy: { maxPerPayment: '0.10', budget: { total: '0.015' } } });
   assert.notEqual(hook.latest.fetch, before);
-  assert.equal((await order()).value.status, 200);
+  const seen = hook.statuses.length;
+  const paying = server.holdPaid();
+  const { done } = await inAct(() => hook.latest.fetch(server.url('/order'), undefined, { paymentId }));
+  await until(() => hook.latest.status === 'awaiting-approval');
+  await inAct(() => hook.latest.pendingPayment.approve());
+  await until(() => hook.latest.status === 'paying');
+  paying.open();
   await until(() => hook.latest.status === 'settled');
+  assert.equal((await done).value.status, 200);
+  // Nothing to sign: paying as soon as it is approved.
+  assert.deepEqual(hook.statuses.slice(seen), ['idle', 'awaiting-approval', 'paying', 'settled']);
   assert.equal(server.payments.length, 2);
   assert.deepEqual(server.payments[1].payment, server.payments[0].payment, 'the same signed payment, sent again');
   // Counted once: $0.005 of the budget is left.
-  const { done } = await inAct(() => hook.latest.fetch(server.url('/order'), undefined, { paymentId: 'react_order_0000000078' }));
-  assert.equal((await done).error.code, 'BUDGET_EXCEEDED');
+  const { done: over } = await inAct(() => hook.latest.fetch(server.url('/order'), undefined, { paymentId: 'react_order_0000000078' }));
+  assert.equal((await over).error.code, 'BUDGET_EXCEEDED');
 });
 
 test(`React ${reactVersion}: a component's newer request declines its older open question`, async (t) => {
