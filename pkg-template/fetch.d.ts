@@ -26,6 +26,13 @@ export interface PaymentQuestion {
   /** "0.01 USDC". */
   amountFormatted: string;
   origin: string;
+  /**
+   * True when the call's `paymentId` was paid before for the same purchase (by this fetch or one
+   * sharing its spending): approving sends that payment again, already signed, with no wallet prompt.
+   */
+  sentAgain?: true;
+  /** With `sentAgain`: the wallet that payment is paid from (an EVM address or a Solana key), when known. */
+  payer?: string;
 }
 
 /** The outcome of a paid request. */
@@ -58,6 +65,8 @@ export interface PaymentEventFields {
    * same purchase, and that payment is sent again (not signed or counted again).
    */
   sentAgain?: boolean;
+  /** approved with `sentAgain`: the wallet the payment sent again is paid from, when known. */
+  payer?: string;
   /** signed, for payments the client makes itself (seed dialects): the hash / signature / facilitator txId. */
   transaction?: string;
   /** settled / failed: the receipt of the paid response. */

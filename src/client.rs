@@ -107,6 +107,23 @@ pub fn payment_id_of(payment: &Value) -> Option<&str> {
     payment_id_value(payment)?.as_str()
 }
 
+/// The wallet a payment payload this client made is paid from: the EVM authorization's
+/// `from` (EIP-3009 or Permit2), or the Solana transfer's authority.
+pub fn payer_of(payment: &Value) -> Option<String> {
+    let payload = payment.get("payload")?;
+    let from = ["authorization", "permit2Authorization"]
+        .iter()
+        .find_map(|k| payload.get(k)?.get("from")?.as_str());
+    if let Some(from) = from {
+        return Some(from.to_owned());
+    }
+    use base64::Engine as _;
+    let tx = base64::engine::general_purpose::STANDARD
+        .decode(payload.get("transaction")?.as_str()?)
+        .ok()?;
+    Some(crate::svm::verify::transfer_authority(&tx)?.to_string())
+}
+
 /// The header to retry with: its name for the challenge's dialect, and its value.
 ///
 /// # Errors

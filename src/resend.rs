@@ -18,6 +18,8 @@ struct Sent {
     requirement: String,
     /// The payment header: name and value.
     header: (&'static str, String),
+    /// The wallet it is paid from (an address, or `None` when unknown).
+    payer: Option<String>,
     /// Unix seconds after which it is no longer sent again.
     valid_until: u64,
 }
@@ -33,12 +35,14 @@ pub(crate) struct SentPayments {
 impl SentPayments {
     /// Keeps the payment sent under `id` for `requirement` (JSON text) of `purchase`,
     /// replacing an earlier one under the same id.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn keep(
         &mut self,
         id: &str,
         purchase: &str,
         requirement: String,
         header: (&'static str, String),
+        payer: Option<String>,
         valid_until: u64,
         now: u64,
     ) {
@@ -51,6 +55,7 @@ impl SentPayments {
             purchase: purchase.to_owned(),
             requirement,
             header,
+            payer,
             valid_until,
         });
     }
@@ -71,14 +76,14 @@ impl SentPayments {
     }
 
     /// The header of the payment made under `id` for the same purchase and requirement,
-    /// while it is valid.
+    /// while it is valid, and the wallet it is paid from.
     pub(crate) fn find(
         &self,
         id: &str,
         purchase: &str,
         requirement: &str,
         now: u64,
-    ) -> Option<(&'static str, String)> {
+    ) -> Option<((&'static str, String), Option<String>)> {
         self.sent
             .iter()
             .find(|s| {
@@ -87,7 +92,7 @@ impl SentPayments {
                     && s.requirement == requirement
                     && now < s.valid_until
             })
-            .map(|s| s.header.clone())
+            .map(|s| (s.header.clone(), s.payer.clone()))
     }
 }
 
@@ -97,6 +102,7 @@ mod tests {
 
     const ID: &str = "agent_task_0000000042";
     const GET: &str = "GET https://api.example/weather";
+    const PAYER: Option<String> = None;
 
     fn header(n: u32) -> (&'static str, String) {
         ("PAYMENT-SIGNATURE", format!("payment-{n}"))
@@ -105,10 +111,18 @@ mod tests {
     #[test]
     fn a_payment_is_sent_again_only_for_the_same_id_purchase_and_terms_while_valid() {
         let mut sent = SentPayments::default();
-        sent.keep(ID, GET, "{\"amount\":\"1\"}".into(), header(1), 100, 10);
+        sent.keep(
+            ID,
+            GET,
+            "{\"amount\":\"1\"}".into(),
+            header(1),
+            PAYER,
+            100,
+            10,
+        );
         assert_eq!(
             sent.find(ID, GET, "{\"amount\":\"1\"}", 99),
-            Some(header(1))
+            Some((header(1), PAYER))
         );
         assert_eq!(
             sent.find(ID, GET, "{\"amount\":\"1\"}", 100),
@@ -130,10 +144,18 @@ mod tests {
         );
         assert_eq!(sent.find(ID, GET, "{\"amount\":\"2\"}", 50), None);
         // A new payment under the id replaces the old one; a refused one is forgotten.
-        sent.keep(ID, GET, "{\"amount\":\"1\"}".into(), header(2), 200, 20);
+        sent.keep(
+            ID,
+            GET,
+            "{\"amount\":\"1\"}".into(),
+            header(2),
+            Some("0xA1".into()),
+            200,
+            20,
+        );
         assert_eq!(
             sent.find(ID, GET, "{\"amount\":\"1\"}", 150),
-            Some(header(2))
+            Some((header(2), Some("0xA1".into())))
         );
         sent.forget(ID);
         assert_eq!(sent.find(ID, GET, "{\"amount\":\"1\"}", 150), None);
@@ -158,6 +180,7 @@ mod tests {
                 GET,
                 "{}".into(),
                 header(n),
+                PAYER,
                 1_000,
                 0,
             );
@@ -166,7 +189,7 @@ mod tests {
         assert_eq!(sent.find("task_0000000000000000", GET, "{}", 1), None);
         assert_eq!(
             sent.find(&format!("task_{MAX_KEPT:016}"), GET, "{}", 1),
-            Some(header(MAX_KEPT as u32))
+            Some((header(MAX_KEPT as u32), PAYER))
         );
     }
 }

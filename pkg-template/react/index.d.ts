@@ -78,7 +78,15 @@ export interface PendingPayment {
   origin: string;
   /** The resource URL the server names, when it names one. */
   resource?: string;
-  /** Pays: the wallet is asked to sign. */
+  /**
+   * True for a payment made before under the request's `paymentId` and sent again: approving sends
+   * it as it is, with no wallet prompt, from `payer` (the wallet that signed it), whatever wallets
+   * the provider has now.
+   */
+  sentAgain?: true;
+  /** With `sentAgain`: the wallet that payment is paid from, when known. */
+  payer?: string;
+  /** Pays: the wallet is asked to sign (a payment sent again is sent as signed). */
   approve(): void;
   /** Does not pay: the request rejects with PAYMENT_REJECTED. */
   reject(): void;
@@ -172,7 +180,8 @@ export interface PaidResource<T = unknown> {
  * `options` is read at each load, as `init`. With `options.paymentId` (16 to 128 of
  * `[A-Za-z0-9_-]`), the payment carries that payment-identifier id where the server declares it,
  * and a load repeated under it (`refetch()` after an answer that never came) sends the same
- * payment again while it is valid instead of paying anew. One id is one purchase: give each url its own.
+ * payment again while it is valid instead of paying anew. One id is one purchase: give each url its
+ * own, and a new one to buy again (under the old one a load gets the first answer, or a 409).
  */
 export function usePaidResource<T = unknown>(
   url: string | URL | null | undefined,

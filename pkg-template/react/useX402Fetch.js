@@ -130,7 +130,7 @@ export function usePayingFetch() {
               else resolve(approved);
             };
             answer.current = decision = decide;
-            const { requirement, amountFormatted, origin, resource } = question;
+            const { requirement, amountFormatted, origin, resource, sentAgain, payer } = question;
             update({
               status: 'awaiting-approval',
               pendingPayment: {
@@ -138,6 +138,7 @@ export function usePayingFetch() {
                 amountFormatted,
                 origin,
                 resource,
+                ...(sentAgain ? { sentAgain, payer } : {}),
                 approve: () => decide(true),
                 reject: () => decide(false),
               },

@@ -18,8 +18,9 @@ impl Inner {
         call: &Call<'_>,
         chosen: &Candidate<'_>,
         header: (&'static str, String),
+        payer: Option<String>,
     ) -> Result<(Response, Option<Receipt>), Settled> {
-        self.ask(call, chosen, true).await?;
+        self.ask(call, chosen, Some(payer.as_deref())).await?;
         call.request.check_aborted().map_err(Settled::No)?;
         let retry = call
             .request
@@ -33,10 +34,14 @@ impl Inner {
     }
 }
 
-/// An event's fields, with `sentAgain: true` for a payment sent again.
-pub(super) fn marked(mut about: Value, sent_again: bool) -> Value {
-    if let (true, Value::Object(fields)) = (sent_again, &mut about) {
+/// An event's (or the question's) fields, with `sentAgain: true` and the wallet it
+/// is paid from (`payer`, when known) for a payment sent again (`again`).
+pub(super) fn marked(mut about: Value, again: Option<Option<&str>>) -> Value {
+    if let (Some(payer), Value::Object(fields)) = (again, &mut about) {
         fields.insert("sentAgain".into(), Value::Bool(true));
+        if let Some(payer) = payer {
+            fields.insert("payer".into(), Value::String(payer.to_owned()));
+        }
     }
     about
 }

@@ -104,7 +104,7 @@ impl Inner {
         });
         let sent_again = again.is_some();
         let outcome = match again {
-            Some(header) => self.send_again(call, &chosen, header).await,
+            Some((header, payer)) => self.send_again(call, &chosen, header, payer).await,
             None => self.pay_once(call, &chosen).await.map_err(refused)?,
         };
         match outcome {
@@ -125,7 +125,7 @@ impl Inner {
                 let kind = if receipt.success { "settled" } else { "failed" };
                 self.emit(hooks, kind, Some(requirement), || {
                     let about = json!({ "receipt": receipt, "status": status_or_zero(&response) });
-                    marked(about, sent_again)
+                    marked(about, sent_again.then_some(None))
                 });
                 remember_receipt(&response, &receipt);
                 Ok(response.into())
@@ -206,7 +206,7 @@ impl Inner {
             about.insert("spent".to_owned(), spent);
             about.extend(code.map(|c| ("error".to_owned(), Value::String(c))));
             about.extend(message.map(|m| ("message".to_owned(), Value::String(m))));
-            marked(Value::Object(about), sent_again)
+            marked(Value::Object(about), sent_again.then_some(None))
         });
     }
 
@@ -246,11 +246,13 @@ impl Inner {
 
     /// Asks the call's (or the wrapper's) `onPaymentRequired`, if any, and says what it
     /// answered (`approved`, with `sentAgain` for a payment sent again, or `rejected`).
+    /// `again`: for a payment sent again, the wallet it is paid from (`Some(None)` when
+    /// unknown), said in the question and the `approved` event.
     pub(super) async fn ask(
         &self,
         call: &Call<'_>,
         chosen: &Candidate<'_>,
-        sent_again: bool,
+        again: Option<Option<&str>>,
     ) -> Result<(), Settled> {
         let Call {
             hooks,
@@ -275,6 +277,7 @@ impl Inner {
             if let (Some(resource), Value::Object(question)) = (resource, &mut question) {
                 question.insert("resource".into(), Value::String(resource.url.clone()));
             }
+            let question = marked(question, again);
             let question = view_to_js(&question).map_err(no)?;
             let answer = approve.call1(&JsValue::NULL, &question).map_err(no)?;
             let answer = until_aborted(request.signal().as_ref(), Promise::resolve(&answer))
@@ -285,11 +288,11 @@ impl Inner {
                 return Err(no(to_js(&Error::PaymentRejected)));
             }
             self.emit(hooks, "approved", Some(requirement), || {
-                marked(json!({}), sent_again)
+                marked(json!({}), again)
             });
         } else {
             self.emit(hooks, "approved", Some(requirement), || {
-                marked(json!({ "automatic": true }), sent_again)
+                marked(json!({ "automatic": true }), again)
             });
         }
         Ok(())
@@ -309,7 +312,7 @@ impl Inner {
         } = *call;
         let requirement = chosen.requirement;
         let no = Settled::No;
-        self.ask(call, chosen, false).await?;
+        self.ask(call, chosen, None).await?;
         request.check_aborted().map_err(no)?;
         let wallet = self
             .wallet_for(requirement)
@@ -369,9 +372,16 @@ impl Inner {
         {
             let raw = requirement.raw.to_string();
             let now = now_seconds();
-            self.sent
-                .borrow_mut()
-                .keep(id, &purchase, raw, header.clone(), valid_until, now);
+            let payer = crate::client::payer_of(&payment);
+            self.sent.borrow_mut().keep(
+                id,
+                &purchase,
+                raw,
+                header.clone(),
+                payer,
+                valid_until,
+                now,
+            );
         }
         let retry = request.retry(first, &[header]).map_err(no)?;
         // From here the server may have settled even if we see an error.

@@ -242,12 +242,10 @@ pub(crate) async fn sign_svm_payment(
     // The wallet may have changed the transaction (Lighthouse assertions, a new
     // compute price): use what it returned, but only if it still pays what was asked.
     let verified = verify_transaction(&signed, requirement).map_err(|invalid| {
-        // Phantom's protection: said plainly, rather than as the rule it breaks.
-        let reason = if lighthouse_before_transfer(&signed) {
-            "Lighthouse guard instructions before the transfer (Phantom's transaction protection \
-             adds them), a layout the x402 exact-SVM verifier rules refuse; nothing was sent"
-        } else {
-            invalid.reason()
+        // Phantom's protection: the layout rule it breaks, and why the layout is so.
+        let reason = match lighthouse_before_transfer(&signed) {
+            true => invalid.lighthouse_reason().unwrap_or(invalid.reason()),
+            false => invalid.reason(),
         };
         to_js(&Error::WalletAlteredTransaction { reason })
     })?;

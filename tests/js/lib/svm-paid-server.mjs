@@ -5,12 +5,13 @@
 // PAYMENT-RESPONSE with the transaction signature.
 //
 //   const server = await startSolanaPaidServer(x402, world, { '/paid': [world.requirement('token')] });
+//   (a fourth argument `{ extensions }` is declared in every 402)
 //   server.url('/paid'); server.settlements; await server.close();
 import { createServer } from 'node:http';
 import { FailedTransactionMetadata } from './svm-litesvm.mjs';
 import { toBase58 } from './svm-wire.mjs';
 
-export async function startSolanaPaidServer(x402, world, routes) {
+export async function startSolanaPaidServer(x402, world, routes, { extensions } = {}) {
   const settlements = [];
   const seen = new Set();
   const requests = [];
@@ -25,7 +26,10 @@ export async function startSolanaPaidServer(x402, world, routes) {
       res.writeHead(404).end('not found');
       return;
     }
-    const document = { x402Version: 2, error: 'payment required', resource: { url: url.href, description: 'paid in SPL tokens', mimeType: 'application/json' }, accepts };
+    const document = {
+      x402Version: 2, error: 'payment required', resource: { url: url.href, description: 'paid in SPL tokens', mimeType: 'application/json' }, accepts,
+      ...(extensions ? { extensions } : {}),
+    };
     const challenge = (error, receipt) => {
       const headers = { 'content-type': 'application/json', 'payment-required': x402.encodeHeader({ ...document, ...(error ? { error } : {}) }) };
       if (receipt) headers['payment-response'] = x402.encodeHeader(receipt);

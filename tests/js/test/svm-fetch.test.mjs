@@ -174,6 +174,45 @@ test('a replayed PAYMENT-SIGNATURE is refused by the server and moves nothing', 
   assert.equal(world.balance(atas.payee), after);
 });
 
+test('a Solana payment sent again under its paymentId is asked about with its payer; it moves money once', async (t) => {
+  const world = await createWorld({ label: 'fetch-again' });
+  const front = await startRpcFront(world);
+  t.after(() => front.close());
+  const extensions = { 'payment-identifier': { info: { required: false } } };
+  const server = await startSolanaPaidServer(x402, world, { '/paid': [world.requirement('token', { amount: '9' })] }, { extensions });
+  t.after(() => server.close());
+  let lose = true;
+  const flaky = async (input, init) => {
+    const response = await globalThis.fetch(input, init);
+    if (lose && new Request(input, init).headers.has('payment-signature')) {
+      lose = false;
+      throw new TypeError('fetch failed: connection reset');
+    }
+    return response;
+  };
+  const questions = [];
+  const fetch = x402.wrapFetch(flaky, {
+    wallets: [x402.solanaPrivateKeyWallet(world.keys.payer.seed)],
+    rpc: { [world.network]: front.url },
+    policy: { assets: [{ network: world.network, asset: world.mints.token.mint, decimals: 6, maxPerPayment: '9' }] },
+    onPaymentRequired: (question) => questions.push(question) > 0,
+  });
+  const { atas } = world.mints.token;
+  const before = world.balance(atas.payee);
+  const paymentId = 'svm_again_00000000001';
+  await assert.rejects(fetch(server.url('/paid'), undefined, { paymentId }), /connection reset/);
+  // The first payment settled; sent again, this server (no deduplication) refuses it as a replay.
+  const again = await fetch(server.url('/paid'), undefined, { paymentId });
+  assert.equal(again.status, 402);
+  assert.equal(x402.getPaymentReceipt(again).errorReason, 'duplicate_settlement');
+  assert.equal(server.requests[3].headers['payment-signature'], server.requests[1].headers['payment-signature']);
+  assert.equal(questions.length, 2);
+  assert.equal(questions[0].sentAgain, undefined);
+  assert.equal(questions[1].sentAgain, true);
+  assert.equal(questions[1].payer, world.keys.payer.address);
+  assert.equal(world.balance(atas.payee) - before, 9n);
+});
+
 test('a requirement whose fee payer is the payer, the mint or a program is refused before the wallet is asked to sign', async (t) => {
   const { world, front, server, policy } = await setup(t, 'fetch-feepayer', (w) => ({
     '/payer': [w.requirement('token', { amount: '1000', extra: { feePayer: w.keys.payer.address } })],

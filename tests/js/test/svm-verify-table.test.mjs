@@ -371,7 +371,7 @@ test("Phantom's newer layout (Lighthouse guards before the transfer) is refused 
     const wallet = { kind: 'solana', address: c.payer, signTransaction: async (bytes) => fromB64(tamper(b64(bytes), key, edit)) };
     await assert.rejects(x402.createPaymentPayload(pr, 0, wallet, {}), (e) => {
       assert.equal(e.code, 'WALLET_ALTERED_TRANSACTION', name);
-      assert.match(e.message, /Lighthouse guard instructions before the transfer \(Phantom's transaction protection/, name);
+      assert.match(e.message, /: invalid_exact_svm_payload_[a-z_]+ \(Lighthouse guard instructions come before the transfer, as Phantom's transaction protection/, name);
       return true;
     });
   }

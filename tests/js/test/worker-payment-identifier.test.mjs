@@ -230,8 +230,14 @@ test('a paying fetch made with shareBudgetWith (a provider\'s new settings) send
   const events = [];
   const onEvent = (e) => events.push(e);
   const first = x402.wrapFetch(flaky, { wallets: [wallet], policy: policy('1000000'), onEvent });
-  // As X402Provider makes one when its settings change: another policy, the spending shared.
-  const later = x402.wrapFetch(flaky, { wallets: [wallet], policy: policy('500000'), shareBudgetWith: first, onEvent });
+  // As X402Provider makes one when its settings change: another policy and another account (not
+  // funded), the spending shared. The payment made before is sent again as it was signed.
+  const other = x402.evmPrivateKeyWallet(generatePrivateKey());
+  t.after(() => other.free());
+  const questions = [];
+  const later = x402.wrapFetch(flaky, {
+    wallets: [other], policy: policy('500000'), shareBudgetWith: first, onEvent, onPaymentRequired: (q) => questions.push(q) > 0,
+  });
   const before = { payer: await balanceOf(token, wallet.address), payee: await balanceOf(token, payTo) };
   const paymentId = 'agent_task_0000000077';
   await assert.rejects(first('http://127.0.0.1/weather', undefined, { paymentId }), /connection reset/);
@@ -251,8 +257,9 @@ test('a paying fetch made with shareBudgetWith (a provider\'s new settings) send
   assert.equal(meanwhile?.code, 'PAYMENT_IN_PROGRESS', String(meanwhile?.stack));
   assert.equal(sent.length, 2);
   assert.equal(sent[1], sent[0], 'the newer fetch sent the same signed payment again');
-  assert.ok(events.some((e) => e.type === 'approved' && e.sentAgain === true));
+  assert.ok(events.some((e) => e.type === 'approved' && e.sentAgain === true && e.payer === wallet.address));
   assert.equal(events.filter((e) => e.type === 'signed').length, 1, 'nothing signed again');
+  assert.deepEqual(questions.map((q) => [q.sentAgain, q.payer]), [[true, wallet.address]]);
   assert.equal(facilitator.calls.settle, 1);
   assert.equal((await helper.stats()).handled, 1);
   // 0.01 of 0.015 spent, counted once: another purchase is over the shared budget.

@@ -73,6 +73,11 @@ export function agent(): void {
   void pay('https://api.example.com/agent-tool', { method: 'POST', body: '{}' });
   // An idempotency key for servers declaring payment-identifier.
   void pay('https://api.example.com/order', { method: 'POST' }, { paymentId: 'task_2026_11_23_0001' });
+  // A payment sent again under its id says so, and which wallet it is paid from.
+  void pay('https://api.example.com/order', undefined, {
+    paymentId: 'task_2026_11_23_0001',
+    onPaymentRequired: (q) => (q.sentAgain === true ? confirm(`Send ${q.payer ?? 'your'} payment again?`) : true),
+  });
 }
 
 // Events narrow on `type`.

@@ -216,6 +216,8 @@ test(`React ${reactVersion}: after the provider's settings change, a request und
   const paying = server.holdPaid();
   const { done } = await inAct(() => hook.latest.fetch(server.url('/order'), undefined, { paymentId }));
   await until(() => hook.latest.status === 'awaiting-approval');
+  assert.equal(hook.latest.pendingPayment.sentAgain, true);
+  assert.equal(hook.latest.pendingPayment.payer, view.wallet.address);
   await inAct(() => hook.latest.pendingPayment.approve());
   await until(() => hook.latest.status === 'paying');
   paying.open();

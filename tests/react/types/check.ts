@@ -21,7 +21,8 @@ function Pay(): ReactElement | null {
   void paying('https://api.example.test/paid', { method: 'POST', body: '{}' }).then((r: Response) => r.status);
   if (status === 'awaiting-approval' && pendingPayment) {
     const question: PendingPayment = pendingPayment;
-    const label: string = `${question.amountFormatted} on ${question.requirement.network} to ${question.origin}`;
+    const again: string = question.sentAgain === true ? ` (sent again, from ${question.payer ?? 'the wallet that signed it'})` : '';
+    const label: string = `${question.amountFormatted} on ${question.requirement.network} to ${question.origin}${again}`;
     if (label) question.approve();
     else question.reject();
   }
