@@ -52,6 +52,28 @@ function viaWorker(helper) {
   };
 }
 
+/**
+ * A fetch to the Worker that loses the answer to the first paid request (the Worker got it): `sent`
+ * lists the payment headers sent, and `whilePaying`, when set, runs as a paid request arrives.
+ */
+function losingFirstPaidAnswer(helper) {
+  const through = viaWorker(helper);
+  const state = { sent: [], lose: true, whilePaying: null };
+  state.fetch = async (input, init) => {
+    const request = new Request(input, init);
+    const header = request.headers.get('payment-signature');
+    if (header) state.sent.push(header);
+    if (header && state.whilePaying) await state.whilePaying();
+    const response = await through(request);
+    if (header && state.lose) {
+      state.lose = false;
+      throw new TypeError('fetch failed: connection reset');
+    }
+    return response;
+  };
+  return state;
+}
+
 /** A funded key wallet and our paying fetch through the Worker's fetcher (test-local token allowed). */
 async function ourPayer(t, { token, worker: helper }, funds = MINTED) {
   const wallet = x402.evmPrivateKeyWallet(generatePrivateKey());
@@ -157,20 +179,7 @@ test('our wrapFetch sends the same payment again for a repeated paymentId after 
   t.after(() => wallet.free());
   await mint(token, wallet.address, MINTED);
   // The first paid request reaches the Worker, and its answer is lost on the way back.
-  let loseNextPaidAnswer = true;
-  const sent = [];
-  const through = viaWorker(helper);
-  const flaky = async (input, init) => {
-    const request = new Request(input, init);
-    const header = request.headers.get('payment-signature');
-    if (header) sent.push(header);
-    const response = await through(request);
-    if (header && loseNextPaidAnswer) {
-      loseNextPaidAnswer = false;
-      throw new TypeError('fetch failed: connection reset');
-    }
-    return response;
-  };
+  const { fetch: flaky, sent } = losingFirstPaidAnswer(helper);
   const events = [];
   const pay = x402.wrapFetch(flaky, {
     wallets: [wallet],
@@ -206,22 +215,8 @@ test('a paying fetch made with shareBudgetWith (a provider\'s new settings) send
   const wallet = x402.evmPrivateKeyWallet(generatePrivateKey());
   t.after(() => wallet.free());
   await mint(token, wallet.address, MINTED);
-  let loseNextPaidAnswer = true;
-  let whilePaying = null; // run when a paid request arrives, before it goes on
-  const sent = [];
-  const through = viaWorker(helper);
-  const flaky = async (input, init) => {
-    const request = new Request(input, init);
-    const header = request.headers.get('payment-signature');
-    if (header) sent.push(header);
-    if (header && whilePaying) await whilePaying();
-    const response = await through(request);
-    if (header && loseNextPaidAnswer) {
-      loseNextPaidAnswer = false;
-      throw new TypeError('fetch failed: connection reset');
-    }
-    return response;
-  };
+  const losing = losingFirstPaidAnswer(helper);
+  const { fetch: flaky, sent } = losing;
   // A budget for one payment and a half: the payment sent again must not count a second time.
   const policy = (maxPerPayment) => ({
     budget: { total: '0.015' },
@@ -246,8 +241,8 @@ test('a paying fetch made with shareBudgetWith (a provider\'s new settings) send
   // While the newer fetch sends the payment again, a call under the id through the older one is
   // told to wait (one call at a time pays under an id, across fetches sharing their spending).
   let meanwhile;
-  whilePaying = async () => {
-    whilePaying = null;
+  losing.whilePaying = async () => {
+    losing.whilePaying = null;
     meanwhile = await first('http://127.0.0.1/weather', undefined, { paymentId }).then(
       () => assert.fail('a second call under the id was paid'),
       (error) => error,
