@@ -174,6 +174,7 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
     const reason = reasonText(settlement?.errorReason, 'settlement_failed');
     return challengeResponse(request, challenge(reason), options, reason, { network, ...settlement }, v1);
   };
+  let settledHere = false; // settle() succeeded: an answer may be kept for the payment's id
   return {
     payment,
     /** Settles through the facilitator; resolves to the SettlementResponse. */
@@ -192,6 +193,7 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
       // and transaction are checked where they are sent (failure()).
       if (settlement?.success === true && reasonText(settlement.transaction, '') !== '') {
         await claim?.settled(!options[SETTLES]);
+        settledHere = true;
         return settlement;
       }
       if (settlement?.success === false) {
@@ -210,6 +212,14 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
     release: unreserve,
     /** The middleware: keeps the answer to send again for this payment under its id (see claimOf). */
     [KEEP]: claim?.keep,
+    /**
+     * requirePayment's callers: once settle() succeeded, keeps `response` as what this payment bought
+     * under its id and returns the Response to send (`response` itself where nothing is kept).
+     */
+    keep(response, ctx) {
+      if (!settledHere || !claim || !(response instanceof Response)) return response;
+      return claim.keep(response, waitUntilOf(ctx)) ?? response;
+    },
     failure,
   };
 }

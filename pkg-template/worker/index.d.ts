@@ -136,7 +136,20 @@ export function requirePayment(
   request: Request, routeConfig: RouteConfig, env?: unknown, options?: GateOptions,
 ): Promise<
   | { response: Response; reason?: string }
-  | { response?: undefined; payment: VerifiedPayment; settle(): Promise<GateSettlement>; release(): Promise<void>; failure(s: SettlementResponse): Response }
+  | {
+      response?: undefined;
+      payment: VerifiedPayment;
+      settle(): Promise<GateSettlement>;
+      release(): Promise<void>;
+      failure(s: SettlementResponse): Response;
+      /**
+       * After `settle()` succeeded, on a route declaring `paymentIdentifier` with a store that keeps
+       * ids: keeps `response` as what this payment bought (its body, up to 256 KB, copied as the
+       * client reads it; `ctx.waitUntil` holds the store's write) and returns the Response to send
+       * instead, so the same payment sent again gets it rather than a 409. Otherwise `response` itself.
+       */
+      keep(response: Response, ctx?: { waitUntil(promise: Promise<unknown>): void }): Response;
+    }
 >;
 
 export interface PaymentRequiredConfig extends GateOptions {

@@ -649,3 +649,43 @@ test('an answer whose Vary names no header (a quoted or spaced name) is served o
     assert.deepEqual(calls, { settle: 1, handler: 1 });
   }
 });
+
+test('requirePayment\'s keep(): once settled, the answer it returns is what the payment sent again gets; without it, 409', async (t) => {
+  const { token, payTo, facilitator } = await v2Chain(t);
+  const wallet = x402.evmPrivateKeyWallet(generatePrivateKey());
+  t.after(() => wallet.free());
+  await mint(token, wallet.address, MINTED);
+  const route = { ...weatherRoute({ asset: token.address, payTo }), paymentIdentifier: true };
+  const options = { facilitator: { url: facilitator.url }, replayStore: worker.memoryReplayStore() };
+  const url = 'https://api.example/weather';
+  const gateFor = (header) => worker.requirePayment(new Request(url, header ? { headers: { 'PAYMENT-SIGNATURE': header } } : {}), route, {}, options);
+  const unpaid = await gateFor();
+  assert.equal(unpaid.response.status, 402);
+  const paymentRequired = decodeJsonHeader(unpaid.response.headers.get('payment-required'));
+  const headerFor = async (paymentId) => encodeJsonHeader(await x402.createPaymentPayload(paymentRequired, 0, wallet, { paymentId }));
+
+  const header = await headerFor('order_with_keep_000001');
+  const gate = await gateFor(header);
+  assert.equal(gate.payment.paymentId, 'order_with_keep_000001');
+  const answer = () => Response.json({ report: 'sunny' }, { headers: { 'x-served': 'once' } });
+  const early = answer();
+  assert.equal(gate.keep(early), early, 'nothing is kept before settling');
+  assert.equal((await gate.settle()).success, true);
+  const waits = [];
+  const sent = gate.keep(answer(), { waitUntil: (p) => waits.push(p) });
+  assert.deepEqual(await sent.json(), { report: 'sunny' });
+  await Promise.all(waits);
+  const again = await gateFor(header);
+  assert.equal(again.response?.status, 200);
+  assert.equal(again.response.headers.get('x-served'), 'once');
+  assert.deepEqual(await again.response.json(), { report: 'sunny' });
+  assert.equal(facilitator.calls.settle, 1);
+
+  // Settled without keep(): the payment sent again is 409, never settled again.
+  const bare = await headerFor('order_without_keep_0001');
+  assert.equal((await (await gateFor(bare)).settle()).success, true);
+  const refused = await gateFor(bare);
+  assert.equal(refused.response.status, 409);
+  assert.equal((await refused.response.json()).error, 'payment_identifier_conflict');
+  assert.equal(facilitator.calls.settle, 2);
+});

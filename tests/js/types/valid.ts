@@ -185,3 +185,12 @@ export async function gate(request: Request): Promise<string> {
   if (!settlement.success) return settlement.errorReason ?? 'failed';
   return settlement.transaction.slice(2);
 }
+// With paymentIdentifier, the answer sent is the one kept for the payment sent again.
+export async function gateKeeping(request: Request, ctx: { waitUntil(p: Promise<unknown>): void }): Promise<Response> {
+  const route = { accepts: [{ network: 'eip155:84532', payTo: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C', price: '$0.01' }], paymentIdentifier: true };
+  const gated = await requirePayment(request, route);
+  if (gated.response) return gated.response;
+  const settlement = await gated.settle();
+  if (!settlement.success) return gated.failure(settlement);
+  return gated.keep(Response.json({ ok: true }), ctx);
+}
