@@ -181,7 +181,8 @@ export interface PaidResource<T = unknown> {
  * `[A-Za-z0-9_-]`), the payment carries that payment-identifier id where the server declares it,
  * and a load repeated under it (`refetch()` after an answer that never came) sends the same
  * payment again while it is valid instead of paying anew. One id is one purchase: give each url its
- * own, and a new one to buy again (under the old one a load gets the first answer, or a 409).
+ * own, and a new one to buy again (under the old one a load gets the first answer, or pays anew once
+ * that payment has expired).
  */
 export function usePaidResource<T = unknown>(
   url: string | URL | null | undefined,

@@ -36,7 +36,8 @@ const POLICY_REFUSALS = new Set([
  * payment carries that payment-identifier id where the server declares it, and a load repeated under
  * it (refetch() after an answer that never came) sends the same payment again while it is valid,
  * rather than paying anew (see useX402Fetch's paymentId). One id is one purchase: give each url its
- * own, and a new one to buy again (under the old one a load gets the first answer, or a 409).
+ * own, and a new one to buy again (under the old one a load gets the first answer, or pays anew once
+ * that payment has expired).
  *
  * A change of the provider reloads only a resource whose last load failed or answered 402 (e.g.
  * once a wallet is connected): a loaded resource is not paid for again, a running load is not

@@ -175,6 +175,7 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
     return challengeResponse(request, challenge(reason), options, reason, { network, ...settlement }, v1);
   };
   let settledHere = false; // settle() succeeded: an answer may be kept for the payment's id
+  let kept = false; // keep() kept one
   return {
     payment,
     /** Settles through the facilitator; resolves to the SettlementResponse. */
@@ -217,8 +218,10 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
      * under its id and returns the Response to send (`response` itself where nothing is kept).
      */
     keep(response, ctx) {
-      if (!settledHere || !claim || !(response instanceof Response)) return response;
-      return claim.keep(response, waitUntilOf(ctx)) ?? response;
+      // Once (the first answer is the one sent), and only a body that can still be read.
+      if (!settledHere || kept || !claim || !(response instanceof Response) || response.bodyUsed || response.body?.locked) return response;
+      kept = true;
+      return claim.keep(response, waitUntilOf(ctx), true) ?? response;
     },
     failure,
   };

@@ -98,8 +98,12 @@ function claimOf(store, key, hash, ttl, claimed, request) {
       await remember({ state: 'unknown' });
     },
     release: () => store.release(key),
-    /** Keeps `response` (its body copied as the client reads it) and returns what to send instead. */
-    keep(response, waitUntil) {
+    /**
+     * Keeps `response` (its body copied as the client reads it) and returns what to send instead.
+     * `serving`: the id is recorded as settled already (requirePayment's own callers): marked as
+     * being served again while the body streams, so a payment sent again meanwhile is told to wait.
+     */
+    keep(response, waitUntil, serving = false) {
       let finished = () => {};
       if (response === null) {
         waitUntil(remember({ state: 'settled' }));
@@ -118,12 +122,13 @@ function claimOf(store, key, hash, ttl, claimed, request) {
         waitUntil(remember({ state: 'settled', answer: answerOf(response, '', request) }));
         return response;
       }
+      const marked = serving ? remember({ state: 'serving' }) : Promise.resolve();
       waitUntil(new Promise((resolve) => {
         finished = resolve;
       }));
       return new Response(copying(response.body, (bytes) => {
         const kept = bytes === null ? { state: 'settled' } : { state: 'settled', answer: answerOf(response, base64(bytes), request) };
-        const done = remember(kept);
+        const done = marked.then(() => remember(kept));
         finished(done);
         return done;
       }), response);

@@ -146,7 +146,9 @@ export function requirePayment(
        * After `settle()` succeeded, on a route declaring `paymentIdentifier` with a store that keeps
        * ids: keeps `response` as what this payment bought (its body, up to 256 KB, copied as the
        * client reads it; `ctx.waitUntil` holds the store's write) and returns the Response to send
-       * instead, so the same payment sent again gets it rather than a 409. Otherwise `response` itself.
+       * instead, so the same payment sent again gets it rather than a 409 (while the body streams, it
+       * is told to wait: 409 payment_in_progress). Call it once, right after `settle()`; a later call,
+       * or a Response whose body was read, gets `response` itself, as does any other route.
        */
       keep(response: Response, ctx?: { waitUntil(promise: Promise<unknown>): void }): Response;
     }

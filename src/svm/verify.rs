@@ -119,6 +119,12 @@ impl SvmInvalid {
             SvmInvalid::InstructionCount => {
                 lighthouse_noted!("invalid_exact_svm_payload_transaction_instructions_length")
             }
+            SvmInvalid::ComputeLimit => lighthouse_noted!(
+                "invalid_exact_svm_payload_transaction_instructions_compute_limit_instruction"
+            ),
+            SvmInvalid::ComputePrice => lighthouse_noted!(
+                "invalid_exact_svm_payload_transaction_instructions_compute_price_instruction"
+            ),
             SvmInvalid::NoTransfer => {
                 lighthouse_noted!("invalid_exact_svm_payload_no_transfer_instruction")
             }
@@ -388,6 +394,8 @@ mod tests {
     fn a_lighthouse_reason_begins_with_the_rule_it_breaks() {
         for invalid in [
             SvmInvalid::InstructionCount,
+            SvmInvalid::ComputeLimit,
+            SvmInvalid::ComputePrice,
             SvmInvalid::NoTransfer,
             SvmInvalid::UnknownInstruction,
         ] {

@@ -673,6 +673,14 @@ test('requirePayment\'s keep(): once settled, the answer it returns is what the 
   assert.equal((await gate.settle()).success, true);
   const waits = [];
   const sent = gate.keep(answer(), { waitUntil: (p) => waits.push(p) });
+  const other = answer();
+  assert.equal(gate.keep(other), other, 'kept once: a second answer is not kept');
+  // While the answer streams to the client, the payment sent again is told to wait.
+  await new Promise((resolve) => { setTimeout(resolve, 20); });
+  const meanwhile = await gateFor(header);
+  assert.equal(meanwhile.response?.status, 409);
+  assert.equal(meanwhile.response.headers.get('retry-after'), '1');
+  assert.equal((await meanwhile.response.json()).error, 'payment_in_progress');
   assert.deepEqual(await sent.json(), { report: 'sunny' });
   await Promise.all(waits);
   const again = await gateFor(header);
@@ -681,9 +689,16 @@ test('requirePayment\'s keep(): once settled, the answer it returns is what the 
   assert.deepEqual(await again.response.json(), { report: 'sunny' });
   assert.equal(facilitator.calls.settle, 1);
 
-  // Settled without keep(): the payment sent again is 409, never settled again.
+  // Settled without keep() (here: given a Response already read, which it cannot copy): the
+  // payment sent again is 409, never settled again.
   const bare = await headerFor('order_without_keep_0001');
-  assert.equal((await (await gateFor(bare)).settle()).success, true);
+  const unkept = await gateFor(bare);
+  assert.equal((await unkept.settle()).success, true);
+  const read = answer();
+  await read.text();
+  const held = [];
+  assert.equal(unkept.keep(read, { waitUntil: (p) => held.push(p) }), read);
+  assert.equal(held.length, 0, 'nothing left pending');
   const refused = await gateFor(bare);
   assert.equal(refused.response.status, 409);
   assert.equal((await refused.response.json()).error, 'payment_identifier_conflict');
