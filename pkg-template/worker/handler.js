@@ -142,7 +142,7 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
   }
   /** Gives back what this request reserved: nothing was served or settled. */
   const unreserve = async () => {
-    await store.release(decision.replayKey);
+    await store.release(decision.replayKey, decision.expiresAt);
     await claim?.release();
   };
   if (options.verifyWithFacilitator) {

@@ -97,7 +97,8 @@ function claimOf(store, key, hash, ttl, claimed, request) {
     async unknown() {
       await remember({ state: 'unknown' });
     },
-    release: () => store.release(key),
+    // This request's claim only (its expiry says which): one that outlived it is another's now.
+    release: () => store.release(key, claimed),
     /**
      * Keeps `response` (its body copied as the client reads it) and returns what to send instead.
      * `serving`: the id is recorded as settled already (requirePayment's own callers): marked as

@@ -71,7 +71,11 @@ export type GateSettlement =
 /** A replay store: reserve(key) is true the first time a payment is seen. */
 export interface ReplayStore {
   reserve(key: string, expiresAt: number): Promise<boolean>;
-  release(key: string): Promise<void>;
+  /**
+   * Frees `key`. With `expiresAt`, only the reservation made with that expiry: a key that expired
+   * and was reserved again since by another request stays (a store may ignore it, as before).
+   */
+  release(key: string, expiresAt?: number): Promise<void>;
   /**
    * Optional (payment-identifier): keep `value` (JSON data) under `key`, a key that was reserved,
    * until `expiresAt` (Unix seconds); `recall` gives it back until then (`undefined` for a key only

@@ -34,8 +34,10 @@ export function memoryReplayStore() {
       entries.set(key, expiresAt);
       return true;
     },
-    async release(key) {
+    async release(key, expiresAt) {
       const entry = entries.get(key);
+      // Only this request's reservation: one that expired and was taken again since stays.
+      if (entry === undefined || (expiresAt !== undefined && expiryOf(entry) !== expiresAt)) return;
       if (typeof entry === 'object') kept -= entry.size;
       entries.delete(key);
     },
@@ -100,8 +102,8 @@ export function durableObjectReplayStore(namespace, { name = 'x402-replay', shar
     async reserve(key, expiresAt) {
       return (await send({ op: 'reserve', key, expiresAt })).reserved === true;
     },
-    async release(key) {
-      await send({ op: 'release', key });
+    async release(key, expiresAt) {
+      await send({ op: 'release', key, ...(expiresAt === undefined ? {} : { expiresAt }) });
     },
     async remember(key, value, expiresAt) {
       await send({ op: 'remember', key, value, expiresAt });
@@ -150,6 +152,8 @@ export class ReplayStoreDurableObject {
     const stale = existing === undefined ? [] : [indexKey(expiryOf(existing), key)];
     const now = Math.floor(Date.now() / 1000);
     if (op === 'release') {
+      // Only the reservation made with `expiresAt`, when given: a key taken again since stays.
+      if (existing === undefined || (expiresAt !== undefined && expiryOf(existing) !== expiresAt)) return Response.json({ released: false });
       await this.storage.delete([key, ...stale]);
       return Response.json({ released: true });
     }

@@ -704,3 +704,15 @@ test('requirePayment\'s keep(): once settled, the answer it returns is what the 
   assert.equal((await refused.response.json()).error, 'payment_identifier_conflict');
   assert.equal(facilitator.calls.settle, 2);
 });
+
+test('a release names the reservation it frees: one taken again since (another expiry) stays (memory store)', async () => {
+  const store = worker.memoryReplayStore();
+  const now = Math.floor(Date.now() / 1000);
+  assert.equal(await store.reserve('pid/k', now + 100), true);
+  await store.release('pid/k', now + 50); // a claim that expired and was taken again since
+  assert.equal(await store.reserve('pid/k', now + 100), false, 'still held');
+  await store.release('pid/k', now + 100);
+  assert.equal(await store.reserve('pid/k', now + 200), true, 'freed by its own release');
+  await store.release('pid/k'); // without an expiry, as before: whatever is held
+  assert.equal(await store.reserve('pid/k', now + 300), true);
+});

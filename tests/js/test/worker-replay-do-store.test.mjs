@@ -1,7 +1,7 @@
 // The Durable Object replay store itself, in workerd (Miniflare): expired reservations are removed by
 // the object's alarm in bounded batches (1,300 of them take at least three alarm runs, never one list of
 // everything), a key reserved again after expiry keeps its new reservation, release frees a key and
-// its index entry, and `shards` spreads keys over several objects with duplicates still meeting in
+// its index entry (only the reservation of the expiry it names, when it names one), and `shards` spreads keys over several objects with duplicates still meeting in
 // one. The Worker is the package's ReplayStoreDurableObject with one read-only route added (a
 // subclass) to look at its storage.
 import { test } from 'node:test';
@@ -44,7 +44,8 @@ export default {
       return Response.json(await Promise.all(keys.map((key) => store.reserve(key, expiresAt))));
     }
     if (url.pathname === '/release') {
-      await store.release((await request.json()).key);
+      const { key, expiresAt } = await request.json();
+      await store.release(key, expiresAt);
       return Response.json({ ok: true });
     }
     if (url.pathname === '/dump') {
@@ -118,8 +119,13 @@ test('expired reservations leave in bounded alarm batches; live ones, re-reserva
   assert.ok(swept.alarms >= 3, `1,300 expired entries in batches of 512 take 3 alarm runs (${swept.alarms})`);
   assert.equal(swept.alarm, (later + 1) * 1000, 'the next alarm is the next expiry');
 
+  // A release naming another reservation's expiry (one that expired and was taken again since)
+  // leaves the key as it is.
+  await call('/release', { key: key(5000), expiresAt: soon });
+  assert.equal((await call('/dump')).entries.length, 6);
+  assert.deepEqual(await call('/reserve', { keys: [key(5000)], expiresAt: later }), [false]);
   // Release removes the key and its index entry; the key can be reserved again.
-  await call('/release', { key: key(5000) });
+  await call('/release', { key: key(5000), expiresAt: later });
   assert.equal((await call('/dump')).entries.length, 4);
   assert.deepEqual(await call('/reserve', { keys: [key(5000)], expiresAt: later }), [true]);
   assert.equal(await (await mf.dispatchFetch('http://x/bad-shards')).text(), 'X402Error INVALID_ARGUMENT');
