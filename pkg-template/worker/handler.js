@@ -9,12 +9,13 @@ import { EXPOSE, addVary, checkCors, corsHeaders, withCors } from './cors.js';
 import { createFacilitatorClient } from './facilitator.js';
 import { byPaymentId, waitUntilOf } from './idempotency.js';
 import { reasonText, receiptHeader } from './receipt.js';
+import { checkRpc, settledOnChain } from './onchain.js';
 import { memoryReplayStore } from './replay.js';
 import { canonicalPath, compilePattern, matchRoute } from './routes.js';
 
 let defaultStore;
 /** The options of requirePayment (index.d.ts, GateOptions); paymentRequired adds its own. */
-const GATE_OPTIONS = ['facilitator', 'replayStore', 'verifyWithFacilitator', 'cors', 'now'];
+const GATE_OPTIONS = ['facilitator', 'replayStore', 'verifyWithFacilitator', 'cors', 'now', 'rpc'];
 /** Marks the options of paymentRequired's middleware, which always settles: a facilitator is required. */
 const SETTLES = Symbol('x402-wasm: settles');
 /** A gate's hook for the middleware's answer, on a payment with a new payment-identifier id. */
@@ -86,6 +87,7 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
   if (!options[SETTLES]) {
     onlyKnownOptions(options, GATE_OPTIONS, 'requirePayment');
     checkCors(options.cors);
+    checkRpc(options.rpc, 'requirePayment');
   }
   // Loads the wasm again after a failed download (browser entry only: errors.js).
   if (!wasmLoaded()) await ready();
@@ -176,6 +178,11 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
   };
   let settledHere = false; // settle() succeeded: an answer may be kept for the payment's id
   let kept = false; // keep() kept one
+  const settledBy = async (settlement) => {
+    await claim?.settled(!options[SETTLES]);
+    settledHere = true;
+    return settlement;
+  };
   return {
     payment,
     /** Settles through the facilitator; resolves to the SettlementResponse. */
@@ -185,22 +192,23 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
       try {
         settlement = await facilitator.settle(decision.payment, decision.requirement);
       } catch (error) {
-        // No answer: the payment may have settled, so its id stays taken.
+        // No answer: the payment may have settled. The chain may say (options.rpc); otherwise its
+        // id stays taken.
+        const found = await settledOnChain(decision.payment, decision.requirement, options.rpc);
+        if (found) return settledBy(found);
         await claim?.unknown();
         return { success: false, errorReason: 'unexpected_settle_error', transaction: '', network, error: String(error?.message ?? error) };
       }
       // Only `success: true` with the transaction that settled it serves the resource (not
       // "false", not a missing answer, not a success naming no transaction); a refusal's reason
       // and transaction are checked where they are sent (failure()).
-      if (settlement?.success === true && reasonText(settlement.transaction, '') !== '') {
-        await claim?.settled(!options[SETTLES]);
-        settledHere = true;
-        return settlement;
-      }
+      if (settlement?.success === true && reasonText(settlement.transaction, '') !== '') return settledBy(settlement);
       if (settlement?.success === false) {
         await claim?.release();
         return settlement;
       }
+      const found = await settledOnChain(decision.payment, decision.requirement, options.rpc);
+      if (found) return settledBy(found);
       await claim?.unknown();
       return {
         success: false,
@@ -295,6 +303,7 @@ export function paymentRequired(config) {
     throw new X402Error('paymentRequired needs { routes: { "METHOD /path": route, ... }, facilitator }', 'INVALID_ARGUMENT');
   }
   onlyKnownOptions(config, [...GATE_OPTIONS, 'routes', 'settleBeforeHandler'], 'paymentRequired');
+  checkRpc(config.rpc, 'paymentRequired');
   const { routes, settleBeforeHandler = false, ...given } = config;
   if (given.facilitator === undefined || given.facilitator === null) {
     throw new X402Error('paymentRequired needs a facilitator (its url, a client, or a function of env) to settle payments', 'INVALID_ARGUMENT');

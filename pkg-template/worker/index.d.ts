@@ -125,6 +125,15 @@ export interface GateOptions {
   cors?: CorsOptions;
   /** Clock override, Unix seconds. */
   now?: number;
+  /**
+   * JSON-RPC URLs by EVM network (`{ "eip155:8453": "https://..." }`). When a /settle gives no answer
+   * (a timeout, a 5xx, a dropped connection) for an EIP-3009 payment on one of these networks, the
+   * chain is asked whether the authorization was used (the token's AuthorizationUsed event, a few
+   * reads over about 3 s): if so the payment settled, and it is served with that transaction instead
+   * of being refused while it was charged. Without it (and for other payments) such a payment is
+   * refused (`unexpected_settle_error`), as before.
+   */
+  rpc?: Record<string, string>;
 }
 
 export interface VerifiedPayment {

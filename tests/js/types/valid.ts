@@ -188,7 +188,7 @@ export async function gate(request: Request): Promise<string> {
 // With paymentIdentifier, the answer sent is the one kept for the payment sent again.
 export async function gateKeeping(request: Request, ctx: { waitUntil(p: Promise<unknown>): void }): Promise<Response> {
   const route = { accepts: [{ network: 'eip155:84532', payTo: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C', price: '$0.01' }], paymentIdentifier: true };
-  const gated = await requirePayment(request, route);
+  const gated = await requirePayment(request, route, undefined, { rpc: { 'eip155:84532': 'https://sepolia.base.org' } });
   if (gated.response) return gated.response;
   const settlement = await gated.settle();
   if (!settlement.success) return gated.failure(settlement);

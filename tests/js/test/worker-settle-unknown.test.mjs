@@ -1,0 +1,107 @@
+// A /settle that gives no answer although the payment settled (the facilitator settles on anvil, then
+// its answer is lost: a 502): with `rpc`, x402-wasm/worker asks the chain whether the EIP-3009
+// authorization was used (AuthorizationUsed) and serves the payment with that transaction; without it
+// the payer is charged and refused, as before. A /settle that fails without settling is still refused,
+// and nothing moves. workerd (Miniflare), anvil, the official v2 facilitator over loopback HTTP.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { generatePrivateKey } from 'viem/accounts';
+import { assertSettled, balanceOf, mint } from '../lib/chain.mjs';
+import {
+  MINTED, NETWORK, PRICE, assertServedWeather, decodeJsonHeader, encodeJsonHeader, startHelperWorker, v2Chain, weatherRoute,
+} from '../lib/worker-harness.mjs';
+import { resolveFromProject } from '../lib/pkg.mjs';
+import { loadX402 } from '../lib/x402.mjs';
+
+const x402 = await loadX402();
+const worker = await import(pathToFileURL(resolveFromProject('x402-wasm/worker')));
+
+/**
+ * A facilitator in front of `upstream`: `mode.settle` is 'pass', 'lost' (/settle forwarded and
+ * settled, then answered 502) or 'down' (502 at once, nothing forwarded).
+ */
+async function lossyFacilitator(t, upstream) {
+  const mode = { settle: 'pass' };
+  const server = createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    if (req.url === '/settle' && mode.settle === 'down') return res.writeHead(502).end('bad gateway');
+    const answer = await fetch(`${upstream}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json' }, body: req.method === 'GET' ? undefined : body });
+    const text = await answer.text();
+    if (req.url === '/settle' && mode.settle === 'lost') return res.writeHead(502).end('bad gateway');
+    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(text);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }));
+  return { mode, url: `http://127.0.0.1:${server.address().port}` };
+}
+
+async function setup(t) {
+  const chain = await v2Chain(t);
+  const lossy = await lossyFacilitator(t, chain.facilitator.url);
+  const route = weatherRoute({ asset: chain.token.address, payTo: chain.payTo });
+  const helper = await startHelperWorker(t, {
+    middlewares: [
+      { store: 'memory', routes: { 'GET /weather': route }, facilitator: { url: lossy.url }, rpc: { [NETWORK]: chain.anvil.rpcUrl } },
+      { store: 'memory', routes: { 'GET /premium/*': route }, facilitator: { url: lossy.url } },
+    ],
+  });
+  return { ...chain, lossy, helper };
+}
+
+/** Pays `path` once with a new funded key; resolves to { response, wallet, before }. */
+async function payOnce(t, { token, payTo, helper }, path) {
+  const wallet = x402.evmPrivateKeyWallet(generatePrivateKey());
+  t.after(() => wallet.free());
+  await mint(token, wallet.address, MINTED);
+  const before = { payer: await balanceOf(token, wallet.address), payee: await balanceOf(token, payTo) };
+  const unpaid = await helper.fetch(path);
+  assert.equal(unpaid.status, 402);
+  const payload = await x402.createPaymentPayload(decodeJsonHeader(unpaid.headers.get('payment-required')), 0, wallet);
+  const response = await helper.fetch(path, { headers: { 'PAYMENT-SIGNATURE': encodeJsonHeader(payload) } });
+  return { response, wallet, before };
+}
+
+test('a settlement whose answer was lost is found on chain (rpc) and served with its transaction; without rpc the payer is charged and refused', async (t) => {
+  const setupped = await setup(t);
+  const { token, payTo, lossy, facilitator } = setupped;
+  lossy.mode.settle = 'lost';
+
+  const served = await payOnce(t, setupped, '/weather');
+  const receipt = decodeJsonHeader(served.response.headers.get('payment-response'));
+  await assertServedWeather(served.response);
+  assert.equal(receipt.success, true);
+  assert.equal(receipt.network, NETWORK);
+  assert.equal(receipt.payer, served.wallet.address);
+  await assertSettled(token, receipt.transaction, { payer: served.wallet.address, payTo, before: served.before, price: PRICE });
+  assert.equal(facilitator.calls.settle, 1);
+
+  // The same loss where the gate has no rpc: charged (the facilitator settled) and refused.
+  const refused = await payOnce(t, setupped, '/premium/report');
+  assert.equal(refused.response.status, 402);
+  assert.equal(decodeJsonHeader(refused.response.headers.get('payment-response')).errorReason, 'unexpected_settle_error');
+  assert.equal(facilitator.calls.settle, 2);
+  assert.equal(await balanceOf(token, refused.wallet.address), refused.before.payer - PRICE);
+});
+
+test('a /settle that fails without settling is refused with rpc too, after the chain shows nothing; nothing moves', async (t) => {
+  const setupped = await setup(t);
+  const { token, lossy, facilitator } = setupped;
+  lossy.mode.settle = 'down';
+  const { response, wallet, before } = await payOnce(t, setupped, '/weather');
+  assert.equal(response.status, 402);
+  assert.equal(decodeJsonHeader(response.headers.get('payment-response')).errorReason, 'unexpected_settle_error');
+  assert.equal(facilitator.calls.settle, 0);
+  assert.equal(await balanceOf(token, wallet.address), before.payer);
+});
+
+test('rpc is checked at startup: EVM networks to http(s) URLs', () => {
+  const route = weatherRoute({ asset: '0x036CbD53842c5426634e7929541eC2318f3dCF7e', payTo: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C' });
+  const make = (rpc) => worker.paymentRequired({ routes: { '/x': route }, facilitator: { url: 'https://f.example' }, rpc });
+  for (const rpc of [null, 'https://rpc.example', { 'solana:devnet': 'https://rpc.example' }, { [NETWORK]: 'ws://rpc.example' }, { [NETWORK]: 42 }]) {
+    assert.throws(() => make(rpc), (e) => e.code === 'INVALID_ARGUMENT' && /rpc must map EVM networks/.test(e.message), JSON.stringify(rpc));
+  }
+  assert.equal(typeof make({ [NETWORK]: 'https://rpc.example' }), 'function');
+});
