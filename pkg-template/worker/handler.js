@@ -81,7 +81,7 @@ function challengeResponse(request, { header, body }, options, reason, failure, 
  * route with paymentIdentifier, a 409 or the answer kept for a payment sent again) or
  * `{ payment, settle(), release(), failure() }` once the payment is decoded, matched, verified
  * locally, reserved against replays and (when options.verifyWithFacilitator) verified by the facilitator.
- * Options: { facilitator, replayStore, verifyWithFacilitator, now, cors }.
+ * Options: { facilitator, replayStore, verifyWithFacilitator, now, cors, rpc }.
  */
 export async function requirePayment(request, routeConfig, env, options = {}) {
   if (!options[SETTLES]) {
@@ -100,6 +100,7 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
     throw new X402Error(`${options.verifyWithFacilitator ? 'verifyWithFacilitator' : 'settling'} needs a facilitator`, 'INVALID_ARGUMENT');
   }
   const configured = typeof options.replayStore === 'function' ? options.replayStore(env) : options.replayStore;
+  const rpc = typeof options.rpc === 'function' ? checkRpc(options.rpc(env) ?? undefined, 'rpc(env)') : options.rpc;
   const store = configured ?? (defaultStore ??= memoryReplayStore());
   // The wasm route is freed as soon as it has answered: a burst of requests must not wait for
   // the garbage collector to give its memory back. A later refusal (rare) resolves it again.
@@ -194,7 +195,7 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
       } catch (error) {
         // No answer: the payment may have settled. The chain may say (options.rpc); otherwise its
         // id stays taken.
-        const found = await settledOnChain(decision.payment, decision.requirement, options.rpc);
+        const found = await settledOnChain(decision.payment, decision.requirement, rpc);
         if (found) return settledBy(found);
         await claim?.unknown();
         return { success: false, errorReason: 'unexpected_settle_error', transaction: '', network, error: String(error?.message ?? error) };
@@ -207,7 +208,7 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
         await claim?.release();
         return settlement;
       }
-      const found = await settledOnChain(decision.payment, decision.requirement, options.rpc);
+      const found = await settledOnChain(decision.payment, decision.requirement, rpc);
       if (found) return settledBy(found);
       await claim?.unknown();
       return {

@@ -126,14 +126,16 @@ export interface GateOptions {
   /** Clock override, Unix seconds. */
   now?: number;
   /**
-   * JSON-RPC URLs by EVM network (`{ "eip155:8453": "https://..." }`). When a /settle gives no answer
-   * (a timeout, a 5xx, a dropped connection) for an EIP-3009 payment on one of these networks, the
-   * chain is asked whether the authorization was used (the token's AuthorizationUsed event, a few
-   * reads over about 3 s): if so the payment settled, and it is served with that transaction instead
-   * of being refused while it was charged. Without it (and for other payments) such a payment is
-   * refused (`unexpected_settle_error`), as before.
+   * JSON-RPC URLs by EVM network (`{ "eip155:8453": "https://..." }`), or a function of env returning
+   * them (secrets live there). When a /settle gives no answer (a timeout, a 5xx, a dropped connection)
+   * for an EIP-3009 payment (v2, or v1 on a network with a CAIP-2 name) on one of these networks, the
+   * chain is asked whether this authorization was executed: the token's AuthorizationUsed log and,
+   * in the same transaction, its Transfer of the signed value to the signed recipient (at most 5 s
+   * in all). If so the payment settled, and it is served with that transaction instead of being
+   * refused while it was charged. Without it (and for other payments) such a payment is refused
+   * (`unexpected_settle_error`), as before.
    */
-  rpc?: Record<string, string>;
+  rpc?: Record<string, string> | ((env: any) => Record<string, string> | undefined);
 }
 
 export interface VerifiedPayment {

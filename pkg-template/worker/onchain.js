@@ -5,27 +5,50 @@
 // emits AuthorizationCanceled instead), and the transaction that did is the settlement.
 import { X402Error } from '../errors.js';
 import { readCapped } from '../body.js';
+import { toCaip2 } from '../api.js';
 
 /** keccak256("AuthorizationUsed(address,bytes32)"), the EIP-3009 event. */
 const AUTHORIZATION_USED = '0x98de503528ee59b575ef0c0a2576a82497bfc029a5685b209e9ec333479b10a5';
+/** keccak256("Transfer(address,address,uint256)"), the ERC-20 event. */
+const TRANSFER = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef';
 /** Blocks looked back from the head: far more than a /settle (90 s by default) spans on any chain. */
 const LOOKBACK = 1000n;
 /** Times the logs are read, a second apart: a transaction sent just before the timeout may still mine. */
 const TRIES = 3;
-/** The longest a JSON-RPC call may take (ms), and the largest answer read (bytes). */
-const RPC_MS = 5000;
+/** The longest the whole lookup may take (ms), whatever the node does; and the largest answer read (bytes). */
+const LOOKUP_MS = 5000;
 const MAX_ANSWER = 1024 * 1024;
 
 /**
- * `rpc`: `{ [network]: url }` (CAIP-2 networks, http(s) URLs), checked at startup; undefined when absent.
- * @returns {Record<string, string> | undefined}
+ * `rpc`: `{ [network]: url }` (EVM networks, CAIP-2; http(s) URLs), or a function of env returning
+ * one (checked when called); undefined when absent. Throws INVALID_ARGUMENT for anything else.
+ * @returns {Record<string, string> | Function | undefined}
  */
 export function checkRpc(rpc, where) {
-  if (rpc === undefined) return undefined;
+  if (rpc === undefined || typeof rpc === 'function') return rpc;
   const entries = rpc !== null && typeof rpc === 'object' && !Array.isArray(rpc) ? Object.entries(rpc) : null;
-  const bad = entries === null || entries.some(([network, url]) => !/^eip155:\d+$/.test(network) || typeof url !== 'string' || !/^https?:\/\//.test(url));
+  const bad = entries === null || entries.some(([network, url]) => !/^eip155:\d+$/.test(network) || !httpUrl(url));
   if (bad) throw new X402Error(`${where}: rpc must map EVM networks ("eip155:<chain id>") to http(s) JSON-RPC URLs`, 'INVALID_ARGUMENT');
   return rpc;
+}
+
+function httpUrl(url) {
+  if (typeof url !== 'string') return false;
+  try {
+    const parsed = new URL(url);
+    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** A network's CAIP-2 name (an x402 v1 name mapped), or undefined. */
+function caip2(network) {
+  try {
+    return toCaip2(network);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -34,23 +57,32 @@ export function checkRpc(rpc, where) {
  */
 export async function settledOnChain(payment, requirement, rpc) {
   const network = requirement?.network;
-  const url = rpc?.[network];
+  const url = typeof network === 'string' ? rpc?.[caip2(network)] : undefined;
   const authorization = payment?.payload?.authorization;
-  const { from, nonce } = authorization ?? {};
-  if (!url || typeof from !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(from) || typeof nonce !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(nonce)) return undefined;
+  const { from, to, value, nonce } = authorization ?? {};
+  const address = /^0x[0-9a-fA-F]{40}$/;
+  if (!url || !address.test(from) || !address.test(to) || !/^\d{1,78}$/.test(value) || !/^0x[0-9a-fA-F]{64}$/.test(nonce)) return undefined;
   const filter = (head) => ({
     address: requirement.asset,
     fromBlock: `0x${(head > LOOKBACK ? head - LOOKBACK : 0n).toString(16)}`,
     toBlock: 'latest',
     topics: [AUTHORIZATION_USED, `0x${from.slice(2).toLowerCase().padStart(64, '0')}`, nonce.toLowerCase()],
   });
-  for (let attempt = 0; attempt < TRIES; attempt += 1) {
+  const deadline = Date.now() + LOOKUP_MS;
+  for (let attempt = 0; attempt < TRIES && Date.now() < deadline - 1000; attempt += 1) {
     if (attempt > 0) await new Promise((resolve) => { setTimeout(resolve, 1000); });
     try {
-      const head = BigInt(await call(url, 'eth_blockNumber', []));
-      const logs = await call(url, 'eth_getLogs', [filter(head)]);
-      const used = Array.isArray(logs) ? logs.find((log) => log?.removed !== true && typeof log?.transactionHash === 'string') : undefined;
-      if (used) return { success: true, transaction: used.transactionHash, network, payer: from };
+      const head = BigInt(await call(url, 'eth_blockNumber', [], deadline));
+      const logs = await call(url, 'eth_getLogs', [filter(head)], deadline);
+      for (const used of Array.isArray(logs) ? logs : []) {
+        if (used?.removed === true || typeof used?.transactionHash !== 'string') continue;
+        // The payer's nonce was used; by this authorization only if the same transaction moved its
+        // value from the payer to its recipient right then (the payer may have signed another
+        // authorization under the same nonce, and had that one executed instead).
+        if (await transferredWith(url, used, requirement.asset, { from, nonce, to, value }, deadline)) {
+          return { success: true, transaction: used.transactionHash, network, payer: from };
+        }
+      }
     } catch {
       // The node is unreachable or answers nonsense: the outcome stays unknown.
     }
@@ -58,17 +90,51 @@ export async function settledOnChain(payment, requirement, rpc) {
   return undefined;
 }
 
-async function call(url, method, params) {
+/**
+ * Whether the log right after `used` in its transaction is the token's Transfer of `value` from
+ * `from` to `to`: what EIP-3009's transferWithAuthorization emits after AuthorizationUsed.
+ */
+async function transferredWith(url, used, asset, { from, nonce, to, value }, deadline) {
+  const receipt = await call(url, 'eth_getTransactionReceipt', [used.transactionHash], deadline);
+  if (receipt?.status !== '0x1' || !Array.isArray(receipt.logs)) return false;
+  const word = (a) => `0x${a.slice(2).toLowerCase().padStart(64, '0')}`;
+  const lower = (x) => String(x).toLowerCase();
+  // The node's answers are checked here, not trusted: the AuthorizationUsed log itself, in the receipt,
+  // from the token...
+  const at = receipt.logs.findIndex((log) =>
+    lower(log?.address) === lower(asset) && Array.isArray(log.topics) && log.topics.length === 3 &&
+    log.topics[0] === AUTHORIZATION_USED && lower(log.topics[1]) === word(from) && lower(log.topics[2]) === lower(nonce));
+  if (at < 0) return false;
+  // ...and right after it, the Transfer it made.
+  const next = receipt.logs[at + 1];
+  return (
+    next !== undefined &&
+    String(next.address).toLowerCase() === asset.toLowerCase() &&
+    Array.isArray(next.topics) &&
+    next.topics.length === 3 &&
+    next.topics[0] === TRANSFER &&
+    String(next.topics[1]).toLowerCase() === word(from) &&
+    String(next.topics[2]).toLowerCase() === word(to) &&
+    BigInt(next.data) === BigInt(value)
+  );
+}
+
+async function call(url, method, params, deadline) {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), RPC_MS);
+  const timer = setTimeout(() => controller.abort(), Math.max(0, deadline - Date.now()));
+  const stopped = new Promise((_, reject) => {
+    controller.signal.addEventListener('abort', () => reject(new Error('JSON-RPC call timed out')), { once: true });
+  });
+  stopped.catch(() => {});
   try {
-    const response = await fetch(url, {
+    // The deadline covers the whole answer, body included, whatever the runtime's fetch does with it.
+    const response = await Promise.race([fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
       signal: controller.signal,
-    });
-    const text = await readCapped(response, MAX_ANSWER, () => new Error('JSON-RPC answer too large'));
+    }), stopped]);
+    const text = await Promise.race([readCapped(response, MAX_ANSWER, () => new Error('JSON-RPC answer too large')), stopped]);
     const answer = JSON.parse(text);
     if (!response.ok || answer?.error || !('result' in (answer ?? {}))) throw new Error(`JSON-RPC ${method} failed`);
     return answer.result;

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { generatePrivateKey } from 'viem/accounts';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { assertSettled, balanceOf, mint } from '../lib/chain.mjs';
 import {
   MINTED, NETWORK, PRICE, assertServedWeather, decodeJsonHeader, encodeJsonHeader, startHelperWorker, v2Chain, weatherRoute,
@@ -16,6 +16,10 @@ import { resolveFromProject } from '../lib/pkg.mjs';
 import { loadX402 } from '../lib/x402.mjs';
 
 const x402 = await loadX402();
+const AUTHORIZATION_FIELDS = [
+  { name: 'from', type: 'address' }, { name: 'to', type: 'address' }, { name: 'value', type: 'uint256' },
+  { name: 'validAfter', type: 'uint256' }, { name: 'validBefore', type: 'uint256' }, { name: 'nonce', type: 'bytes32' },
+];
 const worker = await import(pathToFileURL(resolveFromProject('x402-wasm/worker')));
 
 /**
@@ -97,11 +101,46 @@ test('a /settle that fails without settling is refused with rpc too, after the c
   assert.equal(await balanceOf(token, wallet.address), before.payer);
 });
 
+test('a nonce the payer used for another authorization (to itself) is not taken for this payment: refused, nothing paid', async (t) => {
+  const setupped = await setup(t);
+  const { token, payTo, lossy, helper } = setupped;
+  lossy.mode.settle = 'lost';
+  const key = generatePrivateKey();
+  const account = privateKeyToAccount(key);
+  const wallet = x402.evmPrivateKeyWallet(key);
+  t.after(() => wallet.free());
+  await mint(token, wallet.address, MINTED);
+  const unpaid = await helper.fetch('/weather');
+  const payload = await x402.createPaymentPayload(decodeJsonHeader(unpaid.headers.get('payment-required')), 0, wallet);
+  const { nonce } = payload.payload.authorization;
+  // Signed by the payer under the same nonce: 1 unit to itself, executed before the payment is sent.
+  const message = { from: account.address, to: account.address, value: 1n, validAfter: 0n, validBefore: 2n ** 48n, nonce };
+  const signature = await account.signTypedData({
+    domain: { name: 'USDC', version: '2', chainId: 31337, verifyingContract: token.address },
+    types: { TransferWithAuthorization: AUTHORIZATION_FIELDS },
+    primaryType: 'TransferWithAuthorization',
+    message,
+  });
+  const hash = await token.walletClient.writeContract({
+    address: token.address, abi: token.abi, functionName: 'transferWithAuthorization',
+    args: [message.from, message.to, message.value, message.validAfter, message.validBefore, nonce, signature],
+  });
+  assert.equal((await token.publicClient.waitForTransactionReceipt({ hash })).status, 'success');
+  const payee = await balanceOf(token, payTo);
+
+  const response = await helper.fetch('/weather', { headers: { 'PAYMENT-SIGNATURE': encodeJsonHeader(payload) } });
+  assert.equal(response.status, 402, await response.clone().text());
+  assert.equal(decodeJsonHeader(response.headers.get('payment-response')).errorReason, 'unexpected_settle_error');
+  assert.equal(await balanceOf(token, payTo), payee, 'the payee got nothing');
+  assert.equal((await helper.stats()).handled, 1, 'the handler ran (settling comes after it), its answer not sent');
+});
+
 test('rpc is checked at startup: EVM networks to http(s) URLs', () => {
   const route = weatherRoute({ asset: '0x036CbD53842c5426634e7929541eC2318f3dCF7e', payTo: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C' });
   const make = (rpc) => worker.paymentRequired({ routes: { '/x': route }, facilitator: { url: 'https://f.example' }, rpc });
-  for (const rpc of [null, 'https://rpc.example', { 'solana:devnet': 'https://rpc.example' }, { [NETWORK]: 'ws://rpc.example' }, { [NETWORK]: 42 }]) {
+  for (const rpc of [null, 'https://rpc.example', { 'solana:devnet': 'https://rpc.example' }, { [NETWORK]: 'ws://rpc.example' }, { [NETWORK]: 42 }, { [NETWORK]: 'https://' }]) {
     assert.throws(() => make(rpc), (e) => e.code === 'INVALID_ARGUMENT' && /rpc must map EVM networks/.test(e.message), JSON.stringify(rpc));
   }
   assert.equal(typeof make({ [NETWORK]: 'https://rpc.example' }), 'function');
+  assert.equal(typeof make((env) => ({ [NETWORK]: env.RPC_URL })), 'function', 'a function of env is checked when called');
 });
