@@ -100,7 +100,7 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
     throw new X402Error(`${options.verifyWithFacilitator ? 'verifyWithFacilitator' : 'settling'} needs a facilitator`, 'INVALID_ARGUMENT');
   }
   const configured = typeof options.replayStore === 'function' ? options.replayStore(env) : options.replayStore;
-  const rpc = typeof options.rpc === 'function' ? checkRpc(options.rpc(env) ?? undefined, 'rpc(env)') : options.rpc;
+  const rpc = typeof options.rpc === 'function' ? checkRpc((await options.rpc(env)) ?? undefined, 'rpc(env)') : options.rpc;
   const store = configured ?? (defaultStore ??= memoryReplayStore());
   // The wasm route is freed as soon as it has answered: a burst of requests must not wait for
   // the garbage collector to give its memory back. A later refusal (rare) resolves it again.
@@ -190,12 +190,13 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
     async settle() {
       if (!facilitator) throw new X402Error('settling needs a facilitator', 'INVALID_ARGUMENT');
       let settlement;
+      const began = Math.floor(Date.now() / 1000);
       try {
         settlement = await facilitator.settle(decision.payment, decision.requirement);
       } catch (error) {
         // No answer: the payment may have settled. The chain may say (options.rpc); otherwise its
         // id stays taken.
-        const found = await settledOnChain(decision.payment, decision.requirement, rpc);
+        const found = await settledOnChain(decision.payment, decision.requirement, rpc, began);
         if (found) return settledBy(found);
         await claim?.unknown();
         return { success: false, errorReason: 'unexpected_settle_error', transaction: '', network, error: String(error?.message ?? error) };
@@ -208,7 +209,7 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
         await claim?.release();
         return settlement;
       }
-      const found = await settledOnChain(decision.payment, decision.requirement, rpc);
+      const found = await settledOnChain(decision.payment, decision.requirement, rpc, began);
       if (found) return settledBy(found);
       await claim?.unknown();
       return {

@@ -130,12 +130,12 @@ export interface GateOptions {
    * them (secrets live there). When a /settle gives no answer (a timeout, a 5xx, a dropped connection)
    * for an EIP-3009 payment (v2, or v1 on a network with a CAIP-2 name) on one of these networks, the
    * chain is asked whether this authorization was executed: the token's AuthorizationUsed log and,
-   * in the same transaction, its Transfer of the signed value to the signed recipient (at most 5 s
-   * in all). If so the payment settled, and it is served with that transaction instead of being
+   * in the same transaction, its Transfer of the signed value to the signed recipient, in a block made
+   * once this /settle began (at most 5 s in all). If so the payment settled, and it is served with that transaction instead of being
    * refused while it was charged. Without it (and for other payments) such a payment is refused
    * (`unexpected_settle_error`), as before.
    */
-  rpc?: Record<string, string> | ((env: any) => Record<string, string> | undefined);
+  rpc?: Record<string, string> | ((env: any) => Record<string, string> | undefined | Promise<Record<string, string> | undefined>);
 }
 
 export interface VerifiedPayment {

@@ -18,6 +18,12 @@ const TRIES = 3;
 /** The longest the whole lookup may take (ms), whatever the node does; and the largest answer read (bytes). */
 const LOOKUP_MS = 5000;
 const MAX_ANSWER = 1024 * 1024;
+/**
+ * How far (seconds) a block's timestamp may be before the moment this /settle began and still be
+ * taken as its transaction: the chain's clock and the Worker's differ a little. An older one is an
+ * earlier settlement of the same payment (a replay that another isolate's store let through).
+ */
+const CLOCK_SKEW_S = 5;
 
 /**
  * `rpc`: `{ [network]: url }` (EVM networks, CAIP-2; http(s) URLs), or a function of env returning
@@ -26,7 +32,8 @@ const MAX_ANSWER = 1024 * 1024;
  */
 export function checkRpc(rpc, where) {
   if (rpc === undefined || typeof rpc === 'function') return rpc;
-  const entries = rpc !== null && typeof rpc === 'object' && !Array.isArray(rpc) ? Object.entries(rpc) : null;
+  const plain = rpc !== null && typeof rpc === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(rpc));
+  const entries = plain ? Object.entries(rpc) : null;
   const bad = entries === null || entries.some(([network, url]) => !/^eip155:\d+$/.test(network) || !httpUrl(url));
   if (bad) throw new X402Error(`${where}: rpc must map EVM networks ("eip155:<chain id>") to http(s) JSON-RPC URLs`, 'INVALID_ARGUMENT');
   return rpc;
@@ -52,10 +59,11 @@ function caip2(network) {
 }
 
 /**
- * The settlement of `payment` (a decoded v1 or v2 payload) for `requirement` found on chain, or
- * undefined when it is not found, not an EIP-3009 payment, or no RPC URL is given for its network.
+ * The settlement of `payment` (a decoded v1 or v2 payload) for `requirement` found on chain in a
+ * block of `began` (Unix seconds: when this /settle began) or later, or undefined when it is not
+ * found, not an EIP-3009 payment, or no RPC URL is given for its network.
  */
-export async function settledOnChain(payment, requirement, rpc) {
+export async function settledOnChain(payment, requirement, rpc, began) {
   const network = requirement?.network;
   const url = typeof network === 'string' ? rpc?.[caip2(network)] : undefined;
   const authorization = payment?.payload?.authorization;
@@ -79,7 +87,7 @@ export async function settledOnChain(payment, requirement, rpc) {
         // The payer's nonce was used; by this authorization only if the same transaction moved its
         // value from the payer to its recipient right then (the payer may have signed another
         // authorization under the same nonce, and had that one executed instead).
-        if (await transferredWith(url, used, requirement.asset, { from, nonce, to, value }, deadline)) {
+        if (await transferredWith(url, used, requirement.asset, { from, nonce, to, value, since: began - CLOCK_SKEW_S }, deadline)) {
           return { success: true, transaction: used.transactionHash, network, payer: from };
         }
       }
@@ -94,7 +102,7 @@ export async function settledOnChain(payment, requirement, rpc) {
  * Whether the log right after `used` in its transaction is the token's Transfer of `value` from
  * `from` to `to`: what EIP-3009's transferWithAuthorization emits after AuthorizationUsed.
  */
-async function transferredWith(url, used, asset, { from, nonce, to, value }, deadline) {
+async function transferredWith(url, used, asset, { from, nonce, to, value, since }, deadline) {
   const receipt = await call(url, 'eth_getTransactionReceipt', [used.transactionHash], deadline);
   if (receipt?.status !== '0x1' || !Array.isArray(receipt.logs)) return false;
   const word = (a) => `0x${a.slice(2).toLowerCase().padStart(64, '0')}`;
@@ -105,9 +113,9 @@ async function transferredWith(url, used, asset, { from, nonce, to, value }, dea
     lower(log?.address) === lower(asset) && Array.isArray(log.topics) && log.topics.length === 3 &&
     log.topics[0] === AUTHORIZATION_USED && lower(log.topics[1]) === word(from) && lower(log.topics[2]) === lower(nonce));
   if (at < 0) return false;
-  // ...and right after it, the Transfer it made.
+  // ...and right after it, the Transfer it made...
   const next = receipt.logs[at + 1];
-  return (
+  const transferred =
     next !== undefined &&
     String(next.address).toLowerCase() === asset.toLowerCase() &&
     Array.isArray(next.topics) &&
@@ -115,8 +123,11 @@ async function transferredWith(url, used, asset, { from, nonce, to, value }, dea
     next.topics[0] === TRANSFER &&
     String(next.topics[1]).toLowerCase() === word(from) &&
     String(next.topics[2]).toLowerCase() === word(to) &&
-    BigInt(next.data) === BigInt(value)
-  );
+    BigInt(next.data) === BigInt(value);
+  if (!transferred) return false;
+  // ...in a block made once this /settle had begun: an older one settled this payment before.
+  const block = await call(url, 'eth_getBlockByNumber', [receipt.blockNumber, false], deadline);
+  return block?.hash === receipt.blockHash && Number(BigInt(block.timestamp)) >= since;
 }
 
 async function call(url, method, params, deadline) {

@@ -42,11 +42,12 @@ async function lossyFacilitator(t, upstream) {
   return { mode, url: `http://127.0.0.1:${server.address().port}` };
 }
 
-async function setup(t) {
+async function setup(t, copies = 1) {
   const chain = await v2Chain(t);
   const lossy = await lossyFacilitator(t, chain.facilitator.url);
   const route = weatherRoute({ asset: chain.token.address, payTo: chain.payTo });
   const helper = await startHelperWorker(t, {
+    copies,
     middlewares: [
       { store: 'memory', routes: { 'GET /weather': route }, facilitator: { url: lossy.url }, rpc: { [NETWORK]: chain.anvil.rpcUrl } },
       { store: 'memory', routes: { 'GET /premium/*': route }, facilitator: { url: lossy.url } },
@@ -135,10 +136,31 @@ test('a nonce the payer used for another authorization (to itself) is not taken 
   assert.equal((await helper.stats()).handled, 1, 'the handler ran (settling comes after it), its answer not sent');
 });
 
+test('a payment settled and served before (another isolate\'s memory store) is not served again when /settle fails: its block is older', async (t) => {
+  const setupped = await setup(t, 2);
+  const { token, payTo, lossy, helper, facilitator } = setupped;
+  const wallet = x402.evmPrivateKeyWallet(generatePrivateKey());
+  t.after(() => wallet.free());
+  await mint(token, wallet.address, MINTED);
+  const unpaid = await helper.fetch('/weather');
+  const header = encodeJsonHeader(await x402.createPaymentPayload(decodeJsonHeader(unpaid.headers.get('payment-required')), 0, wallet));
+  await assertServedWeather(await helper.fetch('/weather', { headers: { 'PAYMENT-SIGNATURE': header } }, 0));
+  assert.equal(facilitator.calls.settle, 1);
+  const payee = await balanceOf(token, payTo);
+  // Later than the chain's clock may differ from the Worker's (5 s), the same header at the other
+  // isolate, whose store has not seen it, while /settle gives no answer.
+  await new Promise((resolve) => { setTimeout(resolve, 6500); });
+  lossy.mode.settle = 'lost';
+  const replay = await helper.fetch('/weather', { headers: { 'PAYMENT-SIGNATURE': header } }, 1);
+  assert.equal(replay.status, 402, await replay.clone().text());
+  assert.equal(decodeJsonHeader(replay.headers.get('payment-response')).errorReason, 'unexpected_settle_error');
+  assert.equal(await balanceOf(token, payTo), payee);
+});
+
 test('rpc is checked at startup: EVM networks to http(s) URLs', () => {
   const route = weatherRoute({ asset: '0x036CbD53842c5426634e7929541eC2318f3dCF7e', payTo: '0x209693Bc6afc0C5328bA36FaF03C514EF312287C' });
   const make = (rpc) => worker.paymentRequired({ routes: { '/x': route }, facilitator: { url: 'https://f.example' }, rpc });
-  for (const rpc of [null, 'https://rpc.example', { 'solana:devnet': 'https://rpc.example' }, { [NETWORK]: 'ws://rpc.example' }, { [NETWORK]: 42 }, { [NETWORK]: 'https://' }]) {
+  for (const rpc of [null, Promise.resolve({}), new Map(), 'https://rpc.example', { 'solana:devnet': 'https://rpc.example' }, { [NETWORK]: 'ws://rpc.example' }, { [NETWORK]: 42 }, { [NETWORK]: 'https://' }]) {
     assert.throws(() => make(rpc), (e) => e.code === 'INVALID_ARGUMENT' && /rpc must map EVM networks/.test(e.message), JSON.stringify(rpc));
   }
   assert.equal(typeof make({ [NETWORK]: 'https://rpc.example' }), 'function');
