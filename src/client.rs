@@ -121,7 +121,7 @@ pub fn payer_of(payment: &Value) -> Option<String> {
     let tx = base64::engine::general_purpose::STANDARD
         .decode(payload.get("transaction")?.as_str()?)
         .ok()?;
-    Some(crate::svm::verify::transfer_authority(&tx)?.to_string())
+    Some(crate::svm::returned::transfer_authority(&tx)?.to_string())
 }
 
 /// The header to retry with: its name for the challenge's dialect, and its value.

@@ -5,6 +5,7 @@ pub mod exact;
 mod keys;
 pub mod message;
 mod pubkey;
+pub mod returned;
 pub mod transfer;
 pub mod verify;
 

@@ -98,44 +98,6 @@ impl SvmInvalid {
     }
 }
 
-/// [`SvmInvalid::lighthouse_reason`]'s reason followed by its cause.
-macro_rules! lighthouse_noted {
-    ($reason:literal) => {
-        concat!(
-            $reason,
-            " (Lighthouse guard instructions come before the transfer, as Phantom's \
-             transaction protection puts them: a layout the x402 exact-SVM verifier \
-             rules refuse; nothing was sent)"
-        )
-    };
-}
-
-impl SvmInvalid {
-    /// For a refusal of the instruction layout, its reason followed by the cause when
-    /// Lighthouse guard instructions precede the transfer ([`lighthouse_before_transfer`]);
-    /// `None` for any other refusal.
-    pub fn lighthouse_reason(self) -> Option<&'static str> {
-        Some(match self {
-            SvmInvalid::InstructionCount => {
-                lighthouse_noted!("invalid_exact_svm_payload_transaction_instructions_length")
-            }
-            SvmInvalid::ComputeLimit => lighthouse_noted!(
-                "invalid_exact_svm_payload_transaction_instructions_compute_limit_instruction"
-            ),
-            SvmInvalid::ComputePrice => lighthouse_noted!(
-                "invalid_exact_svm_payload_transaction_instructions_compute_price_instruction"
-            ),
-            SvmInvalid::NoTransfer => {
-                lighthouse_noted!("invalid_exact_svm_payload_no_transfer_instruction")
-            }
-            SvmInvalid::UnknownInstruction => {
-                lighthouse_noted!("invalid_exact_svm_payload_unknown_optional_instruction")
-            }
-            _ => return None,
-        })
-    }
-}
-
 /// A Solana payment that passed verification.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SvmVerified {
@@ -164,55 +126,6 @@ pub fn verify_transaction(tx: &[u8], requirement: &Requirement) -> Result<SvmVer
         signature: bs58::encode(signature).into_string(),
         replay_key: bs58::encode(Sha256::digest(&tx.message)).into_string(),
     })
-}
-
-/// Whether the wire transaction `tx` has a Lighthouse instruction before its first
-/// token-program instruction: the layout of Phantom's transaction protection since
-/// 2026, which the specification's verifier rules (and so facilitators) refuse.
-pub fn lighthouse_before_transfer(tx: &[u8]) -> bool {
-    let Some(message) = Transaction::parse(tx)
-        .ok()
-        .and_then(|tx| Message::parse(&tx.message).ok())
-    else {
-        return false;
-    };
-    let program = |ix: &super::message::CompiledInstruction| {
-        message
-            .account_keys
-            .get(usize::from(ix.program_id_index))
-            .copied()
-    };
-    let token = [
-        Pubkey::known(TOKEN_PROGRAM),
-        Pubkey::known(TOKEN_2022_PROGRAM),
-    ];
-    let is_token =
-        |ix: &super::message::CompiledInstruction| program(ix).is_some_and(|p| token.contains(&p));
-    let Some(transfer) = message.instructions.iter().position(is_token) else {
-        return false;
-    };
-    message
-        .instructions
-        .iter()
-        .take(transfer)
-        .any(|ix| program(ix) == Some(Pubkey::known(LIGHTHOUSE_PROGRAM)))
-}
-
-/// The authority of the wire transaction `tx`'s first TransferChecked: the paying
-/// wallet of a payment this client made (`None` when there is none).
-pub fn transfer_authority(tx: &[u8]) -> Option<Pubkey> {
-    let tx = Transaction::parse(tx).ok()?;
-    let message = Message::parse(&tx.message).ok()?;
-    let key = |i: u8| message.account_keys.get(usize::from(i)).copied();
-    let token = [
-        Pubkey::known(TOKEN_PROGRAM),
-        Pubkey::known(TOKEN_2022_PROGRAM),
-    ];
-    let transfer = message.instructions.iter().find(|ix| {
-        key(ix.program_id_index).is_some_and(|p| token.contains(&p))
-            && ix.data.first() == Some(&TRANSFER_CHECKED)
-    })?;
-    key(*transfer.accounts.get(3)?)
 }
 
 /// Checks everything [`verify_transaction`] does but the payer's signature: what a
@@ -384,28 +297,4 @@ pub fn verify_payload(
         .decode(text)
         .map_err(|_| SvmInvalid::Transaction)?;
     verify_transaction(&bytes, requirement)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_lighthouse_reason_begins_with_the_rule_it_breaks() {
-        for invalid in [
-            SvmInvalid::InstructionCount,
-            SvmInvalid::ComputeLimit,
-            SvmInvalid::ComputePrice,
-            SvmInvalid::NoTransfer,
-            SvmInvalid::UnknownInstruction,
-        ] {
-            let noted = invalid.lighthouse_reason().unwrap_or_default();
-            assert!(
-                noted.starts_with(&format!("{} (Lighthouse", invalid.reason())),
-                "{noted}"
-            );
-        }
-        assert_eq!(SvmInvalid::AmountMismatch.lighthouse_reason(), None);
-        assert_eq!(SvmInvalid::Signature.lighthouse_reason(), None);
-    }
 }

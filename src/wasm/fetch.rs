@@ -4,7 +4,7 @@
 //! 402; pay.rs pays it.
 
 use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise};
 use serde::Deserialize;
@@ -28,6 +28,7 @@ use super::request::{
 };
 use super::response::{cancel_body, headers_of, redirected, status_of};
 use super::rpc::RPC_MS;
+use super::spending::{Spending, register_spending, shared_spending};
 use super::timer::{ms_option, now_millis};
 use super::wallets::Wallet;
 use crate::budget::{Ledger, ReservationId};
@@ -108,62 +109,6 @@ pub fn wrap_fetch(fetch: Function, options: JsValue) -> Result<Function, JsValue
     let paying: Function = closure.into_js_value().unchecked_into();
     register_spending(&paying, spending);
     Ok(paying)
-}
-
-/// What paying fetches made with `shareBudgetWith` share: the ledger, and the payments
-/// made under callers' ids (a call under an id through the newer fetch sends the older
-/// one's payment again, rather than paying a second time for the same purchase).
-struct Spending {
-    ledger: Weak<RefCell<Ledger>>,
-    sent: Weak<RefCell<SentPayments>>,
-}
-
-/// A shared ledger and the payments made under callers' ids.
-type Shared = (Rc<RefCell<Ledger>>, Rc<RefCell<SentPayments>>);
-
-thread_local! {
-    /// The spending of the paying fetches made so far, by id.
-    static SPENDINGS: RefCell<Vec<(u32, Spending)>> = const { RefCell::new(Vec::new()) };
-    static NEXT_SPENDING: Cell<u32> = const { Cell::new(0) };
-    /// Each paying fetch (the function itself) to its spending's id: only the functions
-    /// made here are found, not a look-alike or one from another copy of the package.
-    static SPENDING_OF: js_sys::WeakMap = js_sys::WeakMap::new();
-}
-
-fn register_spending(paying: &Function, spending: Spending) {
-    let id = NEXT_SPENDING.with(|next| {
-        next.set(next.get().wrapping_add(1));
-        next.get()
-    });
-    SPENDINGS.with(|all| {
-        let mut all = all.borrow_mut();
-        all.retain(|(_, each)| each.ledger.strong_count() > 0);
-        all.push((id, spending));
-    });
-    SPENDING_OF.with(|map| map.set(paying.unchecked_ref(), &id.into()));
-}
-
-/// `options.shareBudgetWith`: the spending of another paying fetch made by wrapFetch,
-/// so that the payments of both count against the limits of each.
-fn shared_spending(options: &JsValue) -> Result<Option<Shared>, JsValue> {
-    let other = read(options, "shareBudgetWith")?;
-    if other.is_undefined() || other.is_null() {
-        return Ok(None);
-    }
-    let id = match other.dyn_ref::<Object>() {
-        Some(other) => SPENDING_OF.with(|map| map.get(other)).as_f64(),
-        None => None,
-    };
-    let shared = id.and_then(|id| {
-        SPENDINGS.with(|all| {
-            let all = all.borrow();
-            let (_, spending) = all.iter().find(|(each, _)| f64::from(*each) == id)?;
-            Some((spending.ledger.upgrade()?, spending.sent.upgrade()?))
-        })
-    });
-    shared.map(Some).ok_or_else(|| {
-        invalid_argument("options.shareBudgetWith must be a paying fetch returned by wrapFetch")
-    })
 }
 
 impl Inner {

@@ -23,6 +23,7 @@ mod receipts;
 mod request;
 mod response;
 mod rpc;
+mod spending;
 mod sponsor;
 mod svm;
 mod svm_send;

@@ -18,7 +18,8 @@ use crate::dialect::{Challenge, Requirement};
 use crate::error::Error;
 use crate::svm::exact::{SvmPayment, SvmTerms, token_program};
 use crate::svm::message::{PACKET_LEN, Transaction};
-use crate::svm::verify::{check_unsigned, lighthouse_before_transfer, verify_transaction};
+use crate::svm::returned::lighthouse_before_transfer;
+use crate::svm::verify::{check_unsigned, verify_transaction};
 use crate::svm::{Pubkey, SolanaSigner};
 
 /// A Solana keypair held in wasm memory (zeroized when freed).
