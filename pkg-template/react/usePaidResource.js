@@ -177,8 +177,7 @@ export function usePaidResource(url, init, options) {
       };
       setResult(loadingWith(key, load));
       newest.current = load;
-      const keyed = loadOptions?.paymentId === undefined ? undefined : { paymentId: loadOptions.paymentId };
-      loadSend(key, { ...loadInit, signal: controller.signal }, tap, keyed).then(
+      loadSend(key, { ...loadInit, signal: controller.signal }, tap, loadOptions).then(
         (response) =>
           readBody(response).then(
             (data) => finish({ data, response, error: null }),

@@ -4,7 +4,7 @@
 // AuthorizationUsed(authorizer, nonce) when it executes the signed authorization (a cancellation
 // emits AuthorizationCanceled instead), and the transaction that did is the settlement.
 import { X402Error } from '../errors.js';
-import { readCapped } from '../body.js';
+import { aborted, readCapped } from '../body.js';
 import { toCaip2 } from '../api.js';
 
 /** keccak256("AuthorizationUsed(address,bytes32)"), the EIP-3009 event. */
@@ -74,7 +74,7 @@ export async function settledOnChain(payment, requirement, rpc, began) {
     address: requirement.asset,
     fromBlock: `0x${(head > LOOKBACK ? head - LOOKBACK : 0n).toString(16)}`,
     toBlock: 'latest',
-    topics: [AUTHORIZATION_USED, `0x${from.slice(2).toLowerCase().padStart(64, '0')}`, nonce.toLowerCase()],
+    topics: [AUTHORIZATION_USED, word(from), nonce.toLowerCase()],
   });
   const deadline = Date.now() + LOOKUP_MS;
   for (let attempt = 0; attempt < TRIES && Date.now() < deadline - 1000; attempt += 1) {
@@ -99,44 +99,40 @@ export async function settledOnChain(payment, requirement, rpc, began) {
 }
 
 /**
- * Whether the log right after `used` in its transaction is the token's Transfer of `value` from
- * `from` to `to`: what EIP-3009's transferWithAuthorization emits after AuthorizationUsed.
+ * Whether `used`'s transaction executed this authorization within the lookup's time: its receipt
+ * (status 1) holds the token's AuthorizationUsed(from, nonce) and, right after it, the Transfer of
+ * `value` from `from` to `to` (what EIP-3009's transferWithAuthorization emits), in a block of
+ * `since` or later. The node's answers are checked here, not trusted.
  */
 async function transferredWith(url, used, asset, { from, nonce, to, value, since }, deadline) {
   const receipt = await call(url, 'eth_getTransactionReceipt', [used.transactionHash], deadline);
   if (receipt?.status !== '0x1' || !Array.isArray(receipt.logs)) return false;
-  const word = (a) => `0x${a.slice(2).toLowerCase().padStart(64, '0')}`;
-  const lower = (x) => String(x).toLowerCase();
-  // The node's answers are checked here, not trusted: the AuthorizationUsed log itself, in the receipt,
-  // from the token...
-  const at = receipt.logs.findIndex((log) =>
-    lower(log?.address) === lower(asset) && Array.isArray(log.topics) && log.topics.length === 3 &&
-    log.topics[0] === AUTHORIZATION_USED && lower(log.topics[1]) === word(from) && lower(log.topics[2]) === lower(nonce));
-  if (at < 0) return false;
-  // ...and right after it, the Transfer it made...
+  const at = receipt.logs.findIndex((log) => isEvent(log, asset, [AUTHORIZATION_USED, word(from), nonce]));
   const next = receipt.logs[at + 1];
-  const transferred =
-    next !== undefined &&
-    String(next.address).toLowerCase() === asset.toLowerCase() &&
-    Array.isArray(next.topics) &&
-    next.topics.length === 3 &&
-    next.topics[0] === TRANSFER &&
-    String(next.topics[1]).toLowerCase() === word(from) &&
-    String(next.topics[2]).toLowerCase() === word(to) &&
-    BigInt(next.data) === BigInt(value);
-  if (!transferred) return false;
-  // ...in a block made once this /settle had begun: an older one settled this payment before.
+  if (at < 0 || !isEvent(next, asset, [TRANSFER, word(from), word(to)]) || BigInt(next.data) !== BigInt(value)) return false;
+  // An older block settled this payment before this /settle began.
   const block = await call(url, 'eth_getBlockByNumber', [receipt.blockNumber, false], deadline);
   return block?.hash === receipt.blockHash && Number(BigInt(block.timestamp)) >= since;
 }
 
+/** Whether `log` is emitted by `address` with exactly `topics` (hex, any case). */
+function isEvent(log, address, topics) {
+  const lower = (x) => String(x).toLowerCase();
+  return (
+    lower(log?.address) === lower(address) &&
+    Array.isArray(log.topics) &&
+    log.topics.length === topics.length &&
+    log.topics.every((topic, i) => lower(topic) === lower(topics[i]))
+  );
+}
+
+/** An address as a 32-byte topic. */
+const word = (address) => `0x${address.slice(2).toLowerCase().padStart(64, '0')}`;
+
 async function call(url, method, params, deadline) {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), Math.max(0, deadline - Date.now()));
-  const stopped = new Promise((_, reject) => {
-    controller.signal.addEventListener('abort', () => reject(new Error('JSON-RPC call timed out')), { once: true });
-  });
-  stopped.catch(() => {});
+  const timer = setTimeout(() => controller.abort(new Error('JSON-RPC call timed out')), Math.max(0, deadline - Date.now()));
+  const stopped = aborted(controller.signal);
   try {
     // The deadline covers the whole answer, body included, whatever the runtime's fetch does with it.
     const response = await Promise.race([fetch(url, {
