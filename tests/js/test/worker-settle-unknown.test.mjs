@@ -2,13 +2,17 @@
 // its answer is lost: a 502): with `rpc`, x402-wasm/worker asks the chain whether the EIP-3009
 // authorization was used (AuthorizationUsed) and serves the payment with that transaction; without it
 // the payer is charged and refused, as before. A /settle that fails without settling is still refused,
-// and nothing moves. workerd (Miniflare), anvil, the official v2 facilitator over loopback HTTP.
+// and nothing moves. workerd (Miniflare), anvil, the official v2 facilitator over loopback HTTP; for x402
+// v1, anvil as chain 84532 (base-sepolia), the official v1 client and the v1 facilitator.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { getAddress } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { assertSettled, balanceOf, mint } from '../lib/chain.mjs';
+import { decodeXPaymentResponse, wrapFetchWithPayment as wrapFetchWithPaymentV1 } from 'x402-fetch';
+import { anvilAccount, anvilClients, assertSettled, balanceOf, deployTestUSDC, mint, startAnvil } from '../lib/chain.mjs';
+import { startV1Facilitator } from '../lib/official-servers.mjs';
 import {
   MINTED, NETWORK, PRICE, assertServedWeather, decodeJsonHeader, encodeJsonHeader, startHelperWorker, v2Chain, weatherRoute,
 } from '../lib/worker-harness.mjs';
@@ -155,6 +159,41 @@ test('a payment settled and served before (another isolate\'s memory store) is n
   assert.equal(replay.status, 402, await replay.clone().text());
   assert.equal(decodeJsonHeader(replay.headers.get('payment-response')).errorReason, 'unexpected_settle_error');
   assert.equal(await balanceOf(token, payTo), payee);
+});
+
+test('v1: a settlement whose answer was lost is found on chain for an x402 v1 payment (network "base-sepolia", rpc keyed by its CAIP-2 name)', async (t) => {
+  const anvil = await startAnvil({ chainId: 84532 });
+  t.after(() => anvil.stop());
+  const token = await deployTestUSDC(anvil);
+  token.address = getAddress(token.address);
+  const facilitator = await startV1Facilitator({ ...anvil, network: 'base-sepolia' });
+  t.after(() => facilitator.close());
+  const lossy = await lossyFacilitator(t, facilitator.url);
+  const payTo = anvilAccount(2).address;
+  const helper = await startHelperWorker(t, {
+    middlewares: [{
+      store: 'memory',
+      routes: { 'GET /weather': weatherRoute({ asset: token.address, payTo, network: 'base-sepolia', acceptV1: true }) },
+      facilitator: { url: lossy.url },
+      rpc: { 'eip155:84532': anvil.rpcUrl },
+    }],
+  });
+  lossy.mode.settle = 'lost';
+  // The official v1 client (x402-fetch), its wallet on chain 84532.
+  const account = privateKeyToAccount(generatePrivateKey());
+  await mint(token, account.address, MINTED);
+  const before = { payee: await balanceOf(token, payTo), payer: await balanceOf(token, account.address) };
+  const pay = wrapFetchWithPaymentV1(fetch, anvilClients(anvil, account).walletClient);
+
+  const response = await pay(`${helper.url}weather`);
+  await assertServedWeather(response);
+  const receipt = decodeXPaymentResponse(response.headers.get('x-payment-response'));
+  assert.equal(receipt.success, true, JSON.stringify(receipt));
+  assert.equal(receipt.network, 'base-sepolia');
+  assert.equal(getAddress(receipt.payer), account.address);
+  await assertSettled(token, receipt.transaction, { payer: account.address, payTo, before, price: PRICE });
+  assert.equal(facilitator.calls.settle.length, 1, 'settled once, by the facilitator whose answer was lost');
+  assert.equal((await helper.stats()).handled, 1);
 });
 
 test('rpc is checked at startup: EVM networks to http(s) URLs', () => {
