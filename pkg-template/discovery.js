@@ -62,9 +62,11 @@ export async function discoverX402(site, options = {}) {
       discard(response);
       throw failed(`${url} answered HTTP ${response.status}`);
     }
-    if (response.url && new URL(response.url).origin !== origin) {
+    const from = response.url ? originOf(response.url) : origin;
+    if (from !== origin) {
       discard(response);
-      throw failed(`${url} redirected to another origin`);
+      // A fetch of its own may report any url.
+      throw failed(from === null ? `${url} answered with a response url that is not a URL` : `${url} redirected to another origin`);
     }
     let text;
     try {
@@ -86,5 +88,14 @@ export async function discoverX402(site, options = {}) {
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener?.('abort', onAbort);
+  }
+}
+
+/** The origin of a response's URL; null (never a site's) when it is not a URL. */
+function originOf(url) {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
   }
 }

@@ -314,7 +314,10 @@ export interface EvmPrivateKeyWallet extends EvmSigner {
   [Symbol.dispose](): void;
 }
 
-/** A wallet for a hex secp256k1 private key (0x optional). Throws INVALID_PRIVATE_KEY. */
+/**
+ * A wallet for a hex secp256k1 private key (0x optional). Throws INVALID_PRIVATE_KEY for a key that
+ * is not one, INVALID_ARGUMENT for a value that is not a string (e.g. an unset environment variable).
+ */
 export function evmPrivateKeyWallet(hexKey: string): EvmPrivateKeyWallet;
 
 export interface CreatePaymentOptions {
@@ -403,7 +406,10 @@ export interface SolanaPrivateKeyWallet {
   [Symbol.dispose](): void;
 }
 
-/** A wallet for a Solana secret: 32-byte seed or 64-byte keypair, as base58, 0x hex, Uint8Array or byte array. */
+/**
+ * A wallet for a Solana secret: 32-byte seed or 64-byte keypair, as base58, 0x hex, Uint8Array or byte
+ * array. Throws INVALID_PRIVATE_KEY for a secret that is not one, INVALID_ARGUMENT for another type.
+ */
 export function solanaPrivateKeyWallet(secret: string | Uint8Array | number[]): SolanaPrivateKeyWallet;
 
 /**

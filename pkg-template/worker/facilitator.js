@@ -70,8 +70,11 @@ export function createFacilitatorClient(options = {}) {
         else text = await Promise.race([readCapped(response, MAX_ANSWER_BYTES, () => tooLarge(path)), stopped]);
       } catch (cause) {
         if (cause instanceof X402Error) throw cause;
-        throw new X402Error(`facilitator ${path} unreachable: ${cause?.message ?? cause}`,
-          controller.signal.aborted ? 'FACILITATOR_TIMEOUT' : 'FACILITATOR_UNAVAILABLE', { cause });
+        if (controller.signal.aborted) {
+          const what = response === undefined ? 'did not answer' : 'did not finish its answer';
+          throw new X402Error(`facilitator ${path} ${what} within ${ms} ms`, 'FACILITATOR_TIMEOUT', { cause });
+        }
+        throw new X402Error(`facilitator ${path} unreachable: ${cause?.message ?? cause}`, 'FACILITATOR_UNAVAILABLE', { cause });
       } finally {
         clearTimeout(timer);
       }

@@ -374,7 +374,7 @@ pub fn recognize_with(response: &Response402<'_>, dialects: &[&dyn Dialect]) -> 
             limit: MAX_BODY_LEN,
         }),
         Err(BodyFault::NotJson) => Err(Error::Unrecognized402 {
-            reason: "no PAYMENT-REQUIRED header and the body is not JSON",
+            reason: "no PAYMENT-REQUIRED header and the body is not JSON (or is nested beyond the parser's limit)",
         }),
     }
 }

@@ -14,7 +14,8 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 pub(crate) use super::error::unreadable;
-use super::error::{caused, invalid_argument};
+use super::error::{caused, invalid_argument, to_js};
+use crate::error::{Document, Error};
 
 /// Array elements and object members in one converted value, all levels together.
 pub(crate) const MAX_ELEMENTS: u32 = 100_000;
@@ -206,6 +207,17 @@ impl Budget {
 /// A `Uint8Array`'s length, read with a catching import (an own `length` property
 /// can throw, or lie: see `bytes_of`).
 pub(crate) fn length_of(array: &Uint8Array) -> Result<usize, JsValue> {
+    // A JS argument typed `Uint8Array` is not checked by wasm-bindgen: `{}` or `null`
+    // would read as a length of infinity (or fail in `Reflect.get`).
+    if !js_sys::ArrayBuffer::is_view(array) {
+        let got = match array.is_null() {
+            true => "null".to_owned(),
+            false => array.js_typeof().as_string().unwrap_or_default(),
+        };
+        return Err(invalid_argument(&format!(
+            "expected a Uint8Array, got {got}"
+        )));
+    }
     let len = Reflect::get(array, &JsValue::from_str("length"))
         .map_err(|e| unreadable("a Uint8Array's length", e))?
         .as_f64()
@@ -309,24 +321,45 @@ fn put_floats(value: &mut Value, floats: &mut std::vec::IntoIter<f64>) {
 /// an own member). An integer beyond 2^53 is refused: the value would not be what it
 /// says (a payload passed on, a decision).
 pub(crate) fn json_to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    serialized_to_js(value, true)
+    serialized_to_js(value, Some(&|integer| invalid_argument(&inexact(integer))))
+}
+
+/// [`json_to_js`] for a decoded `document`: an integer beyond 2^53 is that document's
+/// error (INVALID_402, INVALID_PAYLOAD, INVALID_SETTLEMENT_RESPONSE).
+pub(crate) fn document_to_js(value: &Value, document: Document) -> Result<JsValue, JsValue> {
+    serialized_to_js(
+        value,
+        Some(&|integer| {
+            let source = <serde_json::Error as serde::de::Error>::custom(inexact(integer));
+            to_js(&Error::InvalidDocument { document, source })
+        }),
+    )
+}
+
+fn inexact(integer: &str) -> String {
+    format!("{integer} can't be represented exactly as a JavaScript number")
 }
 
 /// [`json_to_js`] for what the caller only reads (a challenge's view, an event): an
 /// integer beyond 2^53 is rounded, as `JSON.parse` rounds it.
 pub(crate) fn view_to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    serialized_to_js(value, false)
+    serialized_to_js(value, None)
 }
 
-fn serialized_to_js<T: Serialize + ?Sized>(value: &T, exact: bool) -> Result<JsValue, JsValue> {
+/// JSON text of `value` parsed by `JSON.parse`; an integer `JSON.parse` would round is
+/// refused with `inexact`'s error, or rounded without one.
+fn serialized_to_js<T: Serialize + ?Sized>(
+    value: &T,
+    inexact: Option<&dyn Fn(&str) -> JsValue>,
+) -> Result<JsValue, JsValue> {
     // Room for a payment payload without growing the buffer.
     let mut text = Vec::with_capacity(1024);
     serde_json::to_writer(&mut text, value).map_err(|e| invalid_argument(&e.to_string()))?;
     let text = String::from_utf8(text).map_err(|e| invalid_argument(&e.to_string()))?;
-    if let Some(integer) = crate::protocol::inexact_integer(&text).filter(|_| exact) {
-        return Err(invalid_argument(&format!(
-            "{integer} can't be represented as a JavaScript number"
-        )));
+    if let Some(refuse) = inexact
+        && let Some(integer) = crate::protocol::inexact_integer(&text)
+    {
+        return Err(refuse(integer));
     }
     js_sys::JSON::parse(&text).map_err(|e| caused("JSON.parse", e))
 }

@@ -125,8 +125,9 @@ const WALLET_CODES: [&str; 17] = [
 ];
 
 /// A wallet's failure keeps its own code when it is one of [`WALLET_CODES`] (e.g.
-/// USER_REJECTED from an adapter); ethers' ACTION_REJECTED (a user's refusal) becomes
-/// USER_REJECTED; anything else becomes WALLET_ERROR. Both keep the original as `cause`.
+/// USER_REJECTED from an adapter); ethers' ACTION_REJECTED and EIP-1193's 4001 (a
+/// user's refusal) become USER_REJECTED, 4100 WALLET_UNAUTHORIZED; anything else
+/// becomes WALLET_ERROR. Both keep the original as `cause`.
 /// An error that is already an X402Error (the package's adapters throw them) is kept;
 /// another with one of those codes becomes one, so that every coded rejection is an
 /// X402Error (JS converts only those, never a caller's own coded error).
@@ -143,8 +144,14 @@ pub(crate) fn wallet_error(error: JsValue) -> JsValue {
         let _ = Reflect::set(&wrapped, &JsValue::from_str("cause"), &error);
         return wrapped;
     }
-    let code = match code.as_deref() {
-        Some("ACTION_REJECTED") => "USER_REJECTED",
+    // A provider's error passed through an adapter of the caller's own: EIP-1193's 4001
+    // (the user refused) and 4100 (the account is not authorised), as eip1193Wallet reads them.
+    let numeric = Reflect::get(&error, &JsValue::from_str("code"))
+        .ok()
+        .and_then(|c| c.as_f64());
+    let code = match (code.as_deref(), numeric) {
+        (Some("ACTION_REJECTED"), _) | (_, Some(4001.0)) => "USER_REJECTED",
+        (_, Some(4100.0)) => "WALLET_UNAUTHORIZED",
         _ => "WALLET_ERROR",
     };
     let message = message.unwrap_or_else(|| "the wallet failed".to_owned());
@@ -163,4 +170,22 @@ pub(crate) fn code_of(error: &JsValue) -> Option<String> {
     Reflect::get(error, &JsValue::from_str("code"))
         .ok()
         .and_then(|c| c.as_string())
+}
+
+/// A signature by another key than the wallet's address, whose account could not be
+/// checked for code (a smart account may sign so): SIGNER_MISMATCH, or RPC_ERROR when
+/// the JSON-RPC read failed (it may work when tried again); the message says both, and
+/// the failure is `cause`.
+pub(crate) fn unchecked_account(refused: &crate::error::Error, failure: JsValue) -> JsValue {
+    let code = match code_of(&failure).as_deref() {
+        Some("RPC_ERROR") => "RPC_ERROR",
+        _ => refused.code(),
+    };
+    let reason = message_of(&failure);
+    let error = coded(
+        code,
+        &format!("{refused}; whether that address is a smart account could not be read: {reason}"),
+    );
+    let _ = Reflect::set(&error, &JsValue::from_str("cause"), &failure);
+    error
 }

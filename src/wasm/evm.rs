@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
 use super::convert::{js_to_json, json_to_js, read, string_arg};
-use super::error::{invalid_argument, js, to_js, wallet_error};
+use super::error::{invalid_argument, js, to_js, unchecked_account, wallet_error};
 pub use super::evm_key::EvmPrivateKeyWallet;
 use super::evm_key::local_key;
 use super::guarded::guarded_promise;
@@ -266,10 +266,12 @@ async fn sign_payment(
             let network = &requirement.network;
             match has_code(wallet, &from, network, inputs.rpc, inputs.rpc_ms, signal).await {
                 Ok(true) => js(prepared.payload_as_contract(&signature))?,
-                // No code, or it could not be read: the refusal stands (an abort first).
-                _ => {
+                // No code: the refusal stands.
+                Ok(false) => return Err(to_js(&refused)),
+                // It could not be read (an abort first): that failure, named with the refusal.
+                Err(failure) => {
                     stop_if_aborted(signal)?;
-                    return Err(to_js(&refused));
+                    return Err(unchecked_account(&refused, failure));
                 }
             }
         }

@@ -75,6 +75,14 @@ test('decodePaymentResponse keeps every member of an official server\'s settleme
   // Read as JSON.parse reads it, an integer past 2^53 in such a member included.
   const big = Buffer.from(JSON.stringify(failure).replace('"attempt":2', '"attempt":9007199254740993')).toString('base64');
   assert.equal(x402.decodePaymentResponse(big).extra.attempt, JSON.parse('9007199254740993'));
+  // decodeHeader hands back what may be passed on (a 402 to pay, a payload to forward): exact, so
+  // such an integer is refused, as the document's own error (it was INVALID_ARGUMENT, as if the
+  // caller had passed a wrong type).
+  assert.throws(() => x402.decodeHeader(big, 'SettlementResponse'), (e) => e.code === 'INVALID_SETTLEMENT_RESPONSE' && /9007199254740993 can't be represented exactly/.test(e.message));
+  const required = { x402Version: 2, resource: { url: 'http://api.test/x' }, accepts: [usdc()], extensions: { n: 1 } };
+  const bigRequired = Buffer.from(JSON.stringify(required).replace('"n":1', '"n":9007199254740993')).toString('base64');
+  assert.throws(() => x402.decodeHeader(bigRequired, 'PaymentRequired'), (e) => e.code === 'INVALID_402' && /9007199254740993/.test(e.message));
+  assert.equal(x402.decodeHeader(Buffer.from(JSON.stringify(required)).toString('base64'), 'PaymentRequired').extensions.n, 1);
 });
 
 test('the v1 network names are the official SDK\'s, both ways', () => {
@@ -173,6 +181,10 @@ test("a key wallet's methods typed as returning a Promise reject (not throw) on 
   };
   await rejects(() => evm.signTypedData({}), 'INVALID_TYPED_DATA', 'evm signTypedData({})');
   await rejects(() => sol.signTransaction(new Uint8Array([1, 2, 3])), 'INVALID_TRANSACTION', 'solana signTransaction(garbage)');
+  // Not bytes at all: said so (an object read as a length of infinity was "larger than a packet").
+  for (const [value, got] of [[{}, 'object'], [null, 'null'], ['AQID', 'string'], [[1, 2, 3], 'object']]) {
+    await assert.rejects(sol.signTransaction(value), (e) => e.code === 'INVALID_ARGUMENT' && e.message === `expected a Uint8Array, got ${got}`, JSON.stringify(value));
+  }
   evm.free();
   sol.free();
   await rejects(() => evm.signTypedData({}), 'USED_AFTER_FREE', 'evm after free');

@@ -116,4 +116,7 @@ test('discoverX402: a refused answer gives its connection back; a huge one is re
   await assert.rejects(x402.discoverX402(local, { timeout: 5 }), { code: 'INVALID_ARGUMENT' });
   await assert.rejects(x402.discoverX402(local, { signal: {} }), { code: 'INVALID_ARGUMENT' });
   await assert.rejects(x402.discoverX402(local, { fetch: 5 }), { code: 'INVALID_ARGUMENT' });
+  // A fetch of the caller's own whose Response names a url that is not a URL: refused, coded.
+  const odd = async () => Object.defineProperty(new Response('{}', { status: 200 }), 'url', { value: 'not a url' });
+  await assert.rejects(x402.discoverX402(local, { fetch: odd }), (e) => e.code === 'DISCOVERY_FAILED' && /not a URL/.test(e.message));
 });

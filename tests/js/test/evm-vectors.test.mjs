@@ -119,14 +119,27 @@ test('a wallet that signs with another key is caught before anything is sent', a
     x402.createPaymentPayload(c.paymentRequired, 0, liar, { now: c.now }),
     (e) => e instanceof x402.X402Error && e.code === 'SIGNER_MISMATCH',
   );
-  // The account's code is asked for (chain id given); none, or an error reading it, keeps the refusal.
+  // The account's code is asked for (chain id given); none, or an error reading it, keeps the
+  // refusal, and the message says why the code could not be read.
   const asked = [];
-  for (const getCode of [async () => '0x', async () => { throw Object.assign(new Error('unsupported'), { code: 4200 }); }, async () => 42]) {
+  const getCodes = [
+    [async () => '0x', /not as its own address|recovers/],
+    [async () => { throw Object.assign(new Error('unsupported'), { code: 4200 }); }, /smart account could not be read: .*unsupported/],
+    [async () => 42, /smart account could not be read: getCode must resolve to a hex string/],
+  ];
+  for (const [getCode, message] of getCodes) {
     const wallet = { ...liar, getCode: (address, context) => { asked.push([address, context]); return getCode(); } };
-    await assert.rejects(x402.createPaymentPayload(c.paymentRequired, 0, wallet, { now: c.now }), (e) => e.code === 'SIGNER_MISMATCH');
+    await assert.rejects(x402.createPaymentPayload(c.paymentRequired, 0, wallet, { now: c.now }), (e) => e.code === 'SIGNER_MISMATCH' && message.test(e.message));
   }
   const chainId = Number(c.paymentRequired.accepts[0].network.split(':')[1]);
   assert.deepEqual(asked, Array(3).fill([c.address, { chainId }]));
+  // Read through `rpc` from a node that is not there: RPC_ERROR (it may work when tried again),
+  // naming the mismatch too, with the node's failure as cause.
+  const network = c.paymentRequired.accepts[0].network;
+  await assert.rejects(
+    x402.createPaymentPayload(c.paymentRequired, 0, liar, { now: c.now, rpc: { [network]: 'http://127.0.0.1:9/' } }),
+    (e) => e.code === 'RPC_ERROR' && /smart account could not be read/.test(e.message) && e.cause?.code === 'RPC_ERROR',
+  );
   // With code (a one-owner Safe, an EIP-7702 account), the signature is sent as the wallet gave it.
   let given;
   const contract = {
@@ -141,11 +154,17 @@ test('a wallet that signs with another key is caught before anything is sent', a
 
 test('wallet failures and bad inputs are coded errors', async () => {
   const c = cases[0];
-  const failing = { address: c.address, signTypedData: async () => { throw Object.assign(new Error('User rejected'), { code: 4001 }); } };
+  const failing = { address: c.address, signTypedData: async () => { throw Object.assign(new Error('wallet crashed'), { code: 'E_CRASH' }); } };
   await assert.rejects(x402.createPaymentPayload(c.paymentRequired, 0, failing),
-    (e) => e.code === 'WALLET_ERROR' && e.cause.code === 4001);
+    (e) => e.code === 'WALLET_ERROR' && e.cause.code === 'E_CRASH' && /wallet error: wallet crashed/.test(e.message));
   const rejecting = { address: c.address, signTypedData: async () => { throw Object.assign(new Error('no'), { code: 'USER_REJECTED' }); } };
   await assert.rejects(x402.createPaymentPayload(c.paymentRequired, 0, rejecting), (e) => e.code === 'USER_REJECTED');
+  // An EIP-1193 provider's refusal passed through an adapter of the caller's own: 4001 is the
+  // user's refusal, 4100 an account the wallet has not authorised; others are WALLET_ERROR.
+  for (const [thrown, code] of [[4001, 'USER_REJECTED'], [4100, 'WALLET_UNAUTHORIZED'], [-32603, 'WALLET_ERROR']]) {
+    const raw = { address: c.address, signTypedData: async () => { throw Object.assign(new Error('provider says no'), { code: thrown }); } };
+    await assert.rejects(x402.createPaymentPayload(c.paymentRequired, 0, raw), (e) => e.code === code && e.cause?.code === thrown, String(thrown));
+  }
   const wallet = x402.evmPrivateKeyWallet(c.privateKey);
   const noDomain = structuredClone(c.paymentRequired);
   delete noDomain.accepts[0].extra;

@@ -114,7 +114,7 @@ test('timeoutMs (settleTimeoutMs for /settle) aborts a facilitator that does not
   const client = worker.createFacilitatorClient({ url: server.url, timeoutMs: 200, settleTimeoutMs: 200 });
   for (const call of [() => client.verify({ x402Version: 2 }, {}), () => client.settle({ x402Version: 2 }, {})]) {
     const started = Date.now();
-    await assert.rejects(call(), (e) => e instanceof worker.X402Error && e.code === 'FACILITATOR_TIMEOUT');
+    await assert.rejects(call(), (e) => e instanceof worker.X402Error && e.code === 'FACILITATOR_TIMEOUT' && /did not answer within 200 ms/.test(e.message));
     const elapsed = Date.now() - started;
     assert.ok(elapsed >= 180 && elapsed < 2000, `timed out after ${elapsed} ms`);
   }
@@ -166,7 +166,11 @@ test('an answer past 256 KiB is refused, not held whole', async (t) => {
 
 test('the timeout holds a custom fetch that ignores the abort signal', { timeout: 10_000 }, async () => {
   const client = worker.createFacilitatorClient({ url: 'https://facilitator.example', timeoutMs: 200, fetch: () => new Promise(() => {}) });
-  await assert.rejects(client.verify({ x402Version: 2 }, {}), { code: 'FACILITATOR_TIMEOUT' });
+  await assert.rejects(client.verify({ x402Version: 2 }, {}), { code: 'FACILITATOR_TIMEOUT', message: /did not answer within 200 ms/ });
+  // Headers sent, then the body stalls: the message says it answered, and not in time.
+  const stalled = () => Promise.resolve(new Response(new ReadableStream({ pull: () => new Promise(() => {}) }), { status: 200 }));
+  const slow = worker.createFacilitatorClient({ url: 'https://facilitator.example', timeoutMs: 200, fetch: stalled });
+  await assert.rejects(slow.verify({ x402Version: 2 }, {}), { code: 'FACILITATOR_TIMEOUT', message: /\/verify did not finish its answer within 200 ms/ });
 });
 
 test('a failure status is FACILITATOR_UNAVAILABLE whatever its body; an answer that is not a JSON object is INVALID_FACILITATOR_RESPONSE', async (t) => {
