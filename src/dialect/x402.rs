@@ -43,7 +43,10 @@ impl Dialect for X402V2Header {
     }
 
     fn recognize(&self, response: &Response402<'_>) -> Option<Result<Challenge>> {
-        let header = response.header(PAYMENT_REQUIRED)?;
+        // An empty header is none (the official client reads the body then).
+        let header = response
+            .header(PAYMENT_REQUIRED)
+            .filter(|value| !value.trim().is_empty())?;
         Some(
             decode_header::<Value>(&header, Document::PaymentRequired).and_then(|json| {
                 match version_of(&json) {

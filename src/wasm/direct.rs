@@ -291,7 +291,7 @@ impl Inner {
                     reason: format!("the server no longer knows reference {reference}"),
                 }));
             }
-            let answer = read_json(&response, deadline_ms).await;
+            let answer = read_json(&response, deadline_ms, signal.as_ref()).await;
             let paid =
                 is_ok(status_or_zero(&response)) && answer.get("paid") == Some(&Value::Bool(true));
             Ok(paid.then_some(()))

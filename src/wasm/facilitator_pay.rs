@@ -119,7 +119,10 @@ impl Inner {
             .await
             .map_err(Settled::Unknown)?;
         let status = status_or_zero(&response);
-        let answer = read_json(&response, super::request::look_deadline()).await;
+        let signal = call.request.signal();
+        let answer = read_json(&response, super::request::look_deadline(), signal.as_ref()).await;
+        // Aborted while the answer was read: the facilitator may have paid.
+        call.request.check_aborted().map_err(Settled::Unknown)?;
         let field = |name: &str| answer.get(name).and_then(Value::as_str).map(str::to_owned);
         let refused = |reason: String| to_js(&Error::FacilitatorError { reason });
         if !is_ok(status) {

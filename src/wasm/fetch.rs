@@ -10,21 +10,22 @@ use js_sys::{Function, Object, Promise};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::Response;
 
+use super::again::marked;
 use super::caller::{Caller, Taken};
 use super::convert::{MAX_ELEMENTS, is_array, items};
 use super::convert::{callback, read, stray_function};
 use super::convert::{js_to_json, view_to_js};
-use super::error::{invalid_argument, js, to_js};
+use super::error::{code_of, invalid_argument, is_x402_error, js, to_js};
 use super::evm::now_seconds;
 use super::facilitator_pay::Facilitator;
 use super::guarded::{catching, guarded_promise_abandoning};
 use super::headers::JsHeaders;
 use super::receipts::{one_ly_style, paid_already};
 use super::request::{
-    Hooks, attempt, call_fetch, look_deadline, new_request, origin_of, plain_call, read_text,
+    Hooks, attempt, call_fetch, look_deadline, new_request, origin_of, plain_call, read_body,
+    read_text,
 };
 use super::response::{cancel_body, headers_of, redirected, status_of};
 use super::rpc::RPC_MS;
@@ -36,6 +37,7 @@ use crate::dialect::{Challenge, MAX_BODY_LEN, Requirement, Response402, recogniz
 use crate::error::Error;
 use crate::resend::SentPayments;
 use crate::select::{Policy, PolicyConfig};
+use wasm_bindgen_futures::JsFuture;
 
 pub(super) struct Inner {
     pub(super) fetch: Function,
@@ -174,6 +176,43 @@ impl Inner {
         })
     }
 
+    /// The `failed` event of a call that rejects with `error` (`spent` as the event
+    /// says it), unless a refused approval already said so (`rejected`).
+    pub(super) fn emit_failed(
+        &self,
+        hooks: &Hooks,
+        requirement: Option<&Requirement>,
+        error: &JsValue,
+        spent: Value,
+    ) {
+        self.emit_failed_marked(hooks, requirement, error, spent, false);
+    }
+
+    /// [`Self::emit_failed`], with `sentAgain: true` for a payment sent again.
+    pub(super) fn emit_failed_marked(
+        &self,
+        hooks: &Hooks,
+        requirement: Option<&Requirement>,
+        error: &JsValue,
+        spent: Value,
+        sent_again: bool,
+    ) {
+        // Only an X402Error's code is ours to report (its type is X402ErrorCode); a wallet's or
+        // a runtime's own `code` stays on the error the call rejects with.
+        let code = code_of(error).filter(|_| is_x402_error(error));
+        if code.as_deref() == Some("PAYMENT_REJECTED") {
+            return;
+        }
+        let message = read(error, "message").ok().and_then(|m| m.as_string());
+        self.emit(hooks, "failed", requirement, || {
+            let mut about = serde_json::Map::new();
+            about.insert("spent".to_owned(), spent);
+            about.extend(code.map(|c| ("error".to_owned(), Value::String(c))));
+            about.extend(message.map(|m| ("message".to_owned(), Value::String(m))));
+            marked(Value::Object(about), sent_again.then_some(None))
+        });
+    }
+
     pub(super) fn emit(
         &self,
         hooks: &Hooks,
@@ -227,11 +266,9 @@ impl Inner {
                 (caller, first)
             }
             Taken::Built(request) => {
-                // Read once, up front, as a Blob: it can be sent twice and survives 307/308.
-                let body = match request.body() {
-                    Some(_) => Some(JsFuture::from(request.blob()?).await?),
-                    None => None,
-                };
+                // Read once, up front (until an abort), as a Blob: sent twice, survives 307/308.
+                let body = JsFuture::from(read_body(&request, &request.signal())).await?;
+                let body = (!body.is_null()).then_some(body);
                 let out = attempt(&request, body.as_ref(), None)?;
                 let first = call_fetch(&self.fetch, self.native, &out).await?;
                 if status_of(&first).inspect_err(|_| cancel_body(&first))? != 402 {
@@ -265,13 +302,23 @@ impl Inner {
         if request.carries_payment()? || paid_already(first)? {
             return Ok(first.into());
         }
-        // The v2 header is authoritative: the body is read (from a clone) only without it.
-        let text = if headers_of(first)?.has("payment-required")? {
+        // The v2 header is authoritative: the body is read (from a clone) only without it
+        // (an empty one is none, as the official client reads it).
+        let signal = request.signal();
+        let header = headers_of(first)?.get("payment-required")?;
+        let text = if header.is_some_and(|value| !value.trim().is_empty()) {
             String::new()
         } else {
             // A body too large is not read further (X-402-* headers may still be read); one
             // that does not end in time, or fails, is the caller's (an abort rejects).
-            match read_text(&first.clone()?, MAX_BODY_LEN, look_deadline()).await {
+            match read_text(
+                &first.clone()?,
+                MAX_BODY_LEN,
+                look_deadline(),
+                signal.as_ref(),
+            )
+            .await
+            {
                 Ok(text) => text.unwrap_or_default(),
                 Err(_) => return request.check_aborted().map(|()| first.into()),
             }
@@ -299,7 +346,8 @@ impl Inner {
             }
         }
         // Finish the unread 402 body (frees the connection), noting whether it is 1ly's.
-        let one_ly = text.is_empty() && one_ly_style(first).await;
+        let one_ly = text.is_empty() && one_ly_style(first, signal.as_ref()).await;
+        request.check_aborted()?;
         let origin = origin_of(&request.url_of(first)?);
         let call = Call {
             hooks: &hooks,

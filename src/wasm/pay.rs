@@ -7,13 +7,13 @@ use wasm_bindgen::prelude::*;
 use web_sys::Response;
 
 use super::again::{Paying, marked, purchase_of};
-use super::convert::{js_to_json, read, view_to_js};
-use super::error::{code_of, invalid_argument, is_x402_error, to_js};
+use super::convert::{js_to_json, view_to_js};
+use super::error::{invalid_argument, to_js};
 use super::evm::{SignInputs, now_seconds, random_memo, random_nonce, sign_for};
 use super::fetch::{Call, Inner, Settled};
-use super::receipts::{Receipt, one_ly_metadata, read_receipt, remember_receipt};
-use super::request::{Hooks, body_error, call_fetch, until_aborted};
-use super::response::status_or_zero;
+use super::receipts::{Receipt, paid_receipt, read_receipt, remember_receipt};
+use super::request::{call_fetch, until_aborted};
+use super::response::{cancel_body, status_or_zero};
 use super::timer::now_millis;
 use crate::client::exact_terms_problem;
 use crate::dialect::Requirement;
@@ -115,19 +115,27 @@ impl Inner {
                 {
                     self.sent.borrow_mut().forget(id);
                 }
-                let mut receipt = match receipt {
-                    Some(receipt) => receipt.with_reason_of(requirement, &response).await,
-                    None => Receipt::missing(requirement, &response, body_error(&response).await),
-                };
-                if call.one_ly {
-                    receipt.one_ly = one_ly_metadata(&response).await;
-                }
+                // An abort while its body is read stops that, and rejects the call below
+                // (once the settlement is told).
+                let signal = call.request.signal();
+                let receipt = paid_receipt(
+                    receipt,
+                    requirement,
+                    &response,
+                    call.one_ly,
+                    signal.as_ref(),
+                )
+                .await;
                 let kind = if receipt.success { "settled" } else { "failed" };
                 self.emit(hooks, kind, Some(requirement), || {
                     let about = json!({ "receipt": receipt, "status": status_or_zero(&response) });
                     marked(about, sent_again.then_some(None))
                 });
                 remember_receipt(&response, &receipt);
+                if let Err(reason) = call.request.check_aborted() {
+                    cancel_body(&response);
+                    return Err(reason);
+                }
                 Ok(response.into())
             }
             Err(settled) => {
@@ -171,43 +179,6 @@ impl Inner {
             self.ledger.borrow_mut().commit(reservation, now_ms());
         }
         Ok(outcome)
-    }
-
-    /// The `failed` event of a call that rejects with `error` (`spent` as the event
-    /// says it), unless a refused approval already said so (`rejected`).
-    pub(super) fn emit_failed(
-        &self,
-        hooks: &Hooks,
-        requirement: Option<&Requirement>,
-        error: &JsValue,
-        spent: Value,
-    ) {
-        self.emit_failed_marked(hooks, requirement, error, spent, false);
-    }
-
-    /// [`Self::emit_failed`], with `sentAgain: true` for a payment sent again.
-    fn emit_failed_marked(
-        &self,
-        hooks: &Hooks,
-        requirement: Option<&Requirement>,
-        error: &JsValue,
-        spent: Value,
-        sent_again: bool,
-    ) {
-        // Only an X402Error's code is ours to report (its type is X402ErrorCode); a wallet's or
-        // a runtime's own `code` stays on the error the call rejects with.
-        let code = code_of(error).filter(|_| is_x402_error(error));
-        if code.as_deref() == Some("PAYMENT_REJECTED") {
-            return;
-        }
-        let message = read(error, "message").ok().and_then(|m| m.as_string());
-        self.emit(hooks, "failed", requirement, || {
-            let mut about = serde_json::Map::new();
-            about.insert("spent".to_owned(), spent);
-            about.extend(code.map(|c| ("error".to_owned(), Value::String(c))));
-            about.extend(message.map(|m| ("message".to_owned(), Value::String(m))));
-            marked(Value::Object(about), sent_again.then_some(None))
-        });
     }
 
     /// The candidate `policy.select` picks (the first without it). A select that is still

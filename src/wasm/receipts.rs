@@ -6,7 +6,7 @@ use js_sys::WeakMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
-use web_sys::Response;
+use web_sys::{AbortSignal, Response};
 
 use super::convert::{method, read, view_to_js};
 use super::error::{caused, invalid_argument, js};
@@ -65,11 +65,12 @@ impl Receipt {
         self,
         requirement: &Requirement,
         response: &Response,
+        signal: Option<&AbortSignal>,
     ) -> Self {
         if self.success || self.error_reason.as_deref().is_some_and(|r| !r.is_empty()) {
             return self;
         }
-        let error = super::request::body_error(response).await;
+        let error = super::request::body_error(response, signal).await;
         match Self::missing(requirement, response, error).error_reason {
             Some(reason) => Receipt {
                 error_reason: Some(reason),
@@ -227,11 +228,10 @@ pub(crate) fn read_receipt(response: &Response, dialect: DialectId) -> Option<Re
         DialectId::X402V1 => ["x-payment-response", "payment-response"],
         _ => ["payment-response", "x-payment-response"],
     };
-    let value = names
-        .into_iter()
-        .find_map(|name| header_value(response, name))?;
-    let settlement: SettlementResponse =
-        decode_header(&value, Document::SettlementResponse).ok()?;
+    // One that does not decode gives way to the other.
+    let settlement: SettlementResponse = names.into_iter().find_map(|name| {
+        decode_header(&header_value(response, name)?, Document::SettlementResponse).ok()
+    })?;
     Some(Receipt::from_settlement(
         settlement,
         status_or_zero(response),
@@ -244,13 +244,13 @@ pub(crate) fn read_receipt(response: &Response, dialect: DialectId) -> Option<Re
 /// other servers' paid responses cost no extra read. A JSON body is read (it is
 /// small: `{}` or the document); anything else is cancelled unread. Never left
 /// unread: a Worker's unread subrequest body holds one of its few connections.
-pub(crate) async fn one_ly_style(first: &Response) -> bool {
+pub(crate) async fn one_ly_style(first: &Response, signal: Option<&AbortSignal>) -> bool {
     if !is_json(first) || too_short_for_a_document(first) {
         cancel_body(first);
         return false;
     }
     // `{}` or an error message is not the document; 1ly's repeat names its accepts.
-    match read_text(first, MAX_BODY_LEN, look_deadline()).await {
+    match read_text(first, MAX_BODY_LEN, look_deadline(), signal).await {
         Ok(Some(text)) => text.len() > 64 && text.contains("\"accepts\""),
         _ => false,
     }
@@ -271,13 +271,54 @@ fn is_json(response: &Response) -> bool {
     header_value(response, "content-type").is_some_and(|t| t.to_ascii_lowercase().contains("json"))
 }
 
+/// Whether a response's media type is one JSON document: `application/json` or a
+/// `+json` suffix (not `application/x-ndjson`, `application/json-seq`...).
+fn is_json_document(response: &Response) -> bool {
+    header_value(response, "content-type").is_some_and(|t| {
+        let media = t
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        media == "application/json"
+            || (media.starts_with("application/") && media.ends_with("+json"))
+    })
+}
+
+/// The receipt of the paid retry's `response`: its settlement header's (`read`) with
+/// the reason of a failure its body or challenge gives, or the one a response without
+/// a readable header earns; with 1ly's metadata when `one_ly`. Those are read from
+/// clones before the response is returned; the reads stop when `signal` aborts.
+pub(crate) async fn paid_receipt(
+    read: Option<Receipt>,
+    requirement: &Requirement,
+    response: &Response,
+    one_ly: bool,
+    signal: Option<&AbortSignal>,
+) -> Receipt {
+    let mut receipt = match read {
+        Some(receipt) => receipt.with_reason_of(requirement, response, signal).await,
+        None => {
+            let error = super::request::body_error(response, signal).await;
+            Receipt::missing(requirement, response, error)
+        }
+    };
+    if one_ly {
+        receipt.one_ly = one_ly_metadata(response, signal).await;
+    }
+    receipt
+}
+
 /// The `_1ly` member of a paid JSON response (1ly's purchase metadata), read from
-/// a clone so the caller still gets the whole body. Only small JSON bodies are read.
-pub(crate) async fn one_ly_metadata(response: &Response) -> Option<Value> {
-    if !is_ok(status_or_zero(response)) || !is_json(response) {
+/// a clone so the caller still gets the whole body. Only small JSON documents are
+/// read: not a stream of JSON values (NDJSON, JSON text sequences), which the caller
+/// may read as it arrives.
+async fn one_ly_metadata(response: &Response, signal: Option<&AbortSignal>) -> Option<Value> {
+    if !is_ok(status_or_zero(response)) || !is_json_document(response) {
         return None;
     }
-    let text = read_text(&response.clone().ok()?, 1 << 20, look_deadline())
+    let text = read_text(&response.clone().ok()?, 1 << 20, look_deadline(), signal)
         .await
         .ok()??;
     let mut body: Value = serde_json::from_str(&text).ok()?;

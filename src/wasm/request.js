@@ -12,30 +12,38 @@ const decoder = new TextDecoder();
  * copied at once into one buffer that never grows past the limit, and cancelled as soon as the
  * limit is passed, so a hostile body is never held whole, however it is cut into chunks. A body
  * still arriving after `ms` milliseconds rejects with TIMED_OUT (one timer for the whole read,
- * cleared either way). What cannot be read resolves to `{ refused: message }`; any failure
- * cancels the reader.
+ * cleared either way), and once `signal` (optional) aborts, with its reason. What cannot be read
+ * resolves to `{ refused: message }`; any failure cancels the reader.
  * @param {Response} response
  * @param {number} limit
  * @param {number} ms
+ * @param {AbortSignal | undefined} signal
  * @returns {Promise<string | null | { refused: string }>}
  */
-export async function readText(response, limit, ms) {
+export async function readText(response, limit, ms, signal) {
   const body = response.body;
   if (body === null || body === undefined) return '';
   if (typeof body.getReader !== 'function') return { refused: NOT_WEB };
   const reader = body.getReader();
-  // The read in progress is rejected by the timer; one that has just ended is not read after it.
+  // The read in progress is rejected by the timer or the abort; one that has just ended is not
+  // read after it.
   let expired = false;
+  let stopped;
   let fail = null;
-  const timer = setTimeout(() => {
+  const stop = (reason) => {
     expired = true;
-    fail?.(TIMED_OUT);
-  }, ms);
+    stopped = reason;
+    fail?.(reason);
+  };
+  const timer = setTimeout(() => stop(TIMED_OUT), ms);
+  const onAbort = () => stop(signal.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
   let bytes = new Uint8Array(0);
   let length = 0;
   try {
+    if (signal?.aborted) throw signal.reason;
     for (;;) {
-      if (expired) throw TIMED_OUT;
+      if (expired) throw stopped;
       const step = await new Promise((resolve, reject) => {
         fail = reject;
         reader.read().then(resolve, reject);
@@ -68,8 +76,50 @@ export async function readText(response, limit, ms) {
     throw error;
   } finally {
     clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
   }
   return decoder.decode(bytes.subarray(0, length));
+}
+
+/**
+ * A Request's body, read once up front into a Blob (as `request.blob()`), or null when it has
+ * none. The read stops as soon as `signal` aborts: the stream is cancelled (an endless one is not
+ * read on in the background) and the read rejects with the signal's reason. Where Request has no
+ * `body` (Firefox), the body is read with `blob()` (such a body is never a stream there).
+ * @param {Request} request
+ * @param {AbortSignal} signal
+ * @returns {Promise<Blob | null>}
+ */
+export async function readBody(request, signal) {
+  const body = request.body;
+  if (body === null) return null;
+  if (body === undefined) {
+    if (request.method === 'GET' || request.method === 'HEAD') return null;
+    if (signal.aborted) throw signal.reason;
+    // Read even when empty: sending the Request as it is would send a used body.
+    const blob = await request.blob();
+    if (signal.aborted) throw signal.reason;
+    return blob;
+  }
+  const reader = body.getReader();
+  const chunks = [];
+  const onAbort = () => cancelQuietly(reader);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      if (signal.aborted) throw signal.reason;
+      const step = await reader.read();
+      if (signal.aborted) throw signal.reason;
+      if (step.done) break;
+      chunks.push(step.value);
+    }
+  } catch (error) {
+    cancelQuietly(reader);
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  return new Blob(chunks, { type: request.headers.get('content-type') ?? '' });
 }
 
 const PAID = Symbol.for('x402-wasm: the responses paying fetches paid for');

@@ -7,7 +7,7 @@ use js_sys::{Array, Function, Object, Promise, Reflect};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Request, Response};
+use web_sys::{AbortSignal, Request, Response};
 
 use super::convert::{callback, read, stray_function};
 use super::error::invalid_argument;
@@ -99,19 +99,27 @@ pub(crate) fn look_deadline() -> f64 {
     js_sys::Date::now() + LOOK_MS
 }
 
-/// The `error` member of a failed response's JSON body (read from a clone).
-pub(crate) async fn body_error(response: &Response) -> Option<String> {
+/// The `error` member of a failed response's JSON body (read from a clone; the read
+/// stops when `signal` aborts).
+pub(crate) async fn body_error(
+    response: &Response,
+    signal: Option<&AbortSignal>,
+) -> Option<String> {
     if status_or_zero(response) < 400 {
         return None;
     }
-    let json = read_json(&response.clone().ok()?, look_deadline()).await;
+    let json = read_json(&response.clone().ok()?, look_deadline(), signal).await;
     json.get("error").and_then(Value::as_str).map(str::to_owned)
 }
 
 /// A response's JSON body (at most 64 KiB), or `null` for anything else (or once
 /// `deadline_ms`, Unix milliseconds, has passed).
-pub(crate) async fn read_json(response: &Response, deadline_ms: f64) -> Value {
-    match read_text(response, 64 * 1024, deadline_ms).await {
+pub(crate) async fn read_json(
+    response: &Response,
+    deadline_ms: f64,
+    signal: Option<&AbortSignal>,
+) -> Value {
+    match read_text(response, 64 * 1024, deadline_ms, signal).await {
         Ok(Some(text)) => serde_json::from_str(&text).unwrap_or(Value::Null),
         _ => Value::Null,
     }
@@ -123,7 +131,17 @@ extern "C" {
     /// instead of a boundary crossing and a timer per chunk (58 µs for a 402's `{}`).
     /// Resolves to the text, `null` past the limit, or `{ refused: message }`.
     #[wasm_bindgen(js_name = readText)]
-    fn read_text_js(response: &Response, limit: u32, ms: u32) -> Promise;
+    fn read_text_js(
+        response: &Response,
+        limit: u32,
+        ms: u32,
+        signal: Option<&AbortSignal>,
+    ) -> Promise;
+
+    /// A Request's body as a Blob (null for none), read up front; the read (and the
+    /// stream) stops when `signal` aborts, rejecting with its reason.
+    #[wasm_bindgen(js_name = readBody)]
+    pub(crate) fn read_body(request: &Request, signal: &AbortSignal) -> Promise;
 
     /// Calls `target.cancel()` (a body stream or its reader), not waiting for it, and
     /// without leaving a rejection unhandled (the stream may have failed already).
@@ -151,10 +169,11 @@ pub(crate) async fn read_text(
     response: &Response,
     limit: usize,
     deadline_ms: f64,
+    signal: Option<&AbortSignal>,
 ) -> Result<Option<String>, JsValue> {
     let limit = u32::try_from(limit).unwrap_or(u32::MAX);
     let ms = super::timer::ms_left(deadline_ms);
-    let out = JsFuture::from(read_text_js(response, limit, ms)).await?;
+    let out = JsFuture::from(read_text_js(response, limit, ms, signal)).await?;
     if out.is_null() {
         return Ok(None);
     }
