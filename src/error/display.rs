@@ -56,6 +56,10 @@ impl fmt::Display for Error {
             Error::MissingEip712Domain => f.write_str(
                 "the requirement's extra lacks the EIP-712 name and version of the token",
             ),
+            Error::SignerMismatch { expected, actual } if expected.is_empty() => write!(
+                f,
+                "the wallet's key {actual} is not one of the transaction's required signers"
+            ),
             Error::SignerMismatch { expected, actual } => write!(
                 f,
                 "the wallet signed as {actual}, not as its own address {expected}"

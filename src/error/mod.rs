@@ -167,7 +167,8 @@ pub enum Error {
     MissingEip712Domain,
     /// A wallet's signature recovers to another address than the wallet's.
     SignerMismatch {
-        /// The wallet's address.
+        /// The wallet's address (empty: the wallet's key is not a signer of the
+        /// transaction it was given).
         expected: String,
         /// The address the signature recovers to.
         actual: String,

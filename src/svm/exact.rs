@@ -82,7 +82,15 @@ impl SvmTerms {
             .extra_str("feePayer")
             .ok_or(bad("extra.feePayer is required"))?;
         let key = |text: &str, what: &'static str| Pubkey::parse(text).map_err(|_| bad(what));
-        // An empty memo counts as none (a random one is used), as in the reference client.
+        // An empty memo counts as none (a random one is used), as in the reference client;
+        // one that is not text is refused (the reference client would send its string form,
+        // which its facilitator refuses).
+        if requirement
+            .extra_value("memo")
+            .is_some_and(|m| !m.is_null() && !m.is_string())
+        {
+            return Err(bad("extra.memo must be a string"));
+        }
         let memo = requirement
             .extra_str("memo")
             .filter(|m| !m.is_empty())
@@ -274,7 +282,7 @@ pub fn sign_in_place(tx: &mut Transaction, signer: &SolanaSigner) -> Result<()> 
         .take(usize::from(message.num_required_signatures))
         .position(|k| *k == signer.pubkey())
         .ok_or_else(|| Error::SignerMismatch {
-            expected: "a required signer".into(),
+            expected: String::new(),
             actual: signer.pubkey().to_string(),
         })?;
     let signature = signer.sign(&tx.message);

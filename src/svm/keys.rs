@@ -50,6 +50,11 @@ impl SolanaSigner {
     /// [`Error::InvalidPrivateKey`].
     pub fn from_text(text: &str) -> Result<Self> {
         let text = text.trim();
+        // A 64-byte keypair is at most 88 base58 digits or 130 hex ones: anything much
+        // longer is refused by its length (base58 decoding takes time quadratic in it).
+        if text.len() > 256 {
+            return Err(invalid("longer than any Solana key"));
+        }
         let bytes = Zeroizing::new(match text.strip_prefix("0x") {
             Some(digits) => hex::decode(digits).map_err(|_| invalid("not hex"))?,
             None => bs58::decode(text)

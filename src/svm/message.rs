@@ -221,14 +221,23 @@ impl Message {
         }
         let keys = account_keys.len();
         let in_range = |i: &u8| usize::from(*i) < keys;
+        // As the runtime sanitises a message: a writable, signing fee payer (account 0),
+        // and no account listed twice.
+        let distinct = account_keys
+            .iter()
+            .enumerate()
+            .all(|(i, k)| !account_keys.iter().take(i).any(|other| other == k));
         let sane = usize::from(num_required_signatures) <= keys
-            && num_readonly_signed <= num_required_signatures
+            && num_readonly_signed < num_required_signatures
+            && distinct
             && usize::from(num_readonly_unsigned) <= keys - usize::from(num_required_signatures)
             && instructions
                 .iter()
                 .all(|ix| in_range(&ix.program_id_index) && ix.accounts.iter().all(in_range));
         if !sane {
-            return Err(malformed("account indices or header counts out of range"));
+            return Err(malformed(
+                "account indices or header counts out of range, no writable fee payer, or an account listed twice",
+            ));
         }
         Ok(Message {
             num_required_signatures,

@@ -259,6 +259,13 @@ fn check_unsigned_parts(
         .filter(|ix| program(ix) == memo_program)
         .map(|ix| ix.data.as_slice())
         .collect();
+    // A memo that is not text cannot be carried: refused (the official facilitator does too).
+    if requirement
+        .extra_value("memo")
+        .is_some_and(|m| !m.is_null() && !m.is_string())
+    {
+        return Err(SvmInvalid::MemoMismatch);
+    }
     // Wallets may add their own memo; the count only matters when the server set one.
     if let Some(memo) = requirement.extra_str("memo").filter(|m| !m.is_empty()) {
         if memos.len() > 1 {

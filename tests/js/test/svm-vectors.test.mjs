@@ -254,6 +254,23 @@ test('coded errors for the inputs the official client rejects', async (t) => {
   }
 });
 
+test('coded errors the official client does not give: a memo that is not text, a key string too long to be one, a transaction the key does not sign', async (t) => {
+  const rpc = await startStub(t);
+  const c = V.cases[0];
+  const document = clone(c.paymentRequired);
+  document.accepts[0].extra.memo = 12345; // the official client sends "12345", which its facilitator refuses
+  const e = await rejects(x402.createPaymentPayload(document, 0, wallet(c), options(c, rpc.url('/memo'))), 'INVALID_SOLANA_REQUIREMENT');
+  assert.match(e.message, /extra\.memo must be a string/);
+  assert.deepEqual(rpc.calls, [], 'refused before any RPC');
+  // Decoding base58 takes time quadratic in the length: a megabyte is refused by its length.
+  assert.throws(() => x402.solanaPrivateKeyWallet('1'.repeat(1_000_000)), (err) => err.code === 'INVALID_PRIVATE_KEY' && /longer than any Solana key/.test(err.message));
+  // The vector's transaction, given to a key that is none of its signers.
+  const stranger = x402.solanaPrivateKeyWallet(new Uint8Array(32).fill(9));
+  t.after(() => stranger.free());
+  await assert.rejects(stranger.signTransaction(Buffer.from(c.transaction, 'base64')),
+    (err) => err.code === 'SIGNER_MISMATCH' && err.message === `the wallet's key ${stranger.address} is not one of the transaction's required signers`);
+});
+
 test('RPC failures are RPC_ERROR', async (t) => {
   const c = V.cases[0];
   const routes = {

@@ -157,6 +157,23 @@ const BAD = [
     base: WITH_MEMO,
     payload: () => edited(WITH_MEMO, memoIx(requirementOf(WITH_MEMO).extra.memo)),
   },
+  // Found by a review (2026-11-24); the official facilitator refuses each, and litesvm fails them.
+  {
+    name: 'an account listed twice (the payee ATA again, read-only): the runtime refuses it',
+    reason: 'invalid_exact_svm_payload_transaction_could_not_be_decoded',
+    payload: () => edited(RANDOM, (m) => { m.accountKeys.push(m.accountKeys[m.instructions[TRANSFER].accounts[2]]); m.header[2] += 1; }),
+  },
+  {
+    name: 'a read-only fee payer (both signers read-only): the runtime refuses it',
+    reason: 'invalid_exact_svm_payload_transaction_could_not_be_decoded',
+    payload: () => edited(RANDOM, (m) => { m.header[1] = 2; }),
+  },
+  {
+    name: 'extra.memo that is not text (12345): no memo can carry it',
+    reason: 'invalid_exact_svm_payload_memo_mismatch',
+    payload: () => RANDOM.payload,
+    requirement: () => ({ ...requirementOf(RANDOM), extra: { ...requirementOf(RANDOM).extra, memo: 12345 } }),
+  },
   {
     name: 'payer signature: one bit flipped',
     reason: 'invalid_exact_svm_payload_signature_invalid',
@@ -286,6 +303,11 @@ test('edits that are NOT violations still verify (the edit helper itself is soun
   assert.equal(verify(edited(RANDOM, setPriorityFee(1_400_000, 71_428)), requirementOf(RANDOM)).isValid, true);
   assert.equal(verify(edited(RANDOM, setPriorityFee(1_400_000, 71_429)), requirementOf(RANDOM)).invalidReason,
     'invalid_exact_svm_payload_transaction_instructions_compute_price_instruction_too_high');
+  // extra.decimals is the client's hint, not checked: a client that read the mint pays with the
+  // mint's own, whatever the server said (see svm-vectors: decimals given without the program).
+  for (const decimals of [6, '6', 9]) {
+    assert.equal(verify(RANDOM.payload, { ...requirementOf(RANDOM), extra: { ...requirementOf(RANDOM).extra, decimals } }).isValid, true);
+  }
   // 3 instructions (no memo at all) when the server set no memo.
   assert.equal(verify(edited(RANDOM, (m) => { m.instructions.length = 3; }), requirementOf(RANDOM)).isValid, true);
 });
