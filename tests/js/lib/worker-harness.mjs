@@ -17,6 +17,7 @@ import {
   anvilAccount, deployContract, deployTestUSDC, installMulticall3, startAnvil, startOfficialFacilitator,
   serveFacilitatorHttp,
 } from './chain.mjs';
+import { startV1Facilitator } from './official-servers.mjs';
 import { packageDir, tempDir } from './pkg.mjs';
 
 export const NETWORK = 'eip155:31337';
@@ -261,6 +262,20 @@ export async function v2Chain(t, { eip6492Factory = false } = {}) {
   });
   const facilitator = await countingFacilitatorHttp(t, official);
   return { anvil, token, facilitator, payTo: anvilAccount(2).address, factory };
+}
+
+/**
+ * An x402 v1 chain: anvil as chain 84532 (named base-sepolia in v1) with TestUSDC and the v1
+ * facilitator over HTTP. Stops both at t.after. Returns { anvil, token, facilitator, payTo }.
+ */
+export async function v1Chain(t) {
+  const anvil = await startAnvil({ chainId: 84532 });
+  t.after(() => anvil.stop());
+  const token = await deployTestUSDC(anvil);
+  token.address = getAddress(token.address);
+  const facilitator = await startV1Facilitator({ ...anvil, network: 'base-sepolia' });
+  t.after(() => facilitator.close());
+  return { anvil, token, facilitator, payTo: anvilAccount(2).address };
 }
 
 /** base64 of the UTF-8 JSON of `value`, as a payment header. */

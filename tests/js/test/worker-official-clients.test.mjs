@@ -12,10 +12,9 @@ import { x402Client } from '@x402/core/client';
 import { registerExactEvmScheme as registerExactEvmClientScheme } from '@x402/evm/exact/client';
 import { decodePaymentResponseHeader, wrapFetchWithPayment } from '@x402/fetch';
 import { decodeXPaymentResponse, wrapFetchWithPayment as wrapFetchWithPaymentV1 } from 'x402-fetch';
-import { anvilAccount, anvilClients, assertSettled, balanceOf, deployTestUSDC, mint, startAnvil } from '../lib/chain.mjs';
-import { startV1Facilitator } from '../lib/official-servers.mjs';
+import { anvilClients, assertSettled, balanceOf, mint } from '../lib/chain.mjs';
 import {
-  MINTED, NETWORK, PRICE, assertServedWeather, decodeJsonHeader, startHelperWorker, v2Chain, weatherRoute,
+  MINTED, NETWORK, PRICE, assertServedWeather, decodeJsonHeader, startHelperWorker, v1Chain, v2Chain, weatherRoute,
 } from '../lib/worker-harness.mjs';
 import { loadX402 } from '../lib/x402.mjs';
 
@@ -60,13 +59,7 @@ test('(a) the official @x402/fetch v2 client pays the Worker; settled on anvil t
 
 /** A v1 chain (84532, base-sepolia) with TestUSDC, the v1 facilitator over HTTP and the Worker. */
 async function setupV1(t) {
-  const anvil = await startAnvil({ chainId: 84532 });
-  t.after(() => anvil.stop());
-  const token = await deployTestUSDC(anvil);
-  token.address = getAddress(token.address);
-  const facilitator = await startV1Facilitator({ ...anvil, network: 'base-sepolia' });
-  t.after(() => facilitator.close());
-  const payTo = anvilAccount(2).address;
+  const { anvil, token, facilitator, payTo } = await v1Chain(t);
   const worker = await startHelperWorker(t, {
     middlewares: [{
       store: 'memory',

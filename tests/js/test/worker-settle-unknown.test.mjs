@@ -11,10 +11,9 @@ import { pathToFileURL } from 'node:url';
 import { getAddress } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { decodeXPaymentResponse, wrapFetchWithPayment as wrapFetchWithPaymentV1 } from 'x402-fetch';
-import { anvilAccount, anvilClients, assertSettled, balanceOf, deployTestUSDC, mint, startAnvil } from '../lib/chain.mjs';
-import { startV1Facilitator } from '../lib/official-servers.mjs';
+import { anvilClients, assertSettled, balanceOf, mint } from '../lib/chain.mjs';
 import {
-  MINTED, NETWORK, PRICE, assertServedWeather, decodeJsonHeader, encodeJsonHeader, startHelperWorker, v2Chain, weatherRoute,
+  MINTED, NETWORK, PRICE, assertServedWeather, decodeJsonHeader, encodeJsonHeader, startHelperWorker, v1Chain, v2Chain, weatherRoute,
 } from '../lib/worker-harness.mjs';
 import { resolveFromProject } from '../lib/pkg.mjs';
 import { loadX402 } from '../lib/x402.mjs';
@@ -162,14 +161,8 @@ test('a payment settled and served before (another isolate\'s memory store) is n
 });
 
 test('v1: a settlement whose answer was lost is found on chain for an x402 v1 payment (network "base-sepolia", rpc keyed by its CAIP-2 name)', async (t) => {
-  const anvil = await startAnvil({ chainId: 84532 });
-  t.after(() => anvil.stop());
-  const token = await deployTestUSDC(anvil);
-  token.address = getAddress(token.address);
-  const facilitator = await startV1Facilitator({ ...anvil, network: 'base-sepolia' });
-  t.after(() => facilitator.close());
+  const { anvil, token, facilitator, payTo } = await v1Chain(t);
   const lossy = await lossyFacilitator(t, facilitator.url);
-  const payTo = anvilAccount(2).address;
   const helper = await startHelperWorker(t, {
     middlewares: [{
       store: 'memory',
