@@ -76,9 +76,13 @@ function standardAdapter(wallet, options, wrapper) {
     kind: 'solana', wallet, account: options.account, chain: options.chain, getAddress: async () => (await account()).address,
   };
   if (signFeature) {
-    adapter.signTransaction = async (bytes) => {
-      const input = { account: await account(), transaction: bytes };
-      if (options.chain) input.chain = options.chain;
+    adapter.signTransaction = async (bytes, ctx = {}) => {
+      const found = await account();
+      const input = { account: found, transaction: bytes };
+      // The payment's cluster, for the wallet's simulation: options.chain, else the network's
+      // standard name when the account says it is on it (a wallet may refuse a chain it lacks).
+      const chain = options.chain ?? standardChain(ctx.network);
+      if (options.chain || (Array.isArray(found.chains) && found.chains.includes(chain))) input.chain = chain;
       const [output] = await rejected(() => signFeature.signTransaction(input));
       return bytesOf(output?.signedTransaction, 'solana:signTransaction');
     };

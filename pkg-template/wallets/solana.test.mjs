@@ -61,6 +61,28 @@ test('features decide the methods: sign, send, or both', async () => {
   assert.throws(() => solanaWallet({ features: {} }), { code: 'INVALID_ARGUMENT' });
 });
 
+test('signTransaction names the payment\'s cluster when the account is on it (or options.chain), else none', async () => {
+  const bytes = new Uint8Array([1, 2, 3]);
+  const on = standard({ send: false });
+  on.wallet.accounts = [{ address: ADDRESS, chains: ['solana:mainnet', 'solana:devnet'] }];
+  await solanaWallet(on.wallet).signTransaction(bytes, { network: DEVNET });
+  assert.equal(on.calls[0][1].chain, 'solana:devnet');
+  // An account that does not list the cluster (or lists none): no chain, as before.
+  const off = standard({ send: false });
+  off.wallet.accounts = [{ address: ADDRESS, chains: ['solana:mainnet'] }];
+  await solanaWallet(off.wallet).signTransaction(bytes, { network: DEVNET });
+  const none = standard({ send: false });
+  await solanaWallet(none.wallet).signTransaction(bytes, { network: DEVNET });
+  assert.equal('chain' in off.calls[0][1], false);
+  assert.equal('chain' in none.calls[0][1], false);
+  // options.chain is the caller's word.
+  const given = standard({ send: false });
+  await solanaWallet(given.wallet, { chain: 'solana:localnet' }).signTransaction(bytes, { network: DEVNET });
+  assert.equal(given.calls[0][1].chain, 'solana:localnet');
+  await solanaWallet(given.wallet).signTransaction(bytes);
+  assert.equal('chain' in given.calls[1][1], false);
+});
+
 test('sendTransaction passes the account, the bytes and the mapped chain, and returns the signature', async () => {
   const { wallet, calls } = standard();
   const bytes = new Uint8Array([1, 2, 3]);

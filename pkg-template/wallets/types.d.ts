@@ -120,6 +120,8 @@ export interface EvmWalletAdapter {
 export interface SignOptions {
   /** The paying call's abort signal, when it has one. */
   signal?: AbortSignal;
+  /** Solana: the payment's CAIP-2 network (e.g. `solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp`). */
+  network?: string;
 }
 
 /** A Solana wallet: signs (partially) a serialised transaction, and may send one itself. */

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use base64::Engine as _;
-use js_sys::{Promise, Uint8Array};
+use js_sys::{Promise, Reflect, Uint8Array};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
@@ -222,12 +222,15 @@ pub(crate) async fn sign_svm_payment(
     let sign = method(wallet, "signTransaction")?
         .ok_or_else(|| invalid_argument("wallet has no signTransaction method"))?;
     super::request::stop_if_aborted(signal)?;
+    // The payment's network too: a wallet may simulate the transaction on that cluster.
+    let context = super::request::with_signal(signal)?;
+    Reflect::set(
+        &context,
+        &"network".into(),
+        &JsValue::from_str(&requirement.network.to_string()),
+    )?;
     let pending = sign
-        .call2(
-            wallet,
-            &Uint8Array::from(unsigned.as_slice()),
-            &super::request::with_signal(signal)?,
-        )
+        .call2(wallet, &Uint8Array::from(unsigned.as_slice()), &context)
         .map_err(super::error::wallet_error)?;
     let signed = super::wallet::signature_within(
         Promise::resolve(&pending),

@@ -69,7 +69,8 @@ test('wrapFetch through the solanaWallet adapter (Wallet Standard signTransactio
   const inner = x402.solanaPrivateKeyWallet(world.keys.payer.seed);
   const signed = [];
   const standard = {
-    accounts: [{ address: world.keys.payer.address }],
+    // The account says which clusters it is on: the payment's (devnet) is named to the wallet.
+    accounts: [{ address: world.keys.payer.address, chains: ['solana:mainnet', 'solana:devnet'] }],
     features: {
       'solana:signTransaction': {
         async signTransaction(...inputs) {
@@ -80,7 +81,7 @@ test('wrapFetch through the solanaWallet adapter (Wallet Standard signTransactio
     },
   };
   const fetch = x402.wrapFetch(globalThis.fetch, {
-    wallets: [x402.solanaWallet(standard, { chain: 'solana:devnet' })],
+    wallets: [x402.solanaWallet(standard)],
     rpc: { [world.network]: front.url },
     policy,
   });
