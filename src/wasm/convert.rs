@@ -208,8 +208,13 @@ impl Budget {
 /// can throw, or lie: see `bytes_of`).
 pub(crate) fn length_of(array: &Uint8Array) -> Result<usize, JsValue> {
     // A JS argument typed `Uint8Array` is not checked by wasm-bindgen: `{}` or `null`
-    // would read as a length of infinity (or fail in `Reflect.get`).
-    if !js_sys::ArrayBuffer::is_view(array) {
+    // would read as a length of infinity (or fail in `Reflect.get`), a DataView too, and
+    // another typed array would be cut to bytes. Its tag, not `instanceof`: one from
+    // another realm (an iframe's) is a Uint8Array as well.
+    let tag = Reflect::get(array, &js_sys::Symbol::to_string_tag()).ok();
+    if !js_sys::ArrayBuffer::is_view(array)
+        || tag.and_then(|t| t.as_string()).as_deref() != Some("Uint8Array")
+    {
         let got = match array.is_null() {
             true => "null".to_owned(),
             false => array.js_typeof().as_string().unwrap_or_default(),

@@ -111,6 +111,8 @@ export async function readBody(request, signal) {
       const step = await reader.read();
       if (signal.aborted) throw signal.reason;
       if (step.done) break;
+      // Bytes only, as fetch and request.blob() take a stream's chunks (one from another realm too).
+      if (!ArrayBuffer.isView(step.value)) throw new TypeError('a request body chunk is not bytes (a Uint8Array)');
       chunks.push(step.value);
     }
   } catch (error) {

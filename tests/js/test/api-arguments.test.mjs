@@ -182,7 +182,7 @@ test("a key wallet's methods typed as returning a Promise reject (not throw) on 
   await rejects(() => evm.signTypedData({}), 'INVALID_TYPED_DATA', 'evm signTypedData({})');
   await rejects(() => sol.signTransaction(new Uint8Array([1, 2, 3])), 'INVALID_TRANSACTION', 'solana signTransaction(garbage)');
   // Not bytes at all: said so (an object read as a length of infinity was "larger than a packet").
-  for (const [value, got] of [[{}, 'object'], [null, 'null'], ['AQID', 'string'], [[1, 2, 3], 'object']]) {
+  for (const [value, got] of [[{}, 'object'], [null, 'null'], ['AQID', 'string'], [[1, 2, 3], 'object'], [new DataView(new ArrayBuffer(10)), 'object'], [new Int16Array(10), 'object']]) {
     await assert.rejects(sol.signTransaction(value), (e) => e.code === 'INVALID_ARGUMENT' && e.message === `expected a Uint8Array, got ${got}`, JSON.stringify(value));
   }
   evm.free();

@@ -207,3 +207,49 @@ test('where Request has no `body` (Firefox), a POST body is still read up front 
     { paid: true, text: '', type: undefined },
   ]);
 });
+
+test('a request body stream whose chunks are not bytes is refused before anything is paid, as fetch refuses it', { timeout: 30_000 }, async (t) => {
+  const origin = await paidServer(t, { handle: (req, res) => res.end('paid') });
+  const { wallet, calls } = countingWallet(x402);
+  const pay = x402.wrapFetch(fetch, { wallets: [wallet] });
+  const odd = () => new ReadableStream({ start(controller) { controller.enqueue({ a: 1 }); controller.enqueue(42); controller.close(); } });
+  await assert.rejects(new Request(`${origin}/up`, { method: 'POST', body: odd(), duplex: 'half' }).blob(), TypeError);
+  await assert.rejects(pay(`${origin}/up`, { method: 'POST', body: odd(), duplex: 'half' }), (e) => e instanceof TypeError && /not bytes/.test(e.message));
+  assert.equal(calls.signTypedData.length, 0);
+});
+
+test('seed 004: an abort while a facilitator\'s refusal (400) is read releases the budget (nothing was paid)', { timeout: 30_000 }, async (t) => {
+  const listen = async (handler) => {
+    const server = createServer(async (req, res) => { for await (const chunk of req) void chunk; handler(req, res); });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => { server.closeAllConnections(); server.close(); });
+    return `http://127.0.0.1:${server.address().port}`;
+  };
+  let slow = true;
+  const facilitator = await listen((req, res) => {
+    res.writeHead(400, { 'content-type': 'application/json' });
+    if (slow) trickle(res, 3000, '{"error":"no delegate approval"}');
+    else res.end('{"error":"no delegate approval"}');
+  });
+  let reference = 0;
+  const resource = await listen((req, res) => {
+    reference += 1;
+    res.writeHead(402, { 'content-type': 'application/json' }).end(JSON.stringify({
+      amount: '0.01', currency: 'USDC', payee: '7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU',
+      reference: `pay_${reference}`, facilitatorUrl: facilitator, ttl: '120',
+    }));
+  });
+  const wallet = x402.solanaPrivateKeyWallet(new Uint8Array(32).fill(7));
+  t.after(() => wallet.free());
+  const spent = [];
+  const pay = x402.wrapFetch(fetch, {
+    wallets: [wallet], facilitators: [facilitator], policy: { budget: { total: '0.01' } },
+    onEvent: (e) => { if (e.type === 'failed') spent.push(e.spent); },
+  });
+  const { error, reason } = await abortedAfter(400, (signal) => pay(`${resource}/a`, { signal }));
+  assert.equal(error, reason);
+  slow = false;
+  // The budget (one payment) was given back: the next call reaches the facilitator again.
+  await assert.rejects(pay(`${resource}/a`), { code: 'FACILITATOR_ERROR' });
+  assert.deepEqual(spent, [false, false]);
+});
