@@ -31,12 +31,8 @@ export async function discoverX402(site, options = {}) {
   }
   const fetcher = options.fetch ?? globalThis.fetch;
   if (typeof fetcher !== 'function') throw new X402Error('discoverX402: fetch must be a function', 'INVALID_ARGUMENT');
-  let origin;
-  try {
-    origin = new URL(String(site)).origin;
-  } catch (error) {
-    throw new X402Error(`discoverX402 needs an absolute URL, got ${site}`, 'INVALID_ARGUMENT', { cause: error });
-  }
+  const origin = originOf(String(site));
+  if (origin === null) throw new X402Error(`discoverX402 needs an absolute URL, got ${site}`, 'INVALID_ARGUMENT');
   if (origin === 'null') throw new X402Error(`discoverX402 needs an http(s) URL, got ${site}`, 'INVALID_ARGUMENT');
   const url = `${origin}/.well-known/x402.json`;
   if (signal?.aborted) throw signal.reason;
@@ -91,7 +87,7 @@ export async function discoverX402(site, options = {}) {
   }
 }
 
-/** The origin of a response's URL; null (never a site's) when it is not a URL. */
+/** The origin of a URL (`'null'` for one without, e.g. data:); null when it is not a URL. */
 function originOf(url) {
   try {
     return new URL(url).origin;

@@ -117,10 +117,7 @@ pub fn payer_of(payment: &Value) -> Option<String> {
     if let Some(from) = from {
         return Some(from.to_owned());
     }
-    use base64::Engine as _;
-    let tx = base64::engine::general_purpose::STANDARD
-        .decode(payload.get("transaction")?.as_str()?)
-        .ok()?;
+    let tx = crate::svm::verify::payload_transaction(payload)?;
     Some(crate::svm::returned::transfer_authority(&tx)?.to_string())
 }
 

@@ -292,16 +292,17 @@ pub fn verify_payload(
     payload: &serde_json::Value,
     requirement: &Requirement,
 ) -> Result<SvmVerified, SvmInvalid> {
-    use base64::Engine as _;
-    let text = payload
-        .get("transaction")
-        .and_then(serde_json::Value::as_str)
-        .ok_or(SvmInvalid::Transaction)?;
-    if text.len() > 4096 {
-        return Err(SvmInvalid::Transaction);
-    }
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .map_err(|_| SvmInvalid::Transaction)?;
+    let bytes = payload_transaction(payload).ok_or(SvmInvalid::Transaction)?;
     verify_transaction(&bytes, requirement)
+}
+
+/// The wire bytes of an `exact` Solana payload's `transaction` (base64, at most 4096
+/// characters: a packet is 1232 bytes); `None` when it is missing or not base64.
+pub fn payload_transaction(payload: &serde_json::Value) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let text = payload.get("transaction")?.as_str()?;
+    if text.len() > 4096 {
+        return None;
+    }
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
 }

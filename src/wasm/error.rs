@@ -132,7 +132,8 @@ const WALLET_CODES: [&str; 17] = [
 /// another with one of those codes becomes one, so that every coded rejection is an
 /// X402Error (JS converts only those, never a caller's own coded error).
 pub(crate) fn wallet_error(error: JsValue) -> JsValue {
-    let code = code_of(&error);
+    let raw_code = Reflect::get(&error, &JsValue::from_str("code")).ok();
+    let code = raw_code.as_ref().and_then(JsValue::as_string);
     let message = Reflect::get(&error, &JsValue::from_str("message"))
         .ok()
         .and_then(|m| m.as_string());
@@ -146,9 +147,7 @@ pub(crate) fn wallet_error(error: JsValue) -> JsValue {
     }
     // A provider's error passed through an adapter of the caller's own: EIP-1193's 4001
     // (the user refused) and 4100 (the account is not authorised), as eip1193Wallet reads them.
-    let numeric = Reflect::get(&error, &JsValue::from_str("code"))
-        .ok()
-        .and_then(|c| c.as_f64());
+    let numeric = raw_code.as_ref().and_then(JsValue::as_f64);
     let code = match (code.as_deref(), numeric) {
         (Some("ACTION_REJECTED"), _) | (_, Some(4001.0)) => "USER_REJECTED",
         (_, Some(4100.0)) => "WALLET_UNAUTHORIZED",

@@ -123,24 +123,26 @@ impl Inner {
         let answer = read_json(&response, super::request::look_deadline(), signal.as_ref()).await;
         let field = |name: &str| answer.get(name).and_then(Value::as_str).map(str::to_owned);
         let refused = |reason: String| to_js(&Error::FacilitatorError { reason });
+        // Aborted while the answer was read: the caller's reason, settled as the status says.
+        let aborted = call.request.check_aborted().err();
         if !is_ok(status) {
             // A 4xx is a refusal (nothing paid), but for those that may come after paying: a
             // timeout (408), a conflict ("reference already paid", 409), too early (425) or a
             // rate limit a proxy put in front (429). Anything else leaves it unknown too.
             let refusal = (400..500).contains(&status) && !matches!(status, 408 | 409 | 425 | 429);
-            // Aborted while the answer was read: the caller's reason, settled as the status says.
-            let error = match call.request.check_aborted() {
-                Err(aborted) => aborted,
-                Ok(()) => refused(field("error").unwrap_or_else(|| format!("HTTP {status}"))),
-            };
+            let error = aborted.unwrap_or_else(|| {
+                refused(field("error").unwrap_or_else(|| format!("HTTP {status}")))
+            });
             return Err(if refusal {
                 Settled::No(error)
             } else {
                 Settled::Unknown(error)
             });
         }
-        // Aborted while the answer was read: the facilitator may have paid.
-        call.request.check_aborted().map_err(Settled::Unknown)?;
+        // A success (the facilitator may have paid) whose answer was cut short by the abort.
+        if let Some(aborted) = aborted {
+            return Err(Settled::Unknown(aborted));
+        }
         match (field("txId"), field("signature")) {
             // They become header values: visible ASCII only (no CR/LF, nothing fetch refuses).
             (Some(tx_id), Some(signature)) if header_value(&tx_id) && header_value(&signature) => {

@@ -10,6 +10,7 @@ use js_sys::{Function, Object, Promise};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::Response;
 
 use super::again::marked;
@@ -37,7 +38,6 @@ use crate::dialect::{Challenge, MAX_BODY_LEN, Requirement, Response402, recogniz
 use crate::error::Error;
 use crate::resend::SentPayments;
 use crate::select::{Policy, PolicyConfig};
-use wasm_bindgen_futures::JsFuture;
 
 pub(super) struct Inner {
     pub(super) fetch: Function,

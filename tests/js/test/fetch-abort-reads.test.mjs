@@ -14,19 +14,30 @@ const x402 = await loadX402();
 const encode = (value) => Buffer.from(JSON.stringify(value)).toString('base64');
 const SETTLED = { success: true, transaction: `0x${'11'.repeat(32)}`, network: 'eip155:84532', payer: '0x0000000000000000000000000000000000000001' };
 
-/** A server whose `handle(req, res, url)` answers paid requests; unpaid ones get a v2 402 (body: `body402(document)`). */
-async function paidServer(t, { handle, body402 = () => '{}' }) {
+/** Serves `handler(req, res, body)` (the request body read first, as text) on loopback until the test ends; resolves to its origin. */
+async function listen(t, handler) {
   const server = createServer(async (req, res) => {
-    for await (const chunk of req) void chunk;
-    const url = `http://${req.headers.host}${req.url}`;
-    if (req.headers['payment-signature'] || req.headers['x-payment']) return handle(req, res, url);
-    const document = { x402Version: 2, resource: { url }, accepts: [usdc()] };
-    res.writeHead(402, { ...paymentRequiredHeaders(document), 'content-type': 'application/json' });
-    return res.end(body402(document));
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    handler(req, res, body);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => { server.closeAllConnections(); server.close(); });
   return `http://127.0.0.1:${server.address().port}`;
+}
+
+/** A v2 402 for the request's URL (body: `body402(document)`). */
+function challenge(req, res, body402 = () => '{}') {
+  const document = { x402Version: 2, resource: { url: `http://${req.headers.host}${req.url}` }, accepts: [usdc()] };
+  res.writeHead(402, { ...paymentRequiredHeaders(document), 'content-type': 'application/json' });
+  return res.end(body402(document));
+}
+
+/** A server whose `handle(req, res, url)` answers paid requests; unpaid ones get a v2 402 (body: `body402(document)`). */
+function paidServer(t, { handle, body402 }) {
+  return listen(t, (req, res) => (req.headers['payment-signature'] || req.headers['x-payment']
+    ? handle(req, res, `http://${req.headers.host}${req.url}`)
+    : challenge(req, res, body402)));
 }
 
 /** Writes a space every 100 ms, for `ms`, then ends `res` with `last`. */
@@ -98,14 +109,11 @@ test('an abort while the paid answer\'s body is read (a refusal\'s reason, 1ly\'
 });
 
 test('an abort while the 402\'s body is read rejects at once, also through a fetch that ignores the signal', { timeout: 30_000 }, async (t) => {
-  const server = createServer((req, res) => {
+  const url = `${await listen(t, (req, res) => {
     // A v1 402: its body is the document, sent slowly.
     res.writeHead(402, { 'content-type': 'application/json' });
     trickle(res, 5000, JSON.stringify({ x402Version: 1, error: 'pay', accepts: [usdcV1()] }));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => { server.closeAllConnections(); server.close(); });
-  const url = `http://127.0.0.1:${server.address().port}/v1`;
+  })}/v1`;
   const deaf = (input, init) => {
     const request = new Request(input, init);
     return fetch(request.url, { method: request.method, headers: request.headers }); // no signal
@@ -161,32 +169,24 @@ test('a PAYMENT-RESPONSE that does not decode gives way to a valid X-PAYMENT-RES
   assert.equal(x402.getPaymentReceipt(response).transaction, SETTLED.transaction);
 
   const sent = [];
-  const v1 = createServer((req, res) => {
+  const v1 = await listen(t, (req, res) => {
     sent.push(Object.keys(req.headers).filter((name) => /payment/.test(name)));
     if (req.headers['x-payment']) return res.writeHead(200, { 'x-payment-response': encode(SETTLED) }).end('paid');
     res.writeHead(402, { 'payment-required': '', 'content-type': 'application/json' });
     return res.end(JSON.stringify({ x402Version: 1, error: 'pay', accepts: [usdcV1({ resource: `http://${req.headers.host}${req.url}` })] }));
   });
-  await new Promise((resolve) => v1.listen(0, '127.0.0.1', resolve));
-  t.after(() => { v1.closeAllConnections(); v1.close(); });
-  const paid = await x402.wrapFetch(fetch, { wallets: [wallet] })(`http://127.0.0.1:${v1.address().port}/v1`);
+  const paid = await x402.wrapFetch(fetch, { wallets: [wallet] })(`${v1}/v1`);
   assert.equal(paid.status, 200, await paid.clone().text());
   assert.deepEqual(sent, [[], ['x-payment']]);
 });
 
 test('where Request has no `body` (Firefox), a POST body is still read up front and sent on both attempts', { timeout: 30_000 }, async (t) => {
   const seen = [];
-  const server = createServer(async (req, res) => {
-    let text = '';
-    for await (const chunk of req) text += chunk;
+  const url = `${await listen(t, (req, res, text) => {
     seen.push({ paid: Boolean(req.headers['payment-signature']), text, type: req.headers['content-type'] });
     if (req.headers['payment-signature']) return res.writeHead(200, { 'payment-response': encode(SETTLED) }).end('paid');
-    const document = { x402Version: 2, resource: { url: `http://${req.headers.host}${req.url}` }, accepts: [usdc()] };
-    return res.writeHead(402, paymentRequiredHeaders(document)).end('{}');
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => { server.closeAllConnections(); server.close(); });
-  const url = `http://127.0.0.1:${server.address().port}/post`;
+    return challenge(req, res);
+  })}/post`;
   const own = Object.getOwnPropertyDescriptor(Request.prototype, 'body');
   Object.defineProperty(Request.prototype, 'body', { configurable: true, get: () => undefined });
   try {
@@ -219,20 +219,14 @@ test('a request body stream whose chunks are not bytes is refused before anythin
 });
 
 test('seed 004: an abort while a facilitator\'s refusal (400) is read releases the budget (nothing was paid)', { timeout: 30_000 }, async (t) => {
-  const listen = async (handler) => {
-    const server = createServer(async (req, res) => { for await (const chunk of req) void chunk; handler(req, res); });
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-    t.after(() => { server.closeAllConnections(); server.close(); });
-    return `http://127.0.0.1:${server.address().port}`;
-  };
   let slow = true;
-  const facilitator = await listen((req, res) => {
+  const facilitator = await listen(t, (req, res) => {
     res.writeHead(400, { 'content-type': 'application/json' });
     if (slow) trickle(res, 3000, '{"error":"no delegate approval"}');
     else res.end('{"error":"no delegate approval"}');
   });
   let reference = 0;
-  const resource = await listen((req, res) => {
+  const resource = await listen(t, (req, res) => {
     reference += 1;
     res.writeHead(402, { 'content-type': 'application/json' }).end(JSON.stringify({
       amount: '0.01', currency: 'USDC', payee: '7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU',
