@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Builds the crypto-only wasm with the package's release profile and wasm-opt settings and prints
-# its gzip size: what any x402 client on these crates pays before its first line of protocol code.
+# Builds two wasm files that hold no protocol code and prints their gzip sizes:
+#   crypto floor   the cryptography of a payment (bench/crypto-floor/), with the package's
+#                  release profile and wasm-opt settings;
+#   minimal floor  signing on both chains at opt-level "z" plus one serde_json document in and one
+#                  payload out (bench/crypto-floor/minimal/): less than any client of this design.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/env.sh"
-cd "$here"
-cargo build -q --release --target wasm32-unknown-unknown --target-dir "$here/target"
-out="$here/target/bindgen"
-wasm-bindgen --target web --out-dir "$out" "$here/target/wasm32-unknown-unknown/release/crypto_floor.wasm"
-wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-sign-ext \
-  --enable-nontrapping-float-to-int --enable-mutable-globals --enable-reference-types \
-  --enable-multivalue "$out/crypto_floor_bg.wasm" -o "$out/floor.wasm"
-printf 'crypto floor: wasm %s B raw, %s B gzip\n' "$(wc -c < "$out/floor.wasm")" "$(gzip -9 -c "$out/floor.wasm" | wc -c)"
+floor() { # <crate dir> <crate name> <label>
+  local dir=$1 name=$2 out="$1/target/bindgen"
+  (cd "$dir" && cargo build -q --release --target wasm32-unknown-unknown --target-dir "$dir/target")
+  wasm-bindgen --target web --out-dir "$out" "$dir/target/wasm32-unknown-unknown/release/$name.wasm"
+  wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-sign-ext \
+    --enable-nontrapping-float-to-int --enable-mutable-globals --enable-reference-types \
+    --enable-multivalue "$out/${name}_bg.wasm" -o "$out/floor.wasm"
+  printf '%s: wasm %s B raw, %s B gzip\n' "$3" "$(wc -c < "$out/floor.wasm")" "$(gzip -9 -c "$out/floor.wasm" | wc -c)"
+}
+floor "$here" crypto_floor "crypto floor"
+floor "$here/minimal" minimal_floor "minimal floor"
