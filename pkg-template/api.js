@@ -2,7 +2,7 @@
 // Each entry initialises the wasm module its own way (init*.js), then exports these names as its
 // own bindings (see index.js for why not `export *`).
 import * as core from './x402_wasm.js';
-import { X402Error, guard, onlyKnownOptions, ready, wasmLoaded } from './errors.js';
+import { X402Error, guard, onlyKnownOptions, ready, usedAfterFree, wasmLoaded } from './errors.js';
 
 export { X402Error, ready } from './errors.js';
 
@@ -29,7 +29,12 @@ export const toV1Network = /* @__PURE__ */ guard(core.toV1Network);
 /** A wallet for a hex secp256k1 private key; the key stays inside wasm. */
 export const evmPrivateKeyWallet = /* @__PURE__ */ guardWallet(core.evmPrivateKeyWallet);
 /** Creates a signed payment payload for one of a 402's requirements. */
-export const createPaymentPayload = /* @__PURE__ */ guard(core.createPaymentPayload, true);
+export const createPaymentPayload = /* @__PURE__ */ guard((paymentRequired, requirement, wallet, options) => {
+  // A misspelt option (`paymentID`, `validafter`) would sign without it.
+  onlyKnownOptions(options, CREATE_OPTIONS, 'createPaymentPayload');
+  return core.createPaymentPayload(paymentRequired, requirement, wallet, options);
+}, true);
+const CREATE_OPTIONS = ['rpc', 'rpcTimeout', 'memoBytes', 'now', 'nonce', 'validAfter', 'paymentId'];
 /** The EIP-712 digest of typed data. */
 export const hashTypedData = /* @__PURE__ */ guard(core.hashTypedData);
 /** Verifies a payment payload against a requirement, locally. */
@@ -136,12 +141,35 @@ function guardWallet(make) {
       for (const name of Reflect.ownKeys(proto)) {
         const d = Object.getOwnPropertyDescriptor(proto, name);
         if (name === 'constructor' || !d.configurable) continue;
+        // free() of a freed wallet does nothing; every other member checks its receiver first.
+        const frees = name === 'free' || name === Symbol.dispose;
+        const of = (fn) => (frees ? fn : ownReceiver(proto, name, fn));
         // A method typed as returning a Promise rejects rather than throws (bad input, a freed
         // key), as an adapter's does.
-        if (typeof d.value === 'function') Object.defineProperty(proto, name, { ...d, value: guard(d.value, ASYNC_METHODS.has(name)) });
-        else if (d.get) Object.defineProperty(proto, name, { ...d, get: guard(d.get) });
+        if (typeof d.value === 'function') Object.defineProperty(proto, name, { ...d, value: guard(of(d.value), ASYNC_METHODS.has(name)) });
+        else if (d.get) Object.defineProperty(proto, name, { ...d, get: guard(of(d.get)) });
       }
     }
     return wallet;
   });
+}
+
+/**
+ * `fn` (a key wallet's method or getter), run only on a live wallet of its own class. The wasm
+ * checks its receiver too, but its refusal is thrown from inside the wasm, which leaks a little of
+ * the wasm's stack each time: a freed wallet used a few thousand times in a loop, or a method
+ * called on another class's wallet (read as the wrong type), broke every later call of the
+ * instance. Checked here, before the wasm is entered: INVALID_ARGUMENT for a detached method or a
+ * foreign receiver, USED_AFTER_FREE for a freed wallet.
+ */
+function ownReceiver(proto, name, fn) {
+  return function (...args) {
+    // A wallet's own object, or one made from it (Object.create(wallet)), which reads its pointer.
+    if (!Object.prototype.isPrototypeOf.call(proto, Object(this))) {
+      const what = this === null || this === undefined ? String(this) : typeof this === 'object' ? 'another object' : `a ${typeof this}`;
+      throw new X402Error(`${String(name)} must be called on its own wallet (wallet.${String(name)}), not on ${what}`, 'INVALID_ARGUMENT');
+    }
+    if (this.__wbg_ptr === 0) throw usedAfterFree();
+    return fn.apply(this, args);
+  };
 }

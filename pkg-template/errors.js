@@ -34,10 +34,13 @@ export function toX402Error(error) {
   if (error instanceof Error && error.name === 'X402Error' && typeof error.code === 'string') {
     return new X402Error(error.message, error.code, { cause: error.cause, details: error.details });
   }
-  if (error instanceof Error && error.message === FREED) {
-    return new X402Error('a wallet (or other x402-wasm object) was used after its free()', 'USED_AFTER_FREE', { cause: error });
-  }
+  if (error instanceof Error && error.message === FREED) return usedAfterFree(error);
   return error;
+}
+
+/** The error of a wallet (or other x402-wasm object) used after its free(). */
+export function usedAfterFree(cause) {
+  return new X402Error('a wallet (or other x402-wasm object) was used after its free()', 'USED_AFTER_FREE', cause === undefined ? undefined : { cause });
 }
 
 // The wasm's load. The browser entries (init.js) fetch the wasm: a failed download must not fail
@@ -195,9 +198,11 @@ export function ownAdapter(adapter) {
  * object in the message. Anything that is not a plain object is left to the caller's own checks.
  */
 export function onlyKnownOptions(options, known, where) {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) return;
+  if (typeof options !== 'object' || options === null) return;
   let keys;
   try {
+    // Both may throw: a revoked Proxy.
+    if (Array.isArray(options)) return;
     keys = Object.keys(options);
   } catch (cause) {
     throw new X402Error(`${where}: its options cannot be read (${cause?.message ?? cause})`, 'INVALID_ARGUMENT', { cause });
@@ -205,11 +210,13 @@ export function onlyKnownOptions(options, known, where) {
   const unknown = keys.filter((key) => !known.includes(key));
   if (unknown.length === 0) return;
   const close = (key) => known.find((name) => name.toLowerCase() === key.toLowerCase() || editDistance(name, key) <= 2);
-  const named = unknown.map((key) => {
+  // A few are enough to say what is wrong (an object of a million keys is not listed whole).
+  const named = unknown.slice(0, 5).map((key) => {
     const hint = close(key);
     return hint ? `${key} (did you mean ${hint}?)` : key;
   });
-  throw new X402Error(`${where}: unknown option ${named.join(', ')}; the options are ${known.join(', ')}`, 'INVALID_ARGUMENT');
+  const more = unknown.length > named.length ? ` and ${unknown.length - named.length} more` : '';
+  throw new X402Error(`${where}: unknown option ${named.join(', ')}${more}; the options are ${known.join(', ')}`, 'INVALID_ARGUMENT');
 }
 
 /** Levenshtein distance of two short strings. */

@@ -67,6 +67,27 @@ pub fn decode_header<T: DeserializeOwned>(value: &str, document: Document) -> Re
     parse_json(&text).map_err(|source| Error::json(document, source))
 }
 
+/// [`decode_header`] for a document handed on as it was sent (decodeHeader's output, a
+/// payment a Worker forwards): one holding an integer beyond 2^53, which `JSON.parse`
+/// would round, is refused. Checked on the header's own text: the parser has already
+/// turned an integer of 2^64 or more into a float.
+///
+/// # Errors
+/// Those of [`decode_header`]; [`Error::InvalidDocument`] for such an integer.
+pub fn decode_header_exact<T: DeserializeOwned>(value: &str, document: Document) -> Result<T> {
+    let text = decode_header_text(value)?;
+    if let Some(integer) = inexact_integer(&text) {
+        let source = <serde_json::Error as serde::de::Error>::custom(inexact_message(integer));
+        return Err(Error::InvalidDocument { document, source });
+    }
+    parse_json(&text).map_err(|source| Error::json(document, source))
+}
+
+/// Why an integer beyond 2^53 is refused.
+pub fn inexact_message(integer: &str) -> String {
+    format!("{integer} can't be represented exactly as a JavaScript number")
+}
+
 /// Parses JSON text into `T` through a [`serde_json::Value`]. Every model is read
 /// from `&Value` only, in this crate (from text, from JS values, in place), so its
 /// deserializer is compiled once instead of once per input kind: a smaller wasm.

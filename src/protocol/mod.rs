@@ -12,7 +12,8 @@ pub mod v2;
 pub use amount::Amount;
 pub use facilitator::{SettlementResponse, SupportedKind, SupportedResponse, VerifyResponse};
 pub use header::{
-    MAX_HEADER_LEN, decode_header, decode_header_text, encode_header, inexact_integer, parse_json,
+    MAX_HEADER_LEN, decode_header, decode_header_exact, decode_header_text, encode_header,
+    inexact_integer, inexact_message, parse_json,
 };
 pub use network::Network;
 pub use price::{Price, parse_price};

@@ -10,7 +10,7 @@ use super::route::Route;
 use crate::dialect::Requirement;
 use crate::error::{Document, Error};
 use crate::evm::verify::{VerifyOptions, verify};
-use crate::protocol::{Amount, Network, PaymentPayload, PaymentPayloadV1, decode_header};
+use crate::protocol::{Amount, Network, PaymentPayload, PaymentPayloadV1, decode_header_exact};
 
 /// How long a Solana payment's replay key is kept (its blockhash expires sooner).
 pub const SVM_REPLAY_SECONDS: u64 = 120;
@@ -84,7 +84,7 @@ impl<'a> Gate<'a> {
     }
 
     fn decide_v2(&self, header: &str, options: &GateOptions) -> Decision {
-        let payment: Value = match decode_header(header, Document::PaymentPayload) {
+        let payment: Value = match decode_header_exact(header, Document::PaymentPayload) {
             Ok(v) => v,
             Err(e) => return Decision::Malformed(e),
         };
@@ -175,7 +175,8 @@ impl<'a> Gate<'a> {
     }
 
     fn decide_v1(&self, header: &str, options: &GateOptions) -> Decision {
-        let payment: PaymentPayloadV1 = match decode_header(header, Document::PaymentPayload) {
+        let payment: PaymentPayloadV1 = match decode_header_exact(header, Document::PaymentPayload)
+        {
             Ok(v) => v,
             Err(e) => return Decision::Malformed(e),
         };

@@ -61,7 +61,7 @@ fn document_named(name: &str) -> Result<Document, JsValue> {
 pub fn decode_header(value: JsValue, document: JsValue) -> Result<JsValue, JsValue> {
     let document = document_named(&string_arg(&document, "document")?)?;
     let value = string_arg(&value, "the header value")?;
-    let json: Value = js(protocol::decode_header(&value, document))?;
+    let json: Value = js(protocol::decode_header_exact(&value, document))?;
     // A version given as a number other than 1 or 2 is a document of another version,
     // whatever its shape (a missing or malformed one is the shape's error).
     if !matches!(document, Document::SettlementResponse)
@@ -163,7 +163,11 @@ pub fn recognize_payment_required(
         return Err(invalid_argument("body must be a string or a Uint8Array"));
     };
     let headers = JsHeaders::new(plain_headers(headers)?);
-    let challenge = recognize(&Response402::new(status, &headers, &bytes)).map_err(|e| match e {
+    let challenge = recognize(&Response402::new(status, &headers, &bytes));
+    if let Some(failure) = headers.failure() {
+        return Err(failure);
+    }
+    let challenge = challenge.map_err(|e| match e {
         // The stand-in's length is not the body's.
         Error::BodyTooLarge { limit, .. } => Error::BodyTooLarge {
             len: over.unwrap_or(bytes.len()),
@@ -175,13 +179,34 @@ pub fn recognize_payment_required(
 }
 
 /// Headers for `JsHeaders`: a `Headers`-like object (with `get`) as it is; a plain
-/// record copied into a fresh object, its members read with catching imports (a
-/// throwing getter is INVALID_ARGUMENT, not an exception from `Object.entries`).
+/// record or an array of `[name, value]` pairs copied into a fresh object, its members
+/// read with catching imports (a throwing getter is INVALID_ARGUMENT, not an exception
+/// from `Object.entries`). Anything else is INVALID_ARGUMENT.
 fn plain_headers(headers: JsValue) -> Result<JsValue, JsValue> {
-    if !headers.is_instance_of::<Object>() || method(&headers, "get")?.is_some() {
+    if !headers.is_object() {
+        return Err(invalid_argument(
+            "headers must be a Headers object, a record of names to strings or an array of [name, value] pairs",
+        ));
+    }
+    if method(&headers, "get")?.is_some() {
         return Ok(headers);
     }
     let copy = Object::new();
+    if let Some(pairs) = headers.dyn_ref::<js_sys::Array>() {
+        // HeadersInit's other form: [name, value] pairs.
+        for pair in pairs.iter() {
+            let pair = pair
+                .dyn_into::<js_sys::Array>()
+                .ok()
+                .filter(|p| p.length() == 2);
+            let Some((name, value)) = pair.and_then(|p| Some((p.get(0).as_string()?, p.get(1))))
+            else {
+                return Err(invalid_argument("each header pair must be [name, value]"));
+            };
+            Reflect::set(&copy, &JsValue::from_str(&name), &value)?;
+        }
+        return Ok(copy.into());
+    }
     for (name, value) in entries(&headers, "headers")? {
         Reflect::set(&copy, &JsValue::from_str(&name), &value)?;
     }

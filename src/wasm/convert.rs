@@ -326,7 +326,10 @@ fn put_floats(value: &mut Value, floats: &mut std::vec::IntoIter<f64>) {
 /// an own member). An integer beyond 2^53 is refused: the value would not be what it
 /// says (a payload passed on, a decision).
 pub(crate) fn json_to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    serialized_to_js(value, Some(&|integer| invalid_argument(&inexact(integer))))
+    serialized_to_js(
+        value,
+        Some(&|integer| invalid_argument(&crate::protocol::inexact_message(integer))),
+    )
 }
 
 /// [`json_to_js`] for a decoded `document`: an integer beyond 2^53 is that document's
@@ -335,14 +338,12 @@ pub(crate) fn document_to_js(value: &Value, document: Document) -> Result<JsValu
     serialized_to_js(
         value,
         Some(&|integer| {
-            let source = <serde_json::Error as serde::de::Error>::custom(inexact(integer));
+            let source = <serde_json::Error as serde::de::Error>::custom(
+                crate::protocol::inexact_message(integer),
+            );
             to_js(&Error::InvalidDocument { document, source })
         }),
     )
-}
-
-fn inexact(integer: &str) -> String {
-    format!("{integer} can't be represented exactly as a JavaScript number")
 }
 
 /// [`json_to_js`] for what the caller only reads (a challenge's view, an event): an

@@ -178,6 +178,12 @@ pub(crate) async fn wallet_address(
     wallet: &JsValue,
     signal: Option<&AbortSignal>,
 ) -> Result<String, JsValue> {
+    // Not an object (null, a string...) is the caller's mistake, not a wallet's failure.
+    if !wallet.is_object() && !wallet.is_function() {
+        return Err(invalid_argument(
+            "a wallet must be an object (a wallet adapter)",
+        ));
+    }
     // A getter that throws is the wallet's failure (WALLET_ERROR), as a rejected getAddress().
     let address = Reflect::get(wallet, &JsValue::from_str("address")).map_err(wallet_error)?;
     if let Some(text) = address.as_string() {

@@ -82,6 +82,12 @@ test('decodePaymentResponse keeps every member of an official server\'s settleme
   const required = { x402Version: 2, resource: { url: 'http://api.test/x' }, accepts: [usdc()], extensions: { n: 1 } };
   const bigRequired = Buffer.from(JSON.stringify(required).replace('"n":1', '"n":9007199254740993')).toString('base64');
   assert.throws(() => x402.decodeHeader(bigRequired, 'PaymentRequired'), (e) => e.code === 'INVALID_402' && /9007199254740993/.test(e.message));
+  // However large: from 2^64 the JSON parser holds an integer as a float, which the check of the
+  // rewritten text missed (2^64 came back as 18446744073709552000).
+  for (const n of ['18446744073709551616', '100000000000000000000000', '-18446744073709551617']) {
+    const huge = Buffer.from(JSON.stringify(required).replace('"n":1', `"n":${n}`)).toString('base64');
+    assert.throws(() => x402.decodeHeader(huge, 'PaymentRequired'), (e) => e.code === 'INVALID_402' && e.message.includes(n), n);
+  }
   assert.equal(x402.decodeHeader(Buffer.from(JSON.stringify(required)).toString('base64'), 'PaymentRequired').extensions.n, 1);
 });
 
