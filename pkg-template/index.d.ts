@@ -225,7 +225,7 @@ export interface Challenge {
 }
 
 /** Something with `get(name)`, like `Headers`, or a plain record. */
-export type HeaderSource = { get(name: string): string | null } | Record<string, string>;
+export type HeaderSource = { get(name: string): string | null } | Record<string, string> | [string, string][];
 
 export type DocumentName = 'PaymentRequired' | 'PaymentPayload' | 'SettlementResponse';
 
