@@ -224,7 +224,7 @@ export interface Challenge {
   extensions?: Record<string, unknown>;
 }
 
-/** Something with `get(name)`, like `Headers`, or a plain record. */
+/** Something with `get(name)`, like `Headers`, a plain record, or `[name, value]` pairs. */
 export type HeaderSource = { get(name: string): string | null } | Record<string, string> | [string, string][];
 
 export type DocumentName = 'PaymentRequired' | 'PaymentPayload' | 'SettlementResponse';
