@@ -51,12 +51,44 @@ fn dollars(text: &str, field: &str) -> Result<Amount> {
 }
 
 /// A dollar amount as a policy writes it (`"0.50"`, `"$0.50"`, `"0.50 USD"`), in
-/// micro-dollars. Another currency is refused rather than read as dollars.
+/// micro-dollars. Another currency is refused rather than read as dollars, and so is a
+/// comma: `"1,000"` may be a thousand dollars or one (a decimal comma). Each refusal
+/// says what is wrong in the policy's terms, not a price's.
 ///
 /// # Errors
 /// Why the text is not such an amount.
 pub(crate) fn usd_micros(text: &str) -> std::result::Result<Amount, String> {
-    let price = parse_price(text, 6).map_err(|e| e.to_string())?;
+    const WRITE: &str = "write e.g. \"0.50\", \"$0.50\" or \"0.50 USD\"";
+    let trimmed = text.trim();
+    if trimmed.contains(',') {
+        return Err(format!(
+            "{trimmed:?} is ambiguous: a comma may be a thousands separator or a decimal comma; \
+             write 1000 or 1.000, without commas"
+        ));
+    }
+    if trimmed
+        .strip_prefix('$')
+        .is_some_and(|rest| rest.starts_with(char::is_whitespace))
+    {
+        return Err(format!("{trimmed:?}: no space may follow the $; {WRITE}"));
+    }
+    let unit = trimmed
+        .split_once(char::is_whitespace)
+        .map(|(_, unit)| unit.trim());
+    if unit.is_some_and(|unit| unit.starts_with(|c: char| c.is_ascii_digit() || c == '.')) {
+        return Err(format!(
+            "{trimmed:?}: digits cannot be grouped with spaces; write 1000 or 0.50"
+        ));
+    }
+    let price = parse_price(text, 6).map_err(|e| match e {
+        Error::TooManyDecimals { .. } => {
+            format!("{trimmed:?}: dollar amounts have at most 6 decimals (micro-dollars)")
+        }
+        Error::InvalidPrice { reason } => {
+            format!("{trimmed:?} is not a dollar amount ({reason}); {WRITE}")
+        }
+        other => format!("{trimmed:?}: {other}"),
+    })?;
     match price.currency.as_deref() {
         None | Some("USD") => Ok(price.amount),
         Some(other) => Err(format!(
