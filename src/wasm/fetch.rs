@@ -23,10 +23,10 @@ use super::evm::now_seconds;
 use super::facilitator_pay::Facilitator;
 use super::guarded::{catching, guarded_promise_abandoning};
 use super::headers::JsHeaders;
+use super::hooks::Hooks;
 use super::receipts::{one_ly_style, paid_already};
 use super::request::{
-    Hooks, attempt, call_fetch, look_deadline, new_request, origin_of, plain_call, read_body,
-    read_text,
+    attempt, call_fetch, look_deadline, new_request, origin_of, plain_call, read_body, read_text,
 };
 use super::response::{cancel_body, headers_of, redirected, status_of};
 use super::rpc::RPC_MS;
