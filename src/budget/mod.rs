@@ -145,7 +145,7 @@ pub struct ReservationId(u64);
 #[derive(Debug)]
 struct Entry {
     micros: Amount,
-    /// When it was committed (Unix milliseconds).
+    /// When it was committed (milliseconds of the ledger's clock).
     at_ms: u64,
     /// The sum of its and every earlier kept payment's `micros` since the ledger was
     /// made (or last empty): what a window counts is a difference of two of them, so
@@ -196,7 +196,9 @@ impl Ledger {
 
     /// Reserves `micros` (the payment's dollar value; `None` for a non-dollar
     /// asset, which dollar budgets do not count) for a payment to `origin` at
-    /// `now_ms` (Unix milliseconds).
+    /// `now_ms`: milliseconds of a clock the caller keeps the same for the ledger, best
+    /// one that never steps (the wasm shell's is `performance.timeOrigin +
+    /// performance.now()`): a wall clock stepping forward would free a window's spending.
     ///
     /// # Errors
     /// [`Error::BudgetExceeded`] naming the limit that would be passed.
@@ -301,8 +303,9 @@ impl Ledger {
     }
 
     /// Brings the committed payments stamped after `now_ms` back to it: after the clock
-    /// stepped back (an NTP correction), a payment stamped "in the future" would count in
-    /// every window until the clock caught up with it, for as long as the step.
+    /// stepped back (an NTP correction, where the ledger runs on the wall clock), a payment
+    /// stamped "in the future" would count in every window until the clock caught up with
+    /// it, for as long as the step.
     fn clock_at(&mut self, now_ms: u64) {
         for entry in self.recent.iter_mut().rev() {
             if entry.at_ms <= now_ms {
