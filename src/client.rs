@@ -67,6 +67,23 @@ pub fn is_payment_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
+/// The name among `names` that `key` misspells: the same letters ignoring ASCII case,
+/// `_` and `-` (`paymentID`, `payment_id` for `paymentId`), but not exactly it. A
+/// caller's misspelt option is refused with it rather than ignored.
+pub fn misspelt<'a>(key: &str, names: &[&'a str]) -> Option<&'a str> {
+    let letters = |text: &str| {
+        text.bytes()
+            .filter(|b| !matches!(b, b'_' | b'-'))
+            .map(|b| b.to_ascii_lowercase())
+            .collect::<Vec<u8>>()
+    };
+    let folded = letters(key);
+    names
+        .iter()
+        .find(|name| **name != key && letters(name) == folded)
+        .copied()
+}
+
 /// Gives a v2 payment payload's `payment-identifier` extension its `info.id` when the
 /// server declared the extension (an object with an `info` object, echoed from the
 /// 402): the id `id()` makes, called only then. An `info.id` already there is kept (an
@@ -135,6 +152,31 @@ pub fn payment_header(challenge: &Challenge, payment: &Value) -> Result<(&'stati
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn near_misses_of_a_name_are_found() {
+        let hooks = ["onPaymentRequired", "onEvent", "paymentId"];
+        for key in [
+            "paymentID",
+            "payment_id",
+            "paymentid",
+            "PaymentId",
+            "payment-id",
+            "ON_EVENT",
+        ] {
+            assert!(misspelt(key, &hooks).is_some(), "{key}");
+        }
+        assert_eq!(misspelt("payment_id", &hooks), Some("paymentId"));
+        for key in [
+            "paymentId",
+            "onEvent",
+            "payment",
+            "signal",
+            "paymentIdentifier",
+        ] {
+            assert_eq!(misspelt(key, &hooks), None, "{key}");
+        }
+    }
 
     #[test]
     fn payment_ids_follow_the_extension_schema() {

@@ -220,3 +220,168 @@ fn bad_policies_are_coded() {
         "typos are refused"
     );
 }
+
+const SEPOLIA_USDC: &str = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
+
+fn refusal(config: Value) -> String {
+    let config: PolicyConfig = serde_json::from_value(config).unwrap();
+    let error = Policy::new(config).unwrap_err();
+    assert_eq!(error.code(), "INVALID_POLICY", "{error}");
+    error.to_string()
+}
+
+#[test]
+fn a_known_stablecoin_listed_in_assets_stays_a_dollar() {
+    use x402_wasm::assets::AssetBook;
+    use x402_wasm::budget::{BudgetConfig, BudgetLimits, Ledger};
+    use x402_wasm::protocol::Network;
+    // Listed with usd omitted (false) and a symbol of its own: the known facts stand.
+    let p = policy(
+        json!({ "maxPerPayment": "0.10", "assets": [{ "network": "eip155:84532",
+        "asset": SEPOLIA_USDC.to_lowercase(), "decimals": 6, "symbol": "MINE", "maxPerPayment": "1000000" }] }),
+    );
+    let forty_cents = offered(vec![requirement(
+        "eip155:84532",
+        SEPOLIA_USDC,
+        "400000",
+        PAY_TO,
+    )]);
+    let error = p.candidates(&forty_cents, |_| true).unwrap_err();
+    assert_eq!(error.code(), "PAYMENT_LIMIT_EXCEEDED");
+    assert!(error.to_string().contains("cap of 0.1 USDC"), "{error}");
+    let dime = offered(vec![requirement(
+        "eip155:84532",
+        SEPOLIA_USDC,
+        "100000",
+        PAY_TO,
+    )]);
+    let valuation = p.candidates(&dime, |_| true).unwrap()[0].valuation.clone();
+    assert_eq!(valuation.formatted(), "0.1 USDC");
+    assert_eq!(
+        valuation.usd_micros.map(|m| m.to_string()).as_deref(),
+        Some("100000")
+    );
+    // So every budget counts it.
+    let limits = BudgetLimits::new(
+        serde_json::from_value::<BudgetConfig>(json!({ "total": "0.15" })).unwrap(),
+    )
+    .unwrap();
+    let mut ledger = Ledger::new(limits);
+    ledger
+        .reserve("https://a.example", valuation.usd_micros, 0)
+        .unwrap();
+    let over = ledger
+        .reserve("https://a.example", valuation.usd_micros, 0)
+        .unwrap_err();
+    assert_eq!(over.code(), "BUDGET_EXCEEDED");
+    // Pricing and display use the known facts too.
+    let sepolia = Network::parse("eip155:84532").unwrap();
+    let info = p.asset(&sepolia, SEPOLIA_USDC).unwrap();
+    assert_eq!(
+        (info.decimals, info.usd, info.symbol.as_str()),
+        (6, true, "USDC")
+    );
+    // The entry's own atomic cap applies besides the dollar cap: the smaller wins.
+    let p = policy(
+        json!({ "assets": [{ "network": "base-sepolia", "asset": SEPOLIA_USDC,
+        "decimals": 6, "maxPerPayment": "50000" }] }),
+    );
+    assert_eq!(
+        code(
+            &p,
+            &offered(vec![requirement(
+                "eip155:84532",
+                SEPOLIA_USDC,
+                "50000",
+                PAY_TO
+            )])
+        ),
+        "ok:1"
+    );
+    let error = p
+        .candidates(
+            &offered(vec![requirement(
+                "eip155:84532",
+                SEPOLIA_USDC,
+                "50001",
+                PAY_TO,
+            )]),
+            |_| true,
+        )
+        .unwrap_err();
+    assert!(error.to_string().contains("cap of 0.05 USDC"), "{error}");
+    // Other decimals than the known ones would show and count the payment wrongly.
+    let message = refusal(
+        json!({ "assets": [{ "network": "eip155:84532", "asset": SEPOLIA_USDC,
+        "decimals": 18, "usd": true, "maxPerPayment": "1000000000" }] }),
+    );
+    assert!(
+        message.contains(SEPOLIA_USDC) && message.contains("6 decimals") && message.contains("18"),
+        "{message}"
+    );
+}
+
+#[test]
+fn preferences_that_match_nothing_are_refused() {
+    for (prefer, named) in [
+        (json!({ "networks": ["bsae"] }), "bsae"),
+        (json!({ "networks": ["Base"] }), "did you mean \"base\""),
+        (json!({ "networks": ["eip155:8453 "] }), "eip155:8453 "),
+        (json!({ "networks": ["evm:*"] }), "evm:*"),
+        (
+            json!({ "assets": ["0x833589fcd6edb6e08f4c7c32d4f71b54bda0291"] }),
+            "EVM address",
+        ),
+        (json!({ "assets": ["U.S.D.C"] }), "symbol"),
+        (json!({ "schemes": ["EXACT"] }), "did you mean exact"),
+        (json!({ "schemes": ["upto"] }), "upto"),
+    ] {
+        let message = refusal(json!({ "prefer": prefer }));
+        assert!(message.contains(named), "{prefer}: {message}");
+    }
+    let r = offered(vec![
+        requirement("eip155:84532", SEPOLIA_USDC, "1", PAY_TO),
+        requirement("base", BASE_USDC, "1", PAY_TO),
+    ]);
+    let first = |prefer: Value| {
+        policy(json!({ "prefer": prefer }))
+            .candidates(&r, |_| true)
+            .unwrap()[0]
+            .requirement
+            .index
+    };
+    assert_eq!(first(json!({ "networks": ["base"] })), 1);
+    assert_eq!(first(json!({ "networks": ["solana:*", "eip155:*"] })), 0);
+    assert_eq!(
+        first(json!({ "assets": ["USDC"], "schemes": ["exact"] })),
+        0
+    );
+    assert_eq!(first(json!({ "assets": [BASE_USDC.to_lowercase()] })), 1);
+}
+
+#[test]
+fn policy_dollar_amounts_say_what_is_wrong() {
+    for (amount, phrase) in [
+        ("1,000", "comma"),
+        ("1,000.50", "comma"),
+        ("1 000", "grouped with spaces"),
+        ("$ 1", "no space may follow the $"),
+        ("0.0000001", "at most 6 decimals (micro-dollars)"),
+        ("lots", "not a dollar amount"),
+        ("0.50 USDC", "not USDC"),
+    ] {
+        for config in [
+            json!({ "maxPerPayment": amount }),
+            json!({ "budget": { "total": amount } }),
+            json!({ "budget": { "perOrigin": amount } }),
+            json!({ "budget": { "window": { "seconds": 60, "amount": amount } } }),
+        ] {
+            let message = refusal(config.clone());
+            assert!(message.contains(phrase), "{config}: {message}");
+            assert!(!message.contains("asset"), "{config}: {message}");
+        }
+    }
+    for good in ["1000", "$0.50", "0.50 USD", " 0.01 ", "1.000"] {
+        policy(json!({ "maxPerPayment": good, "budget": { "total": good } }));
+    }
+}

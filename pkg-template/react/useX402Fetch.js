@@ -164,7 +164,10 @@ export function usePayingFetch() {
         settle();
         if (keyed.paymentId !== undefined) paying.current.delete(keyed.paymentId);
       };
-      return context.fetch(input, init, { onPaymentRequired: owner.ask, onEvent: owner.event, ...keyed }).then(
+      // The caller's other options go along, so the core refuses a misspelt one (a `paymentID`
+      // ignored would pay a repeated purchase twice); the approval and events stay the hook's.
+      const hooks = { ...options, onPaymentRequired: owner.ask, onEvent: owner.event };
+      return context.fetch(input, init, hooks).then(
         (response) => {
           done();
           return response;

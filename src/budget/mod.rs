@@ -51,12 +51,44 @@ fn dollars(text: &str, field: &str) -> Result<Amount> {
 }
 
 /// A dollar amount as a policy writes it (`"0.50"`, `"$0.50"`, `"0.50 USD"`), in
-/// micro-dollars. Another currency is refused rather than read as dollars.
+/// micro-dollars. Another currency is refused rather than read as dollars, and so is a
+/// comma: `"1,000"` may be a thousand dollars or one (a decimal comma). Each refusal
+/// says what is wrong in the policy's terms, not a price's.
 ///
 /// # Errors
 /// Why the text is not such an amount.
 pub(crate) fn usd_micros(text: &str) -> std::result::Result<Amount, String> {
-    let price = parse_price(text, 6).map_err(|e| e.to_string())?;
+    const WRITE: &str = "write e.g. \"0.50\", \"$0.50\" or \"0.50 USD\"";
+    let trimmed = text.trim();
+    if trimmed.contains(',') {
+        return Err(format!(
+            "{trimmed:?} is ambiguous: a comma may be a thousands separator or a decimal comma; \
+             write 1000 or 1.000, without commas"
+        ));
+    }
+    if trimmed
+        .strip_prefix('$')
+        .is_some_and(|rest| rest.starts_with(char::is_whitespace))
+    {
+        return Err(format!("{trimmed:?}: no space may follow the $; {WRITE}"));
+    }
+    let unit = trimmed
+        .split_once(char::is_whitespace)
+        .map(|(_, unit)| unit.trim());
+    if unit.is_some_and(|unit| unit.starts_with(|c: char| c.is_ascii_digit() || c == '.')) {
+        return Err(format!(
+            "{trimmed:?}: digits cannot be grouped with spaces; write 1000 or 0.50"
+        ));
+    }
+    let price = parse_price(text, 6).map_err(|e| match e {
+        Error::TooManyDecimals { .. } => {
+            format!("{trimmed:?}: dollar amounts have at most 6 decimals (micro-dollars)")
+        }
+        Error::InvalidPrice { reason } => {
+            format!("{trimmed:?} is not a dollar amount ({reason}); {WRITE}")
+        }
+        other => format!("{trimmed:?}: {other}"),
+    })?;
     match price.currency.as_deref() {
         None | Some("USD") => Ok(price.amount),
         Some(other) => Err(format!(
@@ -113,7 +145,7 @@ pub struct ReservationId(u64);
 #[derive(Debug)]
 struct Entry {
     micros: Amount,
-    /// When it was committed (Unix milliseconds).
+    /// When it was committed (milliseconds of the ledger's clock).
     at_ms: u64,
     /// The sum of its and every earlier kept payment's `micros` since the ledger was
     /// made (or last empty): what a window counts is a difference of two of them, so
@@ -164,7 +196,9 @@ impl Ledger {
 
     /// Reserves `micros` (the payment's dollar value; `None` for a non-dollar
     /// asset, which dollar budgets do not count) for a payment to `origin` at
-    /// `now_ms` (Unix milliseconds).
+    /// `now_ms`: milliseconds of a clock the caller keeps the same for the ledger, best
+    /// one that never steps (the wasm shell's is `performance.timeOrigin +
+    /// performance.now()`): a wall clock stepping forward would free a window's spending.
     ///
     /// # Errors
     /// [`Error::BudgetExceeded`] naming the limit that would be passed.
@@ -269,8 +303,9 @@ impl Ledger {
     }
 
     /// Brings the committed payments stamped after `now_ms` back to it: after the clock
-    /// stepped back (an NTP correction), a payment stamped "in the future" would count in
-    /// every window until the clock caught up with it, for as long as the step.
+    /// stepped back (an NTP correction, where the ledger runs on the wall clock), a payment
+    /// stamped "in the future" would count in every window until the clock caught up with
+    /// it, for as long as the step.
     fn clock_at(&mut self, now_ms: u64) {
         for entry in self.recent.iter_mut().rev() {
             if entry.at_ms <= now_ms {

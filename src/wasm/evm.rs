@@ -11,9 +11,10 @@ use super::error::{invalid_argument, js, to_js, unchecked_account, wallet_error}
 pub use super::evm_key::EvmPrivateKeyWallet;
 use super::evm_key::local_key;
 use super::guarded::guarded_promise;
+use super::hooks::payment_id_option;
 use super::random::random_payment_id;
 pub(crate) use super::random::{random_memo, random_nonce};
-use super::request::{payment_id_option, stop_if_aborted, with_signal};
+use super::request::{stop_if_aborted, with_signal};
 use super::rpc::RPC_MS;
 use super::sponsor::{Payer, sponsored_extensions};
 use super::timer::ms_option;

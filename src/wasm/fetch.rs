@@ -23,15 +23,15 @@ use super::evm::now_seconds;
 use super::facilitator_pay::Facilitator;
 use super::guarded::{catching, guarded_promise_abandoning};
 use super::headers::JsHeaders;
+use super::hooks::Hooks;
 use super::receipts::{one_ly_style, paid_already};
 use super::request::{
-    Hooks, attempt, call_fetch, look_deadline, new_request, origin_of, plain_call, read_body,
-    read_text,
+    attempt, call_fetch, look_deadline, new_request, origin_of, plain_call, read_body, read_text,
 };
 use super::response::{cancel_body, headers_of, redirected, status_of};
 use super::rpc::RPC_MS;
 use super::spending::{Spending, register_spending, shared_spending};
-use super::timer::{ms_option, now_millis};
+use super::timer::{ledger_ms, ms_option};
 use super::wallets::Wallet;
 use crate::budget::{Ledger, ReservationId};
 use crate::dialect::{Challenge, MAX_BODY_LEN, Requirement, Response402, recognize};
@@ -91,7 +91,7 @@ pub fn wrap_fetch(fetch: Function, options: JsValue) -> Result<Function, JsValue
                 let inner = Rc::clone(&inner);
                 move || {
                     if let (Some(id), Ok(mut ledger)) = (pending.take(), ledger.try_borrow_mut()) {
-                        ledger.commit(id, now_millis() as u64);
+                        ledger.commit(id, ledger_ms());
                     }
                     if let (Some((id, holding)), Ok(mut sent)) = (held, inner.sent.try_borrow_mut())
                         && holding.get()

@@ -17,6 +17,7 @@ mod facilitator_pay;
 mod fetch;
 mod guarded;
 mod headers;
+mod hooks;
 mod pay;
 mod random;
 mod receipts;

@@ -14,7 +14,7 @@ use super::fetch::{Call, Inner, Settled};
 use super::receipts::{Receipt, paid_receipt, read_receipt, remember_receipt};
 use super::request::{call_fetch, until_aborted};
 use super::response::{cancel_body, status_or_zero};
-use super::timer::now_millis;
+use super::timer::ledger_ms;
 use crate::client::exact_terms_problem;
 use crate::dialect::Requirement;
 use crate::error::Error;
@@ -164,7 +164,7 @@ impl Inner {
             &self.policy.budget,
             call.origin,
             chosen.valuation.usd_micros,
-            now_ms(),
+            ledger_ms(),
         );
         let reservation = reserved?;
         call.pending.set(Some(reservation));
@@ -176,7 +176,7 @@ impl Inner {
         if matches!(outcome, Err(Settled::No(_))) {
             self.ledger.borrow_mut().release(reservation);
         } else {
-            self.ledger.borrow_mut().commit(reservation, now_ms());
+            self.ledger.borrow_mut().commit(reservation, ledger_ms());
         }
         Ok(outcome)
     }
@@ -362,10 +362,4 @@ impl Inner {
         let receipt = read_receipt(&response, challenge.dialect);
         Ok((response, receipt))
     }
-}
-
-/// The clock of the budget's windows: Unix milliseconds.
-fn now_ms() -> u64 {
-    // Date.now() is a whole, positive number of milliseconds.
-    now_millis() as u64
 }

@@ -9,10 +9,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Request, Response};
 
-use super::convert::{callback, read, stray_function};
 use super::error::invalid_argument;
 use super::response::{as_response, status_or_zero};
-use crate::client::is_payment_id;
 
 /// `target[key]`, or `undefined` when it cannot be read (a getter that throws). Nothing
 /// is read from `undefined` or `null`: that would throw, and a thrown error is costly.
@@ -39,55 +37,6 @@ pub(crate) fn with_signal(signal: Option<&web_sys::AbortSignal>) -> Result<JsVal
         Reflect::set(&options, &JsValue::from_str("signal"), signal)?;
     }
     Ok(options.into())
-}
-
-/// Callbacks given for one call (`paying(input, init, { onPaymentRequired, onEvent,
-/// paymentId })`): its approval replaces the wrapper's, its listener hears this call's
-/// events too; `paymentId` is the `payment-identifier` id its payment carries.
-#[derive(Default)]
-pub(crate) struct Hooks {
-    pub(crate) approve: Option<Function>,
-    pub(crate) on_event: Option<Function>,
-    pub(crate) payment_id: Option<String>,
-    /// Whether this call holds `payment_id` (one call at a time pays under an id).
-    pub(crate) holding: std::rc::Rc<std::cell::Cell<bool>>,
-}
-
-impl Hooks {
-    /// A getter that throws is INVALID_ARGUMENT: ignoring it would drop the caller's
-    /// approval for this call.
-    pub(crate) fn from_js(value: &JsValue) -> Result<Self, JsValue> {
-        // A misspelt `onPaymentRequired` must not let this call pay unasked: a function
-        // under another name is refused (other members, a class instance's own state,
-        // are not hooks, and are left alone).
-        let known = ["onPaymentRequired", "onEvent"];
-        if let Some(key) = stray_function(value, &known, "the call's hooks")? {
-            return Err(invalid_argument(&format!(
-                "unknown per-call hook {key}: the hooks are onPaymentRequired and onEvent"
-            )));
-        }
-        Ok(Hooks {
-            approve: callback(value, "onPaymentRequired")?,
-            on_event: callback(value, "onEvent")?,
-            payment_id: payment_id_option(&read(value, "paymentId")?)?,
-            holding: std::rc::Rc::default(),
-        })
-    }
-}
-
-/// The `paymentId` option (wrapFetch's per-call hooks, createPaymentPayload's options): a
-/// string the `payment-identifier` extension takes, or INVALID_ARGUMENT before anything
-/// is signed.
-pub(crate) fn payment_id_option(value: &JsValue) -> Result<Option<String>, JsValue> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    match value.as_string() {
-        Some(id) if is_payment_id(&id) => Ok(Some(id)),
-        _ => Err(invalid_argument(
-            "paymentId must be 16 to 128 letters, digits, '_' or '-' (the payment-identifier extension)",
-        )),
-    }
 }
 
 /// How long a body read only to look into it (a 402's terms, a refusal's reason, 1ly's

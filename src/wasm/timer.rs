@@ -43,6 +43,56 @@ pub(crate) fn now_millis() -> f64 {
     js_sys::Date::now()
 }
 
+/// The budget's clock, in milliseconds: `performance.timeOrigin + performance.now()`,
+/// which never steps (an NTP correction, a user changing the time or a VM resumed
+/// setting the wall clock does not move it), where the runtime has it (Node, browsers;
+/// in workerd it is `Date.now()`, which only moves on I/O there); else `Date.now()`.
+/// Near the wall clock, so a window's `retryAfterMs` is real time; a machine asleep
+/// may not count as time passing.
+pub(crate) fn ledger_ms() -> u64 {
+    // A whole or fractional, positive number of milliseconds below 2^53.
+    CLOCK.with(Clock::now) as u64
+}
+
+thread_local! {
+    /// Read once: the hot path calls the function, without looking it up again.
+    static CLOCK: Clock = Clock::read();
+}
+
+/// Where [`ledger_ms`] reads the time.
+enum Clock {
+    /// `performance`, its `now` and its `timeOrigin`.
+    Performance(JsValue, Function, f64),
+    /// `Date.now()`.
+    Date,
+}
+
+impl Clock {
+    fn read() -> Self {
+        let performance = super::global("performance");
+        let now = super::request::get(&performance, "now").dyn_into::<Function>();
+        let origin = super::request::get(&performance, "timeOrigin")
+            .as_f64()
+            .filter(|origin| origin.is_finite() && *origin >= 0.0);
+        match (now, origin) {
+            (Ok(now), Some(origin)) => Clock::Performance(performance, now, origin),
+            _ => Clock::Date,
+        }
+    }
+
+    fn now(&self) -> f64 {
+        match self {
+            Clock::Performance(performance, now, origin) => now
+                .call0(performance)
+                .ok()
+                .and_then(|ms| ms.as_f64())
+                .filter(|ms| ms.is_finite() && *ms >= 0.0)
+                .map_or_else(js_sys::Date::now, |ms| origin + ms),
+            Clock::Date => js_sys::Date::now(),
+        }
+    }
+}
+
 /// The whole milliseconds left until `deadline_ms` (Unix milliseconds), at least 1:
 /// what a bounded wait is given.
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]

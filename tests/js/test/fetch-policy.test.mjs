@@ -65,10 +65,72 @@ test('policy: prefer.assets picks by address or by symbol', async (t) => {
   assert.equal((await payOnce(t, accepts.slice().reverse(), { policy: { ...allow, prefer: { assets: ['USDC'] } } })).paid.asset, accepts[0].asset);
 });
 
-test('policy: prefer.schemes ranks schemes; an unpayable preferred scheme is skipped', async (t) => {
-  const o = await payOnce(t, [usdc({ scheme: 'upto' }), usdc()], { policy: { prefer: { schemes: ['upto', 'exact'] } } });
+test('policy: prefer.schemes ranks schemes; an unpayable offered scheme is skipped', async (t) => {
+  const o = await payOnce(t, [usdc({ scheme: 'upto' }), usdc()], { policy: { prefer: { schemes: ['transfer', 'exact'] } } });
   assert.equal(o.response.status, 200);
   assert.equal(o.paid.scheme, 'exact');
+});
+
+test('policy: a prefer entry that can match nothing is INVALID_POLICY when wrapping; the right ones take effect', async (t) => {
+  const wallet = countingWallet(x402).wallet;
+  for (const [prefer, named] of [
+    [{ networks: ['bsae'] }, /"bsae"/],
+    [{ networks: ['Base'] }, /did you mean "base"/],
+    [{ networks: ['eip155:8453 '] }, /did you mean "eip155:8453"/],
+    [{ networks: ['evm:*'] }, /"evm:\*"/],
+    [{ assets: ['0x833589fcd6edb6e08f4c7c32d4f71b54bda0291'] }, /EVM address/], // 39 hex digits
+    [{ schemes: ['EXACT'] }, /did you mean exact/],
+    [{ schemes: ['upto'] }, /not a scheme this client pays/],
+  ]) {
+    assert.throws(() => x402.wrapFetch(fetch, { wallets: [wallet], policy: { prefer } }), (e) => e.code === 'INVALID_POLICY' && named.test(e.message), JSON.stringify(prefer));
+  }
+  const accepts = [usdc(), baseUsdc()];
+  assert.equal((await payOnce(t, accepts, { policy: { prefer: { networks: ['base'] } } })).paid.network, 'eip155:8453');
+  assert.equal((await payOnce(t, accepts.slice().reverse(), { policy: { prefer: { networks: ['eip155:*'], assets: ['USDC'] } } })).paid.network, 'eip155:8453');
+  assert.equal((await payOnce(t, accepts, { policy: { prefer: { assets: [baseUsdc().asset.toLowerCase()] } } })).paid.network, 'eip155:8453');
+});
+
+test('policy: a known stablecoin listed in policy.assets stays a dollar: the dollar cap and every budget still apply', async (t) => {
+  const entry = { network: 'eip155:84532', asset: usdc().asset, decimals: 6, symbol: 'USDC', maxPerPayment: '1000000' }; // usd omitted
+  const budget = { total: '0.50', perOrigin: '0.50', window: { seconds: 3600, amount: '0.50' } };
+  // $0.40 is over the $0.10 cap, whatever the entry's own cap allows.
+  assertRefused(await payOnce(t, [usdc({ amount: '400000' })], { policy: { maxPerPayment: '0.10', budget, assets: [entry] } }), 'PAYMENT_LIMIT_EXCEEDED');
+  // $0.10 payments: five fit the budgets, the sixth does not; the approval shows dollars.
+  const server = await serverFor(t, { routes: { '/p': { accepts: [usdc({ amount: '100000' })] } } });
+  const shown = [];
+  const paying = x402.wrapFetch(fetch, {
+    wallets: [countingWallet(x402).wallet],
+    policy: { maxPerPayment: '0.10', budget, assets: [entry] },
+    onPaymentRequired: (q) => shown.push(q.amountFormatted) > 0,
+  });
+  for (let i = 0; i < 5; i++) assert.equal((await paying(server.url('/p'))).status, 200);
+  await assert.rejects(paying(server.url('/p')), { code: 'BUDGET_EXCEEDED' });
+  assert.equal(server.payments.length, 5);
+  assert.deepEqual(new Set(shown), new Set(['0.1 USDC']));
+  // The entry's own atomic cap applies too: the smaller wins.
+  assertRefused(await payOnce(t, [usdc({ amount: '60000' })], { policy: { assets: [{ ...entry, maxPerPayment: '50000' }] } }), 'PAYMENT_LIMIT_EXCEEDED');
+  // Other decimals than the token's would show and count it wrongly: refused, naming both.
+  assert.throws(
+    () => x402.wrapFetch(fetch, { wallets: [countingWallet(x402).wallet], policy: { assets: [{ ...entry, decimals: 18, usd: true }] } }),
+    (e) => e.code === 'INVALID_POLICY' && e.message.includes(entry.asset) && /6 decimals, not 18/.test(e.message),
+  );
+});
+
+test('policy: dollar amounts with a comma are refused (a thousands separator or a decimal comma?); refusals speak of dollars', () => {
+  const wallet = countingWallet(x402).wallet;
+  const refused = (policy, phrase) =>
+    assert.throws(() => x402.wrapFetch(fetch, { wallets: [wallet], policy }), (e) => e.code === 'INVALID_POLICY' && phrase.test(e.message) && !/asset/.test(e.message), JSON.stringify(policy));
+  for (const amount of ['1,000', '1,000.50', '0,50']) {
+    refused({ maxPerPayment: amount }, /comma/);
+    refused({ budget: { total: amount } }, /comma/);
+    refused({ budget: { perOrigin: amount } }, /comma/);
+    refused({ budget: { window: { seconds: 60, amount } } }, /comma/);
+  }
+  refused({ maxPerPayment: '1 000' }, /grouped with spaces/);
+  refused({ maxPerPayment: '$ 1' }, /no space may follow the \$/);
+  refused({ maxPerPayment: '0.0000001' }, /at most 6 decimals \(micro-dollars\)/);
+  refused({ budget: { total: '0.0000005' } }, /at most 6 decimals/);
+  x402.wrapFetch(fetch, { wallets: [wallet], policy: { maxPerPayment: '1000', budget: { total: '$1.000' } } });
 });
 
 test('policy: a custom select callback sees the allowed requirements, most preferred first, and picks one', async (t) => {

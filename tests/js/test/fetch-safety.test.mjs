@@ -176,6 +176,23 @@ test('safety: budget.window limits spending within the window', async (t) => {
   await assert.rejects(paying(server.url('/paid')), { code: 'BUDGET_EXCEEDED' });
 });
 
+test('safety: budget.window runs on a clock that never steps: Date.now jumping an hour ahead frees nothing', async (t) => {
+  const server = await serverFor(t, { routes: { '/p': { accepts: [usdc({ amount: '100000' })] } } }); // $0.10
+  const { wallet } = countingWallet(x402);
+  const paying = x402.wrapFetch(fetch, { wallets: [wallet], policy: { budget: { window: { seconds: 60, amount: '0.20' } } } });
+  assert.equal((await paying(server.url('/p'))).status, 200);
+  assert.equal((await paying(server.url('/p'))).status, 200);
+  const realNow = Date.now;
+  // An NTP step, a user setting the time or a VM resumed: the wall clock moves, no time passed.
+  Date.now = () => realNow.call(Date) + 3_600_000;
+  try {
+    await assert.rejects(paying(server.url('/p')), (e) => e.code === 'BUDGET_EXCEEDED' && e.details.limit === 'window');
+  } finally {
+    Date.now = realNow;
+  }
+  assert.equal(server.payments.length, 2);
+});
+
 test('safety: a 402 above the cap causes no wallet call at all (local key and EIP-1193 provider)', async (t) => {
   const server = await serverFor(t, { routes: { '/dear': { accepts: [usdc({ amount: '1000001' })] } } });
   const { wallet, calls } = countingWallet(x402);

@@ -170,6 +170,20 @@ test(`React ${reactVersion}: fetch(url, init, { paymentId }) sends that payment-
   assert.equal((await done).error.code, 'INVALID_ARGUMENT');
 });
 
+test(`React ${reactVersion}: fetch(url, init, { paymentID }) (a misspelt paymentId) is INVALID_ARGUMENT, nothing sent or asked`, async (t) => {
+  const server = fakeServer({ '/order': { price: CENT, body: 'ok' } });
+  const hook = probe(useX402Fetch);
+  await mountProvider(t, server, [hook], { policy: { maxPerPayment: '1' }, onPaymentRequired: () => true });
+  for (const key of ['paymentID', 'payment_id']) {
+    const { done } = await inAct(() => hook.latest.fetch(server.url('/order'), undefined, { [key]: 'react_order_0000000002' }));
+    const { error } = await done;
+    assert.equal(error?.code, 'INVALID_ARGUMENT');
+    assert.match(error.message, new RegExp(`${key}: did you mean paymentId\\?`));
+    assert.equal(hook.latest.pendingPayment, null);
+  }
+  assert.equal(server.payments.length, 0);
+});
+
 test(`React ${reactVersion}: a second request under the paymentId being paid is PAYMENT_IN_PROGRESS and leaves the first its state`, async (t) => {
   const server = fakeServer({ '/order': { price: CENT, body: 'ok', extensions: { 'payment-identifier': { info: { required: false } } } } });
   const hook = probe(useX402Fetch);

@@ -4,12 +4,17 @@
 
 use serde::Deserialize;
 
-use crate::assets::{AssetBook, AssetInfo, KnownAssets, known_asset, same_asset};
+use crate::assets::{known_asset, same_asset};
 use crate::dialect::Requirement;
 use crate::error::{Error, Result};
 use crate::evm::Address;
 use crate::protocol::{Amount, Network};
 use crate::svm::Pubkey;
+
+mod prefer;
+mod value;
+
+pub use prefer::PreferencesConfig;
 
 /// The default cap per payment for USD stablecoins: one dollar.
 pub const DEFAULT_MAX_USD_PER_PAYMENT: &str = "1";
@@ -30,7 +35,9 @@ pub struct PolicyConfig {
     pub budget: Option<crate::budget::BudgetConfig>,
 }
 
-/// An asset the user explicitly allows.
+/// An asset the user explicitly allows. A known asset (USDC) may be listed too, for a
+/// cap of its own: its decimals must be the known ones, and the rest of what is known of
+/// it (its symbol, its being a dollar) stands.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AllowedAssetConfig {
@@ -43,10 +50,12 @@ pub struct AllowedAssetConfig {
     /// Its ticker, for display.
     #[serde(default)]
     pub symbol: Option<String>,
-    /// Whether one token is one dollar (then USD caps and budgets apply to it).
+    /// Whether one token is one dollar (then USD caps and budgets apply to it). A known
+    /// stablecoin is one whatever this says.
     #[serde(default)]
     pub usd: bool,
-    /// The most one payment may cost, in atomic units.
+    /// The most one payment may cost, in atomic units (for a dollar asset, besides the
+    /// dollar cap: the smaller wins).
     pub max_per_payment: String,
 }
 
@@ -58,18 +67,6 @@ pub struct PayToConfig {
     pub allow: Option<Vec<String>>,
     /// These recipients are never paid.
     pub deny: Vec<String>,
-}
-
-/// Preference lists, most preferred first.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
-pub struct PreferencesConfig {
-    /// Networks: CAIP-2, v1 names, or `"eip155:*"` / `"solana:*"`.
-    pub networks: Vec<String>,
-    /// Assets: addresses/mints or symbols such as `"USDC"`.
-    pub assets: Vec<String>,
-    /// Schemes, e.g. `"exact"`.
-    pub schemes: Vec<String>,
 }
 
 /// What a payment is worth, for caps, budgets and display.
@@ -128,7 +125,8 @@ impl Policy {
     /// Validates a policy configuration.
     ///
     /// # Errors
-    /// [`Error::InvalidPolicy`] for unreadable amounts or networks.
+    /// [`Error::InvalidPolicy`] for unreadable amounts or networks, an entry of `assets`
+    /// that contradicts what is known of its asset, or a preference that can match nothing.
     pub fn new(config: PolicyConfig) -> Result<Self> {
         let max = config
             .max_per_payment
@@ -154,8 +152,19 @@ impl Policy {
             if asset.decimals > 36 {
                 return Err(invalid_policy("assets[].decimals must be at most 36"));
             }
+            // What is known of a known asset stands (its decimals, its being a dollar): an
+            // entry with other decimals would show and count its payments wrongly.
+            if let Some(known) = known_asset(&network, &asset.asset)
+                && known.decimals != asset.decimals
+            {
+                return Err(invalid_policy(format!(
+                    "assets[]: {} on {network} is {}, which has {} decimals, not {}",
+                    asset.asset, known.symbol, known.decimals, asset.decimals
+                )));
+            }
             assets.push((network, asset, cap));
         }
+        config.prefer.check()?;
         let budget = crate::budget::BudgetLimits::new(config.budget.unwrap_or_default())?;
         Ok(Policy {
             max_usd_micros,
@@ -175,49 +184,6 @@ impl Policy {
             prefer: PreferencesConfig::default(),
             budget: crate::budget::BudgetLimits::default(),
         }
-    }
-
-    /// Values a requirement, if its asset is known or allowed.
-    pub fn valuation(&self, requirement: &Requirement) -> Option<(Valuation, Amount)> {
-        let network = &requirement.network;
-        let key = format!("{network}/{}", requirement.asset);
-        if let Some(allowed) = self
-            .assets
-            .iter()
-            .find(|(n, a, _)| n == network && same_asset(network, &a.asset, &requirement.asset))
-        {
-            let (_, config, cap) = allowed;
-            let symbol = config
-                .symbol
-                .clone()
-                .unwrap_or_else(|| short(&config.asset));
-            let usd = config
-                .usd
-                .then(|| to_micros(requirement.amount, config.decimals));
-            let cap = match config.usd {
-                true => (*cap).min(from_micros(self.max_usd_micros, config.decimals)),
-                false => *cap,
-            };
-            let valuation = Valuation {
-                atomic: requirement.amount,
-                decimals: config.decimals,
-                symbol,
-                usd_micros: usd,
-                asset_key: key,
-            };
-            return Some((valuation, cap));
-        }
-        let known = known_asset(network, &requirement.asset)?;
-        let valuation = Valuation {
-            atomic: requirement.amount,
-            decimals: known.decimals,
-            symbol: known.symbol.to_owned(),
-            usd_micros: known
-                .usd
-                .then(|| to_micros(requirement.amount, known.decimals)),
-            asset_key: key,
-        };
-        Some((valuation, from_micros(self.max_usd_micros, known.decimals)))
     }
 
     /// The requirements of `offered` this policy allows, most preferred first.
@@ -290,100 +256,4 @@ impl Policy {
         };
         !matches(&self.pay_to.deny) && self.pay_to.allow.as_deref().is_none_or(matches)
     }
-
-    fn rank(&self, candidate: &Candidate<'_>) -> (usize, usize, usize, usize) {
-        let r = candidate.requirement;
-        let position = |list: &[String], hit: &dyn Fn(&str) -> bool| {
-            list.iter().position(|p| hit(p)).unwrap_or(usize::MAX)
-        };
-        let scheme = position(&self.prefer.schemes, &|p| p == r.scheme);
-        let network = position(&self.prefer.networks, &|p| network_matches(p, &r.network));
-        let asset = position(&self.prefer.assets, &|p| {
-            same_asset(&r.network, p, &r.asset)
-                || p.eq_ignore_ascii_case(&candidate.valuation.symbol)
-        });
-        (scheme, network, asset, r.index)
-    }
-}
-
-/// The policy's assets book: a symbol resolves through the known table first (a
-/// server naming "USDC" cannot redirect the payment to another contract), then
-/// through the assets the user allowed; an address through the allowed assets
-/// first, as [`Policy::valuation`] does.
-impl AssetBook for Policy {
-    fn asset(&self, network: &Network, asset: &str) -> Option<AssetInfo> {
-        self.assets
-            .iter()
-            .find(|(n, a, _)| n == network && same_asset(network, &a.asset, asset))
-            .map(|(_, a, _)| allowed_info(a))
-            .or_else(|| KnownAssets.asset(network, asset))
-    }
-
-    fn by_symbol(&self, network: &Network, symbol: &str) -> Option<AssetInfo> {
-        KnownAssets.by_symbol(network, symbol).or_else(|| {
-            self.assets
-                .iter()
-                .find(|(n, a, _)| {
-                    n == network
-                        && a.symbol
-                            .as_deref()
-                            .is_some_and(|s| s.eq_ignore_ascii_case(symbol))
-                })
-                .map(|(_, a, _)| allowed_info(a))
-        })
-    }
-}
-
-fn allowed_info(a: &AllowedAssetConfig) -> AssetInfo {
-    AssetInfo {
-        asset: a.asset.clone(),
-        symbol: a.symbol.clone().unwrap_or_else(|| short(&a.asset)),
-        decimals: a.decimals,
-        usd: a.usd,
-    }
-}
-
-fn network_matches(pattern: &str, network: &Network) -> bool {
-    match pattern.strip_suffix(":*") {
-        Some(namespace) => namespace == network.namespace(),
-        None => Network::parse(pattern).is_ok_and(|p| p == *network),
-    }
-}
-
-fn pow10(exp: u8) -> ruint::aliases::U256 {
-    ruint::aliases::U256::from(10u8).pow(ruint::aliases::U256::from(exp))
-}
-
-/// Atomic units of a `decimals` asset to micro-dollars, rounding up.
-fn to_micros(atomic: Amount, decimals: u8) -> Amount {
-    let a = atomic.as_u256();
-    if decimals >= 6 {
-        let d = pow10(decimals - 6);
-        Amount::from(a.div_ceil(d))
-    } else {
-        Amount::from(a.saturating_mul(pow10(6 - decimals)))
-    }
-}
-
-/// Micro-dollars to atomic units of a `decimals` asset, rounding down.
-fn from_micros(micros: Amount, decimals: u8) -> Amount {
-    let m = micros.as_u256();
-    if decimals >= 6 {
-        Amount::from(m.saturating_mul(pow10(decimals - 6)))
-    } else {
-        Amount::from(m / pow10(6 - decimals))
-    }
-}
-
-fn short(asset: &str) -> String {
-    let head: String = asset.chars().take(6).collect();
-    let tail: String = asset
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    format!("{head}…{tail}")
 }
