@@ -340,3 +340,19 @@ fn x402_wins_over_seed_fields() {
     }]);
     assert_eq!(body(&doc).unwrap().dialect, DialectId::X402V1);
 }
+
+/// Seed 004's client posts `payee: paymentDetails.payee` to `/pay`: the 402's string as
+/// sent is kept for that (`extra.payee`), while `pay_to` is the checksummed address the
+/// policy compares.
+#[test]
+fn facilitator_pay_keeps_the_payee_as_sent() {
+    let lower = "0x209693bc6afc0c5328ba36faf03c514ef312287c";
+    let mut doc = facilitator_pay();
+    doc["payee"] = json!(lower);
+    doc["network"] = json!("base");
+    let r = &body(&doc).unwrap().requirements[0];
+    assert_eq!(r.pay_to, "0x209693Bc6afc0C5328bA36FaF03C514EF312287C");
+    assert_eq!(r.extra_str("payee"), Some(lower));
+    let r = &body(&facilitator_pay()).unwrap().requirements[0];
+    assert_eq!(r.extra_str("payee"), Some(RECIPIENT));
+}
