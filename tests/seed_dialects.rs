@@ -101,11 +101,76 @@ fn solana_pay_reference_refusals() {
     assert!(
         body(&{
             let mut doc = solana_pay();
-            doc["solana_pay_url"] = json!(format!("solana:{RECIPIENT}?amount=0.250"));
+            doc["solana_pay_url"] = json!(format!(
+                "solana:{RECIPIENT}?amount=0.250&spl-token={DEVNET_USDC}"
+            ));
             doc
         })
         .is_ok()
     );
+}
+
+/// The Solana Pay transfer-request spec (docs.solanapay.com/spec): no `spl-token`
+/// means native SOL; `memo` asks for a Memo instruction before the transfer; every
+/// `reference` is included, in order. Each is checked against what the client pays.
+#[test]
+fn solana_pay_url_asks_for_what_the_transfer_does() {
+    const OTHER: &str = "GmaDrppBC7P5ARKV8g3djiwP89vz1jLK23V2GBjuAEGB";
+    let with_url = |url: String| {
+        let mut doc = solana_pay();
+        doc["solana_pay_url"] = json!(url);
+        body(&doc)
+    };
+    let refused = |url: String| with_url(url).map(|_| ()).unwrap_err();
+    // (a) No spl-token: a SOL transfer, while the body asks for an SPL token.
+    let error = refused(format!(
+        "solana:{RECIPIENT}?amount=0.25&reference={REFERENCE}"
+    ));
+    assert_eq!(error.code(), "INVALID_402");
+    assert!(error.to_string().contains("disagrees"), "{error}");
+    // (b) A memo the transfer would not carry.
+    let error = refused(format!(
+        "solana:{RECIPIENT}?amount=0.25&spl-token={DEVNET_USDC}&reference={REFERENCE}&memo=order-42"
+    ));
+    assert_eq!(error.code(), "INVALID_402");
+    assert!(error.to_string().contains("memo"), "{error}");
+    // A parameter given twice is ambiguous.
+    for url in [
+        format!("solana:{RECIPIENT}?amount=0.25&amount=2.5&spl-token={DEVNET_USDC}"),
+        format!("solana:{RECIPIENT}?amount=0.25&spl-token={DEVNET_USDC}&spl-token={MAINNET_USDC}"),
+    ] {
+        assert_eq!(refused(url.clone()).code(), "INVALID_402", "{url}");
+    }
+    // (c) References: each a public key, none twice, the body's among them.
+    for url in [
+        format!(
+            "solana:{RECIPIENT}?amount=0.25&spl-token={DEVNET_USDC}&reference={REFERENCE}&reference=not-a-key"
+        ),
+        format!(
+            "solana:{RECIPIENT}?amount=0.25&spl-token={DEVNET_USDC}&reference={REFERENCE}&reference={REFERENCE}"
+        ),
+        format!("solana:{RECIPIENT}?amount=0.25&spl-token={DEVNET_USDC}&reference={OTHER}"),
+    ] {
+        assert_eq!(refused(url.clone()).code(), "INVALID_402", "{url}");
+    }
+    // All of the URL's references are paid with, in the URL's order; the body's is polled.
+    let challenge = with_url(format!(
+        "solana:{RECIPIENT}?amount=0.25&spl-token={DEVNET_USDC}&reference={OTHER}&reference={REFERENCE}&label=x402"
+    ))
+    .unwrap();
+    let r = &challenge.requirements[0];
+    assert_eq!(r.extra_str("reference"), Some(REFERENCE));
+    assert_eq!(
+        r.extra.as_ref().unwrap()["references"],
+        json!([OTHER, REFERENCE])
+    );
+    // A URL naming no reference, or no URL: the body's alone.
+    let r = &body(&solana_pay()).unwrap().requirements[0];
+    assert_eq!(r.extra.as_ref().unwrap()["references"], json!([REFERENCE]));
+    let mut doc = solana_pay();
+    doc.as_object_mut().unwrap().remove("solana_pay_url");
+    let r = &body(&doc).unwrap().requirements[0];
+    assert_eq!(r.extra.as_ref().unwrap()["references"], json!([REFERENCE]));
 }
 
 #[test]

@@ -93,9 +93,17 @@ fn challenge(json: &Value, response: &Response402<'_>) -> Result<Challenge> {
             network: network.to_string(),
         })?;
     let amount = super::transfer_amount(&body.amount, info.decimals, None)?;
-    if let Some(url) = &body.solana_pay_url {
-        check_solana_pay_url(url, &body)?;
-    }
+    // The transfer carries every reference the URL lists, in order (the body's among
+    // them); the verify poll uses the body's.
+    let references = match &body.solana_pay_url {
+        Some(url) => check_solana_pay_url(url, &body)?,
+        None => Vec::new(),
+    };
+    let references: Vec<String> = if references.is_empty() {
+        vec![reference.to_string()]
+    } else {
+        references.iter().map(ToString::to_string).collect()
+    };
     let requirement = Requirement {
         index: 0,
         scheme: TRANSFER_SCHEME.to_owned(),
@@ -106,6 +114,7 @@ fn challenge(json: &Value, response: &Response402<'_>) -> Result<Challenge> {
         max_timeout_seconds: 0,
         extra: Some(json!({
             "reference": reference.to_string(),
+            "references": references,
             "expiresAt": expires_at,
             "decimals": info.decimals,
             "amountDecimal": body.amount,
@@ -126,9 +135,11 @@ fn challenge(json: &Value, response: &Response402<'_>) -> Result<Challenge> {
 }
 
 /// A `solana:` transfer request URL must ask for what the body asks: same
-/// recipient, amount, token and reference. A server whose two copies disagree is
-/// not paid.
-fn check_solana_pay_url(url: &str, body: &Body) -> Result<()> {
+/// recipient, amount, SPL token (a URL without `spl-token` asks for native SOL)
+/// and a reference list holding the body's. A server whose two copies disagree is
+/// not paid; nor is one whose URL asks for a memo, which the transfer does not carry.
+/// Returns the URL's references in order (Solana Pay includes them all), or none.
+fn check_solana_pay_url(url: &str, body: &Body) -> Result<Vec<Pubkey>> {
     let rest = url
         .strip_prefix("solana:")
         .ok_or_else(|| malformed("solana_pay_url is not a solana: URL"))?;
@@ -139,20 +150,43 @@ fn check_solana_pay_url(url: &str, body: &Body) -> Result<()> {
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         match key {
-            "amount" => amount = Some(value),
-            "spl-token" => token = Some(value),
-            "reference" => references.push(value),
+            "amount" => once(&mut amount, value)?,
+            "spl-token" => once(&mut token, value)?,
+            "reference" => references.push(
+                Pubkey::parse(value)
+                    .map_err(|_| malformed("a solana_pay_url reference is not a public key"))?,
+            ),
+            "memo" => {
+                return Err(malformed(
+                    "solana_pay_url asks for a memo, which this client's transfer does not carry",
+                ));
+            }
             _ => {}
         }
     }
+    let reference = Pubkey::parse(&body.reference)?;
     let same = recipient == body.recipient
         && amount.is_none_or(|a| same_decimal(a, &body.amount))
-        && token.is_none_or(|t| t == body.asset_mint)
-        && (references.is_empty() || references.contains(&body.reference.as_str()));
-    if same {
-        Ok(())
-    } else {
-        Err(malformed("solana_pay_url disagrees with the body"))
+        && token == Some(body.asset_mint.as_str())
+        && (references.is_empty() || references.contains(&reference));
+    if !same {
+        return Err(malformed("solana_pay_url disagrees with the body"));
+    }
+    if references
+        .iter()
+        .enumerate()
+        .any(|(i, r)| references.iter().skip(i + 1).any(|other| other == r))
+    {
+        return Err(malformed("solana_pay_url lists a reference twice"));
+    }
+    Ok(references)
+}
+
+/// Sets a URL parameter's slot; a parameter given twice is ambiguous.
+fn once<'a>(slot: &mut Option<&'a str>, value: &'a str) -> Result<()> {
+    match slot.replace(value) {
+        Some(_) => Err(malformed("solana_pay_url gives a parameter twice")),
+        None => Ok(()),
     }
 }
 
