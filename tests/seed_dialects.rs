@@ -59,6 +59,24 @@ fn solana_pay_reference_body() {
     assert_eq!(r.raw, solana_pay());
 }
 
+/// Seed 001's `description` ("Access to the hello endpoint result") describes what is
+/// sold: it is the challenge's `resource.description` (no URL given), not its `error`.
+#[test]
+fn solana_pay_description_describes_the_resource() {
+    let challenge = body(&solana_pay()).unwrap();
+    assert_eq!(challenge.error, None);
+    let resource = challenge.resource.unwrap();
+    assert_eq!(
+        resource.description.as_deref(),
+        Some("Access to the hello endpoint result")
+    );
+    assert_eq!(resource.url, "");
+    let mut doc = solana_pay();
+    doc.as_object_mut().unwrap().remove("description");
+    let challenge = body(&doc).unwrap();
+    assert!(challenge.resource.is_none() && challenge.error.is_none());
+}
+
 #[test]
 fn solana_pay_reference_refusals() {
     let with = |key: &str, value: Value| {

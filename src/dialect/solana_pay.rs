@@ -5,13 +5,13 @@
 //! polls `/api/verify?reference=` and repeats the request.
 
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::{Challenge, Dialect, DialectId, Requirement, Response402, malformed};
 use crate::error::{Document, Error, Result};
 use crate::protocol::network::{SOLANA_DEVNET, SOLANA_MAINNET, SOLANA_TESTNET};
 use crate::protocol::time::parse_rfc3339;
-use crate::protocol::{Network, parse_price};
+use crate::protocol::{Network, ResourceInfo, parse_price};
 use crate::svm::Pubkey;
 
 /// The scheme name seed dialects that move tokens on-chain themselves use.
@@ -125,8 +125,15 @@ fn challenge(json: &Value, response: &Response402<'_>) -> Result<Challenge> {
     Ok(Challenge {
         dialect: DialectId::SolanaPay,
         x402_version: 0,
-        resource: None,
-        error: body.description.clone(),
+        // The seed's `description` describes the resource ("Access to the hello endpoint
+        // result"); it is no error. The body names no URL: `url` is empty.
+        resource: body.description.clone().map(|description| ResourceInfo {
+            url: String::new(),
+            description: Some(description),
+            mime_type: None,
+            other: Map::new(),
+        }),
+        error: None,
         requirements: vec![requirement],
         rejected: Vec::new(),
         extensions: None,

@@ -95,6 +95,16 @@ test('seed 001: a solana_pay_url asking for native SOL, a memo, or a reference t
   assert.equal(challenge.requirements[0].payTo, recipient);
 });
 
+test("seed 001: the body's description is the challenge's resource.description, not its error", () => {
+  const challenge = x402.recognizePaymentRequired(402, {}, JSON.stringify({
+    chain: 'solana', network: 'mainnet', asset_mint: 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v', amount: '10',
+    recipient: '7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU', reference: '9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM',
+    expires_at: new Date(Date.now() + 120_000).toISOString(), description: 'Access to the hello endpoint result',
+  }));
+  assert.equal(challenge.error, undefined);
+  assert.deepEqual(challenge.resource, { url: '', description: 'Access to the hello endpoint result' });
+});
+
 test('seed 001: a wallet that only signs; the core submits over RPC (Token-2022)', async (t) => {
   const { world, front, policy } = await solanaSetup(t, 'seed-001-sign');
   const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token2022', amount: '1.5' });
