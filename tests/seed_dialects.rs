@@ -59,6 +59,24 @@ fn solana_pay_reference_body() {
     assert_eq!(r.raw, solana_pay());
 }
 
+/// Seed 001's `description` ("Access to the hello endpoint result") describes what is
+/// sold: it is the challenge's `resource.description` (no URL given), not its `error`.
+#[test]
+fn solana_pay_description_describes_the_resource() {
+    let challenge = body(&solana_pay()).unwrap();
+    assert_eq!(challenge.error, None);
+    let resource = challenge.resource.unwrap();
+    assert_eq!(
+        resource.description.as_deref(),
+        Some("Access to the hello endpoint result")
+    );
+    assert_eq!(resource.url, "");
+    let mut doc = solana_pay();
+    doc.as_object_mut().unwrap().remove("description");
+    let challenge = body(&doc).unwrap();
+    assert!(challenge.resource.is_none() && challenge.error.is_none());
+}
+
 #[test]
 fn solana_pay_reference_refusals() {
     let with = |key: &str, value: Value| {
@@ -101,11 +119,76 @@ fn solana_pay_reference_refusals() {
     assert!(
         body(&{
             let mut doc = solana_pay();
-            doc["solana_pay_url"] = json!(format!("solana:{RECIPIENT}?amount=0.250"));
+            doc["solana_pay_url"] = json!(format!(
+                "solana:{RECIPIENT}?amount=0.250&spl-token={DEVNET_USDC}"
+            ));
             doc
         })
         .is_ok()
     );
+}
+
+/// The Solana Pay transfer-request spec (docs.solanapay.com/spec): no `spl-token`
+/// means native SOL; `memo` asks for a Memo instruction before the transfer; every
+/// `reference` is included, in order. Each is checked against what the client pays.
+#[test]
+fn solana_pay_url_asks_for_what_the_transfer_does() {
+    const OTHER: &str = "GmaDrppBC7P5ARKV8g3djiwP89vz1jLK23V2GBjuAEGB";
+    let with_url = |url: String| {
+        let mut doc = solana_pay();
+        doc["solana_pay_url"] = json!(url);
+        body(&doc)
+    };
+    let refused = |url: String| with_url(url).map(|_| ()).unwrap_err();
+    // (a) No spl-token: a SOL transfer, while the body asks for an SPL token.
+    let error = refused(format!(
+        "solana:{RECIPIENT}?amount=0.25&reference={REFERENCE}"
+    ));
+    assert_eq!(error.code(), "INVALID_402");
+    assert!(error.to_string().contains("disagrees"), "{error}");
+    // (b) A memo the transfer would not carry.
+    let error = refused(format!(
+        "solana:{RECIPIENT}?amount=0.25&spl-token={DEVNET_USDC}&reference={REFERENCE}&memo=order-42"
+    ));
+    assert_eq!(error.code(), "INVALID_402");
+    assert!(error.to_string().contains("memo"), "{error}");
+    // A parameter given twice is ambiguous.
+    for url in [
+        format!("solana:{RECIPIENT}?amount=0.25&amount=2.5&spl-token={DEVNET_USDC}"),
+        format!("solana:{RECIPIENT}?amount=0.25&spl-token={DEVNET_USDC}&spl-token={MAINNET_USDC}"),
+    ] {
+        assert_eq!(refused(url.clone()).code(), "INVALID_402", "{url}");
+    }
+    // (c) References: each a public key, none twice, the body's among them.
+    for url in [
+        format!(
+            "solana:{RECIPIENT}?amount=0.25&spl-token={DEVNET_USDC}&reference={REFERENCE}&reference=not-a-key"
+        ),
+        format!(
+            "solana:{RECIPIENT}?amount=0.25&spl-token={DEVNET_USDC}&reference={REFERENCE}&reference={REFERENCE}"
+        ),
+        format!("solana:{RECIPIENT}?amount=0.25&spl-token={DEVNET_USDC}&reference={OTHER}"),
+    ] {
+        assert_eq!(refused(url.clone()).code(), "INVALID_402", "{url}");
+    }
+    // All of the URL's references are paid with, in the URL's order; the body's is polled.
+    let challenge = with_url(format!(
+        "solana:{RECIPIENT}?amount=0.25&spl-token={DEVNET_USDC}&reference={OTHER}&reference={REFERENCE}&label=x402"
+    ))
+    .unwrap();
+    let r = &challenge.requirements[0];
+    assert_eq!(r.extra_str("reference"), Some(REFERENCE));
+    assert_eq!(
+        r.extra.as_ref().unwrap()["references"],
+        json!([OTHER, REFERENCE])
+    );
+    // A URL naming no reference, or no URL: the body's alone.
+    let r = &body(&solana_pay()).unwrap().requirements[0];
+    assert_eq!(r.extra.as_ref().unwrap()["references"], json!([REFERENCE]));
+    let mut doc = solana_pay();
+    doc.as_object_mut().unwrap().remove("solana_pay_url");
+    let r = &body(&doc).unwrap().requirements[0];
+    assert_eq!(r.extra.as_ref().unwrap()["references"], json!([REFERENCE]));
 }
 
 #[test]
@@ -339,4 +422,20 @@ fn x402_wins_over_seed_fields() {
         "maxTimeoutSeconds": 60, "asset": BASE_USDC, "extra": { "name": "USD Coin", "version": "2" }
     }]);
     assert_eq!(body(&doc).unwrap().dialect, DialectId::X402V1);
+}
+
+/// Seed 004's client posts `payee: paymentDetails.payee` to `/pay`: the 402's string as
+/// sent is kept for that (`extra.payee`), while `pay_to` is the checksummed address the
+/// policy compares.
+#[test]
+fn facilitator_pay_keeps_the_payee_as_sent() {
+    let lower = "0x209693bc6afc0c5328ba36faf03c514ef312287c";
+    let mut doc = facilitator_pay();
+    doc["payee"] = json!(lower);
+    doc["network"] = json!("base");
+    let r = &body(&doc).unwrap().requirements[0];
+    assert_eq!(r.pay_to, "0x209693Bc6afc0C5328bA36FaF03C514EF312287C");
+    assert_eq!(r.extra_str("payee"), Some(lower));
+    let r = &body(&facilitator_pay()).unwrap().requirements[0];
+    assert_eq!(r.extra_str("payee"), Some(RECIPIENT));
 }

@@ -195,3 +195,36 @@ export interface PaidResourceOptions {
   /** The payment's payment-identifier id (idempotency key): see wrapFetch's per-call `paymentId`. */
   paymentId?: string;
 }
+
+/** What useX402 returns (seed 004's `const { call, loading, error } = useX402()`). */
+export interface X402CallState {
+  /**
+   * The provider's paying fetch: resolves to the Response (a 402 the policy allows is paid on the
+   * way, with the provider's wallets: the call is the approval, unless `onPaymentRequired` was
+   * given); rejects with what went wrong, as wrapFetch's fetch. Stable while the provider's
+   * settings are.
+   */
+  call: X402FetchFunction;
+  /** True while any call made through this hook is in flight. */
+  loading: boolean;
+  /** What the call made last threw, or null (while it runs, and after it succeeded). */
+  error: HookError | null;
+}
+
+/** The options of useX402. */
+export interface X402CallOptions {
+  /**
+   * Asked before each payment (as wrapFetch's `onPaymentRequired`; read at each payment). Without
+   * it, a call pays whatever the provider's policy allows without asking.
+   */
+  onPaymentRequired?: WrapFetchOptions['onPaymentRequired'];
+}
+
+/**
+ * The provider's paying fetch as `{ call, loading, error }`, for a button whose click is the user's
+ * go-ahead: `await call('/api/generate')` pays within the provider's policy (caps, budget, allow
+ * lists) and resolves to the Response. Unmounting, or hiding by `<Activity>`, declines a payment not
+ * yet approved (PAYMENT_REJECTED); a call begun before the provider's settings changed in value is
+ * not paid with them (PAYMENT_SUPERSEDED). Throws when used outside an X402Provider.
+ */
+export function useX402(options?: X402CallOptions): X402CallState;

@@ -35,7 +35,7 @@ const superseded = () =>
 /** The refusals of settingsChanged(): usePaidResource asks again, with the new settings. */
 const SETTINGS_CHANGES = new WeakSet();
 /** Why a question is not answered: the provider's wallets or settings changed since its request began. */
-const settingsChanged = () => {
+export const settingsChanged = () => {
   const error = new X402Error("the provider's wallets or settings changed before this payment was approved", 'PAYMENT_SUPERSEDED');
   SETTINGS_CHANGES.add(error);
   return error;

@@ -105,6 +105,9 @@ fn challenge(json: &Value, response: &Response402<'_>) -> Result<Challenge> {
         max_timeout_seconds: ttl,
         extra: Some(json!({
             "reference": body.reference,
+            // The seed's client sends `payee: paymentDetails.payee`: the 402's string as
+            // sent (a facilitator may compare it as text), not `pay_to`'s canonical form.
+            "payee": body.payee,
             "facilitatorUrl": url,
             "currency": body.currency,
             "amountDecimal": body.amount,

@@ -5,13 +5,13 @@
 //! polls `/api/verify?reference=` and repeats the request.
 
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::{Challenge, Dialect, DialectId, Requirement, Response402, malformed};
 use crate::error::{Document, Error, Result};
 use crate::protocol::network::{SOLANA_DEVNET, SOLANA_MAINNET, SOLANA_TESTNET};
 use crate::protocol::time::parse_rfc3339;
-use crate::protocol::{Network, parse_price};
+use crate::protocol::{Network, ResourceInfo, parse_price};
 use crate::svm::Pubkey;
 
 /// The scheme name seed dialects that move tokens on-chain themselves use.
@@ -93,9 +93,17 @@ fn challenge(json: &Value, response: &Response402<'_>) -> Result<Challenge> {
             network: network.to_string(),
         })?;
     let amount = super::transfer_amount(&body.amount, info.decimals, None)?;
-    if let Some(url) = &body.solana_pay_url {
-        check_solana_pay_url(url, &body)?;
-    }
+    // The transfer carries every reference the URL lists, in order (the body's among
+    // them); the verify poll uses the body's.
+    let references = match &body.solana_pay_url {
+        Some(url) => check_solana_pay_url(url, &body)?,
+        None => Vec::new(),
+    };
+    let references: Vec<String> = if references.is_empty() {
+        vec![reference.to_string()]
+    } else {
+        references.iter().map(ToString::to_string).collect()
+    };
     let requirement = Requirement {
         index: 0,
         scheme: TRANSFER_SCHEME.to_owned(),
@@ -106,6 +114,7 @@ fn challenge(json: &Value, response: &Response402<'_>) -> Result<Challenge> {
         max_timeout_seconds: 0,
         extra: Some(json!({
             "reference": reference.to_string(),
+            "references": references,
             "expiresAt": expires_at,
             "decimals": info.decimals,
             "amountDecimal": body.amount,
@@ -116,8 +125,15 @@ fn challenge(json: &Value, response: &Response402<'_>) -> Result<Challenge> {
     Ok(Challenge {
         dialect: DialectId::SolanaPay,
         x402_version: 0,
-        resource: None,
-        error: body.description.clone(),
+        // The seed's `description` describes the resource ("Access to the hello endpoint
+        // result"); it is no error. The body names no URL: `url` is empty.
+        resource: body.description.clone().map(|description| ResourceInfo {
+            url: String::new(),
+            description: Some(description),
+            mime_type: None,
+            other: Map::new(),
+        }),
+        error: None,
         requirements: vec![requirement],
         rejected: Vec::new(),
         extensions: None,
@@ -126,9 +142,11 @@ fn challenge(json: &Value, response: &Response402<'_>) -> Result<Challenge> {
 }
 
 /// A `solana:` transfer request URL must ask for what the body asks: same
-/// recipient, amount, token and reference. A server whose two copies disagree is
-/// not paid.
-fn check_solana_pay_url(url: &str, body: &Body) -> Result<()> {
+/// recipient, amount, SPL token (a URL without `spl-token` asks for native SOL)
+/// and a reference list holding the body's. A server whose two copies disagree is
+/// not paid; nor is one whose URL asks for a memo, which the transfer does not carry.
+/// Returns the URL's references in order (Solana Pay includes them all), or none.
+fn check_solana_pay_url(url: &str, body: &Body) -> Result<Vec<Pubkey>> {
     let rest = url
         .strip_prefix("solana:")
         .ok_or_else(|| malformed("solana_pay_url is not a solana: URL"))?;
@@ -139,20 +157,43 @@ fn check_solana_pay_url(url: &str, body: &Body) -> Result<()> {
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         match key {
-            "amount" => amount = Some(value),
-            "spl-token" => token = Some(value),
-            "reference" => references.push(value),
+            "amount" => once(&mut amount, value)?,
+            "spl-token" => once(&mut token, value)?,
+            "reference" => references.push(
+                Pubkey::parse(value)
+                    .map_err(|_| malformed("a solana_pay_url reference is not a public key"))?,
+            ),
+            "memo" => {
+                return Err(malformed(
+                    "solana_pay_url asks for a memo, which this client's transfer does not carry",
+                ));
+            }
             _ => {}
         }
     }
+    let reference = Pubkey::parse(&body.reference)?;
     let same = recipient == body.recipient
         && amount.is_none_or(|a| same_decimal(a, &body.amount))
-        && token.is_none_or(|t| t == body.asset_mint)
-        && (references.is_empty() || references.contains(&body.reference.as_str()));
-    if same {
-        Ok(())
-    } else {
-        Err(malformed("solana_pay_url disagrees with the body"))
+        && token == Some(body.asset_mint.as_str())
+        && (references.is_empty() || references.contains(&reference));
+    if !same {
+        return Err(malformed("solana_pay_url disagrees with the body"));
+    }
+    if references
+        .iter()
+        .enumerate()
+        .any(|(i, r)| references.iter().skip(i + 1).any(|other| other == r))
+    {
+        return Err(malformed("solana_pay_url lists a reference twice"));
+    }
+    Ok(references)
+}
+
+/// Sets a URL parameter's slot; a parameter given twice is ambiguous.
+fn once<'a>(slot: &mut Option<&'a str>, value: &'a str) -> Result<()> {
+    match slot.replace(value) {
+        Some(_) => Err(malformed("solana_pay_url gives a parameter twice")),
+        None => Ok(()),
     }
 }
 

@@ -212,7 +212,7 @@ impl Inner {
             token_program,
             decimals,
             amount,
-            references: vec![Pubkey::parse(&reference).map_err(fail)?],
+            references: transfer_references(requirement, &reference).map_err(fail)?,
             recent_blockhash: latest_blockhash(&rpc_url, self.rpc_timeout_ms, signal.as_ref())
                 .await
                 .map_err(no)?,
@@ -308,6 +308,30 @@ impl Inner {
             },
         )
         .await
+    }
+}
+
+/// The keys a Solana Pay transfer carries: `extra.references` (the `solana_pay_url`'s,
+/// in order, as Solana Pay includes them), which must hold the body's `reference`
+/// that the verify poll asks about; without it, that reference alone.
+fn transfer_references(requirement: &Requirement, reference: &str) -> Result<Vec<Pubkey>, Error> {
+    let reference = Pubkey::parse(reference)?;
+    let Some(listed) = requirement.extra_value("references") else {
+        return Ok(vec![reference]);
+    };
+    let invalid = || Error::InvalidSolanaRequirement {
+        reason: "extra.references must be public keys, the reference among them",
+    };
+    let references = listed
+        .as_array()
+        .ok_or_else(invalid)?
+        .iter()
+        .map(|key| key.as_str().ok_or_else(invalid).and_then(Pubkey::parse))
+        .collect::<Result<Vec<_>, Error>>()?;
+    if references.contains(&reference) {
+        Ok(references)
+    } else {
+        Err(invalid())
     }
 }
 

@@ -76,7 +76,8 @@ impl Inner {
         let body = json!({
             "amount": text(requirement, "amountDecimal"),
             "currency": text(requirement, "currency"),
-            "payee": requirement.pay_to,
+            // As the 402 gave it (checked by the dialect); `pay_to` is its canonical form.
+            "payee": text(requirement, "payee"),
             "reference": text(requirement, "reference"),
             "payer": payer,
         });

@@ -240,11 +240,13 @@ impl Inner {
                 "amountFormatted": chosen.valuation.formatted(),
                 "origin": origin,
             });
-            // Left out when the 402 names no resource (the types say `resource?: string`).
+            // Left out when the 402 names no resource URL (the types say `resource?: string`;
+            // seed 001 describes its resource but gives no URL).
             let resource = challenge
                 .resource
                 .as_ref()
-                .or(requirement.resource.as_ref());
+                .or(requirement.resource.as_ref())
+                .filter(|resource| !resource.url.is_empty());
             if let (Some(resource), Value::Object(question)) = (resource, &mut question) {
                 question.insert("resource".into(), Value::String(resource.url.clone()));
             }

@@ -38,10 +38,13 @@ import { rpc } from './chain.mjs';
 export const REFERENCE_HEADER = 'X-Payment-Reference';
 const DESCRIPTION = 'Access to the hello endpoint result';
 
-/** The Solana Pay transfer-request URL (spec: solana:<recipient>?amount&spl-token&reference&label&message). */
-export function solanaPayUrl({ recipient, amount, splToken, reference, label, message }) {
+/**
+ * The Solana Pay transfer-request URL (spec: solana:<recipient>?amount&spl-token&reference&label&message).
+ * `references` lists all its reference keys (the spec allows several, included in order); default: `[reference]`.
+ */
+export function solanaPayUrl({ recipient, amount, splToken, reference, references = [reference], label, message }) {
   const query = [
-    `amount=${amount}`, `spl-token=${splToken}`, `reference=${reference}`,
+    `amount=${amount}`, `spl-token=${splToken}`, ...references.map((key) => `reference=${key}`),
     `label=${encodeURIComponent(label)}`, `message=${encodeURIComponent(message)}`,
   ];
   return `solana:${recipient}?${query.join('&')}`;
@@ -58,13 +61,14 @@ async function readMint(rpcUrl, mint) {
 
 /**
  * Starts the seed 001 server. `mint` is 'token' | 'token2022' (world.mints) or a mint address;
- * `amount` a decimal string in token units; `recipient` defaults to world.keys.payee. `now()` is the
+ * `amount` a decimal string in token units; `recipient` defaults to world.keys.payee; `urlReferences`:
+ * more reference keys its solana_pay_url lists before the body's (e.g. an order's). `now()` is the
  * server's clock (ms). Returns { url, close(), references, counters, seen, expire(reference),
  * recipient, recipientAta, asset, decimals, amountUnits }.
  */
 export async function startSolanaPayServer({
   world, rpcUrl, mint = 'token', amount, ttlMs = 120_000, network = 'devnet', recipient = world?.keys.payee.address,
-  label = 'x402', now = () => Date.now(),
+  label = 'x402', urlReferences = [], now = () => Date.now(),
 }) {
   if (!rpcUrl) throw new Error('rpcUrl is required');
   const asset = world?.mints[mint]?.mint ?? mint;
@@ -84,7 +88,9 @@ export async function startSolanaPayServer({
     const body = {
       chain: 'solana', network, asset_mint: asset, amount, recipient, reference,
       expires_at: isoSeconds(createdAt + ttlMs), description: DESCRIPTION,
-      solana_pay_url: solanaPayUrl({ recipient, amount, splToken: asset, reference, label, message: DESCRIPTION }),
+      solana_pay_url: solanaPayUrl({
+        recipient, amount, splToken: asset, references: [...urlReferences, reference], label, message: DESCRIPTION,
+      }),
     };
     // expires_at is shown to the second; the server keeps the exact instant.
     references.set(reference, { reference, createdAt, expiresAt: createdAt + ttlMs, challenge: body, paid: false, sig: null, consumed: false });

@@ -8,6 +8,7 @@ import { loadX402 } from '../lib/x402.mjs';
 import { startSolanaPayServer } from '../lib/seed-servers.mjs';
 import { counted, solanaSetup } from '../lib/seed-fetch-common.mjs';
 import { TEST_KEY } from '../lib/paid-server.mjs';
+import { PROGRAMS, decodeMessage, decodeTransaction, keyFromSeed, seedFor, toBase58 } from '../lib/svm-wire.mjs';
 
 const x402 = await loadX402();
 
@@ -42,6 +43,66 @@ test('seed 001: a Solana Pay transfer with the reference, verified, then the rep
   const again = await fetch(`${server.url}/api/hello`, { method: 'POST', headers: { 'X-Payment-Reference': body.paid_reference } });
   assert.equal(again.status, 402);
   assert.equal((await again.json()).error, 'reference already used');
+});
+
+test('seed 001: the transfer carries every reference the solana_pay_url lists, in its order', async (t) => {
+  const { world, front, policy } = await solanaSetup(t, 'seed-001-references');
+  // Solana Pay (docs.solanapay.com/spec): every `reference` of the URL goes into the transfer, in order.
+  const order = keyFromSeed(seedFor('seed-001/order')).address;
+  const server = await startSolanaPayServer({ world, rpcUrl: front.url, mint: 'token', amount: '0.25', urlReferences: [order] });
+  t.after(() => server.close());
+  const inner = x402.solanaPrivateKeyWallet(world.keys.payer.seed);
+  const asked = [];
+  const wallet = {
+    kind: 'solana',
+    address: inner.address,
+    getAddress: async () => inner.address,
+    sendTransaction: (transaction, ctx) => { asked.push(new Uint8Array(transaction)); return inner.sendTransaction(transaction, ctx); },
+  };
+  const paying = x402.wrapFetch(fetch, { wallets: [wallet], rpc: { [world.network]: front.url }, policy });
+  const response = await paying(`${server.url}/api/hello`, { method: 'POST' });
+  assert.equal(response.status, 200);
+  const { paid_reference: reference } = await response.json();
+  assert.equal(asked.length, 1);
+  const message = decodeMessage(decodeTransaction(asked[0]).message);
+  const key = (index) => toBase58(message.accountKeys[index]);
+  const transfer = message.instructions.find((ix) => key(ix.programIdIndex) === PROGRAMS.token);
+  assert.ok(transfer, 'a Token program instruction');
+  // TransferChecked's four accounts (source, mint, destination, owner), then the references.
+  assert.deepEqual(transfer.accounts.slice(4).map(key), [order, reference]);
+  // The server found the payment by its own reference, which the verify poll asked about.
+  assert.ok(server.references.get(reference)?.consumed);
+  assert.ok(server.seen.some((s) => s.route === 'GET /api/verify' && s.query.reference === reference));
+});
+
+test('seed 001: a solana_pay_url asking for native SOL, a memo, or a reference that is not a key is INVALID_402', () => {
+  const usdc = 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v';
+  const recipient = '7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU';
+  const reference = '9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM';
+  const body = (url) => JSON.stringify({
+    chain: 'solana', network: 'mainnet', asset_mint: usdc, amount: '0.01', recipient, reference,
+    expires_at: new Date(Date.now() + 120_000).toISOString(), description: 'd', solana_pay_url: url,
+  });
+  const base = `solana:${recipient}?amount=0.01`;
+  for (const url of [
+    `${base}&reference=${reference}`, // no spl-token: a SOL transfer
+    `${base}&spl-token=${usdc}&reference=${reference}&memo=order-42`,
+    `${base}&spl-token=${usdc}&reference=${reference}&reference=order-42`,
+  ]) {
+    assert.throws(() => x402.recognizePaymentRequired(402, {}, body(url)), (e) => e.code === 'INVALID_402', url);
+  }
+  const challenge = x402.recognizePaymentRequired(402, {}, body(`${base}&spl-token=${usdc}&reference=${reference}`));
+  assert.equal(challenge.requirements[0].payTo, recipient);
+});
+
+test("seed 001: the body's description is the challenge's resource.description, not its error", () => {
+  const challenge = x402.recognizePaymentRequired(402, {}, JSON.stringify({
+    chain: 'solana', network: 'mainnet', asset_mint: 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v', amount: '10',
+    recipient: '7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU', reference: '9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM',
+    expires_at: new Date(Date.now() + 120_000).toISOString(), description: 'Access to the hello endpoint result',
+  }));
+  assert.equal(challenge.error, undefined);
+  assert.deepEqual(challenge.resource, { url: '', description: 'Access to the hello endpoint result' });
 });
 
 test('seed 001: a wallet that only signs; the core submits over RPC (Token-2022)', async (t) => {

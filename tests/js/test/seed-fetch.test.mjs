@@ -273,6 +273,33 @@ test('seed 004: a /pay answered 408, 409, 425 or 429 may have paid: the budget k
   }
 });
 
+test("seed 004: /pay gets the 402's payee byte for byte (a lower-case EVM address is not re-cased)", async () => {
+  // The seed's client: `body: JSON.stringify({ amount: paymentDetails.amount, payee: paymentDetails.payee, ... })`.
+  const payee = '0xabcdefabcdefabcdefabcdefabcdefabcdefabcd';
+  const facilitatorUrl = 'https://facilitator.example';
+  const sent = [];
+  const fake = async (input, init) => {
+    const request = new Request(input, init);
+    if (request.url === `${facilitatorUrl}/pay`) {
+      sent.push(await request.text());
+      return Response.json({ txId: '2Qz7hash', signature: '3Rx8sig', timestamp: 1698765432 });
+    }
+    if (request.headers.get('x-payment-proof')) return Response.json({ result: 'ok' });
+    return Response.json(
+      { amount: '0.01', currency: 'USDC', payee, network: 'base', reference: 'pay_abc123def456', facilitatorUrl, ttl: '120', message: 'Payment required' },
+      { status: 402 },
+    );
+  };
+  const paying = x402.wrapFetch(fake, { wallets: [x402.evmPrivateKeyWallet(TEST_KEY)], facilitators: [facilitatorUrl] });
+  const response = await paying('https://api.example/api/generate');
+  assert.equal(response.status, 200);
+  assert.equal(sent.length, 1);
+  const body = JSON.parse(sent[0]);
+  assert.equal(body.payee, payee);
+  assert.ok(sent[0].includes(`"payee":"${payee}"`), sent[0]);
+  assert.equal(body.payer, PAYER_EVM);
+});
+
 test('seed 004: the ttl is an expiry; an approval after it sends nothing', async (t) => {
   const { world, front } = await solanaSetup(t, 'seed-004-ttl');
   const f = await startFacilitatorPay({ world, rpcUrl: front.url, mint: 'token', ttl: 7 });

@@ -49,7 +49,7 @@ const load = (specifier) => import(pathToFileURL(resolve(specifier)).href);
 export const React = (await load('react')).default;
 export const { createRoot } = (await load('react-dom/client')).default;
 export const x402 = await load('x402-wasm');
-export const { X402Provider, useX402Fetch, usePaidResource } = await load('x402-wasm/react');
+export const { X402Provider, useX402Fetch, usePaidResource, useX402 } = await load('x402-wasm/react');
 
 if (!React.version.startsWith(`${reactVersion}.`)) {
   throw new Error(`loaded React ${React.version} for REACT_VERSION=${reactVersion}`);

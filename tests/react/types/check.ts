@@ -4,8 +4,11 @@ import type { Policy, WalletAdapter } from 'x402-wasm';
 import {
   X402Provider,
   usePaidResource,
+  useX402,
   useX402Fetch,
   type FetchFunction,
+  type HookError,
+  type X402CallState,
   type PaidResource,
   type PaymentStatus,
   type PendingPayment,
@@ -46,10 +49,26 @@ function Report(): ReactElement {
   return createElement('button', { onClick: report.refetch, disabled: loading || settled }, temperature);
 }
 
+function Generate(): ReactElement {
+  const { call, loading, error }: X402CallState = useX402();
+  const response: Promise<Response> = call('https://api.example.test/generate');
+  void call(new URL('https://api.example.test/generate'), { method: 'POST' }, { paymentId: 'order_0000000000000001' });
+  void response.then((r: Response) => r.ok);
+  const failure: HookError | null = error;
+  useX402({ onPaymentRequired: ({ amountFormatted }) => amountFormatted.length > 0 });
+  useX402({ onPaymentRequired: async () => true });
+  // @ts-expect-error onPaymentRequired answers a boolean
+  useX402({ onPaymentRequired: () => 'yes' });
+  // @ts-expect-error loading is a boolean
+  const wrong: string = loading;
+  return createElement('button', { disabled: loading }, failure?.code, wrong);
+}
+
 export const app: ReactElement = createElement(
   X402Provider,
   { wallets: [wallet], policy, fetch: globalThis.fetch, rpc: { 'solana:devnet': 'http://127.0.0.1:8899' } },
   createElement(Pay),
   createElement(Report),
+  createElement(Generate),
 );
 export const bare: ReactElement = createElement(X402Provider, null);

@@ -1,7 +1,7 @@
 // Compile-only check that the README's samples type-check as written, under `strict`, against the
 // packed tarball's .d.ts (run.sh runs tsc on it). Values a sample takes from its environment
 // (process.env, window.ethereum) are declared here.
-import { createElement, type ReactElement } from 'react';
+import { createElement, useState, type ReactElement } from 'react';
 import {
   evmPrivateKeyWallet,
   getPaymentReceipt,
@@ -14,7 +14,7 @@ import {
   type PaymentEvent,
 } from 'x402-wasm';
 import { eip1193Wallet } from 'x402-wasm';
-import { X402Provider, usePaidResource, useX402Fetch } from 'x402-wasm/react';
+import { X402Provider, usePaidResource, useX402, useX402Fetch } from 'x402-wasm/react';
 
 declare const env: { EVM_KEY: string; SOLANA_SECRET: string };
 declare const ethereum: EIP1193Provider;
@@ -76,6 +76,20 @@ function Buy(): ReactElement {
   return createElement('button', { onClick: () => void paying('/api/buy', { method: 'POST' }) }, code);
 }
 
+// Quickstart: React, useX402 (seed 004's hook).
+function Generate(): ReactElement {
+  const { call, loading, error } = useX402();
+  const [result, setResult] = useState<unknown>(null);
+  const generate = () => call('/api/generate', { method: 'POST' }).then((r) => r.json()).then(setResult, () => {});
+  return createElement(
+    'div',
+    null,
+    createElement('button', { onClick: generate, disabled: loading }, loading ? 'Processing payment...' : 'Generate'),
+    error && createElement('p', null, error.code ?? error.message),
+    createElement('pre', null, JSON.stringify(result)),
+  );
+}
+
 export const app: ReactElement = createElement(
   X402Provider,
   {
@@ -87,6 +101,7 @@ export const app: ReactElement = createElement(
   },
   createElement(Weather),
   createElement(Buy),
+  createElement(Generate),
 );
 
 // The paying fetch: a function of the Request (the undici adapter's shape) needs no annotation.
