@@ -359,6 +359,46 @@ fn preferences_that_match_nothing_are_refused() {
     assert_eq!(first(json!({ "assets": [BASE_USDC.to_lowercase()] })), 1);
 }
 
+/// A symbol an entry of `policy.assets` gives (`USDC.e`, `USD₮0`: not letters and digits
+/// only) is a preference that can match: accepted, and it ranks that asset, also when the
+/// entry names a known asset (which shows its known symbol).
+#[test]
+fn preferences_name_the_symbols_of_policy_assets() {
+    const BRIDGED: &str = "0xA7D7079b0FEaD91F3e65f86E8915Cb59c1a4C664";
+    let r = offered(vec![
+        requirement("base", BASE_USDC, "1", PAY_TO),
+        requirement("eip155:43114", BRIDGED, "1", PAY_TO),
+    ]);
+    for symbol in ["USDC.e", "USD₮0"] {
+        let entry = json!({ "network": "eip155:43114", "asset": BRIDGED, "decimals": 6,
+            "symbol": symbol, "maxPerPayment": "1000000" });
+        let config = json!({ "assets": [entry], "prefer": { "assets": [symbol] } });
+        assert_eq!(
+            policy(config).candidates(&r, |_| true).unwrap()[0]
+                .requirement
+                .index,
+            1,
+            "{symbol}"
+        );
+        // Without the entry, nothing has that symbol.
+        assert!(refusal(json!({ "prefer": { "assets": [symbol] } })).contains("symbol"));
+    }
+    // Base USDC listed under a symbol of the user's: preferring that symbol ranks it.
+    let r = offered(vec![
+        requirement("eip155:84532", SEPOLIA_USDC, "1", PAY_TO),
+        requirement("base", BASE_USDC, "1", PAY_TO),
+    ]);
+    let entry = json!({ "network": "base", "asset": BASE_USDC, "decimals": 6,
+        "symbol": "USDbC", "maxPerPayment": "1000000" });
+    let config = json!({ "assets": [entry], "prefer": { "assets": ["USDbC"] } });
+    assert_eq!(
+        policy(config).candidates(&r, |_| true).unwrap()[0]
+            .requirement
+            .index,
+        1
+    );
+}
+
 #[test]
 fn policy_dollar_amounts_say_what_is_wrong() {
     for (amount, phrase) in [
@@ -369,6 +409,7 @@ fn policy_dollar_amounts_say_what_is_wrong() {
         ("0.0000001", "at most 6 decimals (micro-dollars)"),
         ("lots", "not a dollar amount"),
         ("0.50 USDC", "not USDC"),
+        ("USD 0.50", "the currency goes after the amount"),
     ] {
         for config in [
             json!({ "maxPerPayment": amount }),
@@ -384,4 +425,20 @@ fn policy_dollar_amounts_say_what_is_wrong() {
     for good in ["1000", "$0.50", "0.50 USD", " 0.01 ", "1.000"] {
         policy(json!({ "maxPerPayment": good, "budget": { "total": good } }));
     }
+}
+
+/// Seed dialects find an asset by symbol too: a known stablecoin listed under a symbol of
+/// the user's is still that stablecoin (a dollar, its decimals) by that symbol, as by its
+/// address (it was the entry's, not a dollar: a seed 003 price in USD was refused).
+#[test]
+fn a_known_asset_found_by_an_entrys_symbol_keeps_what_is_known() {
+    use x402_wasm::assets::AssetBook;
+    let entry = json!({ "network": "base", "asset": BASE_USDC, "decimals": 6,
+        "symbol": "USDbC", "maxPerPayment": "1000000" });
+    let policy = policy(json!({ "assets": [entry] }));
+    let base = x402_wasm::protocol::Network::parse("base").unwrap();
+    let by_symbol = policy.by_symbol(&base, "USDbC").unwrap();
+    assert_eq!(Some(by_symbol.clone()), policy.asset(&base, BASE_USDC));
+    assert!(by_symbol.usd);
+    assert_eq!((by_symbol.decimals, by_symbol.symbol.as_str()), (6, "USDC"));
 }

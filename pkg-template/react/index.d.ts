@@ -204,7 +204,11 @@ export interface X402CallState {
    * given); rejects with what went wrong, as wrapFetch's fetch. Stable while the provider's
    * settings are.
    */
-  call: X402FetchFunction;
+  call: (
+    input: string | URL | Request,
+    init?: RequestInit,
+    options?: { paymentId?: string; onPaymentRequired?: WrapFetchOptions['onPaymentRequired'] },
+  ) => Promise<Response>;
   /** True while any call made through this hook is in flight. */
   loading: boolean;
   /** What the call made last threw, or null (while it runs, and after it succeeded). */

@@ -72,13 +72,20 @@ pub(crate) fn usd_micros(text: &str) -> std::result::Result<Amount, String> {
     {
         return Err(format!("{trimmed:?}: no space may follow the $; {WRITE}"));
     }
-    let unit = trimmed
-        .split_once(char::is_whitespace)
-        .map(|(_, unit)| unit.trim());
-    if unit.is_some_and(|unit| unit.starts_with(|c: char| c.is_ascii_digit() || c == '.')) {
-        return Err(format!(
-            "{trimmed:?}: digits cannot be grouped with spaces; write 1000 or 0.50"
-        ));
+    if let Some((first, rest)) = trimmed.split_once(char::is_whitespace) {
+        if first.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(format!(
+                "{trimmed:?}: the currency goes after the amount; {WRITE}"
+            ));
+        }
+        if rest
+            .trim()
+            .starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        {
+            return Err(format!(
+                "{trimmed:?}: digits cannot be grouped with spaces; write 1000 or 0.50"
+            ));
+        }
     }
     let price = parse_price(text, 6).map_err(|e| match e {
         Error::TooManyDecimals { .. } => {

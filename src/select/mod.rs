@@ -164,7 +164,7 @@ impl Policy {
             }
             assets.push((network, asset, cap));
         }
-        config.prefer.check()?;
+        config.prefer.check(&assets)?;
         let budget = crate::budget::BudgetLimits::new(config.budget.unwrap_or_default())?;
         Ok(Policy {
             max_usd_micros,

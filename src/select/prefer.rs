@@ -4,19 +4,16 @@
 
 use serde::Deserialize;
 
-use super::{Candidate, Policy, invalid_policy};
-use crate::assets::same_asset;
+use super::{AllowedAssetConfig, Candidate, Policy, invalid_policy};
+use crate::assets::{KNOWN_ASSETS, same_asset};
 use crate::dialect::{FACILITATOR_SCHEME, TRANSFER_SCHEME};
 use crate::error::Result;
 use crate::evm::Address;
-use crate::protocol::Network;
+use crate::protocol::{Amount, Network};
 use crate::svm::Pubkey;
 
 /// The schemes this client pays: x402's `exact`, and the seed dialects' own.
 const SCHEMES: [&str; 3] = ["exact", TRANSFER_SCHEME, FACILITATOR_SCHEME];
-
-/// The longest asset symbol a preference may name.
-const MAX_SYMBOL: usize = 16;
 
 /// Preference lists, most preferred first.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -35,7 +32,7 @@ impl PreferencesConfig {
     ///
     /// # Errors
     /// [`crate::Error::InvalidPolicy`] naming the first entry that cannot.
-    pub(super) fn check(&self) -> Result<()> {
+    pub(super) fn check(&self, allowed: &[(Network, AllowedAssetConfig, Amount)]) -> Result<()> {
         for network in &self.networks {
             if !network_known(network) {
                 return Err(invalid_policy(format!(
@@ -45,8 +42,20 @@ impl PreferencesConfig {
                 )));
             }
         }
+        // A symbol ranks a requirement whose asset has it: a known asset's, or one an
+        // entry of `policy.assets` gives.
+        let named = |symbol: &str| {
+            KNOWN_ASSETS
+                .iter()
+                .any(|k| k.symbol.eq_ignore_ascii_case(symbol))
+                || allowed.iter().any(|(_, a, _)| {
+                    a.symbol
+                        .as_deref()
+                        .is_some_and(|s| s.eq_ignore_ascii_case(symbol))
+                })
+        };
         for asset in &self.assets {
-            asset_known(asset)
+            asset_known(asset, named)
                 .map_err(|why| invalid_policy(format!("prefer.assets: {asset:?} {why}")))?;
         }
         for scheme in &self.schemes {
@@ -86,8 +95,12 @@ fn network_hint(pattern: &str) -> String {
     .unwrap_or_default()
 }
 
-/// `Ok` when `asset` is an EVM address, a Solana mint or a symbol; else why not.
-fn asset_known(asset: &str) -> std::result::Result<(), &'static str> {
+/// `Ok` when `asset` is an EVM address, a Solana mint or a symbol some asset has
+/// (`named`); else why not.
+fn asset_known(asset: &str, named: impl Fn(&str) -> bool) -> std::result::Result<(), &'static str> {
+    if named(asset) {
+        return Ok(());
+    }
     let base58 = (32..=44).contains(&asset.len())
         && asset
             .bytes()
@@ -102,14 +115,9 @@ fn asset_known(asset: &str) -> std::result::Result<(), &'static str> {
             .map(|_| ())
             .map_err(|_| "is not a Solana mint (32 bytes in base58)");
     }
-    let symbol =
-        (1..=MAX_SYMBOL).contains(&asset.len()) && asset.bytes().all(|b| b.is_ascii_alphanumeric());
-    match symbol {
-        true => Ok(()),
-        false => Err(
-            "is neither an address, a mint nor a symbol (1 to 16 letters or digits, e.g. \"USDC\")",
-        ),
-    }
+    Err(
+        "is neither an address, a mint, nor the symbol of a known asset or of an entry of policy.assets",
+    )
 }
 
 /// Whether `pattern` (a validated `prefer.networks` entry) matches `network`.
@@ -130,9 +138,17 @@ impl Policy {
         };
         let scheme = position(&self.prefer.schemes, &|p| p == r.scheme);
         let network = position(&self.prefer.networks, &|p| network_matches(p, &r.network));
+        // By address, by the symbol it shows, or by the symbol its entry in `policy.assets`
+        // gives it (a known asset shows its known one).
+        let entry_symbol = self
+            .assets
+            .iter()
+            .find(|(n, a, _)| *n == r.network && same_asset(n, &a.asset, &r.asset))
+            .and_then(|(_, a, _)| a.symbol.as_deref());
         let asset = position(&self.prefer.assets, &|p| {
             same_asset(&r.network, p, &r.asset)
                 || p.eq_ignore_ascii_case(&candidate.valuation.symbol)
+                || entry_symbol.is_some_and(|s| p.eq_ignore_ascii_case(s))
         });
         (scheme, network, asset, r.index)
     }
@@ -168,21 +184,24 @@ mod tests {
             network_hint("eip155:8453 "),
             " (did you mean \"eip155:8453\"?)"
         );
+        let named = |s: &str| ["USDC", "USDC.e", "USD₮0"].contains(&s);
         for good in [
             "USDC",
+            "USDC.e",
+            "USD₮0",
             "0x833589fcd6edb6e08f4c7c32d4f71b54bda02913",
             "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v",
         ] {
-            assert_eq!(asset_known(good), Ok(()), "{good}");
+            assert_eq!(asset_known(good, named), Ok(()), "{good}");
         }
         for bad in [
             "0x833589fcd6edb6e08f4c7c32d4f71b54bda0291",
             "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
             "US DC",
             "",
-            "AVeryLongSymbolName",
+            "USDT",
         ] {
-            assert!(asset_known(bad).is_err(), "{bad}");
+            assert!(asset_known(bad, named).is_err(), "{bad}");
         }
     }
 }

@@ -70,7 +70,11 @@ impl AssetBook for Policy {
                             .as_deref()
                             .is_some_and(|s| s.eq_ignore_ascii_case(symbol))
                 })
-                .map(|(_, a, _)| allowed_info(a))
+                // An entry naming a known asset by another symbol: still that asset.
+                .map(|(_, a, _)| {
+                    self.asset(network, &a.asset)
+                        .unwrap_or_else(|| allowed_info(a))
+                })
         })
     }
 }

@@ -128,3 +128,47 @@ test(`React ${reactVersion}: useX402 outside an X402Provider throws`, async (t) 
   assert.match(caught?.message ?? '', /useX402 must be used inside <X402Provider>/);
   assert.ok(logged.some((line) => line.includes('useX402 must be used inside')), logged.join('\n'));
 });
+
+test(`React ${reactVersion}: useX402 declines a payment whose question was open when the provider's settings changed or the component unmounted`, async (t) => {
+  const server = fakeServer({ '/paid': { price: CENT, body: 'paid' } });
+  const answers = [];
+  const hook = probe(() => useX402({ onPaymentRequired: () => new Promise((resolve) => answers.push(resolve)) }));
+  const { wallet, rerender } = await mountProvider(t, server, [hook]);
+
+  const superseded = await inAct(() => hook.latest.call(server.url('/paid')));
+  await until(() => answers.length === 1);
+  // The provider's settings change in value while the user reads the question, then says yes.
+  await rerender([hook], { policy: { maxPerPayment: '0.50' } });
+  await inAct(() => answers[0](true));
+  assert.equal((await superseded.done).error?.code, 'PAYMENT_SUPERSEDED');
+
+  const unmounted = await inAct(() => hook.latest.call(server.url('/paid')));
+  await until(() => answers.length === 2);
+  await rerender([]);
+  await inAct(() => answers[1](true));
+  assert.equal((await unmounted.done).error?.code, 'PAYMENT_REJECTED');
+  assert.equal(wallet.signatures, 0);
+  assert.equal(server.payments.length, 0);
+});
+
+test(`React ${reactVersion}: useX402 refuses a misspelt option (INVALID_ARGUMENT, nothing paid); a call's own onPaymentRequired answers for it`, async (t) => {
+  const server = fakeServer({ '/paid': { price: CENT, body: 'paid' } });
+  const misspelt = probe(() => useX402({ onPaymentRequire: () => false }));
+  const plain = probe(useX402);
+  const { wallet } = await mountProvider(t, server, [misspelt, plain]);
+
+  // A misspelt approval would have paid unasked.
+  const a = await inAct(() => misspelt.latest.call(server.url('/paid')));
+  assert.equal((await a.done).error?.code, 'INVALID_ARGUMENT');
+  // A misspelt paymentId would have paid a repeated purchase again.
+  const b = await inAct(() => plain.latest.call(server.url('/paid'), undefined, { paymentID: 'order_0123456789abcdef' }));
+  assert.equal((await b.done).error?.code, 'INVALID_ARGUMENT');
+  // The call's own approval is asked, and its refusal stands.
+  const asked = [];
+  const c = await inAct(() => plain.latest.call(server.url('/paid'), undefined, { onPaymentRequired: (q) => (asked.push(q), false) }));
+  assert.equal((await c.done).error?.code, 'PAYMENT_REJECTED');
+  assert.equal(asked.length, 1);
+  assert.equal(wallet.signatures, 0);
+  assert.equal(server.payments.length, 0);
+  assert.deepEqual(server.requests.filter((r) => r.paid), []);
+});
