@@ -95,6 +95,20 @@ pub fn create_payment_payload(
             },
             valid_after: option_u64(&options, "validAfter")?,
         };
+        // Valid on chain only strictly between validAfter and validBefore (now +
+        // maxTimeoutSeconds): a validAfter that leaves no second between them signs an
+        // authorization nobody could ever use.
+        let before = params.now.saturating_add(requirement.max_timeout_seconds);
+        let evm = requirement.network.is_evm();
+        if evm
+            && params
+                .valid_after
+                .is_some_and(|after| after.saturating_add(1) >= before)
+        {
+            return Err(invalid_argument(
+                "validAfter must be at least 2 seconds before validBefore (now + maxTimeoutSeconds)",
+            ));
+        }
         let memo: [u8; 16] = match options.get("memoBytes").and_then(Value::as_str) {
             Some(hex_memo) => {
                 let mut bytes = [0u8; 16];

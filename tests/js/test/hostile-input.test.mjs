@@ -470,10 +470,11 @@ const CASES = {
       return derived.address === evm.address && (await payNormally(x402));
     },
   },
-  'a wallet that is not an object, an unknown createPaymentPayload option: INVALID_ARGUMENT': {
-    want: ['INVALID_ARGUMENT', 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', 'INVALID_ARGUMENT'],
+  'a wallet that is not an object, an unknown createPaymentPayload option, a validAfter never usable: INVALID_ARGUMENT': {
+    want: ['INVALID_ARGUMENT', 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', 'NO_ERROR'],
     async hostile(x402) {
       const create = (wallet, options) => outcome(() => x402.createPaymentPayload(paymentRequired(), 0, wallet, options));
+      const now = 1_700_000_000;
       return [
         await create(null),
         await create('0xabc'),
@@ -481,6 +482,9 @@ const CASES = {
         // Misspelt, it would be signed without it.
         await create(evmWallet(x402), { paymentID: 'pay_0123456789abcdef' }),
         await create(evmWallet(x402), { validafter: 0 }),
+        // No second left between validAfter and validBefore (now + 300): never usable.
+        await create(evmWallet(x402), { now, validAfter: now + 299 }),
+        await create(evmWallet(x402), { now, validAfter: now + 298 }),
       ];
     },
     after: createNormally,

@@ -194,9 +194,10 @@ test('a witness recipient changed after signing is refused by both verifiers and
   assert.deepEqual(await s.balances(), { payer: before.payer - PRICE, payee: before.payee + PRICE });
 });
 
-test('a validAfter an hour ahead: both verifiers say permit2_not_yet_valid and the official facilitator moves nothing', async (t) => {
+test('a validAfter two minutes ahead: both verifiers say permit2_not_yet_valid and the official facilitator moves nothing', async (t) => {
   const s = await setup(t);
-  const validAfter = Math.floor(Date.now() / 1000) + 3600;
+  // Inside the authorization's window (its deadline is now + 300; one past it is refused when made).
+  const validAfter = Math.floor(Date.now() / 1000) + 120;
   const payload = await x402.createPaymentPayload(s.paymentRequired, 0, s.wallet, { validAfter });
   assert.equal(payload.payload.permit2Authorization.witness.validAfter, String(validAfter));
   assert.equal(x402.verifyPayment(payload, s.requirement).invalidReason, 'permit2_not_yet_valid');

@@ -164,10 +164,11 @@ test('tampered, expired, wrong-chain, badly signed, replayed and malformed payme
     await assertRefused(await send(payment), 'invalid_exact_evm_payload_authorization_valid_before');
   });
 
-  await t.test('not yet valid: validAfter an hour ahead', async () => {
+  await t.test('not yet valid: validAfter 45 s ahead', async () => {
     const wallet = x402.evmPrivateKeyWallet(generatePrivateKey());
     t.after(() => wallet.free());
-    const payment = await x402.createPaymentPayload(await challenge(), 0, wallet, { validAfter: nowSeconds() + 3600 });
+    // Within the 60 s window (a validAfter past it is refused when made).
+    const payment = await x402.createPaymentPayload(await challenge(), 0, wallet, { validAfter: nowSeconds() + 45 });
     await assertRefused(await send(payment), 'invalid_exact_evm_payload_authorization_valid_after');
   });
 
