@@ -92,3 +92,17 @@ export function addVary(headers, names) {
     }
   }
 }
+
+/** Headers that direct shared caches, CDNs first (RFC 9213): they obey these over Cache-Control. */
+const CDN_CACHE = ['cdn-cache-control', 'cloudflare-cdn-cache-control', 'surrogate-control'];
+
+/**
+ * Makes a paid answer's headers keep it out of every shared cache (one would serve it to requests
+ * that did not pay, and replays of its payment past the replay store), whatever the handler set:
+ * Cache-Control `private` (its `public` and `s-maxage` dropped) and no CDN-targeted cache header.
+ */
+export function keepPrivate(headers) {
+  const kept = (headers.get('cache-control') ?? '').split(',').map((d) => d.trim()).filter((d) => d !== '' && !/^(public|private|s-maxage\s*=.*)$/i.test(d));
+  headers.set('cache-control', [...kept, 'private'].join(', '));
+  for (const name of CDN_CACHE) headers.delete(name);
+}

@@ -5,13 +5,13 @@ import { X402Route } from '../x402_wasm.js';
 import { discard } from '../body.js';
 import { encodeHeader } from '../api.js';
 import { X402Error, onlyKnownOptions, ready, toX402Error, wasmLoaded } from '../errors.js';
-import { EXPOSE, addVary, checkCors, corsHeaders, withCors } from './cors.js';
+import { EXPOSE, addVary, checkCors, corsHeaders, keepPrivate, withCors } from './cors.js';
 import { createFacilitatorClient } from './facilitator.js';
 import { byPaymentId, waitUntilOf } from './idempotency.js';
-import { reasonText, receiptHeader } from './receipt.js';
+import { reasonText, receiptHeader, samePayer, settlesThis } from './receipt.js';
 import { checkRpc, settledOnChain } from './onchain.js';
 import { memoryReplayStore } from './replay.js';
-import { canonicalPath, compilePattern, matchRoute } from './routes.js';
+import { canonicalPath, compilePattern, matchRoute, requestPaths } from './routes.js';
 
 let defaultStore;
 /** The options of requirePayment (index.d.ts, GateOptions); paymentRequired adds its own. */
@@ -55,11 +55,6 @@ export function preflight(request, options = {}) {
       'Access-Control-Max-Age': '600',
     }, request),
   });
-}
-
-/** Two payer addresses are the same: EVM ones whatever their case, others exactly. */
-function samePayer(a, b) {
-  return a.startsWith('0x') && b.startsWith('0x') ? a.toLowerCase() === b.toLowerCase() : a === b;
 }
 
 /**
@@ -139,7 +134,14 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
   const identified = await byPaymentId(request, routeConfig, decision, store, options);
   if (identified?.response) return identified;
   const claim = identified?.claim;
-  if (!(await store.reserve(decision.replayKey, decision.expiresAt))) {
+  // A store that fails gives the id back (nothing was served or settled), then the failure.
+  const reserved = await Promise.resolve()
+    .then(() => store.reserve(decision.replayKey, decision.expiresAt))
+    .catch(async (error) => {
+      await claim?.release();
+      throw error;
+    });
+  if (!reserved) {
     await claim?.release();
     return refuse('duplicate_settlement');
   }
@@ -202,9 +204,10 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
         return { success: false, errorReason: 'unexpected_settle_error', transaction: '', network, error: String(error?.message ?? error) };
       }
       // Only `success: true` with the transaction that settled it serves the resource (not
-      // "false", not a missing answer, not a success naming no transaction); a refusal's reason
-      // and transaction are checked where they are sent (failure()).
-      if (settlement?.success === true && reasonText(settlement.transaction, '') !== '') return settledBy(settlement);
+      // "false", not a missing answer, not a success naming no transaction, nor one naming another
+      // payer, network or amount); a refusal's reason and transaction are checked where they are
+      // sent (failure()). A success that is not this payment's is asked of the chain, as no answer.
+      if (settlement?.success === true && settlesThis(settlement, decision)) return settledBy(settlement);
       if (settlement?.success === false) {
         await claim?.release();
         return settlement;
@@ -235,12 +238,6 @@ export async function requirePayment(request, routeConfig, env, options = {}) {
     },
     failure,
   };
-}
-
-/** A Cache-Control that lets no shared cache keep the answer: `private`, without `public`/`s-maxage`. */
-function privateCacheControl(value) {
-  const kept = (value ?? '').split(',').map((d) => d.trim()).filter((d) => d !== '' && !/^(public|private|s-maxage\s*=.*)$/i.test(d));
-  return [...kept, 'private'].join(', ');
 }
 
 /**
@@ -326,7 +323,7 @@ export function paymentRequired(config) {
       await ready();
       table ??= compileRoutes(routes);
     }
-    const pathname = canonicalPath(new URL(request.url).pathname);
+    const pathname = requestPaths(new URL(request.url).pathname);
     if (request.method === 'OPTIONS') {
       // A preflight names the method it asks about; answer it for any paid route.
       const asked = request.headers.get('access-control-request-method') ?? 'GET';
@@ -386,9 +383,8 @@ export function paymentRequired(config) {
     if (!exposed.split(',').some((h) => h.trim().toLowerCase() === name.toLowerCase())) {
       paid.headers.set('access-control-expose-headers', `${exposed}, ${EXPOSE}`);
     }
-    // No shared cache may keep a paid answer (it would serve it to requests that did not pay, and
-    // replays of this payment past the replay store), whatever Cache-Control the handler set.
-    paid.headers.set('cache-control', privateCacheControl(paid.headers.get('cache-control')));
+    // No shared cache may keep a paid answer, whatever cache headers the handler set.
+    keepPrivate(paid.headers);
     addVary(paid.headers, 'PAYMENT-SIGNATURE, X-PAYMENT');
     // A payment with a payment-identifier id: its answer is kept for the same payment sent again.
     const kept = gate[KEEP]?.(paid, waitUntilOf(ctx)) ?? paid;

@@ -3,7 +3,7 @@
 // a lost answer) gets the answer that payment bought, kept from the first time; the same id with
 // another payment is 409 Conflict, so one id is never charged twice. Runs in requirePayment between
 // the local checks and the replay reservation (a resent payment is a replay otherwise).
-import { addVary, corsHeaders, withCors } from './cors.js';
+import { addVary, corsHeaders, keepPrivate, withCors } from './cors.js';
 
 /** How long a settled payment's id and answer are kept by default (paymentIdentifier.ttlSeconds). */
 const PAYMENT_ID_TTL = 3600;
@@ -153,6 +153,7 @@ function keptResponse(answer, request, options) {
   const headers = new Headers(answer.headers);
   withCors(headers, corsHeaders(options, {}, request), options);
   addVary(headers, 'PAYMENT-SIGNATURE, X-PAYMENT');
+  keepPrivate(headers);
   const body = answer.body === '' ? null : Uint8Array.from(atob(answer.body), (c) => c.charCodeAt(0));
   return new Response(body, { status: answer.status, statusText: answer.statusText, headers });
 }

@@ -1,5 +1,5 @@
 // The PAYMENT-RESPONSE (X-PAYMENT-RESPONSE) header of a paid answer from x402-wasm/worker.
-import { encodeHeader } from '../api.js';
+import { encodeHeader, toCaip2 } from '../api.js';
 
 /** A reason given by a facilitator (or anyone): short text, or `fallback` for anything else. */
 export function reasonText(value, fallback) {
@@ -30,4 +30,46 @@ export function receiptHeader(settlement, network) {
     }
   }
   return encodeHeader(receipt);
+}
+
+/** Two payer addresses are the same: EVM ones whatever their case, others exactly. */
+export function samePayer(a, b) {
+  return a.startsWith('0x') && b.startsWith('0x') ? a.toLowerCase() === b.toLowerCase() : a === b;
+}
+
+/**
+ * Whether a facilitator's successful SettlementResponse settles this payment (`decision`: its
+ * payer and requirement): it names a transaction of the payment's chain family (0x and 32 bytes of
+ * hex on EVM, a base58 signature on Solana), and the payer, network and amount it gives (each may
+ * be left out) are the payment's. A buggy or hostile facilitator's success for another payment is
+ * not this one's.
+ */
+export function settlesThis(settlement, { payer, requirement }) {
+  const given = (key) => reasonText(settlement[key], '');
+  const network = caip2(requirement.network);
+  const transaction = given('transaction');
+  const shaped = network?.startsWith('eip155:') ? /^0x[0-9a-fA-F]{64}$/ : network?.startsWith('solana:') ? /^[1-9A-HJ-NP-Za-km-z]{64,88}$/ : /./;
+  if (!shaped.test(transaction)) return false;
+  if (given('payer') !== '' && !samePayer(settlement.payer, payer)) return false;
+  if (given('network') !== '' && caip2(settlement.network) !== network) return false;
+  const amount = requirement.amount ?? requirement.maxAmountRequired;
+  return given('amount') === '' || sameAmount(settlement.amount, amount);
+}
+
+/** A network's CAIP-2 name (v1 names too), or undefined. */
+function caip2(name) {
+  try {
+    return toCaip2(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Two decimal amounts are the same number. */
+function sameAmount(a, b) {
+  try {
+    return /^\d+$/.test(a) && /^\d+$/.test(b) && BigInt(a) === BigInt(b);
+  } catch {
+    return false;
+  }
 }

@@ -5,26 +5,44 @@
  * A path as the routers behind the middleware may read it: percent-escapes of ASCII decoded,
  * repeated slashes merged, dot segments resolved, no trailing slash, lower case. Matching on this
  * form can only cover more requests than the raw path: `/%77eather`, `//weather`, `/weather/` and
- * `/Weather` all pay for `GET /weather`, whatever the router does with them.
+ * `/Weather` all pay for `GET /weather`, whatever the router does with them. An encoded slash
+ * (`%2F`) counts as a slash, as a router that decodes before it matches reads it; with
+ * `keepEncodedSlash`, it stays inside its segment (as `%2f`), as Hono and Express read it (`/api/4%2F2`
+ * is `/api/:id` with id "4/2" there).
  */
-export function canonicalPath(path) {
+export function canonicalPath(path, keepEncodedSlash = false) {
   const segments = [];
   for (const raw of path.split('/')) {
-    let segment = raw;
-    try {
-      segment = decodeURIComponent(raw);
-    } catch {
-      // A malformed escape: ASCII escapes only, as a lenient router would.
-      segment = raw.replace(/%([0-7][0-9a-f])/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
-    }
-    // An encoded slash or dot segment counts as what it decodes to.
-    for (const part of segment.split('/')) {
+    const pieces = keepEncodedSlash ? raw.split(/%2f/i) : [raw];
+    const segment = pieces.map(decoded).join('%2f');
+    // An encoded slash (unless kept) or dot segment counts as what it decodes to.
+    for (const part of keepEncodedSlash ? [segment] : segment.split('/')) {
       if (part === '' || part === '.') continue;
       if (part === '..') segments.pop();
       else segments.push(part);
     }
   }
   return `/${segments.join('/')}`.toLowerCase();
+}
+
+/**
+ * The canonical forms of a request's path (see canonicalPath): one, or two when it holds an
+ * encoded slash. A route matching either is priced: whichever way the router reads the slash, the
+ * request it serves has paid.
+ */
+export function requestPaths(path) {
+  const split = canonicalPath(path);
+  const kept = canonicalPath(path, true);
+  return kept === split ? [split] : [split, kept];
+}
+
+/** A segment's percent-escapes decoded; a malformed escape: ASCII escapes only, as a lenient router would. */
+function decoded(raw) {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw.replace(/%([0-7][0-9a-f])/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+  }
 }
 
 const PLACEHOLDER = /(\*|\[[^\]/]+\]|:[a-z_][a-z0-9_]*)/;
@@ -82,13 +100,15 @@ function patternMatches({ parts, prefix }, pathname) {
   return prefix && reached.some((hit, i) => hit === 1 && pathname[i] === '/');
 }
 
-/** The route config for a canonical `pathname` and a method, or undefined. */
-export function matchRoute(table, pathname, method) {
+/** The route config for the canonical forms of a request's path (requestPaths) and a method, or undefined. */
+export function matchRoute(table, pathnames, method) {
   const asked = method.toUpperCase();
   for (const { method: routeMethod, path, under, pattern, config } of table) {
     // A HEAD runs the GET handler in most routers (and in Workers' own dispatch).
     if (routeMethod !== '*' && routeMethod !== asked && !(routeMethod === 'GET' && asked === 'HEAD')) continue;
-    if (pathname === path || (under && pathname.startsWith(under)) || (pattern && patternMatches(pattern, pathname))) return config;
+    for (const pathname of pathnames) {
+      if (pathname === path || (under && pathname.startsWith(under)) || (pattern && patternMatches(pattern, pathname))) return config;
+    }
   }
   return undefined;
 }

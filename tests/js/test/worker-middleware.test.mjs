@@ -33,7 +33,8 @@ function facilitator(answers = {}) {
   return {
     calls,
     async verify() { calls.verify += 1; return answers.verify ? answers.verify(calls.verify) : { isValid: true }; },
-    async settle() { calls.settle += 1; return answers.settle ? answers.settle(calls.settle) : { success: true, transaction: `0x${'ab'.repeat(32)}`, network: 'eip155:84532' }; },
+    // Settles on the payment's network, as a facilitator does.
+    async settle(_, requirement) { calls.settle += 1; return answers.settle ? answers.settle(calls.settle) : { success: true, transaction: `0x${'ab'.repeat(32)}`, network: requirement.network }; },
   };
 }
 
@@ -69,6 +70,93 @@ test('middleware: every spelling of a paid path a router may read as it is paid 
     assert.equal((await pay(new Request(`https://api.example${path}`, { method }), {}, {}, next)).status, 200, `${method} ${path}`);
   }
   assert.equal(served, 4);
+});
+
+test('middleware: an encoded slash in a placeholder\'s segment is paid for, whichever way the router reads it', async () => {
+  const pay = worker.paymentRequired({
+    routes: { 'GET /api/:id': route(), 'GET /files/[name]/raw': route(), 'GET /docs/a/b': route() },
+    facilitator: facilitator(),
+  });
+  let served = 0;
+  const next = () => { served += 1; return handler(); };
+  // Hono and Express match /api/:id with id "4/2" (the escape kept in one segment); a router that
+  // decodes first reads /api/4/2. Both were paid for only in the second reading.
+  for (const path of ['/api/42', '/api/4%2F2', '/api/%2F', '/api/a%2f..', '/files/a%2Fb/raw', '/docs%2Fa%2fb', '/docs/a%2Fb']) {
+    const response = await pay(new Request(`https://api.example${path}`), {}, {}, next);
+    assert.equal(response.status, 402, `${path} was served without payment`);
+  }
+  assert.equal(served, 0);
+  // Paths no route names in either reading still pass through.
+  for (const path of ['/api/4/2', '/files/a/b/raw', '/docs%2Fa']) {
+    assert.equal((await pay(new Request(`https://api.example${path}`), {}, {}, next)).status, 200, path);
+  }
+  assert.equal(served, 3);
+});
+
+test('middleware: a /settle success for another payer, network or amount, or naming no transaction of the chain, is not this payment\'s: not served', async () => {
+  const payer = x402.evmPrivateKeyWallet(TEST_KEY).address;
+  const tx = `0x${'ab'.repeat(32)}`;
+  const good = { success: true, transaction: tx, network: 'eip155:84532', payer, amount: '10000' };
+  const wrong = [
+    { ...good, payer: '0x2222222222222222222222222222222222222222' },
+    { ...good, network: 'eip155:1' },
+    { ...good, amount: '1' },
+    { ...good, transaction: 'lol' },
+    { ...good, transaction: '0x01' },
+  ];
+  for (const settlement of wrong) {
+    const pay = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: facilitator({ settle: () => settlement }), replayStore: worker.memoryReplayStore() });
+    const response = await pay(await paid(pay, 'https://api.example/weather'), {}, {}, handler);
+    assert.equal(response.status, 402, JSON.stringify(settlement));
+    assert.equal(x402.decodePaymentResponse(response.headers.get('payment-response')).errorReason, 'unexpected_settle_error');
+    assert.doesNotMatch(await response.text(), /"paid"/);
+  }
+  // The payment's own, in any spelling of its payer and network (v1 name), is served.
+  for (const settlement of [good, { ...good, payer: payer.toLowerCase(), network: 'base-sepolia' }, { success: true, transaction: tx }]) {
+    const pay = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: facilitator({ settle: () => settlement }), replayStore: worker.memoryReplayStore() });
+    const response = await pay(await paid(pay, 'https://api.example/weather'), {}, {}, handler);
+    assert.equal(response.status, 200, JSON.stringify(settlement));
+  }
+});
+
+test('middleware: a replay store failing after the payment-identifier claim gives the id back; the same payment then works', async () => {
+  const inner = worker.memoryReplayStore();
+  let fail = true;
+  const store = {
+    ...inner,
+    async reserve(key, expiresAt) {
+      if (!key.startsWith('pid/') && fail) {
+        fail = false;
+        throw new Error('replay store: 503 Durable Object is overloaded');
+      }
+      return inner.reserve(key, expiresAt);
+    },
+  };
+  const fac = facilitator();
+  const pay = worker.paymentRequired({ routes: { 'GET /weather': route({ paymentIdentifier: true }) }, facilitator: fac, replayStore: store });
+  const challenge = await pay(new Request('https://api.example/weather'));
+  const document = x402.decodeHeader(challenge.headers.get('payment-required'), 'PaymentRequired');
+  const payload = await x402.createPaymentPayload(document, 0, x402.evmPrivateKeyWallet(TEST_KEY), { paymentId: 'order_0000000000000042' });
+  const request = () => new Request('https://api.example/weather', { headers: { 'payment-signature': x402.encodePaymentHeader(payload) } });
+  let served = 0;
+  const next = () => { served += 1; return handler(); };
+  await assert.rejects(pay(request(), {}, {}, next), /Durable Object is overloaded/);
+  assert.deepEqual([served, fac.calls.settle], [0, 0]);
+  // The id was held for 15 minutes (409 payment_in_progress) although nothing was charged.
+  const again = await pay(request(), {}, {}, next);
+  assert.equal(again.status, 200, await again.clone().text());
+  assert.deepEqual([served, fac.calls.settle], [1, 1]);
+});
+
+test('middleware: a paid answer keeps no CDN-targeted cache header (CDN-Cache-Control, Cloudflare-CDN-Cache-Control, Surrogate-Control)', async () => {
+  const cached = () => new Response('{"paid":"weather"}', {
+    headers: { 'cache-control': 'public, max-age=600, s-maxage=600', 'cdn-cache-control': 'max-age=600', 'cloudflare-cdn-cache-control': 'max-age=600', 'surrogate-control': 'max-age=600' },
+  });
+  const pay = worker.paymentRequired({ routes: { 'GET /weather': route() }, facilitator: facilitator(), replayStore: worker.memoryReplayStore() });
+  const response = await pay(await paid(pay, 'https://api.example/weather'), {}, {}, cached);
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('cache-control'), 'max-age=600, private');
+  for (const name of ['cdn-cache-control', 'cloudflare-cdn-cache-control', 'surrogate-control']) assert.equal(response.headers.get(name), null, name);
 });
 
 test('middleware: a facilitator failing during /verify gives the replay key back; the same payment works once it answers', async () => {
