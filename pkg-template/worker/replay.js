@@ -10,8 +10,14 @@ import { X402Error } from '../errors.js';
  */
 export function memoryReplayStore() {
   const entries = new Map(); // key -> expiresAt, or { expiresAt, value, size } once remembered
+  const answered = new Map(); // key -> size of its kept answer, oldest first (only those with one)
   let nextSweep = 0;
   let kept = 0; // bytes of kept answers (their JSON)
+  /** Forgets `key`'s kept answer, if it has one, from the count. */
+  const unkeep = (key) => {
+    kept -= answered.get(key) ?? 0;
+    answered.delete(key);
+  };
   const live = (key, now) => {
     const entry = entries.get(key);
     return entry !== undefined && expiryOf(entry) > now ? entry : undefined;
@@ -23,14 +29,13 @@ export function memoryReplayStore() {
       if (entries.size > 1024 && now >= nextSweep) {
         for (const [k, entry] of entries) {
           if (expiryOf(entry) > now) continue;
-          if (typeof entry === 'object') kept -= entry.size;
+          unkeep(k);
           entries.delete(k);
         }
         nextSweep = now + 1;
       }
       if (live(key, now) !== undefined) return false;
-      const expired = entries.get(key);
-      if (typeof expired === 'object') kept -= expired.size;
+      unkeep(key);
       entries.set(key, expiresAt);
       return true;
     },
@@ -38,25 +43,27 @@ export function memoryReplayStore() {
       const entry = entries.get(key);
       // Only this request's reservation: one that expired and was taken again since stays.
       if (entry === undefined || (expiresAt !== undefined && expiryOf(entry) !== expiresAt)) return;
-      if (typeof entry === 'object') kept -= entry.size;
+      unkeep(key);
       entries.delete(key);
     },
     async remember(key, value, expiresAt) {
       // Kept answers take at most MAX_KEPT bytes in all: past that, the oldest are dropped (a
       // payment sent again then gets 409, its answer not kept), so paid requests cannot fill memory.
+      // The oldest kept answers are found without stepping over every reservation.
       const size = value?.answer ? JSON.stringify(value.answer).length : 0;
-      const previous = entries.get(key);
-      if (typeof previous === 'object') kept -= previous.size;
-      for (const [k, entry] of entries) {
+      unkeep(key);
+      for (const k of answered.keys()) {
         if (kept + size <= MAX_KEPT) break;
-        if (typeof entry === 'object' && entry.size > 0) {
-          kept -= entry.size;
-          entries.set(k, { ...entry, value: { ...entry.value, answer: undefined }, size: 0 });
-        }
+        const entry = entries.get(k);
+        if (typeof entry === 'object') entries.set(k, { ...entry, value: { ...entry.value, answer: undefined }, size: 0 });
+        unkeep(k);
       }
       const fits = kept + size <= MAX_KEPT;
       const stored = fits ? structuredClone(value) : { ...structuredClone(value), answer: undefined };
-      kept += fits ? size : 0;
+      if (fits && size > 0) {
+        kept += size;
+        answered.set(key, size);
+      }
       entries.set(key, { expiresAt, value: stored, size: fits ? size : 0 });
     },
     async recall(key) {
