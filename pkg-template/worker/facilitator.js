@@ -51,6 +51,7 @@ export function createFacilitatorClient(options = {}) {
       let text;
       let retry = false;
       let failed = false;
+      let redirected = false;
       // The timeout covers the whole answer, body included: a facilitator that sends its
       // headers and then stalls cannot hold the request, nor can a custom fetch that ignores
       // the signal.
@@ -61,11 +62,17 @@ export function createFacilitatorClient(options = {}) {
           headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}), ...extra },
           body: body ? JSON.stringify(body) : undefined,
           signal: controller.signal,
+          // Never followed: a redirect would take the payment, and the hook's auth headers, to
+          // another origin, whose answer would then be taken as the facilitator's.
+          redirect: 'manual',
         }), stopped]);
         retry = response.status === 429 && attempt < retries;
         // A failure status says the facilitator is down or refuses us, whatever its body (often
-        // an HTML error page, of any size): not read. 400, 402 and 412 carry its JSON answer.
-        failed = !retry && (response.status >= 500 || (response.status >= 400 && ![400, 402, 412].includes(response.status)));
+        // an HTML error page, of any size): not read. 400, 402 and 412 carry its JSON answer. A
+        // redirect (3xx; a browser's opaque one, status 0; one a custom fetch followed) fails too.
+        const status = response.status;
+        redirected = response.type === 'opaqueredirect' || response.redirected === true || (status >= 300 && status < 400);
+        failed = !retry && (redirected || status < 200 || status >= 500 || (status >= 400 && ![400, 402, 412].includes(status)));
         if (retry || failed) discard(response);
         else text = await Promise.race([readCapped(response, MAX_ANSWER_BYTES, () => tooLarge(path)), stopped]);
       } catch (cause) {
@@ -82,7 +89,10 @@ export function createFacilitatorClient(options = {}) {
         await sleep(retryAfterMs(response.headers.get('retry-after'), attempt));
         continue;
       }
-      if (failed) throw new X402Error(`facilitator ${path} answered ${response.status}`, 'FACILITATOR_UNAVAILABLE');
+      if (failed) {
+        const what = redirected ? ' (a redirect: not followed)' : '';
+        throw new X402Error(`facilitator ${path} answered ${response.status}${what}`, 'FACILITATOR_UNAVAILABLE');
+      }
       let json;
       try {
         json = JSON.parse(text);

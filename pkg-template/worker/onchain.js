@@ -4,7 +4,7 @@
 // AuthorizationUsed(authorizer, nonce) when it executes the signed authorization (a cancellation
 // emits AuthorizationCanceled instead), and the transaction that did is the settlement.
 import { X402Error } from '../errors.js';
-import { aborted, readCapped } from '../body.js';
+import { aborted, discard, readCapped } from '../body.js';
 import { toCaip2 } from '../api.js';
 
 /** keccak256("AuthorizationUsed(address,bytes32)"), the EIP-3009 event. */
@@ -61,29 +61,37 @@ function caip2(network) {
 /**
  * The settlement of `payment` (a decoded v1 or v2 payload) for `requirement` found on chain in a
  * block of `began` (Unix seconds: when this /settle began) or later, or undefined when it is not
- * found, not an EIP-3009 payment, or no RPC URL is given for its network.
+ * found, not an EIP-3009 payment, or no RPC URL is given for its network, or the node behind it
+ * says it serves another chain.
  */
 export async function settledOnChain(payment, requirement, rpc, began) {
   const network = requirement?.network;
-  const url = typeof network === 'string' ? rpc?.[caip2(network)] : undefined;
+  const named = typeof network === 'string' ? caip2(network) : undefined;
+  const url = named === undefined ? undefined : rpc?.[named];
   const authorization = payment?.payload?.authorization;
   const { from, to, value, nonce } = authorization ?? {};
   const address = /^0x[0-9a-fA-F]{40}$/;
   if (!url || !address.test(from) || !address.test(to) || !/^\d{1,78}$/.test(value) || !/^0x[0-9a-fA-F]{64}$/.test(nonce)) return undefined;
-  const filter = (head) => ({
-    address: requirement.asset,
-    fromBlock: `0x${(head > LOOKBACK ? head - LOOKBACK : 0n).toString(16)}`,
-    toBlock: 'latest',
-    topics: [AUTHORIZATION_USED, word(from), nonce.toLowerCase()],
-  });
+  const chainId = BigInt(named.slice('eip155:'.length));
+  const topics = [AUTHORIZATION_USED, word(from), nonce.toLowerCase()];
+  let onChain = false; // the node said it serves the payment's chain
   const deadline = Date.now() + LOOKUP_MS;
   for (let attempt = 0; attempt < TRIES && Date.now() < deadline - 1000; attempt += 1) {
     if (attempt > 0) await new Promise((resolve) => { setTimeout(resolve, 1000); });
     try {
-      const head = BigInt(await call(url, 'eth_blockNumber', [], deadline));
-      const logs = await call(url, 'eth_getLogs', [filter(head)], deadline);
+      // Once per check: a URL mapped to another chain (or a node saying so) is not asked further.
+      if (!onChain) {
+        if (quantity(await call(url, 'eth_chainId', [], deadline)) !== chainId) return undefined;
+        onChain = true;
+      }
+      const head = quantity(await call(url, 'eth_blockNumber', [], deadline));
+      const fromBlock = head > LOOKBACK ? head - LOOKBACK : 0n;
+      const filter = { address: requirement.asset, fromBlock: `0x${fromBlock.toString(16)}`, toBlock: 'latest', topics };
+      const logs = await call(url, 'eth_getLogs', [filter], deadline);
       for (const used of Array.isArray(logs) ? logs : []) {
-        if (used?.removed === true || typeof used?.transactionHash !== 'string') continue;
+        // Only a log the filter asked for, in the blocks it asked about.
+        if (used?.removed === true || !isEvent(used, requirement.asset, topics) || !HASH.test(used.transactionHash)) continue;
+        if (quantity(used.blockNumber) < fromBlock) continue;
         // The payer's nonce was used; by this authorization only if the same transaction moved its
         // value from the payer to its recipient right then (the payer may have signed another
         // authorization under the same nonce, and had that one executed instead).
@@ -100,20 +108,37 @@ export async function settledOnChain(payment, requirement, rpc, began) {
 
 /**
  * Whether `used`'s transaction executed this authorization within the lookup's time: its receipt
- * (status 1) holds the token's AuthorizationUsed(from, nonce) and, right after it, the Transfer of
- * `value` from `from` to `to` (what EIP-3009's transferWithAuthorization emits), in a block of
- * `since` or later. The node's answers are checked here, not trusted.
+ * (status 1) holds the token's AuthorizationUsed(from, nonce) (the log found) and, right after it,
+ * the Transfer of `value` from `from` to `to` (what EIP-3009's transferWithAuthorization emits), in
+ * a block of `since` or later. The node's answers are checked here, not trusted, and against each
+ * other: the log, the receipt, its logs and the block name one transaction in one block.
  */
 async function transferredWith(url, used, asset, { from, nonce, to, value, since }, deadline) {
-  const receipt = await call(url, 'eth_getTransactionReceipt', [used.transactionHash], deadline);
+  const tx = used.transactionHash;
+  const receipt = await call(url, 'eth_getTransactionReceipt', [tx], deadline);
   if (receipt?.status !== '0x1' || !Array.isArray(receipt.logs)) return false;
+  const inBlock = (x) => sameHash(x?.transactionHash, tx) && sameHash(x?.blockHash, used.blockHash) && quantity(x?.blockNumber) === quantity(used.blockNumber);
   const at = receipt.logs.findIndex((log) => isEvent(log, asset, [AUTHORIZATION_USED, word(from), nonce]));
-  const next = receipt.logs[at + 1];
-  if (at < 0 || !isEvent(next, asset, [TRANSFER, word(from), word(to)]) || BigInt(next.data) !== BigInt(value)) return false;
+  const [authorized, next] = [receipt.logs[at], receipt.logs[at + 1]];
+  if (at < 0 || !inBlock(receipt) || !inBlock(authorized) || !inBlock(next)) return false;
+  if (quantity(authorized.logIndex) !== quantity(used.logIndex) || quantity(next.logIndex) !== quantity(used.logIndex) + 1n) return false;
+  if (!isEvent(next, asset, [TRANSFER, word(from), word(to)]) || BigInt(next.data) !== BigInt(value)) return false;
   // An older block settled this payment before this /settle began.
   const block = await call(url, 'eth_getBlockByNumber', [receipt.blockNumber, false], deadline);
-  return block?.hash === receipt.blockHash && Number(BigInt(block.timestamp)) >= since;
+  return sameHash(block?.hash, used.blockHash) && quantity(block.number) === quantity(used.blockNumber) && Number(quantity(block.timestamp)) >= since;
 }
+
+/** A JSON-RPC quantity ("0x" hex) as a BigInt; throws for anything else (the read then fails). */
+function quantity(x) {
+  if (typeof x !== 'string' || !/^0x[0-9a-fA-F]{1,64}$/.test(x)) throw new Error(`JSON-RPC answer ${JSON.stringify(x)} is not a quantity`);
+  return BigInt(x);
+}
+
+/** A 32-byte hash (a transaction's, a block's) in hex. */
+const HASH = /^0x[0-9a-fA-F]{64}$/;
+
+/** Whether `hash` is a 32-byte hex string equal to `other` (any case). */
+const sameHash = (hash, other) => typeof hash === 'string' && HASH.test(hash) && hash.toLowerCase() === String(other).toLowerCase();
 
 /** Whether `log` is emitted by `address` with exactly `topics` (hex, any case). */
 function isEvent(log, address, topics) {
@@ -140,10 +165,16 @@ async function call(url, method, params, deadline) {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
       signal: controller.signal,
+      // A redirect to another host is not followed: a 3xx is a failed read, as a 5xx is.
+      redirect: 'manual',
     }), stopped]);
+    if (!response.ok || response.redirected === true) {
+      discard(response);
+      throw new Error(`JSON-RPC ${method} answered ${response.status}`);
+    }
     const text = await Promise.race([readCapped(response, MAX_ANSWER, () => new Error('JSON-RPC answer too large')), stopped]);
     const answer = JSON.parse(text);
-    if (!response.ok || answer?.error || !('result' in (answer ?? {}))) throw new Error(`JSON-RPC ${method} failed`);
+    if (answer?.error || !('result' in (answer ?? {}))) throw new Error(`JSON-RPC ${method} failed`);
     return answer.result;
   } finally {
     clearTimeout(timer);

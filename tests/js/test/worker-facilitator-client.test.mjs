@@ -1,9 +1,10 @@
 // createFacilitatorClient of x402-wasm/worker (the packed package, Node entry) against a scripted
 // facilitator on 127.0.0.1: no network until a method is called; /supported fetched lazily and
 // cached for supportedTtlMs; the auth-header hook on every call; the /verify and /settle bodies;
-// retries on 429 honouring Retry-After (seconds and HTTP date); the timeout.
+// retries on 429 honouring Retry-After (seconds and HTTP date); the timeout; redirects not followed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { resolveFromProject } from '../lib/pkg.mjs';
@@ -216,4 +217,61 @@ test('/settle has its own, longer timeout (settleTimeoutMs, default 90 s): a fac
   for (const wrong of [0, NaN, 2 ** 31, '90000']) {
     assert.throws(() => worker.createFacilitatorClient({ url: late.url, settleTimeoutMs: wrong }), { code: 'INVALID_ARGUMENT' }, String(wrong));
   }
+});
+
+test('a redirect is not followed (nor the auth headers sent on): FACILITATOR_UNAVAILABLE, and the middleware answers as for a 503', async (t) => {
+  const x402 = await import(pathToFileURL(resolveFromProject()));
+  const elsewhere = await scripted(t, () => ({ body: { isValid: true, success: true, transaction: `0x${'fe'.repeat(32)}`, network: 'eip155:84532' } }));
+  const redirecting = await scripted(t, (req) => ({ status: 307, headers: { location: `${elsewhere.url}${req.path}` }, body: '' }));
+  const down = await scripted(t, () => ({ status: 503, body: { error: 'overloaded' } }));
+  const healthy = await scripted(t, (req) => ({
+    body: req.path === '/verify' ? { isValid: true } : { success: true, transaction: `0x${'cd'.repeat(32)}`, network: 'eip155:84532' },
+  }));
+  const client = (url) => worker.createFacilitatorClient({ url, retries: 0, headers: () => ({ authorization: 'Bearer SECRET', 'x-api-key': 'SECRET2' }) });
+  await assert.rejects(client(redirecting.url).verify({ x402Version: 2 }, {}), { code: 'FACILITATOR_UNAVAILABLE', message: /\/verify answered 307 \(a redirect: not followed\)/ });
+  await assert.rejects(client(redirecting.url).settle({ x402Version: 2 }, {}), { code: 'FACILITATOR_UNAVAILABLE', message: /\/settle answered 307/ });
+  // A custom fetch that follows redirects anyway: its redirected answer is not taken either.
+  const following = worker.createFacilitatorClient({ url: redirecting.url, fetch: (url, init) => fetch(url, { ...init, redirect: 'follow' }) });
+  await assert.rejects(following.settle({ x402Version: 2 }, {}), { code: 'FACILITATOR_UNAVAILABLE' });
+  elsewhere.requests.length = 0;
+
+  const route = {
+    accepts: [{ scheme: 'exact', network: 'eip155:84532', payTo: '0x1111111111111111111111111111111111111111', maxTimeoutSeconds: 60,
+      price: { amount: '10000', asset: '0x036CbD53842c5426634e7929541eC2318f3dCF7e', extra: { name: 'USDC', version: '2' } } }],
+    resource: { description: 'w', mimeType: 'application/json' },
+  };
+  const url = 'https://x.test/w';
+  const json = (value) => Buffer.from(JSON.stringify(value)).toString('base64');
+  /** What a middleware whose facilitator is at `failing` does with a payment, then the same payment at a healthy one. */
+  async function outcome(failing, verifyWithFacilitator) {
+    const replayStore = worker.memoryReplayStore();
+    const gate = (facilitator) => worker.paymentRequired({ routes: { 'GET /w': route }, facilitator, replayStore, verifyWithFacilitator });
+    const served = { n: 0 };
+    const handler = async () => { served.n += 1; return Response.json({ paid: true }); };
+    const wallet = x402.evmPrivateKeyWallet(`0x${randomBytes(32).toString('hex')}`);
+    t.after(() => wallet.free());
+    const asked = await gate(client(failing))(new Request(url), {}, undefined, handler);
+    const required = JSON.parse(Buffer.from(asked.headers.get('payment-required'), 'base64').toString());
+    const headers = { 'PAYMENT-SIGNATURE': json(await x402.createPaymentPayload(required, 0, wallet)) };
+    let first;
+    try {
+      const response = await gate(client(failing))(new Request(url, { headers }), {}, undefined, handler);
+      first = { status: response.status, reason: JSON.parse(Buffer.from(response.headers.get('payment-response'), 'base64').toString()).errorReason };
+    } catch (error) {
+      first = { threw: error.code };
+    }
+    const again = await gate(client(healthy.url))(new Request(url, { headers }), {}, undefined, handler);
+    const reason = JSON.parse(Buffer.from(again.headers.get('payment-response'), 'base64').toString()).errorReason;
+    return { first, handled: served.n, again: again.status, ...(reason ? { reason } : {}) };
+  }
+  for (const verify of [true, false]) {
+    const redirected = await outcome(redirecting.url, verify);
+    assert.deepEqual(redirected, await outcome(down.url, verify), `verifyWithFacilitator: ${verify}`);
+    assert.deepEqual(redirected, verify
+      // /verify failed: nothing served, the payment given back (the same one is served later).
+      ? { first: { threw: 'FACILITATOR_UNAVAILABLE' }, handled: 1, again: 200 }
+      // /settle failed (after the handler): refused, the payment's outcome unknown, so it stays used.
+      : { first: { status: 402, reason: 'unexpected_settle_error' }, handled: 1, again: 402, reason: 'duplicate_settlement' });
+  }
+  assert.deepEqual(elsewhere.requests, [], 'the other origin received nothing');
 });

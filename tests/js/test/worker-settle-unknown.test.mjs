@@ -2,7 +2,8 @@
 // its answer is lost: a 502): with `rpc`, x402-wasm/worker asks the chain whether the EIP-3009
 // authorization was used (AuthorizationUsed) and serves the payment with that transaction; without it
 // the payer is charged and refused, as before. A /settle that fails without settling is still refused,
-// and nothing moves. workerd (Miniflare), anvil, the official v2 facilitator over loopback HTTP; for x402
+// and nothing moves. A node that says another chain, redirects, or answers inconsistently is not
+// believed. workerd (Miniflare), anvil, the official v2 facilitator over loopback HTTP; for x402
 // v1, anvil as chain 84532 (base-sepolia), the official v1 client and the v1 facilitator.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -158,6 +159,81 @@ test('a payment settled and served before (another isolate\'s memory store) is n
   assert.equal(replay.status, 402, await replay.clone().text());
   assert.equal(decodeJsonHeader(replay.headers.get('payment-response')).errorReason, 'unexpected_settle_error');
   assert.equal(await balanceOf(token, payTo), payee);
+});
+
+/** A loopback server answering `handle(req, res, body)`, closed at t.after. Resolves to its URL. */
+async function listen(t, handle) {
+  const server = createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    await handle(req, res, body);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }));
+  return `http://127.0.0.1:${server.address().port}`;
+}
+
+/**
+ * A JSON-RPC node in front of anvil that lies as `mode.lie` says: 'none' forwards; 'chain' says it
+ * serves chain 1; 'redirect' answers 307 to another host (`elsewhere`, which forwards to anvil and
+ * counts what it got); 'receipt' names another transaction in the receipt it forwards; 'block' puts
+ * the receipt and its logs in another real, recent block (mined for the lie).
+ */
+async function lyingRpc(t, anvilUrl) {
+  const mode = { lie: 'none' };
+  const elsewhere = { calls: 0 };
+  const forward = async (body) => (await fetch(anvilUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json();
+  const ask = async (method, params = []) => (await forward(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }))).result;
+  const other = await listen(t, async (req, res, body) => {
+    elsewhere.calls += 1;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(await forward(body)));
+  });
+  const url = await listen(t, async (req, res, body) => {
+    if (mode.lie === 'redirect') return res.writeHead(307, { location: other }).end();
+    const { method } = JSON.parse(body);
+    const answer = await forward(body);
+    if (method === 'eth_chainId' && mode.lie === 'chain') answer.result = '0x1';
+    const receipt = method === 'eth_getTransactionReceipt' ? answer.result : undefined;
+    if (receipt && mode.lie === 'receipt') receipt.transactionHash = `0x${'ee'.repeat(32)}`;
+    if (receipt && mode.lie === 'block') {
+      await ask('evm_mine');
+      const block = await ask('eth_getBlockByNumber', ['latest', false]);
+      for (const x of [receipt, ...receipt.logs]) Object.assign(x, { blockHash: block.hash, blockNumber: block.number });
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+  });
+  return { url, mode, elsewhere };
+}
+
+test('rpc: a node that says another chain, redirects, or whose answers disagree is not believed (refused, though settled); the real node is', async (t) => {
+  const chain = await v2Chain(t);
+  const { token, anvil } = chain;
+  const lossy = await lossyFacilitator(t, chain.facilitator.url);
+  const lying = await lyingRpc(t, anvil.rpcUrl);
+  const route = weatherRoute({ asset: token.address, payTo: chain.payTo });
+  const helper = await startHelperWorker(t, {
+    middlewares: [
+      { store: 'memory', routes: { 'GET /weather': route }, facilitator: { url: lossy.url }, rpc: { [NETWORK]: anvil.rpcUrl } },
+      { store: 'memory', routes: { 'GET /premium/*': route }, facilitator: { url: lossy.url }, rpc: { [NETWORK]: lying.url } },
+    ],
+  });
+  const setupped = { ...chain, helper };
+  lossy.mode.settle = 'lost';
+
+  // The controls: the real node, and the proxy telling the truth, find the lost settlement.
+  await assertServedWeather((await payOnce(t, setupped, '/weather')).response);
+  const truth = (await payOnce(t, setupped, '/premium/truth')).response;
+  assert.equal(truth.status, 200, await truth.clone().text());
+  assert.equal(decodeJsonHeader(truth.headers.get('payment-response')).success, true);
+  for (const lie of ['chain', 'redirect', 'receipt', 'block']) {
+    lying.mode.lie = lie;
+    const { response, wallet, before } = await payOnce(t, setupped, `/premium/${lie}`);
+    assert.equal(response.status, 402, `${lie}: ${await response.clone().text()}`);
+    assert.equal(decodeJsonHeader(response.headers.get('payment-response')).errorReason, 'unexpected_settle_error', lie);
+    assert.equal(await balanceOf(token, wallet.address), before.payer - PRICE, `${lie}: settled (its answer lost), not believed`);
+  }
+  assert.equal(lying.elsewhere.calls, 0, 'the redirect was not followed');
+  assert.equal(chain.facilitator.calls.settle, 6);
 });
 
 test('v1: a settlement whose answer was lost is found on chain for an x402 v1 payment (network "base-sepolia", rpc keyed by its CAIP-2 name)', async (t) => {
