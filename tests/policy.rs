@@ -422,6 +422,8 @@ fn policy_dollar_amounts_say_what_is_wrong() {
             assert!(!message.contains("asset"), "{config}: {message}");
         }
     }
+    // Only a dollar amount is told to put its currency after: "EUR 1" is no dollar amount either way.
+    assert!(!refusal(json!({ "maxPerPayment": "EUR 1" })).contains("goes after"));
     for good in ["1000", "$0.50", "0.50 USD", " 0.01 ", "1.000"] {
         policy(json!({ "maxPerPayment": good, "budget": { "total": good } }));
     }

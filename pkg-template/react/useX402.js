@@ -46,8 +46,8 @@ export function useX402(options) {
       const began = context.settings;
       // The call's own options go on to the paying fetch, which refuses a misspelt one (a
       // `paymentID` ignored would pay a repeated purchase twice); its approval, if any, answers.
-      const { onPaymentRequired: callAsk, ...rest } = typeof callOptions === 'object' && callOptions !== null ? callOptions : {};
-      const refused = badOptions(given.current, callAsk);
+      const { onPaymentRequired: callAsk, ...rest } = isObject(callOptions) ? callOptions : {};
+      const refused = badOptions(given.current, callOptions, callAsk);
       if (refused) return Promise.reject(refused);
       // Unmounted or superseded, before the question and after its answer: declined.
       const gone = () => {
@@ -85,12 +85,21 @@ export function useX402(options) {
   return { call, loading: inFlight > 0, error };
 }
 
+const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /**
- * INVALID_ARGUMENT when useX402's options name anything but `onPaymentRequired` (a misspelt
- * approval would pay unasked), or an approval is not a function; else undefined.
+ * INVALID_ARGUMENT when useX402's options or a call's are not an object (`useX402(confirm)` would
+ * pay unasked, `call(url, init, id)` without the id), when useX402's name anything but
+ * `onPaymentRequired` (a misspelt approval would pay unasked), or an approval is not a function;
+ * else undefined.
  */
-function badOptions(options, callAsk) {
-  const keys = typeof options === 'object' && options !== null ? Object.keys(options) : [];
+function badOptions(options, callOptions, callAsk) {
+  for (const [given, what] of [[options, 'useX402(options)'], [callOptions, "a call's options"]]) {
+    if (given !== undefined && given !== null && !isObject(given)) {
+      return new X402Error(`${what} must be an object, not ${Array.isArray(given) ? 'an array' : typeof given}`, 'INVALID_ARGUMENT');
+    }
+  }
+  const keys = isObject(options) ? Object.keys(options) : [];
   const unknown = keys.find((key) => key !== 'onPaymentRequired');
   if (unknown !== undefined) {
     return new X402Error(`useX402: unknown option ${unknown}; the option is onPaymentRequired`, 'INVALID_ARGUMENT');

@@ -11,7 +11,7 @@ import { byPaymentId, waitUntilOf } from './idempotency.js';
 import { reasonText, receiptHeader, samePayer, settlesThis } from './receipt.js';
 import { checkRpc, settledOnChain } from './onchain.js';
 import { memoryReplayStore } from './replay.js';
-import { canonicalPath, compilePattern, matchRoute, requestPaths } from './routes.js';
+import { AMBIGUOUS, ambiguousPath, canonicalPath, compilePattern, matchRoute, requestPaths } from './routes.js';
 
 let defaultStore;
 /** The options of requirePayment (index.d.ts, GateOptions); paymentRequired adds its own. */
@@ -334,6 +334,7 @@ export function paymentRequired(config) {
     }
     const routeConfig = matchRoute(table, pathname, request.method);
     if (!routeConfig) return next(request, env, ctx);
+    if (routeConfig === AMBIGUOUS) return ambiguousPath(request, options);
     const gate = await requirePayment(request, routeConfig, env, options);
     if (gate.response) return gate.response;
     // A client that has left (a runtime that keeps going, as Node and local workerd do) is

@@ -1,5 +1,6 @@
 // The route table of paymentRequired: canonical paths, patterns ("/items/:id", "/files/*") and the
 // match of a request's method and path.
+import { corsHeaders } from './cors.js';
 
 /**
  * A path as the routers behind the middleware may read it: percent-escapes of ASCII decoded,
@@ -100,15 +101,35 @@ function patternMatches({ parts, prefix }, pathname) {
   return prefix && reached.some((hit, i) => hit === 1 && pathname[i] === '/');
 }
 
-/** The route config for the canonical forms of a request's path (requestPaths) and a method, or undefined. */
+/**
+ * The route config for the canonical forms of a request's path (requestPaths) and a method: the
+ * first route matching each form, or undefined when none does. When the two readings of an encoded
+ * slash match different routes, AMBIGUOUS: either price could be the wrong one for the handler
+ * the router picks (`/premium%2Freport` under `/:page` and `/premium/*`).
+ */
 export function matchRoute(table, pathnames, method) {
-  const asked = method.toUpperCase();
+  const found = new Set(pathnames.map((pathname) => firstRoute(table, pathname, method.toUpperCase())));
+  found.delete(undefined);
+  return found.size > 1 ? AMBIGUOUS : found.values().next().value;
+}
+
+/** What matchRoute answers for a path whose readings match different routes. */
+export const AMBIGUOUS = Symbol('a path matching two routes');
+
+function firstRoute(table, pathname, asked) {
   for (const { method: routeMethod, path, under, pattern, config } of table) {
     // A HEAD runs the GET handler in most routers (and in Workers' own dispatch).
     if (routeMethod !== '*' && routeMethod !== asked && !(routeMethod === 'GET' && asked === 'HEAD')) continue;
-    for (const pathname of pathnames) {
-      if (pathname === path || (under && pathname.startsWith(under)) || (pattern && patternMatches(pattern, pathname))) return config;
-    }
+    if (pathname === path || (under && pathname.startsWith(under)) || (pattern && patternMatches(pattern, pathname))) return config;
   }
   return undefined;
+}
+
+/** The 400 of a request whose path matches two priced routes (AMBIGUOUS): neither is charged. */
+export function ambiguousPath(request, options) {
+  const body = JSON.stringify({
+    error: 'ambiguous_path',
+    message: 'with its encoded slash (%2F) read as a slash or not, this path matches two priced routes: send it with one or the other',
+  });
+  return new Response(body, { status: 400, headers: corsHeaders(options, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, request) });
 }

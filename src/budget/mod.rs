@@ -73,7 +73,7 @@ pub(crate) fn usd_micros(text: &str) -> std::result::Result<Amount, String> {
         return Err(format!("{trimmed:?}: no space may follow the $; {WRITE}"));
     }
     if let Some((first, rest)) = trimmed.split_once(char::is_whitespace) {
-        if first.bytes().all(|b| b.is_ascii_alphabetic()) {
+        if first.eq_ignore_ascii_case("usd") {
             return Err(format!(
                 "{trimmed:?}: the currency goes after the amount; {WRITE}"
             ));

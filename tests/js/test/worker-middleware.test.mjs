@@ -91,6 +91,22 @@ test('middleware: an encoded slash in a placeholder\'s segment is paid for, whic
     assert.equal((await pay(new Request(`https://api.example${path}`), {}, {}, next)).status, 200, path);
   }
   assert.equal(served, 3);
+  // Two readings matching two routes: either price could be the wrong handler's. Refused, unpaid.
+  const cheap = { accepts: [{ network: 'eip155:84532', payTo: PAY_TO, price: '$0.001' }] };
+  const dear = { accepts: [{ network: 'eip155:84532', payTo: PAY_TO, price: '$5' }] };
+  for (const [routes, path] of [
+    [{ 'GET /:page': cheap, 'GET /premium/*': dear }, '/premium%2Freport'],
+    [{ 'GET /api/a/b': cheap, 'GET /api/:id': dear }, '/api/a%2Fb'],
+  ]) {
+    const priced = worker.paymentRequired({ routes, facilitator: facilitator() });
+    const response = await priced(new Request(`https://api.example${path}`), {}, {}, next);
+    assert.equal(response.status, 400, path);
+    assert.equal((await response.json()).error, 'ambiguous_path');
+    // One route under both readings (the same config) is no ambiguity.
+    const same = worker.paymentRequired({ routes: { 'GET /:page': dear, 'GET /premium/*': dear }, facilitator: facilitator() });
+    assert.equal((await same(new Request('https://api.example/premium%2Freport'), {}, {}, next)).status, 402);
+  }
+  assert.equal(served, 3);
 });
 
 test('middleware: a /settle success for another payer, network or amount, or naming no transaction of the chain, is not this payment\'s: not served', async () => {

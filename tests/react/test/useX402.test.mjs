@@ -168,6 +168,15 @@ test(`React ${reactVersion}: useX402 refuses a misspelt option (INVALID_ARGUMENT
   const c = await inAct(() => plain.latest.call(server.url('/paid'), undefined, { onPaymentRequired: (q) => (asked.push(q), false) }));
   assert.equal((await c.done).error?.code, 'PAYMENT_REJECTED');
   assert.equal(asked.length, 1);
+  // Options that are not an object: `useX402(confirm)` would pay unasked, `call(url, init, id)` twice.
+  const fn = probe(() => useX402(() => false));
+  await mountProvider(t, server, [fn]);
+  const d = await inAct(() => fn.latest.call(server.url('/paid')));
+  assert.equal((await d.done).error?.code, 'INVALID_ARGUMENT');
+  for (const options of ['order_0123456789abcdef', ['order_0123456789abcdef'], 42]) {
+    const e = await inAct(() => plain.latest.call(server.url('/paid'), undefined, options));
+    assert.equal((await e.done).error?.code, 'INVALID_ARGUMENT', JSON.stringify(options));
+  }
   assert.equal(wallet.signatures, 0);
   assert.equal(server.payments.length, 0);
   assert.deepEqual(server.requests.filter((r) => r.paid), []);
