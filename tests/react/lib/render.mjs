@@ -1,5 +1,5 @@
 // Rendering hooks with react-dom/client and act, recording what every render returned.
-import { React, X402Provider, createRoot } from './env.mjs';
+import { React, X402Provider, createRoot, expectConsoleErrors } from './env.mjs';
 import { testWallet } from './fake-server.mjs';
 
 const { act, createElement: h } = React;
@@ -76,4 +76,27 @@ export async function mountProvider(t, server, children, props = {}) {
   const view = await mount(element(children));
   t.after(view.unmount);
   return { wallet, rerender: (kids, more) => view.rerender(element(kids, more ? { ...rest, ...more } : rest)) };
+}
+
+/**
+ * Renders `use` outside any X402Provider, under an error boundary: resolves to `{ caught, logged }`,
+ * the error the boundary caught and the lines React (and jsdom, for React 18) logged about it.
+ */
+export async function outsideProvider(t, use) {
+  let caught = null;
+  class Boundary extends React.Component {
+    state = { error: null };
+    static getDerivedStateFromError(error) {
+      return { error };
+    }
+    render() {
+      caught = this.state.error;
+      return this.state.error ? null : this.props.children;
+    }
+  }
+  const logged = await expectConsoleErrors(async () => {
+    const view = await mount(h(Boundary, null, probe(use).element()));
+    t.after(view.unmount);
+  });
+  return { caught, logged };
 }

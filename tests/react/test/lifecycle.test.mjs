@@ -2,8 +2,8 @@
 // question open, aborting a request that waits for its turn or for the user.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { React, X402Provider, consoleErrors, expectConsoleErrors, reactVersion, usePaidResource, useX402Fetch } from '../lib/env.mjs';
-import { inAct, mount, mountProvider, probe, tick, until } from '../lib/render.mjs';
+import { React, X402Provider, consoleErrors, reactVersion, usePaidResource, useX402Fetch } from '../lib/env.mjs';
+import { inAct, mount, mountProvider, outsideProvider, probe, tick, until } from '../lib/render.mjs';
 import { fakeServer, testWallet } from '../lib/fake-server.mjs';
 
 const CENT = '10000';
@@ -11,22 +11,7 @@ const CENT = '10000';
 after(() => assert.deepEqual(consoleErrors, [], 'React logged errors'));
 
 test(`React ${reactVersion}: useX402Fetch outside an X402Provider throws`, async (t) => {
-  class Boundary extends React.Component {
-    state = { error: null };
-    static getDerivedStateFromError(error) {
-      return { error };
-    }
-    render() {
-      caught = this.state.error;
-      return this.state.error ? null : this.props.children;
-    }
-  }
-  let caught = null;
-  // React (and jsdom, for React 18) report the error the boundary catches.
-  const logged = await expectConsoleErrors(async () => {
-    const view = await mount(React.createElement(Boundary, null, probe(useX402Fetch).element()));
-    t.after(view.unmount);
-  });
+  const { caught, logged } = await outsideProvider(t, useX402Fetch);
   assert.match(caught?.message ?? '', /useX402Fetch must be used inside <X402Provider>/);
   assert.ok(logged.some((line) => line.includes('useX402Fetch must be used inside')), logged.join('\n'));
 });

@@ -4,8 +4,8 @@
 // Run with React 18 and 19 (REACT_VERSION); the wallet signs for real and the fake server verifies.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { React, consoleErrors, expectConsoleErrors, reactVersion, x402, useX402 } from '../lib/env.mjs';
-import { inAct, mount, mountProvider, probe, tick, until } from '../lib/render.mjs';
+import { consoleErrors, reactVersion, x402, useX402 } from '../lib/env.mjs';
+import { inAct, mountProvider, outsideProvider, probe, tick, until } from '../lib/render.mjs';
 import { TRANSACTION, fakeServer } from '../lib/fake-server.mjs';
 
 const CENT = '10000'; // $0.01 in USDC's 6 decimals
@@ -109,22 +109,7 @@ test(`React ${reactVersion}: useX402({ onPaymentRequired }) asks before paying; 
 });
 
 test(`React ${reactVersion}: useX402 outside an X402Provider throws`, async (t) => {
-  class Boundary extends React.Component {
-    state = { error: null };
-    static getDerivedStateFromError(error) {
-      return { error };
-    }
-    render() {
-      caught = this.state.error;
-      return this.state.error ? null : this.props.children;
-    }
-  }
-  let caught = null;
-  // React (and jsdom, for React 18) report the error the boundary catches.
-  const logged = await expectConsoleErrors(async () => {
-    const view = await mount(React.createElement(Boundary, null, probe(useX402).element()));
-    t.after(view.unmount);
-  });
+  const { caught, logged } = await outsideProvider(t, useX402);
   assert.match(caught?.message ?? '', /useX402 must be used inside <X402Provider>/);
   assert.ok(logged.some((line) => line.includes('useX402 must be used inside')), logged.join('\n'));
 });
