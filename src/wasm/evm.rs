@@ -6,18 +6,16 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
-use super::convert::{js_to_json, json_to_js, read, string_arg};
+use super::convert::{js_to_json, json_to_js, string_arg};
 use super::error::{invalid_argument, js, to_js, unchecked_account, wallet_error};
 pub use super::evm_key::EvmPrivateKeyWallet;
 use super::evm_key::local_key;
 use super::guarded::guarded_promise;
-use super::hooks::payment_id_option;
+use super::payload_options::{PayloadOptions, option_u64};
 use super::random::random_payment_id;
 pub(crate) use super::random::{random_memo, random_nonce};
 use super::request::{stop_if_aborted, with_signal};
-use super::rpc::RPC_MS;
 use super::sponsor::{Payer, sponsored_extensions};
-use super::timer::ms_option;
 use super::wallet::{has_code, typed_data_to_js};
 pub(crate) use super::wallet::{wallet_address, wallet_promise};
 use crate::client::{identify_payment, payment_payload};
@@ -82,51 +80,8 @@ pub fn create_payment_payload(
         let document = document_of(js_to_json(&payment_required)?)?;
         let challenge = js(challenge_from_json(&document))?;
         let requirement = js(challenge.find_requirement(&js_to_json(&requirement)?))?;
-        // Read as wrapFetch reads it: one parser for the option.
-        let rpc_ms = ms_option(&read(&options, "rpcTimeout")?, "rpcTimeout", RPC_MS)?;
-        let payment_id = payment_id_option(&read(&options, "paymentId")?)?;
-        let options = js_to_json(&options)?;
-        let params = PaymentParams {
-            now: option_u64(&options, "now")?.unwrap_or_else(now_seconds),
-            nonce: match options.get("nonce").and_then(Value::as_str) {
-                Some(hex_nonce) => parse_nonce(hex_nonce)?,
-                None if requirement.network.is_evm() => random_nonce()?,
-                None => [0; 32],
-            },
-            valid_after: option_u64(&options, "validAfter")?,
-        };
-        // Valid on chain only strictly between validAfter and validBefore (now +
-        // maxTimeoutSeconds): a validAfter that leaves no second between them signs an
-        // authorization nobody could ever use.
-        let before = params.now.saturating_add(requirement.max_timeout_seconds);
-        let evm = requirement.network.is_evm();
-        if evm
-            && params
-                .valid_after
-                .is_some_and(|after| after.saturating_add(1) >= before)
-        {
-            return Err(invalid_argument(
-                "validAfter must be at least 2 seconds before validBefore (now + maxTimeoutSeconds)",
-            ));
-        }
-        let memo: [u8; 16] = match options.get("memoBytes").and_then(Value::as_str) {
-            Some(hex_memo) => {
-                let mut bytes = [0u8; 16];
-                hex::decode_to_slice(hex_memo.trim_start_matches("0x"), &mut bytes)
-                    .map_err(|_| invalid_argument("memoBytes must be 16 bytes of hex"))?;
-                bytes
-            }
-            None if requirement.network.is_solana() => random_memo()?,
-            None => [0; 16],
-        };
-        let rpc = options.get("rpc").unwrap_or(&Value::Null);
-        let inputs = SignInputs {
-            params,
-            memo,
-            rpc,
-            rpc_ms,
-            payment_id: payment_id.as_deref(),
-        };
+        let options = PayloadOptions::read(&options, requirement)?;
+        let inputs = options.inputs();
         json_to_js(&sign_for(&challenge, requirement, &wallet, &inputs, None).await?)
     })
 }
@@ -377,24 +332,6 @@ pub fn verify_payment(
         Ok(c) => json!({ "isValid": true, "payer": c.payer, "nonce": c.nonce }),
         Err(reason) => json!({ "isValid": false, "invalidReason": reason }),
     })
-}
-
-fn option_u64(options: &Value, key: &str) -> Result<Option<u64>, JsValue> {
-    match options.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => value
-            .as_u64()
-            .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
-            .map(Some)
-            .ok_or_else(|| {
-                invalid_argument(&format!("option {key} must be a non-negative integer"))
-            }),
-    }
-}
-
-fn parse_nonce(text: &str) -> Result<[u8; 32], JsValue> {
-    crate::evm::hex32(text.strip_prefix("0x").unwrap_or(text))
-        .ok_or_else(|| invalid_argument("nonce must be 0x + 32 bytes of hex"))
 }
 
 // Date.now() is milliseconds since the epoch, always positive and below 2^53.

@@ -19,6 +19,7 @@ mod guarded;
 mod headers;
 mod hooks;
 mod pay;
+mod payload_options;
 mod random;
 mod receipts;
 mod request;
