@@ -5,7 +5,7 @@
 // emits AuthorizationCanceled instead), and the transaction that did is the settlement.
 import { X402Error } from '../errors.js';
 import { aborted, discard, readCapped } from '../body.js';
-import { toCaip2 } from '../api.js';
+import { caip2 } from './receipt.js';
 
 /** keccak256("AuthorizationUsed(address,bytes32)"), the EIP-3009 event. */
 const AUTHORIZATION_USED = '0x98de503528ee59b575ef0c0a2576a82497bfc029a5685b209e9ec333479b10a5';
@@ -46,15 +46,6 @@ function httpUrl(url) {
     return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '';
   } catch {
     return false;
-  }
-}
-
-/** A network's CAIP-2 name (an x402 v1 name mapped), or undefined. */
-function caip2(network) {
-  try {
-    return toCaip2(network);
-  } catch {
-    return undefined;
   }
 }
 

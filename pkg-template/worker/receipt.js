@@ -56,8 +56,8 @@ export function settlesThis(settlement, { payer, requirement }) {
   return given('amount') === '' || sameAmount(settlement.amount, amount);
 }
 
-/** A network's CAIP-2 name (v1 names too), or undefined. */
-function caip2(name) {
+/** A network's CAIP-2 name (an x402 v1 name mapped), or undefined. */
+export function caip2(name) {
   try {
     return toCaip2(name);
   } catch {

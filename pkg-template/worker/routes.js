@@ -33,6 +33,8 @@ export function canonicalPath(path, keepEncodedSlash = false) {
  */
 export function requestPaths(path) {
   const split = canonicalPath(path);
+  // Most paths hold no encoded slash: one reading, canonicalised once.
+  if (!/%2f/i.test(path)) return [split];
   const kept = canonicalPath(path, true);
   return kept === split ? [split] : [split, kept];
 }

@@ -7,8 +7,7 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use super::convert::{
-    bytes_for, document_to_js, entries, json_to_js, length_of, method, string_arg, view_to_js,
-    whole_arg,
+    bytes_for, entries, json_to_js, length_of, method, string_arg, view_to_js, whole_arg,
 };
 use super::error::{invalid_argument, js, to_js};
 use super::headers::JsHeaders;
@@ -81,7 +80,8 @@ pub fn decode_header(value: JsValue, document: JsValue) -> Result<JsValue, JsVal
     if !matches!(document, Document::SettlementResponse) {
         supported_version(&json)?;
     }
-    document_to_js(&json, document)
+    // Its text held no integer beyond 2^53 (decode_header_exact): nothing for JSON.parse to round.
+    view_to_js(&json)
 }
 
 /// A document's `x402Version`: 1 or 2, else UNSUPPORTED_VERSION naming what it holds.

@@ -14,8 +14,7 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 pub(crate) use super::error::unreadable;
-use super::error::{caused, invalid_argument, to_js};
-use crate::error::{Document, Error};
+use super::error::{caused, invalid_argument};
 
 /// Array elements and object members in one converted value, all levels together.
 pub(crate) const MAX_ELEMENTS: u32 = 100_000;
@@ -329,20 +328,6 @@ pub(crate) fn json_to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, Js
     serialized_to_js(
         value,
         Some(&|integer| invalid_argument(&crate::protocol::inexact_message(integer))),
-    )
-}
-
-/// [`json_to_js`] for a decoded `document`: an integer beyond 2^53 is that document's
-/// error (INVALID_402, INVALID_PAYLOAD, INVALID_SETTLEMENT_RESPONSE).
-pub(crate) fn document_to_js(value: &Value, document: Document) -> Result<JsValue, JsValue> {
-    serialized_to_js(
-        value,
-        Some(&|integer| {
-            let source = <serde_json::Error as serde::de::Error>::custom(
-                crate::protocol::inexact_message(integer),
-            );
-            to_js(&Error::InvalidDocument { document, source })
-        }),
     )
 }
 
